@@ -1,0 +1,51 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "Nerva",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "NervaTensor", targets: ["NervaTensor"]),
+        .library(name: "NervaNN", targets: ["NervaNN"]),
+        .library(name: "NervaOptim", targets: ["NervaOptim"]),
+        .executable(name: "nerva", targets: ["nerva"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]
+        ),
+        .target(
+            name: "NervaTensor",
+            dependencies: [.target(name: "CBLAS", condition: .when(platforms: [.linux]))],
+            swiftSettings: optimized
+        ),
+        .target(name: "NervaNN", dependencies: ["NervaTensor"], swiftSettings: optimized),
+        .target(name: "NervaOptim", dependencies: ["NervaTensor"], swiftSettings: optimized),
+        .target(name: "NervaTestSupport", dependencies: ["NervaTensor"]),
+        .executableTarget(
+            name: "nerva",
+            dependencies: [
+                "NervaTensor", "NervaNN", "NervaOptim",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "NervaTensorTests", dependencies: ["NervaTensor", "NervaTestSupport"]),
+        .testTarget(name: "NervaNNTests", dependencies: ["NervaNN", "NervaTensor", "NervaTestSupport"]),
+        .testTarget(
+            name: "NervaOptimTests",
+            dependencies: ["NervaOptim", "NervaNN", "NervaTensor", "NervaTestSupport"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)
+
+/// The engine's kernels are plain loops over unsafe buffers: compile them optimised even in debug
+/// builds, so that `swift test` trains models at full speed while tests stay debuggable.
+var optimized: [SwiftSetting] {
+    [.unsafeFlags(["-O"], .when(configuration: .debug))]
+}
