@@ -31,6 +31,7 @@ let package = Package(
             name: "nerva",
             dependencies: [
                 "NervaTensor", "NervaNN", "NervaOptim",
+                .target(name: "CBLAS", condition: .when(platforms: [.linux])),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -51,6 +51,15 @@ extension Tensor {
 
     // MARK: - Row-sparse tensors
 
+    /// A row-sparse tensor of `shape` whose rows `rows` hold `values` (`[rows.count, shape[1...]]`);
+    /// rows listed twice are summed. Gradients of embedding tables take this form.
+    public static func rowSparse(values: Tensor, rows: [Int], shape: [Int]) -> Tensor {
+        precondition(!shape.isEmpty && values.shape == [rows.count] + shape.dropFirst(),
+                     "rowSparse: values of shape \(values.shape) do not hold \(rows.count) rows of \(shape).")
+        precondition(rows.allSatisfy { $0 >= 0 && $0 < shape[0] }, "rowSparse: a row index is outside 0..<\(shape[0]).")
+        return Tensor(shape: shape, storage: values.densified().storage, sparseRowIndices: rows)
+    }
+
     /// The stored rows of a row-sparse tensor, shaped `[rowCount, shape[1...]]`.
     public var sparseValues: Tensor {
         guard let rows = sparseRowIndices else { return self }

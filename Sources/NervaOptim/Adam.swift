@@ -1,0 +1,119 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import NervaTensor
+
+/// Adam (Kingma & Ba 2015, https://arxiv.org/abs/1412.6980), step for step as `torch.optim.Adam`;
+/// with `decoupledWeightDecay` it is AdamW (Loshchilov & Hutter 2019), as `torch.optim.AdamW`:
+///
+/// ```
+/// θ ← θ · (1 − lr · λ)                           (AdamW)     g ← g + λ · θ   (Adam with λ > 0)
+/// m ← m + (1 − β₁)(g − m)        v ← β₂ v + (1 − β₂) g²        t ← t + 1
+/// θ ← θ − lr / (1 − β₁ᵗ) · m / (√v / √(1 − β₂ᵗ) + ε)
+/// ```
+/// Row-sparse gradients update only their rows' moments and weights (lazy Adam, as
+/// `torch.optim.SparseAdam`), so a huge embedding table costs only the rows a batch touched.
+public class Adam: Optimizer {
+    public let beta1: Float
+    public let beta2: Float
+    public let epsilon: Float
+    public let weightDecay: Float
+    /// `true` for AdamW's decoupled decay, `false` for Adam's L2 penalty added to the gradient.
+    public let decoupledWeightDecay: Bool
+
+    public init(_ parameters: [Tensor], learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999,
+                epsilon: Float = 1e-8, weightDecay: Float = 0, decoupledWeightDecay: Bool = false) {
+        precondition(beta1 >= 0 && beta1 < 1, "Adam: beta1 must be in [0, 1), got \(beta1).")
+        precondition(beta2 >= 0 && beta2 < 1, "Adam: beta2 must be in [0, 1), got \(beta2).")
+        precondition(epsilon >= 0, "Adam: epsilon must be non-negative, got \(epsilon).")
+        precondition(weightDecay >= 0, "Adam: weight decay must be non-negative, got \(weightDecay).")
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.epsilon = epsilon
+        self.weightDecay = weightDecay
+        self.decoupledWeightDecay = decoupledWeightDecay
+        super.init(parameters, learningRate: learningRate)
+    }
+
+    public override func update(_ parameter: Tensor, gradient: Tensor, index: Int) {
+        let step = incrementStep(index: index)
+        let m = slot("exp_avg", index: index), v = slot("exp_avg_sq", index: index)
+        let b1 = beta1, b2 = beta2, eps = epsilon, lr = learningRate
+        // Bias corrections in double precision, as PyTorch computes them in Python floats.
+        let stepSize = Float(Double(lr) / (1 - pow(Double(b1), Double(step))))
+        let correction2Root = Float((1 - pow(Double(b2), Double(step))).squareRoot())
+        let decay = decoupledWeightDecay ? 1 - lr * weightDecay : 1
+        let l2 = decoupledWeightDecay ? 0 : weightDecay
+
+        let rule = AdamRule(beta1: b1, beta2: b2, epsilon: eps, stepSize: stepSize,
+                            correction2Root: correction2Root, decay: decay, l2: l2)
+        if gradient.isRowSparse {
+            withPointers(parameter, m, v) { p, m, v in
+                forEachSparseRow(gradient) { row, g, n in
+                    rule.apply(p + row * n, g, m + row * n, v + row * n, n)
+                }
+            }
+        } else {
+            withPointers(parameter, gradient, m, v) { p, g, m, v in rule.apply(p, g, m, v, parameter.scalarCount) }
+        }
+    }
+}
+
+/// Adam with decoupled weight decay (Loshchilov & Hutter 2019), as `torch.optim.AdamW`
+/// (default `weightDecay` 0.01).
+public final class AdamW: Adam {
+    public init(_ parameters: [Tensor], learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999,
+                epsilon: Float = 1e-8, weightDecay: Float = 0.01) {
+        super.init(parameters, learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon,
+                   weightDecay: weightDecay, decoupledWeightDecay: true)
+    }
+}
+
+/// One Adam update over `n` elements, eight lanes at a time (the pointers never alias, which the
+/// compiler cannot prove by itself, so the vector loop is written out).
+struct AdamRule {
+    let beta1: Float, beta2: Float, epsilon: Float, stepSize: Float, correction2Root: Float
+    let decay: Float, l2: Float
+
+    @inline(__always)
+    func apply(_ p: UnsafeMutablePointer<Float>, _ g: UnsafeMutablePointer<Float>,
+               _ m: UnsafeMutablePointer<Float>, _ v: UnsafeMutablePointer<Float>, _ n: Int) {
+        typealias V = SIMD8<Float>
+        let w1 = V(repeating: 1 - beta1), b2 = V(repeating: beta2), w2 = V(repeating: 1 - beta2)
+        let size = V(repeating: stepSize), root = V(repeating: correction2Root), eps = V(repeating: epsilon)
+        let decayV = V(repeating: decay), l2V = V(repeating: l2)
+        var i = 0
+        while i + 8 <= n {
+            var pv = V.load(p + i), mv = V.load(m + i), vv = V.load(v + i)
+            if decay != 1 { pv *= decayV }
+            let d = V.load(g + i) + l2V * pv
+            mv += w1 * (d - mv)
+            vv = vv * b2 + w2 * d * d
+            pv -= size * (mv / (vv.squareRoot() / root + eps))
+            pv.store(p + i); mv.store(m + i); vv.store(v + i)
+            i += 8
+        }
+        while i < n {
+            if decay != 1 { p[i] *= decay }
+            let d = g[i] + l2 * p[i]
+            m[i] += (1 - beta1) * (d - m[i])
+            v[i] = v[i] * beta2 + (1 - beta2) * d * d
+            p[i] -= stepSize * (m[i] / (v[i].squareRoot() / correction2Root + epsilon))
+            i += 1
+        }
+    }
+}
+
+extension SIMD8<Float> {
+    @inline(__always)
+    static func load(_ pointer: UnsafeMutablePointer<Float>) -> Self {
+        UnsafeRawPointer(pointer).loadUnaligned(as: Self.self)
+    }
+
+    @inline(__always)
+    func store(_ pointer: UnsafeMutablePointer<Float>) {
+        UnsafeMutableRawPointer(pointer).storeBytes(of: self, as: Self.self)
+    }
+}

@@ -1,0 +1,79 @@
+import CBLAS
+import NervaNN
+import NervaOptim
+import NervaTensor
+
+/// The `engine` suite: GEMM through Nerva and through OpenBLAS directly, element-wise
+/// throughput, and the training throughput of an MLP 784→256→256→10 with Adam.
+struct EngineBenchmarks {
+    let quick: Bool
+    let reporter: BenchmarkReporter
+
+    private var seconds: Double { quick ? 0.4 : 2 }
+
+    func run() {
+        if reporter.wants("sgemm") { gemm() }
+        if reporter.wants("elementwise") { elementwise() }
+        if reporter.wants("mlp_train") { for batch in [64, 256] { mlpTraining(batch: batch) } }
+    }
+
+    private func gemm() {
+        let rng = RandomGenerator(seed: 1)
+        for n in [128, 256, 512, 1024, 2048] {
+            let a = Tensor.uniform([n, n], generator: rng), b = Tensor.uniform([n, n], generator: rng)
+            let flops = 2 * Double(n) * Double(n) * Double(n)
+            let time = n >= 1024 ? seconds * 1.5 : seconds / 2
+            let nerva = Stopwatch.rate(seconds: time, work: flops / 1e9) { _ = a.matmul(b) }
+            let c = Tensor.zeros([n, n])
+            let direct = Stopwatch.rate(seconds: time, work: flops / 1e9) {
+                a.withUnsafeBufferPointer { pa in
+                    b.withUnsafeBufferPointer { pb in
+                        c.withUnsafeMutableBufferPointer { pc in
+                            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(n), Int32(n), 1,
+                                        pa.baseAddress, Int32(n), pb.baseAddress, Int32(n), 0, pc.baseAddress, Int32(n))
+                        }
+                    }
+                }
+            }
+            reporter.report("sgemm", params: ["n": n], value: nerva, unit: "GFLOP/s")
+            reporter.report("sgemm_openblas", params: ["n": n], value: direct, unit: "GFLOP/s")
+        }
+    }
+
+    private func elementwise() {
+        let n = 1 << 20
+        let rng = RandomGenerator(seed: 2)
+        let x = Tensor.uniform([n], low: -1, high: 1, generator: rng), y = Tensor.uniform([n], generator: rng)
+        let row = Tensor.uniform([1024], generator: rng), matrix = x.reshaped([1024, 1024])
+        let cases: [(String, () -> Tensor)] = [
+            ("add", { x + y }), ("multiply", { x * y }), ("add_broadcast_row", { matrix + row }),
+            ("relu", { x.relu() }), ("exp", { x.exp() }), ("sigmoid", { x.sigmoid() }), ("sum", { x.sum() }),
+        ]
+        for (op, body) in cases {
+            let rate = Stopwatch.rate(seconds: seconds / 4, work: Double(n) / 1e9) { _ = body() }
+            reporter.report("elementwise", params: ["op": op, "n": n], value: rate, unit: "GFLOP/s")
+        }
+    }
+
+    private func mlpTraining(batch: Int) {
+        let rng = RandomGenerator(seed: 3)
+        let model = Sequential(
+            Linear(inputSize: 784, outputSize: 256, generator: rng), ReLU(),
+            Linear(inputSize: 256, outputSize: 256, generator: rng), ReLU(),
+            Linear(inputSize: 256, outputSize: 10, generator: rng))
+        let optimizer = Adam(model.parameters(), learningRate: 1e-3)
+        let batches = 16
+        let inputs = Tensor.uniform([batches * batch, 784], generator: rng)
+        let labels = (0..<(batches * batch)).map { _ in rng.integer(below: 10) }
+        var index = 0
+        let rate = Stopwatch.rate(seconds: seconds, work: Double(batch)) {
+            let rows = (index % batches) * batch..<((index % batches) + 1) * batch
+            index += 1
+            optimizer.zeroGradients()
+            let loss = crossEntropy(logits: model(inputs[rows]), labels: Array(labels[rows]))
+            loss.backward()
+            optimizer.step()
+        }
+        reporter.report("mlp_train", params: ["batch": batch], value: rate, unit: "samples/s")
+    }
+}

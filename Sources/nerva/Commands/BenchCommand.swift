@@ -1,0 +1,36 @@
+import ArgumentParser
+import Foundation
+
+/// `nerva bench <suite>`: measures the hot paths and prints one line per measurement
+/// (JSON lines with `--json`, the format of DESIGN.md).
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure throughput of the engine's hot paths.",
+        discussion: "Prints one line per measurement; with --json, one JSON object per line: {\"suite\",\"name\",\"params\",\"value\",\"unit\"}."
+    )
+
+    enum Suite: String, ExpressibleByArgument, CaseIterable {
+        case engine
+    }
+
+    @Argument(help: "The suite to run: \(Suite.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var suite: Suite
+
+    @Flag(help: "Print JSON lines instead of text.")
+    var json = false
+
+    @Flag(help: "Shorter measurements (under 20 s), less precise.")
+    var quick = false
+
+    @Option(help: "Run only the measurements whose name contains this text (e.g. mlp_train).")
+    var only: String?
+
+    func run() throws {
+        let reporter = BenchmarkReporter(suite: suite.rawValue, json: json, filter: only)
+        switch suite {
+        case .engine: EngineBenchmarks(quick: quick, reporter: reporter).run()
+        }
+        reporter.report("peak_rss", params: [:], value: ResourceUsage.peakResidentMegabytes, unit: "MB")
+    }
+}

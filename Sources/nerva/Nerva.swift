@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// The `nerva` command-line tool.
+@main
+struct Nerva: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "nerva",
+        abstract: "Nerva: a deep-learning toolkit in Swift (GANs, reinforcement learning, recommenders, federated learning).",
+        subcommands: [BenchCommand.self]
+    )
+}
