@@ -9,7 +9,7 @@ import Darwin
 extension Tensor {
     /// `eˣ`, element-wise.
     public func exp() -> Tensor {
-        let out = Elementwise.map(self) { expf($0) }
+        let out = Elementwise.map(self) { VectorMath.exp($0) }
         guard Tensor.recordsGradient(self) else { return out }
         return out.record("exp", [self]) { [unowned out] g in [g * out] }
     }
@@ -101,9 +101,7 @@ extension Tensor {
 
     /// `1 / (1 + e⁻ˣ)`, computed without overflow.
     public func sigmoid() -> Tensor {
-        let out = Elementwise.map(self) { x in
-            x >= 0 ? 1 / (1 + expf(-x)) : { let e = expf(x); return e / (1 + e) }()
-        }
+        let out = Elementwise.map(self) { 1 / (1 + VectorMath.exp(-$0)) }
         guard Tensor.recordsGradient(self) else { return out }
         return out.record("sigmoid", [self]) { [unowned out] g in [g * out * (1 - out)] }
     }

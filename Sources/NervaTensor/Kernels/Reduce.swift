@@ -103,6 +103,10 @@ enum Reduce {
         let out = Tensor(uninitializedShape: x.shape)
         let src = x.dense, dst = out.storage.base
         for o in 0..<outer {
+            if inner == 1 {
+                softmaxRow(src + o * n, dst + o * n, n, logarithmic: logarithmic)
+                continue
+            }
             for k in 0..<inner {
                 let s = src + o * n * inner + k, d = dst + o * n * inner + k
                 var m = -Float.infinity
@@ -110,19 +114,29 @@ enum Reduce {
                 if m == -.infinity { m = 0 }
                 var total: Float = 0
                 for j in 0..<n {
-                    let e = expf(s[j * inner] - m)
+                    let e = VectorMath.exp(s[j * inner] - m)
                     if !logarithmic { d[j * inner] = e }
                     total += e
                 }
-                if logarithmic {
-                    let shift = m + logf(total)
-                    for j in 0..<n { d[j * inner] = s[j * inner] - shift }
-                } else {
-                    let scale = 1 / total
-                    for j in 0..<n { d[j * inner] *= scale }
-                }
+                let shift = m + logf(total), scale = 1 / total
+                for j in 0..<n { d[j * inner] = logarithmic ? s[j * inner] - shift : d[j * inner] * scale }
             }
         }
         return out
+    }
+
+    /// Softmax of one contiguous row, vectorised.
+    private static func softmaxRow(_ s: UnsafePointer<Float>, _ d: UnsafeMutablePointer<Float>, _ n: Int, logarithmic: Bool) {
+        var m = maximum(s, n)
+        if m == -.infinity { m = 0 }
+        for j in 0..<n { d[j] = VectorMath.exp(s[j] - m) }
+        let total = sum(d, n)
+        if logarithmic {
+            let offset = m + logf(total)
+            for j in 0..<n { d[j] = s[j] - offset }
+        } else {
+            let scale = 1 / total
+            for j in 0..<n { d[j] *= scale }
+        }
     }
 }

@@ -1,0 +1,473 @@
+import Foundation
+import NervaTensor
+
+/// A malformed safetensors file or an unwritable tensor name; every case names the file.
+public enum SafetensorsError: Error, CustomStringConvertible, Equatable {
+    /// Fewer than the 8 bytes of the header-length prefix.
+    case truncated(source: String, byteCount: Int)
+    /// A header length above the 100 MB limit of the reference implementation.
+    case headerTooLarge(source: String, headerLength: UInt64)
+    /// A header length that runs past the end of the file.
+    case headerOutOfBounds(source: String, headerLength: UInt64, fileSize: Int)
+    /// A header that is not UTF-8, not JSON, or not a JSON object.
+    case invalidHeader(source: String, problem: String)
+    /// A tensor entry that is not an object with a string dtype, an integer shape and two offsets.
+    case invalidEntry(source: String, name: String, problem: String)
+    /// A dtype this reader does not convert.
+    case unknownDType(source: String, name: String, dtype: String)
+    /// Offsets whose span is not the byte size of the shape (`neededBytes` is `nil` on overflow).
+    case sizeMismatch(source: String, name: String, dtype: String, shape: [Int], dataOffsets: [Int], neededBytes: Int?)
+    /// Offsets that reach past the end of the data buffer.
+    case offsetsOutOfBounds(source: String, name: String, dataOffsets: [Int], bufferSize: Int)
+    /// Offsets that are reversed, overlap another tensor, or leave a gap before it.
+    case invalidOffsets(source: String, name: String, problem: String)
+    /// Data-buffer bytes after the last tensor.
+    case unusedData(source: String, coveredBytes: Int, bufferSize: Int)
+    /// A `__metadata__` entry that is not an object of strings.
+    case invalidMetadata(source: String, problem: String)
+    /// An empty, duplicated or reserved tensor name.
+    case invalidName(source: String, name: String, problem: String)
+    /// The file could not be read.
+    case unreadable(source: String, problem: String)
+
+    /// A sentence naming the file and the problem.
+    public var description: String {
+        switch self {
+        case let .truncated(source, count):
+            return "\(source): the file has \(count) bytes, fewer than the 8-byte header length"
+        case let .headerTooLarge(source, length):
+            return "\(source): header length \(length) exceeds the limit of \(Safetensors.maximumHeaderLength) bytes"
+        case let .headerOutOfBounds(source, length, size):
+            return "\(source): header length \(length) runs past the end of the \(size)-byte file"
+        case let .invalidHeader(source, problem): return "\(source): header \(problem)"
+        case let .invalidEntry(source, name, problem): return "\(source): tensor \(quoted(name)) \(problem)"
+        case let .unknownDType(source, name, dtype):
+            return "\(source): tensor \(quoted(name)) has unsupported dtype \(quoted(dtype))"
+        case let .sizeMismatch(source, name, dtype, shape, offsets, needed):
+            let need = needed.map { "needs \($0) bytes" } ?? "overflows the byte count"
+            return "\(source): tensor \(quoted(name)) has data_offsets \(offsets) but shape \(shape) of \(dtype) \(need)"
+        case let .offsetsOutOfBounds(source, name, offsets, size):
+            return "\(source): tensor \(quoted(name)) has data_offsets \(offsets) beyond the \(size)-byte data buffer"
+        case let .invalidOffsets(source, name, problem): return "\(source): tensor \(quoted(name)) \(problem)"
+        case let .unusedData(source, covered, size):
+            return "\(source): the tensors cover \(covered) bytes but the data buffer has \(size)"
+        case let .invalidMetadata(source, problem): return "\(source): __metadata__ \(problem)"
+        case let .invalidName(source, name, problem): return "\(source): tensor name \(quoted(name)) \(problem)"
+        case let .unreadable(source, problem): return "\(source): cannot read the file: \(problem)"
+        }
+    }
+}
+
+private func quoted(_ text: String) -> String { Safetensors.jsonString(text) }
+
+/// Reads and writes the safetensors checkpoint format of Hugging Face
+/// (https://github.com/huggingface/safetensors).
+///
+/// A file is an 8-byte little-endian header length `N`, `N` bytes of JSON describing each tensor's
+/// dtype, shape and `data_offsets` within the data buffer, then the data buffer itself.
+public enum Safetensors {
+    /// The largest header accepted, as in the reference implementation.
+    public static let maximumHeaderLength = 100_000_000
+
+    /// Encodes tensors (as F32) and string metadata; tensor order in the file sorted by name.
+    ///
+    /// - Throws: `SafetensorsError.invalidName` for an empty name or one starting with `__metadata__`.
+    public static func encode(_ tensors: [String: Tensor], metadata: [String: String] = [:]) throws -> [UInt8] {
+        try encode(tensors, metadata: metadata, source: "<memory>")
+    }
+
+    /// Decodes a safetensors file, converting every supported dtype to Float32 tensors.
+    ///
+    /// Supported dtypes: F64, F32, F16, BF16, I64, I32, I16, I8, U64, U32, U16, U8 and BOOL.
+    /// The tensors' offsets must tile the data buffer exactly, as the reference requires.
+    /// - Parameter source: the file name used in error messages.
+    /// - Throws: `SafetensorsError` naming `source` and the first problem found.
+    public static func decode(_ bytes: [UInt8], source: String = "<memory>")
+        throws -> (tensors: [String: Tensor], metadata: [String: String]) {
+        guard bytes.count >= 8 else { throw SafetensorsError.truncated(source: source, byteCount: bytes.count) }
+        let length = bytes.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
+        guard length <= UInt64(maximumHeaderLength) else {
+            throw SafetensorsError.headerTooLarge(source: source, headerLength: length)
+        }
+        let dataStart = 8 + Int(length)
+        guard dataStart <= bytes.count else {
+            throw SafetensorsError.headerOutOfBounds(source: source, headerLength: length, fileSize: bytes.count)
+        }
+        let header = Array(bytes[8..<dataStart])
+        guard String(validating: header, as: UTF8.self) != nil else {
+            throw SafetensorsError.invalidHeader(source: source, problem: "is not valid UTF-8")
+        }
+        let json: JSON
+        do { json = try JSONReader.parse(header) } catch let failure as JSONReader.Failure {
+            throw SafetensorsError.invalidHeader(source: source, problem: "is not valid JSON: \(failure.message)")
+        }
+        guard case .object(let members) = json else {
+            throw SafetensorsError.invalidHeader(source: source, problem: "is not a JSON object")
+        }
+        let bufferSize = bytes.count - dataStart
+        var metadata: [String: String]?
+        var entries: [Entry] = []
+        var names = Set<String>()
+        for (name, value) in members {
+            guard names.insert(name).inserted else {
+                throw SafetensorsError.invalidName(source: source, name: name, problem: "appears more than once")
+            }
+            if name == "__metadata__" { metadata = try parseMetadata(value, source: source); continue }
+            guard !name.isEmpty else { throw SafetensorsError.invalidName(source: source, name: name, problem: "is empty") }
+            let entry = try Entry(name: name, json: value, source: source)
+            guard entry.end <= bufferSize else {
+                throw SafetensorsError.offsetsOutOfBounds(source: source, name: name, dataOffsets: [entry.begin, entry.end],
+                                                          bufferSize: bufferSize)
+            }
+            entries.append(entry)
+        }
+        entries.sort { ($0.begin, $0.end, $0.name) < ($1.begin, $1.end, $1.name) }
+        var cursor = 0
+        for entry in entries {
+            guard entry.begin == cursor else {
+                let problem = entry.begin < cursor ? "overlaps the tensor before it" : "leaves a gap after the tensor before it"
+                throw SafetensorsError.invalidOffsets(source: source, name: entry.name,
+                    problem: "has data_offsets [\(entry.begin), \(entry.end)], which \(problem) (ending at byte \(cursor))")
+            }
+            cursor = entry.end
+        }
+        guard cursor == bufferSize else {
+            throw SafetensorsError.unusedData(source: source, coveredBytes: cursor, bufferSize: bufferSize)
+        }
+        var tensors: [String: Tensor] = [:]
+        bytes.withUnsafeBytes { raw in
+            let data = UnsafeRawBufferPointer(rebasing: raw[dataStart...])
+            for entry in entries {
+                tensors[entry.name] = entry.end == entry.begin ? .zeros(entry.shape) : Tensor(entry.convert(data), shape: entry.shape)
+            }
+        }
+        return (tensors, metadata ?? [:])
+    }
+
+    /// Writes tensors (as F32) and metadata to `url` atomically, via `AtomicFile`.
+    ///
+    /// - Throws: `SafetensorsError.invalidName` before touching the disk, or `FileError`.
+    public static func write(_ tensors: [String: Tensor], metadata: [String: String] = [:], to url: URL) throws {
+        try AtomicFile.write(encode(tensors, metadata: metadata, source: url.path), to: url)
+    }
+
+    /// Reads a safetensors file, converting every tensor to Float32.
+    ///
+    /// - Throws: `SafetensorsError`, with `.unreadable` when the file cannot be read.
+    public static func read(from url: URL) throws -> (tensors: [String: Tensor], metadata: [String: String]) {
+        let data: Data
+        do { data = try Data(contentsOf: url) } catch {
+            throw SafetensorsError.unreadable(source: url.path, problem: error.localizedDescription)
+        }
+        return try decode([UInt8](data), source: url.path)
+    }
+
+    // MARK: - Encoding
+
+    static func encode(_ tensors: [String: Tensor], metadata: [String: String], source: String) throws -> [UInt8] {
+        let names = tensors.keys.sorted()
+        var members: [String] = []
+        if !metadata.isEmpty {
+            let pairs = metadata.keys.sorted().map { jsonString($0) + ":" + jsonString(metadata[$0]!) }
+            members.append("\"__metadata__\":{" + pairs.joined(separator: ",") + "}")
+        }
+        var offset = 0
+        for name in names {
+            guard !name.isEmpty else { throw SafetensorsError.invalidName(source: source, name: name, problem: "is empty") }
+            guard !name.hasPrefix("__metadata__") else {
+                throw SafetensorsError.invalidName(source: source, name: name, problem: "starts with the reserved \"__metadata__\"")
+            }
+            let tensor = tensors[name]!, size = tensor.scalarCount * 4
+            let shape = tensor.shape.map(String.init).joined(separator: ",")
+            members.append(jsonString(name) + ":{\"dtype\":\"F32\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(offset + size)]}")
+            offset += size
+        }
+        var header = Array(("{" + members.joined(separator: ",") + "}").utf8)
+        header += repeatElement(UInt8(ascii: " "), count: (8 - header.count % 8) % 8)
+        var out = [UInt8](repeating: 0, count: 8 + header.count + offset)
+        out.withUnsafeMutableBytes { raw in
+            raw.storeBytes(of: UInt64(header.count).littleEndian, as: UInt64.self)
+            var position = 8 + header.count
+            header.withUnsafeBytes { raw.baseAddress!.advanced(by: 8).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+            for name in names {
+                let tensor = tensors[name]!
+                let dense = tensor.isRowSparse ? Tensor(tensor.scalars, shape: tensor.shape) : tensor
+                dense.withUnsafeBufferPointer { values in
+                    for value in values {
+                        raw.storeBytes(of: value.bitPattern.littleEndian, toByteOffset: position, as: UInt32.self)
+                        position += 4
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    /// `text` as a JSON string literal.
+    static func jsonString(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20:
+                out += "\\u00" + (scalar.value < 0x10 ? "0" : "") + String(scalar.value, radix: 16)
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+
+    // MARK: - Decoding
+
+    private static func parseMetadata(_ json: JSON, source: String) throws -> [String: String] {
+        if case .null = json { return [:] }  // as the reference implementation allows
+        guard case .object(let members) = json else { throw SafetensorsError.invalidMetadata(source: source, problem: "is not an object") }
+        var metadata: [String: String] = [:]
+        for (key, value) in members {
+            guard case .string(let text) = value else {
+                throw SafetensorsError.invalidMetadata(source: source, problem: "value of \(quoted(key)) is not a string")
+            }
+            guard metadata.updateValue(text, forKey: key) == nil else {
+                throw SafetensorsError.invalidMetadata(source: source, problem: "has the key \(quoted(key)) twice")
+            }
+        }
+        return metadata
+    }
+}
+
+/// The element types a safetensors file may hold, and their sizes in bytes.
+private enum DType: String {
+    case F64, F32, F16, BF16, I64, I32, I16, I8, U64, U32, U16, U8, BOOL
+
+    var size: Int {
+        switch self {
+        case .F64, .I64, .U64: 8
+        case .F32, .I32, .U32: 4
+        case .F16, .BF16, .I16, .U16: 2
+        case .I8, .U8, .BOOL: 1
+        }
+    }
+}
+
+/// One validated tensor entry of a header.
+private struct Entry {
+    let name: String, dtype: DType, shape: [Int], begin: Int, end: Int
+
+    init(name: String, json: JSON, source: String) throws {
+        func invalid(_ problem: String) -> SafetensorsError { .invalidEntry(source: source, name: name, problem: problem) }
+        guard case .object(let members) = json else { throw invalid("is not a JSON object") }
+        var fields: [String: JSON] = [:]
+        for (key, value) in members where fields.updateValue(value, forKey: key) != nil {
+            throw invalid("has the key \(quoted(key)) twice")
+        }
+        func integers(_ key: String) throws -> [Int] {
+            guard let field = fields[key] else { throw invalid("has no \"\(key)\"") }
+            guard case .array(let items) = field else { throw invalid("has a \"\(key)\" that is not an array") }
+            return try items.map { item in
+                guard case .integer(let value) = item, value >= 0 else {
+                    throw invalid("has a \"\(key)\" that is not an array of non-negative integers")
+                }
+                return value
+            }
+        }
+        guard let dtypeField = fields["dtype"] else { throw invalid("has no \"dtype\"") }
+        guard case .string(let dtypeName) = dtypeField else { throw invalid("has a \"dtype\" that is not a string") }
+        let shape = try integers("shape"), offsets = try integers("data_offsets")
+        guard offsets.count == 2 else { throw invalid("has \(offsets.count) data_offsets instead of 2") }
+        guard let dtype = DType(rawValue: dtypeName) else {
+            throw SafetensorsError.unknownDType(source: source, name: name, dtype: dtypeName)
+        }
+        guard offsets[0] <= offsets[1] else {
+            throw SafetensorsError.invalidOffsets(source: source, name: name, problem: "has data_offsets \(offsets) that end before they begin")
+        }
+        var needed: Int? = dtype.size
+        for dimension in shape {
+            guard let product = needed?.multipliedReportingOverflow(by: dimension), !product.overflow else { needed = nil; break }
+            needed = product.partialValue
+        }
+        guard needed == offsets[1] - offsets[0] else {
+            throw SafetensorsError.sizeMismatch(source: source, name: name, dtype: dtypeName, shape: shape,
+                                                dataOffsets: offsets, neededBytes: needed)
+        }
+        (self.name, self.dtype, self.shape, self.begin, self.end) = (name, dtype, shape, offsets[0], offsets[1])
+    }
+
+    /// The elements as Float32, read little-endian from `data` (validated to hold them).
+    func convert(_ data: UnsafeRawBufferPointer) -> [Float] {
+        let count = (end - begin) / dtype.size
+        func load<T: FixedWidthInteger>(_: T.Type, _ transform: (T) -> Float) -> [Float] {
+            (0..<count).map { transform(T(littleEndian: data.loadUnaligned(fromByteOffset: begin + $0 * MemoryLayout<T>.size, as: T.self))) }
+        }
+        switch dtype {
+        case .F64: return load(UInt64.self) { Float(Double(bitPattern: $0)) }
+        case .F32: return load(UInt32.self) { Float(bitPattern: $0) }
+        case .F16: return load(UInt16.self, halfToFloat)
+        case .BF16: return load(UInt16.self) { Float(bitPattern: UInt32($0) << 16) }
+        case .I64: return load(Int64.self) { Float($0) }
+        case .I32: return load(Int32.self) { Float($0) }
+        case .I16: return load(Int16.self) { Float($0) }
+        case .I8: return load(Int8.self) { Float($0) }
+        case .U64: return load(UInt64.self) { Float($0) }
+        case .U32: return load(UInt32.self) { Float($0) }
+        case .U16: return load(UInt16.self) { Float($0) }
+        case .U8: return load(UInt8.self) { Float($0) }
+        case .BOOL: return load(UInt8.self) { $0 == 0 ? 0 : 1 }
+        }
+    }
+}
+
+/// IEEE binary16 bits to Float32, exactly (no `Float16`, which Intel macOS lacks).
+private func halfToFloat(_ bits: UInt16) -> Float {
+    let sign = UInt32(bits >> 15) << 31, exponent = UInt32(bits >> 10) & 0x1F, mantissa = UInt32(bits & 0x3FF)
+    if exponent == 0x1F { return Float(bitPattern: sign | 0x7F80_0000 | mantissa << 13) }
+    if exponent == 0 {
+        let magnitude = Float(mantissa) * 0x1p-24
+        return sign == 0 ? magnitude : -magnitude
+    }
+    return Float(bitPattern: sign | (exponent + 112) << 23 | mantissa << 13)
+}
+
+// MARK: - JSON
+
+/// A parsed JSON value; objects keep their members in order, duplicates included.
+private enum JSON {
+    case object([(String, JSON)]), array([JSON]), string(String), integer(Int), number(Double), bool(Bool), null
+}
+
+/// A strict RFC 8259 reader that tells integers from other numbers and bounds the nesting depth.
+private struct JSONReader {
+    struct Failure: Error { let message: String }
+    static let escapes: [UInt8: UInt8] = [0x22: 0x22, 0x5C: 0x5C, 0x2F: 0x2F, 0x62: 0x08, 0x66: 0x0C, 0x6E: 0x0A, 0x72: 0x0D, 0x74: 0x09]
+    let bytes: [UInt8]
+    var index = 0, depth = 0
+
+    static func parse(_ bytes: [UInt8]) throws -> JSON {
+        var reader = JSONReader(bytes: bytes)
+        let value = try reader.value()
+        guard reader.next() == nil else { throw reader.failure("unexpected data after the value") }
+        return value
+    }
+
+    func failure(_ message: String) -> Failure { Failure(message: "\(message) at byte \(index)") }
+    /// The next byte that is not whitespace, not consumed.
+    mutating func next() -> UInt8? {
+        while index < bytes.count, [0x20, 0x0A, 0x0D, 0x09].contains(bytes[index]) { index += 1 }
+        return index < bytes.count ? bytes[index] : nil
+    }
+    mutating func consume(_ character: Unicode.Scalar) -> Bool {
+        guard next() == UInt8(ascii: character) else { return false }
+        index += 1
+        return true
+    }
+    mutating func expect(_ character: Unicode.Scalar) throws {
+        guard consume(character) else { throw failure("expected '\(character)'") }
+    }
+
+    mutating func value() throws -> JSON {
+        switch next() {
+        case nil: throw failure("unexpected end")
+        case UInt8(ascii: "{"), UInt8(ascii: "["):
+            let isObject = consume("{"), close: Unicode.Scalar = isObject ? "}" : "]"
+            if !isObject { index += 1 }
+            depth += 1
+            defer { depth -= 1 }
+            guard depth <= 64 else { throw failure("nesting deeper than 64 levels") }
+            var members: [(String, JSON)] = [], items: [JSON] = []
+            if !consume(close) {
+                repeat {
+                    guard isObject else { items.append(try value()); continue }
+                    guard next() == UInt8(ascii: "\"") else { throw failure("expected a string key") }
+                    let key = try string()
+                    try expect(":")
+                    members.append((key, try value()))
+                } while consume(",")
+                try expect(close)
+            }
+            return isObject ? .object(members) : .array(items)
+        case UInt8(ascii: "\""): return .string(try string())
+        case UInt8(ascii: "t"): try literal("true"); return .bool(true)
+        case UInt8(ascii: "f"): try literal("false"); return .bool(false)
+        case UInt8(ascii: "n"): try literal("null"); return .null
+        default: return try number()
+        }
+    }
+
+    mutating func literal(_ word: String) throws {
+        guard bytes[index...].starts(with: word.utf8) else { throw failure("invalid literal") }
+        index += word.utf8.count
+    }
+
+    /// Consumes decimal digits and returns how many there were.
+    mutating func digits() -> Int {
+        let start = index
+        while index < bytes.count, (0x30...0x39).contains(bytes[index]) { index += 1 }
+        return index - start
+    }
+
+    mutating func number() throws -> JSON {
+        let start = index
+        _ = consume("-")
+        let leadingZero = index < bytes.count && bytes[index] == 0x30, integerDigits = digits()
+        guard integerDigits > 0, !(leadingZero && integerDigits > 1) else { throw failure("invalid number") }
+        var isInteger = true
+        if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
+            index += 1
+            isInteger = false
+            guard digits() > 0 else { throw failure("invalid number") }
+        }
+        if index < bytes.count, bytes[index] | 0x20 == UInt8(ascii: "e") {
+            index += 1
+            isInteger = false
+            if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
+            guard digits() > 0 else { throw failure("invalid number") }
+        }
+        let text = String(decoding: bytes[start..<index], as: UTF8.self)
+        if isInteger, let value = Int(text) { return .integer(value) }
+        return .number(Double(text) ?? .nan)  // beyond Int: still a number, never an integer
+    }
+
+    mutating func string() throws -> String {
+        index += 1  // the opening quote
+        var utf8: [UInt8] = []
+        while index < bytes.count {
+            let byte = bytes[index]
+            index += 1
+            switch byte {
+            case UInt8(ascii: "\""): return String(decoding: utf8, as: UTF8.self)
+            case ..<0x20: throw failure("control character in string")
+            case UInt8(ascii: "\\"):
+                guard index < bytes.count else { throw failure("unterminated string") }
+                let escape = bytes[index]
+                index += 1
+                if let simple = Self.escapes[escape] { utf8.append(simple); continue }
+                guard escape == UInt8(ascii: "u") else { throw failure("invalid escape") }
+                var code = try hex4()
+                if (0xD800..<0xDC00).contains(code), bytes[index...].starts(with: "\\u".utf8) {
+                    index += 2
+                    let low = try hex4()
+                    guard (0xDC00..<0xE000).contains(low) else { throw failure("unpaired surrogate") }
+                    code = 0x10000 + (code - 0xD800) << 10 + (low - 0xDC00)
+                }
+                guard let scalar = Unicode.Scalar(code) else { throw failure("unpaired surrogate") }
+                utf8 += String(scalar).utf8
+            default: utf8.append(byte)
+            }
+        }
+        throw failure("unterminated string")
+    }
+
+    mutating func hex4() throws -> UInt32 {
+        guard index + 4 <= bytes.count else { throw failure("invalid \\u escape") }
+        var value: UInt32 = 0
+        for byte in bytes[index..<index + 4] {
+            guard let digit = Character(Unicode.Scalar(byte)).hexDigitValue else { throw failure("invalid \\u escape") }
+            value = value << 4 | UInt32(digit)
+        }
+        index += 4
+        return value
+    }
+}
