@@ -1,59 +1,21 @@
 import Foundation
 import NervaNN
 import NervaTensor
+import NervaTestSupport
 import Testing
 
-/// Runs `scripts/safetensors_interop.py` with the Python of `$NERVA_PYTHON` (default `python3`).
+/// The safetensors reference implementation, reached through `scripts/safetensors_interop.py`.
 enum SafetensorsInterop {
-    struct Output: Sendable {
-        let status: Int32, stdout: String, stderr: String
-        var log: String { "exit status \(status)\n\(stdout)\(stderr)" }
-    }
-
-    static let repositoryRoot = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let script = repositoryRoot.appendingPathComponent("scripts/safetensors_interop.py").path
-    static let python: String = {
-        let configured = ProcessInfo.processInfo.environment["NERVA_PYTHON"] ?? ""
-        return configured.isEmpty ? "python3" : configured
-    }()
-    /// CI sets `NERVA_REQUIRE_INTEROP=1`: a missing Python or package is then a failure, not a skip.
-    static let isRequired = ProcessInfo.processInfo.environment["NERVA_REQUIRE_INTEROP"] == "1"
-    static let probe = run(["-c", "import safetensors, numpy"])
-    static let isAvailable = probe.status == 0
-
-    /// Runs `python arguments…` through `/usr/bin/env`, so that `python` may be a bare name.
-    static func run(_ arguments: [String]) -> Output {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [python] + arguments
-        process.currentDirectoryURL = repositoryRoot
-        // stderr goes to a file, so that a chatty child cannot block on a full pipe we are not reading.
-        let errorURL = FileManager.default.temporaryDirectory.appendingPathComponent("nerva-interop-\(UUID().uuidString).txt")
-        defer { try? FileManager.default.removeItem(at: errorURL) }
-        guard FileManager.default.createFile(atPath: errorURL.path, contents: nil),
-              let errorHandle = FileHandle(forWritingAtPath: errorURL.path) else {
-            return Output(status: -1, stdout: "", stderr: "cannot create \(errorURL.path)")
-        }
-        let stdout = Pipe()
-        process.standardOutput = stdout
-        process.standardError = errorHandle
-        do { try process.run() } catch {
-            return Output(status: -1, stdout: "", stderr: "cannot run \(python): \(error)")
-        }
-        let outputData = stdout.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        try? errorHandle.close()
-        let errorData = (try? Data(contentsOf: errorURL)) ?? Data()
-        return Output(status: process.terminationStatus, stdout: String(decoding: outputData, as: UTF8.self),
-                      stderr: String(decoding: errorData, as: UTF8.self))
-    }
+    static let script = PythonScript.script("safetensors_interop.py")
+    static let isAvailable = PythonScript.canImport("safetensors, numpy")
+    static let isRequired = PythonScript.isRequired
+    static func run(_ arguments: [String]) -> PythonScript.Output { PythonScript.run(arguments) }
 
     /// Fails the test with instructions when the reference implementation cannot be imported.
     static func requireReference() throws {
         try #require(isAvailable, """
-            \(python) cannot import safetensors and numpy (pip install safetensors numpy), \
-            and NERVA_REQUIRE_INTEROP=1 makes this a failure: \(probe.log)
+            \(PythonScript.python) cannot import safetensors and numpy (scripts/install-dependencies), \
+            and NERVA_REQUIRE_INTEROP=1 makes this a failure.
             """)
     }
 }
@@ -66,7 +28,7 @@ struct SafetensorsInteropContents: Codable {
 
 // Skipped, not failed, when Python lacks `safetensors` or `numpy`, unless NERVA_REQUIRE_INTEROP=1.
 @Suite(.enabled(if: SafetensorsInterop.isAvailable || SafetensorsInterop.isRequired,
-                "needs python3 (or $NERVA_PYTHON) with safetensors and numpy: pip install safetensors numpy"))
+                "needs Python with safetensors and numpy: run scripts/install-dependencies"))
 struct SafetensorsInteropTests {
     @Test func referenceImplementationReadsNervaFiles() throws {
         try SafetensorsInterop.requireReference()
