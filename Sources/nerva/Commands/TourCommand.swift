@@ -20,7 +20,11 @@ struct TourCommand: ParsableCommand {
 
     func run() throws {
         let folder = URL(fileURLWithPath: out ?? "nerva-out/tour-\(Self.timestamp())")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        do {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        } catch {
+            throw ValidationError("cannot create the output folder \(folder.path): \(error.localizedDescription) Choose another with --out DIR.")
+        }
         print("Nerva tour → \(folder.path)")
         try EngineTour(seed: seed, folder: folder).run()
     }
