@@ -27,18 +27,32 @@ public func mseLoss(predictions: Tensor, targets: Tensor, reduction: LossReducti
 
 /// Binary cross-entropy on probabilities:
 /// `reduction(−[t · log p + (1 − t) · log(1 − p)])`, each log clamped at −100 as in PyTorch.
+///
+/// The gradient is PyTorch's, `(p − t) / max(p (1 − p), 10⁻¹²)`, finite even for certain
+/// predictions (`p` of exactly 0 or 1).
 public func binaryCrossEntropy(probabilities: Tensor, targets: Tensor, reduction: LossReduction = .mean) -> Tensor {
     checkShapes(probabilities, targets, "binaryCrossEntropy")
-    let logP = probabilities.log().clamped(min: -100)
-    let logNotP = (1 - probabilities).log().clamped(min: -100)
-    return reduction.reduce(-(targets * logP + (1 - targets) * logNotP))
+    let (p, t) = (probabilities, targets)
+    let (logP, logNotP) = withoutGradients { (p.log().clamped(min: -100), (1 - p).log().clamped(min: -100)) }
+    let loss = withoutGradients { -(t * logP + (1 - t) * logNotP) }
+        .recordedAsOperation("binaryCrossEntropy", inputs: [p, t]) { g in
+            [p.requiresGradient ? g * (p - t) / (p * (1 - p)).clamped(min: 1e-12) : nil,
+             t.requiresGradient ? g * (logNotP - logP) : nil]
+        }
+    return reduction.reduce(loss)
 }
 
 /// Binary cross-entropy on logits, stable for any magnitude:
-/// `reduction(max(x, 0) − x · t + log(1 + e^(−|x|)))`, equal to `binaryCrossEntropy(σ(x), t)`.
+/// `reduction(max(x, 0) − x · t + log(1 + e^(−|x|)))`, equal to `binaryCrossEntropy(σ(x), t)`,
+/// with gradient `σ(x) − t` (smooth everywhere, 0 included).
 public func binaryCrossEntropy(logits: Tensor, targets: Tensor, reduction: LossReduction = .mean) -> Tensor {
     checkShapes(logits, targets, "binaryCrossEntropy(logits:)")
-    return reduction.reduce(logits.relu() - logits * targets + (-logits.abs()).exp().log1p())
+    let (x, t) = (logits, targets)
+    let loss = withoutGradients { x.relu() - x * t + (-x.abs()).exp().log1p() }
+        .recordedAsOperation("binaryCrossEntropyWithLogits", inputs: [x, t]) { g in
+            [x.requiresGradient ? g * (x.sigmoid() - t) : nil, t.requiresGradient ? -g * x : nil]
+        }
+    return reduction.reduce(loss)
 }
 
 /// Huber loss: `0.5 d²` where `|d| ≤ delta`, `delta · (|d| − 0.5 delta)` elsewhere, `d = predictions − targets`.

@@ -22,11 +22,11 @@ public enum StateDictionaryError: Error, CustomStringConvertible, Equatable {
 extension Module {
     /// Parameters and buffers by dotted name, sharing storage with the module (PyTorch's `state_dict()`).
     public func stateDictionary() -> [String: Tensor] {
-        Dictionary(namedParameters() + namedBuffers(), uniquingKeysWith: { first, _ in first })
+        Dictionary(allNamedParameters() + namedBuffers(), uniquingKeysWith: { first, _ in first })
     }
 
     /// The names of `stateDictionary()` in declaration order.
-    public func stateDictionaryKeys() -> [String] { (namedParameters() + namedBuffers()).map(\.name) }
+    public func stateDictionaryKeys() -> [String] { (allNamedParameters() + namedBuffers()).map(\.name) }
 
     /// Copies values from `stateDictionary` into this module's parameters and buffers, in place
     /// (optimisers keep working on the same tensors).
@@ -35,7 +35,7 @@ extension Module {
     ///   always are. Nothing is changed unless every entry fits.
     /// - Throws: `StateDictionaryError.mismatch` listing every problem.
     public func load(stateDictionary: [String: Tensor], strict: Bool = true) throws {
-        let own = namedParameters() + namedBuffers()
+        let own = allNamedParameters() + namedBuffers()
         let ownNames = Set(own.map(\.name))
         let missing = own.map(\.name).filter { stateDictionary[$0] == nil }
         let unexpected = stateDictionary.keys.filter { !ownNames.contains($0) }.sorted()

@@ -55,9 +55,17 @@ open class Module {
     }
 
     /// Every parameter of this module and its descendants, with dotted names (`0.weight`).
+    /// A parameter shared by several layers (tied weights) is listed once, under its first name,
+    /// as in PyTorch; `stateDictionary()` keeps every name.
     public func namedParameters() -> [(name: String, tensor: Tensor)] {
+        var seen = Set<ObjectIdentifier>()
+        return allNamedParameters().filter { seen.insert(ObjectIdentifier($0.tensor)).inserted }
+    }
+
+    /// Every parameter under every name it has, duplicates included.
+    func allNamedParameters() -> [(name: String, tensor: Tensor)] {
         ownParameters() + namedChildren().flatMap { child in
-            child.module.namedParameters().map { ("\(child.name).\($0.name)", $0.tensor) }
+            child.module.allNamedParameters().map { ("\(child.name).\($0.name)", $0.tensor) }
         }
     }
 

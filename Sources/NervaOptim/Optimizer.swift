@@ -93,8 +93,9 @@ open class Optimizer {
                 throw OptimizerStateError.unexpectedKey(key)
             }
             let name = String(parts[1])
-            if name != "step" && tensor.shape != parameters[index].shape {
-                throw OptimizerStateError.shapeMismatch(key: key, expected: parameters[index].shape, actual: tensor.shape)
+            let expected = name == "step" ? [] : parameters[index].shape
+            if tensor.shape != expected {
+                throw OptimizerStateError.shapeMismatch(key: key, expected: expected, actual: tensor.shape)
             }
             restored[index][name] = Tensor(tensor.scalars, shape: tensor.shape)
         }
@@ -111,7 +112,7 @@ public enum OptimizerStateError: Error, CustomStringConvertible, Equatable {
     public var description: String {
         switch self {
         case .unexpectedKey(let key): "optimizer state: unexpected key \"\(key)\""
-        case let .shapeMismatch(key, expected, actual): "optimizer state: \"\(key)\" has shape \(actual), the parameter \(expected)"
+        case let .shapeMismatch(key, expected, actual): "optimizer state: \"\(key)\" has shape \(actual), expected \(expected)"
         }
     }
 }

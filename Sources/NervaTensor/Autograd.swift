@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Reverse-mode automatic differentiation, define-by-run.
 ///
 /// Every primitive op that sees an input requiring gradients records a `GraphNode`: its inputs and
@@ -20,6 +26,38 @@ final class GraphNode {
         self.op = op
         self.inputs = inputs
         self.pullback = pullback
+    }
+}
+
+/// Frees recorded graphs without recursion: see `Tensor.deinit`.
+final class GraphReleaser {
+    private var pending: [GraphNode] = []
+    private var isDraining = false
+
+    private static let key: pthread_key_t = {
+        var key = pthread_key_t()
+        pthread_key_create(&key) { pointer in
+            if let pointer { Unmanaged<GraphReleaser>.fromOpaque(pointer).release() }
+        }
+        return key
+    }()
+
+    /// This thread's releaser.
+    static var current: GraphReleaser {
+        if let pointer = pthread_getspecific(key) { return Unmanaged<GraphReleaser>.fromOpaque(pointer).takeUnretainedValue() }
+        let releaser = GraphReleaser()
+        pthread_setspecific(key, Unmanaged.passRetained(releaser).toOpaque())
+        return releaser
+    }
+
+    func enqueue(_ node: GraphNode) { pending.append(node) }
+
+    /// Drops queued nodes one at a time; tensors freed meanwhile only enqueue theirs.
+    func drain() {
+        guard !isDraining else { return }
+        isDraining = true
+        while !pending.isEmpty { _ = pending.removeLast() }
+        isDraining = false
     }
 }
 
@@ -56,6 +94,20 @@ extension Tensor {
     /// A tensor sharing these elements but cut from the graph: no gradient flows through it.
     public func detached() -> Tensor {
         Tensor(shape: shape, storage: storage, sparseRowIndices: sparseRowIndices)
+    }
+
+    /// Records this tensor, computed by the caller from `inputs` without recording, as the output
+    /// of a differentiable operation with a hand-written pullback (PyTorch's
+    /// `torch.autograd.Function`). The pullback maps the output's gradient to one gradient per
+    /// input (`nil` where none is needed), written with tensor ops so that it can itself be
+    /// differentiated; gradients in a broadcast shape are summed back to each input's shape.
+    ///
+    /// - Returns: a tensor sharing this one's elements, recorded when some input requires
+    ///   gradients and recording is on; otherwise `self`.
+    public func recordedAsOperation(_ name: StaticString, inputs: [Tensor],
+                                    pullback: @escaping (Tensor) -> [Tensor?]) -> Tensor {
+        guard Tensor.recordsGradient(inputs) else { return self }
+        return Tensor(shape: shape, storage: storage).record(name, inputs, pullback: pullback)
     }
 
     /// `true` when an op with these inputs must be recorded.

@@ -66,7 +66,10 @@ public final class RandomGenerator: RandomNumberGenerator, Sendable {
     public func uniform() -> Float { Float(next() >> 40) * 0x1p-24 }
 
     /// A uniform float in `[low, high)`.
-    public func uniform(_ low: Float, _ high: Float) -> Float { low + (high - low) * uniform() }
+    public func uniform(_ low: Float, _ high: Float) -> Float {
+        let value = low + (high - low) * uniform()
+        return value < high || low == high ? value : high.nextDown   // rounding may reach `high`
+    }
 
     /// A standard normal sample (Box–Muller).
     public func normal() -> Float {
@@ -118,7 +121,10 @@ public final class RandomGenerator: RandomNumberGenerator, Sendable {
     public func fillUniform(_ buffer: UnsafeMutableBufferPointer<Float>, low: Float = 0, high: Float = 1) {
         let scale = (high - low) * 0x1p-24
         state.withLock { s in
-            for i in buffer.indices { buffer[i] = low + Float(RandomGenerator.step(&s) >> 40) * scale }
+            for i in buffer.indices {
+                let value = low + Float(RandomGenerator.step(&s) >> 40) * scale
+                buffer[i] = value < high || low == high ? value : high.nextDown   // rounding may reach `high`
+            }
         }
     }
 

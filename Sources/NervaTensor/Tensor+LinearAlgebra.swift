@@ -82,7 +82,7 @@ extension Tensor {
         let x = self
         return out.record("linear", inputs) { g in
             let g2 = g.reshaped([rows, outputSize])
-            let gradX = x.requiresGradient ? g.matmul(weight) : nil
+            let gradX = x.requiresGradient ? g2.matmul(weight).reshaped(x.shape) : nil
             let gradW = weight.requiresGradient ? g2.matmul(x.reshaped([rows, weight.shape[1]]), transposingSelf: true) : nil
             return bias == nil ? [gradX, gradW] : [gradX, gradW, g2]  // g2 is summed to [out] by the engine
         }

@@ -33,6 +33,17 @@ public final class Tensor: @unchecked Sendable {
         self.sparseRowIndices = sparseRowIndices
     }
 
+    /// Releasing a long chain of recorded ops would recurse once per op (tensor → node →
+    /// inputs → …) and overflow the stack; nodes are instead handed to a per-thread queue that
+    /// the outermost release drains iteratively.
+    deinit {
+        guard node != nil else { return }
+        let releaser = GraphReleaser.current
+        if let node { releaser.enqueue(node) }
+        node = nil
+        releaser.drain()
+    }
+
     /// An uninitialised tensor, for kernels that write every element.
     init(uninitializedShape shape: [Int]) {
         precondition(shape.allSatisfy { $0 >= 0 }, "A tensor cannot have a negative dimension: \(shape).")
@@ -71,7 +82,7 @@ public final class Tensor: @unchecked Sendable {
     /// The single element of a one-element tensor.
     public var scalar: Float {
         precondition(scalarCount == 1, "scalar: a tensor of shape \(shape) has \(scalarCount) elements, not one.")
-        return storage.base[0]
+        return isRowSparse ? densified().scalars[0] : storage.base[0]
     }
 
     /// `true` for gradients of embedding tables that hold only the rows a batch touched.

@@ -4,15 +4,19 @@ import NervaTensor
 import NervaTestSupport
 import Testing
 
-/// PyTorch itself loads Nerva's checkpoints (strict `load_state_dict`) and computes the same
-/// outputs, and Nerva loads PyTorch's. Runs where Python has torch and safetensors
-/// (`scripts/install-dependencies --with-torch`); CI requires it.
-@Suite(.enabled(if: PyTorchInteropTests.isAvailable || PyTorchInteropTests.isRequired,
-                "needs Python with torch and safetensors: run scripts/install-dependencies --with-torch"))
-struct PyTorchInteropTests {
+/// Whether PyTorch can be reached through `scripts/torch_interop.py`.
+enum PyTorchInterop {
     static let isAvailable = PythonScript.canImport("torch, safetensors")
     static let isRequired = ProcessInfo.processInfo.environment["NERVA_REQUIRE_TORCH"] == "1"
     static let script = PythonScript.script("torch_interop.py")
+}
+
+/// PyTorch itself loads Nerva's checkpoints (strict `load_state_dict`) and computes the same
+/// outputs, and Nerva loads PyTorch's. Runs where Python has torch and safetensors
+/// (`scripts/install-dependencies --with-torch`); CI requires it.
+@Suite(.enabled(if: PyTorchInterop.isAvailable || PyTorchInterop.isRequired,
+                "needs Python with torch and safetensors: run scripts/install-dependencies --with-torch"))
+struct PyTorchInteropTests {
 
     /// The architecture of `scripts/torch_interop.py`.
     static func model(seed: UInt64) -> Sequential {
@@ -37,7 +41,7 @@ struct PyTorchInteropTests {
     }
 
     @Test func pytorchLoadsNervaCheckpointAndComputesTheSameOutputs() throws {
-        try #require(Self.isAvailable, "torch is not importable by \(PythonScript.python) and NERVA_REQUIRE_TORCH=1")
+        try #require(PyTorchInterop.isAvailable, "torch is not importable by \(PythonScript.python) and NERVA_REQUIRE_TORCH=1")
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("nerva-torch-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -48,20 +52,20 @@ struct PyTorchInteropTests {
         let checkpoint = directory.appendingPathComponent("nerva.safetensors")
         try model.save(to: checkpoint)
 
-        let result = PythonScript.run([Self.script, "load", checkpoint.path, try writeInputs(in: directory).path])
+        let result = PythonScript.run([PyTorchInterop.script, "load", checkpoint.path, try writeInputs(in: directory).path])
         try #require(result.status == 0, "\(result.log)")
         let expected = withoutGradients { model(inputs) }.scalars
         expectClose(try outputs(of: result), expected, relativeTolerance: 1e-4, absoluteTolerance: 1e-5)
     }
 
     @Test func nervaLoadsPyTorchCheckpointAndComputesTheSameOutputs() throws {
-        try #require(Self.isAvailable, "torch is not importable by \(PythonScript.python) and NERVA_REQUIRE_TORCH=1")
+        try #require(PyTorchInterop.isAvailable, "torch is not importable by \(PythonScript.python) and NERVA_REQUIRE_TORCH=1")
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("nerva-torch-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
 
         let checkpoint = directory.appendingPathComponent("torch.safetensors")
-        let result = PythonScript.run([Self.script, "save", checkpoint.path, try writeInputs(in: directory).path])
+        let result = PythonScript.run([PyTorchInterop.script, "save", checkpoint.path, try writeInputs(in: directory).path])
         try #require(result.status == 0, "\(result.log)")
 
         let model = Self.model(seed: 99)

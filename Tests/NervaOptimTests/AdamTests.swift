@@ -239,7 +239,7 @@ private func expectTrajectory(_ actual: [[Float]], _ expected: [[Float]], source
         expectClose(continued[0], referenceAdam(initial, Array(gradientSteps[..<2]), lr: 0.1)[1],
                     relativeTolerance: 1e-6, absoluteTolerance: 1e-7)
         #expect(OptimizerStateError.shapeMismatch(key: "0.exp_avg", expected: [2], actual: [3]).description
-                == "optimizer state: \"0.exp_avg\" has shape [3], the parameter [2]")
+                == "optimizer state: \"0.exp_avg\" has shape [3], expected [2]")
     }
 
     @Test func loadRejectsAStepCountThatIsNotAScalar() {

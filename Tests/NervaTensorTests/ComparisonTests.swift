@@ -52,28 +52,28 @@ import Testing
 
     // MARK: - replacing(with:where:)
 
-    @Test func replacingTakesSelfWhereMaskIsNonZero() {
-        // Documented: "Elements of `self` where `mask` is non-zero, of `other` elsewhere".
+    @Test func replacingTakesOtherWhereMaskIsNonZero() {
+        // Documented: "replaced by `other`'s where `mask` is non-zero".
         let x = Tensor([1, 2, 3, 4])
         let other = Tensor([-1, -2, -3, -4])
         let mask = Tensor([1, 0, 2, 0])
-        #expect(x.replacing(with: other, where: mask).scalars == [1, -2, 3, -4])
+        #expect(x.replacing(with: other, where: mask).scalars == [-1, 2, -3, 4])
     }
 
     @Test func replacingBroadcastsAllThree() {
         let x = Tensor([1, 2, 3, 4, 5, 6], shape: [2, 3])
-        let mask = Tensor([1, 0, 1])          // [3]: select columns 0 and 2 from x
+        let mask = Tensor([1, 0, 1])          // [3]: replace columns 0 and 2 of x
         let result = x.replacing(with: Tensor(0), where: mask)
         #expect(result.shape == [2, 3])
-        #expect(result.scalars == [1, 0, 3, 4, 0, 6])
+        #expect(result.scalars == [0, 2, 0, 0, 5, 0])
     }
 
     @Test func replacingWithInfinityDoesNotProduceNaN() {
         // Masking scores with −∞ (attention, invalid actions) must give −∞ where replaced and the
         // original score elsewhere, never NaN.
         let scores = Tensor([0.5, 1.5, -2])
-        let keep = Tensor([1, 0, 1])
-        let masked = scores.replacing(with: Tensor(-Float.infinity), where: keep).scalars
+        let invalid = Tensor([0, 1, 0])
+        let masked = scores.replacing(with: Tensor(-Float.infinity), where: invalid).scalars
         #expect(!masked.contains { $0.isNaN }, "got \(masked)")
         #expect(masked == [0.5, -.infinity, -2])
     }
@@ -83,9 +83,9 @@ import Testing
         let other = Tensor([10, 20, 30]).requiringGradient()
         let mask = Tensor([1, 0, 1])
         let grads = gradients(of: x.replacing(with: other, where: mask), wrt: [x, other])
-        // Self where the mask is non-zero, other elsewhere.
-        #expect(grads[0].scalars == [1, 0, 1])
-        #expect(grads[1].scalars == [0, 1, 0])
+        // Other where the mask is non-zero, self elsewhere.
+        #expect(grads[0].scalars == [0, 1, 0])
+        #expect(grads[1].scalars == [1, 0, 1])
     }
 
     static let replacingMask = Tensor([1, 0, 0, 1, 1, 0], shape: [2, 3])

@@ -23,7 +23,11 @@ enum Reduce {
             else { runs.append(axis..<(axis + 1)) }
         }
         for run in runs.reversed() { current = reduce(current, run, kind) }
-        if axes.isEmpty { return Tensor(shape: x.shape, storage: x.storage) }
+        if axes.isEmpty {   // a copy, never a view: results are independent of their inputs
+            let copy = Tensor(uninitializedShape: x.shape)
+            copy.storage.base.update(from: x.dense, count: x.scalarCount)
+            return copy
+        }
         return current
     }
 
@@ -118,8 +122,8 @@ enum Reduce {
                     if !logarithmic { d[j * inner] = e }
                     total += e
                 }
-                let shift = m + logf(total), scale = 1 / total
-                for j in 0..<n { d[j * inner] = logarithmic ? s[j * inner] - shift : d[j * inner] * scale }
+                let logTotal = logf(total), scale = 1 / total
+                for j in 0..<n { d[j * inner] = logarithmic ? (s[j * inner] - m) - logTotal : d[j * inner] * scale }
             }
         }
         return out
@@ -132,8 +136,8 @@ enum Reduce {
         for j in 0..<n { d[j] = VectorMath.exp(s[j] - m) }
         let total = sum(d, n)
         if logarithmic {
-            let offset = m + logf(total)
-            for j in 0..<n { d[j] = s[j] - offset }
+            let logTotal = logf(total)   // (x − m) − log Σ: exact where x = m, as PyTorch
+            for j in 0..<n { d[j] = (s[j] - m) - logTotal }
         } else {
             let scale = 1 / total
             for j in 0..<n { d[j] *= scale }

@@ -2,10 +2,11 @@
 /// code: no libm call, no branch, no checked conversion per element.
 enum VectorMath {
     /// `eˣ` (Cephes' `expf`: range reduction by ln 2 and a degree-6 polynomial; within a few ulp of
-    /// libm; inputs clamped to `[−87.3, 88.7]`, so the result is finite and never denormal).
+    /// libm). Overflows to +∞ above 88.72, flushes to 0 below −87.34 (where libm would return
+    /// denormals), and propagates NaN.
     @inline(__always)
-    static func exp(_ x: Float) -> Float {
-        let x = Swift.min(Swift.max(x, -87.336_54), 88.722_83)
+    static func exp(_ input: Float) -> Float {
+        let x = Swift.min(Swift.max(input, -87.336_54), 88.722_83)
         // Round x·log₂e to the nearest integer with the 1.5·2²³ trick: the integer lands in the
         // low mantissa bits, readable without a checked conversion.
         let shifted = x * 1.442_695_04 + 12_582_912
@@ -23,6 +24,8 @@ enum VectorMath {
         let half = integer &>> 1
         let s1 = Float(bitPattern: UInt32(bitPattern: (half &+ 127) &<< 23))
         let s2 = Float(bitPattern: UInt32(bitPattern: (integer &- half &+ 127) &<< 23))
-        return y * s1 * s2
+        let value = y * s1 * s2
+        // Selects, not branches: the loop stays vectorised.
+        return input < -87.336_54 ? 0 : (input > 88.722_83 ? .infinity : (input != input ? input : value))
     }
 }
