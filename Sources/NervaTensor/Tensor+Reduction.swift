@@ -51,6 +51,11 @@ extension Tensor {
         -(-self).max(alongAxes: axes, keepingDimensions: keepingDimensions)
     }
 
+    /// The minimum over one axis.
+    public func min(alongAxis axis: Int, keepingDimensions: Bool = false) -> Tensor {
+        min(alongAxes: [axis], keepingDimensions: keepingDimensions)
+    }
+
     /// The index of the largest element along `axis` (the first on ties), as a float tensor.
     public func argmax(alongAxis axis: Int = -1, keepingDimensions: Bool = false) -> Tensor {
         let a = Shape.axis(axis, rank: rank, "argmax")
