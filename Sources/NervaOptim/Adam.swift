@@ -72,7 +72,10 @@ public final class AdamW: Adam {
 }
 
 /// One Adam update over `n` elements, eight lanes at a time (the pointers never alias, which the
-/// compiler cannot prove by itself, so the vector loop is written out).
+/// compiler cannot prove by itself, so the vector loop is written out). Square roots are within
+/// one ulp of the correctly rounded ones (see `faithfulSquareRoot()`), and `√v / √(1 − β₂ᵗ)` is a
+/// multiplication by the reciprocal: results agree with PyTorch's to a few ulp, one division per
+/// element fewer.
 struct AdamRule {
     let beta1: Float, beta2: Float, epsilon: Float, stepSize: Float, correction2Root: Float
     let decay: Float, l2: Float
@@ -82,7 +85,7 @@ struct AdamRule {
                _ m: UnsafeMutablePointer<Float>, _ v: UnsafeMutablePointer<Float>, _ n: Int) {
         typealias V = SIMD8<Float>
         let w1 = V(repeating: 1 - beta1), b2 = V(repeating: beta2), w2 = V(repeating: 1 - beta2)
-        let size = V(repeating: stepSize), root = V(repeating: correction2Root), eps = V(repeating: epsilon)
+        let size = V(repeating: stepSize), inverseRoot = V(repeating: 1 / correction2Root), eps = V(repeating: epsilon)
         let decayV = V(repeating: decay), l2V = V(repeating: l2)
         var i = 0
         while i + 8 <= n {
@@ -91,7 +94,7 @@ struct AdamRule {
             let d = V.load(g + i) + l2V * pv
             mv += w1 * (d - mv)
             vv = vv * b2 + w2 * d * d
-            pv -= size * (mv / (vv.squareRoot() / root + eps))
+            pv -= size * (mv / (vv.faithfulSquareRoot() * inverseRoot + eps))
             pv.store(p + i); mv.store(m + i); vv.store(v + i)
             i += 8
         }
@@ -103,17 +106,5 @@ struct AdamRule {
             p[i] -= stepSize * (m[i] / (v[i].squareRoot() / correction2Root + epsilon))
             i += 1
         }
-    }
-}
-
-extension SIMD8<Float> {
-    @inline(__always)
-    static func load(_ pointer: UnsafeMutablePointer<Float>) -> Self {
-        UnsafeRawPointer(pointer).loadUnaligned(as: Self.self)
-    }
-
-    @inline(__always)
-    func store(_ pointer: UnsafeMutablePointer<Float>) {
-        UnsafeMutableRawPointer(pointer).storeBytes(of: self, as: Self.self)
     }
 }
