@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "NervaTensor", targets: ["NervaTensor"]),
         .library(name: "NervaNN", targets: ["NervaNN"]),
         .library(name: "NervaOptim", targets: ["NervaOptim"]),
+        .library(name: "NervaData", targets: ["NervaData"]),
         .executable(name: "nerva", targets: ["nerva"]),
     ],
     dependencies: [
@@ -19,6 +20,7 @@ let package = Package(
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]
         ),
+        .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
         .target(
             name: "NervaTensor",
             dependencies: [.target(name: "CBLAS", condition: .when(platforms: [.linux]))],
@@ -26,17 +28,19 @@ let package = Package(
         ),
         .target(name: "NervaNN", dependencies: ["NervaTensor"], swiftSettings: optimized),
         .target(name: "NervaOptim", dependencies: ["NervaTensor"], swiftSettings: optimized),
+        .target(name: "NervaData", dependencies: ["NervaTensor", "CZlib"], swiftSettings: optimized),
         .target(name: "NervaTestSupport", dependencies: ["NervaTensor"]),
         .executableTarget(
             name: "nerva",
             dependencies: [
-                "NervaTensor", "NervaNN", "NervaOptim",
+                "NervaTensor", "NervaNN", "NervaOptim", "NervaData",
                 .target(name: "CBLAS", condition: .when(platforms: [.linux])),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "NervaTensorTests", dependencies: ["NervaTensor", "NervaTestSupport"]),
         .testTarget(name: "NervaNNTests", dependencies: ["NervaNN", "NervaTensor", "NervaTestSupport"]),
+        .testTarget(name: "NervaDataTests", dependencies: ["NervaData", "NervaTensor", "NervaTestSupport"]),
         .testTarget(
             name: "NervaOptimTests",
             dependencies: ["NervaOptim", "NervaNN", "NervaTensor", "NervaTestSupport"]
