@@ -6,6 +6,6 @@ struct Nerva: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "nerva",
         abstract: "Nerva: a deep-learning toolkit in Swift (GANs, reinforcement learning, recommenders, federated learning).",
-        subcommands: [TourCommand.self, BenchCommand.self]
+        subcommands: [TourCommand.self, ClassifyCommand.self, BenchCommand.self]
     )
 }

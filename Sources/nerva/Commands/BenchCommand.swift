@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import NervaData
 
 /// `nerva bench <suite>`: measures the hot paths and prints one line per measurement
 /// (JSON lines with `--json`, the format of DESIGN.md).
@@ -11,7 +12,7 @@ struct BenchCommand: ParsableCommand {
     )
 
     enum Suite: String, ExpressibleByArgument, CaseIterable {
-        case engine
+        case engine, vision
     }
 
     @Argument(help: "The suite to run: \(Suite.allCases.map(\.rawValue).joined(separator: ", ")).")
@@ -26,10 +27,16 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Run only the measurements whose name contains this text (e.g. mlp_train).")
     var only: String?
 
+    @Option(help: "The Fashion-MNIST folder for fmnist_load (default /usr/share/datasets/fashion-mnist).")
+    var data: String?
+
     func run() throws {
         let reporter = BenchmarkReporter(suite: suite.rawValue, json: json, filter: only)
         switch suite {
         case .engine: EngineBenchmarks(quick: quick, reporter: reporter).run()
+        case .vision:
+            try VisionBenchmarks(quick: quick, reporter: reporter,
+                                 dataDirectory: data.map { URL(fileURLWithPath: $0) } ?? FashionMNIST.defaultDirectory).run()
         }
         reporter.report("peak_rss", params: [:], value: ResourceUsage.peakResidentMegabytes, unit: "MB")
     }

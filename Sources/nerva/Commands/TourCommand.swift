@@ -1,16 +1,18 @@
 import ArgumentParser
 import Foundation
-import NervaNN
-import NervaOptim
+import NervaData
 import NervaTensor
 
-/// `nerva tour`: the main job. Today it tours the engine: trains an MLP to separate two
-/// interleaved spirals, saves the model as safetensors, reloads it and checks it predicts the same.
+/// `nerva tour`: the main job. A short run of each part of Nerva on built-in or real data, all
+/// written into one output folder with an HTML report.
 struct TourCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tour",
-        abstract: "Run a short tour of Nerva on built-in data and write the results to --out."
+        abstract: "Run a short tour of Nerva on built-in and real data; write metrics, figures and a report to --out."
     )
+
+    @Option(help: "The Fashion-MNIST folder (default \(FashionMNIST.defaultDirectory.path)).")
+    var data: String?
 
     @Option(help: "Output folder (default ./nerva-out/tour-<timestamp>).")
     var out: String?
@@ -19,19 +21,12 @@ struct TourCommand: ParsableCommand {
     var seed: UInt64 = 0
 
     func run() throws {
-        let folder = URL(fileURLWithPath: out ?? "nerva-out/tour-\(Self.timestamp())")
-        do {
-            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        } catch {
-            throw ValidationError("cannot create the output folder \(folder.path): \(error.localizedDescription) Choose another with --out DIR.")
-        }
-        print("Nerva tour → \(folder.path)")
+        let folder = try RunFolder(command: "tour", out: out, settings: [("seed", "\(seed)"),
+                                                                          ("data", data ?? FashionMNIST.defaultDirectory.path)])
+        print("Nerva tour → \(folder.url.path)")
         try EngineTour(seed: seed, folder: folder).run()
-    }
-
-    static func timestamp() -> String {
-        let formatter = DateFormatter()
-        formatter.dateFormat = "yyyyMMdd-HHmmss"
-        return formatter.string(from: Date())
+        try VisionTour(seed: seed, folder: folder, dataDirectory: data.map { URL(fileURLWithPath: $0) }).run()
+        try folder.writeReport()
+        print("Report: \(folder.file("index.html").path)")
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import NervaData
 import NervaNN
 import NervaOptim
 import NervaTensor
@@ -8,14 +9,14 @@ import NervaTensor
 /// copy predicts exactly the same.
 struct EngineTour {
     let seed: UInt64
-    let folder: URL
+    let folder: RunFolder
 
     func run() throws {
         let rng = RandomGenerator(seed: seed)
         let (points, labels) = Self.twoSpirals(count: 1000, generator: rng)
         let model = Self.makeModel(generator: rng)
         let optimizer = Adam(model.parameters(), learningRate: 0.01)
-        var metrics = ""
+        var losses: [Double] = [], accuracies: [Double] = []
         let batchSize = 100
         print("engine: training an MLP 2→64→64→2 on two spirals (\(labels.count) points)")
         for epoch in 1...300 {
@@ -30,14 +31,25 @@ struct EngineTour {
                 total += loss.scalar * Float(rows.count)
             }
             let accuracy = Self.accuracy(model, points, labels)
-            metrics += "{\"part\":\"engine\",\"epoch\":\(epoch),\"loss\":\(total / Float(labels.count)),\"accuracy\":\(accuracy)}\n"
+            losses.append(Double(total / Float(labels.count)))
+            accuracies.append(Double(accuracy))
+            folder.log(["part": "engine", "epoch": epoch, "loss": losses.last!, "accuracy": accuracies.last!])
             if epoch % 50 == 0 {
                 print("  epoch \(epoch)  loss \(String(format: "%.4f", total / Float(labels.count)))  accuracy \(String(format: "%.3f", accuracy))")
             }
         }
-        try Data(metrics.utf8).write(to: folder.appendingPathComponent("metrics.jsonl"))
+        let curves = LineChart(title: "Two spirals: training", xLabel: "epoch", yLabel: "value", series: [
+            .init(name: "loss", values: losses), .init(name: "accuracy", values: accuracies),
+        ])
+        folder.addFigure(title: "Engine: an MLP learns two spirals",
+                         files: try Figure.write(svg: curves.svg(), to: folder.file("spirals-training.svg")),
+                         caption: "Cross-entropy loss and accuracy per epoch (Adam, batch 100).")
+        let map = folder.file("spirals-decision-map.png")
+        try PNG.write(Self.decisionMap(model), to: map)
+        folder.addFigure(title: "Engine: decision map", files: [map],
+                         caption: "P(second spiral) over [−1.2, 1.2]², dark = first spiral, bright = second.")
 
-        let checkpoint = folder.appendingPathComponent("spirals-mlp.safetensors")
+        let checkpoint = folder.file("spirals-mlp.safetensors")
         try model.save(to: checkpoint, metadata: ["task": "two spirals", "seed": "\(seed)"])
         let copy = Self.makeModel(generator: RandomGenerator(seed: seed &+ 1))
         try copy.load(from: checkpoint)
@@ -49,6 +61,21 @@ struct EngineTour {
         Sequential(Linear(inputSize: 2, outputSize: 64, generator: generator), ReLU(),
                    Linear(inputSize: 64, outputSize: 64, generator: generator), ReLU(),
                    Linear(inputSize: 64, outputSize: 2, generator: generator))
+    }
+
+    /// The model's probability of the second spiral over a grid of the plane, as a heat map image.
+    static func decisionMap(_ model: Sequential, resolution: Int = 80) -> Tensor {
+        let coordinates = (0..<resolution).flatMap { row in
+            (0..<resolution).flatMap { column -> [Float] in
+                [Float(column) / Float(resolution - 1) * 2.4 - 1.2, 1.2 - Float(row) / Float(resolution - 1) * 2.4]
+            }
+        }
+        let probabilities = withoutGradients {
+            model(Tensor(coordinates, shape: [resolution * resolution, 2])).softmax(alongAxis: 1)
+        }.scalars
+        let values = (0..<resolution).map { row in (0..<resolution).map { Double(probabilities[(row * resolution + $0) * 2 + 1]) } }
+        let blank = Array(repeating: "", count: resolution)
+        return HeatMap(title: "", rowLabels: blank, columnLabels: blank, values: values, showsValues: false).pngImage(cellSize: 3)
     }
 
     static func accuracy(_ model: Sequential, _ points: Tensor, _ labels: [Int]) -> Float {

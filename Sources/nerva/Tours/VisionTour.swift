@@ -1,0 +1,32 @@
+import Foundation
+import NervaData
+import NervaTensor
+
+/// The vision part of the tour: an MLP trained for one epoch on Fashion-MNIST, with
+/// a grid of test images, learning curves, the confusion matrix and a checkpoint.
+struct VisionTour {
+    let seed: UInt64
+    let folder: RunFolder
+    let dataDirectory: URL?
+
+    func run() throws {
+        print("vision: an MLP classifier on Fashion-MNIST (one epoch)")
+        let dataset: FashionMNIST
+        do {
+            dataset = try FashionMNIST(directory: dataDirectory ?? FashionMNIST.defaultDirectory)
+        } catch {
+            print("  skipped: \(error)")
+            folder.addText(title: "Fashion-MNIST classifier", text: "Skipped: \(error)")
+            return
+        }
+        let samples = ImageGrid.tiled(dataset.test.images[0..<32], columns: 8)
+        let grid = folder.file("fashion-mnist-samples.png")
+        try PNG.write(samples, to: grid)
+        folder.addFigure(title: "Fashion-MNIST test images", files: [grid],
+                         caption: dataset.test.labels[0..<32].map { FashionMNIST.classNames[$0] }.joined(separator: ", "))
+        let result = try ClassificationRun(architecture: .mlp, epochs: 1, batchSize: 64, learningRate: 1e-3,
+                                           limit: nil, seed: seed, checkpoint: nil).run(on: dataset, folder: folder)
+        print(String(format: "  test accuracy after one epoch: %.4f (checkpoint %@)", result.testAccuracy,
+                     result.checkpoint.lastPathComponent))
+    }
+}
