@@ -17,7 +17,7 @@ struct ClassifyCommand: ParsableCommand {
     var model: ImageClassification.Architecture = .mlp
 
     @Option(help: "Passes over the training set.")
-    var epochs: Int = 5
+    var epochs: Int = 12
 
     @Option(help: "Images per optimisation step.")
     var batchSize: Int = 64
