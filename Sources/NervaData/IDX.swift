@@ -3,7 +3,18 @@ import NervaTensor
 
 /// The element type of an IDX file, with its type code from the format's header.
 public enum IDXDataType: UInt8, Sendable, CaseIterable, CustomStringConvertible {
-    case uint8 = 0x08, int8 = 0x09, int16 = 0x0B, int32 = 0x0C, float32 = 0x0D, float64 = 0x0E
+    /// Unsigned bytes (`0x08`), as in the MNIST family's images and labels.
+    case uint8 = 0x08
+    /// Signed bytes (`0x09`).
+    case int8 = 0x09
+    /// Big-endian 16-bit integers (`0x0B`).
+    case int16 = 0x0B
+    /// Big-endian 32-bit integers (`0x0C`).
+    case int32 = 0x0C
+    /// Big-endian IEEE 754 single precision (`0x0D`).
+    case float32 = 0x0D
+    /// Big-endian IEEE 754 double precision (`0x0E`).
+    case float64 = 0x0E
 
     /// The size of one element in bytes.
     public var byteWidth: Int {

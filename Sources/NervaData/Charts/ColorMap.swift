@@ -4,7 +4,15 @@ import Foundation
 public enum ColorMap {
     /// An sRGB colour, each channel in `[0, 1]`.
     public struct Color: Sendable, Equatable {
+        /// The channels, each in `[0, 1]`.
         public var red: Double, green: Double, blue: Double
+
+        /// A colour from its channels in `[0, 1]`.
+        public init(red: Double, green: Double, blue: Double) {
+            self.red = red
+            self.green = green
+            self.blue = blue
+        }
 
         /// `#rrggbb`.
         public var hex: String {
