@@ -40,6 +40,7 @@ let package = Package(
         ),
         .testTarget(name: "NervaTensorTests", dependencies: ["NervaTensor", "NervaTestSupport"]),
         .testTarget(name: "NervaNNTests", dependencies: ["NervaNN", "NervaTensor", "NervaTestSupport"]),
+        .testTarget(name: "nervaTests", dependencies: ["nerva"]),
         .testTarget(name: "NervaDataTests", dependencies: ["NervaData", "NervaTensor", "NervaTestSupport"]),
         .testTarget(
             name: "NervaOptimTests",
