@@ -3,8 +3,8 @@ import NervaData
 import NervaNN
 import NervaTensor
 
-/// The `vision` suite: the training throughput of the Fashion-MNIST classifiers and the time to
-/// load Fashion-MNIST.
+/// The `vision` suite: Conv2d forward+backward throughput at the DCGAN and LeNet shapes, the
+/// training throughput of the Fashion-MNIST classifiers, and the time to load Fashion-MNIST.
 struct VisionBenchmarks {
     let quick: Bool
     let reporter: BenchmarkReporter
@@ -12,9 +12,37 @@ struct VisionBenchmarks {
 
     private var seconds: Double { quick ? 0.4 : 2 }
 
+    /// A convolution to measure: its name, channels, input size and the layer's settings.
+    private struct ConvolutionShape {
+        let name: String, inputChannels: Int, outputChannels: Int, size: Int, kernel: Int, stride: Int, padding: Int
+    }
+
+    private static let convolutions = [
+        ConvolutionShape(name: "lenet_conv1", inputChannels: 1, outputChannels: 6, size: 28, kernel: 5, stride: 1, padding: 2),
+        ConvolutionShape(name: "lenet_conv2", inputChannels: 6, outputChannels: 16, size: 14, kernel: 5, stride: 1, padding: 0),
+        ConvolutionShape(name: "dcgan_d_conv1", inputChannels: 1, outputChannels: 64, size: 28, kernel: 4, stride: 2, padding: 1),
+        ConvolutionShape(name: "dcgan_d_conv2", inputChannels: 64, outputChannels: 128, size: 14, kernel: 4, stride: 2, padding: 1),
+    ]
+
     func run() throws {
+        if reporter.wants("conv2d_train") { convolutionTraining() }
         if reporter.wants("classify_train") { for model in ImageClassification.Architecture.allCases { classifierTraining(model) } }
         if reporter.wants("fmnist_load") { try datasetLoading() }
+    }
+
+    private func convolutionTraining() {
+        let batch = 64, rng = RandomGenerator(seed: 4)
+        for shape in Self.convolutions {
+            let layer = Conv2d(inputChannels: shape.inputChannels, outputChannels: shape.outputChannels,
+                               kernelSize: shape.kernel, stride: shape.stride, padding: shape.padding, generator: rng)
+            let input = Tensor.uniform([batch, shape.inputChannels, shape.size, shape.size], generator: rng).requiringGradient()
+            let rate = Stopwatch.rate(seconds: seconds / 2, work: Double(batch)) {
+                layer.zeroGradients()
+                input.gradient = nil
+                layer(input).sum().backward()
+            }
+            reporter.report("conv2d_train", params: ["shape": shape.name, "batch": batch], value: rate, unit: "samples/s")
+        }
     }
 
     private func classifierTraining(_ architecture: ImageClassification.Architecture) {

@@ -9,11 +9,12 @@ import NervaTensor
 struct ImageClassification {
     /// The two architectures on offer.
     enum Architecture: String, CaseIterable, Sendable {
-        case mlp
+        case mlp, cnn
 
         func makeModel(generator: RandomGenerator) -> any FeatureClassifier {
             switch self {
             case .mlp: MLPClassifier(generator: generator)
+            case .cnn: LeNet(generator: generator)
             }
         }
     }

@@ -2,7 +2,7 @@ import Foundation
 import NervaData
 import NervaTensor
 
-/// The vision part of the tour: an MLP trained for one epoch on Fashion-MNIST, with
+/// The vision part of the tour: a LeNet-style CNN trained for one epoch on Fashion-MNIST, with
 /// a grid of test images, learning curves, the confusion matrix and a checkpoint.
 struct VisionTour {
     let seed: UInt64
@@ -10,7 +10,7 @@ struct VisionTour {
     let dataDirectory: URL?
 
     func run() throws {
-        print("vision: an MLP classifier on Fashion-MNIST (one epoch)")
+        print("vision: a LeNet-style CNN on Fashion-MNIST (one epoch)")
         let dataset: FashionMNIST
         do {
             dataset = try FashionMNIST(directory: dataDirectory ?? FashionMNIST.defaultDirectory)
@@ -24,7 +24,7 @@ struct VisionTour {
         try PNG.write(samples, to: grid)
         folder.addFigure(title: "Fashion-MNIST test images", files: [grid],
                          caption: dataset.test.labels[0..<32].map { FashionMNIST.classNames[$0] }.joined(separator: ", "))
-        let result = try ClassificationRun(architecture: .mlp, epochs: 1, batchSize: 64, learningRate: 1e-3,
+        let result = try ClassificationRun(architecture: .cnn, epochs: 1, batchSize: 64, learningRate: 1e-3,
                                            limit: nil, seed: seed, checkpoint: nil).run(on: dataset, folder: folder)
         print(String(format: "  test accuracy after one epoch: %.4f (checkpoint %@)", result.testAccuracy,
                      result.checkpoint.lastPathComponent))
