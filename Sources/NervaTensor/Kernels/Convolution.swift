@@ -22,8 +22,9 @@ enum Convolution {
         let imagesPerProduct: Int
     }
 
-    /// GEMMs narrower than this many columns are widened by packing more images into them.
-    static let targetColumns = getenv("NERVA_COLUMNS").map { Int(atoi($0)) } ?? 1024  // EXPERIMENT
+    /// Column matrices of several images are packed side by side up to this many floats
+    /// (256 KB, within a core's L2 cache): wider GEMMs, while `im2col`'s writes stay in cache.
+    static let columnBudget = getenv("NERVA_BUDGET").map { Int(atoi($0)) } ?? (1 << 16)  // EXPERIMENT
     /// Below this many multiply-adds for the whole batch, threads cost more than they save.
     static let parallelThreshold = 1 << 18
 
@@ -35,8 +36,8 @@ enum Convolution {
         let threads = Parallel.coreCount > 1 && g.batch > 1 && g.batch * perImage >= parallelThreshold
             ? Swift.min(Parallel.coreCount, g.batch) : 1
         let perThread = (g.batch + threads - 1) / threads
-        let wanted = Swift.max(1, targetColumns / Swift.max(g.outputPlane, 1))
-        let images = Swift.max(1, Swift.min(wanted, perThread, (limit - 1) / perImage))
+        let fitting = columnBudget / Swift.max(g.kernelVolume * g.outputPlane, 1)
+        let images = Swift.max(1, Swift.min(fitting, perThread, (limit - 1) / perImage))
         return Plan(threads: threads, imagesPerProduct: images)
     }
 
