@@ -271,6 +271,37 @@ func dot(_ a: Tensor, _ b: Tensor) -> Double {
         expectClose(analytic.scalars, numeric, relativeTolerance: 1e-2, absoluteTolerance: 2e-3)
     }
 
+    @Test func concurrentConvolutionsAreCorrect() async {
+        // Large enough to split across the worker pool; callers that find the pool busy run
+        // their tasks themselves. Either way every result must match (to rounding: a concurrent
+        // large product elsewhere may switch OpenBLAS's thread count).
+        let x = seeded([24, 6, 14, 14], seed: 70), w = seeded([16, 6, 5, 5], seed: 71)
+        let g = seeded([24, 16, 10, 10], seed: 72)
+        let expected = (x.conv2d(weight: w).scalars,
+                        Tensor.conv2dWeightGradient(input: x, outputGradient: g, kernelSize: (5, 5)).scalars,
+                        g.convTranspose2d(weight: w).scalars, x.maxPool2d(kernelSize: 2).scalars)
+        let mismatches = await withTaskGroup(of: Int.self) { group in
+            for _ in 0..<6 {
+                group.addTask {
+                    func differs(_ a: Tensor, _ b: [Float]) -> Int {
+                        zip(a.scalars, b).allSatisfy { Swift.abs($0 - $1) <= 1e-4 * Swift.max(1, Swift.abs($1)) } ? 0 : 1
+                    }
+                    var bad = 0
+                    for _ in 0..<5 {
+                        bad += differs(x.conv2d(weight: w), expected.0)
+                        bad += differs(Tensor.conv2dWeightGradient(input: x, outputGradient: g, kernelSize: (5, 5)), expected.1)
+                        bad += differs(g.convTranspose2d(weight: w), expected.2)
+                        bad += differs(x.maxPool2d(kernelSize: 2), expected.3)
+                    }
+                    return bad
+                }
+            }
+            return await group.reduce(0, +)
+        }
+        #expect(mismatches == 0)
+        expectClose(x.conv2d(weight: w), referenceConv2d(x, w, nil, stride: 1, padding: 0), relativeTolerance: 1e-4, absoluteTolerance: 1e-4)
+    }
+
     // MARK: - Errors
 
     @Test func mismatchedChannelsTrap() async {

@@ -14,15 +14,21 @@ public final class BatchNorm2d: Module, Layer {
     public let weight: Tensor
     /// `[C]`, initialised to zeros.
     public let bias: Tensor
+    /// `[C]`, the running mean (buffer `running_mean`), initialised to zeros.
     @Buffer public var runningMean: Tensor
+    /// `[C]`, the running unbiased variance (buffer `running_var`), initialised to ones.
     @Buffer public var runningVar: Tensor
+    /// `[]`, the number of training batches seen (buffer `num_batches_tracked`).
     @Buffer public var numBatchesTracked: Tensor
+    /// Added to the variance before the square root.
     public let epsilon: Float
+    /// The weight of each new batch in the running statistics.
     public let momentum: Float
 
     /// The number of channels `C`.
     public var featureCount: Int { weight.shape[0] }
 
+    /// - Parameter featureCount: the number of channels `C`.
     public init(featureCount: Int, epsilon: Float = 1e-5, momentum: Float = 0.1) {
         precondition(featureCount > 0, "BatchNorm2d: featureCount must be positive, got \(featureCount).")
         weight = Tensor.ones([featureCount]).requiringGradient()
@@ -34,13 +40,14 @@ public final class BatchNorm2d: Module, Layer {
         self.momentum = momentum
     }
 
+    /// `input` (`[N, C, H, W]`) normalised per channel, with batch statistics in training mode
+    /// and running statistics in evaluation mode.
     public func callAsFunction(_ input: Tensor) -> Tensor {
         precondition(input.rank == 4 && input.shape[1] == featureCount,
                      "BatchNorm2d: expected [N, \(featureCount), H, W], got \(input.shape).")
         let statistics = BatchStatistics(runningMean: runningMean, runningVar: runningVar,
                                          numBatchesTracked: numBatchesTracked, epsilon: epsilon, momentum: momentum)
-        return statistics.normalize(input, axes: [0, 2, 3], weight: weight, bias: bias, isTraining: isTraining,
-                                    "BatchNorm2d")
+        return statistics.normalize(input, weight: weight, bias: bias, isTraining: isTraining, "BatchNorm2d")
     }
 
     public override var settingsDescription: String {
@@ -50,6 +57,8 @@ public final class BatchNorm2d: Module, Layer {
 
 /// The normalisation shared by the batch-norm layers: per-feature statistics over every axis but
 /// the feature axis 1, running statistics updated in training mode and used in evaluation mode.
+/// It computes exactly what `BatchNorm1d` computes for `[N, C]` and `[N, C, L]` inputs, so that
+/// layer can delegate to it too.
 struct BatchStatistics {
     let runningMean: Tensor
     let runningVar: Tensor
@@ -57,11 +66,10 @@ struct BatchStatistics {
     let epsilon: Float
     let momentum: Float
 
-    /// `(x − mean) / √(var + ε) · weight + bias` over `input` `[N, C, …]`, reducing `axes`
-    /// (all axes but 1).
-    func normalize(_ input: Tensor, axes: [Int], weight: Tensor, bias: Tensor, isTraining: Bool,
-                   _ layer: StaticString) -> Tensor {
-        let featureCount = weight.shape[0]
+    /// `(x − mean) / √(var + ε) · weight + bias` for `input` `[N, C, …]`, with statistics over
+    /// every axis but 1.
+    func normalize(_ input: Tensor, weight: Tensor, bias: Tensor, isTraining: Bool, _ layer: StaticString) -> Tensor {
+        let featureCount = weight.shape[0], axes = [0] + Array(2..<input.rank)
         // Statistics broadcast as [C, 1, …, 1] against [N, C, …].
         let statisticShape = [featureCount] + [Int](repeating: 1, count: input.rank - 2)
         let mean: Tensor, variance: Tensor

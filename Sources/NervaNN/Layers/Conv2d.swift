@@ -24,8 +24,11 @@ public final class Conv2d: Module, Layer {
     /// The zeros added on every border.
     public let padding: Int
 
+    /// `C`, the channels of the input.
     public var inputChannels: Int { weight.shape[1] }
+    /// `O`, the channels of the output.
     public var outputChannels: Int { weight.shape[0] }
+    /// The side of the square kernel.
     public var kernelSize: Int { weight.shape[2] }
 
     /// - Parameters:
@@ -48,6 +51,7 @@ public final class Conv2d: Module, Layer {
         self.padding = padding
     }
 
+    /// The convolution of `input` (`[N, inputChannels, H, W]`), `[N, outputChannels, Ho, Wo]`.
     public func callAsFunction(_ input: Tensor) -> Tensor {
         input.conv2d(weight: weight, bias: bias, stride: stride, padding: padding)
     }

@@ -27,8 +27,11 @@ public final class ConvTranspose2d: Module, Layer {
     /// Extra rows and columns at the bottom and right, in `0..<stride`.
     public let outputPadding: Int
 
+    /// `Cin`, the channels of the input.
     public var inputChannels: Int { weight.shape[0] }
+    /// `Cout`, the channels of the output.
     public var outputChannels: Int { weight.shape[1] }
+    /// The side of the square kernel.
     public var kernelSize: Int { weight.shape[2] }
 
     /// - Parameters:
@@ -56,6 +59,7 @@ public final class ConvTranspose2d: Module, Layer {
         self.outputPadding = outputPadding
     }
 
+    /// The transposed convolution of `input` (`[N, inputChannels, H, W]`), `[N, outputChannels, Ho, Wo]`.
     public func callAsFunction(_ input: Tensor) -> Tensor {
         input.convTranspose2d(weight: weight, bias: bias, stride: stride, padding: padding, outputPadding: outputPadding)
     }

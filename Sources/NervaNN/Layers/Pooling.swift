@@ -5,12 +5,16 @@ import NervaTensor
 ///
 /// Input: `[N, C, H, W]`. Output: `[N, C, Ho, Wo]`, `Ho = ⌊(H + 2·padding − kernelSize) / stride⌋ + 1`.
 public final class MaxPool2d: Module, Layer {
+    /// The side of the square window.
     public let kernelSize: Int
     /// The step between windows (`kernelSize` by default, as in PyTorch).
     public let stride: Int
     /// Border padding (counts as −∞), at most `kernelSize / 2`.
     public let padding: Int
 
+    /// - Parameters:
+    ///   - stride: the step between windows; `kernelSize` when `nil`.
+    ///   - padding: border padding, at most `kernelSize / 2`.
     public init(kernelSize: Int, stride: Int? = nil, padding: Int = 0) {
         precondition(kernelSize > 0 && (stride ?? 1) > 0, "MaxPool2d: kernel size and stride must be positive, got \(kernelSize) and \(stride ?? kernelSize).")
         precondition(padding >= 0 && padding <= kernelSize / 2,
@@ -20,6 +24,7 @@ public final class MaxPool2d: Module, Layer {
         self.padding = padding
     }
 
+    /// The window maxima of `input` (`[N, C, H, W]`), `[N, C, Ho, Wo]`.
     public func callAsFunction(_ input: Tensor) -> Tensor {
         input.maxPool2d(kernelSize: kernelSize, stride: stride, padding: padding)
     }
@@ -32,12 +37,16 @@ public final class MaxPool2d: Module, Layer {
 ///
 /// Input: `[N, C, H, W]`. Output: `[N, C, Ho, Wo]`, `Ho = ⌊(H + 2·padding − kernelSize) / stride⌋ + 1`.
 public final class AvgPool2d: Module, Layer {
+    /// The side of the square window.
     public let kernelSize: Int
     /// The step between windows (`kernelSize` by default, as in PyTorch).
     public let stride: Int
     /// Border padding (counts as zeros), at most `kernelSize / 2`.
     public let padding: Int
 
+    /// - Parameters:
+    ///   - stride: the step between windows; `kernelSize` when `nil`.
+    ///   - padding: border padding, at most `kernelSize / 2`.
     public init(kernelSize: Int, stride: Int? = nil, padding: Int = 0) {
         precondition(kernelSize > 0 && (stride ?? 1) > 0, "AvgPool2d: kernel size and stride must be positive, got \(kernelSize) and \(stride ?? kernelSize).")
         precondition(padding >= 0 && padding <= kernelSize / 2,
@@ -47,6 +56,7 @@ public final class AvgPool2d: Module, Layer {
         self.padding = padding
     }
 
+    /// The window means of `input` (`[N, C, H, W]`), `[N, C, Ho, Wo]`.
     public func callAsFunction(_ input: Tensor) -> Tensor {
         input.avgPool2d(kernelSize: kernelSize, stride: stride, padding: padding)
     }

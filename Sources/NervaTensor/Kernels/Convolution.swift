@@ -11,42 +11,45 @@ import Darwin
 /// - `backwardWeight`: `dW = Σₙ g[n] · im2col(x[n])ᵀ`.
 ///
 /// Small images are packed side by side so that one GEMM covers several of them (`Plan`), and the
-/// batch is split across cores when the per-image products are small enough that OpenBLAS would
-/// run them on one thread anyway. Column matrices live in per-thread `ScratchBuffer`s.
+/// batch is split across cores (`Parallel`) when the per-image products are small enough that
+/// OpenBLAS would run them on one thread anyway; larger ones are left to OpenBLAS's threads.
+/// Column matrices live in per-thread `ScratchBuffer`s, so a training step allocates none.
 enum Convolution {
     /// How a batch is cut into GEMMs.
     struct Plan {
-        /// Threads that split the batch (each runs single-threaded GEMMs).
-        let threads: Int
+        /// Contiguous shares of the batch, run concurrently by `Parallel` (each share's GEMMs
+        /// are small enough for one thread).
+        let tasks: Int
         /// Images whose column matrices share one GEMM.
         let imagesPerProduct: Int
     }
 
     /// Column matrices of several images are packed side by side up to this many floats
     /// (256 KB, within a core's L2 cache): wider GEMMs, while `im2col`'s writes stay in cache.
-    static let columnBudget = getenv("NERVA_BUDGET").map { Int(atoi($0)) } ?? (1 << 16)  // EXPERIMENT
+    static let columnBudget = 1 << 16
     /// Below this many multiply-adds for the whole batch, threads cost more than they save.
     static let parallelThreshold = 1 << 18
 
+    /// The plan for one convolution of this geometry (the same for all three products).
     static func plan(_ g: ConvGeometry) -> Plan {
         let perImage = Swift.max(g.macsPerImage, 1)
         let limit = Gemm.multithreadingThreshold
         // Per-image products large enough for BLAS's own threads: one image per GEMM, one caller.
-        if perImage >= limit { return Plan(threads: 1, imagesPerProduct: 1) }
-        let threads = Parallel.coreCount > 1 && g.batch > 1 && g.batch * perImage >= parallelThreshold
-            ? Swift.min(Parallel.coreCount, g.batch) : 1
-        let perThread = (g.batch + threads - 1) / threads
+        if perImage >= limit { return Plan(tasks: 1, imagesPerProduct: 1) }
+        let tasks = Parallel.threadCount > 1 && g.batch > 1 && g.batch * perImage >= parallelThreshold
+            ? Swift.min(Parallel.threadCount, g.batch) : 1
+        let perTask = (g.batch + tasks - 1) / tasks
         let fitting = columnBudget / Swift.max(g.kernelVolume * g.outputPlane, 1)
-        let images = Swift.max(1, Swift.min(fitting, perThread, (limit - 1) / perImage))
-        return Plan(threads: threads, imagesPerProduct: images)
+        let images = Swift.max(1, Swift.min(fitting, perTask, (limit - 1) / perImage))
+        return Plan(tasks: tasks, imagesPerProduct: images)
     }
 
-    /// Calls `body(thread, images)` for consecutive runs of at most `imagesPerProduct` images,
-    /// each thread of the plan taking one contiguous share of the batch.
+    /// Calls `body(task, images)` for consecutive runs of at most `imagesPerProduct` images,
+    /// each task of the plan taking one contiguous share of the batch.
     private static func forEachChunk(_ g: ConvGeometry, _ plan: Plan, _ body: (Int, Range<Int>) -> Void) {
-        Parallel.forEachPart(count: g.batch, parts: plan.threads) { thread, share in
+        Parallel.forEachPart(count: g.batch, tasks: plan.tasks) { task, share in
             for start in stride(from: share.lowerBound, to: share.upperBound, by: plan.imagesPerProduct) {
-                body(thread, start..<Swift.min(start + plan.imagesPerProduct, share.upperBound))
+                body(task, start..<Swift.min(start + plan.imagesPerProduct, share.upperBound))
             }
         }
     }
@@ -127,12 +130,13 @@ enum Convolution {
         let (k, o, p, imageSize) = (geometry.kernelVolume, geometry.outputChannels, geometry.outputPlane,
                                     geometry.inputChannels * geometry.inputPlane)
         let plan = plan(geometry), size = o * k
-        // Thread 0 accumulates into `dw`, the others into partial sums added at the end.
-        let partials = UnsafeMutablePointer<Float>.allocate(capacity: Swift.max((plan.threads - 1) * size, 1))
+        // Task 0 accumulates into `dw`, the others into partial sums added at the end, in order
+        // (the result does not depend on which thread ran which task).
+        let partials = UnsafeMutablePointer<Float>.allocate(capacity: Swift.max((plan.tasks - 1) * size, 1))
         defer { partials.deallocate() }
-        func target(_ thread: Int) -> UnsafeMutablePointer<Float> { thread == 0 ? dw : partials + (thread - 1) * size }
-        for thread in 0..<plan.threads { target(thread).initialize(repeating: 0, count: size) }
-        forEachChunk(geometry, plan) { thread, images in
+        func target(_ task: Int) -> UnsafeMutablePointer<Float> { task == 0 ? dw : partials + (task - 1) * size }
+        for task in 0..<plan.tasks { target(task).initialize(repeating: 0, count: size) }
+        forEachChunk(geometry, plan) { task, images in
             let columns = images.count * p
             ScratchBuffer.with(count: k * columns + (images.count > 1 ? o * columns : 0)) { scratch in
                 for (b, n) in images.enumerated() {
@@ -143,12 +147,12 @@ enum Convolution {
                     pack(g, images, into: scratch + k * columns, channels: o, plane: p)
                     packed = UnsafePointer(scratch + k * columns)
                 }
-                Gemm.sgemm(packed, transposeA: false, scratch, transposeB: true, target(thread),
+                Gemm.sgemm(packed, transposeA: false, scratch, transposeB: true, target(task),
                            m: o, n: k, k: columns, beta: 1)
             }
         }
-        for thread in 1..<Swift.max(plan.threads, 1) {
-            let partial = target(thread)
+        for task in 1..<Swift.max(plan.tasks, 1) {
+            let partial = target(task)
             for i in 0..<size { dw[i] += partial[i] }
         }
     }

@@ -10,16 +10,21 @@ import Synchronization
 /// Kernels hand out a few tasks of a millisecond or less, back to back, many times per training
 /// step. Dispatch's `concurrentPerform` wakes its workers too slowly for that (tens of
 /// microseconds, and not at all for back-to-back calls), so Nerva keeps its own workers: one
-/// thread per extra core that spins briefly after each job, waiting for the next, and then sleeps.
+/// thread per extra core (up to `threadCount`) that spins briefly after each job, waiting for the
+/// next, and then sleeps.
 enum Parallel {
     /// The number of online processors.
-    static let coreCount = getenv("NERVA_THREADS").map { Int(atoi($0)) } ?? Swift.max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))  // EXPERIMENT
+    static let coreCount = Swift.max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+
+    /// How many threads kernels split work across: one per core, at most 8 (kernel tasks are
+    /// too short to feed more, and idle workers spin for a moment after each job).
+    static let threadCount = Swift.min(coreCount, 8)
 
     /// Runs `body(task, range)` for `tasks` contiguous shares of `0..<count`, on the calling
     /// thread and the pool's workers; returns when all are done. Tasks must write disjoint
     /// memory. Runs them one after another when `tasks <= 1`, when the pool is busy (another
     /// thread's job, or a task starting a job of its own), or on a single core.
-    static func forEachPart(count: Int, parts tasks: Int, _ body: (Int, Range<Int>) -> Void) {
+    static func forEachPart(count: Int, tasks: Int, _ body: (Int, Range<Int>) -> Void) {
         let tasks = Swift.max(1, Swift.min(tasks, count))
         guard tasks > 1, let pool = WorkerPool.shared, pool.tryAcquire() else {
             for task in 0..<tasks { body(task, share(task, of: tasks, count)) }
@@ -36,11 +41,11 @@ enum Parallel {
     }
 }
 
-/// The threads behind `Parallel.forEachPart`: `coreCount − 1` workers that claim tasks of the
+/// The threads behind `Parallel.forEachPart`: `threadCount − 1` workers that claim tasks of the
 /// current job from a shared counter, as the calling thread does.
 final class WorkerPool: @unchecked Sendable {
     /// `nil` on a single core.
-    static let shared: WorkerPool? = Parallel.coreCount > 1 ? WorkerPool(workers: Parallel.coreCount - 1) : nil
+    static let shared: WorkerPool? = Parallel.threadCount > 1 ? WorkerPool(workers: Parallel.threadCount - 1) : nil
 
     /// How long an idle worker spins for the next job before it sleeps, in nanoseconds.
     static let spinNanoseconds: UInt64 = 300_000
@@ -61,14 +66,23 @@ final class WorkerPool: @unchecked Sendable {
         pthread_mutex_init(sleepMutex, nil)
         pthread_cond_init(wakeUp, nil)
         for _ in 0..<workers {
-            var thread = pthread_t()
             let context = Unmanaged.passRetained(self).toOpaque()
+            #if canImport(Glibc)
+            var thread = pthread_t()
             let started = pthread_create(&thread, nil, { context in
                 Unmanaged<WorkerPool>.fromOpaque(context!).takeRetainedValue().work()
                 return nil
             }, context)
+            if started == 0 { pthread_detach(thread) }
+            #else
+            var thread: pthread_t?
+            let started = pthread_create(&thread, nil, { context in
+                Unmanaged<WorkerPool>.fromOpaque(context).takeRetainedValue().work()
+                return nil
+            }, context)
+            if started == 0, let thread { pthread_detach(thread) }
+            #endif
             precondition(started == 0, "WorkerPool: cannot start a worker thread (error \(started)).")
-            pthread_detach(thread)
         }
     }
 
@@ -119,7 +133,7 @@ final class WorkerPool: @unchecked Sendable {
             var spins = 0
             while generation.load(ordering: .acquiring) == seen {
                 spins += 1
-                if spins & 255 == 0 && now() > deadline { sleep(until: seen); break }
+                if spins & 15 == 0 && now() > deadline { sleep(until: seen); break }
                 spinHint()
             }
             seen = generation.load(ordering: .sequentiallyConsistent)
@@ -148,8 +162,8 @@ final class WorkerPool: @unchecked Sendable {
 
     @inline(__always)
     private func spinHint() {
-        // Without a pause instruction in Swift, a relaxed re-load loop is the hint; yielding
-        // now and then lets another runnable thread have the core.
+        // Swift has no pause instruction; yielding keeps the spin polite, handing the core to
+        // any other runnable thread.
         sched_yield()
     }
 }
