@@ -32,27 +32,9 @@ public final class BatchNorm1d: Module, Layer {
     public func callAsFunction(_ input: Tensor) -> Tensor {
         precondition((input.rank == 2 || input.rank == 3) && input.shape[1] == featureCount,
                      "BatchNorm1d: expected [N, \(featureCount)] or [N, \(featureCount), L], got \(input.shape).")
-        // Statistics broadcast as [C] for [N, C] and [C, 1] for [N, C, L].
-        let statisticShape = input.rank == 2 ? [featureCount] : [featureCount, 1]
-        let axes = input.rank == 2 ? [0] : [0, 2]
-        let mean: Tensor, variance: Tensor
-        if isTraining {
-            let count = axes.reduce(1) { $0 * input.shape[$1] }
-            precondition(count > 1, "BatchNorm1d: training needs more than one value per feature, got input \(input.shape).")
-            mean = input.mean(alongAxes: axes, keepingDimensions: true).reshaped(statisticShape)
-            variance = (input - mean).squared().mean(alongAxes: axes, keepingDimensions: true).reshaped(statisticShape)
-            withoutGradients {
-                let unbiased = variance * (Float(count) / Float(count - 1))
-                runningMean.assign(runningMean * (1 - momentum) + mean.reshaped([featureCount]) * momentum)
-                runningVar.assign(runningVar * (1 - momentum) + unbiased.reshaped([featureCount]) * momentum)
-                numBatchesTracked.assign(numBatchesTracked + 1)
-            }
-        } else {
-            mean = runningMean.reshaped(statisticShape)
-            variance = runningVar.reshaped(statisticShape)
-        }
-        let normalized = (input - mean) / (variance + epsilon).sqrt()
-        return normalized * weight.reshaped(statisticShape) + bias.reshaped(statisticShape)
+        let statistics = BatchStatistics(runningMean: runningMean, runningVar: runningVar,
+                                         numBatchesTracked: numBatchesTracked, epsilon: epsilon, momentum: momentum)
+        return statistics.normalize(input, weight: weight, bias: bias, isTraining: isTraining, "BatchNorm1d")
     }
 
     public override var settingsDescription: String {
