@@ -9,6 +9,10 @@ let package = Package(
         .library(name: "NervaNN", targets: ["NervaNN"]),
         .library(name: "NervaOptim", targets: ["NervaOptim"]),
         .library(name: "NervaData", targets: ["NervaData"]),
+        .library(name: "NervaGAN", targets: ["NervaGAN"]),
+        .library(name: "NervaRL", targets: ["NervaRL"]),
+        .library(name: "NervaRec", targets: ["NervaRec"]),
+        .library(name: "NervaFed", targets: ["NervaFed"]),
         .executable(name: "nerva", targets: ["nerva"]),
     ],
     dependencies: [
@@ -29,11 +33,17 @@ let package = Package(
         .target(name: "NervaNN", dependencies: ["NervaTensor"], swiftSettings: optimized),
         .target(name: "NervaOptim", dependencies: ["NervaTensor"], swiftSettings: optimized),
         .target(name: "NervaData", dependencies: ["NervaTensor", "CZlib"], swiftSettings: optimized),
+        // The four domain targets; they never import each other, except NervaFed → NervaRec.
+        .target(name: "NervaGAN", dependencies: ["NervaNN", "NervaOptim", "NervaData"], swiftSettings: optimized),
+        .target(name: "NervaRL", dependencies: ["NervaNN", "NervaOptim"], swiftSettings: optimized),
+        .target(name: "NervaRec", dependencies: ["NervaNN", "NervaOptim", "NervaData"], swiftSettings: optimized),
+        .target(name: "NervaFed", dependencies: ["NervaNN", "NervaOptim", "NervaData", "NervaRec"], swiftSettings: optimized),
         .target(name: "NervaTestSupport", dependencies: ["NervaTensor"]),
         .executableTarget(
             name: "nerva",
             dependencies: [
                 "NervaTensor", "NervaNN", "NervaOptim", "NervaData",
+                "NervaGAN", "NervaRL", "NervaRec", "NervaFed",
                 .target(name: "CBLAS", condition: .when(platforms: [.linux])),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -42,6 +52,7 @@ let package = Package(
         .testTarget(name: "NervaNNTests", dependencies: ["NervaNN", "NervaTensor", "NervaTestSupport"]),
         .testTarget(name: "nervaTests", dependencies: ["nerva"]),
         .testTarget(name: "NervaDataTests", dependencies: ["NervaData", "NervaTensor", "NervaTestSupport"]),
+        // Domain test targets (one line each).
         .testTarget(
             name: "NervaOptimTests",
             dependencies: ["NervaOptim", "NervaNN", "NervaTensor", "NervaTestSupport"]
