@@ -35,6 +35,7 @@ public final class RunFolder: Sendable {
         var warned = false
     }
     private let state = Mutex(State())
+    private let keepsEarlierMetrics: Bool
 
     /// Creates the output folder of a run.
     ///
@@ -44,18 +45,24 @@ public final class RunFolder: Sendable {
     ///     reused if present. When `nil`, a new folder `./nerva-out/<command>-<yyyyMMdd-HHmmss>`
     ///     (local time; `-2`, `-3`, … appended if that name is taken).
     ///   - settings: Name and value of each setting, in the order the report shows them.
+    ///   - continuing: `true` when the run resumes an earlier one in the same folder: new metrics
+    ///     are appended to its `metrics.jsonl` instead of replacing it.
     /// - Throws: `RunFolderError` naming the folder when it cannot be created or written, or
     ///   when a file is in the way; the message tells the user to choose another with `--out`.
-    public convenience init(command: String, out: String?, settings: [(String, String)] = []) throws {
+    public convenience init(command: String, out: String?, settings: [(String, String)] = [],
+                            continuing: Bool = false) throws {
         let here = URL(fileURLWithPath: FileManager.default.currentDirectoryPath, isDirectory: true)
-        try self.init(command: command, out: out, settings: settings, baseDirectory: here, date: Date())
+        try self.init(command: command, out: out, settings: settings, baseDirectory: here, date: Date(),
+                      continuing: continuing)
     }
 
     /// Creates the folder, resolving relative paths against `baseDirectory` and naming the
     /// default folder after `date`.
-    init(command: String, out: String?, settings: [(String, String)], baseDirectory: URL, date: Date) throws {
+    init(command: String, out: String?, settings: [(String, String)], baseDirectory: URL, date: Date,
+         continuing: Bool = false) throws {
         self.command = command
         self.settings = settings
+        keepsEarlierMetrics = continuing
         if let out {
             let path = out.hasPrefix("/") ? out : baseDirectory.appendingPathComponent(out).path
             let folder = URL(fileURLWithPath: path, isDirectory: true).standardizedFileURL
@@ -88,15 +95,16 @@ public final class RunFolder: Sendable {
     /// Appends `record` as one line of JSON to `metrics.jsonl`.
     ///
     /// Each line goes straight to the operating system, so a crash of the process loses no line
-    /// already logged. The first call replaces any `metrics.jsonl` left in the folder by an
-    /// earlier run. A failure to write is reported once on standard error and does not stop the
+    /// already logged. Unless the folder was opened with `continuing: true`, the first call
+    /// replaces any `metrics.jsonl` left in the folder by an earlier run. A failure to write is reported once on standard error and does not stop the
     /// run.
     public func log(_ record: MetricRecord) {
         let line = Array((record.json + "\n").utf8)
         let path = url.appendingPathComponent("metrics.jsonl").path
         state.withLock { state in
             if state.metrics < 0 {
-                state.metrics = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0o644)
+                let replace = keepsEarlierMetrics ? 0 : O_TRUNC
+                state.metrics = open(path, O_WRONLY | O_CREAT | replace | O_APPEND | O_CLOEXEC, 0o644)
             }
             var code: Int32 = 0
             if state.metrics < 0 {

@@ -32,6 +32,19 @@ public final class RandomGenerator: RandomNumberGenerator, Sendable {
         state.withLock { $0 = RandomGenerator.expand(seed) }
     }
 
+    /// The generator's complete state (four words), to save with a checkpoint; `restore(_:)` puts it
+    /// back so that a resumed run continues the same stream.
+    public var snapshot: [UInt64] {
+        state.withLock { [$0.0, $0.1, $0.2, $0.3] }
+    }
+
+    /// Continues from a state taken with `snapshot`.
+    public func restore(_ snapshot: [UInt64]) {
+        precondition(snapshot.count == 4 && snapshot.contains { $0 != 0 },
+                     "RandomGenerator.restore: expected the 4 non-zero words of `snapshot`, got \(snapshot).")
+        state.withLock { $0 = (snapshot[0], snapshot[1], snapshot[2], snapshot[3]) }
+    }
+
     /// A new, independent generator whose seed is drawn from this one (per-worker streams).
     public func split() -> RandomGenerator { RandomGenerator(seed: next()) }
 

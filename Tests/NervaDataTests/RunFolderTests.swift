@@ -128,6 +128,18 @@ private struct TemporaryDirectory {
         #expect(text == "{\"run\":2}\n")
     }
 
+    @Test func continuingRunAppendsToEarlierMetrics() throws {
+        let base = try TemporaryDirectory()
+        defer { base.remove() }
+        let first = try RunFolder(command: "tour", out: base.url.path, settings: [], baseDirectory: base.url, date: Date())
+        first.log(["run": 1])
+        let resumed = try RunFolder(command: "tour", out: base.url.path, settings: [], baseDirectory: base.url,
+                                    date: Date(), continuing: true)
+        resumed.log(["run": 2])
+        let text = try String(contentsOf: base.url.appendingPathComponent("metrics.jsonl"), encoding: .utf8)
+        #expect(text == "{\"run\":1}\n{\"run\":2}\n")
+    }
+
     // MARK: - The report
 
     @Test func reportShowsSettingsSectionsInOrderAndFiles() throws {

@@ -57,6 +57,17 @@ import Testing
         #expect(g.next() == fresh.next())
     }
 
+    @Test func restoredSnapshotContinuesTheStream() {
+        let g = RandomGenerator(seed: 9)
+        _ = (0..<5).map { _ in g.next() }
+        let saved = g.snapshot
+        let expected = (0..<10).map { _ in g.next() }
+        let resumed = RandomGenerator(seed: 1234)
+        resumed.restore(saved)
+        #expect((0..<10).map { _ in resumed.next() } == expected)
+        #expect(resumed.snapshot == g.snapshot)
+    }
+
     @Test func splitGivesIndependentReproducibleStreams() {
         let parent = RandomGenerator(seed: 11)
         let child = parent.split()

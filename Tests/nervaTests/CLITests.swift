@@ -11,8 +11,9 @@ enum NervaCLI {
 
     struct Output { let status: Int32; let text: String }
 
-    /// Runs `nerva arguments…` with stdout and stderr merged.
-    static func run(_ arguments: [String]) throws -> Output {
+    /// Runs `nerva arguments…` with stdout and stderr merged. With `killWhenPrinted`, the process
+    /// is killed (SIGKILL, as a crash would end it) as soon as its output contains that text.
+    static func run(_ arguments: [String], killWhenPrinted marker: String? = nil) throws -> Output {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
@@ -20,7 +21,16 @@ enum NervaCLI {
         process.standardOutput = pipe
         process.standardError = pipe
         try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        var data = Data()
+        let reader = pipe.fileHandleForReading
+        while case let chunk = reader.availableData, !chunk.isEmpty {
+            data.append(chunk)
+            if let marker, String(decoding: data, as: UTF8.self).contains(marker) {
+                kill(process.processIdentifier, SIGKILL)
+                data.append(reader.readDataToEndOfFile())
+                break
+            }
+        }
         process.waitUntilExit()
         return Output(status: process.terminationStatus, text: String(decoding: data, as: UTF8.self))
     }
@@ -91,6 +101,32 @@ enum NervaCLI {
         #expect(again.text.contains(String(format: "test accuracy %.4f", accuracy)), "\(again.text)")
     }
 
+    @Test func runKilledMidwayResumesExactlyAsTheUninterruptedOne() throws {
+        let folder = try NervaCLI.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try NervaCLI.writeTinyDataset(in: folder, trainCount: 6_000)
+        let settings = ["classify", "--data", folder.path, "--model", "mlp", "--epochs", "4", "--seed", "5"]
+        let whole = try NervaCLI.run(settings + ["--out", folder.appendingPathComponent("whole").path])
+        #expect(whole.status == 0, "\(whole.text)")
+
+        // The same run, killed as soon as its second epoch is saved, then resumed.
+        let interrupted = folder.appendingPathComponent("interrupted")
+        let killed = try NervaCLI.run(settings + ["--out", interrupted.path], killWhenPrinted: "epoch 2  loss")
+        #expect(killed.status != 0 && !killed.text.contains("epoch 3  loss"), "\(killed.text)")
+        let resumed = try NervaCLI.run(["classify", "--data", folder.path, "--resume", interrupted.path])
+        #expect(resumed.status == 0, "\(resumed.text)")
+        #expect(resumed.text.contains("resuming after epoch 2 of 4"), "\(resumed.text)")
+
+        func finalLines(_ text: String) -> [String] {
+            text.split(separator: "\n").filter { $0.hasPrefix("epoch 4  ") || $0.hasPrefix("test accuracy") }
+                .map { $0.replacingOccurrences(of: #"\s+\d+ samples/s|; report: .*"#, with: "", options: .regularExpression) }
+        }
+        #expect(finalLines(whole.text).count == 2, "\(whole.text)")
+        #expect(finalLines(resumed.text) == finalLines(whole.text))
+        let metrics = try String(contentsOf: interrupted.appendingPathComponent("metrics.jsonl"), encoding: .utf8)
+        #expect((1...4).allSatisfy { metrics.contains("\"epoch\":\($0),") }, "\(metrics)")
+    }
+
     @Test func missingDataSaysHowToInstallIt() throws {
         let folder = try NervaCLI.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -105,6 +141,9 @@ enum NervaCLI {
         (["classify", "--epochs=-1"], "--epochs must be 0 or more"),
         (["classify", "--epochs", "0"], "--checkpoint"),
         (["classify", "--model", "resnet"], "mlp"),
+        (["classify", "--resume", "somewhere", "--model", "cnn"], "drop --model"),
+        (["classify", "--resume", "/nonexistent"], "no training-state.safetensors there"),
+        (["classify", "--augment", "rotate"], "flip"),
         (["tour", "--seed", "abc"], "--seed"),
     ])
     func badFlagsAreRejectedWithAnExplanation(arguments: [String], expected: String) throws {

@@ -3,6 +3,9 @@ import NervaTensor
 /// A LeNet-5-style convolutional network for 28×28 single-channel images (LeCun et al. 1998):
 /// conv 5×5 1→6 (padding 2), ReLU, max-pool 2; conv 5×5 6→16, ReLU, max-pool 2;
 /// 400 → 120 → 84 → classCount. Features are the 84 penultimate activations.
+///
+/// `channels` and `hidden` widen it (`LeNet(channels: (16, 32), hidden: (128, 84))` is `nerva
+/// classify --model cnn-wide`); the defaults are LeCun's.
 public final class LeNet: Module, FeatureClassifier {
     public let convolutions: Sequential
     public let dense: Sequential
@@ -10,17 +13,18 @@ public final class LeNet: Module, FeatureClassifier {
 
     public var classCount: Int { output.outputSize }
 
-    public init(inputChannels: Int = 1, classCount: Int = 10, generator: RandomGenerator = .default) {
+    public init(inputChannels: Int = 1, classCount: Int = 10, channels: (Int, Int) = (6, 16),
+                hidden: (Int, Int) = (120, 84), generator: RandomGenerator = .default) {
         convolutions = Sequential(
-            Conv2d(inputChannels: inputChannels, outputChannels: 6, kernelSize: 5, padding: 2, generator: generator),
+            Conv2d(inputChannels: inputChannels, outputChannels: channels.0, kernelSize: 5, padding: 2, generator: generator),
             ReLU(), MaxPool2d(kernelSize: 2),
-            Conv2d(inputChannels: 6, outputChannels: 16, kernelSize: 5, generator: generator),
+            Conv2d(inputChannels: channels.0, outputChannels: channels.1, kernelSize: 5, generator: generator),
             ReLU(), MaxPool2d(kernelSize: 2),
             Flatten())
         dense = Sequential(
-            Linear(inputSize: 400, outputSize: 120, generator: generator), ReLU(),
-            Linear(inputSize: 120, outputSize: 84, generator: generator), ReLU())
-        output = Linear(inputSize: 84, outputSize: classCount, generator: generator)
+            Linear(inputSize: channels.1 * 25, outputSize: hidden.0, generator: generator), ReLU(),
+            Linear(inputSize: hidden.0, outputSize: hidden.1, generator: generator), ReLU())
+        output = Linear(inputSize: hidden.1, outputSize: classCount, generator: generator)
     }
 
     public func features(_ images: Tensor) -> Tensor {

@@ -6,13 +6,11 @@ import NervaTensor
 /// A complete classification run into a run folder: training with a validation split, test
 /// accuracy, learning curves, confusion matrix and checkpoint. Used by `nerva classify` and the tour.
 struct ClassificationRun {
-    let architecture: ImageClassification.Architecture
-    let epochs: Int
-    let batchSize: Int
-    let learningRate: Float
-    let limit: Int?
-    let seed: UInt64
+    let settings: ClassificationState.Settings
+    /// Weights to start from (same architecture), or `nil`.
     let checkpoint: URL?
+    /// Continue from the training state saved in the run folder.
+    let resumes: Bool
 
     struct Result {
         let testAccuracy: Double
@@ -20,15 +18,34 @@ struct ClassificationRun {
         let checkpoint: URL
     }
 
+    init(settings: ClassificationState.Settings, checkpoint: URL? = nil, resumes: Bool = false) {
+        self.settings = settings
+        self.checkpoint = checkpoint
+        self.resumes = resumes
+    }
+
     func run(on dataset: FashionMNIST, folder: RunFolder) throws -> Result {
-        let rng = RandomGenerator(seed: seed)
-        let training = ImageClassification(architecture: architecture, learningRate: learningRate, generator: rng)
+        let architecture = settings.architecture
+        let rng = RandomGenerator(seed: settings.seed)
+        let training = ImageClassification(architecture: architecture, learningRate: settings.learningRate,
+                                           augmentation: settings.augmentation, generator: rng)
         if let checkpoint { try training.model.load(from: checkpoint) }
-        let pool = limit.map { dataset.train.prefix($0) } ?? dataset.train
+        let pool = settings.limit.map { dataset.train.prefix($0) } ?? dataset.train
         let (train, validation) = pool.split(validationFraction: 1.0 / 12, generator: rng)
         print("\(architecture.rawValue): \(training.model.parameterCount) parameters; \(train.count) training, \(validation.count) validation, \(dataset.test.count) test images")
 
-        let history = epochs == 0 ? [] : training.train(train, validation: validation, epochs: epochs, batchSize: batchSize) { epoch in
+        let stateFile = folder.file(ClassificationState.fileName)
+        var history: [ImageClassification.EpochResult] = []
+        if resumes {
+            let state = try ClassificationState(contentsOf: stateFile)
+            try state.restore(into: training)
+            history = state.history
+            print("resuming after epoch \(history.count) of \(settings.epochs)")
+        }
+        try training.train(train, validation: validation, epochs: settings.epochs, from: history.count + 1,
+                           batchSize: settings.batchSize) { epoch in
+            history.append(epoch)
+            try ClassificationState(settings: settings, history: history, training: training).write(to: stateFile)
             folder.log(["part": "classify", "model": architecture.rawValue, "epoch": epoch.epoch,
                         "train_loss": epoch.trainLoss, "validation_accuracy": epoch.validationAccuracy,
                         "samples_per_second": epoch.samplesPerSecond])
@@ -40,14 +57,14 @@ struct ClassificationRun {
 
         let saved = folder.file("classifier-\(architecture.rawValue).safetensors")
         try training.model.save(to: saved, metadata: ["architecture": architecture.rawValue, "dataset": "fashion-mnist",
-                                                      "test_accuracy": String(accuracy), "seed": "\(seed)"])
+                                                      "test_accuracy": String(accuracy), "seed": "\(settings.seed)"])
         try writeFigures(history: history, confusion: confusion, accuracy: accuracy, folder: folder)
         return Result(testAccuracy: accuracy, model: training.model, checkpoint: saved)
     }
 
     private func writeFigures(history: [ImageClassification.EpochResult], confusion: [[Int]], accuracy: Double,
                               folder: RunFolder) throws {
-        let name = architecture.rawValue
+        let name = settings.architecture.rawValue
         if !history.isEmpty {
             let curves = LineChart(title: "Learning curves (\(name))", xLabel: "epoch", yLabel: "value", series: [
                 .init(name: "training loss", points: history.map { (Double($0.epoch), $0.trainLoss) }),
