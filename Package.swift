@@ -17,6 +17,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         .systemLibrary(
@@ -37,7 +39,11 @@ let package = Package(
         .target(name: "NervaGAN", dependencies: ["NervaNN", "NervaOptim", "NervaData"], swiftSettings: optimized),
         .target(name: "NervaRL", dependencies: ["NervaNN", "NervaOptim"], swiftSettings: optimized),
         .target(name: "NervaRec", dependencies: ["NervaNN", "NervaOptim", "NervaData"], swiftSettings: optimized),
-        .target(name: "NervaFed", dependencies: ["NervaNN", "NervaOptim", "NervaData", "NervaRec"], swiftSettings: optimized),
+        .target(name: "NervaFed",
+                dependencies: ["NervaNN", "NervaOptim", "NervaData", "NervaRec",
+                               .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                               .product(name: "Crypto", package: "swift-crypto")],
+                swiftSettings: optimized),
         .target(name: "NervaTestSupport", dependencies: ["NervaTensor"]),
         .executableTarget(
             name: "nerva",
@@ -53,6 +59,10 @@ let package = Package(
         .testTarget(name: "nervaTests", dependencies: ["nerva"]),
         .testTarget(name: "NervaDataTests", dependencies: ["NervaData", "NervaTensor", "NervaTestSupport"]),
         // Domain test targets (one line each).
+        .testTarget(name: "NervaRecTests", dependencies: ["NervaRec", "NervaTestSupport"]),
+        .testTarget(name: "NervaFedTests", dependencies: ["NervaFed", "NervaData", "NervaTestSupport"]),
+        .testTarget(name: "NervaRLTests", dependencies: ["NervaRL", "NervaTestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "NervaGANTests", dependencies: ["NervaGAN", "NervaData", "NervaTestSupport"]),
         .testTarget(
             name: "NervaOptimTests",
             dependencies: ["NervaOptim", "NervaNN", "NervaTensor", "NervaTestSupport"]

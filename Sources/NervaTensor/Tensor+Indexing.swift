@@ -75,17 +75,39 @@ extension Tensor {
     /// The same row-sparse tensor with each row stored once, in increasing order (duplicates summed).
     public func coalesced() -> Tensor {
         guard let rows = sparseRowIndices else { return self }
-        let unique = Array(Set(rows)).sorted()
-        if unique.count == rows.count && unique == rows { return self }
-        var slot: [Int: Int] = [:]
-        for (i, row) in unique.enumerated() { slot[row] = i }
+        // Already strictly increasing (the common case after one coalescing): nothing to do.
+        if zip(rows, rows.dropFirst()).allSatisfy({ $0 < $1 }) { return self }
+        // The distinct rows, sorted (plain integer sort), then each row's slot: through a table
+        // indexed by row when the table is small next to the batch, by binary search otherwise.
+        // No hashing; duplicates are summed in their original order.
+        var unique = rows.sorted()
+        var kept = 0
+        for row in unique where kept == 0 || unique[kept - 1] != row { unique[kept] = row; kept += 1 }
+        unique.removeLast(unique.count - kept)
         let rowSize = Shape.count(Array(shape.dropFirst()))
         let values = TensorStorage(repeating: 0, count: unique.count * rowSize)
         let src = storage.base
+        let useTable = shape[0] <= 64 * Swift.max(rows.count, 1024)
+        var table = useTable ? [Int32](repeating: 0, count: shape[0]) : []
+        if useTable { for (slot, row) in unique.enumerated() { table[row] = Int32(slot) } }
         for (i, row) in rows.enumerated() {
-            let d = values.base + slot[row]! * rowSize, s = src + i * rowSize
+            let slot = useTable ? Int(table[row]) : unique.partitioningIndex(where: { $0 >= row })
+            let d = values.base + slot * rowSize, s = src + i * rowSize
             for k in 0..<rowSize { d[k] += s[k] }
         }
         return Tensor(shape: shape, storage: values, sparseRowIndices: unique)
+    }
+}
+
+extension Array where Element == Int {
+    /// The first index whose element satisfies `predicate` (which must be false then true along
+    /// the array), by binary search.
+    fileprivate func partitioningIndex(where predicate: (Int) -> Bool) -> Int {
+        var low = 0, high = count
+        while low < high {
+            let middle = (low + high) / 2
+            if predicate(self[middle]) { high = middle } else { low = middle + 1 }
+        }
+        return low
     }
 }

@@ -12,7 +12,7 @@ struct BenchCommand: ParsableCommand {
     )
 
     enum Suite: String, ExpressibleByArgument, CaseIterable {
-        case engine, vision
+        case engine, vision, gan, rl, rec, fed
     }
 
     @Argument(help: "The suite to run: \(Suite.allCases.map(\.rawValue).joined(separator: ", ")).")
@@ -34,6 +34,12 @@ struct BenchCommand: ParsableCommand {
         let reporter = BenchmarkReporter(suite: suite.rawValue, json: json, filter: only)
         switch suite {
         case .engine: EngineBenchmarks(quick: quick, reporter: reporter).run()
+        case .gan: GANBenchmarks(quick: quick, reporter: reporter).run()
+        case .rec: RecBenchmarks(quick: quick, reporter: reporter).run()
+        case .rl: RLBenchmarks(quick: quick, reporter: reporter).run()
+        case .fed:
+            try FedBenchmarks(quick: quick, reporter: reporter,
+                              dataDirectory: data.map { URL(fileURLWithPath: $0) } ?? FashionMNIST.defaultDirectory).run()
         case .vision:
             try VisionBenchmarks(quick: quick, reporter: reporter,
                                  dataDirectory: data.map { URL(fileURLWithPath: $0) } ?? FashionMNIST.defaultDirectory).run()

@@ -24,8 +24,13 @@ struct TourCommand: ParsableCommand {
         let folder = try RunFolder(command: "tour", out: out, settings: [("seed", "\(seed)"),
                                                                           ("data", data ?? FashionMNIST.defaultDirectory.path)])
         print("Nerva tour → \(folder.url.path)")
+        let fashionMNIST = data.map { URL(fileURLWithPath: $0) }
         try EngineTour(seed: seed, folder: folder).run()
-        try VisionTour(seed: seed, folder: folder, dataDirectory: data.map { URL(fileURLWithPath: $0) }).run()
+        try VisionTour(seed: seed, folder: folder, dataDirectory: fashionMNIST).run()
+        try GANTour(seed: seed, folder: folder, dataDirectory: fashionMNIST).run()
+        try RLTour(seed: seed, folder: folder).run()
+        try RecommenderTour(seed: seed, folder: folder).run()
+        try FederatedTour(seed: seed, folder: folder, dataDirectory: fashionMNIST).run()
         try folder.writeReport()
         print("Report: \(folder.file("index.html").path)")
     }

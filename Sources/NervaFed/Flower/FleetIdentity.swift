@@ -1,0 +1,53 @@
+import Crypto
+import Foundation
+import NervaNN
+
+/// A Flower node's identity: the EC key pair (P-256) whose public half the SuperLink knows the node
+/// by, and the signed headers that authenticate every Fleet request (required even with
+/// `--insecure`): `flwr-public-key` (base64 of the PEM SubjectPublicKeyInfo), `flwr-timestamp`
+/// (ISO-8601 UTC) and `flwr-signature` (base64 of the DER ECDSA-SHA256 signature of the timestamp).
+public struct FleetIdentity: Sendable {
+    /// The private key's raw bytes (the key type itself is not `Sendable`).
+    private let rawKey: Data
+    private var privateKey: P256.Signing.PrivateKey { try! P256.Signing.PrivateKey(rawRepresentation: rawKey) }
+
+    /// A new random identity.
+    public init() { rawKey = P256.Signing.PrivateKey().rawRepresentation }
+
+    /// The identity stored in the PEM file at `url`, created there (mode 0600, atomically) when
+    /// the file does not exist, so that a restarted node keeps its name.
+    public init(keyFile url: URL) throws {
+        if FileManager.default.fileExists(atPath: url.path) {
+            let text = try String(contentsOf: url, encoding: .utf8)
+            do { rawKey = try P256.Signing.PrivateKey(pemRepresentation: text).rawRepresentation } catch {
+                throw FleetIdentityError(file: url.path, problem: "not a PEM P-256 private key (\(error))")
+            }
+        } else {
+            let key = P256.Signing.PrivateKey()
+            rawKey = key.rawRepresentation
+            try AtomicFile.write(Array(key.pemRepresentation.utf8), to: url)
+            _ = chmod(url.path, 0o600)
+        }
+    }
+
+    /// The public key as the SuperLink stores it: PEM SubjectPublicKeyInfo bytes.
+    public var publicKeyPEM: [UInt8] { Array(privateKey.publicKey.pemRepresentation.utf8) }
+
+    /// The authentication headers of a request sent at `date`.
+    public func headers(at date: Date = Date()) throws -> [(name: String, value: String)] {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        let timestamp = formatter.string(from: date).replacingOccurrences(of: "Z", with: "+00:00")
+        let signature = try privateKey.signature(for: Data(timestamp.utf8))
+        return [("flwr-public-key", Data(publicKeyPEM).base64EncodedString()),
+                ("flwr-timestamp", timestamp),
+                ("flwr-signature", signature.derRepresentation.base64EncodedString())]
+    }
+}
+
+/// A node key file that cannot be used.
+public struct FleetIdentityError: Error, CustomStringConvertible {
+    public let file: String, problem: String
+    public var description: String { "\(file): \(problem)." }
+}

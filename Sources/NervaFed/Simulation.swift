@@ -1,0 +1,205 @@
+import Foundation
+import NervaData
+import NervaNN
+import NervaTensor
+
+/// What happened in one round of a federation.
+public struct RoundReport: Sendable {
+    /// The round number, from 1.
+    public let round: Int
+    /// The participants asked to train.
+    public let selected: [String]
+    /// The participants whose updates were aggregated.
+    public let accepted: [String]
+    /// Participants that failed or whose updates were rejected, with reasons.
+    public let failures: [ParticipantFailure]
+    /// Training metrics weighted by example counts (`train_loss`), plus `accepted` and `failures`.
+    public let trainMetrics: [String: Double]
+    /// The participants' evaluation of the new global model, when the strategy asked for it.
+    public let federatedEvaluation: EvaluationSummary?
+    /// The server's own evaluation of the new global model on held-out data, when configured.
+    public let centralEvaluation: EvaluationResult?
+    /// Whether the global model changed (enough usable results).
+    public let isUpdated: Bool
+    /// Wall-clock time of the round.
+    public let seconds: Double
+}
+
+/// Many participants in one process: the server's round loop, with the participants' local
+/// training spread over a few threads.
+///
+/// Reproducible regardless of thread timing: participants are chosen by the seeded generator,
+/// each one's local training is seeded by the strategy from the round and its name, results are
+/// put back in selection order before aggregation, and aggregation sums in that fixed order.
+///
+/// ```swift
+/// let simulation = FederatedSimulation(model: .mlp(), participants: clients, strategy: strategy, seed: 1,
+///                                      centralEvaluation: ClassificationEvaluator(model: .mlp(), data: test).evaluate)
+/// let reports = try simulation.run(rounds: 20) { report in print(report.round, report.centralEvaluation?.metrics["accuracy"] ?? 0) }
+/// ```
+public final class FederatedSimulation {
+    /// The architecture every participant trains.
+    public let model: ModelDescription
+    /// The participants, by name.
+    public let participants: [String: any FederatedParticipant]
+    /// The participants' names in a fixed order (as given).
+    public let participantNames: [String]
+    /// The server's strategy.
+    public let strategy: any Strategy
+    /// How many participants train at once (threads).
+    public let concurrency: Int
+    /// The server's evaluation of the global model on its own data, after each round.
+    public let centralEvaluation: (@Sendable (ParameterSet) throws -> EvaluationResult)?
+    /// The current global parameters.
+    public private(set) var global: ParameterSet
+    /// The number of rounds run so far.
+    public private(set) var completedRounds = 0
+
+    private let generator: RandomGenerator
+
+    /// - Parameters:
+    ///   - seed: the initial weights and the participant sampling.
+    ///   - concurrency: threads for local training (default: one per core).
+    ///   - initialParameters: start from these instead of a fresh initialisation.
+    /// - Throws: `ModelDescriptionError` for an invalid model.
+    public init(model: ModelDescription, participants: [any FederatedParticipant], strategy: any Strategy, seed: UInt64,
+                concurrency: Int? = nil, initialParameters: ParameterSet? = nil,
+                centralEvaluation: (@Sendable (ParameterSet) throws -> EvaluationResult)? = nil) throws {
+        precondition(!participants.isEmpty, "FederatedSimulation: needs at least one participant.")
+        precondition(Set(participants.map(\.id)).count == participants.count, "FederatedSimulation: participant names must be unique.")
+        self.model = model
+        self.participants = Dictionary(uniqueKeysWithValues: participants.map { ($0.id, $0) })
+        participantNames = participants.map(\.id)
+        self.strategy = strategy
+        self.concurrency = max(1, concurrency ?? ProcessInfo.processInfo.activeProcessorCount)
+        self.centralEvaluation = centralEvaluation
+        generator = RandomGenerator(seed: seed)
+        global = try initialParameters ?? ParameterSet(module: model.makeModel(generator: RandomGenerator(seed: seed)))
+    }
+
+    /// Runs `rounds` more rounds, calling `onRound` after each.
+    @discardableResult
+    public func run(rounds: Int, onRound: (RoundReport) throws -> Void = { _ in }) throws -> [RoundReport] {
+        var reports: [RoundReport] = []
+        for _ in 0..<rounds {
+            let report = try runRound()
+            reports.append(report)
+            try onRound(report)
+        }
+        return reports
+    }
+
+    /// Runs the next round: configure, train in parallel, aggregate, evaluate.
+    ///
+    /// - Throws: `FederatedError.tooFewParticipants` when the strategy cannot start the round.
+    public func runRound() throws -> RoundReport {
+        let start = Date()
+        let round = completedRounds + 1
+        let plan = try strategy.configureFit(round: round, available: participantNames, generator: generator)
+        let instructions = plan.map { FitInstruction(model: model, parameters: global, configuration: $0.configuration) }
+        let participants = self.participants
+        let outcomes = ThreadedWork.map(count: plan.count, threads: concurrency) { i -> Result<FitResult, any Error> in
+            Result { try participants[plan[i].participant]!.fit(instructions[i]) }
+        }
+        var results: [(participant: String, result: FitResult)] = [], failures: [ParticipantFailure] = []
+        for (entry, outcome) in zip(plan, outcomes) {
+            switch outcome {
+            case .success(let result): results.append((entry.participant, result))
+            case .failure(let error): failures.append(ParticipantFailure(participant: entry.participant, reason: .error("\(error)")))
+            }
+        }
+        let aggregate = strategy.aggregateFit(round: round, global: global, results: results, failures: failures)
+        if let parameters = aggregate.parameters { global = parameters }
+        completedRounds = round
+
+        let evaluationPlan = strategy.configureEvaluate(round: round, available: participantNames, generator: generator)
+        let current = global, description = model
+        let evaluations = ThreadedWork.map(count: evaluationPlan.count, threads: concurrency) { i -> Result<EvaluationResult, any Error> in
+            Result { try participants[evaluationPlan[i].participant]!.evaluate(model: description, parameters: current,
+                                                                               configuration: evaluationPlan[i].configuration) }
+        }
+        var evaluationResults: [(participant: String, result: EvaluationResult)] = [], evaluationFailures: [ParticipantFailure] = []
+        for (entry, outcome) in zip(evaluationPlan, evaluations) {
+            switch outcome {
+            case .success(let result): evaluationResults.append((entry.participant, result))
+            case .failure(let error): evaluationFailures.append(ParticipantFailure(participant: entry.participant, reason: .error("\(error)")))
+            }
+        }
+        let federated = evaluationPlan.isEmpty ? nil
+            : strategy.aggregateEvaluate(round: round, results: evaluationResults, failures: evaluationFailures)
+        let central = try centralEvaluation?(global)
+        return RoundReport(round: round, selected: plan.map(\.participant), accepted: aggregate.accepted, failures: aggregate.failures,
+                           trainMetrics: aggregate.metrics, federatedEvaluation: federated, centralEvaluation: central,
+                           isUpdated: aggregate.parameters != nil, seconds: Date().timeIntervalSince(start))
+    }
+}
+
+/// The server-side ("centralised") evaluation of a classifier on held-out data.
+public final class ClassificationEvaluator: @unchecked Sendable {
+    private let model: Sequential
+    private let data: LabeledImages
+    private let lock = NSLock()
+
+    /// - Throws: `ModelDescriptionError` for an invalid model.
+    public init(model description: ModelDescription, data: LabeledImages) throws {
+        model = try description.makeModel(generator: RandomGenerator(seed: 0))
+        self.data = data
+    }
+
+    /// Loss and accuracy of `parameters` on the data.
+    public func evaluate(_ parameters: ParameterSet) throws -> EvaluationResult {
+        lock.lock()
+        defer { lock.unlock() }
+        try model.load(parameters)
+        let (loss, accuracy) = ClassificationParticipant.evaluate(model, data: data, indices: Array(0..<data.count))
+        return EvaluationResult(loss: loss, exampleCount: data.count, metrics: ["accuracy": accuracy])
+    }
+}
+
+/// Runs independent jobs on a few threads of their own.
+enum ThreadedWork {
+    /// `body(0..<count)` on up to `threads` threads (the caller's included), results in index order.
+    static func map<T>(count: Int, threads: Int, _ body: @escaping @Sendable (Int) -> T) -> [T] {
+        guard count > 0 else { return [] }
+        let threads = min(threads, count)
+        let slots = UnsafeMutablePointer<T?>.allocate(capacity: count)
+        slots.initialize(repeating: nil, count: count)
+        defer { slots.deinitialize(count: count); slots.deallocate() }
+        if threads == 1 {
+            for i in 0..<count { slots[i] = body(i) }
+        } else {
+            let next = NextIndex()
+            let box = UnsafeSendable(slots)
+            let group = DispatchGroup()
+            let work: @Sendable () -> Void = {
+                while let i = next.take(below: count) { box.pointer[i] = body(i) }
+            }
+            for _ in 1..<threads {
+                group.enter()
+                let thread = Thread { work(); group.leave() }
+                thread.stackSize = 16 << 20
+                thread.start()
+            }
+            work()
+            group.wait()
+        }
+        return (0..<count).map { slots[$0]! }
+    }
+
+    private final class NextIndex: @unchecked Sendable {
+        private var value = 0
+        private let lock = NSLock()
+        func take(below count: Int) -> Int? {
+            lock.lock()
+            defer { lock.unlock() }
+            guard value < count else { return nil }
+            defer { value += 1 }
+            return value
+        }
+    }
+
+    private struct UnsafeSendable<T>: @unchecked Sendable {
+        let pointer: UnsafeMutablePointer<T?>
+        init(_ pointer: UnsafeMutablePointer<T?>) { self.pointer = pointer }
+    }
+}

@@ -1,0 +1,82 @@
+/// Weighted alternating least squares for implicit feedback (Hu, Koren & Volinsky, ICDM 2008):
+/// minimises `Σ_{u,i} c_ui (p_ui − x_uᵀ y_i)² + λ(‖X‖² + ‖Y‖²)` over all pairs, with preference
+/// `p_ui = 1` for seen pairs (0 otherwise) and confidence `c_ui = 1 + α r_ui`. Each half-step
+/// solves one small ridge regression per user (item) exactly, using the `YᵀY` trick so a user
+/// costs only their own items.
+public final class WeightedALS: FactorRecommender {
+    public struct Settings: Sendable, Codable, Equatable {
+        public var factors = 64
+        public var iterations = 15
+        public var regularization: Float = 0.1
+        /// Confidence scaling α.
+        public var alpha: Float = 10
+        public var seed: UInt64 = 0
+        public init() {}
+    }
+
+    public let settings: Settings
+
+    public init(train: InteractionDataset, settings: Settings = Settings()) {
+        self.settings = settings
+        let k = settings.factors, rng = RandomGenerator(seed: settings.seed)
+        let users = train.userCount, items = train.itemCount
+        var x = (0..<(users * k)).map { _ in rng.normal() * 0.01 }
+        var y = (0..<(items * k)).map { _ in rng.normal() * 0.01 }
+        let byUser = UserItemMatrix(train), byItem = UserItemMatrix.transposed(train)
+        for _ in 0..<settings.iterations {
+            WeightedALS.solve(rows: byUser, fixed: y, into: &x, factors: k, settings: settings)
+            WeightedALS.solve(rows: byItem, fixed: x, into: &y, factors: k, settings: settings)
+        }
+        super.init(name: "als", users: users, items: items, factors: k, userFactors: x, itemFactors: y)
+    }
+
+    /// For every row r: `(FᵀF + λI + Σ_{j∈r} α r_j f_j f_jᵀ) w_r = Σ_{j∈r} (1 + α r_j) f_j`.
+    static func solve(rows: UserItemMatrix, fixed: [Float], into target: inout [Float], factors k: Int, settings: Settings) {
+        let columns = rows.itemCount
+        let f = Tensor(fixed, shape: [columns, k])
+        let gram: [Double] = withoutGradients { f.matmul(f, transposingSelf: true) }.scalars.map { Double($0) }
+        var a = [Double](repeating: 0, count: k * k), b = [Double](repeating: 0, count: k)
+        for row in 0..<rows.userCount {
+            for index in 0..<(k * k) { a[index] = gram[index] }
+            for d in 0..<k { a[d * k + d] += Double(settings.regularization); b[d] = 0 }
+            for (column, value) in zip(rows.items(of: row), rows.ratings(of: row)) {
+                let confidence = Double(settings.alpha * value)
+                let base = Int(column) * k
+                for d in 0..<k {
+                    let fd = Double(fixed[base + d])
+                    b[d] += (1 + confidence) * fd
+                    let scaled = confidence * fd
+                    for e in 0...d { a[d * k + e] += scaled * Double(fixed[base + e]) }
+                }
+            }
+            for d in 0..<k { for e in (d + 1)..<max(d + 1, k) { a[d * k + e] = a[e * k + d] } }
+            let w = choleskySolve(&a, b, k)
+            for d in 0..<k { target[row * k + d] = Float(w[d]) }
+        }
+    }
+
+    /// Solves `A w = b` for a symmetric positive definite `A` (overwritten by its factor).
+    static func choleskySolve(_ a: inout [Double], _ b: [Double], _ n: Int) -> [Double] {
+        for j in 0..<n {
+            var diagonal = a[j * n + j]
+            for p in 0..<j { diagonal -= a[j * n + p] * a[j * n + p] }
+            let root = max(diagonal, 1e-12).squareRoot()
+            a[j * n + j] = root
+            for i in (j + 1)..<max(j + 1, n) {
+                var s = a[i * n + j]
+                for p in 0..<j { s -= a[i * n + p] * a[j * n + p] }
+                a[i * n + j] = s / root
+            }
+        }
+        var z = b
+        for i in 0..<n {
+            for p in 0..<i { z[i] -= a[i * n + p] * z[p] }
+            z[i] /= a[i * n + i]
+        }
+        for i in stride(from: n - 1, through: 0, by: -1) {
+            for p in (i + 1)..<max(i + 1, n) { z[i] -= a[p * n + i] * z[p] }
+            z[i] /= a[i * n + i]
+        }
+        return z
+    }
+}

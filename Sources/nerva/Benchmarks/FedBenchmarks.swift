@@ -1,0 +1,69 @@
+import Foundation
+import NervaData
+import NervaFed
+
+/// The `fed` suite: the time of one simulated FedAvg round in the setting of McMahan et al.
+/// (10 clients × 6,000 Fashion-MNIST images, MLP 784→200→200→10, E = 1, B = 10, SGD 0.01: 6,000
+/// local steps), on one thread and on every core (wall-clock and CPU time), and the cost of the
+/// wire format for that model.
+struct FedBenchmarks {
+    let quick: Bool
+    let reporter: BenchmarkReporter
+    let dataDirectory: URL
+
+    func run() throws {
+        if reporter.wants("fedavg_round") || reporter.wants("local_step_cpu") { try rounds() }
+        if reporter.wants("wire_roundtrip") { try wireRoundTrip() }
+    }
+
+    private func rounds() throws {
+        let clients = 10, perClient = quick ? 1_000 : 6_000
+        let train = try FashionMNIST.load(.train, directory: dataDirectory, limit: clients * perClient)
+        let parts = Partition.split(labels: train.labels, classCount: 10, clientCount: clients, scheme: .iid,
+                                    generator: RandomGenerator(seed: 1))
+        let participants = parts.enumerated().map { ClassificationParticipant(id: "client-\($0.offset)", data: train, trainIndices: $0.element) }
+        let settings = FitConfiguration(round: 0, localEpochs: 1, batchSize: 10, learningRate: 0.01)
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        for threads in Set([1, cores]).sorted() where !(quick && threads == 1 && cores > 1) {
+            let simulation = try FederatedSimulation(model: .mlp(hiddenSizes: [200, 200]), participants: participants,
+                                                     strategy: FederatedStrategy.fedAvg(clientSettings: settings, seed: 2),
+                                                     seed: 3, concurrency: threads)
+            var measured: [(wall: Double, cpu: Double)] = []
+            for _ in 0..<(quick ? 1 : 2) {
+                let cpuBefore = Self.processorSeconds()
+                let wall = try simulation.runRound().seconds
+                measured.append((wall, Self.processorSeconds() - cpuBefore))
+            }
+            let seconds = measured.map(\.wall).min()!
+            let params: KeyValuePairs<String, Any> = ["clients": clients, "samples_per_client": perClient, "model": "mlp-784-200-200-10",
+                                                      "E": 1, "B": 10, "threads": threads]
+            if reporter.wants("fedavg_round") {
+                reporter.report("fedavg_round", params: params, value: seconds, unit: "s")
+                // CPU time of all threads: the round's cost independent of other processes on the machine.
+                reporter.report("fedavg_round_cpu", params: params, value: measured.map(\.cpu).min()!, unit: "s")
+            }
+            if reporter.wants("local_step_cpu") {
+                let steps = Double(clients * ((perClient + 9) / 10))
+                reporter.report("local_step_cpu", params: ["model": "mlp-784-200-200-10", "B": 10, "threads": threads],
+                                value: measured.map(\.cpu).min()! / steps * 1000, unit: "ms")
+            }
+        }
+    }
+
+    /// User plus system CPU time of the process so far, in seconds.
+    private static func processorSeconds() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        func seconds(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1e6 }
+        return seconds(usage.ru_utime) + seconds(usage.ru_stime)
+    }
+
+    private func wireRoundTrip() throws {
+        let model = try ModelDescription.mlp(hiddenSizes: [200, 200]).makeModel(generator: RandomGenerator(seed: 1))
+        let result = FitResult(update: ParameterSet(module: model), kind: .parameters, exampleCount: 6_000, metrics: ["train_loss": 0.5])
+        let rate = Stopwatch.rate(seconds: quick ? 0.3 : 1, work: 1) {
+            _ = try? WireFormat.decodeFitResult(WireFormat.encode(result))
+        }
+        reporter.report("wire_roundtrip", params: ["parameters": result.update.scalarCount], value: 1000 / rate, unit: "ms")
+    }
+}

@@ -1,0 +1,48 @@
+import Foundation
+import NervaRL
+
+/// `nerva bench rl`: environment steps per second with random actions (CartPole-v1, FrozenLake-v1,
+/// time limits included) and the wall time of 50,000 DQN steps on CartPole with CleanRL's
+/// settings (batch 128, train every 10 steps, learning starts at 10,000).
+struct RLBenchmarks {
+    let quick: Bool
+    let reporter: BenchmarkReporter
+
+    func run() {
+        if reporter.wants("env_steps") {
+            var pole = TimeLimit(CartPole(), maxEpisodeSteps: 500)
+            reporter.report("env_steps", params: ["env": "CartPole-v1"], value: stepsPerSecond(&pole), unit: "steps/s")
+            var lake = TimeLimit(try! FrozenLake.environment(), maxEpisodeSteps: 100)
+            reporter.report("env_steps", params: ["env": "FrozenLake-v1"], value: stepsPerSecond(&lake), unit: "steps/s")
+        }
+        if reporter.wants("dqn_cartpole") {
+            let steps = quick ? 20_000 : 50_000
+            var config = DQNConfig()
+            config.totalTimesteps = steps
+            var env = TimeLimit(CartPole(), maxEpisodeSteps: 500)
+            let agent = DQN(observationSize: 4, actionCount: 2, config: config, seed: 0)
+            let start = DispatchTime.now().uptimeNanoseconds
+            agent.train(on: &env, seed: 0)
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            reporter.report("dqn_cartpole", params: ["steps": steps], value: seconds, unit: "s")
+        }
+    }
+
+    /// Random-action steps per second, resetting when an episode ends.
+    private func stepsPerSecond<E: Environment>(_ env: inout E) -> Double where E.Action == Int {
+        let generator = RandomGenerator(seed: 0)
+        let actions = env.actionSpace.count
+        _ = env.reset(seed: 0)
+        let batch = 100_000
+        var sink = 0.0
+        let rate = Stopwatch.rate(seconds: quick ? 1 : 3, work: Double(batch)) {
+            for _ in 0..<batch {
+                let step = env.step(generator.integer(below: actions))
+                sink += step.reward
+                if step.isDone { _ = env.reset() }
+            }
+        }
+        if sink.isNaN { print(sink) }
+        return rate
+    }
+}

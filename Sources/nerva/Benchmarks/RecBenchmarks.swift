@@ -1,0 +1,45 @@
+import Foundation
+import NervaRec
+
+/// `nerva bench rec`: NeuMF training throughput and epoch time on MovieLens-100k-sized data
+/// (943 users, 1682 items, 100,000 positives with 4 negatives each, the paper's settings), and
+/// the time to score all 943 × 1682 pairs.
+struct RecBenchmarks {
+    let quick: Bool
+    let reporter: BenchmarkReporter
+
+    func run() {
+        let data = SyntheticInteractions(users: 943, items: 1682, meanInteractions: 106, seed: 1).dataset.implicit()
+        var settings = NCFSettings()
+        settings.seed = 1
+        let trainer = NCFTrainer(settings: settings, train: data)
+        let network = settings.makeNetwork(users: data.userCount, items: data.itemCount)
+        let params = ["users": data.userCount, "items": data.itemCount, "positives": data.count]
+        if reporter.wants("neumf_train") {
+            let samples = trainer.epochSamples()
+            let optimizer = Adam(network.parameters(), learningRate: settings.learningRate)
+            let batch = settings.batchSize
+            var offset = 0
+            let rate = Stopwatch.rate(seconds: quick ? 2 : 6, work: Double(batch)) {
+                if offset + batch > samples.users.count { offset = 0 }
+                let range = offset..<(offset + batch)
+                trainer.step(network, optimizer: optimizer, users: Array(samples.users[range]),
+                             items: Array(samples.items[range]), labels: Array(samples.labels[range]))
+                offset += batch
+            }
+            reporter.report("neumf_train", params: ["batch": batch, "factors": settings.factors], value: rate, unit: "samples/s")
+        }
+        if reporter.wants("neumf_epoch") {
+            var seconds = 0.0
+            trainer.fit(network, epochs: 1, onEpoch: { seconds = $0.seconds })
+            reporter.report("neumf_epoch", params: ["samples": data.count * 5, "batch": settings.batchSize], value: seconds, unit: "s")
+        }
+        if reporter.wants("score_all") {
+            var scores = [Float](repeating: 0, count: data.userCount * data.itemCount)
+            let perSecond = Stopwatch.rate(seconds: quick ? 1 : 3, work: 1) {
+                scores.withUnsafeMutableBufferPointer { network.scoreAll(users: 0..<data.userCount, into: $0.baseAddress!) }
+            }
+            reporter.report("score_all", params: ["users": params["users"]!, "items": params["items"]!], value: 1000 / perSecond, unit: "ms")
+        }
+    }
+}

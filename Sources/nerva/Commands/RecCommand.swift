@@ -1,0 +1,156 @@
+import ArgumentParser
+import Foundation
+import NervaData
+import NervaRec
+
+/// `nerva rec`: recommender systems — train, evaluate, recommend, find similar items, and
+/// score listed pairs for external evaluation.
+struct RecCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rec",
+        abstract: "Recommender systems: content-based, collaborative filtering and Neural Collaborative Filtering.",
+        subcommands: [RecTrainCommand.self, RecEvaluateCommand.self, RecRecommendCommand.self, RecSimilarCommand.self,
+                      RecScoreCommand.self]
+    )
+}
+
+extension RecommenderKind: ExpressibleByArgument {}
+extension MalformedLinePolicy: ExpressibleByArgument {}
+extension NeighborhoodSettings.Similarity: ExpressibleByArgument {}
+
+/// `nerva rec train`: trains one model and writes metrics, the HR/NDCG curve, the model and a report.
+struct RecTrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "train", abstract: "Train a recommender and evaluate it.")
+
+    @OptionGroup var source: RecDataOptions
+
+    @Option(help: "The model: \(RecommenderKind.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var model: RecommenderKind = .neumf
+
+    @Option(help: "Training epochs (NCF 20, SVD 20, BPR 30) or ALS iterations (15).")
+    var epochs: Int?
+
+    @Option(help: "Predictive factors (NCF 8, SVD 100, BPR/ALS 64).")
+    var factors: Int?
+
+    @Option(help: "NCF MLP sizes, e.g. 64,32,16,8 (the first is the concatenated embedding size).")
+    var layers: String?
+
+    @Option(help: "NCF sampled negatives per positive.")
+    var negatives: Int?
+
+    @Option(help: "Learning rate (NCF 0.001 Adam, SVD 0.005, BPR 0.05).")
+    var learningRate: Float?
+
+    @Option(help: "L2 regularisation (SVD 0.02 as Surprise; BPR 0.0025; ALS 0.1).")
+    var regularization: Float?
+
+    @Option(help: "Rating models (svd): cross-validate over this many random folds instead of one split; prints the mean RMSE/MAE.")
+    var folds: Int?
+
+    @Option(help: "NCF batch size.")
+    var batchSize: Int?
+
+    @Flag(help: "NeuMF: pretrain GMF and MLP, then fuse them (α = 0.5).")
+    var pretrain = false
+
+    @Option(help: "kNN neighbours.")
+    var neighbors: Int?
+
+    @Option(help: "kNN similarity: cosine or pearson.")
+    var similarity: NeighborhoodSettings.Similarity?
+
+    @Option(help: "kNN shrinkage λ (0: none).")
+    var shrinkage: Float?
+
+    @Option(help: "The K of HR@K, NDCG@K, Recall@K.")
+    var cutoff = 10
+
+    @Option(help: "Random seed.")
+    var seed: UInt64 = 0
+
+    @Option(help: "Output folder (default ./nerva-out/rec-train-<timestamp>).")
+    var out: String?
+
+    func validate() throws {
+        if let layers, parsedLayers(layers) == nil {
+            throw ValidationError("--layers must be at least two positive sizes, the first even (e.g. 64,32,16,8), got '\(layers)'.")
+        }
+        if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1, got \(epochs).") }
+        if cutoff < 1 { throw ValidationError("--cutoff must be at least 1, got \(cutoff).") }
+    }
+
+    func parsedLayers(_ text: String) -> [Int]? {
+        let sizes = text.split(separator: ",").compactMap { Int($0) }
+        return sizes.count >= 2 && sizes.count == text.split(separator: ",").count && sizes.allSatisfy { $0 > 0 } && sizes[0] % 2 == 0 ? sizes : nil
+    }
+
+    func training() -> RecommenderTraining {
+        var t = RecommenderTraining(kind: model, seed: seed)
+        if let epochs { t.ncf.epochs = epochs; t.svd.epochs = epochs; t.bpr.epochs = epochs; t.als.iterations = epochs }
+        if let factors { t.ncf.factors = factors; t.svd.factors = factors; t.bpr.factors = factors; t.als.factors = factors }
+        if let layers { t.ncf.layers = parsedLayers(layers)! }
+        if let negatives { t.ncf.negatives = negatives }
+        if let learningRate { t.ncf.learningRate = learningRate; t.svd.learningRate = learningRate; t.bpr.learningRate = learningRate }
+        if let batchSize { t.ncf.batchSize = batchSize }
+        if let regularization { t.svd.regularization = regularization; t.bpr.regularization = regularization; t.als.regularization = regularization }
+        t.ncf.pretrain = pretrain
+        if let neighbors { t.neighborhood.neighbors = neighbors }
+        if let similarity { t.neighborhood.similarity = similarity }
+        if let shrinkage { t.neighborhood.shrinkage = shrinkage }
+        return t
+    }
+
+    func run() throws {
+        let training = training()
+        if let folds { return try crossValidate(training, folds: folds) }
+        let (split, origin) = try source.load(seed: seed)
+        let folder = try RunFolder(command: "rec-train", out: out,
+                                   settings: [("model", model.rawValue), ("data", origin), ("split", source.split), ("seed", "\(seed)")]
+                                   + training.settings.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
+        print("nerva rec train: \(model.rawValue) on \(origin): \(split.train.userCount) users, \(split.train.itemCount) items, "
+              + "\(split.train.count) training and \(split.test.count) test interactions → \(folder.url.path)")
+        let result = try RecTrainingRun(training: training, cutoff: cutoff, seed: seed).run(split: split, folder: folder)
+        var rows = [["HR@\(cutoff) (1 + 99 sampled)", fmt(result.hitRate)], ["NDCG@\(cutoff) (1 + 99 sampled)", fmt(result.ndcg)],
+                    ["Recall@\(cutoff) (full ranking)", fmt(result.full.recall)], ["NDCG@\(cutoff) (full ranking)", fmt(result.full.ndcg)],
+                    ["MAP@\(cutoff)", fmt(result.full.map)], ["Catalogue coverage", fmt(result.full.coverage)]]
+        if let errors = result.errors { rows += [["RMSE", fmt(errors.rmse)], ["MAE", fmt(errors.mae)]] }
+        folder.addTable(title: "\(model.rawValue): test metrics", header: ["metric", "value"], rows: rows)
+        try folder.writeReport()
+        for row in rows { print("  \(row[0]): \(row[1])") }
+        print("model: \(result.checkpoint.path)")
+    }
+}
+
+extension RecTrainCommand {
+    /// Mean RMSE/MAE of a rating model over `folds` random folds of the whole data.
+    func crossValidate(_ training: RecommenderTraining, folds: Int) throws {
+        guard model == .svd else { throw ValidationError("--folds applies to rating models (svd), not \(model.rawValue).") }
+        guard folds >= 2 else { throw ValidationError("--folds must be at least 2, got \(folds).") }
+        let (whole, origin) = try source.load(seed: seed)
+        let all = InteractionSplit(train: whole.train, separateTest: whole.test)
+        let merged = all.train.subset(Array(0..<all.train.count))
+        var data = merged
+        data.userIndices += all.test.userIndices; data.itemIndices += all.test.itemIndices
+        data.ratings += all.test.ratings; data.timestamps += all.test.timestamps
+        let folder = try RunFolder(command: "rec-train", out: out, settings: [("model", model.rawValue), ("data", origin), ("folds", "\(folds)")]
+                                   + training.settings.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
+        var rmse: [Double] = [], mae: [Double] = []
+        for (index, split) in InteractionSplit.folds(data, count: folds, seed: seed).enumerated() {
+            let mf = try training.train(split.train) as! BiasedMF
+            let errors = mf.errors(on: split.test)
+            rmse.append(errors.rmse); mae.append(errors.mae)
+            folder.log(["part": "rec", "model": model.rawValue, "fold": index + 1, "rmse": errors.rmse, "mae": errors.mae])
+            print("  fold \(index + 1): RMSE \(fmt(errors.rmse))  MAE \(fmt(errors.mae))")
+        }
+        let meanRMSE = rmse.reduce(0, +) / Double(folds), meanMAE = mae.reduce(0, +) / Double(folds)
+        folder.log(["part": "rec", "model": model.rawValue, "final": true, "rmse": meanRMSE, "mae": meanMAE, "folds": folds])
+        folder.addTable(title: "\(model.rawValue): \(folds)-fold cross-validation", header: ["fold", "RMSE", "MAE"],
+                        rows: zip(rmse, mae).enumerated().map { ["\($0.offset + 1)", fmt($0.element.0), fmt($0.element.1)] }
+                            + [["mean", fmt(meanRMSE), fmt(meanMAE)]])
+        try folder.writeReport()
+        print("  mean over \(folds) folds: RMSE \(fmt(meanRMSE))  MAE \(fmt(meanMAE))")
+    }
+}
+
+func fmt(_ value: Double) -> String { String(format: "%.4f", value) }

@@ -1,0 +1,77 @@
+import Foundation
+import NervaData
+import NervaGAN
+
+/// FID, Inception-Score-style score and mode coverage of a generator, measured with a Fashion-MNIST
+/// classifier against the test set; and the real-data floor (training images against test images)
+/// that gives FID a scale. Used by `nerva gan evaluate`, `nerva gan train --classifier` and the tour.
+struct GANEvaluationRun {
+    let evaluator: GANEvaluator
+    /// The Gaussian fit of the test images' features.
+    let reference: GaussianStatistics
+    /// Generated images per measurement.
+    let sampleCount: Int
+
+    /// Loads the classifier and fits the test set.
+    init(classifier url: URL, dataset: FashionMNIST, sampleCount: Int) throws {
+        evaluator = GANEvaluator(classifier: try GANEvaluator.loadClassifier(from: url))
+        reference = evaluator.statistics(dataset.test.images)
+        self.sampleCount = sampleCount
+    }
+
+    /// Measures `sampleCount` samples of `generator` (labels uniform over the classes when it is
+    /// conditional), drawn with `seed`.
+    func evaluate(_ generator: any GANGenerator, latentDistribution: LatentDistribution = .uniform, seed: UInt64) -> GANEvaluationResult {
+        evaluator.evaluate(Self.generate(generator, count: sampleCount, latentDistribution: latentDistribution, seed: seed),
+                           reference: reference)
+    }
+
+    /// `count` images `[count, 1, 28, 28]` in `[0, 1]` from `generator` in evaluation mode.
+    static func generate(_ generator: any GANGenerator, count: Int, latentDistribution: LatentDistribution,
+                         seed: UInt64, label: Int? = nil) -> Tensor {
+        let rng = RandomGenerator(seed: seed)
+        let wasTraining = generator.isTraining
+        generator.eval()
+        defer { generator.train(wasTraining) }
+        var parts: [Tensor] = []
+        var made = 0
+        withoutGradients {
+            while made < count {
+                let n = min(500, count - made)
+                let z = latentDistribution.sample(count: n, size: generator.latentSize, generator: rng)
+                let labels = generator.classCount.map { classes in (0..<n).map { label ?? (made + $0) % classes } }
+                parts.append(toPixelRange(generator.generate(z, labels: labels)))
+                made += n
+            }
+        }
+        return Tensor.concatenated(parts)
+    }
+
+    /// FID between `count` training images and the test images: the best a generator can hope for.
+    func realDataFloor(_ dataset: FashionMNIST, count: Int, seed: UInt64) -> Double {
+        let indices = RandomGenerator(seed: seed).sample(min(count, dataset.train.count), from: dataset.train.count)
+        return frechetDistance(evaluator.statistics(dataset.train.subset(indices).images), reference)
+    }
+
+    /// The measurements as metric fields.
+    func record(_ result: GANEvaluationResult) -> [(String, any MetricValue)] {
+        [("fid", result.frechetDistance), ("inception_score", result.inceptionScore),
+         ("classes_covered", result.coveredClasses), ("kl_from_uniform", result.klFromUniform),
+         ("class_histogram", result.classHistogram.map(String.init).joined(separator: " "))]
+    }
+
+    /// Adds the class histogram as a bar chart and the numbers as a table to the report.
+    func report(_ result: GANEvaluationResult, floor: Double?, name: String, folder: RunFolder) throws {
+        let chart = BarChart(title: "Classes of generated samples (\(name))", xLabel: "class the classifier assigns",
+                             yLabel: "samples", labels: FashionMNIST.classNames, values: result.classHistogram.map(Double.init))
+        folder.addFigure(title: "Mode coverage (\(name))",
+                         files: try Figure.write(svg: chart.svg(), to: folder.file("class-histogram-\(name).svg")),
+                         caption: "\(result.coveredClasses) of \(result.classHistogram.count) classes covered; KL from uniform \(String(format: "%.4f", result.klFromUniform)) (0 is perfectly balanced, log 10 = 2.30 is one class).")
+        var rows = [["FID (classifier features, vs test set)", String(format: "%.3f", result.frechetDistance)],
+                    ["Inception-Score-style score (1 to 10)", String(format: "%.3f", result.inceptionScore)],
+                    ["classes covered", "\(result.coveredClasses)"],
+                    ["KL from uniform", String(format: "%.4f", result.klFromUniform)]]
+        if let floor { rows.insert(["real-data floor: FID of training vs test images", String(format: "%.3f", floor)], at: 1) }
+        folder.addTable(title: "Evaluation (\(name), \(sampleCount) samples)", header: ["measure", "value"], rows: rows)
+    }
+}

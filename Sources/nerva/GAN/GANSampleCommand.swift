@@ -1,0 +1,48 @@
+import ArgumentParser
+import Foundation
+import NervaData
+import NervaGAN
+
+/// `nerva gan sample`: draws images from a trained generator.
+struct GANSampleCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sample",
+        abstract: "Draw images from a trained GAN: a PNG grid and, with --individual, one PNG per image."
+    )
+
+    @Option(help: "The checkpoint of `nerva gan train` (gan-checkpoint.safetensors).") var checkpoint: String
+    @Option(help: "How many images.") var count: Int = 64
+    @Option(help: "The class to draw (conditional GANs only), 0…9, e.g. 7 for sneakers.") var `class`: Int?
+    @Flag(help: "Also write every image as its own PNG.") var individual = false
+    @Option(help: "Images per row of the grid.") var columns: Int = 8
+    @Option(help: "Random seed of the latent vectors.") var seed: UInt64 = 0
+    @OptionGroup var common: GANCommonOptions
+
+    func validate() throws {
+        guard count >= 1 else { throw ValidationError("--count must be at least 1, got \(count).") }
+        guard columns >= 1 else { throw ValidationError("--columns must be at least 1, got \(columns).") }
+        if let label = `class`, !(0..<10).contains(label) { throw ValidationError("--class must be in 0…9, got \(label).") }
+        try requireFile(checkpoint, option: "--checkpoint")
+    }
+
+    func run() throws {
+        let (generator, configuration) = try GANTrainer.loadGenerator(from: URL(fileURLWithPath: checkpoint))
+        if `class` != nil && generator.classCount == nil {
+            throw ValidationError("--class needs a conditional GAN (trained with --conditional); \(checkpoint) is unconditional.")
+        }
+        let folder = try RunFolder(command: "gan-sample", out: common.out,
+                                   settings: [("checkpoint", checkpoint), ("count", "\(count)"),
+                                              ("class", `class`.map { "\($0) (\(FashionMNIST.classNames[$0]))" } ?? "any"),
+                                              ("seed", "\(seed)")])
+        let images = GANEvaluationRun.generate(generator, count: count, latentDistribution: configuration.latentDistribution,
+                                               seed: seed, label: `class`)
+        let grid = folder.file("samples.png")
+        try PNG.write(ImageGrid.tiled(images, columns: columns), to: grid)
+        if individual {
+            for index in 0..<count { try PNG.write(images[index], to: folder.file(String(format: "samples/%05d.png", index))) }
+        }
+        folder.addFigure(title: "Samples", files: [grid], caption: "\(count) samples from \(checkpoint)")
+        try folder.writeReport()
+        print("\(count) samples → \(grid.path)\(individual ? " and \(folder.file("samples").path)/" : "")")
+    }
+}

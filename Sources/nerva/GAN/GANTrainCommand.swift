@@ -1,0 +1,112 @@
+import ArgumentParser
+import Foundation
+import NervaData
+import NervaGAN
+
+/// `nerva gan train`: trains a GAN with every remedy for instability switchable.
+struct GANTrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train an MLP GAN or a DCGAN on Fashion-MNIST; sample grids, curves, checkpoints, report.",
+        discussion: "Resume an interrupted run with --resume CHECKPOINT (its settings are used). With --classifier FILE (from `nerva classify --model cnn`), FID and mode coverage are measured after every epoch."
+    )
+
+    @Option(help: "The architecture: mlp, dcgan.") var model: GANArchitecture = .dcgan
+    @Option(help: "Passes over the training set.") var epochs: Int = 5
+    @Option(help: "Images per step (reals; as many fakes).") var batchSize: Int = 64
+    @Option(help: "The size d of the latent vector z.") var latentSize: Int = 100
+    @Option(help: "The distribution of z: uniform (U[0,1]^d), normal (N(0,I); recommended: with uniform, collapse is more likely early on).") var latent: LatentDistribution = .uniform
+    @Option(help: "The loss: minimax, non-saturating, least-squares, wgan-gp, hinge.") var objective: GANObjective = .nonSaturating
+    @Option(help: "The optimiser of both networks: adam(β1,β2), adam (= adam(0.5,0.999)), rmsprop, sgd.")
+    var optimizer: GANOptimizerKind = .adam(beta1: 0.5, beta2: 0.999)
+    @Option(help: "G's learning rate.") var generatorLearningRate: Float = 2e-4
+    @Option(help: "D's learning rate.") var discriminatorLearningRate: Float = 2e-4
+    @Option(help: "D steps per G step.") var discriminatorSteps: Int = 1
+    @Option(help: "One-sided label smoothing α: real targets 1 − α.") var labelSmoothing: Float = 0
+    @Option(help: "Instance noise: std of Gaussian noise on D's inputs, annealed to 0.") var instanceNoise: Float = 0
+    @Option(help: "γ of the R1 penalty on D (0 = off).") var r1: Float = 0
+    @Option(help: "λ of the WGAN-GP gradient penalty.") var gradientPenalty: Float = 10
+    @Flag(help: "Spectral normalisation of D's weights.") var spectralNorm = false
+    @Option(help: "Decay of an exponential moving average of G's weights for sampling (e.g. 0.999).") var ema: Float?
+    @Flag(help: "Class-conditional GAN (cGAN): G and D see the label.") var conditional = false
+    @Option(help: "Train only on these classes, comma-separated (e.g. 7; one class makes a collapsed run).") var classes: String?
+    @Option(help: "Use only the first N training images.") var limit: Int?
+    @Option(help: "Resume from this checkpoint (gan-checkpoint.safetensors of an earlier run).") var resume: String?
+    @Option(help: "A Fashion-MNIST classifier checkpoint (nerva classify --model cnn) for FID and mode coverage.") var classifier: String?
+    @Option(help: "Generated images per evaluation.") var evaluationSamples: Int = 2000
+    @Option(help: "Random seed.") var seed: UInt64 = 0
+    @OptionGroup var common: GANCommonOptions
+
+    var classList: [Int]? { classes.map { $0.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) } } }
+
+    func validate() throws {
+        guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1, got \(epochs).") }
+        if let limit, limit < 2 { throw ValidationError("--limit must be at least 2, got \(limit).") }
+        if let classes, classList?.count != classes.split(separator: ",").count || classList!.contains(where: { !(0..<10).contains($0) }) {
+            throw ValidationError("--classes must be class numbers 0…9 separated by commas, got \"\(classes)\".")
+        }
+        guard evaluationSamples >= 2 else { throw ValidationError("--evaluation-samples must be at least 2.") }
+        try requireFile(resume, option: "--resume")
+        try requireFile(classifier, option: "--classifier")
+        if resume == nil, let problem = makeConfiguration().problem { throw ValidationError("invalid settings: \(problem).") }
+    }
+
+    func makeConfiguration() -> GANTrainingConfiguration {
+        var configuration = GANTrainingConfiguration(model: GANModelConfiguration(
+            architecture: model, latentSize: latentSize, classCount: conditional ? 10 : nil, spectralNormalization: spectralNorm))
+        configuration.objective = objective
+        configuration.latentDistribution = latent
+        configuration.batchSize = batchSize
+        configuration.optimizer = optimizer
+        configuration.generatorLearningRate = generatorLearningRate
+        configuration.discriminatorLearningRate = discriminatorLearningRate
+        configuration.discriminatorSteps = discriminatorSteps
+        configuration.labelSmoothing = labelSmoothing
+        configuration.instanceNoise = instanceNoise
+        configuration.r1Weight = r1
+        configuration.gradientPenaltyWeight = gradientPenalty
+        configuration.emaDecay = ema
+        configuration.seed = seed
+        return configuration
+    }
+
+    func run() throws {
+        let trainer: GANTrainer, firstEpoch: Int
+        if let resume {
+            let url = URL(fileURLWithPath: resume)
+            trainer = try GANTrainer(checkpoint: url)
+            firstEpoch = (try Safetensors.read(from: url).metadata["epoch"].flatMap(Int.init) ?? 0) + 1
+        } else {
+            trainer = GANTrainer(makeConfiguration())
+            firstEpoch = 1
+        }
+        let settings = Self.settings(trainer.configuration) + [
+            ("epochs", "\(firstEpoch)…\(firstEpoch + epochs - 1)"), ("classes", classes ?? "all"),
+            ("limit", limit.map(String.init) ?? "all"), ("resumed from", resume ?? "none"), ("classifier", classifier ?? "none")]
+        let folder = try RunFolder(command: "gan-train", out: common.out, settings: settings)
+        print("nerva gan train → \(folder.url.path)")
+        let dataset = try FashionMNIST(directory: common.dataDirectory)
+        let evaluation = try classifier.map {
+            try GANEvaluationRun(classifier: URL(fileURLWithPath: $0), dataset: dataset, sampleCount: evaluationSamples)
+        }
+        let summary = try GANTrainingRun(trainer: trainer, firstEpoch: firstEpoch, epochs: epochs, limit: limit,
+                                         classes: classList, evaluation: evaluation).run(on: dataset, folder: folder)
+        if let evaluation, let result = summary.lastEvaluation {
+            try evaluation.report(result, floor: nil, name: "epoch \(summary.epochsCompleted)", folder: folder)
+        }
+        try folder.writeReport()
+        if summary.diverged { throw ExitCode(3) }
+        print("checkpoint: \(summary.checkpoint?.path ?? "none"); report: \(folder.file("index.html").path)")
+    }
+
+    /// The settings of a run as the report shows them.
+    static func settings(_ c: GANTrainingConfiguration) -> [(String, String)] {
+        [("model", c.model.architecture.rawValue), ("latent", "\(c.model.latentSize), \(c.latentDistribution.rawValue)"),
+         ("objective", c.objective.rawValue), ("batch size", "\(c.batchSize)"), ("optimizer", c.optimizer.text),
+         ("learning rates (G, D)", "\(c.generatorLearningRate), \(c.discriminatorLearningRate)"),
+         ("D steps per G step", "\(c.discriminatorSteps)"), ("label smoothing", "\(c.labelSmoothing)"),
+         ("instance noise", "\(c.instanceNoise)"), ("R1", "\(c.r1Weight)"), ("spectral norm", "\(c.model.spectralNormalization)"),
+         ("EMA of G", c.emaDecay.map { "\($0)" } ?? "off"), ("conditional", c.model.classCount != nil ? "yes" : "no"),
+         ("seed", "\(c.seed)")]
+    }
+}

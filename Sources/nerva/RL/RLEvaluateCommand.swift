@@ -1,0 +1,74 @@
+import ArgumentParser
+import Foundation
+import NervaNN
+import NervaRL
+
+/// Reading the checkpoints `nerva rl train` writes.
+enum RLCheckpoints {
+    /// The Q-table in `path` (a safetensors file with `q_table` `[states, actions]`).
+    static func qTable(_ path: String, model: TransitionModel, env: String) throws -> QTable {
+        let (tensors, _) = try Safetensors.read(from: URL(fileURLWithPath: path))
+        guard let table = tensors["q_table"], table.shape == [model.stateCount, model.actionCount] else {
+            throw ValidationError("\(path) has no q_table of shape [\(model.stateCount), \(model.actionCount)] for \(env).")
+        }
+        var q = QTable(stateCount: model.stateCount, actionCount: model.actionCount)
+        q.values = table.scalars.map(Double.init)
+        return q
+    }
+
+    /// The Q-network in `path`, with the layer sizes and head recorded in its metadata.
+    static func qNetwork(_ path: String, observationSize: Int, actionCount: Int) throws -> QNetwork {
+        let url = URL(fileURLWithPath: path)
+        let (_, metadata) = try Safetensors.read(from: url)
+        let hidden = (metadata["hidden_sizes"] ?? "120,84").split(separator: ",").compactMap { Int($0) }
+        guard !hidden.isEmpty else { throw ValidationError("\(path): metadata hidden_sizes is not a list of sizes.") }
+        let network = QNetwork(inputSize: observationSize, actionCount: actionCount, hiddenSizes: hidden,
+                               isDueling: metadata["dueling"] == "true", generator: RandomGenerator(seed: 0))
+        _ = try network.load(from: url)
+        return network
+    }
+}
+
+/// `nerva rl evaluate`: the greedy policy of a checkpoint over N episodes.
+struct RLEvaluateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "evaluate",
+        abstract: "Evaluate the greedy policy of a Q-table or Q-network checkpoint over several episodes."
+    )
+
+    @Option(help: "The environment id the checkpoint was trained on.")
+    var env: String
+
+    @Option(help: "The checkpoint (q-table-*.safetensors or q-network-*.safetensors from `nerva rl train`).")
+    var checkpoint: String
+
+    @Option(help: "Episodes to run.")
+    var episodes: Int = 100
+
+    @Option(help: "Random seed of the environment.")
+    var seed: UInt64 = 0
+
+    func validate() throws {
+        guard (EnvironmentRegistry.tabularIDs + EnvironmentRegistry.controlIDs).contains(env) else {
+            throw ValidationError("--env \(env) is unknown; choose one of \((EnvironmentRegistry.tabularIDs + EnvironmentRegistry.controlIDs).joined(separator: ", ")).")
+        }
+        guard episodes > 0 else { throw ValidationError("--episodes must be positive, got \(episodes).") }
+        guard FileManager.default.fileExists(atPath: checkpoint) else { throw ValidationError("--checkpoint \(checkpoint) does not exist.") }
+    }
+
+    func run() throws {
+        let result: EvaluationResult
+        if EnvironmentRegistry.tabularIDs.contains(env) {
+            var environment = try EnvironmentRegistry.tabular(env)
+            let policy = try RLCheckpoints.qTable(checkpoint, model: environment.base.model, env: env).greedyPolicy
+            result = evaluate({ policy.action(for: $0) }, on: &environment, episodes: episodes, seed: seed)
+        } else {
+            var environment = try EnvironmentRegistry.control(env)
+            let network = try RLCheckpoints.qNetwork(checkpoint, observationSize: environment.observationSpace.flatSize,
+                                                     actionCount: environment.actionSpace.count)
+            result = evaluate(network.greedyAction, on: &environment, episodes: episodes, seed: seed)
+        }
+        print(String(format: "%@: greedy mean return %.4f ± %.4f over %d episodes (success rate %.3f)",
+                     env, result.meanReturn, result.standardDeviation, episodes, result.successRate))
+    }
+}

@@ -1,0 +1,84 @@
+import Foundation
+import NervaData
+import NervaNN
+import NervaRL
+
+/// A tabular learning run into a run folder: training with progress, exact evaluation of the
+/// greedy policy on the model, the optimum from value iteration for comparison, learning curve,
+/// value heat map, policy map and a Q-table checkpoint. Used by `nerva rl train` and the tour.
+struct TabularRun {
+    let environmentID: String
+    var environment: TimeLimit<TabularEnvironment>
+    let config: TabularConfig
+    let episodes: Int
+    let seed: UInt64
+    let evaluationEpisodes: Int
+
+    struct Result {
+        let learner: TabularLearner
+        /// The greedy policy's exact expected return under the time limit.
+        let greedyValue: Double
+        /// The best stationary value value iteration finds, under the same limit.
+        let optimalValue: Double
+        /// The sampled mean return over `evaluationEpisodes` episodes.
+        let sampledReturn: Double
+        let checkpoint: URL
+    }
+
+    func run(folder: RunFolder, part: String = "rl") throws -> Result {
+        var env = environment
+        let model = env.base.model
+        var learner = TabularLearner(stateCount: model.stateCount, actionCount: model.actionCount, config: config, seed: seed)
+        let progress = ProgressBar(label: "\(config.algorithm.rawValue) \(environmentID)", total: episodes)
+        var history: [EpisodeSummary] = []
+        history.reserveCapacity(episodes)
+        var recent = 0.0
+        learner.train(on: &env, episodes: episodes, seed: seed) { episode in
+            history.append(episode)
+            recent = 0.99 * recent + 0.01 * episode.episodeReturn
+            if (episode.episode + 1) % Swift.max(1, episodes / 100) == 0 || episode.episode + 1 == episodes {
+                folder.log(["part": part, "algorithm": config.algorithm.rawValue, "env": environmentID,
+                            "episode": episode.episode + 1, "steps": episode.totalSteps, "return": episode.episodeReturn,
+                            "mean_return": recent, "epsilon": episode.epsilon])
+                progress.update(step: episode.episode + 1, values: [("return", recent), ("ε", episode.epsilon)])
+            }
+        }
+        progress.finish()
+
+        let horizon = env.maxEpisodeSteps == Int.max ? 1_000 : env.maxEpisodeSteps
+        let policy = learner.qTable.greedyPolicy
+        let greedyValue = model.expectedInitialValue(Planning.evaluate(policy, on: model, horizon: horizon).values)
+        let planned = Planning.valueIteration(model, discount: config.discount)
+        let optimalValue = model.expectedInitialValue(Planning.evaluate(planned.policy, on: model, horizon: horizon).values)
+        var evaluationEnv = env
+        let sampled = evaluate({ policy.action(for: $0) }, on: &evaluationEnv, episodes: evaluationEpisodes, seed: seed &+ 1)
+        folder.log(["part": part, "algorithm": config.algorithm.rawValue, "env": environmentID,
+                    "greedy_expected_return": greedyValue, "value_iteration_expected_return": optimalValue,
+                    "evaluation_mean_return": sampled.meanReturn, "evaluation_success_rate": sampled.successRate,
+                    "evaluation_episodes": evaluationEpisodes])
+
+        let checkpoint = folder.file("q-table-\(environmentID).safetensors")
+        try Safetensors.write(["q_table": Tensor(learner.qTable.values.map(Float.init), shape: [model.stateCount, model.actionCount])],
+                              metadata: ["env": environmentID, "algorithm": config.algorithm.rawValue, "seed": "\(seed)",
+                                         "episodes": "\(episodes)"], to: checkpoint)
+        try writeFigures(learner: learner, history: history, planned: planned, folder: folder)
+        return Result(learner: learner, greedyValue: greedyValue, optimalValue: optimalValue,
+                      sampledReturn: sampled.meanReturn, checkpoint: checkpoint)
+    }
+
+    private func writeFigures(learner: TabularLearner, history: [EpisodeSummary], planned: PlanningResult,
+                              folder: RunFolder) throws {
+        let name = environmentID.lowercased()
+        try RLFigures.learningCurve(history, title: "\(config.algorithm.rawValue) on \(environmentID)",
+                                    name: "learning-curve-\(name)", showsEpisodes: false, folder: folder)
+        guard let grid = environment.base.grid, let arrows = RLFigures.arrows(for: environment.base) else { return }
+        try RLFigures.valueHeatMap(learner.qTable.stateValues.values, grid: grid,
+                                   title: "Learned values, \(environmentID)", name: "q-values-\(name)",
+                                   caption: "The learned value of each cell (greedy action's Q-value).", folder: folder)
+        try RLFigures.valueHeatMap(planned.values.values, grid: grid, title: "Optimal values, \(environmentID)",
+                                   name: "optimal-values-\(name)",
+                                   caption: "Value iteration on the transition model, γ = \(config.discount).", folder: folder)
+        folder.addText(title: "Greedy policy learned on \(environmentID)",
+                       text: RLFigures.policyText(learner.qTable.greedyPolicy, grid: grid, arrows: arrows))
+    }
+}

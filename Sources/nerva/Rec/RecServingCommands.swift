@@ -1,0 +1,109 @@
+import ArgumentParser
+import Foundation
+import NervaData
+import NervaRec
+
+/// Options naming a saved model.
+struct RecCheckpointOptions: ParsableArguments {
+    @Option(help: "A model saved by 'nerva rec train' (the .safetensors file; its .json sits beside it).")
+    var checkpoint: String
+
+    func load() throws -> SavedRecommender { try SavedRecommender.load(from: URL(fileURLWithPath: checkpoint)) }
+}
+
+/// `nerva rec evaluate`: the metrics of a saved model on data divided by the same rule.
+struct RecEvaluateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "evaluate", abstract: "Evaluate a saved recommender.")
+
+    @OptionGroup var model: RecCheckpointOptions
+    @OptionGroup var source: RecDataOptions
+
+    @Option(help: "The K of HR@K, NDCG@K, Recall@K.")
+    var cutoff = 10
+
+    @Option(help: "Random seed (of the split and the sampled negatives).")
+    var seed: UInt64 = 0
+
+    func run() throws {
+        let saved = try model.load()
+        let (split, origin) = try source.load(seed: seed)
+        let aligned = saved.align(split.test)
+        let evaluationSplit = InteractionSplit(train: saved.trainingData(), test: aligned)
+        let (hr, ndcg) = SampledRankingEvaluation(split: evaluationSplit, seed: seed).evaluate(saved.model, cutoff: cutoff)
+        let full = FullRankingEvaluation(split: evaluationSplit).evaluate(saved.model, cutoff: cutoff)
+        print("\(saved.description.model) on \(origin) (\(aligned.count) test interactions of known users and items):")
+        print("  HR@\(cutoff) \(fmt(hr))  NDCG@\(cutoff) \(fmt(ndcg))  (1 + 99 sampled)")
+        print("  Recall@\(cutoff) \(fmt(full.recall))  NDCG@\(cutoff) \(fmt(full.ndcg))  MAP@\(cutoff) \(fmt(full.map))  coverage \(fmt(full.coverage))  (full ranking)")
+        if let mf = saved.model as? BiasedMF, aligned.hasRatings, aligned.count > 0 {
+            let errors = mf.errors(on: aligned)
+            print("  RMSE \(fmt(errors.rmse))  MAE \(fmt(errors.mae))")
+        }
+    }
+}
+
+/// `nerva rec recommend`: the best unseen items for a user, with explanations.
+struct RecRecommendCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "recommend", abstract: "Recommend items to a user (seen items excluded).")
+
+    @OptionGroup var model: RecCheckpointOptions
+
+    @Option(help: "The user's id as in the data.")
+    var user: String
+
+    @Option(help: "How many items.")
+    var count = 10
+
+    func run() throws {
+        let saved = try model.load()
+        for line in saved.recommendations(forUser: user, count: count) { print(line) }
+    }
+}
+
+/// `nerva rec similar`: the items nearest to an item.
+struct RecSimilarCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "similar", abstract: "List the items most similar to an item.")
+
+    @OptionGroup var model: RecCheckpointOptions
+
+    @Option(help: "The item's id as in the data.")
+    var item: String
+
+    @Option(help: "How many items.")
+    var count = 10
+
+    func run() throws {
+        let saved = try model.load()
+        guard let index = saved.itemIndex(item) else { throw ValidationError("Unknown item '\(item)': not in the model's training data.") }
+        print("items similar to \(saved.label(index)) (\(saved.description.model)):")
+        for (rank, neighbor) in try saved.similarItems(to: index, count: count).enumerated() {
+            print(String(format: "%3d. %@  (similarity %.3f)", rank + 1, saved.label(neighbor.item), neighbor.similarity))
+        }
+    }
+}
+
+/// `nerva rec score`: scores listed pairs, for evaluation by other tools.
+struct RecScoreCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "score", abstract: "Score user,item pairs from a CSV file; write user,item,score (original ids).")
+
+    @OptionGroup var model: RecCheckpointOptions
+
+    @Option(help: "A CSV file of user,item pairs (a header line 'user,item' is optional).")
+    var pairs: String
+
+    @Option(help: "Output CSV file (default: standard output).")
+    var output: String?
+
+    func run() throws {
+        let saved = try model.load()
+        let (text, cold) = try saved.scorePairs(file: URL(fileURLWithPath: pairs))
+        if let output {
+            try AtomicFile.write(Array(text.utf8), to: URL(fileURLWithPath: output))
+        } else {
+            print(text, terminator: "")
+        }
+        if cold > 0 {
+            FileHandle.standardError.write(Data("\(cold) pair(s) with a user or item unknown to the model were scored with the popularity fallback.\n".utf8))
+        }
+    }
+}

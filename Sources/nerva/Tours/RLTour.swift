@@ -1,0 +1,32 @@
+import Foundation
+import NervaData
+import NervaRL
+
+/// The reinforcement-learning part of the tour: value iteration and Q-learning on slippery
+/// FrozenLake (value heat maps, learned policy, learning curve), then Deep Q-Learning on
+/// CartPole-v1 with a return curve and a greedy evaluation.
+struct RLTour {
+    let seed: UInt64
+    let folder: RunFolder
+
+    func run() throws {
+        print("rl: value iteration and Q-learning on FrozenLake-v1 (4×4, slippery)")
+        let lake = try EnvironmentRegistry.tabular("FrozenLake-v1")
+        let model = lake.base.model
+        let optimum = model.expectedInitialValue(Planning.finiteHorizonValues(model, horizon: 100).values)
+        let (config, episodes) = TabularPresets.settings(for: "FrozenLake-v1")
+        let tabular = try TabularRun(environmentID: "FrozenLake-v1", environment: lake, config: config, episodes: episodes,
+                                     seed: seed, evaluationEpisodes: 1_000).run(folder: folder, part: "rl")
+        print(String(format: "  Q-learning greedy policy succeeds with probability %.3f (value iteration's policy %.3f, best possible within 100 steps %.3f)",
+                     tabular.greedyValue, tabular.optimalValue, optimum))
+
+        print("rl: Deep Q-Learning on CartPole-v1 (CleanRL's settings, 60,000 steps, best of periodic evaluations kept)")
+        var dqn = DQNConfig()
+        dqn.totalTimesteps = 60_000
+        dqn.selectionFrequency = 5_000
+        let result = try DQNRun(environmentID: "CartPole-v1", config: dqn, seed: seed, evaluationEpisodes: 20, checkpoint: nil)
+            .run(folder: folder, part: "rl")
+        print(String(format: "  trained in %.1f s; greedy mean return %.1f over 20 episodes (500 is the maximum)",
+                     result.seconds, result.evaluation.meanReturn))
+    }
+}

@@ -1,0 +1,61 @@
+import Foundation
+import Testing
+
+@Suite(.serialized) struct RLCommandTests {
+    @Test func trainQLearningWritesItsRunFolder() throws {
+        let folder = try NervaCLI.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let result = try NervaCLI.run(["rl", "train", "--algorithm", "q-learning", "--env", "FrozenLake-v1", "--episodes", "300",
+                                    "--out", folder.path, "--seed", "2"])
+        #expect(result.status == 0, "\(result.text)")
+        #expect(result.text.contains("greedy policy: expected return"))
+        for name in ["metrics.jsonl", "index.html", "q-table-FrozenLake-v1.safetensors", "q-values-frozenlake-v1.svg",
+                     "optimal-values-frozenlake-v1.svg", "learning-curve-frozenlake-v1.svg"] {
+            #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent(name).path), "missing \(name)")
+        }
+        let metrics = try String(contentsOf: folder.appendingPathComponent("metrics.jsonl"), encoding: .utf8)
+        #expect(metrics.contains("\"greedy_expected_return\""))
+
+        let play = try NervaCLI.run(["rl", "play", "--env", "FrozenLake-v1", "--checkpoint",
+                                  folder.appendingPathComponent("q-table-FrozenLake-v1.safetensors").path])
+        #expect(play.status == 0 && play.text.contains("return"), "\(play.text)")
+        let evaluation = try NervaCLI.run(["rl", "evaluate", "--env", "FrozenLake-v1", "--episodes", "50", "--checkpoint",
+                                        folder.appendingPathComponent("q-table-FrozenLake-v1.safetensors").path])
+        #expect(evaluation.status == 0 && evaluation.text.contains("greedy mean return"), "\(evaluation.text)")
+    }
+
+    @Test func trainDQNWithATinyBudget() throws {
+        let folder = try NervaCLI.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let result = try NervaCLI.run(["rl", "train", "--algorithm", "dqn", "--env", "CartPole-v1", "--total-timesteps", "1500",
+                                    "--learning-starts", "500", "--evaluation-episodes", "2", "--out", folder.path])
+        #expect(result.status == 0, "\(result.text)")
+        for name in ["metrics.jsonl", "index.html", "q-network-CartPole-v1.safetensors", "learning-curve-dqn-cartpole-v1.svg"] {
+            #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent(name).path), "missing \(name)")
+        }
+        let evaluation = try NervaCLI.run(["rl", "evaluate", "--env", "CartPole-v1", "--episodes", "3", "--checkpoint",
+                                        folder.appendingPathComponent("q-network-CartPole-v1.safetensors").path])
+        #expect(evaluation.status == 0 && evaluation.text.contains("greedy mean return"), "\(evaluation.text)")
+        let missing = try NervaCLI.run(["rl", "evaluate", "--env", "CartPole-v1", "--checkpoint", "/nonexistent.safetensors"])
+        #expect(missing.status != 0 && missing.text.contains("/nonexistent.safetensors"), "\(missing.text)")
+    }
+
+    @Test func planReportsTheOptimum() throws {
+        let folder = try NervaCLI.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let result = try NervaCLI.run(["rl", "plan", "--env", "Taxi-v3", "--out", folder.path])
+        #expect(result.status == 0, "\(result.text)")
+        #expect(result.text.contains("V(start) 7.9300"), "\(result.text)")
+    }
+
+    @Test func badFlagsAreExplained() throws {
+        let unknown = try NervaCLI.run(["rl", "train", "--env", "Pong-v5"])
+        #expect(unknown.status != 0 && unknown.text.contains("Pong-v5") && unknown.text.contains("FrozenLake-v1"), "\(unknown.text)")
+        let mismatched = try NervaCLI.run(["rl", "train", "--algorithm", "dqn", "--env", "Taxi-v3"])
+        #expect(mismatched.status != 0 && mismatched.text.contains("CartPole-v1"), "\(mismatched.text)")
+        let badMap = try NervaCLI.run(["rl", "train", "--map", "SFX/FFG"])
+        #expect(badMap.status != 0 && badMap.text.contains("row 1"), "\(badMap.text)")
+        let badRate = try NervaCLI.run(["rl", "train", "--learning-rate", "2"])
+        #expect(badRate.status != 0 && badRate.text.contains("--learning-rate"), "\(badRate.text)")
+    }
+}
