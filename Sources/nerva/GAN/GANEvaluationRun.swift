@@ -60,12 +60,17 @@ struct GANEvaluationRun {
          ("class_histogram", result.classHistogram.map(String.init).joined(separator: " "))]
     }
 
+    /// `name` as a file-name part: lower case, runs of other characters as one hyphen.
+    static func fileName(_ name: String) -> String {
+        name.lowercased().split { !($0.isLetter || $0.isNumber) }.joined(separator: "-")
+    }
+
     /// Adds the class histogram as a bar chart and the numbers as a table to the report.
     func report(_ result: GANEvaluationResult, floor: Double?, name: String, folder: RunFolder) throws {
         let chart = BarChart(title: "Classes of generated samples (\(name))", xLabel: "class the classifier assigns",
                              yLabel: "samples", labels: FashionMNIST.classNames, values: result.classHistogram.map(Double.init))
         folder.addFigure(title: "Mode coverage (\(name))",
-                         files: try Figure.write(svg: chart.svg(), to: folder.file("class-histogram-\(name).svg")),
+                         files: try Figure.write(svg: chart.svg(), to: folder.file("class-histogram-\(Self.fileName(name)).svg")),
                          caption: "\(result.coveredClasses) of \(result.classHistogram.count) classes covered; KL from uniform \(String(format: "%.4f", result.klFromUniform)) (0 is perfectly balanced, log 10 = 2.30 is one class).")
         var rows = [["FID (classifier features, vs test set)", String(format: "%.3f", result.frechetDistance)],
                     ["Inception-Score-style score (1 to 10)", String(format: "%.3f", result.inceptionScore)],
