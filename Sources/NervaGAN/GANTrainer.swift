@@ -130,7 +130,7 @@ public final class GANTrainer {
     public func discriminatorStep(real: Tensor, labels: [Int]?, keepFakes: Bool = false) -> GANStepStatistics {
         let count = real.shape[0]
         let fakeLabels = self.fakeLabels(count)
-        let latent = latents(count)
+        let latent = configuration.latentDistribution.standardized(latents(count))
         // With G's graph only when G's step will reuse these fakes.
         let fakes = keepFakes ? generator.generate(latent, labels: fakeLabels)
                               : withoutGradients { generator.generate(latent, labels: fakeLabels) }
@@ -173,7 +173,8 @@ public final class GANTrainer {
     public func generatorStep(batchSize: Int) -> (loss: Float, gradientNorm: Float) {
         let (fakes, labels) = pendingFakes ?? {
             let labels = fakeLabels(batchSize)
-            return (generator.generate(latents(batchSize), labels: labels), labels)
+            let latent = configuration.latentDistribution.standardized(latents(batchSize))
+            return (generator.generate(latent, labels: labels), labels)
         }()
         pendingFakes = nil
         // D frozen through the backward pass too: pullbacks skip its weight gradients.
@@ -236,6 +237,6 @@ public final class GANTrainer {
         let g = samplingGenerator
         g.eval()
         defer { if g === generator { g.train() } }
-        return withoutGradients { g.generate(latents, labels: labels) }
+        return withoutGradients { g.generate(configuration.latentDistribution.standardized(latents), labels: labels) }
     }
 }

@@ -15,6 +15,18 @@ public enum LatentDistribution: String, Sendable, CaseIterable {
         case .normal: return Tensor.normal([count, size], generator: generator)
         }
     }
+
+    /// What the generator's first layer receives for a drawn `z`: `z` shifted and scaled to mean 0
+    /// and variance 1, so a uniform `z` becomes `(z − ½)·√12` and a normal `z` stays as it is.
+    /// `z` is still drawn from the chosen distribution; centring only spares the first layer a
+    /// large constant input, with which generators fed Uniform([0,1]) latents collapsed within an
+    /// epoch (2–3 classes covered).
+    public func standardized(_ z: Tensor) -> Tensor {
+        switch self {
+        case .uniform: return (z - 0.5) * Float(12).squareRoot()
+        case .normal: return z
+        }
+    }
 }
 
 /// One-hot rows `[labels.count, classCount]` for class-conditional models (no gradient).

@@ -40,7 +40,7 @@ struct GANEvaluationRun {
                 let n = min(500, count - made)
                 let z = latentDistribution.sample(count: n, size: generator.latentSize, generator: rng)
                 let labels = generator.classCount.map { classes in (0..<n).map { label ?? (made + $0) % classes } }
-                parts.append(toPixelRange(generator.generate(z, labels: labels)))
+                parts.append(toPixelRange(generator.generate(latentDistribution.standardized(z), labels: labels)))
                 made += n
             }
         }

@@ -15,7 +15,7 @@ struct GANTrainCommand: ParsableCommand {
     @Option(help: "Passes over the training set.") var epochs: Int = 5
     @Option(help: "Images per step (reals; as many fakes).") var batchSize: Int = 64
     @Option(help: "The size d of the latent vector z.") var latentSize: Int = 100
-    @Option(help: "The distribution of z: uniform (U[0,1]^d), normal (N(0,I); recommended: with uniform, collapse is more likely early on).") var latent: LatentDistribution = .uniform
+    @Option(help: "The distribution of z: uniform (U[0,1]^d), normal (N(0,I)); either is centred to mean 0, variance 1 before G's first layer.") var latent: LatentDistribution = .uniform
     @Option(help: "The loss: minimax, non-saturating, least-squares, wgan-gp, hinge.") var objective: GANObjective = .nonSaturating
     @Option(help: "The optimiser of both networks: adam(β1,β2), adam (= adam(0.5,0.999)), rmsprop, sgd.")
     var optimizer: GANOptimizerKind = .adam(beta1: 0.5, beta2: 0.999)

@@ -18,9 +18,6 @@ struct GANTour {
                                                  folder: folder) else { return }
         var configuration = GANTrainingConfiguration(model: GANModelConfiguration(architecture: .mlp))
         configuration.seed = seed
-        // N(0, I) latents: with U[0,1]^d (the library's default) both architectures collapse in
-        // their first epoch here, see the notes of issue 4.
-        configuration.latentDistribution = .normal
         let trainer = GANTrainer(configuration)
         let classifier = folder.file("classifier-cnn.safetensors")
         let evaluation = FileManager.default.fileExists(atPath: classifier.path)
