@@ -19,6 +19,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
         .systemLibrary(
@@ -42,7 +45,11 @@ let package = Package(
         .target(name: "NervaFed",
                 dependencies: ["NervaNN", "NervaOptim", "NervaData", "NervaRec",
                                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
-                               .product(name: "Crypto", package: "swift-crypto")],
+                               .product(name: "Crypto", package: "swift-crypto"),
+                               .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                               .product(name: "Hummingbird", package: "hummingbird"),
+                               .product(name: "HummingbirdTLS", package: "hummingbird"),
+                               .product(name: "NIOSSL", package: "swift-nio-ssl")],
                 swiftSettings: optimized),
         .target(name: "NervaTestSupport", dependencies: ["NervaTensor"]),
         .executableTarget(
