@@ -194,9 +194,13 @@ public final class GANTrainer {
         return (value, norm)
     }
 
-    /// `θ_avg ← β θ_avg + (1 − β) θ`, and the batch-norm statistics copied.
+    /// `θ_avg ← β_t θ_avg + (1 − β_t) θ`, and the batch-norm statistics copied. The decay warms up
+    /// as `β_t = min(β, (1 + t) / (10 + t))` at step `t` (TensorFlow's `num_updates` rule), so that
+    /// the average soon forgets the random initial weights: with a constant 0.999, 40 % of the
+    /// average would still be the initial `G` after 900 steps.
     private func updateAverage() {
-        guard let averageGenerator, let decay = configuration.emaDecay else { return }
+        guard let averageGenerator, let target = configuration.emaDecay else { return }
+        let decay = min(target, Float(1 + step) / Float(10 + step))
         withoutGradients {
             for (average, current) in zip(averageGenerator.parameters(), generator.parameters()) {
                 average.withUnsafeMutableBufferPointer { a in

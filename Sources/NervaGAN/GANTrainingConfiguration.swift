@@ -73,7 +73,7 @@ public struct GANTrainingConfiguration: Sendable, Equatable {
     /// `γ` of the R1 penalty `γ/2 E[‖∇ℓ(x)‖²]` on reals (0 = off).
     public var r1Weight: Float = 0
     /// The decay of an exponential moving average of `G`'s weights used for sampling (`nil` = off;
-    /// 0.999 is common).
+    /// 0.999 is common). It warms up from 0.1 as `min(decay, (1 + t) / (10 + t))` at step `t`.
     public var emaDecay: Float?
     /// The seed of every random choice: initial weights, latents, noise, data order.
     public var seed: UInt64 = 0

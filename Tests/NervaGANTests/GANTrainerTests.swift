@@ -62,6 +62,20 @@ import Testing
         #expect(spectralNorms.allSatisfy { $0 > 0 && $0.isFinite })
     }
 
+    @Test func movingAverageOfGeneratorWarmsUp() throws {
+        var configuration = Self.smallConfiguration(.mlp)
+        configuration.emaDecay = 0.999
+        let trainer = GANTrainer(configuration)
+        let initial = trainer.generator.parameters().map { $0.scalars }
+        _ = trainer.step(real: Self.realBatch(16), labels: nil)
+        let average = try #require(trainer.averageGenerator)
+        let decay: Float = 2.0 / 11.0   // min(0.999, (1 + t) / (10 + t)) at t = 1
+        for ((a, c), start) in zip(zip(average.parameters(), trainer.generator.parameters()), initial) {
+            let expected = zip(start, c.scalars).map { decay * $0 + (1 - decay) * $1 }
+            #expect(zip(a.scalars, expected).allSatisfy { abs($0 - $1) <= 1e-6 * max(1, abs($1)) })
+        }
+    }
+
     @Test func spectralNormalizationDividesByTheLargestSingularValue() {
         let d = MLPDiscriminator(sampleShape: [3], hiddenSizes: [4], spectralNormalization: true, generator: RandomGenerator(seed: 2))
         let sn = d.spectralNormalization!

@@ -49,7 +49,27 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("eval/class-histogram-generated.svg").path))
     }
 
+    @Test func remediesCompareRunsOnOneClassifier() throws {
+        let folder = try NervaCLI.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try NervaCLI.writeTinyDataset(in: folder, trainCount: 128, testCount: 60)
+        let out = folder.appendingPathComponent("remedies")
+        let result = try NervaCLI.run(["gan", "remedies", "--remedies", "r1,least-squares", "--limit", "64",
+                                       "--evaluation-samples", "50", "--data", folder.path, "--out", out.path])
+        #expect(result.status == 0, "\(result.text)")
+        #expect(result.text.contains("real-data floor") && result.text.contains("best FID"), "\(result.text)")
+        for name in ["index.html", "classifier-cnn.safetensors", "remedies-fid.svg", "samples-baseline.png", "samples-r1.png",
+                     "samples-least-squares.png", "r1/gan-checkpoint.safetensors", "least-squares/index.html"] {
+            #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent(name).path), "missing \(name)")
+        }
+        let metrics = try String(contentsOf: out.appendingPathComponent("metrics.jsonl"), encoding: .utf8)
+        #expect(metrics.split(separator: "\n").filter { $0.contains("\"remedy\"") }.count == 3, "\(metrics)")
+        let report = try String(contentsOf: out.appendingPathComponent("index.html"), encoding: .utf8)
+        #expect(report.contains("Remedies against the baseline") && report.contains("R1 penalty"))
+    }
+
     @Test(arguments: [
+        (["gan", "remedies", "--remedies", "magic"], "unknown remedy \"magic\""),
         (["gan", "train", "--epochs", "0"], "--epochs must be at least 1"),
         (["gan", "train", "--objective", "wasserstein"], "non-saturating"),
         (["gan", "train", "--optimizer", "adam(2,0.9)"], "--optimizer"),

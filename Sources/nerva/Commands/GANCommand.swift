@@ -8,7 +8,7 @@ struct GANCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gan",
         abstract: "Generative adversarial networks on Fashion-MNIST: train, sample, evaluate.",
-        subcommands: [GANTrainCommand.self, GANSampleCommand.self, GANEvaluateCommand.self]
+        subcommands: [GANTrainCommand.self, GANSampleCommand.self, GANEvaluateCommand.self, GANRemediesCommand.self]
     )
 }
 
