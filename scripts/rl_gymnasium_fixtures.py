@@ -5,7 +5,7 @@ Usage: .venv/bin/python3 scripts/rl_gymnasium_fixtures.py [OUTPUT_DIR]
 (default Tests/NervaRLTests/Fixtures). Needs `pip install gymnasium` (scripts/install-dependencies).
 
 Written files:
-- toy_text.json: for FrozenLake (4x4 and 8x8, slippery or not, a custom map), Taxi and
+- toy_text.json: for FrozenLake (4x4 and 8x8, slippery or not, a custom map), Taxi (dry and rainy) and
   CliffWalking, the full transition model P[s][a] = [(probability, next state, reward,
   terminated)], the initial-state distribution, and seeded trajectories with, per step, the
   uniform number Gymnasium's categorical sampler drew (so Nerva can replay the same draws).
@@ -66,6 +66,7 @@ def toy_text():
         ("FrozenLake8x8-v1", {"is_slippery": True}),
         ("FrozenLake-v1", {"desc": ["SFFH", "FHFF", "FFFF", "HFHG"], "is_slippery": True}),
         ("Taxi-v4", {}),
+        ("Taxi-v4", {"is_rainy": True}),
         ("CliffWalking-v1", {}),
         ("CliffWalking-v1", {"is_slippery": True}),
     ]

@@ -12,10 +12,11 @@ public enum EnvironmentRegistry {
     public static let controlIDs = ["CartPole-v1", "MountainCar-v0", "Acrobot-v1"]
 
     /// A finite environment by id; `isSlippery` overrides FrozenLake's and CliffWalking's default,
-    /// `map` replaces FrozenLake's board.
+    /// `map` replaces FrozenLake's board, `isRainy` gives Taxi Gymnasium's `is_rainy` roads.
     ///
     /// - Throws: `EnvironmentError` for an unknown id or an invalid map.
-    public static func tabular(_ id: String, isSlippery: Bool? = nil, map: [String]? = nil) throws -> TimeLimit<TabularEnvironment> {
+    public static func tabular(_ id: String, isSlippery: Bool? = nil, map: [String]? = nil,
+                               isRainy: Bool = false) throws -> TimeLimit<TabularEnvironment> {
         switch id {
         case "FrozenLake-v1":
             return TimeLimit(try FrozenLake.environment(map: map ?? FrozenLake.map4x4, isSlippery: isSlippery ?? true),
@@ -24,12 +25,18 @@ public enum EnvironmentRegistry {
             return TimeLimit(try FrozenLake.environment(map: map ?? FrozenLake.map8x8, isSlippery: isSlippery ?? true),
                              maxEpisodeSteps: 200)
         case "Taxi-v3", "Taxi-v4":
-            return TimeLimit(Taxi.environment(), maxEpisodeSteps: 200)
+            return TimeLimit(Taxi.environment(isRainy: isRainy), maxEpisodeSteps: 200)
         case "CliffWalking-v1":
             return TimeLimit(CliffWalking.environment(isSlippery: isSlippery ?? false), maxEpisodeSteps: Int.max)
         default:
             throw EnvironmentError.unknownEnvironment(id, known: tabularIDs)
         }
+    }
+
+    /// Gymnasium's `reward_threshold` of `id`: the mean return at which the task counts as solved.
+    public static func rewardThreshold(for id: String) -> Double? {
+        ["CartPole-v1": 475, "MountainCar-v0": -110, "Acrobot-v1": -100, "FrozenLake-v1": 0.70,
+         "FrozenLake8x8-v1": 0.85, "Taxi-v3": 8, "Taxi-v4": 8][id]
     }
 
     /// A control environment by id, with its time limit.

@@ -23,6 +23,7 @@ enum GymnasiumFixtures {
 
     struct Kwargs: Decodable {
         let is_slippery: Bool?
+        let is_rainy: Bool?
         let map_name: String?
         let desc: [String]?
     }

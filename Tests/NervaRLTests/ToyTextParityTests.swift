@@ -11,7 +11,7 @@ import Testing
             let map = fixture.kwargs.desc ?? (fixture.id == "FrozenLake8x8-v1" || fixture.kwargs.map_name == "8x8"
                                               ? FrozenLake.map8x8 : FrozenLake.map4x4)
             return try EnvironmentRegistry.tabular(fixture.id, isSlippery: fixture.kwargs.is_slippery, map: map)
-        case "Taxi-v4": return try EnvironmentRegistry.tabular("Taxi-v3")
+        case "Taxi-v4": return try EnvironmentRegistry.tabular("Taxi-v3", isRainy: fixture.kwargs.is_rainy ?? false)
         default: return try EnvironmentRegistry.tabular(fixture.id, isSlippery: fixture.kwargs.is_slippery)
         }
     }

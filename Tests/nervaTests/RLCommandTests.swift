@@ -58,4 +58,50 @@ import Testing
         let badRate = try NervaCLI.run(["rl", "train", "--learning-rate", "2"])
         #expect(badRate.status != 0 && badRate.text.contains("--learning-rate"), "\(badRate.text)")
     }
+
+    @Test func severalSeedsGiveAPerSeedTableAndARangeCurve() throws {
+        let folder = try NervaCLI.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let result = try NervaCLI.run(["rl", "train", "--algorithm", "dqn", "--env", "CartPole-v1", "--preset", "cleanrl",
+                                       "--total-timesteps", "1200", "--learning-starts", "400", "--seeds", "1-2",
+                                       "--evaluation-episodes", "2", "--out", folder.path])
+        #expect(result.status == 0, "\(result.text)")
+        #expect(result.text.contains("seed 1: greedy mean return") && result.text.contains("seed 2: greedy mean return"))
+        #expect(result.text.contains("2 seeds: greedy mean return") && result.text.contains("/2 seeds reach 475"), "\(result.text)")
+        for name in ["learning-curve-dqn-seeds-cartpole-v1.svg", "q-network-CartPole-v1-seed-1.safetensors",
+                     "q-network-CartPole-v1-seed-2.safetensors", "index.html"] {
+            #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent(name).path), "missing \(name)")
+        }
+        let badSeeds = try NervaCLI.run(["rl", "train", "--algorithm", "dqn", "--env", "CartPole-v1", "--seeds", "5-1"])
+        #expect(badSeeds.status != 0 && badSeeds.text.contains("--seeds"), "\(badSeeds.text)")
+        let badPreset = try NervaCLI.run(["rl", "train", "--env", "CartPole-v1", "--preset", "fast"])
+        #expect(badPreset.status != 0 && badPreset.text.contains("preset"), "\(badPreset.text)")
+    }
+
+    /// `--gymnasium` through the shipped helper and the Python of .venv; skipped with a message
+    /// where Python has no gymnasium, unless NERVA_REQUIRE_INTEROP=1 (CI).
+    @Test func trainThroughTheGymnasiumBridge() throws {
+        let folder = try NervaCLI.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let result = try NervaCLI.run(["rl", "train", "--gymnasium", "CartPole-v1", "--preset", "cleanrl",
+                                       "--total-timesteps", "800", "--learning-starts", "300", "--evaluation-episodes", "2",
+                                       "--out", folder.path])
+        let isRequired = ProcessInfo.processInfo.environment["NERVA_REQUIRE_INTEROP"] == "1"
+        if !isRequired && (result.text.contains("Python not found") || result.text.contains("cannot import gymnasium")) {
+            print("skipped: no Python with gymnasium (run scripts/install-dependencies): \(result.text)")
+            return
+        }
+        #expect(result.status == 0, "\(result.text)")
+        #expect(result.text.contains("Gymnasium 1.") && result.text.contains("greedy mean return"), "\(result.text)")
+        #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("q-network-CartPole-v1.safetensors").path))
+
+        let tabular = try NervaCLI.run(["rl", "train", "--gymnasium", "FrozenLake-v1", "--gymnasium-options", #"{"is_slippery": false}"#,
+                                        "--episodes", "200", "--evaluation-episodes", "5", "--out", folder.path])
+        #expect(tabular.status == 0 && tabular.text.contains("greedy policy: sampled mean return"), "\(tabular.text)")
+
+        let unknown = try NervaCLI.run(["rl", "train", "--gymnasium", "NoSuchEnv-v9", "--out", folder.path])
+        #expect(unknown.status != 0 && unknown.text.contains("NoSuchEnv-v9"), "\(unknown.text)")
+        let badOptions = try NervaCLI.run(["rl", "train", "--gymnasium", "CartPole-v1", "--gymnasium-options", "[1"])
+        #expect(badOptions.status != 0 && badOptions.text.contains("--gymnasium-options"), "\(badOptions.text)")
+    }
 }

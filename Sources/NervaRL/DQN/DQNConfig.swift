@@ -32,6 +32,8 @@ public struct DQNConfig: Sendable {
     public var learningStarts = 10_000
     /// Steps between gradient steps (10).
     public var trainFrequency = 10
+    /// Gradient steps each time training happens (1; Stable-Baselines3's `gradient_steps`).
+    public var gradientSteps = 1
     /// Hidden layer widths of the Q-network (120, 84).
     public var hiddenSizes = [120, 84]
     /// The TD loss (MSE).
@@ -41,6 +43,8 @@ public struct DQNConfig: Sendable {
     public var isDouble = false
     /// Dueling value/advantage heads (off).
     public var isDueling = false
+    /// Proportional prioritised replay instead of uniform sampling when set (off in CleanRL).
+    public var prioritizedReplay: PrioritizedReplayConfig? = nil
     /// Clip the global gradient norm to this value when set (not in CleanRL).
     public var maxGradientNorm: Float? = nil
     /// When set, every this many steps (after learning starts) the greedy policy is evaluated on
@@ -65,6 +69,9 @@ public struct DQNConfig: Sendable {
         if !(0...1).contains(discount) { return "discount must be in [0, 1], got \(discount)." }
         if !(tau > 0 && tau <= 1) { return "tau must be in (0, 1], got \(tau)." }
         if targetNetworkFrequency <= 0 || trainFrequency <= 0 { return "frequencies must be positive." }
+        if gradientSteps <= 0 { return "gradient steps must be positive, got \(gradientSteps)." }
+        if let problem = prioritizedReplay?.problem() { return "prioritized replay: \(problem)" }
+        if let maxGradientNorm, !(maxGradientNorm > 0) { return "max gradient norm must be positive, got \(maxGradientNorm)." }
         if batchSize <= 0 { return "batch size must be positive, got \(batchSize)." }
         if !(0...1).contains(startEpsilon) || !(0...1).contains(endEpsilon) { return "epsilons must be in [0, 1]." }
         if let selectionFrequency, selectionFrequency <= 0 { return "selection frequency must be positive, got \(selectionFrequency)." }

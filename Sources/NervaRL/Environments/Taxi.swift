@@ -5,6 +5,10 @@
 /// means "in the taxi". Actions: 0 south, 1 north, 2 east, 3 west, 4 pickup, 5 dropoff. Reward −1
 /// per step, +20 for a correct dropoff (terminal), −10 for an illegal pickup or dropoff. Episodes
 /// start with the passenger at a stand other than the destination; the limit is 200 steps.
+///
+/// `isRainy` is Gymnasium 1.x's `is_rainy` (v4 semantics): a move goes the intended way with
+/// `rainyProbability` and to either side (left and right of the heading) with the rest split
+/// evenly; a move blocked by a wall or the edge does not drift. (`fickle_passenger` is not provided.)
 public enum Taxi {
     /// Gymnasium's map: `|` is a wall between two cells, `:` a passage.
     public static let map = ["+---------+", "|R: | : :G|", "| : | : : |", "| : : : : |", "| | : | : |", "|Y| : |B: |",
@@ -23,13 +27,14 @@ public enum Taxi {
         (state / 100, state / 20 % 5, state / 4 % 5, state % 4)
     }
 
-    /// A Taxi environment.
-    public static func environment() -> TabularEnvironment {
-        TabularEnvironment(name: "Taxi-v3", model: model()) { state in render(state) }
+    /// A Taxi environment; rainy roads as Gymnasium's `is_rainy` when asked.
+    public static func environment(isRainy: Bool = false, rainyProbability: Double = 0.8) -> TabularEnvironment {
+        TabularEnvironment(name: "Taxi-v3", model: model(isRainy: isRainy, rainyProbability: rainyProbability)) { state in render(state) }
     }
 
-    /// The transition model, identical to Gymnasium's `P` for `TaxiEnv()`.
-    public static func model() -> TransitionModel {
+    /// The transition model, identical to Gymnasium's `P` for `TaxiEnv(is_rainy=isRainy, rainy_probability=…)`.
+    public static func model(isRainy: Bool = false, rainyProbability: Double = 0.8) -> TransitionModel {
+        precondition((0...1).contains(rainyProbability), "Taxi: rainyProbability must be in [0, 1], got \(rainyProbability).")
         let board = map.map { Array($0) }
         var initial = [Double](repeating: 0, count: 500)
         for state in 0..<500 {
@@ -43,6 +48,10 @@ public enum Taxi {
             var reward = -1.0
             var terminated = false
             let atStand = stands.firstIndex { $0 == (row, column) }
+            if isRainy && action < 4 {
+                return rainyMove(board: board, row: row, column: column, passenger: passenger, destination: destination,
+                                 action: action, probability: rainyProbability)
+            }
             switch action {
             case 0: newRow = Swift.min(row + 1, 4)
             case 1: newRow = Swift.max(row - 1, 0)
@@ -65,6 +74,32 @@ public enum Taxi {
             return [.init(probability: 1, nextState: encode(row: newRow, column: newColumn, passenger: newPassenger,
                                                             destination: destination),
                           reward: reward, isTerminal: terminated)]
+        }
+    }
+
+    /// The three outcomes of a move on rainy roads, in Gymnasium's order: intended, left, right.
+    static func rainyMove(board: [[Character]], row: Int, column: Int, passenger: Int, destination: Int, action: Int,
+                          probability: Double) -> [TransitionModel.Outcome] {
+        // (forward, left, right) of each heading: south, north, east, west.
+        let moves = [[(1, 0), (0, 1), (0, -1)], [(-1, 0), (0, -1), (0, 1)], [(0, 1), (-1, 0), (1, 0)], [(0, -1), (1, 0), (-1, 0)]]
+        func moved(_ move: (Int, Int)) -> (Int, Int) {
+            let newRow = Swift.max(0, Swift.min(row + move.0, 4)), newColumn = Swift.max(0, Swift.min(column + move.1, 4))
+            if move.1 == 1 && board[1 + newRow][2 * newColumn] != ":" { return (row, column) }
+            if move.1 == -1 && board[1 + newRow][2 * newColumn + 2] != ":" { return (row, column) }
+            return (newRow, newColumn)
+        }
+        let possible = (action == 0 && row < 4) || (action == 1 && row > 0)
+            || (action == 2 && board[1 + row][2 * column + 2] == ":") || (action == 3 && board[1 + row][2 * column] == ":")
+        var targets = [(row, column), (row, column), (row, column)]
+        if possible {
+            let forward = moves[action][0]
+            targets = [(Swift.max(0, Swift.min(row + forward.0, 4)), Swift.max(0, Swift.min(column + forward.1, 4))),
+                       moved(moves[action][1]), moved(moves[action][2])]
+        }
+        let lateral = (1.0 - probability) / 2.0
+        return zip(targets, [probability, lateral, lateral]).map { target, chance in
+            .init(probability: chance, nextState: encode(row: target.0, column: target.1, passenger: passenger, destination: destination),
+                  reward: -1, isTerminal: false)
         }
     }
 

@@ -3,7 +3,8 @@ import NervaRL
 
 /// `nerva bench rl`: environment steps per second with random actions (CartPole-v1, FrozenLake-v1,
 /// time limits included) and the wall time of 50,000 DQN steps on CartPole with CleanRL's
-/// settings (batch 128, train every 10 steps, learning starts at 10,000).
+/// settings (batch 128, train every 10 steps, learning starts at 10,000), uniform and with
+/// prioritised replay; and, where Python has gymnasium, CartPole steps/s through the bridge.
 struct RLBenchmarks {
     let quick: Bool
     let reporter: BenchmarkReporter
@@ -17,25 +18,33 @@ struct RLBenchmarks {
         }
         if reporter.wants("dqn_cartpole") {
             let steps = quick ? 20_000 : 50_000
-            var config = DQNConfig()
-            config.totalTimesteps = steps
-            var env = TimeLimit(CartPole(), maxEpisodeSteps: 500)
-            let agent = DQN(observationSize: 4, actionCount: 2, config: config, seed: 0)
-            let start = DispatchTime.now().uptimeNanoseconds
-            agent.train(on: &env, seed: 0)
-            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-            reporter.report("dqn_cartpole", params: ["steps": steps], value: seconds, unit: "s")
+            for prioritized in [false, true] {
+                var config = DQNConfig()
+                config.totalTimesteps = steps
+                config.prioritizedReplay = prioritized ? PrioritizedReplayConfig() : nil
+                var env = TimeLimit(CartPole(), maxEpisodeSteps: 500)
+                let agent = DQN(observationSize: 4, actionCount: 2, config: config, seed: 0)
+                let start = DispatchTime.now().uptimeNanoseconds
+                agent.train(on: &env, seed: 0)
+                let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+                reporter.report("dqn_cartpole", params: ["steps": steps, "replay": prioritized ? "prioritized" : "uniform"],
+                                value: seconds, unit: "s")
+            }
+        }
+        if reporter.wants("bridge_env_steps"), var env = try? GymnasiumEnvironment("CartPole-v1") {
+            reporter.report("bridge_env_steps", params: ["env": "CartPole-v1"], value: stepsPerSecond(&env, seconds: 1, batch: 500),
+                            unit: "steps/s")
         }
     }
 
     /// Random-action steps per second, resetting when an episode ends.
-    private func stepsPerSecond<E: Environment>(_ env: inout E) -> Double where E.Action == Int {
+    private func stepsPerSecond<E: Environment>(_ env: inout E, seconds: Double? = nil, batch: Int = 100_000) -> Double
+    where E.Action == Int {
         let generator = RandomGenerator(seed: 0)
         let actions = env.actionSpace.count
         _ = env.reset(seed: 0)
-        let batch = 100_000
         var sink = 0.0
-        let rate = Stopwatch.rate(seconds: quick ? 1 : 3, work: Double(batch)) {
+        let rate = Stopwatch.rate(seconds: seconds ?? (quick ? 1 : 3), work: Double(batch)) {
             for _ in 0..<batch {
                 let step = env.step(generator.integer(below: actions))
                 sink += step.reward

@@ -1,0 +1,129 @@
+import ArgumentParser
+import Foundation
+import NervaRL
+
+/// Which settings DQN starts from before the flags are applied.
+enum DQNPreset: String, ExpressibleByArgument, CaseIterable {
+    /// The environment's tuned preset where Nerva has one (CartPole-v1), else CleanRL's.
+    case auto
+    /// CleanRL's `dqn.py` defaults (`DQNConfig()`).
+    case cleanrl
+    /// The tuned CartPole recipe (`DQNPresets.cartPole`).
+    case cartpole
+}
+
+/// The DQN flags of `nerva rl train`. Every flag left out keeps the preset's value.
+struct DQNOptions: ParsableArguments {
+    @Option(help: "DQN: the settings to start from: auto (CartPole-v1's tuned preset, else CleanRL's dqn.py), cleanrl, cartpole.")
+    var preset: DQNPreset = .auto
+
+    @Option(help: "DQN: total environment steps (default 100000).")
+    var totalTimesteps: Int = 100_000
+
+    @Option(help: "DQN: steps of pure collection before learning (CleanRL 10000).")
+    var learningStarts: Int?
+
+    @Option(help: "DQN: replay buffer capacity (CleanRL 10000).")
+    var bufferSize: Int?
+
+    @Option(help: "DQN: fraction of the steps over which ε falls from 1 to 0.05 (CleanRL 0.5).")
+    var explorationFraction: Double?
+
+    @Option(help: "DQN: environment steps between gradient steps (CleanRL 10).")
+    var trainFrequency: Int?
+
+    @Option(help: "DQN: gradient steps each time training happens (CleanRL 1).")
+    var gradientSteps: Int?
+
+    @Option(help: "DQN: steps between target network updates (CleanRL 500).")
+    var targetNetworkFrequency: Int?
+
+    @Option(help: "DQN: transitions per gradient step (CleanRL 128).")
+    var batchSize: Int?
+
+    @Option(help: "DQN: hidden layer widths, comma-separated (CleanRL 120,84).")
+    var hiddenSizes: String?
+
+    @Flag(help: "DQN: Huber loss instead of MSE.")
+    var huber = false
+
+    @Option(help: "DQN: clip the gradient norm to this value.")
+    var maxGradientNorm: Float?
+
+    @Option(help: "DQN: every N steps evaluate the greedy policy and keep the best network (CleanRL: off).")
+    var selectEvery: Int?
+
+    @Option(help: "DQN: episodes of each selection evaluation (10).")
+    var selectionEpisodes: Int?
+
+    @Flag(help: "DQN: Double DQN targets.")
+    var double = false
+
+    @Flag(help: "DQN: dueling value/advantage heads.")
+    var dueling = false
+
+    @Flag(help: "DQN: proportional prioritised replay (α 0.6, β 0.4 → 1 over the run).")
+    var prioritized = false
+
+    @Option(help: "DQN: prioritised replay α (0.6).")
+    var priorityAlpha: Double?
+
+    @Option(help: "DQN: prioritised replay initial β (0.4).")
+    var priorityBeta: Double?
+
+    /// The settings: the preset for `environmentID`, then each flag given, then the shared
+    /// learning rate and discount.
+    func config(environmentID: String, learningRate: Double?, discount: Double?) throws -> DQNConfig {
+        var config: DQNConfig
+        switch preset {
+        case .auto: config = DQNPresets.config(for: environmentID) ?? DQNConfig()
+        case .cleanrl: config = DQNConfig()
+        case .cartpole: config = DQNPresets.cartPole
+        }
+        config.totalTimesteps = totalTimesteps
+        if let learningStarts { config.learningStarts = learningStarts }
+        if let bufferSize { config.bufferSize = bufferSize }
+        if let explorationFraction { config.explorationFraction = explorationFraction }
+        if let trainFrequency { config.trainFrequency = trainFrequency }
+        if let gradientSteps { config.gradientSteps = gradientSteps }
+        if let targetNetworkFrequency { config.targetNetworkFrequency = targetNetworkFrequency }
+        if let batchSize { config.batchSize = batchSize }
+        if let hiddenSizes {
+            let sizes = hiddenSizes.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+            guard !sizes.isEmpty, sizes.allSatisfy({ ($0 ?? 0) > 0 }) else {
+                throw ValidationError("--hidden-sizes must be positive integers separated by commas, got '\(hiddenSizes)'.")
+            }
+            config.hiddenSizes = sizes.compactMap { $0 }
+        }
+        if huber { config.loss = .huber(delta: 1) }
+        if let maxGradientNorm { config.maxGradientNorm = maxGradientNorm }
+        if let selectEvery { config.selectionFrequency = selectEvery }
+        if let selectionEpisodes { config.selectionEpisodes = selectionEpisodes }
+        if double { config.isDouble = true }
+        if dueling { config.isDueling = true }
+        if prioritized || priorityAlpha != nil || priorityBeta != nil {
+            var replay = config.prioritizedReplay ?? PrioritizedReplayConfig()
+            if let priorityAlpha { replay.alpha = priorityAlpha }
+            if let priorityBeta { replay.betaStart = priorityBeta }
+            config.prioritizedReplay = replay
+        }
+        if let learningRate { config.learningRate = Float(learningRate) }
+        if let discount { config.discount = Float(discount) }
+        if let problem = config.problem() { throw ValidationError(problem) }
+        return config
+    }
+
+    /// The settings as `key value` pairs for the run folder.
+    static func settings(_ config: DQNConfig) -> [(String, String)] {
+        [("learning_rate", "\(config.learningRate)"), ("buffer_size", "\(config.bufferSize)"),
+         ("learning_starts", "\(config.learningStarts)"), ("train_frequency", "\(config.trainFrequency)"),
+         ("gradient_steps", "\(config.gradientSteps)"), ("batch_size", "\(config.batchSize)"),
+         ("target_network_frequency", "\(config.targetNetworkFrequency)"), ("tau", "\(config.tau)"),
+         ("exploration_fraction", "\(config.explorationFraction)"), ("end_epsilon", "\(config.endEpsilon)"),
+         ("hidden_sizes", config.hiddenSizes.map(String.init).joined(separator: ",")), ("loss", "\(config.loss)"),
+         ("double", "\(config.isDouble)"), ("dueling", "\(config.isDueling)"),
+         ("prioritized_replay", config.prioritizedReplay.map { "α \($0.alpha), β \($0.betaStart)" } ?? "off"),
+         ("max_gradient_norm", config.maxGradientNorm.map { "\($0)" } ?? "off"),
+         ("selection", config.selectionFrequency.map { "every \($0) steps, \(config.selectionEpisodes) episodes" } ?? "off")]
+    }
+}
