@@ -25,7 +25,9 @@ public struct RecommenderTraining: Sendable {
         case .gmf, .mlp, .neumf:
             return ["factors": "\(ncf.factors)", "layers": ncf.layers.map(String.init).joined(separator: ","),
                     "negatives": "\(ncf.negatives)", "learning_rate": "\(ncf.learningRate)", "batch_size": "\(ncf.batchSize)",
-                    "epochs": "\(ncf.epochs)", "pretrain": "\(ncf.pretrain)", "alpha": "\(ncf.alpha)", "seed": "\(ncf.seed)"]
+                    "epochs": "\(ncf.epochs)", "pretrain": "\(ncf.pretrain)", "alpha": "\(ncf.alpha)", "seed": "\(ncf.seed)",
+                    "weight_decay": "\(ncf.weightDecay)", "validation": "\(ncf.validation)", "patience": "\(ncf.patience)",
+                    "refit": "\(ncf.refit)", "fine_tune_learning_rate": ncf.fineTuneLearningRate.map { "\($0)" } ?? "same"]
         case .itemKNN, .userKNN:
             return ["similarity": neighborhood.similarity.rawValue, "neighbors": "\(neighborhood.neighbors)",
                     "shrinkage": "\(neighborhood.shrinkage)"]
@@ -52,9 +54,8 @@ public struct RecommenderTraining: Sendable {
         case .gmf, .mlp, .neumf:
             var settings = ncf
             settings.architecture = NCFSettings.Architecture(rawValue: kind.rawValue)!
-            let trainer = NCFTrainer(settings: settings, train: train.implicit())
             var current: (any NCFNetwork)?
-            let network = try trainer.trainModel(onNetwork: { current = $0 }, onEpoch: { stage, report in
+            let network = try NCFTrainer.trainModel(settings: settings, train: train.implicit(), onNetwork: { current = $0 }, onEpoch: { stage, report in
                 try onEpoch(stage, report, NCFRecommender(current!, name: stage))
             })
             return NCFRecommender(network, name: kind.rawValue)

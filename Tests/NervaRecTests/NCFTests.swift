@@ -11,9 +11,12 @@ import Testing
         #expect(neumf.namedParameters().map(\.name).first == "gmf_user_embedding.weight")
         #expect(GMF(users: 4, items: 5).logits(users: [0, 1], items: [2, 3]).shape == [2])
         #expect(NCFMLP(users: 4, items: 5, layers: [16, 8, 4]).logits(users: [0], items: [4]).shape == [1])
+        let paper = NCFSettings.paper
+        #expect(paper.factors == 8 && paper.layers == [64, 32, 16, 8] && paper.negatives == 4 && paper.epochs == 20)
+        #expect(paper.learningRate == 0.001 && paper.batchSize == 256 && !paper.pretrain && !paper.validation)
         let defaults = NCFSettings()
-        #expect(defaults.factors == 8 && defaults.layers == [64, 32, 16, 8] && defaults.negatives == 4)
-        #expect(defaults.learningRate == 0.001 && defaults.batchSize == 256)
+        #expect(defaults.factors == 32 && defaults.layers == paper.layers && defaults.negatives == 4)
+        #expect(defaults.learningRate == 0.001 && defaults.batchSize == 256 && defaults.validation && defaults.refit)
     }
 
     @Test func embeddingGradientsStaySparse() throws {

@@ -32,7 +32,9 @@ import Testing
         #expect(trained.status == 0, "\(trained.text)")
         #expect(trained.text.contains("HR@10 (1 + 99 sampled)"))
         let metrics = try String(contentsOf: out.appendingPathComponent("metrics.jsonl"), encoding: .utf8)
-        #expect(metrics.split(separator: "\n").count == 3)   // two epochs and the final record
+        // Two epochs choosing on validation items, the refit on all training rows, the final record.
+        #expect(metrics.contains("validation_ndcg@10") && metrics.contains("refit-neumf"), "\(metrics)")
+        #expect((4...5).contains(metrics.split(separator: "\n").count))
         #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("rec-neumf-curve.svg").path))
         #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("index.html").path))
         let checkpoint = out.appendingPathComponent("rec-neumf.safetensors").path
@@ -77,5 +79,52 @@ import Testing
         #expect(badSplit.status != 0 && badSplit.text.contains("--split must be"))
         let noData = try NervaCLI.run(["rec", "train"])
         #expect(noData.status != 0 && noData.text.contains("--data"))
+    }
+
+    @Test func contentModelFindsSimilarTitles() throws {
+        let folder = try NervaCLI.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try writeTinyMovieLens(in: folder)
+        let out = folder.appendingPathComponent("content")
+        let trained = try NervaCLI.run(["rec", "train", "--data", folder.path, "--model", "content", "--out", out.path])
+        #expect(trained.status == 0, "\(trained.text)")
+        let checkpoint = out.appendingPathComponent("rec-content.safetensors").path
+        let similar = try NervaCLI.run(["rec", "similar", "--checkpoint", checkpoint, "--title", "movie 3 (", "--count", "3"])
+        #expect(similar.status == 0 && similar.text.contains("items similar to Movie 3 (1993) (id 3)"), "\(similar.text)")
+        // Items 1…20 share a genre, 21…40 another: the neighbours of item 3 come from the first group.
+        let neighbours = similar.text.split(separator: "\n").dropFirst().compactMap { (line: Substring) -> Int? in
+            guard let marker = line.range(of: "(id ") else { return nil }
+            return Int(String(line[marker.upperBound...].prefix { $0.isNumber }))
+        }
+        #expect(neighbours.count == 3 && neighbours.allSatisfy { $0 <= 20 }, "\(similar.text)")
+        let missing = try NervaCLI.run(["rec", "similar", "--checkpoint", checkpoint, "--title", "no such film"])
+        #expect(missing.status != 0 && missing.text.contains("No item title contains 'no such film'"))
+        let both = try NervaCLI.run(["rec", "similar", "--checkpoint", checkpoint])
+        #expect(both.status != 0 && both.text.contains("--item ID or --title"))
+    }
+
+    /// "Similar garments": a LeNet trained briefly by `nerva classify`, its penultimate layer as
+    /// the pictures' vectors, exact k-NN, a PNG grid, and neighbours that mostly share the query's
+    /// class (raw pixels are measured beside them).
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: "/usr/share/datasets/fashion-mnist"), "needs Fashion-MNIST"))
+    func similarGarmentsFromTheClassifiersEmbeddings() throws {
+        let folder = try NervaCLI.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let classifier = folder.appendingPathComponent("classifier")
+        let trained = try NervaCLI.run(["classify", "--model", "cnn", "--epochs", "2", "--limit", "3000", "--out", classifier.path])
+        #expect(trained.status == 0, "\(trained.text)")
+        let out = folder.appendingPathComponent("similar")
+        let found = try NervaCLI.run(["rec", "similar-images", "--classifier", classifier.appendingPathComponent("classifier-cnn.safetensors").path,
+                                      "--limit", "2000", "--query", "0,1", "--count", "5", "--evaluate", "500", "--out", out.path])
+        #expect(found.status == 0, "\(found.text)")
+        #expect(found.text.contains("test picture 0 (Ankle boot)"), "\(found.text)")
+        let png = try Data(contentsOf: out.appendingPathComponent("similar-garments.png"))
+        #expect(png.starts(with: [0x89, 0x50, 0x4E, 0x47]))
+        let line = try #require(found.text.split(separator: "\n").first { $0.hasPrefix("same-class precision") })
+        let numbers = line.split(separator: " ").filter { $0.contains(".") }.compactMap { Double($0) }
+        // Chance is 0.1; a briefly trained LeNet's neighbours mostly share the query's class.
+        #expect(numbers.count == 2 && numbers[0] > 0.5 && numbers[1] > 0.5, "\(line)")
+        let bad = try NervaCLI.run(["rec", "similar-images", "--classifier", folder.appendingPathComponent("none.safetensors").path])
+        #expect(bad.status != 0 && bad.text.contains("No classifier at"))
     }
 }

@@ -1,7 +1,7 @@
 import Foundation
 
 /// Items as feature vectors for content-based recommendation: one block per kind of feature,
-/// each block L2-normalised and weighted, then the whole row normalised, so the dot product of
+/// each block L2-normalised (numbers: scaled, see `Block.numeric`) and weighted, then the whole row normalised, so the dot product of
 /// two rows is their cosine similarity.
 ///
 /// ```swift
@@ -16,7 +16,10 @@ public struct ItemFeatures: Sendable {
         /// TF-IDF over the lower-cased words of the titles (years and punctuation dropped):
         /// `tf · ln((1 + n) / (1 + df)) + 1`, as scikit-learn's smooth IDF.
         case titleTFIDF
-        /// The catalogue's numeric features, standardised (missing values at the mean).
+        /// The catalogue's numeric features, standardised (missing values at the mean), clipped
+        /// to ±2 standard deviations and scaled by `1 / (2 √width)`, so the block's length is
+        /// at most 1 but, unlike the other blocks, not normalised: a film one standard
+        /// deviation older adds a small term, not a ±1 flag.
         case numeric
     }
 
@@ -30,15 +33,16 @@ public struct ItemFeatures: Sendable {
     public init(catalog: ItemCatalog, blocks: [Block] = [.genres, .titleTFIDF, .numeric], embeddings: Tensor? = nil,
                 weights: [Float]? = nil) {
         let n = catalog.count
-        var parts: [(values: [Float], width: Int, names: [String])] = []
+        var parts: [(values: [Float], width: Int, names: [String], normalized: Bool)] = []
         for block in blocks {
             switch block {
             case .genres:
                 var values = [Float](repeating: 0, count: n * catalog.genreNames.count)
                 for (item, genres) in catalog.genres.enumerated() { for g in genres { values[item * catalog.genreNames.count + g] = 1 } }
-                parts.append((values, catalog.genreNames.count, catalog.genreNames.map { "genre:\($0)" }))
+                parts.append((values, catalog.genreNames.count, catalog.genreNames.map { "genre:\($0)" }, true))
             case .titleTFIDF:
-                parts.append(ItemFeatures.tfidf(catalog.titles))
+                let tfidf = ItemFeatures.tfidf(catalog.titles)
+                parts.append((tfidf.values, tfidf.width, tfidf.names, true))
             case .numeric:
                 let width = catalog.numericFeatures.count
                 var values = [Float](repeating: 0, count: n * width)
@@ -47,14 +51,17 @@ public struct ItemFeatures: Sendable {
                     let mean = known.isEmpty ? 0 : known.reduce(0, +) / Float(known.count)
                     let variance = known.isEmpty ? 0 : known.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Float(known.count)
                     let scale = variance > 0 ? 1 / variance.squareRoot() : 0
-                    for item in 0..<n where !feature.values[item].isNaN { values[item * width + f] = (feature.values[item] - mean) * scale }
+                    let blockScale = 1 / (2 * Float(width).squareRoot())
+                    for item in 0..<n where !feature.values[item].isNaN {
+                        values[item * width + f] = min(2, max(-2, (feature.values[item] - mean) * scale)) * blockScale
+                    }
                 }
-                parts.append((values, width, catalog.numericFeatures.map(\.name)))
+                parts.append((values, width, catalog.numericFeatures.map(\.name), false))
             }
         }
         if let embeddings {
             precondition(embeddings.rank == 2 && embeddings.shape[0] == n, "ItemFeatures: embeddings must be [\(n), d], got \(embeddings.shape).")
-            parts.append((embeddings.scalars, embeddings.shape[1], (0..<embeddings.shape[1]).map { "embedding:\($0)" }))
+            parts.append((embeddings.scalars, embeddings.shape[1], (0..<embeddings.shape[1]).map { "embedding:\($0)" }, true))
         }
         let width = parts.reduce(0) { $0 + $1.width }
         var matrix = [Float](repeating: 0, count: n * max(width, 1))
@@ -63,7 +70,7 @@ public struct ItemFeatures: Sendable {
             let weight = weights.map { b < $0.count ? $0[b] : 1 } ?? 1
             for item in 0..<n {
                 let row = part.values[(item * part.width)..<((item + 1) * part.width)]
-                let norm = row.reduce(0) { $0 + $1 * $1 }.squareRoot()
+                let norm = part.normalized ? row.reduce(0) { $0 + $1 * $1 }.squareRoot() : 1
                 guard norm > 0 else { continue }
                 for (c, value) in row.enumerated() { matrix[item * width + offset + c] = weight * value / norm }
             }
@@ -107,74 +114,5 @@ public struct ItemFeatures: Sendable {
             for word in words { let w = vocabulary.index(of: word)!; values[item * width + w] += idf[w] }
         }
         return (values, width, vocabulary.ids.map { "word:\($0)" })
-    }
-}
-
-/// Exact k-nearest-neighbour search over the rows of a matrix, by blocks of queries and one
-/// matrix product per block (no approximation): cosine or dot similarity, or Euclidean distance
-/// through `‖a − b‖² = ‖a‖² + ‖b‖² − 2 a·b`.
-public struct NearestNeighborIndex: Sendable {
-    public enum Metric: String, Sendable, CaseIterable { case cosine, dot, euclidean }
-
-    /// `[count × dimension]`, rows normalised for cosine.
-    let vectors: Tensor
-    let squaredNorms: [Float]
-    public let metric: Metric
-
-    public init(_ vectors: Tensor, metric: Metric = .cosine) {
-        precondition(vectors.rank == 2, "NearestNeighborIndex: vectors must be a matrix, got \(vectors.shape).")
-        self.metric = metric
-        let rows = vectors.shape[0], width = vectors.shape[1]
-        var values = vectors.scalars
-        var norms = [Float](repeating: 0, count: rows)
-        for r in 0..<rows {
-            norms[r] = (0..<width).reduce(Float(0)) { $0 + values[r * width + $1] * values[r * width + $1] }
-            if metric == .cosine && norms[r] > 0 {
-                let scale = 1 / norms[r].squareRoot()
-                for c in 0..<width { values[r * width + c] *= scale }
-                norms[r] = 1
-            }
-        }
-        self.vectors = Tensor(values, shape: [rows, width])
-        squaredNorms = norms
-    }
-
-    /// The number of indexed vectors.
-    public var count: Int { vectors.shape[0] }
-
-    /// For each query row (`[q × dimension]`), the `k` nearest indexed rows as (row, score):
-    /// similarity for cosine/dot (higher is nearer), negated distance for Euclidean.
-    /// `excluding(query)` lists rows to leave out for that query (itself, seen items).
-    public func search(_ queries: Tensor, k: Int, excluding: (Int) -> [Int] = { _ in [] }) -> [[(row: Int, score: Float)]] {
-        let block = max(1, 4_194_304 / max(count, 1))
-        var results: [[(row: Int, score: Float)]] = []
-        let q = metric == .cosine ? NearestNeighborIndex(queries, metric: .cosine).vectors : queries
-        var start = 0
-        while start < q.shape[0] {
-            let end = min(q.shape[0], start + block)
-            let scores = withoutGradients { q.sliced(alongAxis: 0, start..<end).matmul(vectors, transposingOther: true) }
-            var values = scores.scalars
-            for r in 0..<(end - start) {
-                let row = values.withUnsafeMutableBufferPointer { buffer -> [(row: Int, score: Float)] in
-                    let line = UnsafeMutableBufferPointer(rebasing: buffer[(r * count)..<((r + 1) * count)])
-                    if metric == .euclidean {
-                        for c in 0..<count { line[c] = 2 * line[c] - squaredNorms[c] }   // −‖b‖² + 2a·b (‖a‖² is constant)
-                    }
-                    for excluded in excluding(start + r) where excluded < count { line[excluded] = -.infinity }
-                    return TopK.select(k, from: UnsafeBufferPointer(line)).filter { $0.score > -.infinity }.map { ($0.item, $0.score) }
-                }
-                results.append(row)
-            }
-            start = end
-        }
-        if metric == .euclidean {
-            let queryNorms = queries.scalars
-            let width = queries.shape[1]
-            return results.enumerated().map { r, row in
-                let a = (0..<width).reduce(Float(0)) { $0 + queryNorms[r * width + $1] * queryNorms[r * width + $1] }
-                return row.map { ($0.row, -max(0, a - $0.score).squareRoot()) }
-            }
-        }
-        return results
     }
 }

@@ -104,7 +104,10 @@ public enum MovieLens {
                 throw LineProblem("the 19 genre flags must be 0 or 1, found \(flags.joined(separator: "|"))")
             }
             let genres = zip(genres100K, flags).filter { $0.1 == "1" }.map(\.0)
-            let year = fields[2].split(separator: "-").last.flatMap { Float($0) } ?? .nan
+            // The film's year is in its title ("Return of the Jedi (1983)"); the release date is
+            // often a later re-release (14-Mar-1997 for that one), so it is only the fallback.
+            let titleYear = yearInTitle(fields[1])
+            let year = titleYear.isNaN ? fields[2].split(separator: "-").last.flatMap { Float($0) } ?? .nan : titleYear
             rows.append((try LineProblem.identifier(fields[0], "item id"), fields[1], genres, [year]))
         }
         return ItemCatalog.indexed(byID: rows, numericNames: ["year"], genreNames: genres100K, items: &items)

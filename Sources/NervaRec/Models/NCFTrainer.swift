@@ -1,6 +1,11 @@
 import Foundation
 
-/// The settings of an NCF model and its training, with the paper's defaults.
+/// The settings of an NCF model and its training. The defaults are the paper's (4 negatives,
+/// MLP 64→32→16→8, Adam at 0.001, batch 256) except two things that matter on small data such
+/// as MovieLens-100k, where 20 epochs of the paper's 8-factor GMF under-fit while the MLP
+/// over-fits: GMF embeddings of 32, and the epochs chosen on a validation item per user (at
+/// most 40, stopping 3 epochs after the best validation NDCG), then training again on all the
+/// training data for that many epochs. `NCFSettings.paper` is the paper's recipe exactly.
 public struct NCFSettings: Sendable, Codable, Equatable {
     /// Which network.
     public enum Architecture: String, Sendable, Codable, CaseIterable {
@@ -8,19 +13,37 @@ public struct NCFSettings: Sendable, Codable, Equatable {
     }
 
     public var architecture: Architecture = .neumf
-    /// GMF predictive factors (embedding size).
-    public var factors = 8
+    /// GMF predictive factors (embedding size): 32 (the paper: 8, which reached HR@10 .581 and
+    /// NDCG@10 .312 on ml-100k against .59–.60 and .33 with 32).
+    public var factors = 32
     /// MLP sizes: `layers[0]` is the concatenated embedding size, the last the MLP's factors.
     public var layers = [64, 32, 16, 8]
     /// Sampled negatives per positive in each epoch.
     public var negatives = 4
     public var learningRate: Float = 0.001
     public var batchSize = 256
-    public var epochs = 20
+    /// Epochs per stage; with `validation`, the most a stage may run.
+    public var epochs = 40
     /// For NeuMF: first train GMF and MLP for `epochs` each, then initialise NeuMF from them.
     public var pretrain = false
     /// The weight of GMF in the pretrained fusion layer.
     public var alpha: Float = 0.5
+    /// Adam's learning rate for NeuMF after pretraining (`nil`: `learningRate`).
+    public var fineTuneLearningRate: Float?
+    /// L2 penalty added to the gradients (Adam's weight decay); embedding rows are penalised only
+    /// in the steps whose batch uses them, so frequent users and items are held closer to zero.
+    public var weightDecay: Float = 0
+    /// Early stopping without looking at the test set: each user's latest training interaction
+    /// becomes a validation item, HR/NDCG on it (1 + 99 sampled items) is measured after every
+    /// epoch, training stops after `patience` epochs without a better validation NDCG, and the
+    /// best epoch's parameters are kept. `epochs` is then the most epochs a stage may run.
+    public var validation = true
+    /// Epochs without a better validation NDCG before stopping.
+    public var patience = 3
+    /// With `validation`: train again on all the training interactions (validation items
+    /// included) for the number of epochs the validation chose, instead of keeping the model
+    /// that never saw the validation items.
+    public var refit = true
     public var seed: UInt64 = 0
 
     public init() {}
@@ -46,6 +69,9 @@ public final class NCFTrainer {
         public var loss: Double
         public var seconds: Double
         public var samples: Int
+        /// HR@10 and NDCG@10 on the validation items, when training selects its epoch by them.
+        public var validationHitRate: Double?
+        public var validationNDCG: Double?
     }
 
     public let settings: NCFSettings
@@ -81,26 +107,36 @@ public final class NCFTrainer {
     /// Trains `network` for `epochs` (default: the settings'), calling `onEpoch` after each.
     public func fit(_ network: any NCFNetwork, epochs: Int? = nil, onStep: ((Int, Int) -> Void)? = nil,
                     onEpoch: (EpochReport) throws -> Void = { _ in }) rethrows {
-        let optimizer = Adam(network.parameters(), learningRate: settings.learningRate)
+        let optimizer = makeOptimizer(network, learningRate: settings.learningRate)
         network.train()
         for epoch in 1...max(1, epochs ?? settings.epochs) {
-            let start = DispatchTime.now().uptimeNanoseconds
-            let samples = epochSamples()
-            var lossSum = 0.0
-            let batch = settings.batchSize
-            let steps = (samples.users.count + batch - 1) / batch
-            for step in 0..<steps {
-                let range = (step * batch)..<min(samples.users.count, (step + 1) * batch)
-                let loss = self.step(network, optimizer: optimizer, users: Array(samples.users[range]),
-                                     items: Array(samples.items[range]), labels: Array(samples.labels[range]))
-                lossSum += Double(loss) * Double(range.count)
-                onStep?(step + 1, steps)
-            }
-            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-            try onEpoch(EpochReport(epoch: epoch, loss: lossSum / Double(max(samples.users.count, 1)), seconds: seconds,
-                                    samples: samples.users.count))
+            try onEpoch(runEpoch(epoch, network, optimizer: optimizer, onStep: onStep))
         }
         network.eval()
+    }
+
+    /// Adam over `network`'s parameters with the settings' weight decay.
+    func makeOptimizer(_ network: any NCFNetwork, learningRate: Float) -> Adam {
+        Adam(network.parameters(), learningRate: learningRate, weightDecay: settings.weightDecay)
+    }
+
+    /// One pass over freshly sampled and shuffled samples.
+    func runEpoch(_ epoch: Int, _ network: any NCFNetwork, optimizer: Optimizer, onStep: ((Int, Int) -> Void)?) -> EpochReport {
+        let start = DispatchTime.now().uptimeNanoseconds
+        let samples = epochSamples()
+        var lossSum = 0.0
+        let batch = settings.batchSize
+        let steps = (samples.users.count + batch - 1) / batch
+        for step in 0..<steps {
+            let range = (step * batch)..<min(samples.users.count, (step + 1) * batch)
+            let loss = self.step(network, optimizer: optimizer, users: Array(samples.users[range]),
+                                 items: Array(samples.items[range]), labels: Array(samples.labels[range]))
+            lossSum += Double(loss) * Double(range.count)
+            onStep?(step + 1, steps)
+        }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        return EpochReport(epoch: epoch, loss: lossSum / Double(max(samples.users.count, 1)), seconds: seconds,
+                           samples: samples.users.count)
     }
 
     /// One Adam step on a batch; returns the mean log loss.
@@ -115,9 +151,15 @@ public final class NCFTrainer {
 
     /// A trained network as the settings ask: NeuMF with pretraining trains GMF and MLP first.
     /// `onNetwork` receives each network before it trains (GMF, MLP, then NeuMF when pretraining).
-    public func trainModel(onNetwork: (any NCFNetwork) -> Void = { _ in },
-                           onEpoch: (String, EpochReport) throws -> Void = { _, _ in }) rethrows -> any NCFNetwork {
+    /// With `validation`, each stage keeps its best epoch by validation NDCG (see
+    /// `NCFSettings.validation`); `stageEpochs` fixes a stage's epochs by name instead.
+    /// Returns the network and the epochs each stage kept.
+    public func trainModel(validation: SampledRankingEvaluation?, stageEpochs: [String: Int] = [:],
+                           onNetwork: (any NCFNetwork) -> Void = { _ in },
+                           onEpoch: (String, EpochReport) throws -> Void = { _, _ in }) rethrows -> (network: any NCFNetwork, epochs: [String: Int]) {
         let users = positives.userCount, items = positives.itemCount
+        var kept: [String: Int] = [:]
+        let stageValidation = { (name: String) in stageEpochs[name] == nil ? validation : nil }
         if settings.architecture == .neumf && settings.pretrain {
             var gmfSettings = settings, mlpSettings = settings
             gmfSettings.architecture = .gmf
@@ -125,17 +167,29 @@ public final class NCFTrainer {
             let gmf = gmfSettings.makeNetwork(users: users, items: items) as! GMF
             let mlp = mlpSettings.makeNetwork(users: users, items: items) as! NCFMLP
             onNetwork(gmf)
-            try fit(gmf, onEpoch: { try onEpoch("gmf", $0) })
+            kept["gmf"] = try fitStage(gmf, epochs: stageEpochs["gmf"] ?? settings.epochs, learningRate: settings.learningRate,
+                                       validation: stageValidation("gmf"), onEpoch: { try onEpoch("gmf", $0) })
             onNetwork(mlp)
-            try fit(mlp, onEpoch: { try onEpoch("mlp", $0) })
+            kept["mlp"] = try fitStage(mlp, epochs: stageEpochs["mlp"] ?? settings.epochs, learningRate: settings.learningRate,
+                                       validation: stageValidation("mlp"), onEpoch: { try onEpoch("mlp", $0) })
             let neumf = NeuMF(pretrainedGMF: gmf, mlp: mlp, alpha: settings.alpha)
             onNetwork(neumf)
-            try fit(neumf, onEpoch: { try onEpoch("neumf", $0) })
-            return neumf
+            kept["neumf"] = try fitStage(neumf, epochs: stageEpochs["neumf"] ?? settings.epochs,
+                                         learningRate: settings.fineTuneLearningRate ?? settings.learningRate,
+                                         validation: stageValidation("neumf"), onEpoch: { try onEpoch("neumf", $0) })
+            return (neumf, kept)
         }
         let network = settings.makeNetwork(users: users, items: items)
+        let name = settings.architecture.rawValue
         onNetwork(network)
-        try fit(network, onEpoch: { try onEpoch(self.settings.architecture.rawValue, $0) })
-        return network
+        kept[name] = try fitStage(network, epochs: stageEpochs[name] ?? settings.epochs, learningRate: settings.learningRate,
+                                  validation: stageValidation(name), onEpoch: { try onEpoch(name, $0) })
+        return (network, kept)
+    }
+
+    /// `trainModel(validation: nil)`'s network.
+    public func trainModel(onNetwork: (any NCFNetwork) -> Void = { _ in },
+                           onEpoch: (String, EpochReport) throws -> Void = { _, _ in }) rethrows -> any NCFNetwork {
+        try trainModel(validation: nil, onNetwork: onNetwork, onEpoch: onEpoch).network
     }
 }

@@ -3,14 +3,14 @@ import NervaRec
 
 /// `nerva bench rec`: NeuMF training throughput and epoch time on MovieLens-100k-sized data
 /// (943 users, 1682 items, 100,000 positives with 4 negatives each, the paper's settings), and
-/// the time to score all 943 × 1682 pairs.
+/// the time to score all 943 × 1682 pairs; exact cosine k-NN over 100,000 item vectors.
 struct RecBenchmarks {
     let quick: Bool
     let reporter: BenchmarkReporter
 
     func run() {
         let data = SyntheticInteractions(users: 943, items: 1682, meanInteractions: 106, seed: 1).dataset.implicit()
-        var settings = NCFSettings()
+        var settings = NCFSettings.paper
         settings.seed = 1
         let trainer = NCFTrainer(settings: settings, train: data)
         let network = settings.makeNetwork(users: data.userCount, items: data.itemCount)
@@ -41,5 +41,22 @@ struct RecBenchmarks {
             }
             reporter.report("score_all", params: ["users": params["users"]!, "items": params["items"]!], value: 1000 / perSecond, unit: "ms")
         }
+        if reporter.wants("knn_query") { knnQuery() }
+    }
+
+    /// Exact top-10 cosine neighbours among 100,000 vectors of 84 dimensions (LeNet's penultimate
+    /// layer, as `nerva rec similar-images` uses), for batches of 100 queries and single queries.
+    func knnQuery() {
+        let items = 100_000, dimension = 84, k = 10
+        let generator = RandomGenerator(seed: 3)
+        let index = NearestNeighborIndex(Tensor.normal([items, dimension], generator: generator))
+        let batch = Tensor.normal([100, dimension], generator: generator)
+        let single = Tensor.normal([1, dimension], generator: generator)
+        let batchRate = Stopwatch.rate(seconds: quick ? 1 : 3, work: 100) { _ = index.search(batch, k: k) }
+        reporter.report("knn_query", params: ["items": items, "dimension": dimension, "k": k, "queries_per_call": 100],
+                        value: 1000 / batchRate, unit: "ms")
+        let singleRate = Stopwatch.rate(seconds: quick ? 1 : 3, work: 1) { _ = index.search(single, k: k) }
+        reporter.report("knn_query_single", params: ["items": items, "dimension": dimension, "k": k, "queries_per_call": 1],
+                        value: 1000 / singleRate, unit: "ms")
     }
 }

@@ -10,7 +10,7 @@ struct RecCommand: ParsableCommand {
         commandName: "rec",
         abstract: "Recommender systems: content-based, collaborative filtering and Neural Collaborative Filtering.",
         subcommands: [RecTrainCommand.self, RecEvaluateCommand.self, RecRecommendCommand.self, RecSimilarCommand.self,
-                      RecScoreCommand.self]
+                      RecSimilarImagesCommand.self, RecScoreCommand.self]
     )
 }
 
@@ -20,17 +20,29 @@ extension NeighborhoodSettings.Similarity: ExpressibleByArgument {}
 
 /// `nerva rec train`: trains one model and writes metrics, the HR/NDCG curve, the model and a report.
 struct RecTrainCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "train", abstract: "Train a recommender and evaluate it.")
+    static let configuration = CommandConfiguration(
+        commandName: "train", abstract: "Train a recommender and evaluate it.",
+        discussion: """
+        NCF models (gmf, mlp, neumf) keep the paper's tower, 4 negatives, Adam at 0.001 and batch 256, but by default use \
+        GMF embeddings of 32 and choose their epochs without looking at the test set: each user's latest training \
+        interaction becomes a validation item, training stops 3 epochs after the best validation NDCG@10 (at most \
+        --epochs, 40), then the model is trained again on all training rows for the chosen epochs. On MovieLens-100k \
+        this lifts NeuMF from HR@10 .58 / NDCG@10 .31 (the paper's recipe, --paper) to about .59–.60 / .33. \
+        --no-validation trains exactly --epochs; --no-refit keeps the model that never saw the validation items.
+        """)
 
     @OptionGroup var source: RecDataOptions
 
     @Option(help: "The model: \(RecommenderKind.allCases.map(\.rawValue).joined(separator: ", ")).")
     var model: RecommenderKind = .neumf
 
-    @Option(help: "Training epochs (NCF 20, SVD 20, BPR 30) or ALS iterations (15).")
+    @Flag(help: "NCF: the paper's exact settings (8 GMF factors, 20 epochs, no validation) instead of Nerva's recipe.")
+    var paper = false
+
+    @Option(help: "Training epochs (NCF: at most 40 per stage, chosen on validation; SVD 20, BPR 30) or ALS iterations (15).")
     var epochs: Int?
 
-    @Option(help: "Predictive factors (NCF 8, SVD 100, BPR/ALS 64).")
+    @Option(help: "Predictive factors (NCF: GMF's embedding size, 32; SVD 100, BPR/ALS 64).")
     var factors: Int?
 
     @Option(help: "NCF MLP sizes, e.g. 64,32,16,8 (the first is the concatenated embedding size).")
@@ -51,8 +63,23 @@ struct RecTrainCommand: ParsableCommand {
     @Option(help: "NCF batch size.")
     var batchSize: Int?
 
-    @Flag(help: "NeuMF: pretrain GMF and MLP, then fuse them (α = 0.5).")
-    var pretrain = false
+    @Flag(inversion: .prefixedNo, help: "NeuMF: pretrain GMF and MLP, then fuse them (α = 0.5).")
+    var pretrain: Bool?
+
+    @Option(help: "NeuMF after pretraining: Adam's learning rate (default: --learning-rate).")
+    var fineTuneLearningRate: Float?
+
+    @Option(help: "NCF: L2 penalty on the parameters each step touches (Adam weight decay).")
+    var weightDecay: Float?
+
+    @Flag(inversion: .prefixedNo, help: "NCF: choose the epochs on a validation item per user (the latest training interaction), never on the test set.")
+    var validation: Bool?
+
+    @Option(help: "NCF with validation: epochs without a better validation NDCG before stopping.")
+    var patience: Int?
+
+    @Flag(inversion: .prefixedNo, help: "NCF with validation: train again on all training data for the chosen epochs.")
+    var refit: Bool?
 
     @Option(help: "kNN neighbours.")
     var neighbors: Int?
@@ -87,6 +114,12 @@ struct RecTrainCommand: ParsableCommand {
 
     func training() -> RecommenderTraining {
         var t = RecommenderTraining(kind: model, seed: seed)
+        if paper {
+            let architecture = t.ncf.architecture
+            t.ncf = .paper
+            t.ncf.architecture = architecture
+            t.ncf.seed = seed
+        }
         if let epochs { t.ncf.epochs = epochs; t.svd.epochs = epochs; t.bpr.epochs = epochs; t.als.iterations = epochs }
         if let factors { t.ncf.factors = factors; t.svd.factors = factors; t.bpr.factors = factors; t.als.factors = factors }
         if let layers { t.ncf.layers = parsedLayers(layers)! }
@@ -94,7 +127,12 @@ struct RecTrainCommand: ParsableCommand {
         if let learningRate { t.ncf.learningRate = learningRate; t.svd.learningRate = learningRate; t.bpr.learningRate = learningRate }
         if let batchSize { t.ncf.batchSize = batchSize }
         if let regularization { t.svd.regularization = regularization; t.bpr.regularization = regularization; t.als.regularization = regularization }
-        t.ncf.pretrain = pretrain
+        if let pretrain { t.ncf.pretrain = pretrain }
+        if let fineTuneLearningRate { t.ncf.fineTuneLearningRate = fineTuneLearningRate }
+        if let weightDecay { t.ncf.weightDecay = weightDecay }
+        if let validation { t.ncf.validation = validation }
+        if let patience { t.ncf.patience = patience }
+        if let refit { t.ncf.refit = refit }
         if let neighbors { t.neighborhood.neighbors = neighbors }
         if let similarity { t.neighborhood.similarity = similarity }
         if let shrinkage { t.neighborhood.shrinkage = shrinkage }

@@ -59,21 +59,41 @@ struct RecRecommendCommand: ParsableCommand {
     }
 }
 
-/// `nerva rec similar`: the items nearest to an item.
+/// `nerva rec similar`: the items nearest to an item, named by id or by (part of) its title.
 struct RecSimilarCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "similar", abstract: "List the items most similar to an item.")
 
     @OptionGroup var model: RecCheckpointOptions
 
     @Option(help: "The item's id as in the data.")
-    var item: String
+    var item: String?
+
+    @Option(help: "Or words of the item's title (case and accents ignored), e.g. 'star wars'.")
+    var title: String?
 
     @Option(help: "How many items.")
     var count = 10
 
+    func validate() throws {
+        if (item == nil) == (title == nil) { throw ValidationError("Give the item with --item ID or --title WORDS (one of them).") }
+        if count < 1 { throw ValidationError("--count must be at least 1, got \(count).") }
+    }
+
     func run() throws {
         let saved = try model.load()
-        guard let index = saved.itemIndex(item) else { throw ValidationError("Unknown item '\(item)': not in the model's training data.") }
+        let index: Int
+        if let item {
+            guard let found = saved.itemIndex(item) else { throw ValidationError("Unknown item '\(item)': not in the model's training data.") }
+            index = found
+        } else {
+            let matches = saved.itemIndices(matchingTitle: title!)
+            guard let best = matches.first else { throw ValidationError("No item title contains '\(title!)'.") }
+            if matches.count > 1 {
+                print("\(matches.count) titles contain '\(title!)'; using the closest. Others: "
+                      + matches.dropFirst().prefix(5).map { saved.label($0) }.joined(separator: "; ") + (matches.count > 6 ? "; …" : ""))
+            }
+            index = best
+        }
         print("items similar to \(saved.label(index)) (\(saved.description.model)):")
         for (rank, neighbor) in try saved.similarItems(to: index, count: count).enumerated() {
             print(String(format: "%3d. %@  (similarity %.3f)", rank + 1, saved.label(neighbor.item), neighbor.similarity))

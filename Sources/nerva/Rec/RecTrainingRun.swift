@@ -23,21 +23,30 @@ struct RecTrainingRun {
 
     func run(split: InteractionSplit, folder: RunFolder, part: String = "rec") throws -> Result {
         let sampled = SampledRankingEvaluation(split: split, negativeCount: 99, seed: seed)
-        var curve: [(epoch: Int, hitRate: Double, ndcg: Double, loss: Double)] = []
+        var curve: [(epoch: Int, hitRate: Double, ndcg: Double, loss: Double)] = [], refitCurve = curve
         var epochIndex = 0
         let name = training.kind.rawValue
         let model = try training.train(split.train) { stage, report, current in
             let (hr, ndcg) = sampled.evaluate(current, cutoff: cutoff)
             epochIndex += 1
             if stage == name { curve.append((report.epoch, hr, ndcg, report.loss)) }
-            folder.log(["part": part, "model": stage, "epoch": report.epoch, "loss": report.loss,
-                        "hit_rate@\(cutoff)": hr, "ndcg@\(cutoff)": ndcg, "seconds": report.seconds,
-                        "samples_per_second": Double(report.samples) / report.seconds])
+            if stage == "refit-" + name { refitCurve.append((report.epoch, hr, ndcg, report.loss)) }
+            var record: MetricRecord = ["part": part, "model": stage, "epoch": report.epoch, "loss": report.loss,
+                                        "hit_rate@\(cutoff)": hr, "ndcg@\(cutoff)": ndcg, "seconds": report.seconds,
+                                        "samples_per_second": Double(report.samples) / report.seconds]
+            var validationText = ""
+            if let vhr = report.validationHitRate, let vndcg = report.validationNDCG {
+                record["validation_hit_rate@10"] = .number(vhr)
+                record["validation_ndcg@10"] = .number(vndcg)
+                validationText = String(format: "  validation HR@10 %.4f NDCG@10 %.4f", vhr, vndcg)
+            }
+            folder.log(record)
             if verbose {
-                print(String(format: "  %@ epoch %2d  loss %.4f  HR@%d %.4f  NDCG@%d %.4f  (%.1f s, %.0f samples/s)", stage, report.epoch,
-                             report.loss, cutoff, hr, cutoff, ndcg, report.seconds, Double(report.samples) / report.seconds))
+                print(String(format: "  %@ epoch %2d  loss %.4f  test HR@%d %.4f  NDCG@%d %.4f%@  (%.1f s, %.0f samples/s)", stage, report.epoch,
+                             report.loss, cutoff, hr, cutoff, ndcg, validationText, report.seconds, Double(report.samples) / report.seconds))
             }
         }
+        if !refitCurve.isEmpty { curve = refitCurve }   // the final model's stage
         let (hitRate, ndcg) = sampled.evaluate(model, cutoff: cutoff)
         let full = FullRankingEvaluation(split: split).evaluate(model, cutoff: cutoff)
         var errors: (rmse: Double, mae: Double)?

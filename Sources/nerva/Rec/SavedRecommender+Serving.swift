@@ -9,6 +9,16 @@ extension SavedRecommender {
     func userIndex(_ id: String) -> Int? { description.users.firstIndex(of: id) }
     func itemIndex(_ id: String) -> Int? { description.items.firstIndex(of: id) }
 
+    /// The items whose title contains `words` (case and accents ignored), closest first: the
+    /// shortest titles, i.e. those the words describe best.
+    func itemIndices(matchingTitle words: String) -> [Int] {
+        let options: String.CompareOptions = [.caseInsensitive, .diacriticInsensitive]
+        let needle = words.trimmingCharacters(in: .whitespaces)
+        guard !needle.isEmpty else { return [] }
+        return description.titles.indices.filter { description.titles[$0].range(of: needle, options: options) != nil }
+            .sorted { (description.titles[$0].count, $0) < (description.titles[$1].count, $1) }
+    }
+
     /// "Title (id 42)" or "item 42".
     func label(_ item: Int) -> String {
         let title = description.titles[item]

@@ -22,6 +22,7 @@ struct RecommenderTour {
         for kind in [RecommenderKind.popularity, .itemKNN, .neumf] {
             var training = RecommenderTraining(kind: kind, seed: seed)
             training.ncf.epochs = 6
+            training.ncf.validation = false   // six fixed epochs keep the tour short
             let start = DispatchTime.now().uptimeNanoseconds
             var run = RecTrainingRun(training: training, cutoff: 10, seed: seed)
             run.verbose = kind == .neumf
