@@ -51,11 +51,12 @@ public final class FederatedSimulation {
     /// The server's evaluation of the global model on its own data, after each round.
     public let centralEvaluation: (@Sendable (ParameterSet) throws -> EvaluationResult)?
     /// The current global parameters.
-    public private(set) var global: ParameterSet
+    public var global: ParameterSet { rounds.global }
     /// The number of rounds run so far.
-    public private(set) var completedRounds = 0
+    public var completedRounds: Int { rounds.completedRounds }
 
-    private let generator: RandomGenerator
+    /// The shared round loop (also driven by `FederationServer`).
+    private let rounds: FederatedRounds
 
     /// - Parameters:
     ///   - seed: the initial weights and the participant sampling.
@@ -73,15 +74,16 @@ public final class FederatedSimulation {
         self.strategy = strategy
         self.concurrency = max(1, concurrency ?? ProcessInfo.processInfo.activeProcessorCount)
         self.centralEvaluation = centralEvaluation
-        generator = RandomGenerator(seed: seed)
-        global = try initialParameters ?? ParameterSet(module: model.makeModel(generator: RandomGenerator(seed: seed)))
+        let global = try initialParameters ?? ParameterSet(module: model.makeModel(generator: RandomGenerator(seed: seed)))
+        rounds = FederatedRounds(model: model, strategy: strategy, global: global, generator: RandomGenerator(seed: seed),
+                                 concurrency: self.concurrency, centralEvaluation: centralEvaluation)
     }
 
     /// Runs `rounds` more rounds, calling `onRound` after each.
     @discardableResult
-    public func run(rounds: Int, onRound: (RoundReport) throws -> Void = { _ in }) throws -> [RoundReport] {
+    public func run(rounds count: Int, onRound: (RoundReport) throws -> Void = { _ in }) throws -> [RoundReport] {
         var reports: [RoundReport] = []
-        for _ in 0..<rounds {
+        for _ in 0..<count {
             let report = try runRound()
             reports.append(report)
             try onRound(report)
@@ -93,44 +95,8 @@ public final class FederatedSimulation {
     ///
     /// - Throws: `FederatedError.tooFewParticipants` when the strategy cannot start the round.
     public func runRound() throws -> RoundReport {
-        let start = Date()
-        let round = completedRounds + 1
-        let plan = try strategy.configureFit(round: round, available: participantNames, generator: generator)
-        let instructions = plan.map { FitInstruction(model: model, parameters: global, configuration: $0.configuration) }
         let participants = self.participants
-        let outcomes = ThreadedWork.map(count: plan.count, threads: concurrency) { i -> Result<FitResult, any Error> in
-            Result { try participants[plan[i].participant]!.fit(instructions[i]) }
-        }
-        var results: [(participant: String, result: FitResult)] = [], failures: [ParticipantFailure] = []
-        for (entry, outcome) in zip(plan, outcomes) {
-            switch outcome {
-            case .success(let result): results.append((entry.participant, result))
-            case .failure(let error): failures.append(ParticipantFailure(participant: entry.participant, reason: .error("\(error)")))
-            }
-        }
-        let aggregate = strategy.aggregateFit(round: round, global: global, results: results, failures: failures)
-        if let parameters = aggregate.parameters { global = parameters }
-        completedRounds = round
-
-        let evaluationPlan = strategy.configureEvaluate(round: round, available: participantNames, generator: generator)
-        let current = global, description = model
-        let evaluations = ThreadedWork.map(count: evaluationPlan.count, threads: concurrency) { i -> Result<EvaluationResult, any Error> in
-            Result { try participants[evaluationPlan[i].participant]!.evaluate(model: description, parameters: current,
-                                                                               configuration: evaluationPlan[i].configuration) }
-        }
-        var evaluationResults: [(participant: String, result: EvaluationResult)] = [], evaluationFailures: [ParticipantFailure] = []
-        for (entry, outcome) in zip(evaluationPlan, evaluations) {
-            switch outcome {
-            case .success(let result): evaluationResults.append((entry.participant, result))
-            case .failure(let error): evaluationFailures.append(ParticipantFailure(participant: entry.participant, reason: .error("\(error)")))
-            }
-        }
-        let federated = evaluationPlan.isEmpty ? nil
-            : strategy.aggregateEvaluate(round: round, results: evaluationResults, failures: evaluationFailures)
-        let central = try centralEvaluation?(global)
-        return RoundReport(round: round, selected: plan.map(\.participant), accepted: aggregate.accepted, failures: aggregate.failures,
-                           trainMetrics: aggregate.metrics, federatedEvaluation: federated, centralEvaluation: central,
-                           isUpdated: aggregate.parameters != nil, seconds: Date().timeIntervalSince(start))
+        return try rounds.runRound(available: participantNames) { participants[$0] }
     }
 }
 

@@ -72,6 +72,47 @@ public enum WireFormat {
         return FitResult(update: parameters, kind: kind, exampleCount: count, metrics: metrics)
     }
 
+    /// An evaluation request as bytes: the architecture, the parameters and the settings.
+    public static func encodeEvaluation(model: ModelDescription, parameters: ParameterSet,
+                                        configuration: EvaluateConfiguration) throws -> [UInt8] {
+        try parameters.encoded(metadata: [
+            "nerva.message": "evaluate",
+            "nerva.model": try model.jsonString(),
+            "nerva.configuration": try json(configuration),
+        ])
+    }
+
+    /// Decodes an evaluation request.
+    ///
+    /// - Throws: `WireFormatError`, `SafetensorsError` or `ModelDescriptionError` naming the problem.
+    public static func decodeEvaluation(_ bytes: [UInt8], sizeLimit: Int = defaultSizeLimit)
+        throws -> (model: ModelDescription, parameters: ParameterSet, configuration: EvaluateConfiguration) {
+        let (parameters, metadata) = try open(bytes, expecting: "evaluate", sizeLimit: sizeLimit)
+        let model = try ModelDescription(json: Data(try field("nerva.model", of: "evaluate", in: metadata).utf8))
+        let configuration: EvaluateConfiguration = try decodeJSON("nerva.configuration", of: "evaluate", in: metadata)
+        return (model, parameters, configuration)
+    }
+
+    /// A global model as bytes: its parameters, its architecture and the rounds that made it.
+    /// Any safetensors reader loads it; `decodeGlobalModel` restores the architecture too.
+    public static func encodeGlobalModel(model: ModelDescription, parameters: ParameterSet, round: Int) throws -> [UInt8] {
+        try parameters.encoded(metadata: ["nerva.message": "model", "nerva.model": try model.jsonString(), "nerva.round": String(round)])
+    }
+
+    /// Decodes a global model written by `encodeGlobalModel`.
+    ///
+    /// - Throws: `WireFormatError`, `SafetensorsError` or `ModelDescriptionError` naming the problem.
+    public static func decodeGlobalModel(_ bytes: [UInt8], sizeLimit: Int = defaultSizeLimit)
+        throws -> (model: ModelDescription, parameters: ParameterSet, round: Int) {
+        let (parameters, metadata) = try open(bytes, expecting: "model", sizeLimit: sizeLimit)
+        let model = try ModelDescription(json: Data(try field("nerva.model", of: "model", in: metadata).utf8))
+        let roundText = try field("nerva.round", of: "model", in: metadata)
+        guard let round = Int(roundText), round >= 0 else {
+            throw WireFormatError.invalidField(message: "model", field: "nerva.round", problem: "is not a round number: \"\(roundText)\"")
+        }
+        return (model, parameters, round)
+    }
+
     // MARK: - Helpers
 
     private static func open(_ bytes: [UInt8], expecting message: String, sizeLimit: Int)

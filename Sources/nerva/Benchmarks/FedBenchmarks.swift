@@ -5,7 +5,7 @@ import NervaFed
 /// The `fed` suite: the time of one simulated FedAvg round in the setting of McMahan et al.
 /// (10 clients × 6,000 Fashion-MNIST images, MLP 784→200→200→10, E = 1, B = 10, SGD 0.01: 6,000
 /// local steps), on one thread and on every core (wall-clock and CPU time), and the cost of the
-/// wire format for that model.
+/// wire format for that model, and a round over HTTP on loopback.
 struct FedBenchmarks {
     let quick: Bool
     let reporter: BenchmarkReporter
@@ -14,6 +14,7 @@ struct FedBenchmarks {
     func run() throws {
         if reporter.wants("fedavg_round") || reporter.wants("local_step_cpu") { try rounds() }
         if reporter.wants("wire_roundtrip") { try wireRoundTrip() }
+        if reporter.wants("http_round") { try httpRound() }
     }
 
     private func rounds() throws {
@@ -65,5 +66,49 @@ struct FedBenchmarks {
             _ = try? WireFormat.decodeFitResult(WireFormat.encode(result))
         }
         reporter.report("wire_roundtrip", params: ["parameters": result.update.scalarCount], value: 1000 / rate, unit: "ms")
+    }
+
+    /// One round over real HTTP on 127.0.0.1 with 10 client threads and a 1.6 M-parameter model
+    /// (MLP 784→2000→10) whose clients do no training: download, decoding, encoding, upload,
+    /// validation and aggregation — the cost the network adds to a round.
+    private func httpRound() throws {
+        let clients = 10, model = ModelDescription.mlp(hiddenSizes: [2000])
+        var configuration = FederationServerConfiguration()
+        configuration.minimumClients = clients
+        configuration.clientWaitTimeout = 60
+        let strategy = FederatedStrategy.fedAvg(clientSettings: FitConfiguration(round: 0), seed: 1)
+        let server = try FederationServer(model: model, strategy: strategy, configuration: configuration, seed: 1)
+        let port = try server.start()
+        let group = DispatchGroup()
+        for index in 0..<clients {
+            var settings = FederationClientConfiguration(server: "http://127.0.0.1:\(port)", name: "client-\(index)")
+            settings.pollSeconds = 1
+            let client = try FederationClient(participant: EchoParticipant(id: "client-\(index)"), configuration: settings)
+            group.enter()
+            Thread { _ = try? client.run(); group.leave() }.start()
+        }
+        let rounds = quick ? 2 : 4
+        let seconds = try server.run(rounds: rounds).dropFirst().map(\.seconds).min()!   // the first round also connects
+        server.finish(grace: 10)
+        group.wait()
+        reporter.report("http_round", params: ["clients": clients, "parameters": server.global.scalarCount, "transport": "http-loopback"],
+                        value: seconds, unit: "s")
+    }
+}
+
+/// A participant that sends back the parameters it received, slightly moved: a round without
+/// training, to time the transport.
+private final class EchoParticipant: FederatedParticipant {
+    let id: String
+    init(id: String) { self.id = id }
+
+    func fit(_ instruction: FitInstruction) throws -> FitResult {
+        var update = instruction.parameters
+        update.values.withUnsafeMutableBufferPointer { values in for i in values.indices { values[i] += 1e-4 } }
+        return FitResult(update: update, kind: .parameters, exampleCount: 100)
+    }
+
+    func evaluate(model: ModelDescription, parameters: ParameterSet, configuration: EvaluateConfiguration) throws -> EvaluationResult {
+        EvaluationResult(loss: 0, exampleCount: 0)
     }
 }

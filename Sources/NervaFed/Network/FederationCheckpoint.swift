@@ -1,0 +1,72 @@
+import Foundation
+import NervaNN
+
+/// A checkpoint that cannot be resumed from: every case names the file.
+public enum FederationCheckpointError: Error, CustomStringConvertible, Equatable {
+    case invalid(path: String, problem: String)
+    case differentModel(path: String)
+
+    public var description: String {
+        switch self {
+        case let .invalid(path, problem): "\(path) is not a federation checkpoint: \(problem)"
+        case let .differentModel(path): "\(path) was written for a different model architecture; start without --resume or choose another --out"
+        }
+    }
+}
+
+/// The server's state after a finished round: the global model and what the next round needs to
+/// continue exactly (the round count and the sampling generator). Written atomically as one
+/// safetensors file (temporary file, `fsync`, `rename`), so a crash leaves either the previous
+/// round's checkpoint or this one, never a torn file.
+///
+/// It does not hold a server optimiser's moments (FedAvgM, FedAdam, …), which restart from zero
+/// after a resume; FedAvg and the robust strategies are stateless and resume exactly.
+public struct FederationCheckpoint: Sendable, Equatable {
+    /// The architecture.
+    public var model: ModelDescription
+    /// The global parameters after `completedRounds` rounds.
+    public var global: ParameterSet
+    /// The rounds finished.
+    public var completedRounds: Int
+    /// The sampling generator's state (`RandomGenerator.snapshot`).
+    public var generatorState: [UInt64]
+
+    public init(model: ModelDescription, global: ParameterSet, completedRounds: Int, generatorState: [UInt64]) {
+        self.model = model
+        self.global = global
+        self.completedRounds = completedRounds
+        self.generatorState = generatorState
+    }
+
+    /// Writes the checkpoint to `url` atomically.
+    public func write(to url: URL) throws {
+        let bytes = try global.encoded(metadata: [
+            "nerva.message": "checkpoint",
+            "nerva.model": try model.jsonString(),
+            "nerva.completedRounds": String(completedRounds),
+            "nerva.generator": generatorState.map(String.init).joined(separator: " "),
+        ])
+        try AtomicFile.write(bytes, to: url)
+    }
+
+    /// Reads a checkpoint written by `write(to:)`.
+    ///
+    /// - Throws: `FederationCheckpointError`, `SafetensorsError` or `ModelDescriptionError` naming the problem.
+    public init(contentsOf url: URL) throws {
+        let bytes: [UInt8]
+        do { bytes = Array(try Data(contentsOf: url)) } catch {
+            throw FederationCheckpointError.invalid(path: url.path, problem: "cannot read it (\(error.localizedDescription))")
+        }
+        let (parameters, metadata) = try ParameterSet.decode(safetensors: bytes, source: url.path)
+        guard metadata["nerva.message"] == "checkpoint", let modelText = metadata["nerva.model"],
+              let roundsText = metadata["nerva.completedRounds"], let rounds = Int(roundsText), rounds >= 0 else {
+            throw FederationCheckpointError.invalid(path: url.path, problem: "missing or invalid nerva.* metadata")
+        }
+        let state = (metadata["nerva.generator"] ?? "").split(separator: " ").compactMap { UInt64($0) }
+        guard state.count == 4, state.contains(where: { $0 != 0 }) else {
+            throw FederationCheckpointError.invalid(path: url.path, problem: "the generator state is not 4 non-zero words")
+        }
+        self.init(model: try ModelDescription(json: Data(modelText.utf8)), global: parameters, completedRounds: rounds,
+                  generatorState: state)
+    }
+}

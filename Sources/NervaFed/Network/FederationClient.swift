@@ -1,0 +1,261 @@
+import Foundation
+import NervaTensor
+
+/// Deliberate misbehaviour of a client, to rehearse a server's robustness (`nerva fed client --fault`).
+public enum FederationClientFault: String, Sendable, CaseIterable {
+    /// Sends an update full of NaN.
+    case nan
+    /// Sends an update without its last tensor.
+    case wrongShape = "wrong-shape"
+    /// Sends an update a million times too large.
+    case hugeNorm = "huge-norm"
+    /// Sends a truncated safetensors body.
+    case garbage
+    /// Takes its first task, keeps sending heartbeats and never answers (kill it, or let the round time out).
+    case hang
+}
+
+/// How a `FederationClient` reaches its server.
+public struct FederationClientConfiguration: Sendable {
+    /// The server's base URL, `http://host:port` or `https://host:port`.
+    public var server: String
+    /// The bearer token from the server's credentials file.
+    public var token: String?
+    /// The name to use with a server without credentials.
+    public var name: String?
+    /// A PEM file of the certificates that may sign the server's certificate (a self-signed server
+    /// certificate itself); `nil` trusts the system's roots.
+    public var rootCertificatesPath: String?
+    /// The first wait after a failed connection; it doubles up to `maximumBackoff`.
+    public var initialBackoff = 0.25
+    /// The longest wait between reconnection attempts.
+    public var maximumBackoff = 8.0
+    /// Give up after this many seconds without reaching the server.
+    public var giveUpAfter = 120.0
+    /// How long one request for a task waits on the server (long polling).
+    public var pollSeconds = 2.0
+    /// Deliberate misbehaviour, for robustness rehearsals.
+    public var fault: FederationClientFault?
+    /// Seeds the jitter of the reconnection waits.
+    public var seed: UInt64 = 0
+
+    public init(server: String, token: String? = nil, name: String? = nil) {
+        self.server = server
+        self.token = token
+        self.name = name
+    }
+}
+
+/// A client that cannot go on: every case says why.
+public enum FederationClientError: Error, CustomStringConvertible, Equatable {
+    case unauthorized(String)
+    case unreachable(server: String, seconds: Double, problem: String)
+    case invalidServer(String)
+    case tls(path: String, problem: String)
+
+    public var description: String {
+        switch self {
+        case let .unauthorized(message): "the server refused the credential: \(message)"
+        case let .unreachable(server, seconds, problem): "cannot reach \(server) for \(Int(seconds)) s: \(problem)"
+        case let .invalidServer(text): "invalid server URL \"\(text)\": expected http://host:port or https://host:port"
+        case let .tls(path, problem): "cannot use \(path) as root certificates: \(problem)"
+        }
+    }
+}
+
+/// What a client did before the federation ended.
+public struct FederationClientSummary: Sendable, Equatable {
+    /// The client's identity in the federation.
+    public var client: String
+    /// Fit tasks answered.
+    public var fitTasks: Int
+    /// Evaluation tasks answered.
+    public var evaluationTasks: Int
+    /// The rounds the server had finished when it ended the federation.
+    public var completedRounds: Int
+}
+
+/// A participant's side of a real federation: registers with a `FederationServer`, asks for
+/// tasks, runs them on its `FederatedParticipant` (whose data never leaves it) and posts the
+/// answers, with heartbeats while it works. When the server cannot be reached it retries with
+/// exponential backoff (and jitter), so a restarted server finds its clients again.
+///
+/// ```swift
+/// let client = try FederationClient(participant: ClassificationParticipant(id: "client-000", data: train, trainIndices: mine),
+///                                   configuration: FederationClientConfiguration(server: "https://fed.example:8443", token: token))
+/// let summary = try client.run { print($0) }
+/// ```
+public final class FederationClient: @unchecked Sendable {
+    /// The participant doing the work.
+    public let participant: any FederatedParticipant
+    /// How to reach the server.
+    public let configuration: FederationClientConfiguration
+    let transport: FederationTransport
+    private let jitter: RandomGenerator
+
+    /// - Throws: `FederationClientError.invalidServer` or `.tls`.
+    public init(participant: any FederatedParticipant, configuration: FederationClientConfiguration) throws {
+        self.participant = participant
+        self.configuration = configuration
+        transport = try FederationTransport(configuration: configuration, name: configuration.name ?? participant.id)
+        jitter = RandomGenerator(seed: configuration.seed)
+    }
+
+    deinit { transport.shutdown() }
+
+    /// Takes part until the server ends the federation.
+    ///
+    /// - Parameter log: receives one line per event (registration, tasks, retries, refusals).
+    /// - Throws: `FederationClientError.unauthorized` (at once: retrying cannot help) or
+    ///   `.unreachable` after `giveUpAfter` seconds without the server.
+    public func run(log: @escaping @Sendable (String) -> Void = { _ in }) throws -> FederationClientSummary {
+        let registration = try JSONDecoder().decode(RegistrationReply.self, from: Data(
+            try retrying(log) { try transport.send(.post, FederationProtocol.registerPath) }.expecting(200).body))
+        log("registered as \(registration.client) (server at round \(registration.completedRounds))")
+        var summary = FederationClientSummary(client: registration.client, fitTasks: 0, evaluationTasks: 0, completedRounds: 0)
+        while true {
+            let reply = try retrying(log) {
+                try transport.send(.get, "\(FederationProtocol.taskPath)?wait=\(configuration.pollSeconds)",
+                                   timeout: configuration.pollSeconds + 30)
+            }
+            switch reply.status {
+            case 204: continue
+            case 410:
+                summary.completedRounds = registration.completedRounds
+                if let status = try? transport.send(.get, FederationProtocol.statusPath).expecting(200),
+                   let decoded = try? JSONDecoder().decode(FederationStatus.self, from: Data(status.body)) {
+                    summary.completedRounds = decoded.completedRounds
+                }
+                log("the federation is over after \(summary.completedRounds) rounds")
+                return summary
+            case 200:
+                try perform(reply, heartbeat: registration.heartbeatSeconds, summary: &summary, log: log)
+            default:
+                log("unexpected answer \(reply.status) to a task request: \(reply.errorMessage)")
+                Thread.sleep(forTimeInterval: configuration.initialBackoff)
+            }
+        }
+    }
+
+    /// Runs one task and posts its answer.
+    private func perform(_ task: FederationTransport.Reply, heartbeat interval: Double, summary: inout FederationClientSummary,
+                         log: @escaping @Sendable (String) -> Void) throws {
+        let kind = task.header(FederationProtocol.taskKindHeader).flatMap(FederationTaskKind.init(rawValue:))
+        let id = task.header(FederationProtocol.taskIDHeader) ?? "", round = task.header(FederationProtocol.roundHeader) ?? "?"
+        let heartbeat = Heartbeat(transport: transport, interval: interval)
+        defer { heartbeat.stop() }
+        let answer: [UInt8]
+        do {
+            switch kind {
+            case .fit:
+                let instruction = try WireFormat.decodeFitInstruction(task.body)
+                log("round \(round): training")
+                if configuration.fault == .hang {
+                    log("round \(round): hanging on purpose (--fault hang)")
+                    hangUntilTheFederationEnds()
+                    return
+                }
+                let result = try participant.fit(instruction)
+                answer = try sabotaged(result)
+                summary.fitTasks += 1
+            case .evaluate:
+                let request = try WireFormat.decodeEvaluation(task.body)
+                log("round \(round): evaluating")
+                answer = Array(try JSONEncoder().encode(participant.evaluate(model: request.model, parameters: request.parameters,
+                                                                             configuration: request.configuration)))
+                summary.evaluationTasks += 1
+            case nil:
+                log("round \(round): ignoring a task of unknown kind \(task.header(FederationProtocol.taskKindHeader) ?? "none")")
+                return
+            }
+        } catch {
+            // The server's round goes on without this client; it records a time-out.
+            log("round \(round): cannot do the task: \(error)")
+            return
+        }
+        let reply = try retrying(log) { try transport.send(.post, "\(FederationProtocol.resultPath)/\(id)", body: answer, timeout: 300) }
+        switch reply.status {
+        case 200: log("round \(round): sent \(kind!.rawValue) result (\(answer.count) bytes)")
+        default: log("round \(round): the server refused the result (\(reply.status)): \(reply.errorMessage)")
+        }
+    }
+
+    /// `--fault hang`: holds the task (heartbeats go on) until the server says the federation is over.
+    private func hangUntilTheFederationEnds() {
+        while true {
+            Thread.sleep(forTimeInterval: 0.5)
+            if let reply = try? transport.send(.get, FederationProtocol.statusPath),
+               let status = try? JSONDecoder().decode(FederationStatus.self, from: Data(reply.body)), status.isFinished { return }
+        }
+    }
+
+    /// The fit result as bytes, spoiled as `configuration.fault` says.
+    private func sabotaged(_ result: FitResult) throws -> [UInt8] {
+        var result = result
+        switch configuration.fault {
+        case .nan: result.update.values = [Float](repeating: .nan, count: result.update.scalarCount)
+        case .hugeNorm: result.update.values = result.update.values.map { $0 * 1e6 }
+        case .wrongShape:
+            var tensors = result.update.stateDictionary()
+            tensors.removeValue(forKey: result.update.layout.names.last!)
+            result.update = ParameterSet(tensors: result.update.layout.names.compactMap { name in tensors[name].map { (name, $0) } })
+        case .garbage: return Array(try WireFormat.encode(result).prefix(64))
+        case .hang, nil: break
+        }
+        return try WireFormat.encode(result)
+    }
+
+    /// `body`, retried with exponential backoff while the server cannot be reached or answers 5xx.
+    private func retrying(_ log: (String) -> Void, _ body: () throws -> FederationTransport.Reply) throws -> FederationTransport.Reply {
+        var delay = configuration.initialBackoff
+        let start = Date()
+        while true {
+            let problem: String
+            do {
+                let reply = try body()
+                if reply.status == 401 { throw FederationClientError.unauthorized(reply.errorMessage) }
+                guard reply.status >= 500 else { return reply }
+                problem = "server error \(reply.status): \(reply.errorMessage)"
+            } catch let error as FederationClientError {
+                throw error
+            } catch {
+                problem = "\(error)"
+            }
+            let waited = Date().timeIntervalSince(start)
+            guard waited < configuration.giveUpAfter else {
+                throw FederationClientError.unreachable(server: configuration.server, seconds: waited, problem: problem)
+            }
+            let pause = delay * (0.5 + 0.5 * Double(jitter.uniform()))
+            log(String(format: "cannot reach the server (%@); retrying in %.2f s", problem, pause))
+            Thread.sleep(forTimeInterval: pause)
+            delay = min(delay * 2, configuration.maximumBackoff)
+        }
+    }
+}
+
+/// Sends heartbeats on a thread of its own while a task runs.
+private final class Heartbeat: @unchecked Sendable {
+    private let lock = NSCondition()
+    private var running = true
+
+    init(transport: FederationTransport, interval: Double) {
+        let thread = Thread { [self] in
+            while true {
+                lock.lock()
+                if running { _ = lock.wait(until: Date().addingTimeInterval(interval)) }
+                let keepGoing = running
+                lock.unlock()
+                guard keepGoing else { return }
+                _ = try? transport.send(.post, FederationProtocol.heartbeatPath, timeout: max(interval, 1))
+            }
+        }
+        thread.start()
+    }
+
+    func stop() {
+        lock.lock()
+        running = false
+        lock.broadcast()
+        lock.unlock()
+    }
+}

@@ -1,0 +1,87 @@
+import ArgumentParser
+import Foundation
+import NervaData
+import NervaFed
+
+/// `nerva fed client`: one participant of a real federation, training on its private partition.
+struct FedClientCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "client",
+        abstract: "Join a federation served by `nerva fed server` and train on a private Fashion-MNIST partition.",
+        discussion: """
+            The client's data is partition --partition-id of --num-partitions, split exactly as `nerva fed \
+            simulate` splits it (same --partition, --limit and --seed), so a networked run can be compared with \
+            a simulation. Only parameters leave the process. The token comes from --token or the \
+            NERVA_FED_TOKEN environment variable. When the server cannot be reached the client retries with \
+            exponential backoff for up to --give-up-after seconds.
+            """
+    )
+
+    @Option(help: "The server, http://host:port or https://host:port.")
+    var server: String
+    @Option(help: "The bearer token from the server's credentials file (or set NERVA_FED_TOKEN).")
+    var token: String?
+    @Option(help: "The client's name for a server without credentials (default client-<partition-id>).")
+    var name: String?
+    @Option(help: "PEM file of the certificates to trust for https (e.g. the server's self-signed certificate).")
+    var rootCertificates: String?
+    @Option(help: "This client's partition, from 0.")
+    var partitionId: Int
+    @Option(help: "The number of partitions the training set is split into.")
+    var numPartitions: Int
+    @Option(help: "How the data is split: \(FederatedRun.PartitionName.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var partition: FederatedRun.PartitionName = .iid
+    @Option(help: "β of the Dirichlet (label or quantity) skew.")
+    var beta = 0.5
+    @Option(help: "Classes per client for --partition labels.")
+    var labelsPerClient = 2
+    @Option(help: "Shards per client for --partition shards.")
+    var shardsPerClient = 2
+    @Option(help: "Use only the first N training images (before partitioning).")
+    var limit: Int?
+    @Option(help: "The Fashion-MNIST folder (default \(FashionMNIST.defaultDirectory.path)).")
+    var data: String?
+    @Option(help: "Give up after this many seconds without reaching the server.")
+    var giveUpAfter = 120.0
+    @Option(help: "Rehearse a misbehaving client: \(FederationClientFault.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var fault: FederationClientFault?
+    @Option(help: "The partition seed (as `fed simulate --seed`).")
+    var seed: UInt64 = 0
+
+    func validate() throws {
+        guard numPartitions >= 1 else { throw ValidationError("--num-partitions must be at least 1, got \(numPartitions).") }
+        guard (0..<numPartitions).contains(partitionId) else {
+            throw ValidationError("--partition-id must be in 0..<\(numPartitions), got \(partitionId).")
+        }
+        guard beta > 0 else { throw ValidationError("--beta must be positive, got \(beta).") }
+        if let limit, limit < numPartitions * 10 {
+            throw ValidationError("--limit must give each partition at least 10 images: at least \(numPartitions * 10), got \(limit).")
+        }
+        guard giveUpAfter > 0 else { throw ValidationError("--give-up-after must be positive, got \(giveUpAfter).") }
+    }
+
+    func run() throws {
+        let train = try FashionMNIST.load(.train, directory: data.map { URL(fileURLWithPath: $0) } ?? FashionMNIST.defaultDirectory,
+                                          limit: limit)
+        let run = FederatedRun(clients: numPartitions, partition: partition, beta: beta, labelsPerClient: labelsPerClient,
+                               shardsPerClient: shardsPerClient, limit: limit, seed: seed)
+        // The same split as `FederatedRun.run` (and so `nerva fed simulate`).
+        let parts = Partition.split(labels: train.labels, classCount: 10, clientCount: numPartitions, scheme: run.scheme,
+                                    generator: RandomGenerator(seed: seed &+ 1))
+        let id = name ?? String(format: "client-%03d", partitionId)
+        let participant = ClassificationParticipant(id: id, data: train, trainIndices: parts[partitionId])
+        var configuration = FederationClientConfiguration(server: server, token: token ?? ProcessInfo.processInfo.environment["NERVA_FED_TOKEN"],
+                                                          name: id)
+        configuration.rootCertificatesPath = rootCertificates
+        configuration.giveUpAfter = giveUpAfter
+        configuration.fault = fault
+        configuration.seed = seed &+ UInt64(partitionId)
+        let client = try FederationClient(participant: participant, configuration: configuration)
+        say("nerva fed client \(id): partition \(partitionId) of \(numPartitions) (\(run.scheme)), \(parts[partitionId].count) examples → \(server)"
+            + (fault.map { " [fault: \($0.rawValue)]" } ?? ""))
+        let summary = try client.run { say("\(id): \($0)") }
+        say("\(summary.client): done after \(summary.completedRounds) rounds (\(summary.fitTasks) fit tasks)")
+    }
+}
+
+extension FederationClientFault: ExpressibleByArgument {}

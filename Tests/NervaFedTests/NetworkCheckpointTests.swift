@@ -1,0 +1,70 @@
+import Foundation
+import NervaData
+import Testing
+@testable import NervaFed
+
+extension NetworkTests {
+@Suite struct NetworkCheckpointTests {
+    /// Two rounds, a server "crash", a resumed server for the third: the same global model as
+    /// three uninterrupted rounds.
+    @Test func resumedServerLosesNoRound() throws {
+        let folder = try LoopbackFederation.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let checkpoint = folder.appendingPathComponent("checkpoint.safetensors")
+        let data = SimulationTests.toyData(count: 400, seed: 1)
+
+        func serve(rounds: Int, resuming: FederationCheckpoint?) throws -> ParameterSet {
+            let server = try FederationServer(model: SimulationTests.model, strategy: LoopbackFederation.strategy(),
+                                              configuration: LoopbackFederation.configuration(minimumClients: 2, checkpoint: checkpoint),
+                                              seed: 3, resumingFrom: resuming)
+            let port = try server.start()
+            let running = LoopbackFederation.Running(try SimulationTests.participants(data, clients: 2).map {
+                try LoopbackFederation.client($0, port: port)
+            })
+            try server.run(rounds: rounds)
+            server.finish(grace: 10)
+            _ = running.join()
+            return server.global
+        }
+
+        _ = try serve(rounds: 2, resuming: nil)
+        let saved = try FederationCheckpoint(contentsOf: checkpoint)
+        #expect(saved.completedRounds == 2)
+        let resumed = try serve(rounds: 3, resuming: saved)
+        #expect(try FederationCheckpoint(contentsOf: checkpoint).completedRounds == 3)
+
+        let simulation = try FederatedSimulation(model: SimulationTests.model, participants: SimulationTests.participants(data, clients: 2),
+                                                 strategy: LoopbackFederation.strategy(), seed: 3)
+        try simulation.run(rounds: 3)
+        #expect(resumed == simulation.global)
+    }
+
+    @Test func checkpointsAndCredentialsRejectBadFiles() throws {
+        let folder = try LoopbackFederation.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("file")
+        try Data("not safetensors".utf8).write(to: file)
+        #expect(throws: (any Error).self) { try FederationCheckpoint(contentsOf: file) }
+        let other = try ParameterSet(module: ModelDescription.mlp(inputShape: [1, 4, 4], hiddenSizes: [8], classCount: 4)
+            .makeModel(generator: RandomGenerator(seed: 1)))
+        try FederationCheckpoint(model: .mlp(inputShape: [1, 4, 4], hiddenSizes: [8], classCount: 4), global: other, completedRounds: 1,
+                                 generatorState: [1, 2, 3, 4]).write(to: file)
+        let mismatched = try FederationCheckpoint(contentsOf: file)
+        #expect(throws: FederationCheckpointError.self) {
+            try FederationServer(model: SimulationTests.model, strategy: LoopbackFederation.strategy(),
+                                 configuration: LoopbackFederation.configuration(minimumClients: 1), seed: 3, resumingFrom: mismatched)
+        }
+
+        try Data("# clients\nclient-a 0123456789abcdef0123\n\nclient-b fedcba98765432100000\n".utf8).write(to: file)
+        let credentials = try FederationCredentials(contentsOf: file)
+        #expect(credentials.clients == ["client-a", "client-b"])
+        #expect(credentials.client(presenting: "fedcba98765432100000") == "client-b")
+        #expect(credentials.client(presenting: "fedcba9876543210000") == nil)
+        for (text, problem) in [("client-a short\n", "shorter than 16"), ("a b c\n", "found 3 fields"), ("# nothing\n", "no client"),
+                                ("x 0123456789abcdef0\nx 0123456789abcdef1\n", "listed twice")] {
+            try Data(text.utf8).write(to: file)
+            #expect { try FederationCredentials(contentsOf: file) } throws: { "\($0)".contains(problem) }
+        }
+    }
+}
+}
