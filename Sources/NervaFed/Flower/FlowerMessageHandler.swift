@@ -1,0 +1,170 @@
+import Foundation
+import NervaTensor
+
+/// The local-training settings a Flower ServerApp may leave out of its `config` record.
+public struct FlowerTrainingDefaults: Sendable, Equatable {
+    public var localEpochs: Int
+    public var batchSize: Int
+    public var learningRate: Float
+    public var momentum: Float
+    /// Mixed with the round number into each round's training seed.
+    public var seed: UInt64
+
+    public init(localEpochs: Int = 1, batchSize: Int = 32, learningRate: Float = 0.01, momentum: Float = 0, seed: UInt64 = 0) {
+        self.localEpochs = localEpochs
+        self.batchSize = batchSize
+        self.learningRate = learningRate
+        self.momentum = momentum
+        self.seed = seed
+    }
+}
+
+/// Turns the content of a Flower message into a request to a `FederatedParticipant` (the same
+/// participant Nerva's own federation uses) and its answer into the reply's content.
+///
+/// - `train`: the one `ArrayRecord` is the global model, mapped to the model's state dictionary
+///   by name (PyTorch names such as `1.weight`) or, failing that, by order; the `ConfigRecord`
+///   gives `lr`, `local-epochs`, `batch-size`, `momentum`, `proximal-mu` (FedProx) and
+///   `server-round`. With `clipping_norm` (Flower's client-side DP strategies), the update is
+///   clipped to that L2 norm and `norm_bit` reported, as `fixedclipping_mod` and
+///   `adaptiveclipping_mod` do. The reply holds the trained arrays under the received key, names,
+///   order and element types, and a `MetricRecord` with `num-examples` and `train_loss`.
+/// - `evaluate`: replies a `MetricRecord` with `num-examples`, `eval_loss` and `eval_acc`.
+/// - `query`: replies a `ConfigRecord` describing the node.
+public struct FlowerMessageHandler: Sendable {
+    public let participant: any FederatedParticipant
+    public let model: ModelDescription
+    public let defaults: FlowerTrainingDefaults
+    /// The model's state dictionary: names and shapes, in order.
+    public let layout: ParameterLayout
+
+    public init(participant: any FederatedParticipant, model: ModelDescription, defaults: FlowerTrainingDefaults = .init()) throws {
+        self.participant = participant
+        self.model = model
+        self.defaults = defaults
+        layout = ParameterSet(module: try model.makeModel(generator: RandomGenerator(seed: 0))).layout
+    }
+
+    /// The reply's content for a message of `messageType` (`train`, `evaluate`, `query`, or
+    /// those followed by `.<action>`).
+    ///
+    /// - Throws: `FlowerProtocolError.badContent` naming what is wrong with the message, or the
+    ///   participant's error.
+    public func reply(to messageType: String, content: FlowerContent) throws -> FlowerContent {
+        switch messageType.split(separator: ".", maxSplits: 1).first.map(String.init) ?? "" {
+        case "train": try train(content)
+        case "evaluate": try evaluate(content)
+        case "query": query()
+        default: throw FlowerProtocolError.badContent("message type \"\(messageType)\" is not train, evaluate or query")
+        }
+    }
+
+    private func train(_ content: FlowerContent) throws -> FlowerContent {
+        let (key, names, arrays) = try arrayRecord(of: content)
+        let mapping = try FlowerArrayMapping(names: names, arrays: arrays, layout: layout)
+        let global = mapping.parameters(from: arrays)
+        let config = try configRecord(of: content)
+        let configuration = try fitConfiguration(config)
+        let result = try participant.fit(FitInstruction(model: model, parameters: global, configuration: configuration))
+        guard result.kind == .parameters, result.update.layout == layout else {
+            throw FlowerProtocolError.badContent("the participant returned a \(result.kind.rawValue) update in another layout")
+        }
+        var trained = result.update
+        var metrics: [String: FlowerValue] = result.metrics.mapValues { .double($0) }
+        metrics["num-examples"] = .integer(Int64(result.exampleCount))
+        if let clippingNorm = config["clipping_norm"] {
+            guard let norm = clippingNorm.number, norm > 0 else { throw FlowerProtocolError.badContent("config clipping_norm must be a positive number") }
+            let (clipped, wasClipped) = Self.clip(trained, around: global, to: norm)
+            trained = clipped
+            metrics["norm_bit"] = .integer(wasClipped ? 1 : 0)
+        }
+        return FlowerContent(records: [key: .arrays(names: names, arrays: mapping.arrays(from: trained, like: arrays)),
+                                       "metrics": .metrics(metrics)])
+    }
+
+    private func evaluate(_ content: FlowerContent) throws -> FlowerContent {
+        let (_, names, arrays) = try arrayRecord(of: content)
+        let global = try FlowerArrayMapping(names: names, arrays: arrays, layout: layout).parameters(from: arrays)
+        let config = (try? configRecord(of: content)) ?? [:]
+        let round = config["server-round"]?.number.map { Int($0) } ?? 0
+        let result = try participant.evaluate(model: model, parameters: global, configuration: EvaluateConfiguration(round: round))
+        var metrics: [String: FlowerValue] = result.metrics.mapValues { .double($0) }
+        if let accuracy = result.metrics["accuracy"] { metrics["accuracy"] = nil; metrics["eval_acc"] = .double(accuracy) }
+        metrics["eval_loss"] = .double(result.loss)
+        metrics["num-examples"] = .integer(Int64(result.exampleCount))
+        return FlowerContent(records: ["metrics": .metrics(metrics)])
+    }
+
+    private func query() -> FlowerContent {
+        FlowerContent(records: ["config": .config([
+            "framework": .string("nerva"), "participant": .string(participant.id),
+            "tensor-names": .strings(layout.names), "parameter-count": .integer(Int64(layout.scalarCount)),
+        ])])
+    }
+
+    /// The one `ArrayRecord` of a message.
+    private func arrayRecord(of content: FlowerContent) throws -> (String, [String], [NumpyArray]) {
+        let records = content.records.compactMap { key, record -> (String, [String], [NumpyArray])? in
+            if case let .arrays(names, arrays) = record { return (key, names, arrays) }
+            return nil
+        }
+        guard records.count == 1 else {
+            throw FlowerProtocolError.badContent("expected exactly one ArrayRecord (the model), found \(records.count)")
+        }
+        return records[0]
+    }
+
+    /// The one `ConfigRecord` of a message (an empty one when there is none).
+    private func configRecord(of content: FlowerContent) throws -> [String: FlowerValue] {
+        let records = content.records.values.compactMap { record -> [String: FlowerValue]? in
+            if case let .config(values) = record { return values }
+            return nil
+        }
+        guard records.count <= 1 else { throw FlowerProtocolError.badContent("expected at most one ConfigRecord, found \(records.count)") }
+        return records.first ?? [:]
+    }
+
+    /// The typed local-training settings of a train message's config.
+    func fitConfiguration(_ config: [String: FlowerValue]) throws -> FitConfiguration {
+        func number(_ keys: [String]) throws -> Double? {
+            for key in keys {
+                guard let value = config[key] else { continue }
+                guard let number = value.number, number.isFinite else {
+                    throw FlowerProtocolError.badContent("config \(key) must be a number, got \(value)")
+                }
+                return number
+            }
+            return nil
+        }
+        func count(_ keys: [String], default value: Int, minimum: Int) throws -> Int {
+            guard let number = try number(keys) else { return value }
+            guard number == number.rounded(), number >= Double(minimum), number <= 1e9 else {
+                throw FlowerProtocolError.badContent("config \(keys[0]) must be an integer ≥ \(minimum), got \(number)")
+            }
+            return Int(number)
+        }
+        let round = try count(["server-round", "server_round"], default: 0, minimum: 0)
+        let mu = try number(["proximal-mu", "proximal_mu"]) ?? 0
+        guard mu >= 0 else { throw FlowerProtocolError.badContent("config proximal-mu must not be negative, got \(mu)") }
+        let learningRate = try number(["lr", "learning-rate", "learning_rate"]).map { Float($0) } ?? defaults.learningRate
+        guard learningRate > 0 else { throw FlowerProtocolError.badContent("config lr must be positive, got \(learningRate)") }
+        return FitConfiguration(
+            round: round,
+            localEpochs: try count(["local-epochs", "local_epochs", "epochs"], default: defaults.localEpochs, minimum: 0),
+            batchSize: try count(["batch-size", "batch_size"], default: defaults.batchSize, minimum: 1),
+            learningRate: learningRate,
+            momentum: try number(["momentum"]).map { Float($0) } ?? defaults.momentum,
+            proximalMu: Float(mu),
+            seed: defaults.seed &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(round))
+    }
+
+    /// Flower's `compute_clip_model_update`: `global + (trained − global) · min(1, norm / ‖trained − global‖)`;
+    /// also whether the update was scaled down.
+    static func clip(_ trained: ParameterSet, around global: ParameterSet, to norm: Double) -> (ParameterSet, Bool) {
+        let delta = trained.subtracting(global)
+        let updateNorm = delta.norm
+        let scale = updateNorm > 0 ? min(1, norm / updateNorm) : 1
+        guard scale < 1 else { return (trained, false) }
+        return (global.adding(delta, scaledBy: Float(scale)), true)
+    }
+}

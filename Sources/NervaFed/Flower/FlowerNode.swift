@@ -1,0 +1,142 @@
+import Foundation
+
+/// A Flower node that runs Nerva: it joins a Flower 1.42 SuperLink over the Fleet API, next to
+/// Flower's own Python SuperNodes, and answers the ServerApp's `train`, `evaluate` and `query`
+/// messages with a `FederatedParticipant` (through `FlowerMessageHandler`).
+///
+/// The session follows Flower's SuperNode (`flwr/supernode/fleet_http_connection.py`):
+/// RegisterNode (unless the key was registered beforehand with `flwr supernode register`),
+/// ActivateNode, a heartbeat in the background, then a loop of PullMessages → PullObject for every
+/// object of the message (SHA-256 verified) → ConfirmMessageReceived → local work → PushMessages →
+/// PushObject of what the SuperLink asks for. A message is processed at most once. The node stays
+/// active after replying, until the run has finished (GetRun), then leaves when `maximumRuns`
+/// runs are done: DeactivateNode, and UnregisterNode when it registered itself.
+///
+/// ```swift
+/// let client = try FleetClient(superlink: "127.0.0.1:8000", transport: .insecure, identity: FleetIdentity())
+/// let handler = try FlowerMessageHandler(participant: participant, model: .mlp(hiddenSizes: [200, 200]))
+/// let summary = try await FlowerNode(client: client, handler: handler).run()
+/// ```
+public struct FlowerNode: Sendable {
+    /// The Flower release whose Fleet protocol this node speaks.
+    public static let protocolVersion = "1.42.0"
+
+    /// How the node behaves.
+    public struct Configuration: Sendable, Equatable {
+        /// Seconds between heartbeats the SuperLink is told to expect (Flower: 10…1800, default 30);
+        /// the node beats every 0.8 · interval.
+        public var heartbeatInterval: Double
+        /// Seconds to wait before pulling again when there was no message.
+        public var pollInterval: Double
+        /// Whether to call RegisterNode first (false when the key was registered with
+        /// `flwr supernode register`, as SuperLinks with `--enable-supernode-auth` require).
+        public var registers: Bool
+        /// Leave after this many runs have finished (nil: stay until cancelled).
+        public var maximumRuns: Int?
+        /// Seconds between GetRun checks of whether the runs this node worked for have finished.
+        public var runCheckInterval: Double
+
+        public init(heartbeatInterval: Double = 30, pollInterval: Double = 1, registers: Bool = true, maximumRuns: Int? = nil,
+                    runCheckInterval: Double = 2) {
+            self.heartbeatInterval = heartbeatInterval
+            self.pollInterval = pollInterval
+            self.registers = registers
+            self.maximumRuns = maximumRuns
+            self.runCheckInterval = runCheckInterval
+        }
+    }
+
+    /// What a node did before it left.
+    public struct Summary: Sendable, Equatable {
+        public var nodeID: UInt64 = 0
+        /// Messages answered, by type (`train`, `evaluate`, …).
+        public var replies: [String: Int] = [:]
+        /// Messages answered with an error (bad content, a participant failure).
+        public var errorReplies = 0
+        /// Runs this node worked for that have finished.
+        public var finishedRuns: [UInt64] = []
+    }
+
+    public let client: FleetClient
+    public let handler: FlowerMessageHandler
+    public let configuration: Configuration
+    /// Called with one line per event (joined, message received, reply sent, run finished, left).
+    public let log: @Sendable (String) -> Void
+
+    public init(client: FleetClient, handler: FlowerMessageHandler, configuration: Configuration = .init(),
+                log: @escaping @Sendable (String) -> Void = { _ in }) {
+        self.client = client
+        self.handler = handler
+        self.configuration = configuration
+        self.log = log
+    }
+
+    /// Joins, works until `maximumRuns` runs have finished (or the task is cancelled), leaves.
+    ///
+    /// - Throws: `FleetError` when the SuperLink cannot be reached or refuses the node;
+    ///   cancellation ends the session cleanly (deactivated, unregistered) without an error.
+    public func run() async throws -> Summary {
+        guard (10...1800).contains(configuration.heartbeatInterval) else {
+            throw FleetError.refused("the heartbeat interval must be between 10 and 1800 s, got \(configuration.heartbeatInterval)")
+        }
+        let publicKey = Data(client.identity.publicKeyPEM)
+        var registeredID: UInt64?
+        if configuration.registers {
+            var request = Flwr_Proto_RegisterNodeFleetRequest()
+            request.publicKey = publicKey
+            registeredID = try await client.call("register-node", request, as: Flwr_Proto_RegisterNodeFleetResponse.self).nodeID
+        }
+        var activate = Flwr_Proto_ActivateNodeRequest()
+        activate.publicKey = publicKey
+        activate.heartbeatInterval = configuration.heartbeatInterval
+        let nodeID: UInt64
+        do {
+            nodeID = try await client.call("activate-node", activate, as: Flwr_Proto_ActivateNodeResponse.self).nodeID
+        } catch {
+            await unregister(nodeID: registeredID)
+            throw error
+        }
+        log("joined the SuperLink at \(client.address) as node \(nodeID)")
+        var summary = Summary(nodeID: nodeID)
+        let session = FlowerNodeSession(node: self, nodeID: nodeID)
+        let outcome: Result<Summary, any Error>
+        do {
+            outcome = .success(try await withThrowingTaskGroup(of: Summary?.self) { group in
+                group.addTask { try await session.beat(); return nil }
+                group.addTask { try await session.work() }
+                defer { group.cancelAll() }
+                while let result = try await group.next() {
+                    if let result { return result }
+                }
+                return summary
+            })
+        } catch is CancellationError {
+            outcome = .success(await session.summary)
+        } catch {
+            outcome = .failure(error)
+        }
+        await leave(nodeID: nodeID)
+        summary = try outcome.get()
+        return summary
+    }
+
+    /// DeactivateNode, then UnregisterNode when self-registered; failures only logged.
+    private func leave(nodeID: UInt64) async {
+        var request = Flwr_Proto_DeactivateNodeRequest()
+        request.nodeID = nodeID
+        do { _ = try await client.call("deactivate-node", request, as: Flwr_Proto_DeactivateNodeResponse.self, retrying: false) } catch {
+            log("could not deactivate node \(nodeID): \(error)")
+        }
+        if configuration.registers { await unregister(nodeID: nodeID) }
+        log("left the SuperLink (node \(nodeID))")
+    }
+
+    private func unregister(nodeID: UInt64?) async {
+        guard let nodeID else { return }
+        var request = Flwr_Proto_UnregisterNodeFleetRequest()
+        request.nodeID = nodeID
+        do { _ = try await client.call("unregister-node", request, as: Flwr_Proto_UnregisterNodeFleetResponse.self, retrying: false) } catch {
+            log("could not unregister node \(nodeID): \(error)")
+        }
+    }
+}

@@ -1,0 +1,155 @@
+import Foundation
+import NervaTestSupport
+import Testing
+
+/// The `nerva` executable built beside the test bundle.
+enum NervaBinary {
+    static let path: String = {
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("nerva").path
+    }()
+}
+
+/// Flower processes started for one test from the `.venv-flower` that `scripts/install-dependencies
+/// --with-flower` makes (or `$NERVA_FLOWER_PYTHON`'s folder), in a private `FLWR_HOME`; every
+/// process is stopped by its PID in `stopAll()` (SIGTERM, then SIGKILL).
+final class FlowerDeployment: @unchecked Sendable {
+    /// The Flower App the test runs.
+    static let app = PythonScript.repositoryRoot.appendingPathComponent("scripts/flower-app")
+    let bin: URL
+    let folder: URL
+    /// Where the ServerApp writes what it saw.
+    var record: URL { folder.appendingPathComponent("record.json") }
+    private var processes: [Process] = []
+    private let lock = NSLock()
+
+    private init(bin: URL) throws {
+        self.bin = bin
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("nerva-flower-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent("home"), withIntermediateDirectories: true)
+    }
+
+    /// A deployment, or nil (test skipped) when flwr is not installed, unless CI requires it.
+    static func make() throws -> FlowerDeployment? {
+        let python = ProcessInfo.processInfo.environment["NERVA_FLOWER_PYTHON"]
+            ?? PythonScript.repositoryRoot.appendingPathComponent(".venv-flower/bin/python3").path
+        let bin = URL(fileURLWithPath: python).deletingLastPathComponent()
+        guard FileManager.default.isExecutableFile(atPath: bin.appendingPathComponent("flower-superlink").path) else {
+            if PythonScript.isRequired {
+                Issue.record("flwr 1.42 is missing (\(bin.path)/flower-superlink): run scripts/install-dependencies --with-flower")
+            } else {
+                print("FlowerIntegrationTests skipped: no flower-superlink in \(bin.path) (scripts/install-dependencies --with-flower)")
+            }
+            return nil
+        }
+        guard FileManager.default.isExecutableFile(atPath: NervaBinary.path) else {
+            Issue.record("the nerva executable is not built at \(NervaBinary.path)")
+            return nil
+        }
+        return try FlowerDeployment(bin: bin)
+    }
+
+    /// A TCP port nothing listens on now.
+    static func freePort() throws -> Int {
+        let socket = tcpSocket()
+        defer { close(socket) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, length) == 0 && getsockname(socket, $0, &length) == 0 }
+        }
+        guard bound else { throw CocoaError(.fileWriteUnknown) }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    /// Starts `flower-superlink --insecure` on a free loopback port, writes the `flwr` connection
+    /// `nervatest` for it, and waits until it accepts connections; returns the port.
+    func startSuperLink() async throws -> Int {
+        let port = try Self.freePort()
+        try """
+            [superlink]
+            default = "nervatest"
+
+            [superlink.nervatest]
+            address = "127.0.0.1:\(port)"
+            insecure = true
+
+            """.write(to: folder.appendingPathComponent("home/config.toml"), atomically: true, encoding: .utf8)
+        _ = try start("flower-superlink", ["--insecure", "--host", "127.0.0.1", "--port", "\(port)",
+                                           "--disable-runtime-dependency-installation"], log: "superlink.log")
+        let deadline = Date(timeIntervalSinceNow: 120)
+        while Date() < deadline {
+            if Self.accepts(port: port) { return port }
+            try await Task.sleep(for: .milliseconds(250))
+        }
+        throw FlowerDeploymentError(problem: "the SuperLink did not listen within 120 s:\n\(log("superlink.log"))")
+    }
+
+    /// Starts `executable` (a name in the venv's bin folder, or a path), output to `log` in the folder,
+    /// as the leader of a new process group (through `setsid`), so that stopping it also stops the
+    /// children Flower starts (`flower-superexec`, ClientApp processes).
+    func start(_ executable: String, _ arguments: [String], log: String) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/setsid")
+        process.arguments = [executable.hasPrefix("/") ? executable : bin.appendingPathComponent(executable).path] + arguments
+        process.currentDirectoryURL = folder
+        var environment = ProcessInfo.processInfo.environment
+        environment["PATH"] = bin.path + ":" + (environment["PATH"] ?? "/usr/bin:/bin")
+        environment["FLWR_HOME"] = folder.appendingPathComponent("home").path
+        environment["FLWR_TELEMETRY_ENABLED"] = "0"
+        environment["FLWR_DISABLE_UPDATE_CHECK"] = "1"
+        process.environment = environment
+        let output = folder.appendingPathComponent(log)
+        FileManager.default.createFile(atPath: output.path, contents: nil)
+        let handle = try FileHandle(forWritingTo: output)
+        process.standardOutput = handle
+        process.standardError = handle
+        try process.run()
+        lock.withLock { processes.append(process) }
+        return process
+    }
+
+    /// The exit status of `process`, waiting at most `seconds` (then it is killed: -1).
+    func wait(for process: Process, seconds: Double) async throws -> Int32 {
+        let deadline = Date(timeIntervalSinceNow: seconds)
+        while process.isRunning && Date() < deadline { try await Task.sleep(for: .milliseconds(200)) }
+        guard !process.isRunning else { kill(-process.processIdentifier, SIGKILL); return -1 }
+        return process.terminationStatus
+    }
+
+    func log(_ name: String) -> String {
+        (try? String(contentsOf: folder.appendingPathComponent(name), encoding: .utf8)) ?? "(no \(name))"
+    }
+
+    /// SIGTERM to every process group started, SIGKILL after 10 s (also to children that outlived
+    /// their group's leader); removes the folder.
+    func stopAll() {
+        let started = lock.withLock { processes }
+        for process in started { kill(-process.processIdentifier, SIGTERM) }
+        let deadline = Date(timeIntervalSinceNow: 10)
+        while started.contains(where: \.isRunning) && Date() < deadline { usleep(100_000) }
+        for process in started { kill(-process.processIdentifier, SIGKILL) }
+        if ProcessInfo.processInfo.environment["NERVA_KEEP_FLOWER_LOGS"] == nil { try? FileManager.default.removeItem(at: folder) }
+    }
+
+    private static func accepts(port: Int) -> Bool {
+        let socket = tcpSocket()
+        defer { close(socket) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = UInt16(port).bigEndian
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+        }
+    }
+}
+
+private func tcpSocket() -> Int32 { socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0) }
+
+struct FlowerDeploymentError: Error, CustomStringConvertible {
+    let problem: String
+    var description: String { problem }
+}

@@ -1,0 +1,104 @@
+import Foundation
+@testable import NervaFed
+import NervaTestSupport
+import Testing
+
+/// A real Flower 1.42 federation on loopback (the issue's CI interop test): `flower-superlink
+/// --insecure`, one Python `flower-supernode` running scripts/flower-app's numpy ClientApp, one
+/// `nerva fed flower-client`, and `flwr run` of the app's FedAvg ServerApp for 2 rounds. The
+/// ServerApp records every reply and aggregate; the test recomputes the example-weighted mean.
+@Suite(.serialized) struct FlowerIntegrationTests {
+    @Test(.timeLimit(.minutes(10))) func nervaAndPythonNodesTrainTogetherUnderFedAvg() async throws {
+        guard let deployment = try FlowerDeployment.make() else { return }
+        defer { deployment.stopAll() }
+        let port = try await deployment.startSuperLink()
+
+        // A request signed by a key the SuperLink does not know: 401 with Flower's detail.
+        let stranger = try FleetClient(superlink: "127.0.0.1:\(port)", transport: .insecure, identity: FleetIdentity(),
+                                       retryPolicy: FleetRetryPolicy(maximumAttempts: 1))
+        var pull = Flwr_Proto_PullMessagesRequest()
+        pull.node.nodeID = 12345
+        do {
+            _ = try await stranger.call("pull-messages", pull, as: Flwr_Proto_PullMessagesResponse.self)
+            Issue.record("the SuperLink accepted an unknown node")
+        } catch let FleetError.rejected(_, status, detail) {
+            #expect(status == 401 && detail.contains("Invalid SuperNode authentication"), "\(status) \(detail)")
+        }
+        await stranger.shutdown()
+
+        let python = try deployment.start("flower-supernode", ["--insecure", "--superlink", "127.0.0.1:\(port)", "--host", "127.0.0.1",
+                                                               "--port", "\(try FlowerDeployment.freePort())",
+                                                               "--node-config", "partition-id=0 num-partitions=2 examples=90"],
+                                          log: "python-node.log")
+        let nerva = try deployment.start(NervaBinary.path, ["fed", "flower-client", "--superlink", "127.0.0.1:\(port)", "--insecure",
+                                                            "--model", "mlp", "--hidden", "8", "--partition-id", "1", "--num-partitions", "2",
+                                                            "--limit", "600", "--examples", "30", "--max-runs", "1", "--seed", "4"],
+                                         log: "nerva-node.log")
+        let run = try deployment.start("flwr", ["run", FlowerDeployment.app.path, "nervatest", "--stream", "--run-config",
+                                                "record=\"\(deployment.record.path)\" num-server-rounds=2"], log: "flwr-run.log")
+        #expect(try await deployment.wait(for: run, seconds: 420) == 0, "\(deployment.log("flwr-run.log"))")
+        #expect(try await deployment.wait(for: nerva, seconds: 60) == 0, "\(deployment.log("nerva-node.log"))")
+        _ = python
+
+        let nervaLog = deployment.log("nerva-node.log")
+        #expect(nervaLog.components(separatedBy: "replied to train").count - 1 == 2, "\(nervaLog)")
+        #expect(nervaLog.contains("replied to evaluate") && nervaLog.contains("left the SuperLink"), "\(nervaLog)")
+        let record = try #require(try? Data(contentsOf: deployment.record), "no record: \(deployment.log("flwr-run.log"))")
+        try FlowerRecordCheck(json: record).verify(nervaExamples: 30, pythonExamples: 90)
+    }
+}
+
+/// What the ServerApp recorded, checked against FedAvg's definition.
+struct FlowerRecordCheck {
+    let rounds: [[String: Any]]
+    let evaluations: [[String: Any]]
+
+    init(json: Data) throws {
+        let object = try #require(try JSONSerialization.jsonObject(with: json) as? [String: Any])
+        rounds = try #require(object["rounds"] as? [[String: Any]])
+        evaluations = object["evaluations"] as? [[String: Any]] ?? []
+    }
+
+    func verify(nervaExamples: Int, pythonExamples: Int) throws {
+        #expect(rounds.count == 2)
+        var previousAggregate: [String: [Double]]?
+        for round in rounds {
+            let global = try #require(round["global"] as? [String: [Double]])
+            if let previousAggregate { try expectClose(global, previousAggregate, tolerance: 1e-6, "global = previous aggregate") }
+            let replies = try #require(round["replies"] as? [[String: Any]])
+            #expect(replies.count == 2 && replies.allSatisfy { ($0["error"] as? Bool) == false }, "\(replies.map { $0["error"] ?? "?" })")
+            let counts = replies.compactMap { ($0["metrics"] as? [String: Any])?["num-examples"] as? Double }
+            #expect(counts.sorted() == [Double(nervaExamples), Double(pythonExamples)], "\(counts)")
+            let arrays = try replies.map { try #require($0["arrays"] as? [String: [Double]]) }
+            for array in arrays {
+                #expect(Set(array.keys) == Set(global.keys))
+                #expect(array != global, "every node must send a trained model")
+            }
+            let total = counts.reduce(0, +)
+            var expected: [String: [Double]] = [:]
+            for (name, values) in global {
+                expected[name] = (0..<values.count).map { i in zip(arrays, counts).reduce(0.0) { $0 + $1.0[name]![i] * $1.1 / total } }
+            }
+            let aggregate = try #require(round["aggregate"] as? [String: [Double]])
+            try expectClose(aggregate, expected, tolerance: 1e-5, "FedAvg aggregate = example-weighted mean")
+            previousAggregate = aggregate
+        }
+        #expect(evaluations.count == 2)
+        for evaluation in evaluations {
+            let replies = evaluation["replies"] as? [[String: Any]] ?? []
+            let counts = replies.compactMap { ($0["metrics"] as? [String: Any])?["num-examples"] as? Double }
+            #expect(counts.sorted() == [Double(nervaExamples), Double(pythonExamples)], "\(replies)")
+        }
+    }
+
+    private func expectClose(_ actual: [String: [Double]], _ expected: [String: [Double]], tolerance: Double, _ what: String) throws {
+        #expect(Set(actual.keys) == Set(expected.keys), "\(what)")
+        var worst = 0.0
+        for (name, values) in expected {
+            let other = try #require(actual[name])
+            #expect(other.count == values.count)
+            for (a, b) in zip(other, values) { worst = max(worst, abs(a - b) / max(1, abs(b))) }
+        }
+        #expect(worst <= tolerance, "\(what): largest difference \(worst)")
+    }
+}

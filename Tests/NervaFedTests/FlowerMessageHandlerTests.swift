@@ -1,0 +1,127 @@
+import Foundation
+@testable import NervaFed
+import NervaData
+import NervaTensor
+import Testing
+
+/// Flower message content → participant → reply content, without a network.
+@Suite struct FlowerMessageHandlerTests {
+    /// 40 random 28×28 images in 10 classes, one participant holding 30 of them.
+    static func handler(mu: Float = 0) throws -> FlowerMessageHandler {
+        let generator = RandomGenerator(seed: 3)
+        let images = Tensor.uniform([40, 1, 28, 28], generator: generator)
+        let data = LabeledImages(images: images, labels: (0..<40).map { $0 % 10 })
+        let participant = ClassificationParticipant(id: "p", data: data, trainIndices: Array(0..<30))
+        return try FlowerMessageHandler(participant: participant, model: .mlp(hiddenSizes: [8]),
+                                        defaults: FlowerTrainingDefaults(localEpochs: 1, batchSize: 10, learningRate: 0.1, seed: 1))
+    }
+
+    /// The model's initial parameters as a Flower ArrayRecord (names in the model's order).
+    static func arrays(_ handler: FlowerMessageHandler, names: [String]? = nil) throws -> (names: [String], arrays: [NumpyArray]) {
+        let parameters = ParameterSet(module: try handler.model.makeModel(generator: RandomGenerator(seed: 9)))
+        let arrays = parameters.layout.entries.map {
+            NumpyArray(scalars: Array(parameters.values[$0.offset..<$0.offset + $0.count]), shape: $0.shape)
+        }
+        return (names ?? parameters.layout.names, arrays)
+    }
+
+    static func trainMessage(_ names: [String], _ arrays: [NumpyArray], config: [String: FlowerValue] = [:]) -> FlowerContent {
+        FlowerContent(records: ["arrays": .arrays(names: names, arrays: arrays),
+                                "config": .config(["server-round": .integer(1), "lr": .double(0.1)].merging(config) { $1 })])
+    }
+
+    @Test func trainRepliesTrainedArraysWithTheReceivedNamesAndNumExamples() throws {
+        let handler = try Self.handler()
+        #expect(handler.layout.names == ["1.weight", "1.bias", "3.weight", "3.bias"])
+        #expect(handler.layout.entries[0].shape == [8, 784], "PyTorch's Linear weight layout [out, in]")
+        let (names, arrays) = try Self.arrays(handler)
+        let reply = try handler.reply(to: "train", content: Self.trainMessage(names, arrays))
+        guard case let .arrays(replyNames, replyArrays)? = reply.records["arrays"],
+              case let .metrics(metrics)? = reply.records["metrics"] else { Issue.record("reply \(reply)"); return }
+        #expect(replyNames == names)
+        #expect(replyArrays.map(\.shape) == arrays.map(\.shape))
+        #expect(replyArrays != arrays, "training must change the model")
+        #expect(metrics["num-examples"] == .integer(30))
+        #expect((metrics["train_loss"]?.number ?? .nan) > 0)
+    }
+
+    @Test func arraysAreMappedByNameInAnyOrderAndByOrderOtherwise() throws {
+        let handler = try Self.handler()
+        let (names, arrays) = try Self.arrays(handler)
+        let shuffled = [3, 1, 0, 2]
+        let mapping = try FlowerArrayMapping(names: shuffled.map { names[$0] }, arrays: shuffled.map { arrays[$0] }, layout: handler.layout)
+        #expect(mapping.byName)
+        let inOrder = try FlowerArrayMapping(names: names, arrays: arrays, layout: handler.layout).parameters(from: arrays)
+        #expect(mapping.parameters(from: shuffled.map { arrays[$0] }) == inOrder)
+        let legacy = try FlowerArrayMapping(names: ["0", "1", "2", "3"], arrays: arrays, layout: handler.layout)
+        #expect(!legacy.byName)
+        #expect(legacy.parameters(from: arrays) == inOrder)
+    }
+
+    @Test func wrongArchitectureIsANamedError() throws {
+        let handler = try Self.handler()
+        let (names, arrays) = try Self.arrays(handler)
+        let wrong = [NumpyArray(scalars: [Float](repeating: 0, count: 16 * 784), shape: [16, 784])] + arrays.dropFirst()
+        #expect(throws: FlowerProtocolError.self) { try FlowerArrayMapping(names: names, arrays: wrong, layout: handler.layout) }
+        do {
+            _ = try handler.reply(to: "train", content: Self.trainMessage(["a", "b", "c", "d"], wrong))
+            Issue.record("accepted a model of another shape")
+        } catch {
+            #expect("\(error)".contains("--model"), "\(error)")
+        }
+        #expect(throws: FlowerProtocolError.self) { try handler.reply(to: "predict", content: Self.trainMessage(names, arrays)) }
+        #expect(throws: FlowerProtocolError.self) {
+            try handler.reply(to: "train", content: Self.trainMessage(names, arrays, config: ["lr": .string("fast")]))
+        }
+    }
+
+    @Test func configSettingsReachTheParticipant() throws {
+        let handler = try Self.handler()
+        let configuration = try handler.fitConfiguration(["server-round": .integer(4), "lr": .double(0.5), "local-epochs": .integer(2),
+                                                          "batch-size": .integer(5), "proximal-mu": .double(0.1)])
+        #expect(configuration.round == 4 && configuration.learningRate == 0.5 && configuration.localEpochs == 2)
+        #expect(configuration.batchSize == 5 && configuration.proximalMu == 0.1)
+        let defaults = try handler.fitConfiguration([:])
+        #expect(defaults.learningRate == 0.1 && defaults.batchSize == 10 && defaults.proximalMu == 0)
+    }
+
+    @Test func proximalTermKeepsTheUpdateCloserToTheGlobalModel() throws {
+        let handler = try Self.handler()
+        let (names, arrays) = try Self.arrays(handler)
+        func updateNorm(_ config: [String: FlowerValue]) throws -> Double {
+            let reply = try handler.reply(to: "train", content: Self.trainMessage(names, arrays, config: config.merging(["local-epochs": .integer(3)]) { $1 }))
+            guard case let .arrays(_, trained)? = reply.records["arrays"] else { return .nan }
+            return zip(trained, arrays).reduce(0.0) { sum, pair in
+                sum + zip(pair.0.scalars, pair.1.scalars).reduce(0.0) { $0 + Double(($1.0 - $1.1) * ($1.0 - $1.1)) }
+            }.squareRoot()
+        }
+        #expect(try updateNorm(["proximal-mu": .double(5)]) < updateNorm([:]))
+    }
+
+    @Test func clippingNormBoundsTheUpdateAndReportsTheNormBit() throws {
+        let handler = try Self.handler()
+        let (names, arrays) = try Self.arrays(handler)
+        let reply = try handler.reply(to: "train", content: Self.trainMessage(names, arrays, config: ["clipping_norm": .double(0.01)]))
+        guard case let .arrays(_, trained)? = reply.records["arrays"], case let .metrics(metrics)? = reply.records["metrics"] else {
+            Issue.record("reply \(reply)"); return
+        }
+        let norm = zip(trained, arrays).reduce(0.0) { sum, pair in
+            sum + zip(pair.0.scalars, pair.1.scalars).reduce(0.0) { $0 + Double(($1.0 - $1.1) * ($1.0 - $1.1)) }
+        }.squareRoot()
+        #expect(abs(norm - 0.01) < 1e-4, "clipped update norm \(norm)")
+        #expect(metrics["norm_bit"] == .integer(1))
+    }
+
+    @Test func evaluateAndQueryReplies() throws {
+        let handler = try Self.handler()
+        let (names, arrays) = try Self.arrays(handler)
+        let evaluation = try handler.reply(to: "evaluate", content: Self.trainMessage(names, arrays))
+        guard case let .metrics(metrics)? = evaluation.records["metrics"] else { Issue.record("\(evaluation)"); return }
+        #expect(metrics["num-examples"] == .integer(30))
+        #expect((metrics["eval_loss"]?.number ?? .nan) > 0)
+        #expect(metrics["eval_acc"] != nil && evaluation.records["arrays"] == nil)
+        let query = try handler.reply(to: "query", content: FlowerContent())
+        guard case let .config(values)? = query.records["config"] else { Issue.record("\(query)"); return }
+        #expect(values["framework"] == .string("nerva") && values["parameter-count"] == .integer(Int64(handler.layout.scalarCount)))
+    }
+}

@@ -1,0 +1,1 @@
+"""Flower App for Nerva's integration test."""
