@@ -1,0 +1,155 @@
+import Foundation
+import NervaRec
+
+/// One user of a federated recommender, on its own device: it keeps its interactions, its
+/// held-out evaluation item and its user embedding, and answers the server's requests.
+///
+/// `fit` trains the NCF model locally for `E` epochs over the user's positives, each paired
+/// with `negatives` items sampled from those it never interacted with (seeded by the round's
+/// seed), with Adam as in NCF, and sends back only the shared weights it changed: the touched
+/// item rows with their example counts (`RecommendationUpdate`) and the dense weights. The
+/// user embedding is trained too and stays here.
+///
+/// `evaluate` ranks the held-out item among its 99 sampled negatives (the NCF protocol) with
+/// the global weights and the private user embedding, and sends back HR@K and NDCG@K only.
+public final class RecommendationParticipant: FederatedParticipant, @unchecked Sendable {
+    public let id: String
+    /// The architecture and the scratch models this participant borrows.
+    public let workspaces: NCFWorkspacePool
+    /// The items this user interacted with (its training positives), ascending.
+    let positives: [Int]
+    /// The held-out item and its negatives, for `evaluate`.
+    let evaluationCase: (item: Int, negatives: [Int])?
+    /// The rank cutoff of HR and NDCG.
+    let cutoff: Int
+    // The private user embedding; one request at a time (the protocol's contract).
+    private var userEmbedding: [Float]
+
+    /// - Parameters:
+    ///   - positives: the item indices this user interacted with.
+    ///   - evaluationCase: the held-out item and its sampled negatives (NCF protocol), if any.
+    ///   - seed: initialises the private user embedding.
+    public init(id: String, positives: [Int], evaluationCase: (item: Int, negatives: [Int])?, workspaces: NCFWorkspacePool,
+                seed: UInt64, cutoff: Int = 10) {
+        precondition(positives.allSatisfy { (0..<workspaces.model.itemCount).contains($0) },
+                     "RecommendationParticipant: item indices must be in 0..<\(workspaces.model.itemCount).")
+        self.id = id
+        self.positives = Array(Set(positives)).sorted()
+        self.evaluationCase = evaluationCase
+        self.workspaces = workspaces
+        self.cutoff = cutoff
+        userEmbedding = workspaces.model.initialUserEmbedding(seed: seed)
+    }
+
+    /// The participant's private user embedding (for tests and checkpoints on the device).
+    public var privateUserEmbedding: [Float] { userEmbedding }
+
+    public func fit(_ instruction: FitInstruction) throws -> FitResult {
+        let configuration = instruction.configuration
+        guard configuration.batchSize > 0, configuration.localEpochs >= 1, configuration.learningRate > 0 else {
+            throw FederatedError.invalidConfiguration("batch size \(configuration.batchSize), local epochs \(configuration.localEpochs) "
+                                                      + "and learning rate \(configuration.learningRate) must be positive")
+        }
+        guard !positives.isEmpty else { throw FederatedError.noLocalData(participant: id) }
+        let model = workspaces.model
+        guard positives.count < model.itemCount || model.negatives == 0 else {
+            throw FederatedError.invalidConfiguration("\(id) interacted with every item: no negatives to sample")
+        }
+        let generator = RandomGenerator(seed: configuration.seed)
+        let epochs = (0..<configuration.localEpochs).map { _ in epochSamples(generator: generator) }
+        return try workspaces.withWorkspace { workspace in
+            var rows: [Int] = []
+            for epoch in epochs {
+                for item in epoch.items {
+                    if workspace.rowCounts[item] == 0 { rows.append(item) }
+                    workspace.rowCounts[item] += 1
+                }
+            }
+            rows.sort()
+            defer { for row in rows { workspace.rowCounts[row] = 0 } }
+            try workspace.load(instruction.parameters, rows: rows, user: userEmbedding)
+            workspace.resetOptimizer(rows: rows, learningRate: configuration.learningRate)
+            let network = workspace.tables.network
+            network.train()
+            var lossSum = 0.0, count = 0
+            for epoch in epochs {
+                var start = 0
+                while start < epoch.items.count {
+                    let end = min(epoch.items.count, start + configuration.batchSize)
+                    workspace.optimizer.zeroGradients()
+                    let loss = binaryCrossEntropy(logits: network.logits(users: Array(repeating: 0, count: end - start),
+                                                                         items: Array(epoch.items[start..<end])),
+                                                  targets: Tensor(Array(epoch.labels[start..<end])))
+                    loss.backward()
+                    workspace.optimizer.step()
+                    lossSum += Double(loss.scalar) * Double(end - start)
+                    count += end - start
+                    start = end
+                }
+            }
+            network.eval()
+            workspace.optimizer.zeroGradients()
+            userEmbedding = workspace.userRow()
+            return FitResult(update: workspace.sparseUpdate(rows: rows), kind: .parameters, exampleCount: count,
+                             metrics: ["train_loss": lossSum / Double(max(count, 1))])
+        }
+    }
+
+    /// One local epoch: every positive (label 1) followed by its sampled negatives (label 0), shuffled.
+    func epochSamples(generator: RandomGenerator) -> (items: [Int], labels: [Float]) {
+        let itemCount = workspaces.model.itemCount, negatives = workspaces.model.negatives
+        var items: [Int] = [], labels: [Float] = []
+        items.reserveCapacity(positives.count * (1 + negatives))
+        labels.reserveCapacity(positives.count * (1 + negatives))
+        for positive in positives {
+            items.append(positive)
+            labels.append(1)
+            for _ in 0..<negatives {
+                var item: Int
+                repeat { item = generator.integer(below: itemCount) } while isPositive(item)
+                items.append(item)
+                labels.append(0)
+            }
+        }
+        let order = generator.permutation(items.count)
+        return (order.map { items[$0] }, order.map { labels[$0] })
+    }
+
+    /// Whether `item` is one of the user's positives (binary search).
+    func isPositive(_ item: Int) -> Bool {
+        var low = 0, high = positives.count
+        while low < high {
+            let middle = (low + high) / 2
+            if positives[middle] < item { low = middle + 1 } else { high = middle }
+        }
+        return low < positives.count && positives[low] == item
+    }
+
+    public func evaluate(model: ModelDescription, parameters: ParameterSet, configuration: EvaluateConfiguration) throws -> EvaluationResult {
+        guard let evaluationCase else { throw FederatedError.noLocalData(participant: id) }
+        let candidates = [evaluationCase.item] + evaluationCase.negatives
+        let scores: [Float] = try workspaces.withWorkspace { workspace in
+            try workspace.load(parameters, rows: Array(Set(candidates)), user: userEmbedding)
+            return withoutGradients {
+                workspace.tables.network.logits(users: Array(repeating: 0, count: candidates.count), items: candidates).scalars
+            }
+        }
+        let rank = RankingMetrics.rank(of: scores[0], among: Array(scores.dropFirst()))
+        let labels = [Float(1)] + Array(repeating: 0, count: candidates.count - 1)
+        let loss = zip(scores, labels).reduce(0.0) { sum, pair in
+            let (logit, label) = (Double(pair.0), Double(pair.1))
+            return sum + max(logit, 0) - logit * label + log1p(exp(-abs(logit)))
+        } / Double(candidates.count)
+        return EvaluationResult(loss: loss, exampleCount: 1,
+                                metrics: [RecommendationMetric.hitRate(cutoff): RankingMetrics.hit(rank: rank, cutoff: cutoff),
+                                          RecommendationMetric.ndcg(cutoff): RankingMetrics.ndcg(rank: rank, cutoff: cutoff)])
+    }
+}
+
+/// The names of the evaluation metrics a recommendation participant reports.
+public enum RecommendationMetric {
+    /// `hit_rate@10`.
+    public static func hitRate(_ cutoff: Int) -> String { "hit_rate@\(cutoff)" }
+    /// `ndcg@10`.
+    public static func ndcg(_ cutoff: Int) -> String { "ndcg@\(cutoff)" }
+}

@@ -1,0 +1,81 @@
+import Foundation
+
+extension RowWeightedFedAvg {
+    /// Item rows: `Σᵢ cᵢᵣ·xᵢᵣ / Σᵢ cᵢᵣ` over the participants that touched row `r` (untouched rows keep
+    /// the global value); dense tensors: `Σᵢ nᵢ·xᵢ / Σᵢ nᵢ`. Sums in `Double`, in the updates' order.
+    public static func rowWeightedAverage(_ updates: [RecommendationUpdate], exampleCounts: [Int], global: ParameterSet,
+                                          itemTables: Set<String>) -> [Float] {
+        precondition(updates.count == exampleCounts.count && !updates.isEmpty, "RowWeightedFedAvg: one example count per update.")
+        var result = global.values
+        let totalExamples = Double(exampleCounts.reduce(0, +))
+        for (index, entry) in global.layout.entries.enumerated() {
+            if itemTables.contains(entry.name) {
+                let width = entry.shape[1]
+                var numerator = [Double](repeating: 0, count: entry.count)
+                var denominator = [Double](repeating: 0, count: entry.shape[0])
+                for update in updates {
+                    let values = update.values(ofEntry: index)
+                    values.withUnsafeBufferPointer { v in
+                        for (k, row) in update.rows.enumerated() {
+                            let weight = Double(update.rowWeights[k])
+                            denominator[row] += weight
+                            for j in 0..<width { numerator[row * width + j] += weight * Double(v[k * width + j]) }
+                        }
+                    }
+                }
+                for row in 0..<entry.shape[0] where denominator[row] > 0 {
+                    for j in 0..<width { result[entry.offset + row * width + j] = Float(numerator[row * width + j] / denominator[row]) }
+                }
+            } else {
+                var sum = [Double](repeating: 0, count: entry.count)
+                for (update, count) in zip(updates, exampleCounts) {
+                    let weight = Double(count) / totalExamples
+                    update.values(ofEntry: index).withUnsafeBufferPointer { v in
+                        for j in 0..<entry.count { sum[j] += weight * Double(v[j]) }
+                    }
+                }
+                for j in 0..<entry.count { result[entry.offset + j] = Float(sum[j]) }
+            }
+        }
+        return result
+    }
+
+    /// DP-FedAvg over sparse updates: `x + (1/m)·Σᵢ clip(Δᵢ, S) + N(0, (z·S/m)²)` on every shared coordinate.
+    public static func privateAverage(_ updates: [RecommendationUpdate], global: ParameterSet, itemTables: Set<String>,
+                                      privacy: DifferentialPrivacy, generator: RandomGenerator) -> [Float] {
+        precondition(!updates.isEmpty, "RowWeightedFedAvg: no updates to average.")
+        var sum = [Double](repeating: 0, count: global.scalarCount)
+        for update in updates {
+            // Δᵢ in the update's own (sparse) layout, clipped as one vector.
+            var delta = [Float]()
+            delta.reserveCapacity(update.parameters.scalarCount)
+            var targets: [Int] = []
+            targets.reserveCapacity(update.parameters.scalarCount)
+            for (index, entry) in global.layout.entries.enumerated() {
+                let values = Array(update.values(ofEntry: index))
+                if itemTables.contains(entry.name) {
+                    let width = entry.shape[1]
+                    for (k, row) in update.rows.enumerated() {
+                        for j in 0..<width {
+                            let position = entry.offset + row * width + j
+                            delta.append(values[k * width + j] - global.values[position])
+                            targets.append(position)
+                        }
+                    }
+                } else {
+                    for j in 0..<entry.count {
+                        delta.append(values[j] - global.values[entry.offset + j])
+                        targets.append(entry.offset + j)
+                    }
+                }
+            }
+            privacy.clip(&delta)
+            for (value, position) in zip(delta, targets) { sum[position] += Double(value) }
+        }
+        var noise = [Float](repeating: 0, count: global.scalarCount)
+        let deviation = Float(privacy.noiseStandardDeviation(participants: updates.count))
+        if deviation > 0 { noise.withUnsafeMutableBufferPointer { generator.fillNormal($0, standardDeviation: deviation) } }
+        let m = Double(updates.count)
+        return (0..<global.scalarCount).map { i in global.values[i] + Float(sum[i] / m) + noise[i] }
+    }
+}

@@ -1,0 +1,114 @@
+import Foundation
+
+/// FedAvg for models with embedding tables whose rows only some participants train (FedNCF,
+/// Perifanis & Efraimidis 2022): participants send the rows they touched (`RecommendationUpdate`).
+///
+/// - Item rows: each touched row becomes the mean of the participants' versions of it, weighted
+///   by the number of their local examples that touched it; rows nobody touched keep the global
+///   value.
+/// - Dense weights: FedAvg's example-weighted mean.
+/// - With `privacy` (DP-FedAvg, McMahan et al. 2018): each participant's whole update
+///   `Δᵢ` (touched rows and dense weights, minus the global values) is clipped to norm `S`, the
+///   clipped updates are averaged with equal weights over the `m` participants, and Gaussian
+///   noise `N(0, (z·S/m)²)` is added to every shared coordinate — every row of the item tables
+///   included, touched or not, since which rows a participant touched is itself private.
+///   Per-row weighting is off then: a row touched by one participant would carry its update
+///   undiluted, and the mechanism's sensitivity would no longer be `S/m`.
+public final class RowWeightedFedAvg: Strategy {
+    public let name: String
+    /// Participant selection.
+    public let sampling: ClientSampling
+    /// The local training settings (round and seed are filled in per participant).
+    public let clientSettings: FitConfiguration
+    /// The names of the item tables in the global layout.
+    public let itemTables: Set<String>
+    /// The share of participants asked to evaluate after each round (1: everybody).
+    public let evaluationFraction: Double
+    /// Client-level differential privacy, when set.
+    public let privacy: DifferentialPrivacy?
+    /// Updates claiming more examples than this are rejected (`nil`: no limit).
+    public let maximumExampleCount: Int?
+    /// Derives the participants' per-round seeds and the noise.
+    public let seed: UInt64
+
+    public init(model: FederatedNCFModel, sampling: ClientSampling = ClientSampling(), clientSettings: FitConfiguration,
+                evaluationFraction: Double = 1, privacy: DifferentialPrivacy? = nil, maximumExampleCount: Int? = nil, seed: UInt64 = 0) {
+        precondition(evaluationFraction >= 0 && evaluationFraction <= 1, "RowWeightedFedAvg: evaluation fraction must be in [0, 1].")
+        let tables = NCFTables(model.makeNetwork(users: 1, seed: 0))
+        let itemWeights = Set(tables.item.map { ObjectIdentifier($0.weight) })
+        itemTables = Set(tables.sharedTensors().filter { itemWeights.contains(ObjectIdentifier($0.tensor)) }.map(\.name))
+        name = privacy == nil ? "FedAvg (per-row item weighting)" : "DP-FedAvg (clipped, equal weights)"
+        self.sampling = sampling
+        self.clientSettings = clientSettings
+        self.evaluationFraction = evaluationFraction
+        self.privacy = privacy
+        self.maximumExampleCount = maximumExampleCount
+        self.seed = seed
+    }
+
+    public func configureFit(round: Int, available: [String], generator: RandomGenerator) throws
+        -> [(participant: String, configuration: FitConfiguration)] {
+        try sampling.sample(available, generator: generator).map { participant in
+            var settings = clientSettings
+            settings.round = round
+            settings.seed = FederatedStrategy.seed(seed, round: round, participant: participant)
+            return (participant, settings)
+        }
+    }
+
+    public func aggregateFit(round: Int, global: ParameterSet, results: [(participant: String, result: FitResult)],
+                             failures: [ParticipantFailure]) -> RoundAggregate {
+        var failures = failures
+        var accepted: [(participant: String, result: FitResult, update: RecommendationUpdate)] = []
+        for (participant, result) in results {
+            let reason: ParticipantFailure.Reason?
+            if result.kind != .parameters {
+                reason = .wrongKind(expected: .parameters, actual: result.kind)
+            } else if result.exampleCount <= 0 || result.exampleCount > (maximumExampleCount ?? .max) {
+                reason = .invalidExampleCount(result.exampleCount)
+            } else {
+                switch RecommendationUpdate.read(result.update, global: global.layout, itemTables: itemTables) {
+                case .update(let update):
+                    accepted.append((participant, result, update))
+                    reason = nil
+                case .rejected(let problem): reason = problem
+                }
+            }
+            if let reason { failures.append(ParticipantFailure(participant: participant, reason: reason)) }
+        }
+        var metrics = FederatedStrategy.weightedMetrics(accepted.map(\.result))
+        metrics["accepted"] = Double(accepted.count)
+        metrics["failures"] = Double(failures.count)
+        guard accepted.count >= sampling.minimumResults, !accepted.isEmpty else {
+            return RoundAggregate(parameters: nil, accepted: [], failures: failures, metrics: metrics)
+        }
+        let updates = accepted.map(\.update)
+        metrics["rows_per_update"] = Double(updates.reduce(0) { $0 + $1.rows.count }) / Double(updates.count)
+        metrics["upload_scalars_per_participant"] = Double(updates.reduce(0) { $0 + $1.parameters.scalarCount }) / Double(updates.count)
+        let values: [Float]
+        if let privacy {
+            let generator = RandomGenerator(seed: FederatedStrategy.seed(seed, round: round, participant: "server-noise"))
+            values = Self.privateAverage(updates, global: global, itemTables: itemTables, privacy: privacy, generator: generator)
+            metrics["noise_standard_deviation"] = privacy.noiseStandardDeviation(participants: updates.count)
+        } else {
+            values = Self.rowWeightedAverage(updates, exampleCounts: accepted.map(\.result.exampleCount), global: global,
+                                             itemTables: itemTables)
+        }
+        return RoundAggregate(parameters: ParameterSet(layout: global.layout, values: values), accepted: accepted.map(\.participant),
+                              failures: failures, metrics: metrics)
+    }
+
+    public func configureEvaluate(round: Int, available: [String], generator: RandomGenerator)
+        -> [(participant: String, configuration: EvaluateConfiguration)] {
+        guard evaluationFraction > 0, !available.isEmpty else { return [] }
+        if evaluationFraction >= 1 { return available.map { ($0, EvaluateConfiguration(round: round)) } }
+        let count = max(1, Int(evaluationFraction * Double(available.count) + 1e-9))
+        let chosen = Set(generator.sample(min(count, available.count), from: available.count))
+        return available.indices.filter(chosen.contains).map { (available[$0], EvaluateConfiguration(round: round)) }
+    }
+
+    public func aggregateEvaluate(round: Int, results: [(participant: String, result: EvaluationResult)],
+                                  failures: [ParticipantFailure]) -> EvaluationSummary? {
+        EvaluationSummary(combining: results.map(\.result))
+    }
+}
