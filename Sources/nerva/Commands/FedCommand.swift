@@ -8,7 +8,8 @@ struct FedCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fed",
         abstract: "Federated learning: simulate a federation of clients that keep their data private.",
-        subcommands: [FedSimulateCommand.self]
+        subcommands: [FedSimulateCommand.self, FedServerCommand.self, FedClientCommand.self, FedRecommendCommand.self,
+                      FlowerClientCommand.self]
     )
 }
 
