@@ -87,13 +87,11 @@ final class FlowerDeployment: @unchecked Sendable {
         throw FlowerDeploymentError(problem: "the SuperLink did not listen within 120 s:\n\(log("superlink.log"))")
     }
 
-    /// Starts `executable` (a name in the venv's bin folder, or a path), output to `log` in the folder,
-    /// as the leader of a new process group (through `setsid`), so that stopping it also stops the
-    /// children Flower starts (`flower-superexec`, ClientApp processes).
+    /// Starts `executable` (a name in the venv's bin folder, or a path), output to `log` in the folder.
     func start(_ executable: String, _ arguments: [String], log: String) throws -> Process {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/setsid")
-        process.arguments = [executable.hasPrefix("/") ? executable : bin.appendingPathComponent(executable).path] + arguments
+        process.executableURL = executable.hasPrefix("/") ? URL(fileURLWithPath: executable) : bin.appendingPathComponent(executable)
+        process.arguments = arguments
         process.currentDirectoryURL = folder
         var environment = ProcessInfo.processInfo.environment
         environment["PATH"] = bin.path + ":" + (environment["PATH"] ?? "/usr/bin:/bin")
@@ -115,7 +113,7 @@ final class FlowerDeployment: @unchecked Sendable {
     func wait(for process: Process, seconds: Double) async throws -> Int32 {
         let deadline = Date(timeIntervalSinceNow: seconds)
         while process.isRunning && Date() < deadline { try await Task.sleep(for: .milliseconds(200)) }
-        guard !process.isRunning else { kill(-process.processIdentifier, SIGKILL); return -1 }
+        guard !process.isRunning else { Self.signal(SIGKILL, tree: process.processIdentifier); return -1 }
         return process.terminationStatus
     }
 
@@ -123,15 +121,50 @@ final class FlowerDeployment: @unchecked Sendable {
         (try? String(contentsOf: folder.appendingPathComponent(name), encoding: .utf8)) ?? "(no \(name))"
     }
 
-    /// SIGTERM to every process group started, SIGKILL after 10 s (also to children that outlived
-    /// their group's leader); removes the folder.
+    /// SIGTERM to every process started and all its descendants, SIGKILL after 10 s; removes the
+    /// folder. Descendants are found before anything is signalled: Flower's `flower-superexec`
+    /// starts its own session and would outlive its parent.
     func stopAll() {
         let started = lock.withLock { processes }
-        for process in started { kill(-process.processIdentifier, SIGTERM) }
+        let tree = started.flatMap { [$0.processIdentifier] + Self.descendants(of: $0.processIdentifier) }
+        for pid in tree { kill(pid, SIGTERM) }
         let deadline = Date(timeIntervalSinceNow: 10)
-        while started.contains(where: \.isRunning) && Date() < deadline { usleep(100_000) }
-        for process in started { kill(-process.processIdentifier, SIGKILL) }
+        while tree.contains(where: { kill($0, 0) == 0 && !Self.isZombie($0) }) && Date() < deadline { usleep(100_000) }
+        for pid in tree { kill(pid, SIGKILL) }
         if ProcessInfo.processInfo.environment["NERVA_KEEP_FLOWER_LOGS"] == nil { try? FileManager.default.removeItem(at: folder) }
+    }
+
+    /// Sends `signal` to `pid` and all its descendants.
+    static func signal(_ signal: Int32, tree pid: pid_t) {
+        for member in [pid] + descendants(of: pid) { kill(member, signal) }
+    }
+
+    /// The processes whose parent chain leads to `pid`, from `/proc`.
+    static func descendants(of pid: pid_t) -> [pid_t] {
+        var children: [pid_t: [pid_t]] = [:]
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
+            guard let child = pid_t(entry), let parent = parentID(of: child) else { continue }
+            children[parent, default: []].append(child)
+        }
+        var found: [pid_t] = [], queue = [pid]
+        while let next = queue.popLast() {
+            for child in children[next] ?? [] { found.append(child); queue.append(child) }
+        }
+        return found
+    }
+
+    /// The parent of `pid` (field 4 of `/proc/PID/stat`, after the parenthesised command name).
+    private static func parentID(of pid: pid_t) -> pid_t? {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return nil }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        return fields.count > 1 ? pid_t(fields[1]) : nil
+    }
+
+    private static func isZombie(_ pid: pid_t) -> Bool {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return true }
+        return stat[stat.index(after: close)...].split(separator: " ").first == "Z"
     }
 
     private static func accepts(port: Int) -> Bool {
