@@ -47,16 +47,20 @@ public struct DifferentialPrivacy: Sendable, Equatable {
         precondition(!deltas.isEmpty, "DifferentialPrivacy: no updates to average.")
         let clipped = deltas.map { delta -> [Float] in var copy = delta; clip(&copy); return copy }
         var mean = Aggregation.mean.combine(clipped, weights: Array(repeating: 1, count: clipped.count))
-        let deviation = Float(noiseStandardDeviation(participants: deltas.count))
-        if deviation > 0 {
-            mean.withUnsafeMutableBufferPointer { m in
-                let noise = UnsafeMutableBufferPointer<Float>.allocate(capacity: m.count)
-                defer { noise.deallocate() }
-                generator.fillNormal(noise, standardDeviation: deviation)
-                for i in m.indices { m[i] += noise[i] }
-            }
-        }
+        addNoise(to: &mean, participants: deltas.count, generator: generator)
         return mean
+    }
+
+    /// Adds `N(0, (z·S/m)²)` to each coordinate of the mean of `participants` (= m) clipped updates.
+    public func addNoise(to mean: inout [Float], participants: Int, generator: RandomGenerator) {
+        let deviation = Float(noiseStandardDeviation(participants: participants))
+        guard deviation > 0 else { return }
+        mean.withUnsafeMutableBufferPointer { m in
+            let noise = UnsafeMutableBufferPointer<Float>.allocate(capacity: m.count)
+            defer { noise.deallocate() }
+            generator.fillNormal(noise, standardDeviation: deviation)
+            for i in m.indices { m[i] += noise[i] }
+        }
     }
 
     /// `ε` after `rounds` rounds at the given `δ`, by Rényi differential privacy (Mironov 2017):

@@ -35,14 +35,26 @@ public final class FederatedRounds {
     public private(set) var completedRounds: Int
     /// The generator that samples participants (save its `snapshot` to resume a run exactly).
     public let generator: RandomGenerator
+    /// When set, the server only ever sees the sum of the participants' updates
+    /// (`SecureAggregation`); the strategy must be a `SecureAggregationStrategy`.
+    public let secureAggregation: SecureAggregationSettings?
 
     /// - Parameters:
     ///   - global: the parameters to start from.
     ///   - completedRounds: rounds already finished (a resumed run continues with the next one).
     ///   - generator: samples the participants of each round.
+    /// - Throws: `FederatedError.invalidConfiguration` when `secureAggregation` is set and the
+    ///   strategy cannot aggregate from a sum.
     public init(model: ModelDescription, strategy: any Strategy, global: ParameterSet, completedRounds: Int = 0,
-                generator: RandomGenerator, concurrency: Int,
-                centralEvaluation: (@Sendable (ParameterSet) throws -> EvaluationResult)? = nil) {
+                generator: RandomGenerator, concurrency: Int, secureAggregation: SecureAggregationSettings? = nil,
+                centralEvaluation: (@Sendable (ParameterSet) throws -> EvaluationResult)? = nil) throws {
+        if secureAggregation != nil {
+            guard let secure = strategy as? any SecureAggregationStrategy else {
+                throw FederatedError.invalidConfiguration("secure aggregation: \(strategy.name) cannot aggregate from a sum")
+            }
+            if let problem = secure.secureAggregationProblem { throw FederatedError.invalidConfiguration("secure aggregation: \(problem)") }
+        }
+        self.secureAggregation = secureAggregation
         self.model = model
         self.strategy = strategy
         self.global = global
@@ -64,11 +76,17 @@ public final class FederatedRounds {
         let round = completedRounds + 1
         let plan = try strategy.configureFit(round: round, available: available, generator: generator)
         let instructions = plan.map { FitInstruction(model: model, parameters: global, configuration: $0.configuration) }
-        let outcomes = ThreadedWork.map(count: plan.count, threads: concurrency) { i -> Result<FitResult, any Error> in
-            Result { try Self.reach(plan[i].participant, participant).fit(instructions[i]) }
+        let aggregate: RoundAggregate
+        if let secureAggregation, let strategy = strategy as? any SecureAggregationStrategy {
+            aggregate = try secureFit(round: round, plan: plan.map(\.participant), instructions: instructions, strategy: strategy,
+                                      settings: secureAggregation, participant: participant)
+        } else {
+            let outcomes = ThreadedWork.map(count: plan.count, threads: concurrency) { i -> Result<FitResult, any Error> in
+                Result { try Self.reach(plan[i].participant, participant).fit(instructions[i]) }
+            }
+            let (results, failures) = Self.split(zip(plan.map(\.participant), outcomes))
+            aggregate = strategy.aggregateFit(round: round, global: global, results: results, failures: failures)
         }
-        let (results, failures) = Self.split(zip(plan.map(\.participant), outcomes))
-        let aggregate = strategy.aggregateFit(round: round, global: global, results: results, failures: failures)
         if let parameters = aggregate.parameters { global = parameters }
         completedRounds = round
 
@@ -87,13 +105,13 @@ public final class FederatedRounds {
                            isUpdated: aggregate.parameters != nil, seconds: Date().timeIntervalSince(start))
     }
 
-    private static func reach(_ name: String, _ participant: (String) -> (any FederatedParticipant)?) throws -> any FederatedParticipant {
+    static func reach(_ name: String, _ participant: (String) -> (any FederatedParticipant)?) throws -> any FederatedParticipant {
         guard let found = participant(name) else { throw ParticipantUnavailable(.error("not connected")) }
         return found
     }
 
     /// Results in plan order, and failures with their reasons.
-    private static func split<T>(_ outcomes: some Sequence<(String, Result<T, any Error>)>)
+    static func split<T>(_ outcomes: some Sequence<(String, Result<T, any Error>)>)
         -> (results: [(participant: String, result: T)], failures: [ParticipantFailure]) {
         var results: [(participant: String, result: T)] = [], failures: [ParticipantFailure] = []
         for (name, outcome) in outcomes {

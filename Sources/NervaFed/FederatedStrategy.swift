@@ -100,7 +100,7 @@ public final class FederatedStrategy: Strategy {
             case .gradient: for i in delta.indices { delta[i] = -delta[i] }
             }
         }
-        let values = state.withLock { $0.apply(serverOptimizer, global: global.values, delta: delta) }
+        let values = applyServerOptimizer(global: global.values, delta: delta)
         return RoundAggregate(parameters: ParameterSet(layout: global.layout, values: values),
                               accepted: accepted.map(\.participant), failures: failures, metrics: metrics)
     }
@@ -119,6 +119,11 @@ public final class FederatedStrategy: Strategy {
     }
 
     // MARK: - Helpers
+
+    /// Moves `global` by the aggregated `delta` with the server optimiser (and its state).
+    func applyServerOptimizer(global: [Float], delta: [Float]) -> [Float] {
+        state.withLock { $0.apply(serverOptimizer, global: global, delta: delta) }
+    }
 
     /// Training metrics averaged with example-count weights.
     static func weightedMetrics(_ results: [FitResult]) -> [String: Double] {

@@ -62,9 +62,11 @@ public final class FederatedSimulation {
     ///   - seed: the initial weights and the participant sampling.
     ///   - concurrency: threads for local training (default: one per core).
     ///   - initialParameters: start from these instead of a fresh initialisation.
-    /// - Throws: `ModelDescriptionError` for an invalid model.
+    ///   - secureAggregation: run every round under secure aggregation (see `FederatedRounds`).
+    /// - Throws: `ModelDescriptionError` for an invalid model, `FederatedError` for a strategy
+    ///   that cannot aggregate securely.
     public init(model: ModelDescription, participants: [any FederatedParticipant], strategy: any Strategy, seed: UInt64,
-                concurrency: Int? = nil, initialParameters: ParameterSet? = nil,
+                concurrency: Int? = nil, initialParameters: ParameterSet? = nil, secureAggregation: SecureAggregationSettings? = nil,
                 centralEvaluation: (@Sendable (ParameterSet) throws -> EvaluationResult)? = nil) throws {
         precondition(!participants.isEmpty, "FederatedSimulation: needs at least one participant.")
         precondition(Set(participants.map(\.id)).count == participants.count, "FederatedSimulation: participant names must be unique.")
@@ -75,8 +77,9 @@ public final class FederatedSimulation {
         self.concurrency = max(1, concurrency ?? ProcessInfo.processInfo.activeProcessorCount)
         self.centralEvaluation = centralEvaluation
         let global = try initialParameters ?? ParameterSet(module: model.makeModel(generator: RandomGenerator(seed: seed)))
-        rounds = FederatedRounds(model: model, strategy: strategy, global: global, generator: RandomGenerator(seed: seed),
-                                 concurrency: self.concurrency, centralEvaluation: centralEvaluation)
+        rounds = try FederatedRounds(model: model, strategy: strategy, global: global, generator: RandomGenerator(seed: seed),
+                                     concurrency: self.concurrency, secureAggregation: secureAggregation,
+                                     centralEvaluation: centralEvaluation)
     }
 
     /// Runs `rounds` more rounds, calling `onRound` after each.

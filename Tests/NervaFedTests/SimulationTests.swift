@@ -4,7 +4,7 @@ import Testing
 @testable import NervaFed
 
 /// A participant that always fails, or always sends NaN: the round must go on without it.
-private final class BrokenParticipant: FederatedParticipant {
+final class BrokenParticipant: FederatedParticipant {
     enum Behaviour { case throwing, nan }
     let id: String
     let behaviour: Behaviour

@@ -101,7 +101,7 @@ public final class FederationServer: @unchecked Sendable {
             generator.restore(checkpoint.generatorState)
         }
         // Remote participants mostly wait, so every selected client gets a thread.
-        rounds = FederatedRounds(model: model, strategy: strategy, global: global, completedRounds: completed,
+        rounds = try FederatedRounds(model: model, strategy: strategy, global: global, completedRounds: completed,
                                  generator: generator, concurrency: 4096, centralEvaluation: centralEvaluation)
         hub.publish(model: try WireFormat.encodeGlobalModel(model: model, parameters: global, round: completed), rounds: completed)
     }

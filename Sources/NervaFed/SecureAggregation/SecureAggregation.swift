@@ -1,0 +1,176 @@
+import Crypto
+import Foundation
+
+/// Secure aggregation (Bonawitz et al. 2017, "Practical Secure Aggregation for
+/// Privacy-Preserving Machine Learning", https://eprint.iacr.org/2017/281, the
+/// honest-but-curious version with double masking): the server learns the sum of the
+/// participants' vectors and nothing else about any single one.
+///
+/// One round, with participants numbered `0..<n` and a threshold `t`:
+/// 1. **Advertise keys.** Each participant `u` makes two fresh X25519 key pairs, `c_u` (to
+///    encrypt what it sends to one other participant through the server) and `s_u` (to agree
+///    on masks), and sends both public keys.
+/// 2. **Share keys.** `u` picks a random self-mask seed `b_u` and splits `b_u` and its private
+///    `s_u` into Shamir shares, any `t` of which rebuild them. The share meant for `v` is
+///    encrypted (ChaCha20-Poly1305 under a key agreed from `c_u` and `c_v`) and sent via the server.
+/// 3. **Masked input.** `u` sends `x_u + PRG(b_u) + Σ_{v>u} PRG(s_uv) − Σ_{v<u} PRG(s_uv)`
+///    (mod 2⁶⁴), where `x_u` is its fixed-point vector and `s_uv` the X25519 agreement of `s_u`
+///    and `s_v`. Participants that drop before this step are simply missing.
+/// 4. **Unmasking.** Every survivor gives the server its share of `b_u` for each survivor `u` and
+///    its share of `s_d` for each participant `d` that dropped — never both for the same
+///    participant. With `t` answers the server removes the self-masks of the survivors and the
+///    now-unmatched pairwise masks of the dropped, which leaves exactly `Σ_{survivors} x_u`.
+///
+/// PRG is the ChaCha20 key stream under a key derived by HKDF-SHA256; keys and seeds come from
+/// the system's secure generator. The result never depends on them: masks cancel exactly, so a
+/// seeded federation stays reproducible.
+///
+/// What it protects against: a server (or anyone reading its traffic) that follows the protocol
+/// but wants to read individual updates, even if it also controls fewer than `t` participants;
+/// a participant that arrives "late" after being declared dropped (its self-mask still hides it).
+/// What it does not: a malicious server that sends different rosters to different participants
+/// (the paper's signed consistency round is not implemented), more than `t − 1` colluding
+/// participants, or poisoned updates — masked updates cannot be validated, so robust rules
+/// (median, Krum) are impossible and norms must be bounded on the participant (clipping).
+public enum SecureAggregation {
+    /// Fixed-point scale: values are rounded to multiples of `1 / scale` (2⁻²⁴). Sums must stay
+    /// within ±2⁶³ / scale ≈ ±5.5·10¹¹.
+    public static let defaultScale: Double = 16_777_216
+
+    /// Fixed-point encoding in the ring of integers mod 2⁶⁴.
+    public static func quantize(_ values: some Collection<Float>, scale: Double = defaultScale) -> [UInt64] {
+        values.map { value in
+            let fixed = (Double(value) * scale).rounded()
+            return UInt64(bitPattern: Int64(fixed.isNaN ? 0 : min(max(fixed, -9.2e18), 9.2e18)))
+        }
+    }
+
+    /// Decodes a (sum of) quantised vector(s).
+    public static func dequantize(_ values: [UInt64], scale: Double = defaultScale) -> [Double] {
+        values.map { Double(Int64(bitPattern: $0)) / scale }
+    }
+
+    /// Adds (`sign` 1) or subtracts (`sign` −1) the mask that `key` expands to.
+    static func apply(mask key: SymmetricKey, sign: Int, to vector: inout [UInt64]) {
+        // The ChaCha20 key stream: the encryption of zeros under a key used for this one stream.
+        let zeros = Data(count: vector.count * 8)
+        let stream = try! ChaChaPoly.seal(zeros, using: key, nonce: ChaChaPoly.Nonce(data: Data(count: 12))).ciphertext
+        stream.withUnsafeBytes { raw in
+            for k in vector.indices {
+                let word = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: k * 8, as: UInt64.self))
+                vector[k] = sign > 0 ? vector[k] &+ word : vector[k] &- word
+            }
+        }
+    }
+
+    /// The mask key two participants agree on from their masking keys.
+    static func pairKey(_ privateKey: Curve25519.KeyAgreement.PrivateKey, _ publicKey: Curve25519.KeyAgreement.PublicKey,
+                        context: Data) throws -> SymmetricKey {
+        try privateKey.sharedSecretFromKeyAgreement(with: publicKey)
+            .hkdfDerivedSymmetricKey(using: SHA256.self, salt: Data("nerva secure aggregation mask".utf8),
+                                     sharedInfo: context, outputByteCount: 32)
+    }
+
+    /// The key that encrypts shares between two participants.
+    static func channelKey(_ privateKey: Curve25519.KeyAgreement.PrivateKey, _ publicKey: Curve25519.KeyAgreement.PublicKey,
+                           context: Data) throws -> SymmetricKey {
+        try privateKey.sharedSecretFromKeyAgreement(with: publicKey)
+            .hkdfDerivedSymmetricKey(using: SHA256.self, salt: Data("nerva secure aggregation shares".utf8),
+                                     sharedInfo: context, outputByteCount: 32)
+    }
+
+    // MARK: - Shamir secret sharing of 32-byte secrets over GF(2⁶¹ − 1)
+
+    /// The prime of the field: 2⁶¹ − 1.
+    public static let prime: UInt64 = (1 << 61) - 1
+    /// Bytes per field element of a shared secret (7 bytes < 2⁶¹).
+    static let limbBytes = 7
+
+    /// A share `(x, f(x))` of a secret `f(0)`, one value per 7-byte limb of the secret.
+    public struct Share: Sendable, Equatable {
+        public let x: UInt64
+        public let y: [UInt64]
+    }
+
+    /// `count` shares of `secret` of which any `threshold` rebuild it: for each 7-byte limb, a
+    /// random polynomial of degree `threshold − 1` evaluated at 1…count.
+    public static func shares(of secret: [UInt8], threshold: Int, count: Int) -> [Share] {
+        precondition(threshold >= 1 && threshold <= count, "Shamir: threshold \(threshold) must be in 1...\(count).")
+        var random = SystemRandomNumberGenerator()
+        let polynomials = limbs(of: secret).map { limb in [limb] + (1..<threshold).map { _ in UInt64.random(in: 0..<prime, using: &random) } }
+        return (1...count).map { x in
+            Share(x: UInt64(x), y: polynomials.map { coefficients in
+                var y: UInt64 = 0
+                for coefficient in coefficients.reversed() { y = (multiply(y, UInt64(x)) + coefficient) % prime }
+                return y
+            })
+        }
+    }
+
+    /// The secret of `byteCount` bytes behind `shares` (Lagrange interpolation at 0). Fewer than
+    /// the threshold give an unrelated value.
+    public static func reconstruct(_ shares: [Share], byteCount: Int) -> [UInt8] {
+        let limbCount = (byteCount + limbBytes - 1) / limbBytes
+        let lagrange = shares.indices.map { i in
+            var numerator: UInt64 = 1, denominator: UInt64 = 1
+            for j in shares.indices where j != i {
+                numerator = multiply(numerator, prime - shares[j].x)                             // (0 − x_j)
+                denominator = multiply(denominator, (shares[i].x + prime - shares[j].x) % prime)
+            }
+            return multiply(numerator, power(denominator, prime - 2))                              // Fermat inverse
+        }
+        let limbs = (0..<limbCount).map { limb in
+            zip(shares, lagrange).reduce(UInt64(0)) { ($0 + multiply($1.0.y[limb], $1.1)) % prime }
+        }
+        var bytes: [UInt8] = []
+        for (index, limb) in limbs.enumerated() {
+            let width = min(limbBytes, byteCount - index * limbBytes)
+            for k in 0..<width { bytes.append(UInt8(truncatingIfNeeded: limb >> (8 * k))) }
+        }
+        return bytes
+    }
+
+    static func limbs(of secret: [UInt8]) -> [UInt64] {
+        stride(from: 0, to: secret.count, by: limbBytes).map { start in
+            secret[start..<min(start + limbBytes, secret.count)].enumerated().reduce(UInt64(0)) { $0 | UInt64($1.1) << (8 * $1.0) }
+        }
+    }
+
+    /// `(a · b) mod prime`.
+    static func multiply(_ a: UInt64, _ b: UInt64) -> UInt64 {
+        let (high, low) = a.multipliedFullWidth(by: b)
+        return prime.dividingFullWidth((high, low)).remainder
+    }
+
+    /// `base^exponent mod prime`.
+    static func power(_ base: UInt64, _ exponent: UInt64) -> UInt64 {
+        var result: UInt64 = 1, base = base % prime, exponent = exponent
+        while exponent > 0 {
+            if exponent & 1 == 1 { result = multiply(result, base) }
+            base = multiply(base, base)
+            exponent >>= 1
+        }
+        return result
+    }
+}
+
+/// Why a secure aggregation round could not finish.
+public enum SecureAggregationError: Error, Equatable, CustomStringConvertible {
+    /// Fewer participants than the threshold were left at `stage`.
+    case belowThreshold(stage: String, count: Int, threshold: Int)
+    /// A message from `participant` failed authentication or has the wrong form.
+    case invalidMessage(participant: Int, reason: String)
+    /// Masked vectors of different lengths.
+    case lengthMismatch(expected: Int, got: Int, participant: Int)
+
+    public var description: String {
+        switch self {
+        case .belowThreshold(let stage, let count, let threshold):
+            "secure aggregation: only \(count) participants left at \(stage), below the threshold \(threshold)"
+        case .invalidMessage(let participant, let reason):
+            "secure aggregation: invalid message from participant \(participant): \(reason)"
+        case .lengthMismatch(let expected, let got, let participant):
+            "secure aggregation: participant \(participant) sent \(got) values, expected \(expected)"
+        }
+    }
+}
