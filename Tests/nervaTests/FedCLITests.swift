@@ -26,6 +26,25 @@ import Testing
         #expect(accuracy > 0.5, "the tiny data set is easy: accuracy \(accuracy)")
     }
 
+    @Test func secureAggregationGivesThePlainResult() throws {
+        let folder = try NervaCLI.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try NervaCLI.writeTinyDataset(in: folder)
+        var finals: [String] = []
+        for secure in [false, true] {
+            let result = try NervaCLI.run(["fed", "simulate", "--clients", "4", "--rounds", "2", "--batch-size", "8", "--learning-rate", "0.1",
+                                           "--data", folder.path, "--out", folder.appendingPathComponent("run-\(secure)").path]
+                                          + (secure ? ["--secure-aggregation"] : []))
+            #expect(result.status == 0, "\(result.text)")
+            #expect(result.text.contains("under secure aggregation") == secure)
+            finals.append(try #require(result.text.split(separator: "\n").last { $0.contains("test accuracy after") }.map(String.init)))
+        }
+        // The same accuracy: the masks cancel and only fixed-point rounding (2⁻²⁴) differs.
+        #expect(finals[0].prefix(40) == finals[1].prefix(40), "\(finals)")
+        let median = try NervaCLI.run(["fed", "simulate", "--secure-aggregation", "--strategy", "median"])
+        #expect(median.status != 0 && median.text.contains("needs each of them"), "\(median.text)")
+    }
+
     @Test func badFlagsAreRejectedWithTheirName() throws {
         let fraction = try NervaCLI.run(["fed", "simulate", "--fraction", "1.5"])
         #expect(fraction.status != 0 && fraction.text.contains("--fraction must be in (0, 1]"), "\(fraction.text)")

@@ -26,52 +26,20 @@ struct FedSimulateCommand: ParsableCommand {
             """
     )
 
-    @Option(help: "The model: \(FederatedRun.Model.allCases.map(\.rawValue).joined(separator: ", ")) (MLP 784→200→200→10 or the NIID-Bench CNN).")
-    var model: FederatedRun.Model = .mlp
+    @OptionGroup(title: "Model and strategy") var training: FedStrategyOptions
+    @OptionGroup(title: "Data and partition") var split: FedPartitionOptions
     @Option(help: "The number of clients.")
     var clients = 10
-    @Option(help: "C: the share of clients that train each round.")
-    var fraction = 1.0
     @Option(help: "Communication rounds.")
     var rounds = 10
-    @Option(help: "E: local epochs per round.")
-    var localEpochs = 1
-    @Option(help: "B: local batch size.")
-    var batchSize = 10
-    @Option(help: "Local SGD learning rate.")
-    var learningRate: Float = 0.01
-    @Option(help: "Local SGD momentum.")
-    var momentum: Float = 0
-    @Option(help: "The strategy: \(FederatedRun.StrategyName.allCases.map(\.rawValue).joined(separator: ", ")).")
-    var strategy: FederatedRun.StrategyName = .fedavg
-    @Option(help: "FedProx's μ.")
-    var mu: Float = 0.01
-    @Option(help: "The server's learning rate (FedSGD, FedAvgM, FedAdam, FedYogi, FedAdagrad).")
-    var serverLearningRate: Float?
-    @Option(help: "Krum's assumed number of attackers f.")
-    var byzantine = 1
-    @Option(help: "How the data is split: \(FederatedRun.PartitionName.allCases.map(\.rawValue).joined(separator: ", ")).")
-    var partition: FederatedRun.PartitionName = .iid
-    @Option(help: "β of the Dirichlet (label or quantity) skew.")
-    var beta = 0.5
-    @Option(help: "Classes per client for --partition labels.")
-    var labelsPerClient = 2
-    @Option(help: "Shards per client for --partition shards (McMahan et al.: 2).")
-    var shardsPerClient = 2
-    @Option(help: "Use only the first N training images.")
-    var limit: Int?
     @Option(help: "Evaluate on only the first N test images.")
     var testLimit: Int?
     @Option(help: "Threads training clients at once (default: one per core).")
     var threads: Int?
     @Flag(help: "Send every message through the safetensors wire format, as a networked federation would.")
     var wire = false
-    @Option(help: "DP-FedAvg: clip each client's update to this norm S (enables client-level differential privacy).")
-    var clipNorm: Double?
-    @Option(help: "DP-FedAvg: Gaussian noise of standard deviation z·S/m on the mean of m clipped updates.")
-    var noiseMultiplier = 0.0
-    @Option(help: "The Fashion-MNIST folder (default \(FashionMNIST.defaultDirectory.path)).")
-    var data: String?
+    @Flag(help: "Secure aggregation (Bonawitz et al.): the server only sees the sum of each round's updates, never one client's.")
+    var secureAggregation = false
     @Option(help: "Output folder (default ./nerva-out/fed-simulate-<timestamp>).")
     var out: String?
     @Option(help: "Random seed.")
@@ -79,40 +47,29 @@ struct FedSimulateCommand: ParsableCommand {
 
     func validate() throws {
         guard clients >= 1 else { throw ValidationError("--clients must be at least 1, got \(clients).") }
-        guard fraction > 0 && fraction <= 1 else { throw ValidationError("--fraction must be in (0, 1], got \(fraction).") }
         guard rounds >= 1 else { throw ValidationError("--rounds must be at least 1, got \(rounds).") }
-        guard localEpochs >= 1 else { throw ValidationError("--local-epochs must be at least 1, got \(localEpochs).") }
-        guard batchSize >= 1 else { throw ValidationError("--batch-size must be positive, got \(batchSize).") }
-        guard learningRate > 0 else { throw ValidationError("--learning-rate must be positive, got \(learningRate).") }
-        guard momentum >= 0 && momentum < 1 else { throw ValidationError("--momentum must be in [0, 1), got \(momentum).") }
-        guard mu >= 0 else { throw ValidationError("--mu must be non-negative, got \(mu).") }
-        guard beta > 0 else { throw ValidationError("--beta must be positive, got \(beta).") }
-        guard (1...10).contains(labelsPerClient) else { throw ValidationError("--labels-per-client must be in 1...10, got \(labelsPerClient).") }
-        guard shardsPerClient >= 1 else { throw ValidationError("--shards-per-client must be at least 1, got \(shardsPerClient).") }
-        if let limit, limit < clients * 10 { throw ValidationError("--limit must give each client at least 10 images: at least \(clients * 10), got \(limit).") }
+        try training.validate(clients: clients)
+        try split.validate(parts: clients, flag: "client")
         if let testLimit, testLimit < 1 { throw ValidationError("--test-limit must be positive, got \(testLimit).") }
-        if let clipNorm, clipNorm <= 0 { throw ValidationError("--clip-norm must be positive, got \(clipNorm).") }
-        guard noiseMultiplier >= 0 else { throw ValidationError("--noise-multiplier must be non-negative, got \(noiseMultiplier).") }
-        if noiseMultiplier > 0 && clipNorm == nil { throw ValidationError("--noise-multiplier needs --clip-norm S.") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads).") }
-        if strategy == .krum || strategy == .multiKrum {
-            let perRound = max(1, Int(fraction * Double(clients)))
-            guard perRound > 2 * byzantine + 2 else {
-                throw ValidationError("--strategy \(strategy.rawValue) with --byzantine \(byzantine) needs more than \(2 * byzantine + 2) clients per round, got \(perRound).")
+        if secureAggregation {
+            guard ![.median, .trimmedMean, .krum, .multiKrum].contains(training.strategy) else {
+                throw ValidationError("--secure-aggregation reveals only the sum of the updates; --strategy \(training.strategy.rawValue) needs each of them.")
+            }
+            guard Int(training.fraction * Double(clients)) >= 2 else {
+                throw ValidationError("--secure-aggregation needs at least 2 clients per round (--clients × --fraction).")
             }
         }
     }
 
     func run() throws {
-        let configuration = FederatedRun(model: model, clients: clients, fraction: fraction, rounds: rounds, localEpochs: localEpochs,
-                                         batchSize: batchSize, learningRate: learningRate, momentum: momentum, strategy: strategy,
-                                         mu: mu, serverLearningRate: serverLearningRate, byzantine: byzantine, partition: partition,
-                                         beta: beta, labelsPerClient: labelsPerClient, shardsPerClient: shardsPerClient,
-                                         limit: limit, testLimit: testLimit, threads: threads, overWire: wire,
-                                         clippingNorm: clipNorm, noiseMultiplier: noiseMultiplier, seed: seed)
+        var configuration = FederatedRun(clients: clients, rounds: rounds, testLimit: testLimit, threads: threads, overWire: wire,
+                                         secureAggregation: secureAggregation, seed: seed)
+        training.apply(to: &configuration)
+        split.apply(to: &configuration)
         let folder = try RunFolder(command: "fed-simulate", out: out, settings: configuration.settings)
         print("nerva fed simulate → \(folder.url.path)")
-        let dataset = try FashionMNIST(directory: data.map { URL(fileURLWithPath: $0) } ?? FashionMNIST.defaultDirectory)
+        let dataset = try FashionMNIST(directory: split.directory)
         let outcome = try configuration.run(on: dataset, folder: folder)
         let failures = outcome.reports.reduce(0) { $0 + $1.failures.count }
         folder.addTable(title: "Rounds", header: ["round", "test accuracy", "train loss", "accepted", "failures", "seconds"],

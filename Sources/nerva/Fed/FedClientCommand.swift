@@ -29,18 +29,7 @@ struct FedClientCommand: ParsableCommand {
     var partitionId: Int
     @Option(help: "The number of partitions the training set is split into.")
     var numPartitions: Int
-    @Option(help: "How the data is split: \(FederatedRun.PartitionName.allCases.map(\.rawValue).joined(separator: ", ")).")
-    var partition: FederatedRun.PartitionName = .iid
-    @Option(help: "β of the Dirichlet (label or quantity) skew.")
-    var beta = 0.5
-    @Option(help: "Classes per client for --partition labels.")
-    var labelsPerClient = 2
-    @Option(help: "Shards per client for --partition shards.")
-    var shardsPerClient = 2
-    @Option(help: "Use only the first N training images (before partitioning).")
-    var limit: Int?
-    @Option(help: "The Fashion-MNIST folder (default \(FashionMNIST.defaultDirectory.path)).")
-    var data: String?
+    @OptionGroup(title: "Data and partition") var split: FedPartitionOptions
     @Option(help: "Give up after this many seconds without reaching the server.")
     var giveUpAfter = 120.0
     @Option(help: "Rehearse a misbehaving client: \(FederationClientFault.allCases.map(\.rawValue).joined(separator: ", ")).")
@@ -53,18 +42,14 @@ struct FedClientCommand: ParsableCommand {
         guard (0..<numPartitions).contains(partitionId) else {
             throw ValidationError("--partition-id must be in 0..<\(numPartitions), got \(partitionId).")
         }
-        guard beta > 0 else { throw ValidationError("--beta must be positive, got \(beta).") }
-        if let limit, limit < numPartitions * 10 {
-            throw ValidationError("--limit must give each partition at least 10 images: at least \(numPartitions * 10), got \(limit).")
-        }
+        try split.validate(parts: numPartitions, flag: "partition")
         guard giveUpAfter > 0 else { throw ValidationError("--give-up-after must be positive, got \(giveUpAfter).") }
     }
 
     func run() throws {
-        let train = try FashionMNIST.load(.train, directory: data.map { URL(fileURLWithPath: $0) } ?? FashionMNIST.defaultDirectory,
-                                          limit: limit)
-        let run = FederatedRun(clients: numPartitions, partition: partition, beta: beta, labelsPerClient: labelsPerClient,
-                               shardsPerClient: shardsPerClient, limit: limit, seed: seed)
+        let train = try FashionMNIST.load(.train, directory: split.directory, limit: split.limit)
+        var run = FederatedRun(clients: numPartitions, seed: seed)
+        split.apply(to: &run)
         // The same split as `FederatedRun.run` (and so `nerva fed simulate`).
         let parts = Partition.split(labels: train.labels, classCount: 10, clientCount: numPartitions, scheme: run.scheme,
                                     generator: RandomGenerator(seed: seed &+ 1))

@@ -18,28 +18,9 @@ struct FedServerCommand: ParsableCommand {
             """
     )
 
-    @Option(help: "The model: \(FederatedRun.Model.allCases.map(\.rawValue).joined(separator: ", ")).")
-    var model: FederatedRun.Model = .mlp
+    @OptionGroup(title: "Model and strategy") var training: FedStrategyOptions
     @Option(help: "Communication rounds (counting those of a resumed checkpoint).")
     var rounds = 10
-    @Option(help: "The strategy: \(FederatedRun.StrategyName.allCases.map(\.rawValue).joined(separator: ", ")).")
-    var strategy: FederatedRun.StrategyName = .fedavg
-    @Option(help: "C: the share of connected clients that train each round.")
-    var fraction = 1.0
-    @Option(help: "E: local epochs per round.")
-    var localEpochs = 1
-    @Option(help: "B: local batch size.")
-    var batchSize = 10
-    @Option(help: "Local SGD learning rate.")
-    var learningRate: Float = 0.01
-    @Option(help: "Local SGD momentum.")
-    var momentum: Float = 0
-    @Option(help: "FedProx's μ.")
-    var mu: Float = 0.01
-    @Option(help: "The server's learning rate (FedSGD, FedAvgM, FedAdam, FedYogi, FedAdagrad).")
-    var serverLearningRate: Float?
-    @Option(help: "Krum's assumed number of attackers f.")
-    var byzantine = 1
     @Option(help: "Start a round only when this many clients are connected.")
     var minClients = 2
     @Option(help: "Keep the previous model when a round has fewer usable updates than this.")
@@ -77,9 +58,7 @@ struct FedServerCommand: ParsableCommand {
 
     func validate() throws {
         guard rounds >= 1 else { throw ValidationError("--rounds must be at least 1, got \(rounds).") }
-        guard fraction > 0 && fraction <= 1 else { throw ValidationError("--fraction must be in (0, 1], got \(fraction).") }
-        guard localEpochs >= 1, batchSize >= 1 else { throw ValidationError("--local-epochs and --batch-size must be at least 1.") }
-        guard learningRate > 0 else { throw ValidationError("--learning-rate must be positive, got \(learningRate).") }
+        try training.validate(clients: minClients)
         guard minClients >= 1, minResults >= 1 else { throw ValidationError("--min-clients and --min-results must be at least 1.") }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be in 0...65535, got \(port).") }
         guard (tlsCertificate == nil) == (tlsKey == nil) else { throw ValidationError("--tls-certificate and --tls-key go together.") }
@@ -90,13 +69,14 @@ struct FedServerCommand: ParsableCommand {
     }
 
     func run() throws {
-        let run = FederatedRun(model: model, clients: minClients, fraction: fraction, rounds: rounds, localEpochs: localEpochs,
-                               batchSize: batchSize, learningRate: learningRate, momentum: momentum, strategy: strategy, mu: mu,
-                               serverLearningRate: serverLearningRate, byzantine: byzantine, testLimit: testLimit, seed: seed)
+        var run = FederatedRun(clients: minClients, rounds: rounds, testLimit: testLimit, seed: seed)
+        training.apply(to: &run)
+        let model = run.model
         let base = run.makeStrategy()
-        let strategy = FederatedStrategy(name: base.name, sampling: ClientSampling(fraction: fraction, minimumResults: minResults),
+        let strategy = FederatedStrategy(name: base.name, sampling: ClientSampling(fraction: run.fraction, minimumResults: minResults),
                                          clientSettings: base.clientSettings, aggregation: base.aggregation,
-                                         serverOptimizer: base.serverOptimizer, validation: base.validation, seed: seed)
+                                         serverOptimizer: base.serverOptimizer, validation: base.validation, seed: seed,
+                                         privacy: base.privacy)
         let scheme = tlsCertificate == nil ? "http" : "https"
         let folder = try RunFolder(command: "fed-server", out: out, settings: run.settings.filter { !["clients", "partition", "examples", "over the wire format"].contains($0.0) }
                                    + [("min clients", "\(minClients)"), ("min results", "\(minResults)"), ("transport", scheme),

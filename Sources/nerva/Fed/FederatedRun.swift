@@ -40,6 +40,8 @@ struct FederatedRun {
     var testLimit: Int?
     var threads: Int?
     var overWire = false
+    /// Run every round under secure aggregation.
+    var secureAggregation = false
     /// DP-FedAvg's clipping norm `S`; `nil` for no differential privacy.
     var clippingNorm: Double?
     /// DP-FedAvg's noise multiplier `z`.
@@ -64,7 +66,7 @@ struct FederatedRun {
         [("model", model.rawValue), ("clients", "\(clients)"), ("fraction C", "\(fraction)"), ("rounds", "\(rounds)"),
          ("local epochs E", "\(localEpochs)"), ("batch size B", "\(batchSize)"), ("learning rate", "\(learningRate)"),
          ("momentum", "\(momentum)"), ("strategy", strategy.rawValue), ("partition", scheme.description),
-         ("examples", limit.map(String.init) ?? "all"), ("over the wire format", "\(overWire)"),
+         ("examples", limit.map(String.init) ?? "all"), ("over the wire format", "\(overWire)"), ("secure aggregation", secureAggregation ? "on" : "off"),
          ("differential privacy", privacy.map { "S = \($0.clippingNorm), z = \($0.noiseMultiplier)" } ?? "off"), ("seed", "\(seed)")]
     }
 
@@ -117,8 +119,9 @@ struct FederatedRun {
         let evaluator = try ClassificationEvaluator(model: model.description, data: test)
         let strategy = makeStrategy()
         let simulation = try FederatedSimulation(model: model.description, participants: participants, strategy: strategy, seed: seed,
-                                                 concurrency: threads, centralEvaluation: { try evaluator.evaluate($0) })
-        print("\(part): \(strategy.name), \(model.rawValue) (\(simulation.global.scalarCount) parameters), \(clients) clients, "
+                                                 concurrency: threads, secureAggregation: secureAggregation ? SecureAggregationSettings() : nil,
+                                                 centralEvaluation: { try evaluator.evaluate($0) })
+        print("\(part): \(strategy.name)\(secureAggregation ? " under secure aggregation" : ""), \(model.rawValue) (\(simulation.global.scalarCount) parameters), \(clients) clients, "
               + "\(scheme), \(train.count) training and \(test.count) test images, \(simulation.concurrency) threads")
         let progress = showsProgress ? ProgressBar(label: part, total: rounds) : nil
         let reports = try simulation.run(rounds: rounds) { report in
