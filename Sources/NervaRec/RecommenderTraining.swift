@@ -27,7 +27,7 @@ public struct RecommenderTraining: Sendable {
                     "negatives": "\(ncf.negatives)", "learning_rate": "\(ncf.learningRate)", "batch_size": "\(ncf.batchSize)",
                     "epochs": "\(ncf.epochs)", "pretrain": "\(ncf.pretrain)", "alpha": "\(ncf.alpha)", "seed": "\(ncf.seed)",
                     "weight_decay": "\(ncf.weightDecay)", "validation": "\(ncf.validation)", "patience": "\(ncf.patience)",
-                    "refit": "\(ncf.refit)", "fine_tune_learning_rate": ncf.fineTuneLearningRate.map { "\($0)" } ?? "same"]
+                    "refit": "\(ncf.refit)", "averaged_epochs": "\(ncf.averagedEpochs)", "fine_tune_learning_rate": ncf.fineTuneLearningRate.map { "\($0)" } ?? "same"]
         case .itemKNN, .userKNN:
             return ["similarity": neighborhood.similarity.rawValue, "neighbors": "\(neighborhood.neighbors)",
                     "shrinkage": "\(neighborhood.shrinkage)"]

@@ -39,6 +39,27 @@ import Testing
         #expect(result.text.contains("federated neumf HR@10") && !result.text.contains("centralised neumf"))
     }
 
+    @Test func overHTTPGivesTheSimulationsResults() throws {
+        let folder = try NervaCLI.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try RecCLITests().writeTinyMovieLens(in: folder)
+        var curves: [[String]] = []
+        for http in [false, true] {
+            let out = folder.appendingPathComponent("run-\(http)")
+            let result = try NervaCLI.run(["fed", "recommend", "--data", folder.path, "--rounds", "3", "--fraction", "0.5", "--layers", "16,8",
+                                           "--centralised-epochs", "0", "--out", out.path] + (http ? ["--over-http"] : []))
+            #expect(result.status == 0, "\(result.text)")
+            #expect(result.text.contains("over HTTP on 127.0.0.1") == http)
+            // Each round's HR/NDCG and upload size (the seconds differ).
+            let lines = try String(contentsOf: out.appendingPathComponent("metrics.jsonl"), encoding: .utf8).split(separator: "\n")
+            curves.append(lines.filter { $0.contains("\"round\"") }.map { line in
+                String(line.split(separator: ",").filter { $0.contains("hit_rate") || $0.contains("ndcg") || $0.contains("upload") }
+                    .joined(separator: ","))
+            })
+        }
+        #expect(curves[0].count == 3 && curves[0] == curves[1], "\(curves)")
+    }
+
     @Test func badFlagsAreRejectedClearly() throws {
         let fraction = try NervaCLI.run(["fed", "recommend", "--fraction", "0"])
         #expect(fraction.status != 0 && fraction.text.contains("--fraction must be in (0, 1]"))

@@ -81,16 +81,18 @@ public final class FederationServer: @unchecked Sendable {
     /// - Parameters:
     ///   - seed: the initial weights and the participant sampling, as in `FederatedSimulation`
     ///     (the same seed gives the same global model and the same choices).
+    ///   - initialParameters: start from these instead of `model`'s seeded initialisation (for
+    ///     models a `ModelDescription` only names, such as federated NCF).
     ///   - resumingFrom: continue after this checkpoint's rounds, with its model and sampling state.
     /// - Throws: `ModelDescriptionError`, or `FederationCheckpointError.differentModel`.
     public init(model: ModelDescription, strategy: any Strategy, configuration: FederationServerConfiguration, seed: UInt64,
-                resumingFrom checkpoint: FederationCheckpoint? = nil,
+                initialParameters: ParameterSet? = nil, resumingFrom checkpoint: FederationCheckpoint? = nil,
                 centralEvaluation: (@Sendable (ParameterSet) throws -> EvaluationResult)? = nil) throws {
         self.model = model
         self.configuration = configuration
         hub = FederationHub(heartbeatTimeout: configuration.heartbeatTimeout)
         let generator = RandomGenerator(seed: seed)
-        var global = try ParameterSet(module: model.makeModel(generator: RandomGenerator(seed: seed)))
+        var global = try initialParameters ?? ParameterSet(module: model.makeModel(generator: RandomGenerator(seed: seed)))
         var completed = 0
         if let checkpoint {
             guard checkpoint.model == model, checkpoint.global.layout == global.layout else {

@@ -9,10 +9,20 @@ extension NCFTrainer {
         let optimizer = makeOptimizer(network, learningRate: learningRate)
         let parameters = network.parameters()
         var best: (epoch: Int, ndcg: Double, snapshot: [[Float]])?
+        var recent: [[[Float]]] = []
         network.train()
         var epoch = 1
         while epoch <= max(1, epochs) {
             var report = runEpoch(epoch, network, optimizer: optimizer, onStep: nil)
+            // With tail averaging the network holds the average while it is judged, then goes
+            // back to its own parameters to train on.
+            var trained: [[Float]]?
+            if settings.averagedEpochs > 1 {
+                trained = parameters.map(\.scalars)
+                recent.append(trained!)
+                if recent.count > settings.averagedEpochs { recent.removeFirst() }
+                Self.assign(Self.mean(recent), to: parameters)
+            }
             if let validation {
                 network.eval()
                 let (hitRate, ndcg) = validation.evaluate(NCFRecommender(network, name: "validation"), cutoff: 10)
@@ -25,14 +35,29 @@ extension NCFTrainer {
             }
             try onEpoch(report)
             if let best, epoch - best.epoch >= settings.patience { break }
+            if let trained, epoch < max(1, epochs) { Self.assign(trained, to: parameters) }
             epoch += 1
         }
         network.eval()
         guard let best else { return max(1, epochs) }
-        withoutGradients {
-            for (parameter, values) in zip(parameters, best.snapshot) { parameter.assign(Tensor(values, shape: parameter.shape)) }
-        }
+        Self.assign(best.snapshot, to: parameters)
         return best.epoch
+    }
+
+    private static func assign(_ values: [[Float]], to parameters: [Tensor]) {
+        withoutGradients {
+            for (parameter, values) in zip(parameters, values) { parameter.assign(Tensor(values, shape: parameter.shape)) }
+        }
+    }
+
+    /// The element-wise mean of parameter snapshots.
+    private static func mean(_ snapshots: [[[Float]]]) -> [[Float]] {
+        let scale = 1 / Float(snapshots.count)
+        return snapshots[0].indices.map { k in
+            var sum = [Float](repeating: 0, count: snapshots[0][k].count)
+            for snapshot in snapshots { for i in sum.indices { sum[i] += snapshot[k][i] } }
+            return sum.map { $0 * scale }
+        }
     }
 
     /// Trains an NCF model on `train` as `settings` ask. With `settings.validation`, each user's

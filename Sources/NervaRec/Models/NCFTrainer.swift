@@ -44,6 +44,10 @@ public struct NCFSettings: Sendable, Codable, Equatable {
     /// included) for the number of epochs the validation chose, instead of keeping the model
     /// that never saw the validation items.
     public var refit = true
+    /// Tail averaging: the model after each epoch is the mean of the parameters reached at the
+    /// end of the last `averagedEpochs` epochs (1: no averaging). Validation and the final model
+    /// both use the average, which smooths the epoch-to-epoch noise of small data.
+    public var averagedEpochs = 1
     public var seed: UInt64 = 0
 
     public init() {}

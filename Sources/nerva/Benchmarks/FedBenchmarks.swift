@@ -72,26 +72,14 @@ struct FedBenchmarks {
     /// (MLP 784→2000→10) whose clients do no training: download, decoding, encoding, upload,
     /// validation and aggregation — the cost the network adds to a round.
     private func httpRound() throws {
-        let clients = 10, model = ModelDescription.mlp(hiddenSizes: [2000])
-        var configuration = FederationServerConfiguration()
-        configuration.minimumClients = clients
-        configuration.clientWaitTimeout = 60
+        let clients = 10
         let strategy = FederatedStrategy.fedAvg(clientSettings: FitConfiguration(round: 0), seed: 1)
-        let server = try FederationServer(model: model, strategy: strategy, configuration: configuration, seed: 1)
-        let port = try server.start()
-        let group = DispatchGroup()
-        for index in 0..<clients {
-            var settings = FederationClientConfiguration(server: "http://127.0.0.1:\(port)", name: "client-\(index)")
-            settings.pollSeconds = 1
-            let client = try FederationClient(participant: EchoParticipant(id: "client-\(index)"), configuration: settings)
-            group.enter()
-            Thread { _ = try? client.run(); group.leave() }.start()
-        }
+        let federation = try LoopbackFederation(model: .mlp(hiddenSizes: [2000]), participants: (0..<clients).map { EchoParticipant(id: "client-\($0)") },
+                                                strategy: strategy, seed: 1, pollSeconds: 1)
         let rounds = quick ? 2 : 4
-        let seconds = try server.run(rounds: rounds).dropFirst().map(\.seconds).min()!   // the first round also connects
-        server.finish(grace: 10)
-        group.wait()
-        reporter.report("http_round", params: ["clients": clients, "parameters": server.global.scalarCount, "transport": "http-loopback"],
+        let seconds = try federation.run(rounds: rounds).dropFirst().map(\.seconds).min()!   // the first round also connects
+        federation.finish(grace: 10)
+        reporter.report("http_round", params: ["clients": clients, "parameters": federation.global.scalarCount, "transport": "http-loopback"],
                         value: seconds, unit: "s")
     }
 }

@@ -81,6 +81,9 @@ struct RecTrainCommand: ParsableCommand {
     @Flag(inversion: .prefixedNo, help: "NCF with validation: train again on all training data for the chosen epochs.")
     var refit: Bool?
 
+    @Option(help: "NCF: tail averaging, the model is the mean of the parameters after the last N epochs (1: none).")
+    var averageEpochs: Int?
+
     @Option(help: "kNN neighbours.")
     var neighbors: Int?
 
@@ -104,6 +107,7 @@ struct RecTrainCommand: ParsableCommand {
             throw ValidationError("--layers must be at least two positive sizes, the first even (e.g. 64,32,16,8), got '\(layers)'.")
         }
         if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1, got \(epochs).") }
+        if let averageEpochs, averageEpochs < 1 { throw ValidationError("--average-epochs must be at least 1, got \(averageEpochs).") }
         if cutoff < 1 { throw ValidationError("--cutoff must be at least 1, got \(cutoff).") }
     }
 
@@ -132,6 +136,7 @@ struct RecTrainCommand: ParsableCommand {
         if let weightDecay { t.ncf.weightDecay = weightDecay }
         if let validation { t.ncf.validation = validation }
         if let patience { t.ncf.patience = patience }
+        if let averageEpochs { t.ncf.averagedEpochs = averageEpochs }
         if let refit { t.ncf.refit = refit }
         if let neighbors { t.neighborhood.neighbors = neighbors }
         if let similarity { t.neighborhood.similarity = similarity }

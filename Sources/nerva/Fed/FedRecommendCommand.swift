@@ -58,6 +58,8 @@ struct FedRecommendCommand: ParsableCommand {
     var centralisedEpochs = 20
     @Option(help: "Threads training users at once (default: one per core).")
     var threads: Int?
+    @Flag(help: "Run over HTTP on loopback: a federation server and one client per user (the same results as in process).")
+    var overHttp = false
     @Option(help: "Output folder (default ./nerva-out/fed-recommend-<timestamp>).")
     var out: String?
     @Option(help: "Random seed.")
@@ -111,7 +113,7 @@ struct FedRecommendCommand: ParsableCommand {
         FederatedRecommendationRun(data: data == "planted" ? .planted(users: users, items: items) : .movieLens(data), architecture: model,
                                    factors: factors, layers: try parsedLayers(), negatives: negatives, rounds: rounds, fraction: fraction,
                                    localEpochs: localEpochs, batchSize: batchSize, learningRate: learningRate, clippingNorm: clipNorm,
-                                   noiseMultiplier: noiseMultiplier, delta: delta, threads: threads, seed: seed)
+                                   noiseMultiplier: noiseMultiplier, delta: delta, threads: threads, overHTTP: overHttp, seed: seed)
     }
 
     func run() throws {

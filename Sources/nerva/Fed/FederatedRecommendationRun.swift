@@ -31,6 +31,9 @@ struct FederatedRecommendationRun {
     var noiseMultiplier = 0.0
     var delta = 1e-5
     var threads: Int?
+    /// Run the federation over HTTP on loopback: a `FederationServer` and one `FederationClient`
+    /// per user, instead of the in-process simulation.
+    var overHTTP = false
     var seed: UInt64 = 0
 
     var model: (Int) -> FederatedNCFModel {
@@ -88,21 +91,24 @@ struct FederatedRecommendationRun {
                                          clientSettings: FitConfiguration(round: 0, localEpochs: localEpochs, batchSize: batchSize,
                                                                           learningRate: learningRate),
                                          privacy: privacy, seed: seed)
-        var meters: [MeteredParticipant] = []
-        let simulation = try federation.simulation(strategy: strategy, seed: seed, concurrency: threads) { participant in
-            let meter = MeteredParticipant(participant)
-            meters.append(meter)
-            return meter
-        }
-        let instructionBytes = try WireFormat.encode(FitInstruction(model: FederatedNCFModel.protocolDescription, parameters: simulation.global,
+        let meters = federation.participants.map { MeteredParticipant($0) }
+        let meterByID = Dictionary(uniqueKeysWithValues: meters.map { ($0.id, $0) })
+        let federationRounds: any RoundRunner = overHTTP
+            ? try LoopbackFederation(model: FederatedNCFModel.protocolDescription, participants: meters, strategy: strategy, seed: seed,
+                                     initialParameters: model.initialParameters(seed: federation.seed))
+            : try federation.simulation(strategy: strategy, seed: seed, concurrency: threads) { participant in
+                meterByID[participant.id]!
+            }
+        defer { (federationRounds as? LoopbackFederation)?.finish() }
+        let instructionBytes = try WireFormat.encode(FitInstruction(model: FederatedNCFModel.protocolDescription, parameters: federationRounds.global,
                                                                     configuration: strategy.clientSettings)).count
-        print("\(part): \(strategy.name), \(architecture.rawValue) (\(simulation.global.scalarCount) shared parameters, "
+        print("\(part): \(strategy.name), \(architecture.rawValue) (\(federationRounds.global.scalarCount) shared parameters, "
               + "\(model.userDimensions.reduce(0, +)) private per user), \(federation.participants.count) users, "
-              + "\(Int(fraction * Double(federation.participants.count))) per round, \(simulation.concurrency) threads")
+              + "\(Int(fraction * Double(federation.participants.count))) per round, \(federationRounds.transport)")
         let progress = showsProgress ? ProgressBar(label: part, total: rounds) : nil
         let hitName = RecommendationMetric.hitRate(10), ndcgName = RecommendationMetric.ndcg(10)
         var sentBefore = 0
-        let reports = try simulation.run(rounds: rounds) { report in
+        let reports = try federationRounds.run(rounds: rounds) { report in
             let evaluation = report.federatedEvaluation
             let sent = meters.reduce(0) { $0 + $1.traffic.fitBytes }
             var record: MetricRecord = ["part": part, "round": report.round, "strategy": strategy.name,
@@ -122,14 +128,14 @@ struct FederatedRecommendationRun {
         let totalBytes = traffic.reduce(0) { $0 + $1.fitBytes }, messages = traffic.reduce(0) { $0 + $1.fitMessages }
         let last = reports.last?.federatedEvaluation
         let epsilon = privacy.map { $0.epsilon(rounds: rounds, delta: delta) }
-        try Safetensors.write(simulation.global.stateDictionary(),
+        try Safetensors.write(federationRounds.global.stateDictionary(),
                               metadata: ["model": architecture.rawValue, "strategy": strategy.name, "rounds": "\(rounds)", "seed": "\(seed)",
                                          "note": "shared weights only: the user embeddings stayed on the participants"],
                               to: folder.file("\(part)-shared-\(architecture.rawValue).safetensors"))
         return Outcome(reports: reports, hitRate: last?.metrics[hitName] ?? 0, ndcg: last?.metrics[ndcgName] ?? 0,
                        uploadBytesPerUser: Double(totalBytes) / Double(max(federation.participants.count, 1)),
                        bytesPerUpdate: Double(totalBytes) / Double(max(messages, 1)), instructionBytes: instructionBytes,
-                       epsilon: epsilon, global: simulation.global)
+                       epsilon: epsilon, global: federationRounds.global)
     }
 
     /// Centralised NCF (NervaRec's trainer, same architecture, same split, same evaluation cases)
