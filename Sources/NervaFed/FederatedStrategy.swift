@@ -105,6 +105,10 @@ public final class FederatedStrategy: Strategy {
                               accepted: accepted.map(\.participant), failures: failures, metrics: metrics)
     }
 
+    public var serverState: [String: [Float]] { state.withLock { $0.tensors } }
+
+    public func restoreServerState(_ saved: [String: [Float]]) { state.withLock { $0 = ServerOptimizerState(tensors: saved) } }
+
     public func configureEvaluate(round: Int, available: [String], generator: RandomGenerator)
         -> [(participant: String, configuration: EvaluateConfiguration)] {
         guard evaluationFraction > 0, !available.isEmpty else { return [] }

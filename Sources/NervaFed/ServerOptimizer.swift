@@ -72,6 +72,22 @@ struct ServerOptimizerState {
         return x
     }
 
+    /// The moments by name, for checkpoints (empty for a stateless optimiser or before round 1).
+    var tensors: [String: [Float]] {
+        var named: [String: [Float]] = [:]
+        if !firstMoment.isEmpty { named["first_moment"] = firstMoment }
+        if !secondMoment.isEmpty { named["second_moment"] = secondMoment }
+        return named
+    }
+
+    /// Restores moments saved by `tensors`.
+    init(tensors: [String: [Float]]) {
+        firstMoment = tensors["first_moment"] ?? []
+        secondMoment = tensors["second_moment"] ?? []
+    }
+
+    init() {}
+
     private mutating func prepare(_ n: Int, secondMomentStart: Float) {
         if firstMoment.count != n { firstMoment = [Float](repeating: 0, count: n) }
         if secondMoment.count != n { secondMoment = [Float](repeating: secondMomentStart, count: n) }

@@ -69,6 +69,16 @@ public protocol Strategy: AnyObject, Sendable {
     /// Combines the participants' evaluations.
     func aggregateEvaluate(round: Int, results: [(participant: String, result: EvaluationResult)],
                            failures: [ParticipantFailure]) -> EvaluationSummary?
+    /// State the strategy carries from round to round (a server optimiser's moments), by name,
+    /// so a checkpoint can hold it; empty for a stateless strategy.
+    var serverState: [String: [Float]] { get }
+    /// Restores `serverState` from a checkpoint.
+    func restoreServerState(_ state: [String: [Float]])
+}
+
+extension Strategy {
+    public var serverState: [String: [Float]] { [:] }
+    public func restoreServerState(_ state: [String: [Float]]) {}
 }
 
 /// Which participants take part in a round (Flower's `fraction_fit`, `min_fit_clients`,

@@ -6,20 +6,25 @@ import Testing
 extension NetworkTests {
 @Suite struct NetworkCheckpointTests {
     /// Two rounds, a server "crash", a resumed server for the third: the same global model as
-    /// three uninterrupted rounds.
-    @Test func resumedServerLosesNoRound() throws {
-        let folder = try LoopbackFederation.temporaryFolder()
+    /// three uninterrupted rounds, also with a server optimiser whose moments must survive.
+    @Test(arguments: ["fedavg", "fedadam"])
+    func resumedServerLosesNoRound(strategyName: String) throws {
+        let makeStrategy = { () -> FederatedStrategy in
+            strategyName == "fedavg" ? NetworkTestbed.strategy()
+                : .withServerOptimizer(.adam(learningRate: 0.05), clientSettings: SimulationTests.settings, seed: 1)
+        }
+        let folder = try NetworkTestbed.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let checkpoint = folder.appendingPathComponent("checkpoint.safetensors")
         let data = SimulationTests.toyData(count: 400, seed: 1)
 
         func serve(rounds: Int, resuming: FederationCheckpoint?) throws -> ParameterSet {
-            let server = try FederationServer(model: SimulationTests.model, strategy: LoopbackFederation.strategy(),
-                                              configuration: LoopbackFederation.configuration(minimumClients: 2, checkpoint: checkpoint),
+            let server = try FederationServer(model: SimulationTests.model, strategy: makeStrategy(),
+                                              configuration: NetworkTestbed.configuration(minimumClients: 2, checkpoint: checkpoint),
                                               seed: 3, resumingFrom: resuming)
             let port = try server.start()
-            let running = LoopbackFederation.Running(try SimulationTests.participants(data, clients: 2).map {
-                try LoopbackFederation.client($0, port: port)
+            let running = NetworkTestbed.Running(try SimulationTests.participants(data, clients: 2).map {
+                try NetworkTestbed.client($0, port: port)
             })
             try server.run(rounds: rounds)
             server.finish(grace: 10)
@@ -30,17 +35,18 @@ extension NetworkTests {
         _ = try serve(rounds: 2, resuming: nil)
         let saved = try FederationCheckpoint(contentsOf: checkpoint)
         #expect(saved.completedRounds == 2)
+        #expect(saved.serverState.keys.sorted() == (strategyName == "fedadam" ? ["first_moment", "second_moment"] : []))
         let resumed = try serve(rounds: 3, resuming: saved)
         #expect(try FederationCheckpoint(contentsOf: checkpoint).completedRounds == 3)
 
         let simulation = try FederatedSimulation(model: SimulationTests.model, participants: SimulationTests.participants(data, clients: 2),
-                                                 strategy: LoopbackFederation.strategy(), seed: 3)
+                                                 strategy: makeStrategy(), seed: 3)
         try simulation.run(rounds: 3)
         #expect(resumed == simulation.global)
     }
 
     @Test func checkpointsAndCredentialsRejectBadFiles() throws {
-        let folder = try LoopbackFederation.temporaryFolder()
+        let folder = try NetworkTestbed.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let file = folder.appendingPathComponent("file")
         try Data("not safetensors".utf8).write(to: file)
@@ -51,8 +57,8 @@ extension NetworkTests {
                                  generatorState: [1, 2, 3, 4]).write(to: file)
         let mismatched = try FederationCheckpoint(contentsOf: file)
         #expect(throws: FederationCheckpointError.self) {
-            try FederationServer(model: SimulationTests.model, strategy: LoopbackFederation.strategy(),
-                                 configuration: LoopbackFederation.configuration(minimumClients: 1), seed: 3, resumingFrom: mismatched)
+            try FederationServer(model: SimulationTests.model, strategy: NetworkTestbed.strategy(),
+                                 configuration: NetworkTestbed.configuration(minimumClients: 1), seed: 3, resumingFrom: mismatched)
         }
 
         try Data("# clients\nclient-a 0123456789abcdef0123\n\nclient-b fedcba98765432100000\n".utf8).write(to: file)

@@ -5,7 +5,7 @@ import Testing
 
 /// A federation on 127.0.0.1: a `FederationServer` on an ephemeral port and `FederationClient`s
 /// on threads of this process, over real HTTP(S).
-enum LoopbackFederation {
+enum NetworkTestbed {
     static let settings = FitConfiguration(round: 0, localEpochs: 1, batchSize: 8, learningRate: 0.1, momentum: 0.5)
 
     static func strategy(minimumResults: Int = 1) -> FederatedStrategy {
@@ -95,31 +95,31 @@ extension NetworkTests {
     /// TLS, credentials, three clients in three rounds: the global model is bit for bit the one
     /// the in-process simulation computes with the same seed, and an intruder changes nothing.
     @Test func tlsFederationWithCredentialsEqualsTheSimulation() throws {
-        let folder = try LoopbackFederation.temporaryFolder()
+        let folder = try NetworkTestbed.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let (certificate, key) = try LoopbackFederation.selfSignedCertificate(in: folder)
+        let (certificate, key) = try NetworkTestbed.selfSignedCertificate(in: folder)
         let data = SimulationTests.toyData(count: 600, seed: 1), test = SimulationTests.toyData(count: 200, seed: 2)
         let credentials = FederationCredentials(Self.tokens.sorted(by: { $0.key < $1.key }).map { ($0.key, $0.value) })
-        let server = try FederationServer(model: SimulationTests.model, strategy: LoopbackFederation.strategy(),
-                                          configuration: LoopbackFederation.configuration(minimumClients: 3, tls: (certificate, key),
+        let server = try FederationServer(model: SimulationTests.model, strategy: NetworkTestbed.strategy(),
+                                          configuration: NetworkTestbed.configuration(minimumClients: 3, tls: (certificate, key),
                                                                                           credentials: credentials),
                                           seed: 3)
         let port = try server.start()
         defer { server.stop() }
 
         // An intruder with a wrong token is refused at once and never counts as connected.
-        let intruder = try LoopbackFederation.client(SimulationTests.participants(data, clients: 3)[0], port: port, https: true,
+        let intruder = try NetworkTestbed.client(SimulationTests.participants(data, clients: 3)[0], port: port, https: true,
                                                      token: "not-a-valid-token-at-all", roots: certificate)
         #expect(throws: FederationClientError.self) { try intruder.run() }
         #expect(server.hub.connected().isEmpty)
         // A client that does not trust the server's certificate cannot connect (TLS is really on).
-        let untrusting = try LoopbackFederation.client(SimulationTests.participants(data, clients: 3)[0], port: port, https: true,
+        let untrusting = try NetworkTestbed.client(SimulationTests.participants(data, clients: 3)[0], port: port, https: true,
                                                        token: Self.tokens["client-00"])
         #expect(throws: (any Error).self) { try untrusting.transport.send(.post, FederationProtocol.registerPath) }
 
         let participants = SimulationTests.participants(data, clients: 3)
-        let running = LoopbackFederation.Running(try participants.map {
-            try LoopbackFederation.client($0, port: port, https: true, token: Self.tokens[$0.id], roots: certificate)
+        let running = NetworkTestbed.Running(try participants.map {
+            try NetworkTestbed.client($0, port: port, https: true, token: Self.tokens[$0.id], roots: certificate)
         })
         let reports = try server.run(rounds: 3)
         server.finish(grace: 10)
@@ -130,7 +130,7 @@ extension NetworkTests {
 
         let evaluator = try ClassificationEvaluator(model: SimulationTests.model, data: test)
         let simulation = try FederatedSimulation(model: SimulationTests.model, participants: SimulationTests.participants(data, clients: 3),
-                                                 strategy: LoopbackFederation.strategy(), seed: 3, concurrency: 2)
+                                                 strategy: NetworkTestbed.strategy(), seed: 3, concurrency: 2)
         try simulation.run(rounds: 3)
         #expect(server.global == simulation.global)
         let accuracy = try evaluator.evaluate(server.global).metrics["accuracy"] ?? 0
@@ -139,12 +139,12 @@ extension NetworkTests {
 
     /// The model download serves the architecture with the weights.
     @Test func modelDownloadCarriesTheArchitecture() throws {
-        let server = try FederationServer(model: SimulationTests.model, strategy: LoopbackFederation.strategy(),
-                                          configuration: LoopbackFederation.configuration(minimumClients: 1), seed: 4)
+        let server = try FederationServer(model: SimulationTests.model, strategy: NetworkTestbed.strategy(),
+                                          configuration: NetworkTestbed.configuration(minimumClients: 1), seed: 4)
         let port = try server.start()
         defer { server.stop() }
         let data = SimulationTests.toyData(count: 40, seed: 1)
-        let client = try LoopbackFederation.client(SimulationTests.participants(data, clients: 1)[0], port: port)
+        let client = try NetworkTestbed.client(SimulationTests.participants(data, clients: 1)[0], port: port)
         let reply = try client.transport.send(.get, FederationProtocol.modelPath).expecting(200)
         let downloaded = try WireFormat.decodeGlobalModel(reply.body)
         #expect(downloaded.model == SimulationTests.model)

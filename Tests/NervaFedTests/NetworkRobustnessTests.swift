@@ -9,16 +9,16 @@ extension NetworkTests {
     /// and each misbehaviour is a failure with its own reason.
     @Test func misbehavingClientsAreFailuresWithReasons() throws {
         let data = SimulationTests.toyData(count: 600, seed: 1)
-        var configuration = LoopbackFederation.configuration(minimumClients: 6)
+        var configuration = NetworkTestbed.configuration(minimumClients: 6)
         configuration.roundTimeout = 6
-        let server = try FederationServer(model: SimulationTests.model, strategy: LoopbackFederation.strategy(), configuration: configuration,
+        let server = try FederationServer(model: SimulationTests.model, strategy: NetworkTestbed.strategy(), configuration: configuration,
                                           seed: 3)
         let port = try server.start()
         defer { server.stop() }
         let participants = SimulationTests.participants(data, clients: 6)
         let faults: [FederationClientFault?] = [nil, .nan, .wrongShape, .hugeNorm, .garbage, .hang]
-        let running = LoopbackFederation.Running(try zip(participants, faults).map {
-            try LoopbackFederation.client($0, port: port, fault: $1)
+        let running = NetworkTestbed.Running(try zip(participants, faults).map {
+            try NetworkTestbed.client($0, port: port, fault: $1)
         })
         let before = server.global
         let reports = try server.run(rounds: 2)
@@ -45,15 +45,15 @@ extension NetworkTests {
     /// Requests without a valid credential get 401 and change nothing; bodies above the limit get
     /// 413; hostile bodies get 400 with the reason; unknown tasks 404.
     @Test func hostileRequestsAreRefusedWithReasons() throws {
-        var configuration = LoopbackFederation.configuration(minimumClients: 1,
+        var configuration = NetworkTestbed.configuration(minimumClients: 1,
                                                              credentials: FederationCredentials([("client-00", "a-sufficiently-long-token")]))
         configuration.maximumMessageBytes = 4_096
-        let server = try FederationServer(model: SimulationTests.model, strategy: LoopbackFederation.strategy(), configuration: configuration,
+        let server = try FederationServer(model: SimulationTests.model, strategy: NetworkTestbed.strategy(), configuration: configuration,
                                           seed: 3)
         let port = try server.start()
         defer { server.stop() }
         let participant = SimulationTests.participants(SimulationTests.toyData(count: 40, seed: 1), clients: 1)[0]
-        let stranger = try LoopbackFederation.client(participant, port: port, token: "a-guessed-but-wrong-token")
+        let stranger = try NetworkTestbed.client(participant, port: port, token: "a-guessed-but-wrong-token")
         for (method, path) in [(FederationTransport.Method.post, FederationProtocol.registerPath), (.get, FederationProtocol.taskPath),
                                (.post, FederationProtocol.heartbeatPath), (.get, FederationProtocol.modelPath),
                                (.post, "\(FederationProtocol.resultPath)/x")] {
@@ -63,7 +63,7 @@ extension NetworkTests {
         }
         #expect(server.hub.connected().isEmpty)
 
-        let member = try LoopbackFederation.client(participant, port: port, token: "a-sufficiently-long-token")
+        let member = try NetworkTestbed.client(participant, port: port, token: "a-sufficiently-long-token")
         let tooLarge = try member.transport.send(.post, "\(FederationProtocol.resultPath)/x", body: [UInt8](repeating: 7, count: 10_000))
         #expect(tooLarge.status == 413)
         #expect(tooLarge.errorMessage.contains("exceeds the server's limit of 4096 bytes"))
@@ -92,16 +92,16 @@ extension NetworkTests {
 
     /// A client retries with backoff until the server comes up, then joins.
     @Test func clientsWaitForALateServer() throws {
-        let probe = try FederationServer(model: SimulationTests.model, strategy: LoopbackFederation.strategy(),
-                                         configuration: LoopbackFederation.configuration(minimumClients: 1), seed: 3)
+        let probe = try FederationServer(model: SimulationTests.model, strategy: NetworkTestbed.strategy(),
+                                         configuration: NetworkTestbed.configuration(minimumClients: 1), seed: 3)
         let port = try probe.start()
         probe.stop()   // a port that was free a moment ago
         let data = SimulationTests.toyData(count: 200, seed: 1)
-        let running = LoopbackFederation.Running([try LoopbackFederation.client(SimulationTests.participants(data, clients: 1)[0], port: port)])
+        let running = NetworkTestbed.Running([try NetworkTestbed.client(SimulationTests.participants(data, clients: 1)[0], port: port)])
         Thread.sleep(forTimeInterval: 1.5)
-        var configuration = LoopbackFederation.configuration(minimumClients: 1)
+        var configuration = NetworkTestbed.configuration(minimumClients: 1)
         configuration.port = port
-        let server = try FederationServer(model: SimulationTests.model, strategy: LoopbackFederation.strategy(), configuration: configuration,
+        let server = try FederationServer(model: SimulationTests.model, strategy: NetworkTestbed.strategy(), configuration: configuration,
                                           seed: 3)
         try server.start()
         defer { server.stop() }

@@ -1,5 +1,6 @@
 import Foundation
 import NervaNN
+import NervaTensor
 
 /// A checkpoint that cannot be resumed from: every case names the file.
 public enum FederationCheckpointError: Error, CustomStringConvertible, Equatable {
@@ -19,8 +20,8 @@ public enum FederationCheckpointError: Error, CustomStringConvertible, Equatable
 /// safetensors file (temporary file, `fsync`, `rename`), so a crash leaves either the previous
 /// round's checkpoint or this one, never a torn file.
 ///
-/// It does not hold a server optimiser's moments (FedAvgM, FedAdam, …), which restart from zero
-/// after a resume; FedAvg and the robust strategies are stateless and resume exactly.
+/// It also holds the strategy's `serverState` (the moments of FedAvgM, FedAdam, …), so every
+/// strategy resumes exactly.
 public struct FederationCheckpoint: Sendable, Equatable {
     /// The architecture.
     public var model: ModelDescription
@@ -30,17 +31,26 @@ public struct FederationCheckpoint: Sendable, Equatable {
     public var completedRounds: Int
     /// The sampling generator's state (`RandomGenerator.snapshot`).
     public var generatorState: [UInt64]
+    /// The strategy's state (`Strategy.serverState`).
+    public var serverState: [String: [Float]]
 
-    public init(model: ModelDescription, global: ParameterSet, completedRounds: Int, generatorState: [UInt64]) {
+    /// Tensors of the server state are stored under this prefix beside the model's.
+    static let serverStatePrefix = "nerva.server."
+
+    public init(model: ModelDescription, global: ParameterSet, completedRounds: Int, generatorState: [UInt64],
+                serverState: [String: [Float]] = [:]) {
         self.model = model
         self.global = global
         self.completedRounds = completedRounds
         self.generatorState = generatorState
+        self.serverState = serverState
     }
 
     /// Writes the checkpoint to `url` atomically.
     public func write(to url: URL) throws {
-        let bytes = try global.encoded(metadata: [
+        let state = serverState.keys.sorted().map { (name: Self.serverStatePrefix + $0, tensor: Tensor(serverState[$0]!)) }
+        let stored = state.isEmpty ? global : ParameterSet(tensors: global.layout.names.map { ($0, global.stateDictionary()[$0]!) } + state)
+        let bytes = try stored.encoded(metadata: [
             "nerva.message": "checkpoint",
             "nerva.model": try model.jsonString(),
             "nerva.completedRounds": String(completedRounds),
@@ -57,7 +67,13 @@ public struct FederationCheckpoint: Sendable, Equatable {
         do { bytes = Array(try Data(contentsOf: url)) } catch {
             throw FederationCheckpointError.invalid(path: url.path, problem: "cannot read it (\(error.localizedDescription))")
         }
-        let (parameters, metadata) = try ParameterSet.decode(safetensors: bytes, source: url.path)
+        let (stored, metadata) = try ParameterSet.decode(safetensors: bytes, source: url.path)
+        let tensors = stored.stateDictionary()
+        let modelNames = stored.layout.names.filter { !$0.hasPrefix(Self.serverStatePrefix) }
+        let parameters = modelNames.count == stored.layout.names.count ? stored : ParameterSet(tensors: modelNames.map { ($0, tensors[$0]!) })
+        let serverState = Dictionary(uniqueKeysWithValues: stored.layout.names.filter { $0.hasPrefix(Self.serverStatePrefix) }.map {
+            (String($0.dropFirst(Self.serverStatePrefix.count)), tensors[$0]!.scalars)
+        })
         guard metadata["nerva.message"] == "checkpoint", let modelText = metadata["nerva.model"],
               let roundsText = metadata["nerva.completedRounds"], let rounds = Int(roundsText), rounds >= 0 else {
             throw FederationCheckpointError.invalid(path: url.path, problem: "missing or invalid nerva.* metadata")
@@ -67,6 +83,6 @@ public struct FederationCheckpoint: Sendable, Equatable {
             throw FederationCheckpointError.invalid(path: url.path, problem: "the generator state is not 4 non-zero words")
         }
         self.init(model: try ModelDescription(json: Data(modelText.utf8)), global: parameters, completedRounds: rounds,
-                  generatorState: state)
+                  generatorState: state, serverState: serverState)
     }
 }

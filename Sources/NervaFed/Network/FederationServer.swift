@@ -101,6 +101,7 @@ public final class FederationServer: @unchecked Sendable {
             global = checkpoint.global
             completed = checkpoint.completedRounds
             generator.restore(checkpoint.generatorState)
+            strategy.restoreServerState(checkpoint.serverState)
         }
         // Remote participants mostly wait, so every selected client gets a thread.
         rounds = try FederatedRounds(model: model, strategy: strategy, global: global, completedRounds: completed,
@@ -182,7 +183,7 @@ public final class FederationServer: @unchecked Sendable {
     private func checkpoint() throws {
         guard let url = configuration.checkpoint else { return }
         try FederationCheckpoint(model: model, global: rounds.global, completedRounds: rounds.completedRounds,
-                                 generatorState: rounds.generator.snapshot).write(to: url)
+                                 generatorState: rounds.generator.snapshot, serverState: rounds.strategy.serverState).write(to: url)
     }
 
     private func waitForClients(_ minimum: Int) throws {

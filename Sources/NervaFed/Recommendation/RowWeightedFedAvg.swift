@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// FedAvg for models with embedding tables whose rows only some participants train (FedNCF,
 /// Perifanis & Efraimidis 2022): participants send the rows they touched (`RecommendationUpdate`).
@@ -30,9 +31,14 @@ public final class RowWeightedFedAvg: Strategy {
     public let maximumExampleCount: Int?
     /// Derives the participants' per-round seeds and the noise.
     public let seed: UInt64
+    /// How the averaged update moves the shared model (`.average()`: plain FedAvg; FedAvgM and
+    /// FedAdam apply to the row-weighted average as to any other).
+    public let serverOptimizer: ServerOptimizer
+    private let optimizerState = Mutex(ServerOptimizerState())
 
     public init(model: FederatedNCFModel, sampling: ClientSampling = ClientSampling(), clientSettings: FitConfiguration,
-                evaluationFraction: Double = 1, privacy: DifferentialPrivacy? = nil, maximumExampleCount: Int? = nil, seed: UInt64 = 0) {
+                evaluationFraction: Double = 1, privacy: DifferentialPrivacy? = nil, maximumExampleCount: Int? = nil,
+                serverOptimizer: ServerOptimizer = .average(), seed: UInt64 = 0) {
         precondition(evaluationFraction >= 0 && evaluationFraction <= 1, "RowWeightedFedAvg: evaluation fraction must be in [0, 1].")
         let tables = NCFTables(model.makeNetwork(users: 1, seed: 0))
         let itemWeights = Set(tables.item.map { ObjectIdentifier($0.weight) })
@@ -44,6 +50,7 @@ public final class RowWeightedFedAvg: Strategy {
         self.privacy = privacy
         self.maximumExampleCount = maximumExampleCount
         self.seed = seed
+        self.serverOptimizer = serverOptimizer
     }
 
     public func configureFit(round: Int, available: [String], generator: RandomGenerator) throws
@@ -85,7 +92,7 @@ public final class RowWeightedFedAvg: Strategy {
         let updates = accepted.map(\.update)
         metrics["rows_per_update"] = Double(updates.reduce(0) { $0 + $1.rows.count }) / Double(updates.count)
         metrics["upload_scalars_per_participant"] = Double(updates.reduce(0) { $0 + $1.parameters.scalarCount }) / Double(updates.count)
-        let values: [Float]
+        var values: [Float]
         if let privacy {
             let generator = RandomGenerator(seed: FederatedStrategy.seed(seed, round: round, participant: "server-noise"))
             values = Self.privateAverage(updates, global: global, itemTables: itemTables, privacy: privacy, generator: generator)
@@ -94,9 +101,17 @@ public final class RowWeightedFedAvg: Strategy {
             values = Self.rowWeightedAverage(updates, exampleCounts: accepted.map(\.result.exampleCount), global: global,
                                              itemTables: itemTables)
         }
+        if serverOptimizer != .average() {
+            let delta = zip(values, global.values).map { $0 - $1 }
+            values = optimizerState.withLock { $0.apply(serverOptimizer, global: global.values, delta: delta) }
+        }
         return RoundAggregate(parameters: ParameterSet(layout: global.layout, values: values), accepted: accepted.map(\.participant),
                               failures: failures, metrics: metrics)
     }
+
+    public var serverState: [String: [Float]] { optimizerState.withLock { $0.tensors } }
+
+    public func restoreServerState(_ saved: [String: [Float]]) { optimizerState.withLock { $0 = ServerOptimizerState(tensors: saved) } }
 
     public func configureEvaluate(round: Int, available: [String], generator: RandomGenerator)
         -> [(participant: String, configuration: EvaluateConfiguration)] {

@@ -58,6 +58,10 @@ struct FedRecommendCommand: ParsableCommand {
     var centralisedEpochs = 20
     @Option(help: "Threads training users at once (default: one per core).")
     var threads: Int?
+    @Option(help: "How the server applies the averaged update: average (FedAvg), momentum (FedAvgM) or adam (FedAdam).")
+    var serverOptimizer: FederatedRecommendationRun.ServerUpdate = .average
+    @Option(help: "The server's learning rate (default: 1 for average, 1 for momentum with β 0.9, 0.01 for adam).")
+    var serverLearningRate: Float?
     @Flag(help: "Run over HTTP on loopback: a federation server and one client per user (the same results as in process).")
     var overHttp = false
     @Option(help: "Output folder (default ./nerva-out/fed-recommend-<timestamp>).")
@@ -107,13 +111,17 @@ struct FedRecommendCommand: ParsableCommand {
         guard delta > 0 && delta < 1 else { throw ValidationError("--delta must be in (0, 1), got \(delta).") }
         guard centralisedEpochs >= 0 else { throw ValidationError("--centralised-epochs must be non-negative, got \(centralisedEpochs).") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads).") }
+        if let serverLearningRate, !(serverLearningRate > 0) {
+            throw ValidationError("--server-learning-rate must be positive, got \(serverLearningRate).")
+        }
     }
 
     func makeRun() throws -> FederatedRecommendationRun {
         FederatedRecommendationRun(data: data == "planted" ? .planted(users: users, items: items) : .movieLens(data), architecture: model,
                                    factors: factors, layers: try parsedLayers(), negatives: negatives, rounds: rounds, fraction: fraction,
                                    localEpochs: localEpochs, batchSize: batchSize, learningRate: learningRate, clippingNorm: clipNorm,
-                                   noiseMultiplier: noiseMultiplier, delta: delta, threads: threads, overHTTP: overHttp, seed: seed)
+                                   noiseMultiplier: noiseMultiplier, delta: delta, threads: threads, overHTTP: overHttp,
+                                   serverUpdate: serverOptimizer, serverLearningRate: serverLearningRate, seed: seed)
     }
 
     func run() throws {
@@ -137,3 +145,5 @@ struct FedRecommendCommand: ParsableCommand {
 }
 
 extension NCFSettings.Architecture: ExpressibleByArgument {}
+
+extension FederatedRecommendationRun.ServerUpdate: ExpressibleByArgument {}

@@ -34,7 +34,19 @@ struct FederatedRecommendationRun {
     /// Run the federation over HTTP on loopback: a `FederationServer` and one `FederationClient`
     /// per user, instead of the in-process simulation.
     var overHTTP = false
+    /// How the server applies the averaged update.
+    enum ServerUpdate: String, CaseIterable, Sendable { case average, momentum, adam }
+    var serverUpdate: ServerUpdate = .average
+    var serverLearningRate: Float?
     var seed: UInt64 = 0
+
+    var serverOptimizer: ServerOptimizer {
+        switch serverUpdate {
+        case .average: .average(learningRate: serverLearningRate ?? 1)
+        case .momentum: .momentum(learningRate: serverLearningRate ?? 1)
+        case .adam: .adam(learningRate: serverLearningRate ?? 0.01)
+        }
+    }
 
     var model: (Int) -> FederatedNCFModel {
         { FederatedNCFModel(architecture: architecture, itemCount: $0, factors: factors, layers: layers, negatives: negatives) }
@@ -50,7 +62,7 @@ struct FederatedRecommendationRun {
         }
         return [("data", source), ("model", architecture.rawValue), ("factors / layers", "\(factors) / \(layers.map(String.init).joined(separator: "-"))"),
                 ("negatives per positive", "\(negatives)"), ("rounds", "\(rounds)"), ("fraction C", "\(fraction)"),
-                ("local epochs E", "\(localEpochs)"), ("batch size B", "\(batchSize)"), ("local Adam learning rate", "\(learningRate)"),
+                ("local epochs E", "\(localEpochs)"), ("server update", serverOptimizer.description), ("batch size B", "\(batchSize)"), ("local Adam learning rate", "\(learningRate)"),
                 ("differential privacy", privacy.map { "S = \($0.clippingNorm), z = \($0.noiseMultiplier), δ = \(delta)" } ?? "off"),
                 ("seed", "\(seed)")]
     }
@@ -90,7 +102,7 @@ struct FederatedRecommendationRun {
         let strategy = RowWeightedFedAvg(model: model, sampling: ClientSampling(fraction: fraction),
                                          clientSettings: FitConfiguration(round: 0, localEpochs: localEpochs, batchSize: batchSize,
                                                                           learningRate: learningRate),
-                                         privacy: privacy, seed: seed)
+                                         privacy: privacy, serverOptimizer: serverOptimizer, seed: seed)
         let meters = federation.participants.map { MeteredParticipant($0) }
         let meterByID = Dictionary(uniqueKeysWithValues: meters.map { ($0.id, $0) })
         let federationRounds: any RoundRunner = overHTTP
