@@ -1,11 +1,13 @@
 import Foundation
 import NervaData
 import NervaFed
+import NervaRec
 
 /// The `fed` suite: the time of one simulated FedAvg round in the setting of McMahan et al.
 /// (10 clients × 6,000 Fashion-MNIST images, MLP 784→200→200→10, E = 1, B = 10, SGD 0.01: 6,000
 /// local steps), on one thread and on every core (wall-clock and CPU time), and the cost of the
-/// wire format for that model, and a round over HTTP on loopback.
+/// wire format for that model, a round over HTTP on loopback, and a round of federated NeuMF with
+/// one participant per user on MovieLens-100k-sized data.
 struct FedBenchmarks {
     let quick: Bool
     let reporter: BenchmarkReporter
@@ -15,6 +17,26 @@ struct FedBenchmarks {
         if reporter.wants("fedavg_round") || reporter.wants("local_step_cpu") { try rounds() }
         if reporter.wants("wire_roundtrip") { try wireRoundTrip() }
         if reporter.wants("http_round") { try httpRound() }
+        if reporter.wants("fedrec_round") { try recommendationRound() }
+    }
+
+    /// One round of federated NeuMF (8 factors, MLP 64→32→16→8) in which every one of 943 users
+    /// (1,682 items, about 100 positives each, planted structure) trains E = 1 local epoch with 4
+    /// negatives per positive and the server averages the touched item rows.
+    private func recommendationRound() throws {
+        let users = quick ? 200 : 943, items = 1_682
+        let dataset = SyntheticInteractions(users: users, items: items, meanInteractions: 106, seed: 1).dataset
+        let split = SplitRule.leaveOneOut.split(dataset)
+        let model = FederatedNCFModel(architecture: .neumf, itemCount: split.train.itemCount)
+        let federation = FederatedRecommendation(split: split, model: model, seed: 1)
+        let strategy = RowWeightedFedAvg(model: model, clientSettings: FitConfiguration(round: 0, localEpochs: 1, batchSize: 64,
+                                                                                        learningRate: 0.05),
+                                         evaluationFraction: 0, seed: 1)
+        let simulation = try federation.simulation(strategy: strategy, seed: 1)
+        let seconds = try (0..<(quick ? 1 : 2)).map { _ in try simulation.runRound().seconds }.min()!
+        reporter.report("fedrec_round", params: ["users": users, "items": items, "interactions": split.train.count,
+                                                 "model": "neumf-8-64-32-16-8", "E": 1, "B": 64, "threads": simulation.concurrency],
+                        value: seconds, unit: "s")
     }
 
     private func rounds() throws {
