@@ -46,6 +46,15 @@ func plantedSplit(users: Int = 120, items: Int = 150, seed: UInt64 = 3) -> Inter
         #expect(aggregate.accepted == ["a", "b"] && aggregate.failures.isEmpty)
     }
 
+    @Test func localLearningRateDecaysPerRound() throws {
+        let strategy = RowWeightedFedAvg(model: Self.tiny, clientSettings: FitConfiguration(round: 0, learningRate: 0.05),
+                                         learningRateDecay: 0.5)
+        let first = try strategy.configureFit(round: 1, available: ["a"], generator: RandomGenerator(seed: 1))
+        let third = try strategy.configureFit(round: 3, available: ["a"], generator: RandomGenerator(seed: 1))
+        #expect(first[0].configuration.learningRate == 0.05)
+        #expect(third[0].configuration.learningRate == 0.0125)
+    }
+
     @Test func malformedUpdatesAreRejectedWithReasons() {
         let strategy = RowWeightedFedAvg(model: Self.tiny, clientSettings: FitConfiguration(round: 0))
         let global = ParameterSet(zerosLike: Self.tiny.sharedLayout)

@@ -34,11 +34,15 @@ public final class RowWeightedFedAvg: Strategy {
     /// How the averaged update moves the shared model (`.average()`: plain FedAvg; FedAvgM and
     /// FedAdam apply to the row-weighted average as to any other).
     public let serverOptimizer: ServerOptimizer
+    /// The participants' learning rate is `clientSettings.learningRate · decay^(round − 1)`: local
+    /// steps shrink as the shared model settles (1: constant).
+    public let learningRateDecay: Float
     private let optimizerState = Mutex(ServerOptimizerState())
 
     public init(model: FederatedNCFModel, sampling: ClientSampling = ClientSampling(), clientSettings: FitConfiguration,
                 evaluationFraction: Double = 1, privacy: DifferentialPrivacy? = nil, maximumExampleCount: Int? = nil,
-                serverOptimizer: ServerOptimizer = .average(), seed: UInt64 = 0) {
+                serverOptimizer: ServerOptimizer = .average(), learningRateDecay: Float = 1, seed: UInt64 = 0) {
+        precondition(learningRateDecay > 0 && learningRateDecay <= 1, "RowWeightedFedAvg: learning-rate decay must be in (0, 1].")
         precondition(evaluationFraction >= 0 && evaluationFraction <= 1, "RowWeightedFedAvg: evaluation fraction must be in [0, 1].")
         let tables = NCFTables(model.makeNetwork(users: 1, seed: 0))
         let itemWeights = Set(tables.item.map { ObjectIdentifier($0.weight) })
@@ -51,6 +55,7 @@ public final class RowWeightedFedAvg: Strategy {
         self.maximumExampleCount = maximumExampleCount
         self.seed = seed
         self.serverOptimizer = serverOptimizer
+        self.learningRateDecay = learningRateDecay
     }
 
     public func configureFit(round: Int, available: [String], generator: RandomGenerator) throws
@@ -58,6 +63,7 @@ public final class RowWeightedFedAvg: Strategy {
         try sampling.sample(available, generator: generator).map { participant in
             var settings = clientSettings
             settings.round = round
+            settings.learningRate = clientSettings.learningRate * pow(learningRateDecay, Float(round - 1))
             settings.seed = FederatedStrategy.seed(seed, round: round, participant: participant)
             return (participant, settings)
         }

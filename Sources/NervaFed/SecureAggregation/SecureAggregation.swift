@@ -56,9 +56,12 @@ public enum SecureAggregation {
         let zeros = Data(count: vector.count * 8)
         let stream = try! ChaChaPoly.seal(zeros, using: key, nonce: ChaChaPoly.Nonce(data: Data(count: 12))).ciphertext
         stream.withUnsafeBytes { raw in
-            for k in vector.indices {
-                let word = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: k * 8, as: UInt64.self))
-                vector[k] = sign > 0 ? vector[k] &+ word : vector[k] &- word
+            vector.withUnsafeMutableBufferPointer { out in
+                if sign > 0 {
+                    for k in out.indices { out[k] &+= UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: k &* 8, as: UInt64.self)) }
+                } else {
+                    for k in out.indices { out[k] &-= UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: k &* 8, as: UInt64.self)) }
+                }
             }
         }
     }

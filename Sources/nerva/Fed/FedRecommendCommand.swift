@@ -58,6 +58,8 @@ struct FedRecommendCommand: ParsableCommand {
     var centralisedEpochs = 20
     @Option(help: "Threads training users at once (default: one per core).")
     var threads: Int?
+    @Option(help: "Multiply the local learning rate by this every round (1: constant).")
+    var learningRateDecay: Float = 1
     @Option(help: "How the server applies the averaged update: average (FedAvg), momentum (FedAvgM) or adam (FedAdam).")
     var serverOptimizer: FederatedRecommendationRun.ServerUpdate = .average
     @Option(help: "The server's learning rate (default: 1 for average, 1 for momentum with β 0.9, 0.01 for adam).")
@@ -111,6 +113,9 @@ struct FedRecommendCommand: ParsableCommand {
         guard delta > 0 && delta < 1 else { throw ValidationError("--delta must be in (0, 1), got \(delta).") }
         guard centralisedEpochs >= 0 else { throw ValidationError("--centralised-epochs must be non-negative, got \(centralisedEpochs).") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads).") }
+        guard learningRateDecay > 0 && learningRateDecay <= 1 else {
+            throw ValidationError("--learning-rate-decay must be in (0, 1], got \(learningRateDecay).")
+        }
         if let serverLearningRate, !(serverLearningRate > 0) {
             throw ValidationError("--server-learning-rate must be positive, got \(serverLearningRate).")
         }
@@ -121,7 +126,8 @@ struct FedRecommendCommand: ParsableCommand {
                                    factors: factors, layers: try parsedLayers(), negatives: negatives, rounds: rounds, fraction: fraction,
                                    localEpochs: localEpochs, batchSize: batchSize, learningRate: learningRate, clippingNorm: clipNorm,
                                    noiseMultiplier: noiseMultiplier, delta: delta, threads: threads, overHTTP: overHttp,
-                                   serverUpdate: serverOptimizer, serverLearningRate: serverLearningRate, seed: seed)
+                                   serverUpdate: serverOptimizer, serverLearningRate: serverLearningRate,
+                                   learningRateDecay: learningRateDecay, seed: seed)
     }
 
     func run() throws {

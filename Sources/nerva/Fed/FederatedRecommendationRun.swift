@@ -38,6 +38,7 @@ struct FederatedRecommendationRun {
     enum ServerUpdate: String, CaseIterable, Sendable { case average, momentum, adam }
     var serverUpdate: ServerUpdate = .average
     var serverLearningRate: Float?
+    var learningRateDecay: Float = 1
     var seed: UInt64 = 0
 
     var serverOptimizer: ServerOptimizer {
@@ -62,7 +63,7 @@ struct FederatedRecommendationRun {
         }
         return [("data", source), ("model", architecture.rawValue), ("factors / layers", "\(factors) / \(layers.map(String.init).joined(separator: "-"))"),
                 ("negatives per positive", "\(negatives)"), ("rounds", "\(rounds)"), ("fraction C", "\(fraction)"),
-                ("local epochs E", "\(localEpochs)"), ("server update", serverOptimizer.description), ("batch size B", "\(batchSize)"), ("local Adam learning rate", "\(learningRate)"),
+                ("local epochs E", "\(localEpochs)"), ("server update", serverOptimizer.description), ("batch size B", "\(batchSize)"), ("local Adam learning rate", learningRateDecay == 1 ? "\(learningRate)" : "\(learningRate) × \(learningRateDecay)^(round − 1)"),
                 ("differential privacy", privacy.map { "S = \($0.clippingNorm), z = \($0.noiseMultiplier), δ = \(delta)" } ?? "off"),
                 ("seed", "\(seed)")]
     }
@@ -102,7 +103,8 @@ struct FederatedRecommendationRun {
         let strategy = RowWeightedFedAvg(model: model, sampling: ClientSampling(fraction: fraction),
                                          clientSettings: FitConfiguration(round: 0, localEpochs: localEpochs, batchSize: batchSize,
                                                                           learningRate: learningRate),
-                                         privacy: privacy, serverOptimizer: serverOptimizer, seed: seed)
+                                         privacy: privacy, serverOptimizer: serverOptimizer,
+                                         learningRateDecay: learningRateDecay, seed: seed)
         let meters = federation.participants.map { MeteredParticipant($0) }
         let meterByID = Dictionary(uniqueKeysWithValues: meters.map { ($0.id, $0) })
         let federationRounds: any RoundRunner = overHTTP
