@@ -8,6 +8,8 @@ import NervaRec
 struct FedRecPrivacySweep {
     let base: FederatedRecommendationRun
     let noiseMultipliers: [Double]
+    /// Horizontal lines for comparison (popularity, the run without noise, centralised), by name.
+    var references: [(name: String, hitRate: Double)] = []
 
     func run(split: InteractionSplit, folder: RunFolder) throws {
         var points: [(z: Double, epsilon: Double, hitRate: Double, ndcg: Double)] = []
@@ -28,9 +30,11 @@ struct FedRecPrivacySweep {
                                             String(format: "%.4f", $0.ndcg)] })
         let finite = points.filter(\.epsilon.isFinite).sorted { $0.epsilon < $1.epsilon }
         guard finite.count >= 2 else { return }
+        let span = (log10(finite.first!.epsilon), log10(finite.last!.epsilon))
         let chart = LineChart(title: "HR@10 against ε (δ = \(base.delta))", xLabel: "log10 ε", yLabel: "HR@10",
                               series: [.init(name: "federated \(base.architecture.rawValue), DP-FedAvg",
-                                             points: finite.map { (log10($0.epsilon), $0.hitRate) })])
+                                             points: finite.map { (log10($0.epsilon), $0.hitRate) })]
+                                  + references.map { .init(name: $0.name, points: [(span.0, $0.hitRate), (span.1, $0.hitRate)]) })
         folder.addFigure(title: "Privacy against accuracy", files: try Figure.write(svg: chart.svg(), to: folder.file("dp-sweep.svg")),
                          caption: "Each point is a full federated run with noise multiplier z; ε by Rényi DP over all rounds "
                              + "(an upper bound: amplification by sampling a fraction of users is not counted).")

@@ -42,6 +42,7 @@ struct FedRecReport {
         ]
         if let centralised {
             series.append(.init(name: "centralised HR@10", points: [(1, centralised.hitRate), (Double(run.rounds), centralised.hitRate)]))
+            series.append(.init(name: "90 % of centralised", points: [(1, 0.9 * centralised.hitRate), (Double(run.rounds), 0.9 * centralised.hitRate)]))
         }
         let chart = LineChart(title: "Federated \(run.architecture.rawValue): HR@10 and NDCG@10 per round", xLabel: "round",
                               yLabel: "metric", series: series)

@@ -143,7 +143,12 @@ struct FedRecommendCommand: ParsableCommand {
                                    centralisedEpochs: centralisedEpochs)
         try summary.write(to: folder)
         let sweep = try parsedSweep()
-        if !sweep.isEmpty { try FedRecPrivacySweep(base: configuration, noiseMultipliers: sweep).run(split: split, folder: folder) }
+        if !sweep.isEmpty {
+            var references = [(name: "main run (S = \(clipNorm ?? 0), z = \(noiseMultiplier))", hitRate: outcome.hitRate),
+                              (name: "popularity", hitRate: popularity.0)]
+            if let centralised { references.append((name: "centralised", hitRate: centralised.0)) }
+            try FedRecPrivacySweep(base: configuration, noiseMultipliers: sweep, references: references).run(split: split, folder: folder)
+        }
         try folder.writeReport()
         print(summary.comparisonLine)
         print("report: \(folder.file("index.html").path)")
