@@ -61,12 +61,7 @@ public final class FederatedStrategy: Strategy {
 
     public func configureFit(round: Int, available: [String], generator: RandomGenerator) throws
         -> [(participant: String, configuration: FitConfiguration)] {
-        try sampling.sample(available, generator: generator).map { participant in
-            var settings = clientSettings
-            settings.round = round
-            settings.seed = Self.seed(seed, round: round, participant: participant)
-            return (participant, settings)
-        }
+        try sampling.sample(available, generator: generator).map { ($0, clientSettings.forRound(round, participant: $0, strategySeed: seed)) }
     }
 
     public func aggregateFit(round: Int, global: ParameterSet, results: [(participant: String, result: FitResult)],

@@ -41,6 +41,17 @@ public struct FitConfiguration: Sendable, Codable, Equatable {
     }
 }
 
+extension FitConfiguration {
+    /// These settings as sent to `participant` in `round`: the round number and a seed that
+    /// depends only on the strategy's seed, the round and the participant's name.
+    public func forRound(_ round: Int, participant: String, strategySeed: UInt64) -> FitConfiguration {
+        var settings = self
+        settings.round = round
+        settings.seed = FederatedStrategy.seed(strategySeed, round: round, participant: participant)
+        return settings
+    }
+}
+
 /// The settings of one participant's evaluation.
 public struct EvaluateConfiguration: Sendable, Codable, Equatable {
     /// The round number.

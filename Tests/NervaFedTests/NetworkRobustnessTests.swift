@@ -92,10 +92,20 @@ extension NetworkTests {
 
     /// A client retries with backoff until the server comes up, then joins.
     @Test func clientsWaitForALateServer() throws {
-        let probe = try FederationServer(model: SimulationTests.model, strategy: NetworkTestbed.strategy(),
-                                         configuration: NetworkTestbed.configuration(minimumClients: 1), seed: 3)
-        let port = try probe.start()
-        probe.stop()   // a port that was free a moment ago
+        // A port that was free a moment ago, outside Linux's ephemeral range (32768–60999), so no
+        // other test's server on port 0 can take it meanwhile and talk to this client.
+        var port = 0
+        for candidate in (20_000..<30_000).shuffled() {
+            var probing = NetworkTestbed.configuration(minimumClients: 1)
+            probing.port = candidate
+            let probe = try FederationServer(model: SimulationTests.model, strategy: NetworkTestbed.strategy(), configuration: probing, seed: 3)
+            if (try? probe.start()) != nil {
+                probe.stop()
+                port = candidate
+                break
+            }
+        }
+        try #require(port != 0)
         let data = SimulationTests.toyData(count: 200, seed: 1)
         let running = NetworkTestbed.Running([try NetworkTestbed.client(SimulationTests.participants(data, clients: 1)[0], port: port)])
         Thread.sleep(forTimeInterval: 1.5)

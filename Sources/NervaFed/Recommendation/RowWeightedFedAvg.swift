@@ -61,10 +61,8 @@ public final class RowWeightedFedAvg: Strategy {
     public func configureFit(round: Int, available: [String], generator: RandomGenerator) throws
         -> [(participant: String, configuration: FitConfiguration)] {
         try sampling.sample(available, generator: generator).map { participant in
-            var settings = clientSettings
-            settings.round = round
+            var settings = clientSettings.forRound(round, participant: participant, strategySeed: seed)
             settings.learningRate = clientSettings.learningRate * pow(learningRateDecay, Float(round - 1))
-            settings.seed = FederatedStrategy.seed(seed, round: round, participant: participant)
             return (participant, settings)
         }
     }
