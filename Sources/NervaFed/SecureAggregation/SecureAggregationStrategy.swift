@@ -1,6 +1,8 @@
 import Foundation
 
-/// How a federation runs secure aggregation in each round.
+/// How a federation runs secure aggregation in each round. The round driver runs the protocol
+/// with participants in the process (`FederatedSimulation`); `FederationServer` does not offer it
+/// yet, because its HTTP protocol has no task kinds for the key and unmasking steps.
 public struct SecureAggregationSettings: Sendable, Equatable {
     /// The share of a round's participants needed to rebuild a secret and to finish the round:
     /// the threshold is `⌊fraction·n⌋ + 1` (default 0.5: a majority), at least 2.
