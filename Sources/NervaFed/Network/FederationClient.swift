@@ -92,6 +92,8 @@ public final class FederationClient: @unchecked Sendable {
     public let configuration: FederationClientConfiguration
     let transport: FederationTransport
     private let jitter: RandomGenerator
+    /// The last task answered and its answer, to answer a re-delivery without running it again.
+    private var lastAnswer: (id: String, answer: [UInt8])?
 
     /// - Throws: `FederationClientError.invalidServer` or `.tls`.
     public init(participant: any FederatedParticipant, configuration: FederationClientConfiguration) throws {
@@ -142,6 +144,13 @@ public final class FederationClient: @unchecked Sendable {
                          log: @escaping @Sendable (String) -> Void) throws {
         let kind = task.header(FederationProtocol.taskKindHeader).flatMap(FederationTaskKind.init(rawValue:))
         let id = task.header(FederationProtocol.taskIDHeader) ?? "", round = task.header(FederationProtocol.roundHeader) ?? "?"
+        // A task delivered again (its first answer or the reply to it was lost on the way) is
+        // answered again, not run again: every task runs at most once.
+        if let (answeredID, answer) = lastAnswer, answeredID == id, !id.isEmpty {
+            log("round \(round): task delivered again; resending its result")
+            _ = try retrying(log) { try transport.send(.post, "\(FederationProtocol.resultPath)/\(id)", body: answer, timeout: 300) }
+            return
+        }
         let heartbeat = Heartbeat(transport: transport, interval: interval)
         defer { heartbeat.stop() }
         let answer: [UInt8]
@@ -173,6 +182,7 @@ public final class FederationClient: @unchecked Sendable {
             log("round \(round): cannot do the task: \(error)")
             return
         }
+        lastAnswer = (id, answer)
         let reply = try retrying(log) { try transport.send(.post, "\(FederationProtocol.resultPath)/\(id)", body: answer, timeout: 300) }
         switch reply.status {
         case 200: log("round \(round): sent \(kind!.rawValue) result (\(answer.count) bytes)")
