@@ -94,8 +94,10 @@ func plantedSplit(users: Int = 120, items: Int = 150, seed: UInt64 = 3) -> Inter
     }
 
     static func run(_ split: InteractionSplit, architecture: NCFSettings.Architecture = .gmf, rounds: Int, fraction: Double = 1,
-                    threads: Int = 2, seed: UInt64 = 1) throws -> (reports: [RoundReport], federation: FederatedRecommendation, global: ParameterSet) {
-        let model = FederatedNCFModel(architecture: architecture, itemCount: split.train.itemCount, factors: 8, layers: [16, 8])
+                    threads: Int = 2, refitEpochs: Int = 1, seed: UInt64 = 1)
+        throws -> (reports: [RoundReport], federation: FederatedRecommendation, global: ParameterSet) {
+        let model = FederatedNCFModel(architecture: architecture, itemCount: split.train.itemCount, factors: 8, layers: [16, 8],
+                                      refitEpochs: refitEpochs)
         let federation = FederatedRecommendation(split: split, model: model, seed: seed)
         let strategy = RowWeightedFedAvg(model: model, sampling: ClientSampling(fraction: fraction),
                                          clientSettings: FitConfiguration(round: 0, localEpochs: 3, batchSize: 32, learningRate: 0.05), seed: seed)
@@ -114,14 +116,55 @@ func plantedSplit(users: Int = 120, items: Int = 150, seed: UInt64 = 3) -> Inter
         #expect(reports.last!.trainMetrics["train_loss"]! < reports.first!.trainMetrics["train_loss"]!)
     }
 
-    @Test func sameSeedSameModelWhateverTheThreads() throws {
+    @Test(arguments: [0, 1]) func sameSeedSameModelWhateverTheThreads(refitEpochs: Int) throws {
         let split = plantedSplit(users: 40, items: 80)
-        let one = try Self.run(split, architecture: .neumf, rounds: 2, fraction: 0.5, threads: 1)
-        let two = try Self.run(split, architecture: .neumf, rounds: 2, fraction: 0.5, threads: 2)
+        let one = try Self.run(split, architecture: .neumf, rounds: 2, fraction: 0.5, threads: 1, refitEpochs: refitEpochs)
+        let two = try Self.run(split, architecture: .neumf, rounds: 2, fraction: 0.5, threads: 2, refitEpochs: refitEpochs)
         #expect(one.global == two.global)
         #expect(one.reports.map(\.selected) == two.reports.map(\.selected))
         #expect(one.reports.last!.federatedEvaluation == two.reports.last!.federatedEvaluation)
         let other = try Self.run(split, architecture: .neumf, rounds: 2, fraction: 0.5, threads: 2, seed: 2)
         #expect(other.global != one.global)
+    }
+
+    @Test func refitMovesTheUserRowAloneAndLowersTheLoss() throws {
+        let model = FederatedNCFModel(architecture: .neumf, itemCount: 30, factors: 4, layers: [8, 4])
+        let workspace = NCFWorkspace(model: model)
+        // Shared weights as after training (unit scale), so that the user row matters.
+        var values = [Float](repeating: 0, count: model.sharedLayout.scalarCount)
+        values.withUnsafeMutableBufferPointer { RandomGenerator(seed: 5).fillNormal($0, standardDeviation: 1) }
+        let global = ParameterSet(layout: model.sharedLayout, values: values)
+        let rows = Array(0..<30)
+        try workspace.load(global, rows: rows, user: model.initialUserEmbedding(seed: 6))
+        let samples: LocalSamples = ([1, 2, 3, 10, 11, 12, 20, 21], [1, 1, 1, 0, 0, 0, 0, 0])
+        func loss() -> Float {
+            withoutGradients {
+                binaryCrossEntropy(logits: workspace.tables.network.logits(users: Array(repeating: 0, count: 8), items: samples.items),
+                                   targets: Tensor(samples.labels)).scalar
+            }
+        }
+        let before = (loss(), workspace.userRow())
+        workspace.refitUserRow(Array(repeating: samples, count: 20), batchSize: 4, learningRate: 0.05)
+        #expect(loss() < before.0 / 2, "refit loss \(loss()) from \(before.0)")
+        #expect(workspace.userRow() != before.1)
+        #expect(workspace.sparseUpdate(rows: rows).values.dropFirst(2 * rows.count) == global.values[...],
+                "the shared weights stay as received")
+        let parameters = workspace.tables.network.parameters()
+        #expect(parameters.allSatisfy { $0.requiresGradient }, "gradients are back on after the refit")
+    }
+
+    @Test func rankingAfterARefitLeavesTheDeviceStateAsItWas() throws {
+        let split = plantedSplit(users: 30, items: 60)
+        let model = FederatedNCFModel(architecture: .gmf, itemCount: split.train.itemCount, factors: 4, refitEpochs: 2)
+        let federation = FederatedRecommendation(split: split, model: model, seed: 1)
+        let user = federation.participants[0]
+        let settings = FitConfiguration(round: 1, localEpochs: 1, batchSize: 16, learningRate: 0.05, seed: 9)
+        let global = model.initialParameters(seed: 1)
+        _ = try user.fit(FitInstruction(model: FederatedNCFModel.protocolDescription, parameters: global, configuration: settings))
+        let trained = user.privateUserEmbedding
+        let first = try user.evaluate(model: FederatedNCFModel.protocolDescription, parameters: global, configuration: EvaluateConfiguration(round: 1))
+        let again = try user.evaluate(model: FederatedNCFModel.protocolDescription, parameters: global, configuration: EvaluateConfiguration(round: 1))
+        #expect(first == again)
+        #expect(user.privateUserEmbedding == trained)
     }
 }

@@ -20,15 +20,20 @@ public struct FederatedNCFModel: Sendable, Equatable {
     public var layers: [Int]
     /// Sampled negatives per local positive in each local epoch.
     public var negatives: Int
+    /// Epochs in which a participant first fits its private user embedding alone to the shared
+    /// weights it receives (those held fixed), before local training and before ranking: the
+    /// user step first, as in FCF (Ammad-ud-din et al. 2019). 0: off.
+    public var refitEpochs: Int
 
     public init(architecture: NCFSettings.Architecture = .neumf, itemCount: Int, factors: Int = 8,
-                layers: [Int] = [64, 32, 16, 8], negatives: Int = 4) {
-        precondition(itemCount > 0 && factors > 0 && negatives >= 0, "FederatedNCFModel: item count and factors must be positive.")
+                layers: [Int] = [64, 32, 16, 8], negatives: Int = 4, refitEpochs: Int = 1) {
+        precondition(itemCount > 0 && factors > 0 && negatives >= 0 && refitEpochs >= 0, "FederatedNCFModel: item count and factors must be positive, negatives and refit epochs non-negative.")
         self.architecture = architecture
         self.itemCount = itemCount
         self.factors = factors
         self.layers = layers
         self.negatives = negatives
+        self.refitEpochs = refitEpochs
     }
 
     /// The NCF settings of this architecture (NervaRec's), seeded.

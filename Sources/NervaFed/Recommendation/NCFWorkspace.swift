@@ -14,6 +14,8 @@ final class NCFWorkspace {
     let targets: [(entry: ParameterLayout.Entry, tensor: Tensor, isItemTable: Bool)]
     /// Local training's optimiser (NCF's Adam), reset for every request.
     let optimizer: Adam
+    /// The optimiser of the user row alone, for `refitUserRow`.
+    let userOptimizer: Adam
     /// Example counts per item row, zero between requests.
     var rowCounts: [Float]
 
@@ -25,6 +27,7 @@ final class NCFWorkspace {
         let itemTables = Set(tables.item.map { ObjectIdentifier($0.weight) })
         targets = zip(layout.entries, shared).map { ($0, $1.tensor, itemTables.contains(ObjectIdentifier($1.tensor))) }
         optimizer = Adam(tables.network.parameters())
+        userOptimizer = Adam(tables.user.map(\.weight))
         rowCounts = [Float](repeating: 0, count: model.itemCount)
     }
 
@@ -86,6 +89,52 @@ final class NCFWorkspace {
                 }
             }
         }
+    }
+
+    /// Trains the network on `epochs` (items and labels of the workspace's single user) in
+    /// batches of `batchSize` with `optimizer`, and returns the summed loss and the example count.
+    func train(_ epochs: [LocalSamples], batchSize: Int, optimizer: Optimizer) -> (lossSum: Double, count: Int) {
+        let network = tables.network
+        network.train()
+        defer { network.eval() }
+        var lossSum = 0.0, count = 0
+        for epoch in epochs {
+            var start = 0
+            while start < epoch.items.count {
+                let end = min(epoch.items.count, start + batchSize)
+                self.optimizer.zeroGradients()
+                let loss = binaryCrossEntropy(logits: network.logits(users: Array(repeating: 0, count: end - start),
+                                                                     items: Array(epoch.items[start..<end])),
+                                              targets: Tensor(Array(epoch.labels[start..<end])))
+                loss.backward()
+                optimizer.step()
+                lossSum += Double(loss.scalar) * Double(end - start)
+                count += end - start
+                start = end
+            }
+        }
+        self.optimizer.zeroGradients()
+        return (lossSum, count)
+    }
+
+    /// Fits the user row alone to `epochs`, the loaded shared weights held fixed, with a fresh
+    /// Adam at `learningRate`: the device adapts its private embedding to the shared model it
+    /// just received.
+    func refitUserRow(_ epochs: [LocalSamples], batchSize: Int, learningRate: Float) {
+        let userTables = Set(tables.user.map { ObjectIdentifier($0.weight) })
+        let frozen = optimizer.parameters.filter { !userTables.contains(ObjectIdentifier($0)) }
+        for parameter in frozen { parameter.requiresGradient = false }
+        defer { for parameter in frozen { parameter.requiresGradient = true } }
+        userOptimizer.learningRate = learningRate
+        for index in userOptimizer.parameters.indices {
+            if userOptimizer.hasSlot("step", index: index) {
+                userOptimizer.slot("step", index: index, shape: []).withUnsafeMutableBufferPointer { $0[0] = 0 }
+            }
+            for name in ["exp_avg", "exp_avg_sq"] where userOptimizer.hasSlot(name, index: index) {
+                userOptimizer.slot(name, index: index).withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+            }
+        }
+        _ = train(epochs, batchSize: batchSize, optimizer: userOptimizer)
     }
 
     /// The trained shared weights as a sparse update: `item_rows` (the touched rows, ascending),

@@ -10,8 +10,14 @@ import NervaRec
 /// item rows with their example counts (`RecommendationUpdate`) and the dense weights. The
 /// user embedding is trained too and stays here.
 ///
+/// With `model.refitEpochs` > 0 the device first fits its user embedding alone to the shared
+/// weights it received (those held fixed), then trains as above: after every aggregation the
+/// item rows are averages over many users, and a user row fitted to the device's own version of
+/// them no longer matches (FCF's user step, Ammad-ud-din et al. 2019).
+///
 /// `evaluate` ranks the held-out item among its 99 sampled negatives (the NCF protocol) with
-/// the global weights and the private user embedding, and sends back HR@K and NDCG@K only.
+/// the global weights and the private user embedding (refitted on a copy first, with the last
+/// training's learning rate, when `refitEpochs` > 0), and sends back HR@K and NDCG@K only.
 public final class RecommendationParticipant: FederatedParticipant, @unchecked Sendable {
     public let id: String
     /// The architecture and the scratch models this participant borrows.
@@ -22,8 +28,12 @@ public final class RecommendationParticipant: FederatedParticipant, @unchecked S
     let evaluationCase: (item: Int, negatives: [Int])?
     /// The rank cutoff of HR and NDCG.
     let cutoff: Int
+    /// Seeds the private embedding and the samples of the refits before ranking.
+    let seed: UInt64
     // The private user embedding; one request at a time (the protocol's contract).
     private var userEmbedding: [Float]
+    // The learning rate and batch size of the last local training, for the refit before ranking.
+    private var refitSettings: (learningRate: Float, batchSize: Int)?
 
     /// - Parameters:
     ///   - positives: the item indices this user interacted with.
@@ -38,6 +48,7 @@ public final class RecommendationParticipant: FederatedParticipant, @unchecked S
         self.evaluationCase = evaluationCase
         self.workspaces = workspaces
         self.cutoff = cutoff
+        self.seed = seed
         userEmbedding = workspaces.model.initialUserEmbedding(seed: seed)
     }
 
@@ -68,27 +79,13 @@ public final class RecommendationParticipant: FederatedParticipant, @unchecked S
             rows.sort()
             defer { for row in rows { workspace.rowCounts[row] = 0 } }
             try workspace.load(instruction.parameters, rows: rows, user: userEmbedding)
-            workspace.resetOptimizer(rows: rows, learningRate: configuration.learningRate)
-            let network = workspace.tables.network
-            network.train()
-            var lossSum = 0.0, count = 0
-            for epoch in epochs {
-                var start = 0
-                while start < epoch.items.count {
-                    let end = min(epoch.items.count, start + configuration.batchSize)
-                    workspace.optimizer.zeroGradients()
-                    let loss = binaryCrossEntropy(logits: network.logits(users: Array(repeating: 0, count: end - start),
-                                                                         items: Array(epoch.items[start..<end])),
-                                                  targets: Tensor(Array(epoch.labels[start..<end])))
-                    loss.backward()
-                    workspace.optimizer.step()
-                    lossSum += Double(loss.scalar) * Double(end - start)
-                    count += end - start
-                    start = end
-                }
+            refitSettings = (configuration.learningRate, configuration.batchSize)
+            if model.refitEpochs > 0 {
+                workspace.refitUserRow((0..<model.refitEpochs).map { epochs[$0 % epochs.count] }, batchSize: configuration.batchSize,
+                                       learningRate: configuration.learningRate)
             }
-            network.eval()
-            workspace.optimizer.zeroGradients()
+            workspace.resetOptimizer(rows: rows, learningRate: configuration.learningRate)
+            let (lossSum, count) = workspace.train(epochs, batchSize: configuration.batchSize, optimizer: workspace.optimizer)
             userEmbedding = workspace.userRow()
             return FitResult(update: workspace.sparseUpdate(rows: rows), kind: .parameters, exampleCount: count,
                              metrics: ["train_loss": lossSum / Double(max(count, 1))])
@@ -96,7 +93,7 @@ public final class RecommendationParticipant: FederatedParticipant, @unchecked S
     }
 
     /// One local epoch: every positive (label 1) followed by its sampled negatives (label 0), shuffled.
-    func epochSamples(generator: RandomGenerator) -> (items: [Int], labels: [Float]) {
+    func epochSamples(generator: RandomGenerator) -> LocalSamples {
         let itemCount = workspaces.model.itemCount, negatives = workspaces.model.negatives
         var items: [Int] = [], labels: [Float] = []
         items.reserveCapacity(positives.count * (1 + negatives))
@@ -128,8 +125,17 @@ public final class RecommendationParticipant: FederatedParticipant, @unchecked S
     public func evaluate(model: ModelDescription, parameters: ParameterSet, configuration: EvaluateConfiguration) throws -> EvaluationResult {
         guard let evaluationCase else { throw FederatedError.noLocalData(participant: id) }
         let candidates = [evaluationCase.item] + evaluationCase.negatives
+        let model = workspaces.model
+        var refit: [LocalSamples] = []
+        if model.refitEpochs > 0, refitSettings != nil, !positives.isEmpty, positives.count < model.itemCount {
+            let generator = RandomGenerator(seed: FederatedStrategy.seed(seed, round: configuration.round, participant: "refit"))
+            refit = (0..<model.refitEpochs).map { _ in epochSamples(generator: generator) }
+        }
         let scores: [Float] = try workspaces.withWorkspace { workspace in
-            try workspace.load(parameters, rows: Array(Set(candidates)), user: userEmbedding)
+            try workspace.load(parameters, rows: Array(Set(candidates + refit.flatMap(\.items))), user: userEmbedding)
+            if let refitSettings, !refit.isEmpty {
+                workspace.refitUserRow(refit, batchSize: refitSettings.batchSize, learningRate: refitSettings.learningRate)
+            }
             return withoutGradients {
                 workspace.tables.network.logits(users: Array(repeating: 0, count: candidates.count), items: candidates).scalars
             }
@@ -145,6 +151,9 @@ public final class RecommendationParticipant: FederatedParticipant, @unchecked S
                                           RecommendationMetric.ndcg(cutoff): RankingMetrics.ndcg(rank: rank, cutoff: cutoff)])
     }
 }
+
+/// One local epoch's samples: item indices and their labels (1: a positive, 0: a sampled negative).
+typealias LocalSamples = (items: [Int], labels: [Float])
 
 /// The names of the evaluation metrics a recommendation participant reports.
 public enum RecommendationMetric {

@@ -36,6 +36,8 @@ struct FedRecommendCommand: ParsableCommand {
     var layers = "64,32,16,8"
     @Option(help: "Sampled negatives per positive in each local epoch.")
     var negatives = 4
+    @Option(help: "Epochs in which each user first fits its private embedding alone to the shared model it receives, before training and before ranking (0: off).")
+    var refitEpochs = 1
     @Option(help: "Communication rounds.")
     var rounds = 30
     @Option(help: "C: the share of users that train each round.")
@@ -101,6 +103,7 @@ struct FedRecommendCommand: ParsableCommand {
         guard factors >= 1 else { throw ValidationError("--factors must be positive, got \(factors).") }
         _ = try parsedLayers()
         guard negatives >= 1 else { throw ValidationError("--negatives must be at least 1, got \(negatives).") }
+        guard refitEpochs >= 0 else { throw ValidationError("--refit-epochs must be non-negative, got \(refitEpochs).") }
         guard rounds >= 1 else { throw ValidationError("--rounds must be at least 1, got \(rounds).") }
         guard fraction > 0 && fraction <= 1 else { throw ValidationError("--fraction must be in (0, 1], got \(fraction).") }
         guard localEpochs >= 1 else { throw ValidationError("--local-epochs must be at least 1, got \(localEpochs).") }
@@ -123,7 +126,7 @@ struct FedRecommendCommand: ParsableCommand {
 
     func makeRun() throws -> FederatedRecommendationRun {
         FederatedRecommendationRun(data: data == "planted" ? .planted(users: users, items: items) : .movieLens(data), architecture: model,
-                                   factors: factors, layers: try parsedLayers(), negatives: negatives, rounds: rounds, fraction: fraction,
+                                   factors: factors, layers: try parsedLayers(), negatives: negatives, refitEpochs: refitEpochs, rounds: rounds, fraction: fraction,
                                    localEpochs: localEpochs, batchSize: batchSize, learningRate: learningRate, clippingNorm: clipNorm,
                                    noiseMultiplier: noiseMultiplier, delta: delta, threads: threads, overHTTP: overHttp,
                                    serverUpdate: serverOptimizer, serverLearningRate: serverLearningRate,

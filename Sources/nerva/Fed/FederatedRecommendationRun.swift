@@ -21,6 +21,8 @@ struct FederatedRecommendationRun {
     var factors = 8
     var layers = [64, 32, 16, 8]
     var negatives = 4
+    /// Epochs of the participants' user-embedding refit (0: off).
+    var refitEpochs = 1
     var rounds = 30
     var fraction = 1.0
     var localEpochs = 3
@@ -50,7 +52,8 @@ struct FederatedRecommendationRun {
     }
 
     var model: (Int) -> FederatedNCFModel {
-        { FederatedNCFModel(architecture: architecture, itemCount: $0, factors: factors, layers: layers, negatives: negatives) }
+        { FederatedNCFModel(architecture: architecture, itemCount: $0, factors: factors, layers: layers, negatives: negatives,
+                            refitEpochs: refitEpochs) }
     }
 
     var privacy: DifferentialPrivacy? { clippingNorm.map { DifferentialPrivacy(clippingNorm: $0, noiseMultiplier: noiseMultiplier) } }
@@ -62,7 +65,7 @@ struct FederatedRecommendationRun {
         case let .movieLens(path): path
         }
         return [("data", source), ("model", architecture.rawValue), ("factors / layers", "\(factors) / \(layers.map(String.init).joined(separator: "-"))"),
-                ("negatives per positive", "\(negatives)"), ("rounds", "\(rounds)"), ("fraction C", "\(fraction)"),
+                ("negatives per positive", "\(negatives)"), ("user-embedding refit epochs", "\(refitEpochs)"), ("rounds", "\(rounds)"), ("fraction C", "\(fraction)"),
                 ("local epochs E", "\(localEpochs)"), ("server update", serverOptimizer.description), ("batch size B", "\(batchSize)"), ("local Adam learning rate", learningRateDecay == 1 ? "\(learningRate)" : "\(learningRate) × \(learningRateDecay)^(round − 1)"),
                 ("differential privacy", privacy.map { "S = \($0.clippingNorm), z = \($0.noiseMultiplier), δ = \(delta)" } ?? "off"),
                 ("seed", "\(seed)")]
