@@ -11,11 +11,11 @@ struct FedRecommendCommand: ParsableCommand {
         abstract: "Train NeuMF/GMF by federated learning: users' histories and user embeddings never leave their devices.",
         discussion: """
             Every user is a participant holding its interactions, its held-out latest item and its own user \
-            embedding. Each round a fraction of users trains locally (E epochs over their positives and sampled \
-            negatives, Adam) and sends back only the item rows it touched (with example counts) and the dense \
+            embedding. Each round a fraction of users trains locally (first its embedding alone against the shared \
+            model it received, --refit-epochs, then E epochs over its positives and sampled negatives, Adam) and sends back only the item rows it touched (with example counts) and the dense \
             weights; the server averages each item row over the users that touched it, weighted by their \
             examples, and the dense weights by example counts. After each round every user ranks its held-out \
-            item among 99 sampled negatives with its private embedding (HR@10, NDCG@10). With --clip-norm the \
+            item among 99 sampled negatives with its private embedding, refitted likewise (HR@10, NDCG@10). With --clip-norm the \
             aggregation is DP-FedAvg (client-level differential privacy; ε reported). The run ends with a \
             comparison against centralised NCF (same architecture, same split, same evaluation) and popularity. \
             Writes metrics.jsonl, curves, a table, the shared weights and index.html into --out.
