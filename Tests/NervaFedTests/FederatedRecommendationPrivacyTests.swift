@@ -78,4 +78,32 @@ import Testing
         // The embeddings did train (so the search above looked for the values actually held).
         #expect(zip(initialEmbeddings, federation.participants.map(\.privateUserEmbedding)).allSatisfy { $0 != $1 })
     }
+
+    /// Three rounds of federated NeuMF with half the users per round, in the clear or under secure aggregation.
+    static func run(secure: Bool, privacy: DifferentialPrivacy? = nil) throws -> (global: ParameterSet, reports: [RoundReport]) {
+        let split = Self.split()
+        let model = FederatedNCFModel(architecture: .neumf, itemCount: split.train.itemCount, factors: 4, layers: [8, 4])
+        let federation = FederatedRecommendation(split: split, model: model, seed: 3)
+        let strategy = RowWeightedFedAvg(model: model, sampling: ClientSampling(fraction: 0.5),
+                                         clientSettings: FitConfiguration(round: 0, localEpochs: 1, batchSize: 16, learningRate: 0.05),
+                                         privacy: privacy, seed: 3)
+        let simulation = try federation.simulation(strategy: strategy, seed: 3, concurrency: 2,
+                                                   secureAggregation: secure ? SecureAggregationSettings() : nil)
+        let reports = try simulation.run(rounds: 3)
+        return (simulation.global, reports)
+    }
+
+    @Test(arguments: [nil, DifferentialPrivacy(clippingNorm: 0.5, noiseMultiplier: 1)])
+    func secureAggregationGivesTheRowWeightedMeanItHides(privacy: DifferentialPrivacy?) throws {
+        let plain = try Self.run(secure: false, privacy: privacy)
+        let secure = try Self.run(secure: true, privacy: privacy)
+        #expect(secure.reports.allSatisfy { $0.isUpdated && $0.trainMetrics["secure_aggregation_threshold"] != nil })
+        // The server saw only sums, yet rebuilt the same per-row means (up to the 2⁻²⁴ fixed point).
+        let difference = zip(plain.global.values, secure.global.values).map { abs($0 - $1) }.max()!
+        #expect(difference < 1e-4, "largest difference \(difference)")
+        #expect(plain.global != ParameterSet(zerosLike: plain.global.layout))
+        // No per-user row list reaches the server: every masked input is dense, the same length for everybody.
+        #expect(secure.reports.allSatisfy { $0.trainMetrics["rows_per_update"] == nil })
+        #expect(secure.reports.last!.trainMetrics["upload_scalars_per_participant"] == Double(plain.global.scalarCount + Self.split().train.itemCount + 1))
+    }
 }

@@ -71,5 +71,27 @@ import Testing
         #expect(noise.status != 0 && noise.text.contains("--noise-multiplier needs --clip-norm"))
         let model = try NervaCLI.run(["fed", "recommend", "--model", "transformer"])
         #expect(model.status != 0 && model.text.contains("transformer"))
+        let secureOverHTTP = try NervaCLI.run(["fed", "recommend", "--secure-aggregation", "--over-http"])
+        #expect(secureOverHTTP.status != 0 && secureOverHTTP.text.contains("--secure-aggregation runs in process only"))
+        let refit = try NervaCLI.run(["fed", "recommend", "--refit-epochs=-1"])
+        #expect(refit.status != 0 && refit.text.contains("--refit-epochs must be non-negative"))
+    }
+
+    @Test func secureAggregationGivesThePlainRunsRanking() throws {
+        let folder = try NervaCLI.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try RecCLITests().writeTinyMovieLens(in: folder)
+        var finals: [String] = []
+        for secure in [false, true] {
+            let out = folder.appendingPathComponent("run-\(secure)")
+            let result = try NervaCLI.run(["fed", "recommend", "--data", folder.path, "--rounds", "2", "--fraction", "0.5", "--layers", "16,8",
+                                           "--centralised-epochs", "0", "--out", out.path] + (secure ? ["--secure-aggregation"] : []))
+            #expect(result.status == 0, "\(result.text)")
+            #expect(result.text.contains("under secure aggregation") == secure)
+            finals.append(String(result.text.split(separator: "\n").first { $0.hasPrefix("federated neumf HR@10") }?.prefix(48) ?? ""))
+            let report = try String(contentsOf: out.appendingPathComponent("index.html"), encoding: .utf8)
+            #expect(report.contains("Under secure aggregation (this run)") == secure)
+        }
+        #expect(!finals[0].isEmpty && finals[0] == finals[1], "\(finals)")
     }
 }

@@ -43,13 +43,16 @@ public struct FederatedRecommendation: Sendable {
     }
 
     /// The in-process federation: `FederatedSimulation`'s round loop over the participants
-    /// (through the wire format when `overWire`, to prove only bytes cross the boundary).
+    /// (through the wire format when `overWire`, to prove only bytes cross the boundary; under
+    /// secure aggregation when `secureAggregation` is set, see `RowWeightedFedAvg`).
     public func simulation(strategy: any Strategy, seed: UInt64, concurrency: Int? = nil, overWire: Bool = false,
+                           secureAggregation: SecureAggregationSettings? = nil,
                            wrap: (any FederatedParticipant) -> any FederatedParticipant = { $0 }) throws -> FederatedSimulation {
         let members: [any FederatedParticipant] = participants.map { participant in
             wrap(overWire ? WireParticipant(participant) : participant)
         }
         return try FederatedSimulation(model: FederatedNCFModel.protocolDescription, participants: members, strategy: strategy,
-                                       seed: seed, concurrency: concurrency, initialParameters: model.initialParameters(seed: self.seed))
+                                       seed: seed, concurrency: concurrency, initialParameters: model.initialParameters(seed: self.seed),
+                                       secureAggregation: secureAggregation)
     }
 }

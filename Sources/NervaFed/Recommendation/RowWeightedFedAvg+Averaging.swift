@@ -46,36 +46,46 @@ extension RowWeightedFedAvg {
         precondition(!updates.isEmpty, "RowWeightedFedAvg: no updates to average.")
         var sum = [Double](repeating: 0, count: global.scalarCount)
         for update in updates {
-            // Δᵢ in the update's own (sparse) layout, clipped as one vector.
-            var delta = [Float]()
-            delta.reserveCapacity(update.parameters.scalarCount)
-            var targets: [Int] = []
-            targets.reserveCapacity(update.parameters.scalarCount)
-            for (index, entry) in global.layout.entries.enumerated() {
-                let values = Array(update.values(ofEntry: index))
-                if itemTables.contains(entry.name) {
-                    let width = entry.shape[1]
-                    for (k, row) in update.rows.enumerated() {
-                        for j in 0..<width {
-                            let position = entry.offset + row * width + j
-                            delta.append(values[k * width + j] - global.values[position])
-                            targets.append(position)
-                        }
-                    }
-                } else {
-                    for j in 0..<entry.count {
-                        delta.append(values[j] - global.values[entry.offset + j])
-                        targets.append(entry.offset + j)
-                    }
-                }
-            }
+            var (delta, positions, _) = sparseDelta(update, exampleCount: 1, global: global, itemTables: itemTables)
             privacy.clip(&delta)
-            for (value, position) in zip(delta, targets) { sum[position] += Double(value) }
+            for (value, position) in zip(delta, positions) { sum[position] += Double(value) }
         }
         var noise = [Float](repeating: 0, count: global.scalarCount)
         let deviation = Float(privacy.noiseStandardDeviation(participants: updates.count))
         if deviation > 0 { noise.withUnsafeMutableBufferPointer { generator.fillNormal($0, standardDeviation: deviation) } }
         let m = Double(updates.count)
         return (0..<global.scalarCount).map { i in global.values[i] + Float(sum[i] / m) + noise[i] }
+    }
+
+    /// A participant's change `Δ = x − global` on the coordinates it sent (the touched rows of
+    /// the item tables, every dense weight), with their positions in the global layout and their
+    /// weights in the row-weighted mean (the row's example count, or `exampleCount` for dense).
+    static func sparseDelta(_ update: RecommendationUpdate, exampleCount: Int, global: ParameterSet, itemTables: Set<String>)
+        -> (delta: [Float], positions: [Int], weights: [Float]) {
+        var delta: [Float] = [], positions: [Int] = [], weights: [Float] = []
+        delta.reserveCapacity(update.parameters.scalarCount)
+        positions.reserveCapacity(update.parameters.scalarCount)
+        weights.reserveCapacity(update.parameters.scalarCount)
+        for (index, entry) in global.layout.entries.enumerated() {
+            let values = Array(update.values(ofEntry: index))
+            if itemTables.contains(entry.name) {
+                let width = entry.shape[1]
+                for (k, row) in update.rows.enumerated() {
+                    for j in 0..<width {
+                        let position = entry.offset + row * width + j
+                        delta.append(values[k * width + j] - global.values[position])
+                        positions.append(position)
+                        weights.append(update.rowWeights[k])
+                    }
+                }
+            } else {
+                for j in 0..<entry.count {
+                    delta.append(values[j] - global.values[entry.offset + j])
+                    positions.append(entry.offset + j)
+                    weights.append(Float(exampleCount))
+                }
+            }
+        }
+        return (delta, positions, weights)
     }
 }

@@ -72,20 +72,10 @@ public final class RowWeightedFedAvg: Strategy {
         var failures = failures
         var accepted: [(participant: String, result: FitResult, update: RecommendationUpdate)] = []
         for (participant, result) in results {
-            let reason: ParticipantFailure.Reason?
-            if result.kind != .parameters {
-                reason = .wrongKind(expected: .parameters, actual: result.kind)
-            } else if result.exampleCount <= 0 || result.exampleCount > (maximumExampleCount ?? .max) {
-                reason = .invalidExampleCount(result.exampleCount)
-            } else {
-                switch RecommendationUpdate.read(result.update, global: global.layout, itemTables: itemTables) {
-                case .update(let update):
-                    accepted.append((participant, result, update))
-                    reason = nil
-                case .rejected(let problem): reason = problem
-                }
+            switch read(result, global: global) {
+            case .update(let update): accepted.append((participant, result, update))
+            case .rejected(let reason): failures.append(ParticipantFailure(participant: participant, reason: reason))
             }
-            if let reason { failures.append(ParticipantFailure(participant: participant, reason: reason)) }
         }
         var metrics = FederatedStrategy.weightedMetrics(accepted.map(\.result))
         metrics["accepted"] = Double(accepted.count)
@@ -105,12 +95,23 @@ public final class RowWeightedFedAvg: Strategy {
             values = Self.rowWeightedAverage(updates, exampleCounts: accepted.map(\.result.exampleCount), global: global,
                                              itemTables: itemTables)
         }
-        if serverOptimizer != .average() {
-            let delta = zip(values, global.values).map { $0 - $1 }
-            values = optimizerState.withLock { $0.apply(serverOptimizer, global: global.values, delta: delta) }
-        }
+        if serverOptimizer != .average() { values = step(global: global.values, delta: zip(values, global.values).map { $0 - $1 }) }
         return RoundAggregate(parameters: ParameterSet(layout: global.layout, values: values), accepted: accepted.map(\.participant),
                               failures: failures, metrics: metrics)
+    }
+
+    /// Checks one fit result: its kind, its example count and its layout (`RecommendationUpdate.read`).
+    func read(_ result: FitResult, global: ParameterSet) -> RecommendationUpdate.Reading {
+        if result.kind != .parameters { return .rejected(.wrongKind(expected: .parameters, actual: result.kind)) }
+        if result.exampleCount <= 0 || result.exampleCount > (maximumExampleCount ?? .max) {
+            return .rejected(.invalidExampleCount(result.exampleCount))
+        }
+        return RecommendationUpdate.read(result.update, global: global.layout, itemTables: itemTables)
+    }
+
+    /// The new global values: the server optimiser's step along the averaged change `delta`.
+    func step(global: [Float], delta: [Float]) -> [Float] {
+        optimizerState.withLock { $0.apply(serverOptimizer, global: global, delta: delta) }
     }
 
     public var serverState: [String: [Float]] { optimizerState.withLock { $0.tensors } }

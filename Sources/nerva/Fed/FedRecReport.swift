@@ -66,7 +66,16 @@ struct FedRecReport {
                              String(format: "%.4f", r.trainMetrics["train_loss"] ?? .nan), String(r.accepted.count),
                              String(format: "%.0f", r.trainMetrics["rows_per_update"] ?? .nan), String(format: "%.2f", r.seconds)]
                         })
-        folder.addText(title: "What leaves a device", text: """
+        let secure = run.secureAggregation ? """
+            Under secure aggregation (this run) the fit result never leaves the device: each user masks one dense \
+            vector (its row-weighted changes of every item row, zero where untouched, the per-row example counts, \
+            the weighted dense changes and its example count) with pairwise and self masks; the server unmasks \
+            only the sum over the round's users, from which it rebuilds the same per-row means. It sees neither \
+            a user's values nor which rows it touched. Measured: \(Self.bytes(outcome.bytesPerUpdate)) per masked \
+            vector (8 bytes per value), \(Self.bytes(outcome.uploadBytesPerUser)) per user over \(run.rounds) rounds, \
+            plus the key and share messages.
+            """ + " " : ""
+        folder.addText(title: "What leaves a device", text: secure + """
             Each user that trains sends one fit result (a safetensors file): the item rows it touched \
             (its positives mixed with \(run.negatives)× as many sampled non-interactions per epoch, not marked), \
             the number of local examples per row, the dense weights and its example count and training loss. \

@@ -68,6 +68,8 @@ struct FedRecommendCommand: ParsableCommand {
     var serverLearningRate: Float?
     @Flag(help: "Run over HTTP on loopback: a federation server and one client per user (the same results as in process).")
     var overHttp = false
+    @Flag(help: "Secure aggregation (in process): each user masks a dense vector, so the server sees neither its rows nor which rows it touched, only sums; costs O(users per round²) masking work.")
+    var secureAggregation = false
     @Option(help: "Output folder (default ./nerva-out/fed-recommend-<timestamp>).")
     var out: String?
     @Option(help: "Random seed.")
@@ -119,6 +121,9 @@ struct FedRecommendCommand: ParsableCommand {
         guard learningRateDecay > 0 && learningRateDecay <= 1 else {
             throw ValidationError("--learning-rate-decay must be in (0, 1], got \(learningRateDecay).")
         }
+        if secureAggregation && overHttp {
+            throw ValidationError("--secure-aggregation runs in process only; the HTTP protocol has no secure-aggregation steps yet (drop --over-http).")
+        }
         if let serverLearningRate, !(serverLearningRate > 0) {
             throw ValidationError("--server-learning-rate must be positive, got \(serverLearningRate).")
         }
@@ -128,7 +133,7 @@ struct FedRecommendCommand: ParsableCommand {
         FederatedRecommendationRun(data: data == "planted" ? .planted(users: users, items: items) : .movieLens(data), architecture: model,
                                    factors: factors, layers: try parsedLayers(), negatives: negatives, refitEpochs: refitEpochs, rounds: rounds, fraction: fraction,
                                    localEpochs: localEpochs, batchSize: batchSize, learningRate: learningRate, clippingNorm: clipNorm,
-                                   noiseMultiplier: noiseMultiplier, delta: delta, threads: threads, overHTTP: overHttp,
+                                   noiseMultiplier: noiseMultiplier, delta: delta, threads: threads, overHTTP: overHttp, secureAggregation: secureAggregation,
                                    serverUpdate: serverOptimizer, serverLearningRate: serverLearningRate,
                                    learningRateDecay: learningRateDecay, seed: seed)
     }

@@ -36,6 +36,8 @@ struct FederatedRecommendationRun {
     /// Run the federation over HTTP on loopback: a `FederationServer` and one `FederationClient`
     /// per user, instead of the in-process simulation.
     var overHTTP = false
+    /// Run every round under secure aggregation (in process only): the server sees sums only.
+    var secureAggregation = false
     /// How the server applies the averaged update.
     enum ServerUpdate: String, CaseIterable, Sendable { case average, momentum, adam }
     var serverUpdate: ServerUpdate = .average
@@ -67,6 +69,7 @@ struct FederatedRecommendationRun {
         return [("data", source), ("model", architecture.rawValue), ("factors / layers", "\(factors) / \(layers.map(String.init).joined(separator: "-"))"),
                 ("negatives per positive", "\(negatives)"), ("user-embedding refit epochs", "\(refitEpochs)"), ("rounds", "\(rounds)"), ("fraction C", "\(fraction)"),
                 ("local epochs E", "\(localEpochs)"), ("server update", serverOptimizer.description), ("batch size B", "\(batchSize)"), ("local Adam learning rate", learningRateDecay == 1 ? "\(learningRate)" : "\(learningRate) × \(learningRateDecay)^(round − 1)"),
+                ("secure aggregation", secureAggregation ? "on (the server sees sums only)" : "off"),
                 ("differential privacy", privacy.map { "S = \($0.clippingNorm), z = \($0.noiseMultiplier), δ = \(delta)" } ?? "off"),
                 ("seed", "\(seed)")]
     }
@@ -113,7 +116,8 @@ struct FederatedRecommendationRun {
         let federationRounds: any RoundRunner = overHTTP
             ? try LoopbackFederation(model: FederatedNCFModel.protocolDescription, participants: meters, strategy: strategy, seed: seed,
                                      initialParameters: model.initialParameters(seed: federation.seed))
-            : try federation.simulation(strategy: strategy, seed: seed, concurrency: threads) { participant in
+            : try federation.simulation(strategy: strategy, seed: seed, concurrency: threads,
+                                        secureAggregation: secureAggregation ? SecureAggregationSettings() : nil) { participant in
                 meterByID[participant.id]!
             }
         defer { (federationRounds as? LoopbackFederation)?.finish() }
@@ -121,13 +125,19 @@ struct FederatedRecommendationRun {
                                                                     configuration: strategy.clientSettings)).count
         print("\(part): \(strategy.name), \(architecture.rawValue) (\(federationRounds.global.scalarCount) shared parameters, "
               + "\(model.userDimensions.reduce(0, +)) private per user), \(federation.participants.count) users, "
-              + "\(Int(fraction * Double(federation.participants.count))) per round, \(federationRounds.transport)")
+              + "\(Int(fraction * Double(federation.participants.count))) per round, \(federationRounds.transport)"
+              + (secureAggregation ? ", under secure aggregation" : ""))
         let progress = showsProgress ? ProgressBar(label: part, total: rounds) : nil
         let hitName = RecommendationMetric.hitRate(10), ndcgName = RecommendationMetric.ndcg(10)
+        // Under secure aggregation the fit results stay on the devices: each sends its masked vector
+        // (8 bytes per value) instead, counted here (the key and share messages are not).
+        let maskedBytes = 8 * (federationRounds.global.scalarCount + split.train.itemCount + 1)
+        var maskedSent = 0
         var sentBefore = 0
         let reports = try federationRounds.run(rounds: rounds) { report in
             let evaluation = report.federatedEvaluation
-            let sent = meters.reduce(0) { $0 + $1.traffic.fitBytes }
+            maskedSent += report.accepted.count * maskedBytes
+            let sent = secureAggregation ? maskedSent : meters.reduce(0) { $0 + $1.traffic.fitBytes }
             var record: MetricRecord = ["part": part, "round": report.round, "strategy": strategy.name,
                                         "hit_rate@10": evaluation?.metrics[hitName] ?? .nan, "ndcg@10": evaluation?.metrics[ndcgName] ?? .nan,
                                         "train_loss": report.trainMetrics["train_loss"] ?? .nan, "participants": report.selected.count,
@@ -142,7 +152,8 @@ struct FederatedRecommendationRun {
         }
         progress?.finish()
         let traffic = meters.map(\.traffic)
-        let totalBytes = traffic.reduce(0) { $0 + $1.fitBytes }, messages = traffic.reduce(0) { $0 + $1.fitMessages }
+        let totalBytes = secureAggregation ? maskedSent : traffic.reduce(0) { $0 + $1.fitBytes }
+        let messages = secureAggregation ? maskedSent / maskedBytes : traffic.reduce(0) { $0 + $1.fitMessages }
         let last = reports.last?.federatedEvaluation
         let epsilon = privacy.map { $0.epsilon(rounds: rounds, delta: delta) }
         try Safetensors.write(federationRounds.global.stateDictionary(),

@@ -1,0 +1,77 @@
+import Foundation
+
+/// Federated recommendation under secure aggregation: the server learns neither a user's item
+/// rows nor which rows the user touched, only sums over the round's participants.
+///
+/// Each device masks one dense vector: for every row `r` of the item tables `cᵣ·Δᵣ` (0 for the
+/// rows it did not touch), for every dense weight `n·Δ`, then the row weights `cᵣ` (one per
+/// item), then `n`. From the unmasked sum the server rebuilds exactly the row-weighted mean of
+/// `RowWeightedFedAvg` (each row divided by the total weight of the users that touched it). The
+/// price is upload size: the vector is dense (`shared + items + 1` values of 8 bytes each), where
+/// the plain update holds only the touched rows.
+///
+/// With `privacy`, the device clips its change to `S` and masks `[clip(Δ), 0…, 1]`; the server
+/// divides by the number of participants and adds the noise (DP-FedAvg, as without masking).
+extension RowWeightedFedAvg: SecureAggregationStrategy {
+    public var secureAggregationProblem: String? { nil }
+
+    /// The rows of the item tables in `layout`.
+    func itemRowCount(_ layout: ParameterLayout) -> Int {
+        layout.entries.first { itemTables.contains($0.name) }?.shape[0] ?? 0
+    }
+
+    public func secureInput(_ result: FitResult, global: ParameterSet) throws -> [Float] {
+        let update: RecommendationUpdate
+        switch read(result, global: global) {
+        case .update(let read): update = read
+        case .rejected(let reason): throw ParticipantUnavailable(reason)
+        }
+        let sparse = Self.sparseDelta(update, exampleCount: result.exampleCount, global: global, itemTables: itemTables)
+        var delta = sparse.delta
+        var input = [Float](repeating: 0, count: global.scalarCount + itemRowCount(global.layout) + 1)
+        if let privacy {
+            privacy.clip(&delta)
+            for (value, position) in zip(delta, sparse.positions) { input[position] = value }
+            input[input.count - 1] = 1
+        } else {
+            for (k, position) in sparse.positions.enumerated() { input[position] = sparse.weights[k] * delta[k] }
+            for (k, row) in update.rows.enumerated() { input[global.scalarCount + row] = update.rowWeights[k] }
+            input[input.count - 1] = Float(result.exampleCount)
+        }
+        return input
+    }
+
+    public func aggregateSecureSum(round: Int, global: ParameterSet, sum: [Double], accepted: [String],
+                                   failures: [ParticipantFailure], metrics: [String: Double]) -> RoundAggregate {
+        var metrics = metrics
+        metrics["accepted"] = Double(accepted.count)
+        metrics["failures"] = Double(failures.count)
+        let shared = global.scalarCount
+        metrics["upload_scalars_per_participant"] = Double(shared + itemRowCount(global.layout) + 1)
+        guard accepted.count >= sampling.minimumResults, sum.count == shared + itemRowCount(global.layout) + 1,
+              let total = sum.last, total > 0 else {
+            return RoundAggregate(parameters: nil, accepted: [], failures: failures, metrics: metrics)
+        }
+        var delta = [Float](repeating: 0, count: shared)
+        if let privacy {
+            for i in 0..<shared { delta[i] = Float(sum[i] / total) }
+            privacy.addNoise(to: &delta, participants: accepted.count,
+                             generator: RandomGenerator(seed: FederatedStrategy.seed(seed, round: round, participant: "server-noise")))
+            metrics["noise_standard_deviation"] = privacy.noiseStandardDeviation(participants: accepted.count)
+        } else {
+            for entry in global.layout.entries {
+                if itemTables.contains(entry.name) {
+                    let width = entry.shape[1]
+                    for row in 0..<entry.shape[0] where sum[shared + row] > 0 {
+                        let weight = sum[shared + row]
+                        for j in 0..<width { delta[entry.offset + row * width + j] = Float(sum[entry.offset + row * width + j] / weight) }
+                    }
+                } else {
+                    for j in 0..<entry.count { delta[entry.offset + j] = Float(sum[entry.offset + j] / total) }
+                }
+            }
+        }
+        return RoundAggregate(parameters: ParameterSet(layout: global.layout, values: step(global: global.values, delta: delta)),
+                              accepted: accepted, failures: failures, metrics: metrics)
+    }
+}
