@@ -90,7 +90,7 @@ import Testing
             #expect(result.text.contains("under secure aggregation") == secure)
             finals.append(String(result.text.split(separator: "\n").first { $0.hasPrefix("federated neumf HR@10") }?.prefix(48) ?? ""))
             let report = try String(contentsOf: out.appendingPathComponent("index.html"), encoding: .utf8)
-            #expect(report.contains("Under secure aggregation (this run)") == secure)
+            #expect(report.contains("This run used secure aggregation") == secure)
         }
         #expect(!finals[0].isEmpty && finals[0] == finals[1], "\(finals)")
     }

@@ -64,25 +64,28 @@ struct FedRecReport {
                             [String(r.round), String(format: "%.4f", r.federatedEvaluation?.metrics["hit_rate@10"] ?? .nan),
                              String(format: "%.4f", r.federatedEvaluation?.metrics["ndcg@10"] ?? .nan),
                              String(format: "%.4f", r.trainMetrics["train_loss"] ?? .nan), String(r.accepted.count),
-                             String(format: "%.0f", r.trainMetrics["rows_per_update"] ?? .nan), String(format: "%.2f", r.seconds)]
+                             run.secureAggregation ? "hidden" : String(format: "%.0f", r.trainMetrics["rows_per_update"] ?? .nan),
+                             String(format: "%.2f", r.seconds)]
                         })
-        let secure = run.secureAggregation ? """
-            Under secure aggregation (this run) the fit result never leaves the device: each user masks one dense \
-            vector (its row-weighted changes of every item row, zero where untouched, the per-row example counts, \
-            the weighted dense changes and its example count) with pairwise and self masks; the server unmasks \
-            only the sum over the round's users, from which it rebuilds the same per-row means. It sees neither \
-            a user's values nor which rows it touched. Measured: \(Self.bytes(outcome.bytesPerUpdate)) per masked \
-            vector (8 bytes per value), \(Self.bytes(outcome.uploadBytesPerUser)) per user over \(run.rounds) rounds, \
-            plus the key and share messages.
-            """ + " " : ""
-        folder.addText(title: "What leaves a device", text: secure + """
+        let sent = run.secureAggregation ? """
+            This run used secure aggregation, so the fit result never left the device: each user masked one \
+            dense vector (its row-weighted changes of every item row, zero where untouched, the per-row example \
+            counts, the weighted dense changes and its example count) with pairwise and self masks, and the \
+            server unmasked only the sum over the round's users, from which it rebuilt the same per-row means. \
+            It saw neither a user's values nor which rows the user touched. Measured: \(Self.bytes(outcome.bytesPerUpdate)) \
+            per masked vector (8 bytes per value), \(Self.bytes(outcome.uploadBytesPerUser)) per user over \(run.rounds) \
+            rounds, plus the key and share messages.
+            """ : """
             Each user that trains sends one fit result (a safetensors file): the item rows it touched \
             (its positives mixed with \(run.negatives)× as many sampled non-interactions per epoch, not marked), \
             the number of local examples per row, the dense weights and its example count and training loss. \
             It never sends its user id, its user embedding, its labels or which rows are its interactions; \
-            the set of touched rows is visible to the server, though (secure aggregation would hide it). \
-            Measured: \(Self.bytes(outcome.bytesPerUpdate)) per fit result, \(Self.bytes(outcome.uploadBytesPerUser)) per user over \
-            \(run.rounds) rounds; each trained round downloads the shared weights (\(Self.bytes(Double(outcome.instructionBytes)))). \
+            the set of touched rows is visible to the server, though (--secure-aggregation hides it). \
+            Measured: \(Self.bytes(outcome.bytesPerUpdate)) per fit result, \(Self.bytes(outcome.uploadBytesPerUser)) per user \
+            over \(run.rounds) rounds.
+            """
+        folder.addText(title: "What leaves a device", text: sent + """
+             Each trained round downloads the shared weights (\(Self.bytes(Double(outcome.instructionBytes)))). \
             Evaluation sends HR@10, NDCG@10 and the log loss of the 100 ranked items.
             """)
         var record: MetricRecord = ["part": part, "final": true, "model": run.architecture.rawValue, "rounds": run.rounds,
