@@ -45,7 +45,7 @@ let package = Package(
         .target(name: "NervaFed",
                 dependencies: ["NervaNN", "NervaOptim", "NervaData", "NervaRec",
                                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
-                               .product(name: "Crypto", package: "swift-crypto"),
+                               .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto"),
                                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                                .product(name: "Hummingbird", package: "hummingbird"),
                                .product(name: "HummingbirdTLS", package: "hummingbird"),

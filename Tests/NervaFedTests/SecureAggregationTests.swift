@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Testing
 @testable import NervaFed
@@ -33,6 +34,18 @@ import Testing
         var total = [UInt64](repeating: 0, count: vectors[0].count)
         for vector in vectors.map({ SecureAggregation.quantize($0) }) { for k in total.indices { total[k] = total[k] &+ vector[k] } }
         return SecureAggregation.dequantize(total)
+    }
+
+    @Test func theMaskIsTheChaCha20KeyStreamAcrossChunks() throws {
+        // 20,000 values span three 64 KiB chunks; the stream must be RFC 8439's, as ChaCha20-Poly1305 encrypts zeros.
+        let key = SymmetricKey(size: .bits256)
+        var added = [UInt64](repeating: 0, count: 20_000)
+        SecureAggregation.apply(mask: key, sign: 1, to: &added)
+        let stream = try ChaChaPoly.seal(Data(count: 20_000 * 8), using: key, nonce: ChaChaPoly.Nonce(data: Data(count: 12))).ciphertext
+        let expected = stream.withUnsafeBytes { raw in (0..<20_000).map { raw.loadUnaligned(fromByteOffset: $0 * 8, as: UInt64.self) } }
+        #expect(added == expected)
+        SecureAggregation.apply(mask: key, sign: -1, to: &added)
+        #expect(added.allSatisfy { $0 == 0 })
     }
 
     @Test func theMaskedSumEqualsThePlainSumExactly() throws {

@@ -1,4 +1,5 @@
 import Crypto
+import _CryptoExtras
 import Foundation
 
 /// Secure aggregation (Bonawitz et al. 2017, "Practical Secure Aggregation for
@@ -52,16 +53,26 @@ public enum SecureAggregation {
 
     /// Adds (`sign` 1) or subtracts (`sign` −1) the mask that `key` expands to.
     static func apply(mask key: SymmetricKey, sign: Int, to vector: inout [UInt64]) {
-        // The ChaCha20 key stream: the encryption of zeros under a key used for this one stream.
-        let zeros = Data(count: vector.count * 8)
-        let stream = try! ChaChaPoly.seal(zeros, using: key, nonce: ChaChaPoly.Nonce(data: Data(count: 12))).ciphertext
-        stream.withUnsafeBytes { raw in
-            vector.withUnsafeMutableBufferPointer { out in
-                if sign > 0 {
-                    for k in out.indices { out[k] &+= UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: k &* 8, as: UInt64.self)) }
-                } else {
-                    for k in out.indices { out[k] &-= UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: k &* 8, as: UInt64.self)) }
+        // The ChaCha20 key stream (RFC 8439, from block 1 as ChaCha20-Poly1305 encrypts), made in
+        // 64 KiB chunks that stay in cache; the key is used for this one stream only.
+        let chunk = 8_192
+        let zeros = Data(count: chunk * 8)
+        let nonce = try! Insecure.ChaCha20CTR.Nonce(data: Data(count: 12))
+        vector.withUnsafeMutableBufferPointer { out in
+            var start = 0
+            while start < out.count {
+                let count = min(chunk, out.count - start)
+                let counter = try! Insecure.ChaCha20CTR.Counter(offset: UInt32(1 + start * 8 / 64))
+                let stream = try! Insecure.ChaCha20CTR.encrypt(zeros.prefix(count * 8), using: key, counter: counter, nonce: nonce)
+                stream.withUnsafeBytes { raw in
+                    let part = out.baseAddress! + start
+                    if sign > 0 {
+                        for k in 0..<count { part[k] &+= UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: k &* 8, as: UInt64.self)) }
+                    } else {
+                        for k in 0..<count { part[k] &-= UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: k &* 8, as: UInt64.self)) }
+                    }
                 }
+                start += count
             }
         }
     }
