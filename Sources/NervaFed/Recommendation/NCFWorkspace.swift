@@ -69,9 +69,9 @@ final class NCFWorkspace {
     /// The user row (all user tables, concatenated).
     func userRow() -> [Float] { tables.user.flatMap(\.weight.scalars) }
 
-    /// Forgets the optimiser's state of `rows` (item tables) and of every other tensor, and sets
-    /// its learning rate, so that local training starts afresh as with a new Adam.
-    func resetOptimizer(rows: [Int], learningRate: Float) {
+    /// Forgets `optimizer`'s state of `rows` (item tables) and of every other tensor, and sets
+    /// its learning rate, so that training starts afresh as with a new Adam.
+    func reset(_ optimizer: Adam, rows: [Int], learningRate: Float) {
         optimizer.learningRate = learningRate
         let itemTables = Set(tables.item.map { ObjectIdentifier($0.weight) })
         for (index, parameter) in optimizer.parameters.enumerated() {
@@ -102,7 +102,7 @@ final class NCFWorkspace {
             var start = 0
             while start < epoch.items.count {
                 let end = min(epoch.items.count, start + batchSize)
-                self.optimizer.zeroGradients()
+                self.optimizer.zeroGradients()   // every tensor's gradient, whichever optimiser steps
                 let loss = binaryCrossEntropy(logits: network.logits(users: Array(repeating: 0, count: end - start),
                                                                      items: Array(epoch.items[start..<end])),
                                               targets: Tensor(Array(epoch.labels[start..<end])))
@@ -125,15 +125,7 @@ final class NCFWorkspace {
         let frozen = optimizer.parameters.filter { !userTables.contains(ObjectIdentifier($0)) }
         for parameter in frozen { parameter.requiresGradient = false }
         defer { for parameter in frozen { parameter.requiresGradient = true } }
-        userOptimizer.learningRate = learningRate
-        for index in userOptimizer.parameters.indices {
-            if userOptimizer.hasSlot("step", index: index) {
-                userOptimizer.slot("step", index: index, shape: []).withUnsafeMutableBufferPointer { $0[0] = 0 }
-            }
-            for name in ["exp_avg", "exp_avg_sq"] where userOptimizer.hasSlot(name, index: index) {
-                userOptimizer.slot(name, index: index).withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
-            }
-        }
+        reset(userOptimizer, rows: [], learningRate: learningRate)
         _ = train(epochs, batchSize: batchSize, optimizer: userOptimizer)
     }
 

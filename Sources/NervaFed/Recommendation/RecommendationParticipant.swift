@@ -84,7 +84,7 @@ public final class RecommendationParticipant: FederatedParticipant, @unchecked S
                 workspace.refitUserRow((0..<model.refitEpochs).map { epochs[$0 % epochs.count] }, batchSize: configuration.batchSize,
                                        learningRate: configuration.learningRate)
             }
-            workspace.resetOptimizer(rows: rows, learningRate: configuration.learningRate)
+            workspace.reset(workspace.optimizer, rows: rows, learningRate: configuration.learningRate)
             let (lossSum, count) = workspace.train(epochs, batchSize: configuration.batchSize, optimizer: workspace.optimizer)
             userEmbedding = workspace.userRow()
             return FitResult(update: workspace.sparseUpdate(rows: rows), kind: .parameters, exampleCount: count,
