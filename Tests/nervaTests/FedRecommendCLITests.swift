@@ -39,16 +39,23 @@ import Testing
         #expect(result.text.contains("federated neumf HR@10") && !result.text.contains("centralised neumf"))
     }
 
+    /// `fed recommend` on the tiny MovieLens folder in `folder` (half the users per round, no
+    /// centralised baseline) with `flags`, into a run folder named after them; expects success.
+    static func runTinyMovieLens(in folder: URL, rounds: Int, flags: [String]) throws -> (output: NervaCLI.Output, out: URL) {
+        let out = folder.appendingPathComponent("run" + flags.joined())
+        let result = try NervaCLI.run(["fed", "recommend", "--data", folder.path, "--rounds", "\(rounds)", "--fraction", "0.5",
+                                       "--layers", "16,8", "--centralised-epochs", "0", "--out", out.path] + flags)
+        #expect(result.status == 0, "\(result.text)")
+        return (result, out)
+    }
+
     @Test func overHTTPGivesTheSimulationsResults() throws {
         let folder = try NervaCLI.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         try RecCLITests().writeTinyMovieLens(in: folder)
         var curves: [[String]] = []
         for http in [false, true] {
-            let out = folder.appendingPathComponent("run-\(http)")
-            let result = try NervaCLI.run(["fed", "recommend", "--data", folder.path, "--rounds", "3", "--fraction", "0.5", "--layers", "16,8",
-                                           "--centralised-epochs", "0", "--out", out.path] + (http ? ["--over-http"] : []))
-            #expect(result.status == 0, "\(result.text)")
+            let (result, out) = try Self.runTinyMovieLens(in: folder, rounds: 3, flags: http ? ["--over-http"] : [])
             #expect(result.text.contains("over HTTP on 127.0.0.1") == http)
             // Each round's HR/NDCG and upload size (the seconds differ).
             let lines = try String(contentsOf: out.appendingPathComponent("metrics.jsonl"), encoding: .utf8).split(separator: "\n")
@@ -83,10 +90,7 @@ import Testing
         try RecCLITests().writeTinyMovieLens(in: folder)
         var finals: [String] = []
         for secure in [false, true] {
-            let out = folder.appendingPathComponent("run-\(secure)")
-            let result = try NervaCLI.run(["fed", "recommend", "--data", folder.path, "--rounds", "2", "--fraction", "0.5", "--layers", "16,8",
-                                           "--centralised-epochs", "0", "--out", out.path] + (secure ? ["--secure-aggregation"] : []))
-            #expect(result.status == 0, "\(result.text)")
+            let (result, out) = try Self.runTinyMovieLens(in: folder, rounds: 2, flags: secure ? ["--secure-aggregation"] : [])
             #expect(result.text.contains("under secure aggregation") == secure)
             finals.append(String(result.text.split(separator: "\n").first { $0.hasPrefix("federated neumf HR@10") }?.prefix(48) ?? ""))
             let report = try String(contentsOf: out.appendingPathComponent("index.html"), encoding: .utf8)
