@@ -24,6 +24,17 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
+        // The compute backend: oneDNN's products and convolutions, per-ISA element-wise kernels.
+        .target(
+            name: "CNervaKernels",
+            cSettings: [.unsafeFlags(["-O3"], .when(configuration: .debug))],
+            linkerSettings: [
+                .linkedLibrary("dnnl", .when(platforms: [.linux])),
+                .linkedLibrary("gomp", .when(platforms: [.linux])),
+                .linkedFramework("Accelerate", .when(platforms: [.macOS])),
+            ]
+        ),
+        // OpenBLAS, only for `nerva bench engine`'s comparison with a direct library call.
         .systemLibrary(
             name: "CBLAS",
             pkgConfig: "openblas",
@@ -32,11 +43,11 @@ let package = Package(
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
         .target(
             name: "NervaTensor",
-            dependencies: [.target(name: "CBLAS", condition: .when(platforms: [.linux]))],
+            dependencies: ["CNervaKernels"],
             swiftSettings: optimized
         ),
         .target(name: "NervaNN", dependencies: ["NervaTensor"], swiftSettings: optimized),
-        .target(name: "NervaOptim", dependencies: ["NervaTensor"], swiftSettings: optimized),
+        .target(name: "NervaOptim", dependencies: ["NervaTensor", "CNervaKernels"], swiftSettings: optimized),
         .target(name: "NervaData", dependencies: ["NervaTensor", "CZlib"], swiftSettings: optimized),
         // The four domain targets; they never import each other, except NervaFed → NervaRec.
         .target(name: "NervaGAN", dependencies: ["NervaNN", "NervaOptim", "NervaData"], swiftSettings: optimized),

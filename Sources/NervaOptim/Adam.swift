@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import CNervaKernels
 import NervaTensor
 
 /// Adam (Kingma & Ba 2015, https://arxiv.org/abs/1412.6980), step for step as `torch.optim.Adam`;
@@ -71,40 +72,22 @@ public final class AdamW: Adam {
     }
 }
 
-/// One Adam update over `n` elements, eight lanes at a time (the pointers never alias, which the
-/// compiler cannot prove by itself, so the vector loop is written out). Square roots are within
-/// one ulp of the correctly rounded ones (see `faithfulSquareRoot()`), and `√v / √(1 − β₂ᵗ)` is a
-/// multiplication by the reciprocal: results agree with PyTorch's to a few ulp, one division per
-/// element fewer.
+/// One Adam update over `n` elements in the engine's vectorised kernel (`nerva_adam_step`: AVX-512,
+/// AVX2 or baseline, split across the cores for large tensors). `√v / √(1 − β₂ᵗ)` is a
+/// multiplication by the reciprocal: results agree with PyTorch's to a few ulp.
 struct AdamRule {
     let beta1: Float, beta2: Float, epsilon: Float, stepSize: Float, correction2Root: Float
     let decay: Float, l2: Float
 
+    /// One step on `n` consecutive parameters, in the engine's vectorised kernel.
     @inline(__always)
     func apply(_ p: UnsafeMutablePointer<Float>, _ g: UnsafeMutablePointer<Float>,
                _ m: UnsafeMutablePointer<Float>, _ v: UnsafeMutablePointer<Float>, _ n: Int) {
-        typealias V = SIMD8<Float>
-        let w1 = V(repeating: 1 - beta1), b2 = V(repeating: beta2), w2 = V(repeating: 1 - beta2)
-        let size = V(repeating: stepSize), inverseRoot = V(repeating: 1 / correction2Root), eps = V(repeating: epsilon)
-        let decayV = V(repeating: decay), l2V = V(repeating: l2)
-        var i = 0
-        while i + 8 <= n {
-            var pv = V.load(p + i), mv = V.load(m + i), vv = V.load(v + i)
-            if decay != 1 { pv *= decayV }
-            let d = V.load(g + i) + l2V * pv
-            mv += w1 * (d - mv)
-            vv = vv * b2 + w2 * d * d
-            pv -= size * (mv / (vv.faithfulSquareRoot() * inverseRoot + eps))
-            pv.store(p + i); mv.store(m + i); vv.store(v + i)
-            i += 8
-        }
-        while i < n {
-            if decay != 1 { p[i] *= decay }
-            let d = g[i] + l2 * p[i]
-            m[i] += (1 - beta1) * (d - m[i])
-            v[i] = v[i] * beta2 + (1 - beta2) * d * d
-            p[i] -= stepSize * (m[i] / (v[i].squareRoot() / correction2Root + epsilon))
-            i += 1
+        let tasks = n >= 1 << 17 ? ThreadBudget.threadCount : 1
+        ThreadBudget.forEachPart(count: n, tasks: tasks) { _, r in
+            let i = r.lowerBound
+            nerva_adam_step(p + i, g + i, m + i, v + i, Int64(r.count), beta1, beta2, epsilon, stepSize,
+                            correction2Root, decay, l2)
         }
     }
 }

@@ -1,3 +1,4 @@
+import CNervaKernels
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -258,7 +259,7 @@ extension Tensor {
     /// Adds `other` (same shape) into this tensor's storage. Only for storage the caller owns.
     func addInPlace(_ other: Tensor) {
         precondition(other.shape == shape, "addInPlace: shape \(other.shape) does not match \(shape).")
-        let n = scalarCount, x = dense, y = other.dense
-        for i in 0..<n { x[i] += y[i] }
+        let x = dense, y = other.dense
+        Vectorized.forChunks(scalarCount) { r in nerva_add_in_place(x + r.lowerBound, y + r.lowerBound, Int64(r.count)) }
     }
 }

@@ -1,3 +1,5 @@
+import CNervaKernels
+
 /// Matrix products and the fused affine map, on BLAS.
 extension Tensor {
     /// The matrix product `op(self) · op(other)`, where `op` optionally transposes the last two axes.
@@ -71,10 +73,7 @@ extension Tensor {
         }
         let out = Tensor(uninitializedShape: shape.dropLast() + [outputSize])
         let y = out.storage.base
-        if let bias {
-            let b = bias.dense
-            for r in 0..<rows { (y + r * outputSize).update(from: b, count: outputSize) }
-        }
+        if let bias { nerva_fill_rows(bias.dense, y, Int64(rows), Int64(outputSize)) }
         Gemm.sgemm(dense, transposeA: false, weight.dense, transposeB: true, y,
                    m: rows, n: outputSize, k: weight.shape[1], beta: bias == nil ? 0 : 1)
         let inputs = bias.map { [self, weight, $0] } ?? [self, weight]

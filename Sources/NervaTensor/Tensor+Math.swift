@@ -1,3 +1,4 @@
+import CNervaKernels
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -9,7 +10,7 @@ import Darwin
 extension Tensor {
     /// `eˣ`, element-wise.
     public func exp() -> Tensor {
-        let out = Elementwise.map(self) { VectorMath.exp($0) }
+        let out = Vectorized.unary(self, nerva_exp)
         guard Tensor.recordsGradient(self) else { return out }
         return out.record("exp", [self]) { [unowned out] g in [g * out] }
     }
@@ -85,32 +86,42 @@ extension Tensor {
 
     /// `max(x, 0)`.
     public func relu() -> Tensor {
-        let out = Elementwise.map(self) { $0 > 0 ? $0 : 0 }
+        let out = Vectorized.unary(self, nerva_relu)
         guard Tensor.recordsGradient(self) else { return out }
-        return out.record("relu", [self]) { g in [g * (self .> 0)] }
+        return out.record("relu", [self]) { g in
+            guard !GradientRecording.isEnabled else { return [g * (self .> 0)] }
+            return [Vectorized.binary(g, self, nerva_relu_backward)]
+        }
     }
 
     /// `x` where positive, `negativeSlope · x` elsewhere.
     public func leakyReLU(negativeSlope: Float = 0.01) -> Tensor {
-        let out = Elementwise.map(self) { $0 > 0 ? $0 : $0 * negativeSlope }
+        let out = Vectorized.unary(self) { nerva_leaky_relu($0, negativeSlope, $1, $2) }
         guard Tensor.recordsGradient(self) else { return out }
         return out.record("leakyReLU", [self]) { g in
-            [g * Elementwise.map(self) { $0 > 0 ? 1 : negativeSlope }]
+            guard !GradientRecording.isEnabled else { return [g * Elementwise.map(self) { $0 > 0 ? 1 : negativeSlope }] }
+            return [Vectorized.binary(g, self) { nerva_leaky_relu_backward($0, $1, negativeSlope, $2, $3) }]
         }
     }
 
     /// `1 / (1 + e⁻ˣ)`, computed without overflow.
     public func sigmoid() -> Tensor {
-        let out = Elementwise.map(self) { 1 / (1 + VectorMath.exp(-$0)) }
+        let out = Vectorized.unary(self, nerva_sigmoid)
         guard Tensor.recordsGradient(self) else { return out }
-        return out.record("sigmoid", [self]) { [unowned out] g in [g * out * (1 - out)] }
+        return out.record("sigmoid", [self]) { [unowned out] g in
+            guard !GradientRecording.isEnabled else { return [g * out * (1 - out)] }
+            return [Vectorized.binary(g, out, nerva_sigmoid_backward)]
+        }
     }
 
     /// The hyperbolic tangent.
     public func tanh() -> Tensor {
-        let out = Elementwise.map(self) { tanhf($0) }
+        let out = Vectorized.unary(self, nerva_tanh)
         guard Tensor.recordsGradient(self) else { return out }
-        return out.record("tanh", [self]) { [unowned out] g in [g * (1 - out.squared())] }
+        return out.record("tanh", [self]) { [unowned out] g in
+            guard !GradientRecording.isEnabled else { return [g * (1 - out.squared())] }
+            return [Vectorized.binary(g, out, nerva_tanh_backward)]
+        }
     }
 
     /// `log(1 + eˣ)`, stable for large |x|.

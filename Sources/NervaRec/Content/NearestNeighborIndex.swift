@@ -1,7 +1,3 @@
-#if canImport(CBLAS)
-import CBLAS
-#endif
-
 /// Exact k-nearest-neighbour search over the rows of a matrix, by blocks of queries and one
 /// matrix product per block (no approximation): cosine or dot similarity, or Euclidean distance
 /// through `‖a − b‖² = ‖a‖² + ‖b‖² − 2 a·b`. A single query is one matrix-vector product;
@@ -89,21 +85,10 @@ public struct NearestNeighborIndex: Sendable {
     /// one query (streams the vectors once, no packing), a matrix product otherwise.
     static func products(_ queries: UnsafePointer<Float>, rows: Int, _ vectors: UnsafePointer<Float>, items: Int, width: Int,
                          into scores: UnsafeMutablePointer<Float>) {
-        #if canImport(CBLAS)
         if rows == 1 {
-            cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(items), Int32(width), 1, vectors, Int32(width), queries, 1, 0, scores, 1)
+            LinearAlgebra.multiply(matrix: vectors, rows: items, columns: width, vector: queries, into: scores)
         } else {
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(items), Int32(width), 1, queries, Int32(width),
-                        vectors, Int32(width), 0, scores, Int32(items))
+            LinearAlgebra.multiply(queries, vectors, transposingB: true, into: scores, m: rows, n: items, k: width)
         }
-        #else
-        for r in 0..<rows {
-            for i in 0..<items {
-                var sum: Float = 0
-                for c in 0..<width { sum += queries[r * width + c] * vectors[i * width + c] }
-                scores[r * items + i] = sum
-            }
-        }
-        #endif
     }
 }

@@ -1,5 +1,3 @@
-#if canImport(CBLAS)
-import CBLAS
 
 extension NCFScoring {
     /// All-pairs scoring straight on BLAS with preallocated scratch buffers: per block of users,
@@ -43,8 +41,8 @@ extension NCFScoring {
             for r in 0..<rows { out[r] = b }
             if gmf != nil {
                 for u in 0..<count { for f in 0..<gmfSize { weighted[u * gmfSize + f] = gmfUsers[(start + u) * gmfSize + f] * w[f] } }
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(count), Int32(items), Int32(gmfSize), 1,
-                            weighted, Int32(gmfSize), gmfItems, Int32(gmfSize), 1, out, Int32(items))
+                LinearAlgebra.multiply(weighted, gmfItems, transposingB: true, into: out,
+                                       m: count, n: items, k: gmfSize, beta: 1)
             }
             if hidden > 0 {
                 bufferA.withUnsafeMutableBufferPointer { a in
@@ -63,8 +61,8 @@ extension NCFScoring {
                         }
                         var width = hidden
                         for layer in layers {
-                            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(layer.output), Int32(layer.input), 1,
-                                        current, Int32(layer.input), layer.weight, Int32(layer.input), 0, next, Int32(layer.output))
+                            LinearAlgebra.multiply(current, layer.weight, transposingB: true, into: next,
+                                                   m: rows, n: layer.output, k: layer.input)
                             layer.bias.withUnsafeBufferPointer { lb in
                                 for r in 0..<rows {
                                     let row = next + r * layer.output
@@ -74,8 +72,8 @@ extension NCFScoring {
                             swap(&current, &next)
                             width = layer.output
                         }
-                        cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(rows), Int32(width), 1, current, Int32(width),
-                                    mlpWeight, 1, 1, out, 1)
+                        LinearAlgebra.multiply(matrix: current, rows: rows, columns: width, vector: mlpWeight,
+                                               into: out, beta: 1)
                     }
                 }
             }
@@ -83,4 +81,3 @@ extension NCFScoring {
         }
     }
 }
-#endif

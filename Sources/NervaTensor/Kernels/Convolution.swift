@@ -27,13 +27,16 @@ enum Convolution {
     /// Column matrices of several images are packed side by side up to this many floats
     /// (256 KB, within a core's L2 cache): wider GEMMs, while `im2col`'s writes stay in cache.
     static let columnBudget = 1 << 16
+    /// Per-image products of at least this many multiply-adds run one image at a time, each split
+    /// across the cores by `Gemm` itself.
+    static let largeProduct = 1 << 22
     /// Below this many multiply-adds for the whole batch, threads cost more than they save.
     static let parallelThreshold = 1 << 18
 
     /// The plan for one convolution of this geometry (the same for all three products).
     static func plan(_ g: ConvGeometry) -> Plan {
         let perImage = Swift.max(g.macsPerImage, 1)
-        let limit = Gemm.multithreadingThreshold
+        let limit = largeProduct
         // Per-image products large enough for BLAS's own threads: one image per GEMM, one caller.
         if perImage >= limit { return Plan(tasks: 1, imagesPerProduct: 1) }
         let tasks = Parallel.threadCount > 1 && g.batch > 1 && g.batch * perImage >= parallelThreshold

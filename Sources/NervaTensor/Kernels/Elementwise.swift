@@ -1,3 +1,4 @@
+import CNervaKernels
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -17,10 +18,13 @@ enum Elementwise {
         return out
     }
 
-    /// `out[i] = f(a[i], b[i])` with NumPy broadcasting.
+    /// `out[i] = f(a[i], b[i])` with NumPy broadcasting; `kernel`, when given, computes the same
+    /// function on whole rows with the backend's vectorised code.
     @inline(__always)
-    static func zip(_ a: Tensor, _ b: Tensor, _ op: StaticString, _ f: (Float, Float) -> Float) -> Tensor {
+    static func zip(_ a: Tensor, _ b: Tensor, _ op: StaticString, kernel: Vectorized.Binary? = nil,
+                    _ f: (Float, Float) -> Float) -> Tensor {
         let pa = a.dense, pb = b.dense
+        if a.shape == b.shape, let kernel { return Vectorized.binary(a, b, kernel) }
         if a.shape == b.shape {
             let out = Tensor(uninitializedShape: a.shape)
             let n = out.scalarCount, dst = out.storage.base
@@ -34,7 +38,8 @@ enum Elementwise {
         plan.forEachRow { row, offsetA, offsetB in
             let o = dst + row * n, x = pa + offsetA, y = pb + offsetB
             switch (plan.innerStrideA, plan.innerStrideB) {
-            case (1, 1): for i in 0..<n { o[i] = f(x[i], y[i]) }
+            case (1, 1):
+                if let kernel { kernel(x, y, o, Int64(n)) } else { for i in 0..<n { o[i] = f(x[i], y[i]) } }
             case (1, _): let s = y[0]; for i in 0..<n { o[i] = f(x[i], s) }
             case (_, 1): let s = x[0]; for i in 0..<n { o[i] = f(s, y[i]) }
             default: let v = f(x[0], y[0]); for i in 0..<n { o[i] = v }

@@ -1,11 +1,9 @@
-#if canImport(CBLAS)
-import CBLAS
-#elseif canImport(Accelerate)
-import Accelerate
-#endif
-import Synchronization
+import CNervaKernels
 
-/// Matrix products on BLAS (`cblas_sgemm`): OpenBLAS on Linux, Accelerate on macOS.
+/// Matrix products on oneDNN's `dnnl_sgemm` (JIT kernels chosen from the CPU's features; Accelerate
+/// on macOS). Each backend call runs on one thread; products large enough to pay for it are cut
+/// into blocks of rows (or columns) that `Parallel` runs on the cores, so Nerva's worker pool is
+/// the only place that decides how many threads work (`ThreadBudget`).
 enum Gemm {
     /// `c = alpha · op(a) · op(b) + beta · c` for row-major matrices, where `op(a)` is `m × k`
     /// (`a` stored `k × m` when transposed) and `op(b)` is `k × n`.
@@ -19,33 +17,54 @@ enum Gemm {
             else { for i in 0..<(m * n) { c[i] *= beta } }
             return
         }
-        useThreads(forWork: m * n * k)
-        cblas_sgemm(CblasRowMajor,
-                    transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
-                    Int32(m), Int32(n), Int32(k), alpha,
-                    a, Int32(transposeA ? m : k), b, Int32(transposeB ? k : n),
-                    beta, c, Int32(n))
-    }
-
-    /// Products smaller than this many multiply-adds run on one thread: below it, waking and
-    /// spinning OpenBLAS's worker threads costs more than they save (an MLP step at batch 64 runs
-    /// about 1.4× faster, and idle workers stop burning the other core).
-    static let multithreadingThreshold = 1 << 24
-
-    #if canImport(CBLAS)
-    private static let availableThreads = Int(openblas_get_num_threads())
-    private static let currentThreads = Atomic<Int>(Int(openblas_get_num_threads()))
-
-    /// Sets OpenBLAS's thread count for a product of `work` multiply-adds, when it changes.
-    @inline(__always)
-    private static func useThreads(forWork work: Int) {
-        let wanted = work < multithreadingThreshold ? 1 : availableThreads
-        if currentThreads.exchange(wanted, ordering: .relaxed) != wanted {
-            openblas_set_num_threads(Int32(wanted))
+        let lda = transposeA ? m : k, ldb = transposeB ? k : n
+        let tasks = ThreadBudget.tasks(forWork: m * n * k, maximumParts: Swift.max(m, n) / 16)
+        if tasks <= 1 {
+            call(transposeA, transposeB, m, n, k, alpha, a, lda, b, ldb, beta, c, n)
+        } else if m >= n {
+            // Blocks of rows of op(a) and c.
+            Parallel.forEachPart(count: m, tasks: tasks) { _, rows in
+                let blockA = transposeA ? a + rows.lowerBound : a + rows.lowerBound * lda
+                call(transposeA, transposeB, rows.count, n, k, alpha, blockA, lda, b, ldb, beta,
+                     c + rows.lowerBound * n, n)
+            }
+        } else {
+            // Blocks of columns of op(b) and c.
+            Parallel.forEachPart(count: n, tasks: tasks) { _, columns in
+                let blockB = transposeB ? b + columns.lowerBound * ldb : b + columns.lowerBound
+                call(transposeA, transposeB, m, columns.count, k, alpha, a, lda, blockB, ldb, beta,
+                     c + columns.lowerBound, n)
+            }
         }
     }
-    #else
+
     @inline(__always)
-    private static func useThreads(forWork work: Int) {}
-    #endif
+    private static func call(_ transposeA: Bool, _ transposeB: Bool, _ m: Int, _ n: Int, _ k: Int, _ alpha: Float,
+                             _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
+                             _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int) {
+        let status = nerva_sgemm(transposeA ? 1 : 0, transposeB ? 1 : 0, Int64(m), Int64(n), Int64(k), alpha,
+                                 a, Int64(lda), b, Int64(ldb), beta, c, Int64(ldc))
+        precondition(status == 0, "sgemm: the backend refused \(m)×\(n)×\(k) (status \(status)).")
+    }
+}
+
+/// Matrix products on raw row-major buffers, for kernels outside the engine that manage their own
+/// memory (fused scoring, nearest-neighbour search). Tensors have `matmul` and `linear`.
+public enum LinearAlgebra {
+    /// `c = alpha · op(a) · op(b) + beta · c`: `op(a)` is `m × k` (`a` stored `k × m` when
+    /// `transposingA`), `op(b)` is `k × n`, `c` is `m × n`, all contiguous and row-major.
+    public static func multiply(_ a: UnsafePointer<Float>, transposingA: Bool = false,
+                                _ b: UnsafePointer<Float>, transposingB: Bool = false,
+                                into c: UnsafeMutablePointer<Float>, m: Int, n: Int, k: Int,
+                                alpha: Float = 1, beta: Float = 0) {
+        precondition(m >= 0 && n >= 0 && k >= 0, "multiply: negative dimensions \(m)×\(n)×\(k).")
+        Gemm.sgemm(a, transposeA: transposingA, b, transposeB: transposingB, c, m: m, n: n, k: k, alpha: alpha, beta: beta)
+    }
+
+    /// `y = matrix · x + beta · y` for a `rows × columns` row-major matrix.
+    public static func multiply(matrix: UnsafePointer<Float>, rows: Int, columns: Int, vector x: UnsafePointer<Float>,
+                                into y: UnsafeMutablePointer<Float>, beta: Float = 0) {
+        precondition(rows >= 0 && columns >= 0, "multiply: negative dimensions \(rows)×\(columns).")
+        Gemm.sgemm(matrix, transposeA: false, x, transposeB: false, y, m: rows, n: 1, k: columns, beta: beta)
+    }
 }

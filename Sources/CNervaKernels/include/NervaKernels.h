@@ -1,0 +1,96 @@
+// Nerva's compute backend: matrix products and convolutions on oneDNN (JIT kernels chosen from the
+// CPU's feature bits), and element-wise kernels compiled for AVX-512, AVX2 and baseline x86-64,
+// one of which is chosen at run time. `NERVA_ISA=baseline` (or `avx2`) caps the choice.
+#ifndef NERVA_KERNELS_H
+#define NERVA_KERNELS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+// MARK: - Instruction sets
+
+/// The instruction sets the element-wise kernels are compiled for.
+typedef enum {
+    NervaISABaseline = 0,   ///< SSE2 on x86-64, NEON on arm64: what every CPU of the architecture has.
+    NervaISAAVX2 = 1,       ///< AVX2 and FMA.
+    NervaISAAVX512 = 2,     ///< AVX-512 F, VL, BW, DQ.
+} NervaISA;
+
+/// The instruction set in use: the best this CPU supports, capped by `NERVA_ISA` when set
+/// (`baseline`, `avx2`, `avx512`). Also caps oneDNN's kernels. Decided once, on first use.
+NervaISA nerva_isa(void);
+
+/// The best instruction set this CPU supports, whatever `NERVA_ISA` says.
+NervaISA nerva_cpu_isa(void);
+
+/// The CPU's model name as the operating system reports it ("" when unknown).
+const char *nerva_cpu_model(void);
+
+/// The version of the oneDNN library doing products and convolutions, e.g. "2.6.3" ("" without it).
+const char *nerva_backend_version(void);
+
+/// The ISA oneDNN's JIT kernels use on this CPU, e.g. "avx512_core_amx" ("" without oneDNN).
+const char *nerva_backend_isa(void);
+
+// MARK: - Matrix products
+
+/// `c = alpha · op(a) · op(b) + beta · c` on the calling thread only, for row-major matrices with
+/// leading dimensions `lda`, `ldb`, `ldc`; `op(a)` is `m × k`, `op(b)` is `k × n`.
+/// Returns 0, or a non-zero backend status (a programming error: bad dimensions).
+int nerva_sgemm(int transpose_a, int transpose_b, int64_t m, int64_t n, int64_t k, float alpha,
+                const float *a, int64_t lda, const float *b, int64_t ldb, float beta, float *c, int64_t ldc);
+
+/// The same product as one direct backend call with the backend's own threads (all cores), for
+/// benchmarks that compare Nerva's call with the library's. Plain row-major `m × k` · `k × n`.
+int nerva_backend_sgemm_direct(int64_t m, int64_t n, int64_t k, const float *a, const float *b, float *c);
+
+// MARK: - Element-wise kernels (contiguous buffers; `out` may alias an input only where noted)
+
+void nerva_add(const float *a, const float *b, float *out, int64_t n);
+void nerva_subtract(const float *a, const float *b, float *out, int64_t n);
+void nerva_multiply(const float *a, const float *b, float *out, int64_t n);
+void nerva_divide(const float *a, const float *b, float *out, int64_t n);
+/// `out = x · scale + shift`.
+void nerva_scale_shift(const float *x, float scale, float shift, float *out, int64_t n);
+/// `x += y`.
+void nerva_add_in_place(float *x, const float *y, int64_t n);
+/// `out[r, c] = x[r, c] + row[c]`.
+void nerva_add_rows(const float *x, const float *row, float *out, int64_t rows, int64_t columns);
+/// `out[r, c] = row[c]`.
+void nerva_fill_rows(const float *row, float *out, int64_t rows, int64_t columns);
+void nerva_relu(const float *x, float *out, int64_t n);
+/// `out = x > 0 ? g : 0`.
+void nerva_relu_backward(const float *g, const float *x, float *out, int64_t n);
+void nerva_leaky_relu(const float *x, float slope, float *out, int64_t n);
+void nerva_leaky_relu_backward(const float *g, const float *x, float slope, float *out, int64_t n);
+void nerva_exp(const float *x, float *out, int64_t n);
+void nerva_sigmoid(const float *x, float *out, int64_t n);
+/// `out = g · y · (1 − y)` for the sigmoid's output `y`.
+void nerva_sigmoid_backward(const float *g, const float *y, float *out, int64_t n);
+void nerva_tanh(const float *x, float *out, int64_t n);
+/// `out = g · (1 − y²)` for tanh's output `y`.
+void nerva_tanh_backward(const float *g, const float *y, float *out, int64_t n);
+
+// MARK: - Reductions
+
+float nerva_sum(const float *x, int64_t n);
+/// `out[c] = Σ_r x[r, c]`.
+void nerva_column_sums(const float *x, float *out, int64_t rows, int64_t columns);
+/// Row-wise log-softmax of a `rows × columns` matrix.
+void nerva_log_softmax_rows(const float *x, float *out, int64_t rows, int64_t columns);
+
+// MARK: - Optimiser updates
+
+/// One Adam/AdamW step on `n` parameters, in place on `p`, `m`, `v` (see Elementwise.c).
+void nerva_adam_step(float *p, const float *g, float *m, float *v, int64_t n, float beta1, float beta2,
+                     float epsilon, float step_size, float correction2_root, float decay, float l2);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,27 @@
+/// The one place that decides how many threads a kernel gets.
+///
+/// Nerva's worker pool (`Parallel`) is the only source of threads: the backend (oneDNN) is held to
+/// the calling thread, so two cores never run more than two busy threads.
+public enum ThreadBudget {
+    /// How many threads kernels may use in all: one per core, at most 8.
+    public static var threadCount: Int { Parallel.threadCount }
+
+    /// Work (multiply-adds or element operations) below which a kernel stays on one thread: waking
+    /// a worker costs a few microseconds, about what one core does with this much work.
+    static let minimumWorkPerTask = 1 << 17
+
+    /// How many tasks to split `work` into: 1 below the threshold, else up to one per thread
+    /// (never more than `maximumParts`, so that each part stays big enough to be efficient).
+    @inline(__always)
+    static func tasks(forWork work: Int, maximumParts: Int = .max) -> Int {
+        guard threadCount > 1, work >= 2 * minimumWorkPerTask else { return 1 }
+        return Swift.max(1, Swift.min(threadCount, work / minimumWorkPerTask, maximumParts))
+    }
+
+    /// Runs `body(task, range)` for `tasks` contiguous shares of `0..<count` on the worker pool and
+    /// the calling thread; returns when all are done. Tasks must write disjoint memory. Nested
+    /// calls (a task that splits again) run their parts one after another.
+    public static func forEachPart(count: Int, tasks: Int, _ body: (_ task: Int, _ range: Range<Int>) -> Void) {
+        Parallel.forEachPart(count: count, tasks: tasks, body)
+    }
+}
