@@ -68,6 +68,7 @@ let package = Package(
             dependencies: [
                 "NervaTensor", "NervaNN", "NervaOptim", "NervaData",
                 "NervaGAN", "NervaRL", "NervaRec", "NervaFed",
+                "CNervaKernels",
                 .target(name: "CBLAS", condition: .when(platforms: [.linux])),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]

@@ -3,6 +3,7 @@
 #include "Internal.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #if NERVA_HAS_DNNL
@@ -29,6 +30,9 @@ static const char *isa_name(dnnl_cpu_isa_t isa) {
 }
 
 void nerva_backend_configure(NervaISA isa, int capped) {
+    // No VTune task annotations around each call (oneDNN reads this on first use; a user's
+    // setting wins).
+    setenv("DNNL_ITT_TASK_LEVEL", "0", 0);
     if (capped) dnnl_set_max_cpu_isa(isa == NervaISAAVX2 ? dnnl_cpu_isa_avx2 : isa == NervaISAAVX512
                                          ? dnnl_cpu_isa_avx512_core : dnnl_cpu_isa_sse41);
     const dnnl_version_t *version = dnnl_version();

@@ -1,29 +1,73 @@
 import Foundation
+import NervaTensor
 
-/// Prints measurements as text for people or JSON lines for machines.
-struct BenchmarkReporter {
+/// Prints measurements as text for people or JSON lines for machines; with a PyTorch peer, measures
+/// the same workload in PyTorch right after Nerva and prints both and their ratio.
+final class BenchmarkReporter {
     let suite: String
     let json: Bool
     /// Only measurements whose name contains this text run (all when `nil`).
     let filter: String?
+    let quick: Bool
+    private let pytorch: PyTorchPeer?
+    private let machine: (cpu: String, isa: String)
+    /// How many measurements were printed.
+    private(set) var count = 0
+
+    init(suite: String, json: Bool, filter: String?, quick: Bool, pytorch: PyTorchPeer?) {
+        self.suite = suite
+        self.json = json
+        self.filter = filter
+        self.quick = quick
+        self.pytorch = pytorch
+        machine = (ComputeBackend.cpuModel, ComputeBackend.instructionSet.rawValue)
+    }
 
     /// Whether the measurement `name` should run.
     func wants(_ name: String) -> Bool { filter.map { name.contains($0) } ?? true }
 
-    /// Prints one measurement; `params` values are numbers or strings.
+    /// Prints the machine: CPU, kernels' ISA, library, threads (and PyTorch's version when compared).
+    func header() {
+        guard !json else { return }
+        print(ComputeBackend.summary + (pytorch.map { " · PyTorch \($0.version)" } ?? ""))
+    }
+
+    /// Prints one measurement (and PyTorch's, when comparing); `params` values are numbers or
+    /// strings. For `s`, `ms` and `MB` lower is better, for the others (rates) higher; the ratio
+    /// is always "times better than PyTorch".
     func report(_ name: String, params: KeyValuePairs<String, Any>, value: Double, unit: String) {
+        var reference: Double?
+        if let pytorch {
+            do { reference = try pytorch.measure(name, params: Dictionary(uniqueKeysWithValues: params.map { ($0.key, $0.value) }), quick: quick) }
+            catch { FileHandle.standardError.write(Data("nerva bench: \(error)\n".utf8)) }
+        }
+        let lowerIsBetter = ["s", "ms", "MB"].contains(unit)
+        let ratio = reference.map { lowerIsBetter ? $0 / value : value / $0 }
+        count += 1
         if json {
-            let fields = params.map { key, value in
-                let encoded = value is String ? "\"\(value)\"" : "\(value)"
-                return "\"\(key)\":\(encoded)"
-            }.joined(separator: ",")
-            print("{\"suite\":\"\(suite)\",\"name\":\"\(name)\",\"params\":{\(fields)},\"value\":\(rounded(value)),\"unit\":\"\(unit)\"}")
+            let fields = params.map { key, value in "\"\(key)\":\(encoded(value))" }.joined(separator: ",")
+            var line = "{\"suite\":\"\(suite)\",\"name\":\"\(name)\",\"params\":{\(fields)},\"value\":\(rounded(value)),\"unit\":\"\(unit)\""
+            if let reference, let ratio { line += ",\"pytorch\":\(rounded(reference)),\"ratio\":\(rounded(ratio))" }
+            line += ",\"cpu\":\(encoded(machine.cpu)),\"isa\":\"\(machine.isa)\"}"
+            print(line)
         } else {
             let settings = params.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
             let label = settings.isEmpty ? name : "\(name) \(settings)"
-            print(label.padding(toLength: 36, withPad: " ", startingAt: 0) + " \(rounded(value)) \(unit)")
+            var line = label.padding(toLength: 44, withPad: " ", startingAt: 0) + " \(rounded(value)) \(unit)"
+            if let reference, let ratio {
+                line = line.padding(toLength: 66, withPad: " ", startingAt: 0)
+                    + " PyTorch \(rounded(reference)) \(unit)".padding(toLength: 28, withPad: " ", startingAt: 0)
+                    + " \(rounded(ratio))× \(ratio >= 1 ? "better" : "worse")"
+            }
+            print(line)
         }
         fflush(nil)
+    }
+
+    private func encoded(_ value: Any) -> String {
+        guard let text = value as? String else { return "\(value)" }
+        let data = try? JSONSerialization.data(withJSONObject: [text], options: [.withoutEscapingSlashes])
+        return data.flatMap { String(data: $0, encoding: .utf8) }.map { String($0.dropFirst().dropLast()) } ?? "\"\""
     }
 
     private func rounded(_ value: Double) -> Double {

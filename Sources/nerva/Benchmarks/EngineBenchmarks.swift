@@ -1,9 +1,10 @@
 import CBLAS
+import CNervaKernels
 import NervaNN
 import NervaOptim
 import NervaTensor
 
-/// The `engine` suite: GEMM through Nerva and through OpenBLAS directly, element-wise
+/// The `engine` suite: GEMM through Nerva and through oneDNN and OpenBLAS directly, element-wise
 /// throughput, and the training throughput of an MLP 784→256→256→10 with Adam.
 struct EngineBenchmarks {
     let quick: Bool
@@ -17,26 +18,40 @@ struct EngineBenchmarks {
         if reporter.wants("mlp_train") { for batch in [64, 256] { mlpTraining(batch: batch) } }
     }
 
+    /// Square products and the first layer of the MLP at batch 64, through Nerva (`matmul`) and
+    /// as one direct call of each library with its own threads: oneDNN (what Nerva uses) and
+    /// OpenBLAS.
     private func gemm() {
         let rng = RandomGenerator(seed: 1)
-        for n in [128, 256, 512, 1024, 2048] {
-            let a = Tensor.uniform([n, n], generator: rng), b = Tensor.uniform([n, n], generator: rng)
-            let flops = 2 * Double(n) * Double(n) * Double(n)
-            let time = n >= 1024 ? seconds * 1.5 : seconds / 2
+        let shapes = [128, 256, 512, 1024, 2048].map { (m: $0, n: $0, k: $0) } + [(m: 64, n: 256, k: 784)]
+        for (m, n, k) in shapes {
+            let a = Tensor.uniform([m, k], generator: rng), b = Tensor.uniform([k, n], generator: rng)
+            let c = Tensor.zeros([m, n])
+            let flops = 2 * Double(m) * Double(n) * Double(k)
+            let time = m * n * k >= 1 << 30 ? seconds * 1.5 : seconds / 2
+            let params: KeyValuePairs<String, Any> = m == n && n == k ? ["n": n] : ["m": m, "n": n, "k": k]
             let nerva = Stopwatch.rate(seconds: time, work: flops / 1e9) { _ = a.matmul(b) }
-            let c = Tensor.zeros([n, n])
-            let direct = Stopwatch.rate(seconds: time, work: flops / 1e9) {
-                a.withUnsafeBufferPointer { pa in
-                    b.withUnsafeBufferPointer { pb in
-                        c.withUnsafeMutableBufferPointer { pc in
-                            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(n), Int32(n), 1,
-                                        pa.baseAddress, Int32(n), pb.baseAddress, Int32(n), 0, pc.baseAddress, Int32(n))
-                        }
-                    }
+            reporter.report("sgemm", params: params, value: nerva, unit: "GFLOP/s")
+            let onednn = Stopwatch.rate(seconds: time, work: flops / 1e9) {
+                directCall(a, b, c) { nerva_backend_sgemm_direct(Int64(m), Int64(n), Int64(k), $0, $1, $2) }
+            }
+            reporter.report("sgemm_onednn_direct", params: params, value: onednn, unit: "GFLOP/s")
+            let openblas = Stopwatch.rate(seconds: time, work: flops / 1e9) {
+                directCall(a, b, c) {
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k), 1,
+                                $0, Int32(k), $1, Int32(n), 0, $2, Int32(n))
                 }
             }
-            reporter.report("sgemm", params: ["n": n], value: nerva, unit: "GFLOP/s")
-            reporter.report("sgemm_openblas", params: ["n": n], value: direct, unit: "GFLOP/s")
+            reporter.report("sgemm_openblas_direct", params: params, value: openblas, unit: "GFLOP/s")
+        }
+    }
+
+    private func directCall(_ a: Tensor, _ b: Tensor, _ c: Tensor,
+                            _ body: (UnsafePointer<Float>, UnsafePointer<Float>, UnsafeMutablePointer<Float>) -> Void) {
+        a.withUnsafeBufferPointer { pa in
+            b.withUnsafeBufferPointer { pb in
+                c.withUnsafeMutableBufferPointer { pc in body(pa.baseAddress!, pb.baseAddress!, pc.baseAddress!) }
+            }
         }
     }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import NervaData
+import NervaTensor
 
 /// `nerva bench <suite>`: measures the hot paths and prints one line per measurement
 /// (JSON lines with `--json`, the format of DESIGN.md).
@@ -27,11 +28,16 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Run only the measurements whose name contains this text (e.g. mlp_train).")
     var only: String?
 
+    @Flag(help: "Also run each workload in PyTorch (the .venv of scripts/install-dependencies --with-torch), right after Nerva, and print both figures and their ratio.")
+    var comparePytorch = false
+
     @Option(help: "The Fashion-MNIST folder for fmnist_load (default /usr/share/datasets/fashion-mnist).")
     var data: String?
 
     func run() throws {
-        let reporter = BenchmarkReporter(suite: suite.rawValue, json: json, filter: only)
+        let pytorch = comparePytorch ? try PyTorchPeer(threads: ComputeBackend.threadCount) : nil
+        let reporter = BenchmarkReporter(suite: suite.rawValue, json: json, filter: only, quick: quick, pytorch: pytorch)
+        reporter.header()
         switch suite {
         case .engine: EngineBenchmarks(quick: quick, reporter: reporter).run()
         case .gan: GANBenchmarks(quick: quick, reporter: reporter).run()
@@ -43,6 +49,9 @@ struct BenchCommand: ParsableCommand {
         case .vision:
             try VisionBenchmarks(quick: quick, reporter: reporter,
                                  dataDirectory: data.map { URL(fileURLWithPath: $0) } ?? FashionMNIST.defaultDirectory).run()
+        }
+        guard reporter.count > 0 else {
+            throw ValidationError("--only \(only ?? ""): no measurement of the \(suite.rawValue) suite has that in its name.")
         }
         reporter.report("peak_rss", params: [:], value: ResourceUsage.peakResidentMegabytes, unit: "MB")
     }

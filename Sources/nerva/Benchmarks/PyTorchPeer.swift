@@ -1,0 +1,82 @@
+import Foundation
+
+/// PyTorch measuring the same workloads as Nerva, in the same run: `scripts/bench_pytorch.py
+/// --serve` in the `.venv` that `scripts/install-dependencies --with-torch` makes, asked for one
+/// workload at a time (JSON lines on its standard input and output), right after Nerva's own.
+final class PyTorchPeer {
+    enum PeerError: Error, CustomStringConvertible {
+        case missing(String)
+        case failed(String)
+
+        var description: String {
+            switch self {
+            case .missing(let what): "--compare-pytorch needs \(what) (run scripts/install-dependencies --with-torch)."
+            case .failed(let why): "the PyTorch benchmark process failed: \(why)"
+            }
+        }
+    }
+
+    private let process = Process()
+    private let input = Pipe(), output = Pipe()
+    private var buffer = Data()
+    /// The PyTorch version and the CPU capability it reports, e.g. `2.15.0 (AVX512)`.
+    private(set) var version = ""
+
+    /// Starts the peer with `threads` threads, from the checkout's `.venv` and `scripts/`.
+    init(threads: Int) throws {
+        let root = PyTorchPeer.checkout()
+        let python = ProcessInfo.processInfo.environment["NERVA_PYTHON"] ?? root.appendingPathComponent(".venv/bin/python3").path
+        let script = root.appendingPathComponent("scripts/bench_pytorch.py").path
+        guard FileManager.default.isExecutableFile(atPath: python) else { throw PeerError.missing("a Python at \(python)") }
+        guard FileManager.default.fileExists(atPath: script) else { throw PeerError.missing(script) }
+        process.executableURL = URL(fileURLWithPath: python)
+        process.arguments = [script, "--serve", "--threads", String(threads)]
+        process.standardInput = input
+        process.standardOutput = output
+        try process.run()
+        let reply = try request(["name": "version", "params": [String: Any]()])
+        version = reply["version"] as? String ?? "(version unknown)"
+    }
+
+    deinit {
+        try? input.fileHandleForWriting.close()
+        process.waitUntilExit()
+    }
+
+    /// PyTorch's figure for the workload `name` with `params`, in the same unit as Nerva's; `nil`
+    /// when the peer has no such workload.
+    func measure(_ name: String, params: [String: Any], quick: Bool) throws -> Double? {
+        let reply = try request(["name": name, "params": params, "quick": quick])
+        return reply["value"] as? Double
+    }
+
+    private func request(_ object: [String: Any]) throws -> [String: Any] {
+        var line = try JSONSerialization.data(withJSONObject: object)
+        line.append(0x0A)
+        try input.fileHandleForWriting.write(contentsOf: line)
+        while true {
+            if let end = buffer.firstIndex(of: 0x0A) {
+                let reply = buffer[..<end]
+                buffer.removeSubrange(...end)
+                guard let object = try JSONSerialization.jsonObject(with: reply) as? [String: Any] else {
+                    throw PeerError.failed("a reply that is not a JSON object")
+                }
+                return object
+            }
+            guard let chunk = try output.fileHandleForReading.read(upToCount: 4096), !chunk.isEmpty else {
+                throw PeerError.failed("it exited (status \(process.isRunning ? -1 : process.terminationStatus))")
+            }
+            buffer.append(chunk)
+        }
+    }
+
+    /// The source checkout this binary was built from (for `.venv` and `scripts/`), or the
+    /// current directory when the sources are elsewhere.
+    private static func checkout() -> URL {
+        let source = URL(fileURLWithPath: #filePath)   // …/Sources/nerva/Benchmarks/PyTorchPeer.swift
+        let root = source.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        if FileManager.default.fileExists(atPath: root.appendingPathComponent("scripts/bench_pytorch.py").path) { return root }
+        return URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+    }
+}
