@@ -36,6 +36,7 @@ struct EngineBenchmarks {
                 directCall(a, b, c) { nerva_backend_sgemm_direct(Int64(m), Int64(n), Int64(k), $0, $1, $2) }
             }
             reporter.report("sgemm_onednn_direct", params: params, value: onednn, unit: "GFLOP/s")
+            PyTorchPeer.settle()
             let openblas = Stopwatch.rate(seconds: time, work: flops / 1e9) {
                 directCall(a, b, c) {
                     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k), 1,
@@ -43,6 +44,7 @@ struct EngineBenchmarks {
                 }
             }
             reporter.report("sgemm_openblas_direct", params: params, value: openblas, unit: "GFLOP/s")
+            PyTorchPeer.settle()
         }
     }
 

@@ -47,7 +47,15 @@ final class PyTorchPeer {
     /// when the peer has no such workload.
     func measure(_ name: String, params: [String: Any], quick: Bool) throws -> Double? {
         let reply = try request(["name": name, "params": params, "quick": quick])
-        return reply["value"] as? Double
+        guard let value = reply["value"] as? Double else { return nil }
+        PyTorchPeer.settle()
+        return value
+    }
+
+    /// Waits for another library's idle threads to stop spinning (OpenMP and OpenBLAS workers
+    /// busy-wait for a while after each call), so the next measurement starts on quiet cores.
+    static func settle() {
+        Thread.sleep(forTimeInterval: 0.5)
     }
 
     private func request(_ object: [String: Any]) throws -> [String: Any] {
@@ -63,7 +71,9 @@ final class PyTorchPeer {
                 }
                 return object
             }
-            guard let chunk = try output.fileHandleForReading.read(upToCount: 4096), !chunk.isEmpty else {
+            // `availableData` returns what the pipe holds (read(upToCount:) would wait for all 4 KB).
+            let chunk = output.fileHandleForReading.availableData
+            guard !chunk.isEmpty else {
                 throw PeerError.failed("it exited (status \(process.isRunning ? -1 : process.terminationStatus))")
             }
             buffer.append(chunk)
