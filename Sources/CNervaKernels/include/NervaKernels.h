@@ -48,6 +48,25 @@ int nerva_sgemm(int transpose_a, int transpose_b, int64_t m, int64_t n, int64_t 
 /// benchmarks that compare Nerva's call with the library's. Plain row-major `m × k` · `k × n`.
 int nerva_backend_sgemm_direct(int64_t m, int64_t n, int64_t k, const float *a, const float *b, float *c);
 
+// MARK: - Convolutions
+
+/// A 2-D convolution's geometry: input `[batch, in_channels, height, width]`, weight
+/// `[out_channels, in_channels, kernel_h, kernel_w]`, output `[batch, out_channels, out_h, out_w]`.
+typedef struct {
+    int64_t batch, in_channels, height, width;
+    int64_t out_channels, kernel_h, kernel_w, stride, padding, out_h, out_w;
+} NervaConvShape;
+
+/// `y = conv(x, weight) + bias` (`bias` may be NULL) with `threads` threads. These return 0, or
+/// non-zero when the backend cannot run the shape (the caller then uses its own kernels).
+int nerva_conv_forward(const NervaConvShape *shape, const float *x, const float *weight, const float *bias, float *y,
+                       int threads);
+/// `gx = ∂y/∂x` applied to `gy` (a transposed convolution of `gy`).
+int nerva_conv_backward_data(const NervaConvShape *shape, const float *gy, const float *weight, float *gx, int threads);
+/// `gw = Σₙ gy[n] ⋆ x[n]`, and `gbias = Σ gy` over batch and pixels when `gbias` is not NULL.
+int nerva_conv_backward_weights(const NervaConvShape *shape, const float *x, const float *gy, float *gw, float *gbias,
+                                int threads);
+
 // MARK: - Element-wise kernels (contiguous buffers; `out` may alias an input only where noted)
 
 void nerva_add(const float *a, const float *b, float *out, int64_t n);

@@ -24,4 +24,13 @@ public enum ThreadBudget {
     public static func forEachPart(count: Int, tasks: Int, _ body: (_ task: Int, _ range: Range<Int>) -> Void) {
         Parallel.forEachPart(count: count, tasks: tasks, body)
     }
+
+    /// Runs `body` with the number of threads a library call may use: `wanted` (at most the
+    /// budget) while the worker pool is free, which stays reserved meanwhile; 1 when the pool is
+    /// busy (inside a parallel task, or another thread's job).
+    static func withThreads<R>(_ wanted: Int, _ body: (Int) -> R) -> R {
+        guard wanted > 1, threadCount > 1, let pool = WorkerPool.shared, pool.tryAcquire() else { return body(1) }
+        defer { pool.release() }
+        return body(Swift.min(wanted, threadCount))
+    }
 }
