@@ -27,7 +27,6 @@ let package = Package(
         // The compute backend: oneDNN's products and convolutions, per-ISA element-wise kernels.
         .target(
             name: "CNervaKernels",
-            cSettings: [.unsafeFlags(["-O3"], .when(configuration: .debug))],
             linkerSettings: [
                 .linkedLibrary("dnnl", .when(platforms: [.linux])),
                 .linkedLibrary("gomp", .when(platforms: [.linux])),
@@ -43,16 +42,15 @@ let package = Package(
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
         .target(
             name: "NervaTensor",
-            dependencies: ["CNervaKernels"],
-            swiftSettings: optimized
+            dependencies: ["CNervaKernels"]
         ),
-        .target(name: "NervaNN", dependencies: ["NervaTensor"], swiftSettings: optimized),
-        .target(name: "NervaOptim", dependencies: ["NervaTensor", "CNervaKernels"], swiftSettings: optimized),
-        .target(name: "NervaData", dependencies: ["NervaTensor", "CZlib"], swiftSettings: optimized),
+        .target(name: "NervaNN", dependencies: ["NervaTensor"]),
+        .target(name: "NervaOptim", dependencies: ["NervaTensor", "CNervaKernels"]),
+        .target(name: "NervaData", dependencies: ["NervaTensor", "CZlib"]),
         // The four domain targets; they never import each other, except NervaFed → NervaRec.
-        .target(name: "NervaGAN", dependencies: ["NervaNN", "NervaOptim", "NervaData"], swiftSettings: optimized),
-        .target(name: "NervaRL", dependencies: ["NervaNN", "NervaOptim"], swiftSettings: optimized),
-        .target(name: "NervaRec", dependencies: ["NervaNN", "NervaOptim", "NervaData"], swiftSettings: optimized),
+        .target(name: "NervaGAN", dependencies: ["NervaNN", "NervaOptim", "NervaData"]),
+        .target(name: "NervaRL", dependencies: ["NervaNN", "NervaOptim"]),
+        .target(name: "NervaRec", dependencies: ["NervaNN", "NervaOptim", "NervaData"]),
         .target(name: "NervaFed",
                 dependencies: ["NervaNN", "NervaOptim", "NervaData", "NervaRec",
                                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
@@ -61,7 +59,7 @@ let package = Package(
                                .product(name: "Hummingbird", package: "hummingbird"),
                                .product(name: "HummingbirdTLS", package: "hummingbird"),
                                .product(name: "NIOSSL", package: "swift-nio-ssl")],
-                swiftSettings: optimized),
+),
         .target(name: "NervaTestSupport", dependencies: ["NervaTensor"]),
         .executableTarget(
             name: "nerva",
@@ -89,9 +87,3 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
-
-/// The engine's kernels are plain loops over unsafe buffers: compile them optimised even in debug
-/// builds, so that `swift test` trains models at full speed while tests stay debuggable.
-var optimized: [SwiftSetting] {
-    [.unsafeFlags(["-O"], .when(configuration: .debug))]
-}

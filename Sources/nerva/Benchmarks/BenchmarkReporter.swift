@@ -53,9 +53,10 @@ final class BenchmarkReporter {
         } else {
             let settings = params.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
             let label = settings.isEmpty ? name : "\(name) \(settings)"
-            var line = label.padding(toLength: 44, withPad: " ", startingAt: 0) + " \(rounded(value)) \(unit)"
+            let width = Swift.max(44, label.count + 1)
+            var line = label.padding(toLength: width, withPad: " ", startingAt: 0) + " \(rounded(value)) \(unit)"
             if let reference, let ratio {
-                line = line.padding(toLength: 66, withPad: " ", startingAt: 0)
+                line = line.padding(toLength: Swift.max(width + 22, line.count + 1), withPad: " ", startingAt: 0)
                     + " PyTorch \(rounded(reference)) \(unit)".padding(toLength: 28, withPad: " ", startingAt: 0)
                     + " \(rounded(ratio))× \(ratio >= 1 ? "better" : "worse")"
             }
