@@ -48,9 +48,9 @@ let package = Package(
         .target(name: "NervaOptim", dependencies: ["NervaTensor", "CNervaKernels"]),
         .target(name: "NervaData", dependencies: ["NervaTensor", "CZlib"]),
         // The four domain targets; they never import each other, except NervaFed → NervaRec.
-        .target(name: "NervaGAN", dependencies: ["NervaNN", "NervaOptim", "NervaData"]),
+        .target(name: "NervaGAN", dependencies: ["NervaNN", "NervaOptim"]),
         .target(name: "NervaRL", dependencies: ["NervaNN", "NervaOptim"]),
-        .target(name: "NervaRec", dependencies: ["NervaNN", "NervaOptim", "NervaData"]),
+        .target(name: "NervaRec", dependencies: ["NervaNN", "NervaOptim"]),
         .target(name: "NervaFed",
                 dependencies: ["NervaNN", "NervaOptim", "NervaData", "NervaRec",
                                .product(name: "SwiftProtobuf", package: "swift-protobuf"),

@@ -27,13 +27,6 @@ NERVA_KERNEL(nerva_scale_shift, (const float *restrict x, float scale, float shi
 NERVA_KERNEL(nerva_add_in_place, (float *restrict x, const float *restrict y, int64_t n), (x, y, n),
              { for (int64_t i = 0; i < n; i++) x[i] += y[i]; })
 
-NERVA_KERNEL(nerva_add_rows, (const float *restrict x, const float *restrict row, float *restrict out, int64_t rows,
-                              int64_t columns),
-             (x, row, out, rows, columns), {
-                 for (int64_t r = 0; r < rows; r++)
-                     for (int64_t c = 0; c < columns; c++) out[r * columns + c] = x[r * columns + c] + row[c];
-             })
-
 NERVA_KERNEL(nerva_fill_rows, (const float *restrict row, float *restrict out, int64_t rows, int64_t columns),
              (row, out, rows, columns), {
                  for (int64_t r = 0; r < rows; r++)
@@ -109,51 +102,6 @@ NERVA_KERNEL(nerva_tanh, (const float *restrict x, float *restrict out, int64_t 
 /// `g · (1 − y²)`, tanh's pullback from its output `y`.
 NERVA_KERNEL(nerva_tanh_backward, (const float *restrict g, const float *restrict y, float *restrict out, int64_t n),
              (g, y, out, n), { for (int64_t i = 0; i < n; i++) out[i] = g[i] * (1 - y[i] * y[i]); })
-
-// MARK: - Reductions
-
-/// The sum of `n` values, in 16 interleaved partial sums (the order is fixed per ISA).
-#define SUM_BODY                                                                                   \
-    {                                                                                              \
-        float partial[16] = {0};                                                                   \
-        int64_t i = 0;                                                                             \
-        for (; i + 16 <= n; i += 16)                                                               \
-            for (int j = 0; j < 16; j++) partial[j] += x[i + j];                                   \
-        float total = 0;                                                                           \
-        for (int j = 0; j < 16; j++) total += partial[j];                                          \
-        for (; i < n; i++) total += x[i];                                                          \
-        *out = total;                                                                              \
-    }
-NERVA_KERNEL(nerva_sum_into, (const float *restrict x, int64_t n, float *restrict out), (x, n, out), SUM_BODY)
-
-float nerva_sum(const float *x, int64_t n) {
-    float out;
-    nerva_sum_into(x, n, &out);
-    return out;
-}
-
-/// `out[c] = Σ_r x[r, c]` (the gradient of a bias added to every row).
-NERVA_KERNEL(nerva_column_sums, (const float *restrict x, float *restrict out, int64_t rows, int64_t columns),
-             (x, out, rows, columns), {
-                 for (int64_t c = 0; c < columns; c++) out[c] = 0;
-                 for (int64_t r = 0; r < rows; r++)
-                     for (int64_t c = 0; c < columns; c++) out[c] += x[r * columns + c];
-             })
-
-/// Row-wise `log softmax`: `out[r] = x[r] − max(x[r]) − log Σ exp(x[r] − max(x[r]))`.
-NERVA_KERNEL(nerva_log_softmax_rows, (const float *restrict x, float *restrict out, int64_t rows, int64_t columns),
-             (x, out, rows, columns), {
-                 for (int64_t r = 0; r < rows; r++) {
-                     const float *row = x + r * columns;
-                     float *target = out + r * columns;
-                     float largest = -INFINITY;
-                     for (int64_t c = 0; c < columns; c++) largest = fmaxf(largest, row[c]);
-                     float total = 0;
-                     for (int64_t c = 0; c < columns; c++) total += vector_exp(row[c] - largest);
-                     float shift = largest + logf(total);
-                     for (int64_t c = 0; c < columns; c++) target[c] = row[c] - shift;
-                 }
-             })
 
 // MARK: - Optimiser updates
 

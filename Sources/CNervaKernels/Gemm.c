@@ -1,5 +1,6 @@
-// Matrix products on oneDNN's `dnnl_sgemm`, one thread per call: Nerva's own worker pool splits
-// large products (see Gemm.swift), so oneDNN's OpenMP threads never compete with it.
+// Matrix products on oneDNN's `dnnl_sgemm`, with as many threads as the caller grants (see
+// ThreadBudget.swift): one, usually, or all of them for very large products while Nerva's own
+// worker pool is reserved, so that OpenMP's threads and Nerva's never compete.
 #include "Internal.h"
 
 #include <stdio.h>
@@ -53,11 +54,15 @@ static inline void use_one_thread(void) {
 }
 
 int nerva_sgemm(int transpose_a, int transpose_b, int64_t m, int64_t n, int64_t k, float alpha,
-                const float *a, int64_t lda, const float *b, int64_t ldb, float beta, float *c, int64_t ldc) {
+                const float *a, int64_t lda, const float *b, int64_t ldb, float beta, float *c, int64_t ldc,
+                int threads) {
     nerva_ensure_initialized();
     use_one_thread();
-    return (int)dnnl_sgemm(transpose_a ? 'T' : 'N', transpose_b ? 'T' : 'N', m, n, k, alpha, a, lda, b, ldb,
-                           beta, c, ldc);
+    if (threads > 1) omp_set_num_threads(threads);
+    int status = (int)dnnl_sgemm(transpose_a ? 'T' : 'N', transpose_b ? 'T' : 'N', m, n, k, alpha, a, lda, b, ldb,
+                                 beta, c, ldc);
+    if (threads > 1) omp_set_num_threads(1);
+    return status;
 }
 
 int nerva_backend_sgemm_direct(int64_t m, int64_t n, int64_t k, const float *a, const float *b, float *c) {
@@ -78,13 +83,15 @@ const char *nerva_backend_version(void) { return ""; }
 const char *nerva_backend_isa(void) { return ""; }
 
 int nerva_sgemm(int transpose_a, int transpose_b, int64_t m, int64_t n, int64_t k, float alpha,
-                const float *a, int64_t lda, const float *b, int64_t ldb, float beta, float *c, int64_t ldc) {
+                const float *a, int64_t lda, const float *b, int64_t ldb, float beta, float *c, int64_t ldc,
+                int threads) {
+    (void)threads;
     cblas_sgemm(CblasRowMajor, transpose_a ? CblasTrans : CblasNoTrans, transpose_b ? CblasTrans : CblasNoTrans,
                 (int)m, (int)n, (int)k, alpha, a, (int)lda, b, (int)ldb, beta, c, (int)ldc);
     return 0;
 }
 
 int nerva_backend_sgemm_direct(int64_t m, int64_t n, int64_t k, const float *a, const float *b, float *c) {
-    return nerva_sgemm(0, 0, m, n, k, 1, a, k, b, n, 0, c, n);
+    return nerva_sgemm(0, 0, m, n, k, 1, a, k, b, n, 0, c, n, 1);
 }
 #endif

@@ -71,5 +71,9 @@ import Testing
         let wide = c.matmul(d)
         let reference = c.matmul(d.sliced(alongAxis: 1, 4000..<5000))
         expectClose(wide.sliced(alongAxis: 1, 4000..<5000), reference, relativeTolerance: 1e-5, absoluteTolerance: 1e-5)
+        // Products above 512³ multiply-adds are one call on the backend's own threads.
+        let big = seeded([520, 520], seed: 7)
+        expectClose(big.matmul(big).sliced(alongAxis: 0, 0..<4), big.sliced(alongAxis: 0, 0..<4).matmul(big),
+                    relativeTolerance: 1e-5, absoluteTolerance: 1e-5)
     }
 }

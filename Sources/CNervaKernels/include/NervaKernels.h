@@ -38,11 +38,13 @@ const char *nerva_backend_isa(void);
 
 // MARK: - Matrix products
 
-/// `c = alpha · op(a) · op(b) + beta · c` on the calling thread only, for row-major matrices with
-/// leading dimensions `lda`, `ldb`, `ldc`; `op(a)` is `m × k`, `op(b)` is `k × n`.
-/// Returns 0, or a non-zero backend status (a programming error: bad dimensions).
+/// `c = alpha · op(a) · op(b) + beta · c` for row-major matrices with leading dimensions `lda`,
+/// `ldb`, `ldc`; `op(a)` is `m × k`, `op(b)` is `k × n`. Runs on the calling thread and
+/// `threads − 1` of oneDNN's OpenMP threads. Returns 0, or a non-zero backend status (a
+/// programming error: bad dimensions).
 int nerva_sgemm(int transpose_a, int transpose_b, int64_t m, int64_t n, int64_t k, float alpha,
-                const float *a, int64_t lda, const float *b, int64_t ldb, float beta, float *c, int64_t ldc);
+                const float *a, int64_t lda, const float *b, int64_t ldb, float beta, float *c, int64_t ldc,
+                int threads);
 
 /// The same product as one direct backend call with the backend's own threads (all cores), for
 /// benchmarks that compare Nerva's call with the library's. Plain row-major `m × k` · `k × n`.
@@ -77,8 +79,6 @@ void nerva_divide(const float *a, const float *b, float *out, int64_t n);
 void nerva_scale_shift(const float *x, float scale, float shift, float *out, int64_t n);
 /// `x += y`.
 void nerva_add_in_place(float *x, const float *y, int64_t n);
-/// `out[r, c] = x[r, c] + row[c]`.
-void nerva_add_rows(const float *x, const float *row, float *out, int64_t rows, int64_t columns);
 /// `out[r, c] = row[c]`.
 void nerva_fill_rows(const float *row, float *out, int64_t rows, int64_t columns);
 void nerva_relu(const float *x, float *out, int64_t n);
@@ -93,14 +93,6 @@ void nerva_sigmoid_backward(const float *g, const float *y, float *out, int64_t 
 void nerva_tanh(const float *x, float *out, int64_t n);
 /// `out = g · (1 − y²)` for tanh's output `y`.
 void nerva_tanh_backward(const float *g, const float *y, float *out, int64_t n);
-
-// MARK: - Reductions
-
-float nerva_sum(const float *x, int64_t n);
-/// `out[c] = Σ_r x[r, c]`.
-void nerva_column_sums(const float *x, float *out, int64_t rows, int64_t columns);
-/// Row-wise log-softmax of a `rows × columns` matrix.
-void nerva_log_softmax_rows(const float *x, float *out, int64_t rows, int64_t columns);
 
 // MARK: - Optimiser updates
 

@@ -1,9 +1,10 @@
 import CNervaKernels
 
 /// Matrix products on oneDNN's `dnnl_sgemm` (JIT kernels chosen from the CPU's features; Accelerate
-/// on macOS). Each backend call runs on one thread; products large enough to pay for it are cut
-/// into blocks of rows (or columns) that `Parallel` runs on the cores, so Nerva's worker pool is
-/// the only place that decides how many threads work (`ThreadBudget`).
+/// on macOS). Mid-sized products are cut into blocks of rows (or columns) that `Parallel` runs on
+/// the cores, one backend call per block; very large ones are one call with oneDNN's own threads
+/// while Nerva's pool is reserved (oneDNN shares its packed panels between its threads). Either
+/// way `ThreadBudget` decides, and no more threads than cores are busy.
 enum Gemm {
     /// `c = alpha · op(a) · op(b) + beta · c` for row-major matrices, where `op(a)` is `m × k`
     /// (`a` stored `k × m` when transposed) and `op(b)` is `k × n`.
@@ -18,9 +19,17 @@ enum Gemm {
             return
         }
         let lda = transposeA ? m : k, ldb = transposeB ? k : n
-        let tasks = ThreadBudget.tasks(forWork: m * n * k, maximumParts: Swift.max(m, n) / 16)
+        let work = m * n * k
+        let tasks = ThreadBudget.tasks(forWork: work, maximumParts: Swift.max(m, n) / 16)
         if tasks <= 1 {
             call(transposeA, transposeB, m, n, k, alpha, a, lda, b, ldb, beta, c, n)
+        } else if work >= largeProduct,
+                  ThreadBudget.withThreads(tasks, { threads in
+                      guard threads > 1 else { return false }
+                      call(transposeA, transposeB, m, n, k, alpha, a, lda, b, ldb, beta, c, n, threads: threads)
+                      return true
+                  }) {
+            return
         } else if m >= n {
             // Blocks of rows of op(a) and c.
             Parallel.forEachPart(count: m, tasks: tasks) { _, rows in
@@ -38,12 +47,15 @@ enum Gemm {
         }
     }
 
+    /// Products of at least this many multiply-adds (512³) run as one call on oneDNN's threads.
+    static let largeProduct = 1 << 27
+
     @inline(__always)
     private static func call(_ transposeA: Bool, _ transposeB: Bool, _ m: Int, _ n: Int, _ k: Int, _ alpha: Float,
                              _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
-                             _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int) {
+                             _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int, threads: Int = 1) {
         let status = nerva_sgemm(transposeA ? 1 : 0, transposeB ? 1 : 0, Int64(m), Int64(n), Int64(k), alpha,
-                                 a, Int64(lda), b, Int64(ldb), beta, c, Int64(ldc))
+                                 a, Int64(lda), b, Int64(ldb), beta, c, Int64(ldc), Int32(threads))
         precondition(status == 0, "sgemm: the backend refused \(m)×\(n)×\(k) (status \(status)).")
     }
 }

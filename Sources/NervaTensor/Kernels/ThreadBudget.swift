@@ -1,7 +1,9 @@
 /// The one place that decides how many threads a kernel gets.
 ///
-/// Nerva's worker pool (`Parallel`) is the only source of threads: the backend (oneDNN) is held to
-/// the calling thread, so two cores never run more than two busy threads.
+/// Threads come from Nerva's worker pool (`Parallel`), whose tasks call the backend (oneDNN) on
+/// one thread each, or from the backend itself for a single large call (a big product, a oneDNN
+/// convolution) granted `withThreads` while the pool is reserved and idle. Either way two cores
+/// never run more than two busy threads.
 public enum ThreadBudget {
     /// How many threads kernels may use in all: one per core, at most 8.
     public static var threadCount: Int { Parallel.threadCount }
