@@ -103,6 +103,30 @@ NERVA_KERNEL(nerva_tanh, (const float *restrict x, float *restrict out, int64_t 
 NERVA_KERNEL(nerva_tanh_backward, (const float *restrict g, const float *restrict y, float *restrict out, int64_t n),
              (g, y, out, n), { for (int64_t i = 0; i < n; i++) out[i] = g[i] * (1 - y[i] * y[i]); })
 
+// MARK: - Reductions
+
+/// The sum of `n` values in 16 interleaved partial sums, added pairwise at the end (the order is
+/// fixed, so the result depends only on the ISA).
+#define SUM_BODY                                                                                   \
+    {                                                                                              \
+        float partial[16] = {0};                                                                   \
+        int64_t i = 0;                                                                             \
+        for (; i + 16 <= n; i += 16)                                                               \
+            for (int j = 0; j < 16; j++) partial[j] += x[i + j];                                   \
+        for (int width = 8; width > 0; width /= 2)                                                 \
+            for (int j = 0; j < width; j++) partial[j] += partial[j + width];                      \
+        float total = partial[0];                                                                  \
+        for (; i < n; i++) total += x[i];                                                          \
+        *out = total;                                                                              \
+    }
+NERVA_KERNEL(nerva_sum_into, (const float *restrict x, int64_t n, float *restrict out), (x, n, out), SUM_BODY)
+
+float nerva_sum(const float *x, int64_t n) {
+    float total;
+    nerva_sum_into(x, n, &total);
+    return total;
+}
+
 // MARK: - Optimiser updates
 
 /// One Adam step (Kingma & Ba 2015, PyTorch's formulation) on `n` parameters:

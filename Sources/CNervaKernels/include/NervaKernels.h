@@ -94,6 +94,11 @@ void nerva_tanh(const float *x, float *out, int64_t n);
 /// `out = g · (1 − y²)` for tanh's output `y`.
 void nerva_tanh_backward(const float *g, const float *y, float *out, int64_t n);
 
+// MARK: - Reductions
+
+/// The sum of `n` contiguous values (16 partial sums; a fixed order per ISA).
+float nerva_sum(const float *x, int64_t n);
+
 // MARK: - Optimiser updates
 
 /// One Adam/AdamW step on `n` parameters, in place on `p`, `m`, `v` (see Elementwise.c).

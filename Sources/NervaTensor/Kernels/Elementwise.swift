@@ -94,12 +94,19 @@ struct BroadcastPlan {
         outerStridesB = sb
     }
 
-    /// Calls `body(row, offsetA, offsetB)` for every row of the output.
+    /// Calls `body(row, offsetA, offsetB)` for every row of the output; rows of a large
+    /// two-dimensional plan are shared among the cores (`body` must only write its own row).
     @inline(__always)
     func forEachRow(_ body: (Int, Int, Int) -> Void) {
         let rows = Shape.count(outer)
         if outer.count == 1 {
-            for row in 0..<rows { body(row, row * outerStridesA[0], row * outerStridesB[0]) }
+            let strideA = outerStridesA[0], strideB = outerStridesB[0]
+            let total = rows * inner
+            let tasks = total >= 2 * Vectorized.elementsPerTask
+                ? Swift.min(ThreadBudget.threadCount, total / Vectorized.elementsPerTask, rows) : 1
+            Parallel.forEachPart(count: rows, tasks: tasks) { _, share in
+                for row in share { body(row, row * strideA, row * strideB) }
+            }
             return
         }
         var index = [Int](repeating: 0, count: outer.count)

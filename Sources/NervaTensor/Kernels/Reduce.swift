@@ -1,3 +1,4 @@
+import CNervaKernels
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -60,17 +61,17 @@ enum Reduce {
         return out
     }
 
-    /// The sum of `n` contiguous floats, with eight-wide partial sums.
+    /// The sum of `n` contiguous floats: the backend's vectorised kernel, on every core for long
+    /// vectors (the parts are added in order, so the result depends only on the thread count).
     static func sum(_ p: UnsafePointer<Float>, _ n: Int) -> Float {
-        var acc = SIMD8<Float>.zero, i = 0
-        let raw = UnsafeRawPointer(p)
-        while i + 8 <= n {
-            acc += raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
-            i += 8
+        let tasks = n >= 2 * Vectorized.elementsPerTask ? Swift.min(ThreadBudget.threadCount, n / Vectorized.elementsPerTask) : 1
+        guard tasks > 1 else { return nerva_sum(p, Int64(n)) }
+        return withUnsafeTemporaryAllocation(of: Float.self, capacity: tasks) { parts in
+            Parallel.forEachPart(count: n, tasks: tasks) { task, range in
+                parts[task] = nerva_sum(p + range.lowerBound, Int64(range.count))
+            }
+            return parts.reduce(0, +)
         }
-        var total = acc.sum()
-        while i < n { total += p[i]; i += 1 }
-        return total
     }
 
     /// The largest of `n` contiguous floats (NaN propagates).
