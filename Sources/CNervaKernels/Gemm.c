@@ -76,6 +76,9 @@ int nerva_backend_sgemm_direct(int64_t m, int64_t n, int64_t k, const float *a, 
 
 #else
 // Without oneDNN (macOS builds): Accelerate's BLAS.
+#if !defined(__APPLE__)
+#error "Nerva's compute backend needs oneDNN's headers: apt-get install libdnnl-dev (scripts/install-dependencies)"
+#endif
 #include <Accelerate/Accelerate.h>
 
 void nerva_backend_configure(NervaISA isa, int capped) { (void)isa; (void)capped; }
