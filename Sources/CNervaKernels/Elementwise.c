@@ -151,13 +151,25 @@ NERVA_KERNEL(nerva_adam_step_unflushed, (float *restrict p, const float *restric
 /// Moments of parameters whose gradient stays 0 (dead units) decay geometrically into subnormal
 /// numbers, on which x86 arithmetic is ~100× slower: the update runs with subnormals flushed to
 /// zero (FTZ/DAZ), which changes nothing else (a subnormal moment is 0 to within 1e-38).
-void nerva_adam_step(float *p, const float *g, float *m, float *v, int64_t n, float beta1, float beta2, float epsilon,
-                     float step_size, float correction2_root, float decay, float l2) {
+/// With `rows`, `g` holds `count` rows of `width` values for the rows `rows[i]` of `p`, `m`, `v`
+/// (a row-sparse embedding gradient); without, `count · width` dense values.
+void nerva_adam_step(float *p, const float *g, float *m, float *v, const int64_t *rows, int64_t count, int64_t width,
+                     float beta1, float beta2, float epsilon, float step_size, float correction2_root, float decay,
+                     float l2) {
 #if defined(__x86_64__)
     unsigned int saved = _mm_getcsr();
     _mm_setcsr(saved | 0x8040);  // FTZ (bit 15) and DAZ (bit 6)
 #endif
-    nerva_adam_step_unflushed(p, g, m, v, n, beta1, beta2, epsilon, step_size, correction2_root, decay, l2);
+    if (!rows) {
+        nerva_adam_step_unflushed(p, g, m, v, count * width, beta1, beta2, epsilon, step_size, correction2_root,
+                                  decay, l2);
+    } else {
+        for (int64_t i = 0; i < count; i++) {
+            int64_t offset = rows[i] * width;
+            nerva_adam_step_unflushed(p + offset, g + i * width, m + offset, v + offset, width, beta1, beta2, epsilon,
+                                      step_size, correction2_root, decay, l2);
+        }
+    }
 #if defined(__x86_64__)
     _mm_setcsr(saved);
 #endif

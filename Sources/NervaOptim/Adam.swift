@@ -51,11 +51,9 @@ public class Adam: Optimizer {
         let rule = AdamRule(beta1: b1, beta2: b2, epsilon: eps, stepSize: stepSize,
                             correction2Root: correction2Root, decay: decay, l2: l2)
         if gradient.isRowSparse {
-            withPointers(parameter, m, v) { p, m, v in
-                forEachSparseRow(gradient) { row, g, n in
-                    rule.apply(p + row * n, g, m + row * n, v + row * n, n)
-                }
-            }
+            let coalesced = gradient.coalesced()
+            let rows = coalesced.sparseRowIndices ?? [], width = gradient.shape.dropFirst().reduce(1, *)
+            withPointers(parameter, coalesced, m, v) { p, g, m, v in rule.apply(rows: rows, width: width, p, g, m, v) }
         } else {
             withPointers(parameter, gradient, m, v) { p, g, m, v in rule.apply(p, g, m, v, parameter.scalarCount) }
         }
@@ -79,15 +77,27 @@ struct AdamRule {
     let beta1: Float, beta2: Float, epsilon: Float, stepSize: Float, correction2Root: Float
     let decay: Float, l2: Float
 
-    /// One step on `n` consecutive parameters, in the engine's vectorised kernel.
+    /// One step on `n` consecutive parameters, split across the cores when large.
     @inline(__always)
     func apply(_ p: UnsafeMutablePointer<Float>, _ g: UnsafeMutablePointer<Float>,
                _ m: UnsafeMutablePointer<Float>, _ v: UnsafeMutablePointer<Float>, _ n: Int) {
         let tasks = n >= 1 << 17 ? ThreadBudget.threadCount : 1
         ThreadBudget.forEachPart(count: n, tasks: tasks) { _, r in
             let i = r.lowerBound
-            nerva_adam_step(p + i, g + i, m + i, v + i, Int64(r.count), beta1, beta2, epsilon, stepSize,
+            nerva_adam_step(p + i, g + i, m + i, v + i, nil, Int64(r.count), 1, beta1, beta2, epsilon, stepSize,
                             correction2Root, decay, l2)
+        }
+    }
+
+    /// One step on the parameter rows `rows` (`width` values each) of a row-sparse gradient whose
+    /// values `g` hold those rows in order, in one kernel call.
+    func apply(rows: [Int], width: Int, _ p: UnsafeMutablePointer<Float>, _ g: UnsafeMutablePointer<Float>,
+               _ m: UnsafeMutablePointer<Float>, _ v: UnsafeMutablePointer<Float>) {
+        rows.withUnsafeBufferPointer { indices in
+            indices.withMemoryRebound(to: Int64.self) { indices in
+                nerva_adam_step(p, g, m, v, indices.baseAddress, Int64(indices.count), Int64(width), beta1, beta2,
+                                epsilon, stepSize, correction2Root, decay, l2)
+            }
         }
     }
 }

@@ -77,19 +77,29 @@ extension Tensor {
         guard let rows = sparseRowIndices else { return self }
         // Already strictly increasing (the common case after one coalescing): nothing to do.
         if zip(rows, rows.dropFirst()).allSatisfy({ $0 < $1 }) { return self }
-        // The distinct rows, sorted (plain integer sort), then each row's slot: through a table
-        // indexed by row when the table is small next to the batch, by binary search otherwise.
-        // No hashing; duplicates are summed in their original order.
-        var unique = rows.sorted()
-        var kept = 0
-        for row in unique where kept == 0 || unique[kept - 1] != row { unique[kept] = row; kept += 1 }
-        unique.removeLast(unique.count - kept)
+        // The distinct rows in increasing order, then each row's slot: when the table of rows is
+        // small next to the batch, by marking the rows present in a table indexed by row and
+        // reading it in order (no sort); otherwise by sorting and binary search. No hashing;
+        // duplicates are summed in their original order.
         let rowSize = Shape.count(Array(shape.dropFirst()))
-        let values = TensorStorage(repeating: 0, count: unique.count * rowSize)
         let src = storage.base
         let useTable = shape[0] <= 64 * Swift.max(rows.count, 1024)
-        var table = useTable ? [Int32](repeating: 0, count: shape[0]) : []
-        if useTable { for (slot, row) in unique.enumerated() { table[row] = Int32(slot) } }
+        var table = useTable ? [Int32](repeating: -1, count: shape[0]) : []
+        var unique: [Int] = []
+        if useTable {
+            for row in rows { table[row] = 0 }
+            unique.reserveCapacity(rows.count)
+            for row in 0..<shape[0] where table[row] >= 0 {
+                table[row] = Int32(unique.count)
+                unique.append(row)
+            }
+        } else {
+            unique = rows.sorted()
+            var kept = 0
+            for row in unique where kept == 0 || unique[kept - 1] != row { unique[kept] = row; kept += 1 }
+            unique.removeLast(unique.count - kept)
+        }
+        let values = TensorStorage(repeating: 0, count: unique.count * rowSize)
         for (i, row) in rows.enumerated() {
             let slot = useTable ? Int(table[row]) : unique.partitioningIndex(where: { $0 >= row })
             let d = values.base + slot * rowSize, s = src + i * rowSize

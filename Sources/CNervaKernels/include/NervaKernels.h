@@ -101,9 +101,11 @@ float nerva_sum(const float *x, int64_t n);
 
 // MARK: - Optimiser updates
 
-/// One Adam/AdamW step on `n` parameters, in place on `p`, `m`, `v` (see Elementwise.c).
-void nerva_adam_step(float *p, const float *g, float *m, float *v, int64_t n, float beta1, float beta2,
-                     float epsilon, float step_size, float correction2_root, float decay, float l2);
+/// One Adam/AdamW step, in place on `p`, `m`, `v` (see Elementwise.c): on `count · width` dense
+/// values when `rows` is NULL, else on rows `rows[i]` (of `width` values) with gradient row `i`.
+void nerva_adam_step(float *p, const float *g, float *m, float *v, const int64_t *rows, int64_t count, int64_t width,
+                     float beta1, float beta2, float epsilon, float step_size, float correction2_root, float decay,
+                     float l2);
 
 #ifdef __cplusplus
 }
