@@ -30,31 +30,3 @@ func forEachSparseRow(_ gradient: Tensor, _ body: (_ row: Int, _ values: UnsafeM
         for (i, row) in rows.enumerated() { body(row, values.baseAddress! + i * rowSize, rowSize) }
     }
 }
-
-extension SIMD8<Float> {
-    @inline(__always)
-    static func load(_ pointer: UnsafeMutablePointer<Float>) -> Self {
-        UnsafeRawPointer(pointer).loadUnaligned(as: Self.self)
-    }
-
-    @inline(__always)
-    func store(_ pointer: UnsafeMutablePointer<Float>) {
-        UnsafeMutableRawPointer(pointer).storeBytes(of: self, as: Self.self)
-    }
-
-    /// `√x` per lane, within one ulp (faithfully rounded): three Newton steps from the classic
-    /// bit-trick estimate of `1/√x` and a final residual correction. The standard library's
-    /// `squareRoot()` on SIMD vectors falls back to one `sqrtf` call per lane; this stays in
-    /// vector registers. `0` gives `0`.
-    @inline(__always)
-    func faithfulSquareRoot() -> Self {
-        let bits = unsafeBitCast(self, to: SIMD8<UInt32>.self)
-        var y = unsafeBitCast(SIMD8<UInt32>(repeating: 0x5F37_5A86) &- (bits &>> 1), to: Self.self)
-        let half = 0.5 * self
-        y = y * (1.5 - half * y * y)
-        y = y * (1.5 - half * y * y)
-        y = y * (1.5 - half * y * y)
-        let root = self * y
-        return root + (0.5 * y) * (self - root * root)
-    }
-}
