@@ -33,6 +33,9 @@ import Testing
             #expect(["steps/s", "MB"].contains(line["unit"] as? String ?? ""))
             #expect(["baseline", "avx2", "avx512"].contains(line["isa"] as? String ?? ""), "\(line)")
             #expect(line["cpu"] is String)
+            #if os(Linux)
+            #expect((line["backend"] as? String)?.hasPrefix("oneDNN ") == true, "\(line)")
+            #endif
         }
     }
 

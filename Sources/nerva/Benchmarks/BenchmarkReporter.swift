@@ -10,7 +10,7 @@ final class BenchmarkReporter {
     let filter: String?
     let quick: Bool
     private let pytorch: PyTorchPeer?
-    private let machine: (cpu: String, isa: String)
+    private let machine: (cpu: String, isa: String, backend: String)
     /// How many measurements were printed.
     private(set) var count = 0
 
@@ -20,7 +20,7 @@ final class BenchmarkReporter {
         self.filter = filter
         self.quick = quick
         self.pytorch = pytorch
-        machine = (ComputeBackend.cpuModel, ComputeBackend.instructionSet.rawValue)
+        machine = (ComputeBackend.cpuModel, ComputeBackend.instructionSet.rawValue, ComputeBackend.library)
     }
 
     /// Whether the measurement `name` should run.
@@ -48,7 +48,7 @@ final class BenchmarkReporter {
             let fields = params.map { key, value in "\"\(key)\":\(encoded(value))" }.joined(separator: ",")
             var line = "{\"suite\":\"\(suite)\",\"name\":\"\(name)\",\"params\":{\(fields)},\"value\":\(rounded(value)),\"unit\":\"\(unit)\""
             if let reference, let ratio { line += ",\"pytorch\":\(rounded(reference)),\"ratio\":\(rounded(ratio))" }
-            line += ",\"cpu\":\(encoded(machine.cpu)),\"isa\":\"\(machine.isa)\"}"
+            line += ",\"cpu\":\(encoded(machine.cpu)),\"isa\":\"\(machine.isa)\",\"backend\":\(encoded(machine.backend))}"
             print(line)
         } else {
             let settings = params.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
