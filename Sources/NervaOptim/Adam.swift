@@ -81,7 +81,7 @@ struct AdamRule {
     @inline(__always)
     func apply(_ p: UnsafeMutablePointer<Float>, _ g: UnsafeMutablePointer<Float>,
                _ m: UnsafeMutablePointer<Float>, _ v: UnsafeMutablePointer<Float>, _ n: Int) {
-        let tasks = n >= 1 << 17 ? ThreadBudget.threadCount : 1
+        let tasks = ThreadBudget.tasks(forWork: 2 * n)   // several operations per element
         ThreadBudget.forEachPart(count: n, tasks: tasks) { _, r in
             let i = r.lowerBound
             nerva_adam_step(p + i, g + i, m + i, v + i, nil, Int64(r.count), 1, beta1, beta2, epsilon, stepSize,

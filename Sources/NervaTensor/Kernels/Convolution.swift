@@ -133,17 +133,12 @@ enum Convolution {
                              _ dx: UnsafeMutablePointer<Float>, _ geometry: ConvGeometry) {
         if onednn(geometry, { nerva_conv_backward_data($0, g, weight, dx, $1) }) {
             guard let bias else { return }
-            let plane = geometry.inputPlane, channels = geometry.inputChannels
-            for image in 0..<geometry.batch {
-                for c in 0..<channels {
-                    let d = dx + (image * channels + c) * plane, shift = bias[c]
-                    for i in 0..<plane { d[i] += shift }
-                }
-            }
+            let imageSize = geometry.inputChannels * geometry.inputPlane
+            for image in 0..<geometry.batch { addChannelBias(bias, to: dx + image * imageSize, geometry) }
             return
         }
         let (k, o, p) = (geometry.kernelVolume, geometry.outputChannels, geometry.outputPlane)
-        let (plane, imageSize) = (geometry.inputPlane, geometry.inputChannels * geometry.inputPlane)
+        let imageSize = geometry.inputChannels * geometry.inputPlane
         forEachChunk(geometry, plan(geometry)) { _, images in
             let columns = images.count * p
             ScratchBuffer.with(count: k * columns + (images.count > 1 ? o * columns : 0)) { scratch in
@@ -156,13 +151,19 @@ enum Convolution {
                 for (b, n) in images.enumerated() {
                     let image = dx + n * imageSize
                     Im2col.col2im(scratch + b * p, rowStride: columns, image, geometry)
-                    guard let bias else { continue }
-                    for c in 0..<geometry.inputChannels {
-                        let d = image + c * plane, shift = bias[c]
-                        for i in 0..<plane { d[i] += shift }
-                    }
+                    if let bias { addChannelBias(bias, to: image, geometry) }
                 }
             }
+        }
+    }
+
+    /// Adds `bias[c]` to every pixel of channel `c` of one input-shaped image.
+    private static func addChannelBias(_ bias: UnsafePointer<Float>, to image: UnsafeMutablePointer<Float>,
+                                       _ geometry: ConvGeometry) {
+        let plane = geometry.inputPlane
+        for c in 0..<geometry.inputChannels {
+            let d = image + c * plane, shift = bias[c]
+            for i in 0..<plane { d[i] += shift }
         }
     }
 

@@ -101,9 +101,7 @@ struct BroadcastPlan {
         let rows = Shape.count(outer)
         if outer.count == 1 {
             let strideA = outerStridesA[0], strideB = outerStridesB[0]
-            let total = rows * inner
-            let tasks = total >= 2 * Vectorized.elementsPerTask
-                ? Swift.min(ThreadBudget.threadCount, total / Vectorized.elementsPerTask, rows) : 1
+            let tasks = ThreadBudget.tasks(forWork: rows * inner, maximumParts: rows)
             Parallel.forEachPart(count: rows, tasks: tasks) { _, share in
                 for row in share { body(row, row * strideA, row * strideB) }
             }

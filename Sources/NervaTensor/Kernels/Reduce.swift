@@ -64,7 +64,7 @@ enum Reduce {
     /// The sum of `n` contiguous floats: the backend's vectorised kernel, on every core for long
     /// vectors (the parts are added in order, so the result depends only on the thread count).
     static func sum(_ p: UnsafePointer<Float>, _ n: Int) -> Float {
-        let tasks = n >= 2 * Vectorized.elementsPerTask ? Swift.min(ThreadBudget.threadCount, n / Vectorized.elementsPerTask) : 1
+        let tasks = ThreadBudget.tasks(forWork: n)
         guard tasks > 1 else { return nerva_sum(p, Int64(n)) }
         return withUnsafeTemporaryAllocation(of: Float.self, capacity: tasks) { parts in
             Parallel.forEachPart(count: n, tasks: tasks) { task, range in

@@ -12,10 +12,11 @@ public enum ThreadBudget {
     /// a worker costs a few microseconds, about what one core does with this much work.
     static let minimumWorkPerTask = 1 << 17
 
-    /// How many tasks to split `work` into: 1 below the threshold, else up to one per thread
-    /// (never more than `maximumParts`, so that each part stays big enough to be efficient).
+    /// How many tasks to split `work` (multiply-adds or element operations) into: 1 below the
+    /// threshold, else up to one per thread (never more than `maximumParts`, so that each part
+    /// stays big enough to be efficient). Every kernel that splits asks here.
     @inline(__always)
-    static func tasks(forWork work: Int, maximumParts: Int = .max) -> Int {
+    public static func tasks(forWork work: Int, maximumParts: Int = .max) -> Int {
         guard threadCount > 1, work >= 2 * minimumWorkPerTask else { return 1 }
         return Swift.max(1, Swift.min(threadCount, work / minimumWorkPerTask, maximumParts))
     }

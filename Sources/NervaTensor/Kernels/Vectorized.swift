@@ -6,13 +6,10 @@ enum Vectorized {
     typealias Unary = (UnsafePointer<Float>?, UnsafeMutablePointer<Float>?, Int64) -> Void
     typealias Binary = (UnsafePointer<Float>?, UnsafePointer<Float>?, UnsafeMutablePointer<Float>?, Int64) -> Void
 
-    /// Element-wise work per task: splitting pays only above a few hundred thousand elements.
-    static let elementsPerTask = 1 << 17
-
     /// Calls `body` on contiguous shares of `0..<count`, in parallel when large enough.
     @inline(__always)
     static func forChunks(_ count: Int, _ body: (Range<Int>) -> Void) {
-        let tasks = count >= 2 * elementsPerTask ? Swift.min(ThreadBudget.threadCount, count / elementsPerTask) : 1
+        let tasks = ThreadBudget.tasks(forWork: count)
         if tasks <= 1 { body(0..<count); return }
         Parallel.forEachPart(count: count, tasks: tasks) { _, range in body(range) }
     }
