@@ -132,6 +132,10 @@ func dot(_ a: Tensor, _ b: Tensor) -> Double {
         ConvCase([5, 3, 8, 8], 6, (5, 5), padding: 2),             // several images per GEMM
         ConvCase([40, 6, 14, 14], 16, (5, 5)),                      // split across threads
         ConvCase([9, 4, 11, 10], 5, (3, 3), stride: 2, padding: 1), // packed, odd sizes
+        ConvCase([3, 5, 7, 6], 4, (7, 6)),                          // fully connected: one GEMM per product
+        ConvCase([2, 16, 6, 5], 3, (3, 3), stride: 2, padding: 1),  // channels last
+        ConvCase([3, 20, 9, 9], 9, (3, 3), padding: 1),             // channels last, ragged 8 × 8 blocks
+        ConvCase([24, 32, 14, 14], 16, (4, 4), stride: 2, padding: 1), // channels last, packed, split across threads
     ]
 
     @Test(arguments: cases)
@@ -203,6 +207,12 @@ func dot(_ a: Tensor, _ b: Tensor) -> Double {
         GradientCase("convTranspose2d stride 2 padding 1 outputPadding 1",
                      [seeded([2, 3, 3, 3], seed: 31), seeded([3, 2, 3, 3], seed: 32), seeded([2], seed: 33)]) {
             $0[0].convTranspose2d(weight: $0[1], bias: $0[2], stride: 2, padding: 1, outputPadding: 1)
+        },
+        GradientCase("conv2d fully connected", [seeded([2, 3, 3, 3], seed: 38), seeded([2, 3, 3, 3], seed: 39), seeded([2], seed: 40)]) {
+            $0[0].conv2d(weight: $0[1], bias: $0[2])
+        },
+        GradientCase("conv2d channels last", [seeded([1, 16, 4, 4], seed: 41), seeded([2, 16, 3, 3], seed: 42)]) {
+            $0[0].conv2d(weight: $0[1], stride: 2, padding: 1)
         },
         GradientCase("conv2dWeightGradient", [seeded([2, 2, 5, 5], seed: 34), seeded([2, 3, 3, 3], seed: 35)]) {
             Tensor.conv2dWeightGradient(input: $0[0], outputGradient: $0[1], kernelSize: (2, 2), stride: 2, padding: 1)

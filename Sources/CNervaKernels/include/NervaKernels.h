@@ -69,6 +69,25 @@ int nerva_conv_backward_data(const NervaConvShape *shape, const float *gy, const
 int nerva_conv_backward_weights(const NervaConvShape *shape, const float *x, const float *gy, float *gw, float *gbias,
                                 int threads);
 
+/// Unfolds one image `x` (`[in_channels, height, width]`; `batch` and `out_channels` are not read)
+/// into `columns`, `[in_channels·kernel_h·kernel_w, row_stride]` of which the first `out_h·out_w`
+/// columns are written: row `(c, i, j)`, column `(oh, ow)` holds
+/// `x[c, oh·stride − padding + i, ow·stride − padding + j]`, 0 in the padding.
+void nerva_im2col(const NervaConvShape *shape, const float *x, float *columns, int64_t row_stride);
+/// The adjoint of `nerva_im2col`: overwrites image `x` with the sum of the column entries that
+/// `nerva_im2col` would have read from each pixel.
+void nerva_col2im(const NervaConvShape *shape, const float *columns, int64_t row_stride, float *x);
+
+/// `nerva_im2col` for an image stored channels last (`[height, width, in_channels]`), writing the
+/// transposed, channels-last column matrix `[out_h·out_w, kernel_h·kernel_w·in_channels]`: row
+/// `(oh, ow)`, column `(i, j, c)` holds `x[oh·stride − padding + i, ow·stride − padding + j, c]`.
+/// Each tap is `in_channels` contiguous floats, so many channels make long copies.
+void nerva_im2col_channels_last(const NervaConvShape *shape, const float *x, float *columns);
+/// The adjoint of `nerva_im2col_channels_last`: overwrites `x` (`[height, width, in_channels]`).
+void nerva_col2im_channels_last(const NervaConvShape *shape, const float *columns, float *x);
+/// `out[j, i] = x[i, j]`: `out` (`columns × rows`) is the transpose of the row-major `rows × columns` `x`.
+void nerva_transpose(const float *x, float *out, int64_t rows, int64_t columns);
+
 // MARK: - Element-wise kernels (contiguous buffers; `out` may alias an input only where noted)
 
 void nerva_add(const float *a, const float *b, float *out, int64_t n);

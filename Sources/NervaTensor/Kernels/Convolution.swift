@@ -11,9 +11,12 @@ import Darwin
 /// - `backwardData`: `dx[n] = col2im(weightᵀ · g[n])` (also a transposed convolution's forward),
 /// - `backwardWeight`: `dW = Σₙ g[n] · im2col(x[n])ᵀ`.
 ///
+/// A kernel that covers the whole unpadded image (one output pixel: DCGAN's first and last
+/// layers) makes `im2col` the identity, and each product one GEMM over the whole batch.
+///
 /// Small images are packed side by side so that one GEMM covers several of them (`Plan`), and the
-/// batch is split across cores (`Parallel`) when the per-image products are small enough that
-/// OpenBLAS would run them on one thread anyway; larger ones are left to OpenBLAS's threads.
+/// batch is split across cores (`Parallel`), each share's GEMMs running on its own thread; a batch
+/// too small to split leaves the cores to `Gemm`, which splits each product instead.
 /// Column matrices live in per-thread `ScratchBuffer`s, so a training step allocates none.
 enum Convolution {
     /// How a batch is cut into GEMMs.
@@ -26,8 +29,9 @@ enum Convolution {
     }
 
     /// Column matrices of several images are packed side by side up to this many floats
-    /// (512 KB, within a core's L2 cache): wider GEMMs, while `im2col`'s writes stay in cache.
-    static let columnBudget = 1 << 17
+    /// (1 MB, half a core's L2 cache on current Xeons): wider GEMMs, while `im2col`'s writes and
+    /// the GEMM's packed panels stay in cache.
+    static let columnBudget = 1 << 18
     /// Below this many multiply-adds for the whole batch, threads cost more than they save.
     static let parallelThreshold = 1 << 18
 
@@ -47,7 +51,7 @@ enum Convolution {
 
     /// Calls `body(task, images)` for consecutive runs of at most `imagesPerProduct` images,
     /// each task of the plan taking one contiguous share of the batch.
-    private static func forEachChunk(_ g: ConvGeometry, _ plan: Plan, _ body: (Int, Range<Int>) -> Void) {
+    static func forEachChunk(_ g: ConvGeometry, _ plan: Plan, _ body: (Int, Range<Int>) -> Void) {
         Parallel.forEachPart(count: g.batch, tasks: plan.tasks) { task, share in
             for start in stride(from: share.lowerBound, to: share.upperBound, by: plan.imagesPerProduct) {
                 body(task, start..<Swift.min(start + plan.imagesPerProduct, share.upperBound))
@@ -55,9 +59,23 @@ enum Convolution {
         }
     }
 
+    /// Copies `packed` (`[O, n·P]`) into `y[images]` (`[n, O, P]`), adding `bias[o]` to channel `o`.
+    @inline(__always)
+    static func unpack(_ packed: UnsafePointer<Float>, _ images: Range<Int>, into y: UnsafeMutablePointer<Float>,
+                       bias: UnsafePointer<Float>?, channels: Int, plane: Int) {
+        let columns = images.count * plane
+        for (b, n) in images.enumerated() {
+            for c in 0..<channels {
+                let src = packed + c * columns + b * plane, dst = y + (n * channels + c) * plane
+                let shift = bias?[c] ?? 0
+                for i in 0..<plane { dst[i] = src[i] + shift }
+            }
+        }
+    }
+
     /// Copies `g[images]` (`[n, O, P]`) into `packed` as `[O, n·P]`, the layout of a packed GEMM.
     @inline(__always)
-    private static func pack(_ g: UnsafePointer<Float>, _ images: Range<Int>, into packed: UnsafeMutablePointer<Float>,
+    static func pack(_ g: UnsafePointer<Float>, _ images: Range<Int>, into packed: UnsafeMutablePointer<Float>,
                              channels: Int, plane: Int) {
         let columns = images.count * plane
         for (b, n) in images.enumerated() {
@@ -85,11 +103,7 @@ enum Convolution {
     /// pool is free, one inside a parallel task); `false` if oneDNN cannot run it.
     private static func onednn(_ g: ConvGeometry, _ body: (UnsafePointer<NervaConvShape>, Int32) -> Int32) -> Bool {
         guard algorithm == .onednn else { return false }
-        var shape = NervaConvShape(batch: Int64(g.batch), in_channels: Int64(g.inputChannels), height: Int64(g.height),
-                                   width: Int64(g.width), out_channels: Int64(g.outputChannels),
-                                   kernel_h: Int64(g.kernelHeight), kernel_w: Int64(g.kernelWidth),
-                                   stride: Int64(g.stride), padding: Int64(g.padding),
-                                   out_h: Int64(g.outputHeight), out_w: Int64(g.outputWidth))
+        var shape = g.kernelShape
         let threads = g.batch * g.macsPerImage >= parallelThreshold ? ThreadBudget.threadCount : 1
         return ThreadBudget.withThreads(threads) { granted in body(&shape, Int32(granted)) == 0 }
     }
@@ -100,6 +114,13 @@ enum Convolution {
     static func forward(_ x: UnsafePointer<Float>, _ weight: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?,
                         _ y: UnsafeMutablePointer<Float>, _ g: ConvGeometry) {
         if onednn(g, { nerva_conv_forward($0, x, weight, bias, y, $1) }) { return }
+        if g.isFullyConnected {  // Y[N, O] = X[N, K] · Wᵀ (+ bias)
+            if let bias { nerva_fill_rows(bias, y, Int64(g.batch), Int64(g.outputChannels)) }
+            Gemm.sgemm(x, transposeA: false, weight, transposeB: true, y,
+                       m: g.batch, n: g.outputChannels, k: g.kernelVolume, beta: bias == nil ? 0 : 1)
+            return
+        }
+        if g.prefersChannelsLast { return forwardChannelsLast(x, weight, bias, y, g) }
         let (k, o, p, imageSize) = (g.kernelVolume, g.outputChannels, g.outputPlane, g.inputChannels * g.inputPlane)
         forEachChunk(g, plan(g)) { _, images in
             let columns = images.count * p
@@ -116,13 +137,7 @@ enum Convolution {
                 }
                 let product = scratch + k * columns
                 Gemm.sgemm(weight, transposeA: false, scratch, transposeB: false, product, m: o, n: columns, k: k)
-                for (b, n) in images.enumerated() {
-                    for c in 0..<o {
-                        let src = product + c * columns + b * p, dst = y + (n * o + c) * p
-                        let shift = bias?[c] ?? 0
-                        for i in 0..<p { dst[i] = src[i] + shift }
-                    }
-                }
+                unpack(product, images, into: y, bias: bias, channels: o, plane: p)
             }
         }
     }
@@ -139,6 +154,12 @@ enum Convolution {
         }
         let (k, o, p) = (geometry.kernelVolume, geometry.outputChannels, geometry.outputPlane)
         let imageSize = geometry.inputChannels * geometry.inputPlane
+        if geometry.isFullyConnected {  // dX[N, K] = G[N, O] · W[O, K] (+ bias)
+            Gemm.sgemm(g, transposeA: false, weight, transposeB: false, dx, m: geometry.batch, n: k, k: o)
+            if let bias { for image in 0..<geometry.batch { addChannelBias(bias, to: dx + image * imageSize, geometry) } }
+            return
+        }
+        if geometry.prefersChannelsLast { return backwardDataChannelsLast(g, weight, bias, dx, geometry) }
         forEachChunk(geometry, plan(geometry)) { _, images in
             let columns = images.count * p
             ScratchBuffer.with(count: k * columns + (images.count > 1 ? o * columns : 0)) { scratch in
@@ -158,7 +179,7 @@ enum Convolution {
     }
 
     /// Adds `bias[c]` to every pixel of channel `c` of one input-shaped image.
-    private static func addChannelBias(_ bias: UnsafePointer<Float>, to image: UnsafeMutablePointer<Float>,
+    static func addChannelBias(_ bias: UnsafePointer<Float>, to image: UnsafeMutablePointer<Float>,
                                        _ geometry: ConvGeometry) {
         let plane = geometry.inputPlane
         for c in 0..<geometry.inputChannels {
@@ -173,6 +194,11 @@ enum Convolution {
         if onednn(geometry, { nerva_conv_backward_weights($0, x, g, dw, nil, $1) }) { return }
         let (k, o, p, imageSize) = (geometry.kernelVolume, geometry.outputChannels, geometry.outputPlane,
                                     geometry.inputChannels * geometry.inputPlane)
+        if geometry.isFullyConnected {  // dW[O, K] = G[N, O]ᵀ · X[N, K]
+            Gemm.sgemm(g, transposeA: true, x, transposeB: false, dw, m: o, n: k, k: geometry.batch)
+            return
+        }
+        if geometry.prefersChannelsLast { return backwardWeightChannelsLast(x, g, dw, geometry) }
         let plan = plan(geometry), size = o * k
         // Task 0 accumulates into `dw`, the others into partial sums added at the end, in order
         // (the result does not depend on which thread ran which task).

@@ -1,3 +1,4 @@
+import CNervaKernels
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -50,6 +51,22 @@ struct ConvGeometry: Equatable {
     /// Multiply-adds of one image's product `weight · columns`.
     var macsPerImage: Int { outputChannels * kernelVolume * outputPlane }
 
+    /// The kernel covers the whole unpadded image, so each image has one output pixel and its
+    /// column matrix is the image itself: the convolution is a fully connected layer.
+    var isFullyConnected: Bool { padding == 0 && kernelHeight == height && kernelWidth == width }
+
+    /// Many input channels: unfold channels last (`Convolution`'s channels-last products), where
+    /// each kernel tap is one contiguous run of `inputChannels` floats instead of rows of a few
+    /// pixels each.
+    var prefersChannelsLast: Bool { inputChannels >= 16 }
+
+    /// The geometry as the backend's kernels take it.
+    var kernelShape: NervaConvShape {
+        NervaConvShape(batch: Int64(batch), in_channels: Int64(inputChannels), height: Int64(height), width: Int64(width),
+                       out_channels: Int64(outputChannels), kernel_h: Int64(kernelHeight), kernel_w: Int64(kernelWidth),
+                       stride: Int64(stride), padding: Int64(padding), out_h: Int64(outputHeight), out_w: Int64(outputWidth))
+    }
+
     /// The rows and columns of the input that no output window reaches (0 up to `stride − 1`):
     /// a transposed convolution recovers the input's size with this `outputPadding`.
     var uncoveredExtent: (height: Int, width: Int) {
@@ -68,7 +85,8 @@ struct ConvGeometry: Equatable {
     }
 }
 
-/// Unfolding images into column matrices and folding them back (Chellapilla et al. 2006).
+/// Unfolding images into column matrices and folding them back (Chellapilla et al. 2006), on the
+/// backend's kernels (`nerva_im2col`, `nerva_col2im`: AVX-512, AVX2 or baseline).
 ///
 /// `im2col` writes, for one image `[C, H, W]`, the matrix `[C·kh·kw, Ho·Wo]` whose row
 /// `(c, i, j)` and column `(oh, ow)` holds `x[c, oh·s − p + i, ow·s − p + j]` (0 in the padding);
@@ -77,76 +95,26 @@ struct ConvGeometry: Equatable {
 /// images can sit side by side in one matrix.
 enum Im2col {
     /// Unfolds image `x` (`[C, H, W]`) into `columns` (`[C·kh·kw, rowStride]`, first `Ho·Wo` used).
+    @inline(__always)
     static func im2col(_ x: UnsafePointer<Float>, _ columns: UnsafeMutablePointer<Float>, rowStride: Int,
                        _ g: ConvGeometry) {
-        let (h, w, ho, wo, s, p) = (g.height, g.width, g.outputHeight, g.outputWidth, g.stride, g.padding)
-        var row = columns
-        for c in 0..<g.inputChannels {
-            let plane = x + c &* h &* w
-            for i in 0..<g.kernelHeight {
-                let rows = g.validOutputs(kernelOffset: i, size: h, outputSize: ho)
-                for j in 0..<g.kernelWidth {
-                    let valid = g.validOutputs(kernelOffset: j, size: w, outputSize: wo)
-                    // Padding: zero the row, then copy the part that reads the image.
-                    if valid.count < wo || rows.count < ho { zero(row, ho &* wo) }
-                    if !rows.isEmpty && !valid.isEmpty {
-                        var dst = row + (rows.lowerBound &* wo &+ valid.lowerBound)
-                        var src = UnsafePointer(plane) + ((rows.lowerBound &* s &- p &+ i) &* w &- p &+ j &+ valid.lowerBound &* s)
-                        let n = valid.count, step = s &* w
-                        if s == 1 {
-                            for _ in rows { copy(dst, src, n); dst += wo; src += step }
-                        } else {
-                            for _ in rows {
-                                for k in 0..<n { dst[k] = src[k &* s] }
-                                dst += wo
-                                src += step
-                            }
-                        }
-                    }
-                    row += rowStride
-                }
-            }
-        }
+        var shape = g.kernelShape
+        nerva_im2col(&shape, x, columns, Int64(rowStride))
     }
 
     /// Folds `columns` (`[C·kh·kw, rowStride]`) back into image `x` (`[C, H, W]`), overwriting it
     /// with the sum of the entries that `im2col` would have read from each pixel.
+    @inline(__always)
     static func col2im(_ columns: UnsafePointer<Float>, rowStride: Int, _ x: UnsafeMutablePointer<Float>,
                        _ g: ConvGeometry) {
-        let (h, w, ho, wo, s, p) = (g.height, g.width, g.outputHeight, g.outputWidth, g.stride, g.padding)
-        zero(x, g.inputChannels &* h &* w)
-        var row = columns
-        for c in 0..<g.inputChannels {
-            let plane = x + c &* h &* w
-            for i in 0..<g.kernelHeight {
-                let rows = g.validOutputs(kernelOffset: i, size: h, outputSize: ho)
-                for j in 0..<g.kernelWidth {
-                    let valid = g.validOutputs(kernelOffset: j, size: w, outputSize: wo)
-                    if !rows.isEmpty && !valid.isEmpty {
-                        var src = row + (rows.lowerBound &* wo &+ valid.lowerBound)
-                        var dst = plane + ((rows.lowerBound &* s &- p &+ i) &* w &- p &+ j &+ valid.lowerBound &* s)
-                        let n = valid.count, step = s &* w
-                        if s == 1 {
-                            for _ in rows { add(dst, src, n); dst += step; src += wo }
-                        } else {
-                            for _ in rows {
-                                for k in 0..<n { dst[k &* s] += src[k] }
-                                dst += step
-                                src += wo
-                            }
-                        }
-                    }
-                    row += rowStride
-                }
-            }
-        }
+        var shape = g.kernelShape
+        nerva_col2im(&shape, columns, Int64(rowStride), x)
     }
+}
 
-    // MARK: - Short vectors
-    //
-    // Column rows are short (often 5 to 30 floats): these move them eight at a time without a
-    // library call or the vectoriser's run-time alias checks.
-
+/// Short rows (often 5 to 30 floats) moved eight at a time without a library call or the
+/// vectoriser's run-time alias checks (pooling's inner loops).
+enum ShortVector {
     /// `dst[0..<count] = src[0..<count]` (no overlap); the last eight may be moved twice.
     @inline(__always)
     static func copy(_ dst: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>, _ count: Int) {

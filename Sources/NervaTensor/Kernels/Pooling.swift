@@ -144,8 +144,8 @@ enum Pooling {
                 let image = x + plane * h * w
                 for oh in 0..<ho {
                     let rows = window(oh, g, size: h, kernel: g.kernelHeight)
-                    Im2col.zero(rowSum, w)
-                    for i in rows { Im2col.add(rowSum, image + i * w, w) }
+                    ShortVector.zero(rowSum, w)
+                    for i in rows { ShortVector.add(rowSum, image + i * w, w) }
                     let out = y + (plane * ho + oh) * wo
                     for ow in 0..<wo {
                         let (lower, upper) = (columnStarts[ow], columnEnds[ow])
@@ -170,17 +170,17 @@ enum Pooling {
             defer { rowShare.deallocate() }
             for plane in planes {
                 let image = dx + plane * h * w
-                Im2col.zero(image, h * w)
+                ShortVector.zero(image, h * w)
                 for oh in 0..<ho {
                     let rows = window(oh, g, size: h, kernel: g.kernelHeight)
                     let gradient = dy + (plane * ho + oh) * wo
-                    Im2col.zero(rowShare, w)
+                    ShortVector.zero(rowShare, w)
                     for ow in 0..<wo {
                         let value = gradient[ow] * scale
                         var j = columnStarts[ow]
                         while j < columnEnds[ow] { rowShare[j] += value; j &+= 1 }
                     }
-                    for i in rows { Im2col.add(image + i * w, rowShare, w) }
+                    for i in rows { ShortVector.add(image + i * w, rowShare, w) }
                 }
             }
         }
@@ -200,7 +200,7 @@ enum Pooling {
                         let value = src[j], d = first + j * scale
                         for k in 0..<scale { d[k] = value }
                     }
-                    for copy in 1..<scale { Im2col.copy(first + copy * wide, first, wide) }
+                    for copy in 1..<scale { ShortVector.copy(first + copy * wide, first, wide) }
                 }
             }
         }
