@@ -84,7 +84,7 @@ public struct Batches: Sequence, Sendable {
     /// Batch `i`, gathered from the data.
     public subscript(i: Int) -> Element {
         let rows = Array(indices[i])
-        return (data.images.gathering(rows: rows), rows.map { data.labels[$0] })
+        return (data.images(at: rows), rows.map { data.labels[$0] })
     }
 
     /// Gathers each batch as it is reached.

@@ -79,8 +79,7 @@ public struct FashionMNIST: Sendable {
         if let bad = labels.firstIndex(where: { $0 >= classNames.count }) {
             throw DataError.invalidLabel(file: labelFile.source, index: bad, label: labels[bad], classCount: classNames.count)
         }
-        let pixels = images.tensor(scaledBy: 1 / 255).reshaped([images.shape[0], 1, size, size])
-        return LabeledImages(images: pixels, labels: labels)
+        return LabeledImages(bytes: images.bytes, scale: 1 / 255, imageShape: [1, size, size], labels: labels)
     }
 
     /// `name.gz` or `name` in `directory`.

@@ -79,7 +79,7 @@ public final class ClassificationParticipant: FederatedParticipant, @unchecked S
                                      shuffle: true, generator: generator)
             for batch in order {
                 let rows = batch.map { trainIndices[$0] }
-                let inputs = data.images.gathering(rows: rows)
+                let inputs = data.images(at: rows)
                 let labels = rows.map { data.labels[$0] }
                 optimizer.zeroGradients()
                 let loss = crossEntropy(logits: model(inputs), labels: labels)
@@ -100,7 +100,7 @@ public final class ClassificationParticipant: FederatedParticipant, @unchecked S
         var total = 0.0
         for batch in BatchIndices(exampleCount: trainIndices.count, batchSize: batchSize, shuffle: false) {
             let rows = batch.map { trainIndices[$0] }
-            let loss = crossEntropy(logits: model(data.images.gathering(rows: rows)), labels: rows.map { data.labels[$0] },
+            let loss = crossEntropy(logits: model(data.images(at: rows)), labels: rows.map { data.labels[$0] },
                                     reduction: .sum)
             (loss / Float(trainIndices.count)).backward()
             total += Double(loss.scalar)
@@ -160,7 +160,7 @@ public final class ClassificationParticipant: FederatedParticipant, @unchecked S
             for batch in BatchIndices(exampleCount: indices.count, batchSize: max(batchSize, 1), shuffle: false) {
                 let rows = batch.map { indices[$0] }
                 let labels = rows.map { data.labels[$0] }
-                let logits = model(data.images.gathering(rows: rows))
+                let logits = model(data.images(at: rows))
                 total += Double(crossEntropy(logits: logits, labels: labels, reduction: .sum).scalar)
                 let predicted = logits.argmax(alongAxis: 1).scalars
                 for (label, guess) in zip(labels, predicted) where Int(guess) == label { correct += 1 }

@@ -108,4 +108,22 @@ func indexedImages(_ count: Int) -> LabeledImages {
         #expect(data.classCounts() == [1, 1, 3])
         #expect(data.classCounts(classCount: 5) == [1, 1, 3, 0, 0])
     }
+
+    // MARK: - 8-bit storage
+
+    @Test func bytePixelsGatherAsTheirScaledFloats() {
+        let bytes: [UInt8] = (0..<12).map { UInt8($0 * 20) }
+        let data = LabeledImages(bytes: bytes, scale: 1 / 255, imageShape: [1, 2, 2], labels: [7, 8, 9])
+        let floats = LabeledImages(images: Tensor(bytes.map { Float($0) * (1 / 255 as Float) }, shape: [3, 1, 2, 2]),
+                                   labels: [7, 8, 9])
+        #expect(data.imageShape == [1, 2, 2] && data.count == 3)
+        #expect(data.images(at: [2, 0]).shape == [2, 1, 2, 2])
+        #expect(data.images(at: [2, 0]).scalars == floats.images(at: [2, 0]).scalars)
+        #expect(data.images.scalars == floats.images.scalars)
+        let picked = data.subset([1, 1])
+        #expect(picked.labels == [8, 8])
+        #expect(picked.images.scalars == Array(floats.images.scalars[4..<8] + floats.images.scalars[4..<8]))
+        let batch = data.batches(size: 2, shuffle: false).map { $0 }
+        #expect(batch[0].inputs.scalars == floats.images(at: [0, 1]).scalars && batch[1].labels == [9])
+    }
 }

@@ -13,7 +13,7 @@ struct VisionTour {
         print("vision: a LeNet-style CNN on Fashion-MNIST (one epoch)")
         guard let dataset = FashionMNIST.forTour(part: "Fashion-MNIST classifier", directory: dataDirectory,
                                                  folder: folder) else { return }
-        let samples = ImageGrid.tiled(dataset.test.images[0..<32], columns: 8)
+        let samples = ImageGrid.tiled(dataset.test.images(at: Array(0..<32)), columns: 8)
         let grid = folder.file("fashion-mnist-samples.png")
         try PNG.write(samples, to: grid)
         folder.addFigure(title: "Fashion-MNIST test images", files: [grid],
