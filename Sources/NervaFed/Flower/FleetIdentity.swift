@@ -9,29 +9,33 @@ import NervaNN
 public struct FleetIdentity: Sendable {
     /// The private key's raw bytes (the key type itself is not `Sendable`).
     private let rawKey: Data
-    private var privateKey: P256.Signing.PrivateKey { try! P256.Signing.PrivateKey(rawRepresentation: rawKey) }
+    /// The public key as the SuperLink stores it: PEM SubjectPublicKeyInfo bytes.
+    public let publicKeyPEM: [UInt8]
 
     /// A new random identity.
-    public init() { rawKey = P256.Signing.PrivateKey().rawRepresentation }
+    public init() { self.init(key: P256.Signing.PrivateKey()) }
+
+    private init(key: P256.Signing.PrivateKey) {
+        rawKey = key.rawRepresentation
+        publicKeyPEM = Array(key.publicKey.pemRepresentation.utf8)
+    }
 
     /// The identity stored in the PEM file at `url`, created there (mode 0600, atomically) when
     /// the file does not exist, so that a restarted node keeps its name.
     public init(keyFile url: URL) throws {
+        let key: P256.Signing.PrivateKey
         if FileManager.default.fileExists(atPath: url.path) {
             let text = try String(contentsOf: url, encoding: .utf8)
-            do { rawKey = try P256.Signing.PrivateKey(pemRepresentation: text).rawRepresentation } catch {
+            do { key = try P256.Signing.PrivateKey(pemRepresentation: text) } catch {
                 throw FleetIdentityError(file: url.path, problem: "not a PEM P-256 private key (\(error))")
             }
         } else {
-            let key = P256.Signing.PrivateKey()
-            rawKey = key.rawRepresentation
+            key = P256.Signing.PrivateKey()
             try AtomicFile.write(Array(key.pemRepresentation.utf8), to: url)
             _ = chmod(url.path, 0o600)
         }
+        self.init(key: key)
     }
-
-    /// The public key as the SuperLink stores it: PEM SubjectPublicKeyInfo bytes.
-    public var publicKeyPEM: [UInt8] { Array(privateKey.publicKey.pemRepresentation.utf8) }
 
     /// The authentication headers of a request sent at `date`.
     public func headers(at date: Date = Date()) throws -> [(name: String, value: String)] {
@@ -39,7 +43,7 @@ public struct FleetIdentity: Sendable {
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         formatter.timeZone = TimeZone(identifier: "UTC")
         let timestamp = formatter.string(from: date).replacingOccurrences(of: "Z", with: "+00:00")
-        let signature = try privateKey.signature(for: Data(timestamp.utf8))
+        let signature = try P256.Signing.PrivateKey(rawRepresentation: rawKey).signature(for: Data(timestamp.utf8))
         return [("flwr-public-key", Data(publicKeyPEM).base64EncodedString()),
                 ("flwr-timestamp", timestamp),
                 ("flwr-signature", signature.derRepresentation.base64EncodedString())]

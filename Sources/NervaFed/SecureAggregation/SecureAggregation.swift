@@ -52,18 +52,21 @@ public enum SecureAggregation {
     }
 
     /// Adds (`sign` 1) or subtracts (`sign` −1) the mask that `key` expands to.
-    static func apply(mask key: SymmetricKey, sign: Int, to vector: inout [UInt64]) {
+    ///
+    /// - Throws: the cipher's error when `key` is not a 256-bit key (a seed rebuilt from a
+    ///   peer's shares can be any length).
+    static func apply(mask key: SymmetricKey, sign: Int, to vector: inout [UInt64]) throws {
         // The ChaCha20 key stream (RFC 8439, from block 1 as ChaCha20-Poly1305 encrypts), made in
         // 64 KiB chunks that stay in cache; the key is used for this one stream only.
         let chunk = 8_192
         let zeros = Data(count: chunk * 8)
-        let nonce = try! Insecure.ChaCha20CTR.Nonce(data: Data(count: 12))
-        vector.withUnsafeMutableBufferPointer { out in
+        let nonce = try Insecure.ChaCha20CTR.Nonce(data: Data(count: 12))
+        try vector.withUnsafeMutableBufferPointer { out in
             var start = 0
             while start < out.count {
                 let count = min(chunk, out.count - start)
-                let counter = try! Insecure.ChaCha20CTR.Counter(offset: UInt32(1 + start * 8 / 64))
-                let stream = try! Insecure.ChaCha20CTR.encrypt(zeros.prefix(count * 8), using: key, counter: counter, nonce: nonce)
+                let counter = try Insecure.ChaCha20CTR.Counter(offset: UInt32(1 + start * 8 / 64))
+                let stream = try Insecure.ChaCha20CTR.encrypt(zeros.prefix(count * 8), using: key, counter: counter, nonce: nonce)
                 stream.withUnsafeBytes { raw in
                     let part = out.baseAddress! + start
                     if sign > 0 {

@@ -95,10 +95,10 @@ public final class SecureAggregationClient: @unchecked Sendable {
             held[box.from] = (decoded.maskingKey, decoded.selfMask)
         }
         var masked = SecureAggregation.quantize(values, scale: scale)
-        SecureAggregation.apply(mask: SymmetricKey(data: selfMaskSeed), sign: 1, to: &masked)
+        try SecureAggregation.apply(mask: SymmetricKey(data: selfMaskSeed), sign: 1, to: &masked)
         for other in held.keys.sorted() where other != index {
             let key = try SecureAggregation.pairKey(maskingKey, publicKey(of: other, \.maskingKey), context: context)
-            SecureAggregation.apply(mask: key, sign: other > index ? 1 : -1, to: &masked)
+            try SecureAggregation.apply(mask: key, sign: other > index ? 1 : -1, to: &masked)
         }
         return masked
     }
@@ -217,7 +217,7 @@ public final class SecureAggregationServer {
         for survivor in masked.keys.sorted() {
             let shares = answers.values.compactMap { $0.selfMaskShares[survivor] }
             let seed = try rebuild(shares, of: survivor, what: "self-mask seed")
-            SecureAggregation.apply(mask: SymmetricKey(data: seed), sign: -1, to: &total)
+            try SecureAggregation.apply(mask: SymmetricKey(data: seed), sign: -1, to: &total)
         }
         // The dropped participants' pairwise masks with each survivor: survivor u added the mask
         // if u < d and subtracted it otherwise.
@@ -232,7 +232,7 @@ public final class SecureAggregationServer {
                     throw SecureAggregationError.invalidMessage(participant: survivor, reason: "invalid masking key")
                 }
                 let key = try SecureAggregation.pairKey(privateKey, publicKey, context: context)
-                SecureAggregation.apply(mask: key, sign: survivor < dropped ? -1 : 1, to: &total)
+                try SecureAggregation.apply(mask: key, sign: survivor < dropped ? -1 : 1, to: &total)
             }
         }
         return SecureAggregation.dequantize(total, scale: scale)
