@@ -56,12 +56,22 @@ public final class ClassificationParticipant: FederatedParticipant, @unchecked S
         case .gradient:
             let loss = accumulateGradient(model, batchSize: configuration.batchSize)
             let gradients = model.namedParameters().map { ($0.name, $0.tensor.gradient ?? Tensor.zeros($0.tensor.shape)) }
+            try requireFinite(loss: loss, gradients.map(\.1), round: configuration.round)
             let update = try gradientSet(gradients, layout: instruction.parameters.layout)
             return FitResult(update: update, kind: .gradient, exampleCount: trainIndices.count, metrics: ["train_loss": loss])
         case .parameters:
             let loss = train(model, configuration: configuration, global: instruction.parameters, generator: generator)
+            try requireFinite(loss: loss, model.parameters(), round: configuration.round)
             return FitResult(update: ParameterSet(module: model), kind: .parameters, exampleCount: trainIndices.count,
                              metrics: ["train_loss": loss])
+        }
+    }
+
+    /// Throws `TrainingDivergedError` unless the loss and every value of `tensors` are finite: a
+    /// diverged participant reports a failure instead of sending NaNs to be averaged.
+    private func requireFinite(loss: Double, _ tensors: [Tensor], round: Int) throws {
+        guard loss.isFinite, tensors.allSatisfy({ $0.scalars.allSatisfy(\.isFinite) }) else {
+            throw TrainingDivergedError(what: "participant \(id)'s local training", position: "round \(round)", detail: "loss \(loss)")
         }
     }
 

@@ -46,7 +46,7 @@ extension GANTrainer {
     /// - Throws: `GANCheckpointError`, `SafetensorsError` or `StateDictionaryError` naming the problem.
     public convenience init(checkpoint url: URL) throws {
         let file = try Safetensors.read(from: url)
-        let configuration = try GANTrainingConfiguration(metadata: file.metadata, file: url.path)
+        let configuration = try GANTrainingConfiguration(metadata: file.metadata, file: url.path, parameterBudget: parameterBudget(of: file.tensors))
         self.init(configuration)
         func part(_ prefix: String) -> [String: Tensor] {
             Dictionary(uniqueKeysWithValues: file.tensors.compactMap { key, tensor in
@@ -76,7 +76,7 @@ extension GANTrainer {
     /// - Returns: the generator in evaluation mode and the run's configuration.
     public static func loadGenerator(from url: URL) throws -> (generator: any GANGenerator, configuration: GANTrainingConfiguration) {
         let file = try Safetensors.read(from: url)
-        let configuration = try GANTrainingConfiguration(metadata: file.metadata, file: url.path)
+        let configuration = try GANTrainingConfiguration(metadata: file.metadata, file: url.path, parameterBudget: parameterBudget(of: file.tensors))
         let generator = configuration.model.makeModels(generator: RandomGenerator(seed: 0)).generator
         let prefix = configuration.emaDecay != nil ? "average_generator." : "generator."
         let part = Dictionary(uniqueKeysWithValues: file.tensors.compactMap { key, tensor in
@@ -109,8 +109,9 @@ extension GANTrainingConfiguration {
         return result
     }
 
-    /// Reads the settings written by `metadata`.
-    init(metadata: [String: String], file: String) throws {
+    /// Reads the settings written by `metadata`; the networks' sizes are checked against
+    /// `parameterBudget` (the values the file holds) before anything is built from them.
+    init(metadata: [String: String], file: String, parameterBudget: Int) throws {
         func value<T>(_ key: String, _ parse: (String) -> T?) throws -> T {
             guard let text = metadata[key], let parsed = parse(text) else {
                 throw GANCheckpointError.badSetting(file: file, key: key, value: metadata[key])
@@ -143,5 +144,17 @@ extension GANTrainingConfiguration {
         emaDecay = try metadata["ema_decay"].map { _ in try value("ema_decay", Float.init) }
         seed = try value("seed", UInt64.init)
         if let problem { throw GANCheckpointError.badSetting(file: file, key: "configuration", value: problem) }
+        // Every layer of either network holds at least the product of neighbouring widths (and
+        // of the latent size with the first): none may exceed the values stored in the file.
+        for (key, sizes) in [("generator_widths", [model.latentSize] + model.generatorWidths),
+                             ("discriminator_widths", model.discriminatorWidths), ("class_count", model.classCount.map { [$0] } ?? [])]
+        where !sizes.isEmpty {
+            do { try SizeLimits.checkLayers(sizes, field: key, parameterBudget: parameterBudget) } catch {
+                throw GANCheckpointError.badSetting(file: file, key: key, value: "\(metadata[key] ?? "") (\(error))")
+            }
+        }
     }
 }
+
+/// The number of values a file's tensors hold: the most any size read from its metadata may imply.
+func parameterBudget(of tensors: [String: Tensor]) -> Int { tensors.values.reduce(0) { $0 + $1.scalarCount } }

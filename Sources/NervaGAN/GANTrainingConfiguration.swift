@@ -83,11 +83,24 @@ public struct GANTrainingConfiguration: Sendable, Equatable {
     /// Checks every setting; `nil` when valid, else a sentence naming the bad one.
     public var problem: String? {
         if model.latentSize <= 0 { return "latent size must be positive, got \(model.latentSize)" }
+        if model.generatorWidths.isEmpty || model.generatorWidths.contains(where: { $0 <= 0 }) {
+            return "generator widths must be positive, got \(model.generatorWidths)"
+        }
+        if model.discriminatorWidths.isEmpty || model.discriminatorWidths.contains(where: { $0 <= 0 }) {
+            return "discriminator widths must be positive, got \(model.discriminatorWidths)"
+        }
+        if let classCount = model.classCount, classCount < 1 { return "class count must be positive, got \(classCount)" }
         if batchSize < 2 { return "batch size must be at least 2, got \(batchSize)" }
-        if !(generatorLearningRate > 0) || !(discriminatorLearningRate > 0) { return "learning rates must be positive" }
+        for (name, rate) in [("generator", generatorLearningRate), ("discriminator", discriminatorLearningRate)]
+        where !(rate > 0 && rate.isFinite) {
+            return "the \(name) learning rate must be finite and positive, got \(rate)"
+        }
         if discriminatorSteps < 1 { return "discriminator steps must be at least 1, got \(discriminatorSteps)" }
         if !(0..<1).contains(labelSmoothing) { return "label smoothing must be in [0, 1), got \(labelSmoothing)" }
-        if instanceNoise < 0 || r1Weight < 0 || gradientPenaltyWeight < 0 { return "noise and penalty weights must be non-negative" }
+        for (name, weight) in [("instance noise", instanceNoise), ("R1 weight", r1Weight), ("gradient penalty weight", gradientPenaltyWeight)]
+        where !(weight >= 0 && weight.isFinite) {
+            return "\(name) must be finite and non-negative, got \(weight)"
+        }
         if let emaDecay, !(0..<1).contains(emaDecay) { return "EMA decay must be in [0, 1), got \(emaDecay)" }
         return nil
     }

@@ -78,6 +78,28 @@ public enum AtomicFile {
         try syncDirectory(directory)
     }
 
+    /// Removes the temporary files (`.<name>.tmp-<hex>`) that writes into `directory` left
+    /// behind when the process was killed before renaming them; call it before resuming work
+    /// in a folder no other process is writing to.
+    ///
+    /// - Returns: the removed files.
+    @discardableResult
+    public static func removeLeftovers(in directory: URL) -> [URL] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        return names.filter(isTemporaryName).compactMap { name in
+            let url = directory.appendingPathComponent(name)
+            return unlink(url.path) == 0 ? url : nil
+        }
+    }
+
+    /// Whether `name` has the shape of `createTemporary`'s names: `.<name>.tmp-<hex digits>`.
+    static func isTemporaryName(_ name: String) -> Bool {
+        guard name.hasPrefix("."), let marker = name.range(of: ".tmp-", options: .backwards), marker.lowerBound > name.index(after: name.startIndex)
+        else { return false }
+        let suffix = name[marker.upperBound...]
+        return !suffix.isEmpty && suffix.allSatisfy(\.isHexDigit)
+    }
+
     /// Opens a new, exclusively created file `.<name>.tmp-<random>` in `directory`.
     private static func createTemporary(in directory: String, for name: String) throws -> (Int32, String) {
         var attempt = 0

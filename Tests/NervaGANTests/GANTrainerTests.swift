@@ -158,4 +158,31 @@ import Testing
             #expect("\(error)".contains("architecture") && "\(error)".contains(url.path))
         }
     }
+
+    @Test func sizesInACheckpointAreCheckedBeforeAllocating() throws {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("gan-\(UUID().uuidString).safetensors")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try GANTrainer(Self.smallConfiguration(.mlp)).save(to: url)
+        let (tensors, metadata) = try Safetensors.read(from: url)
+        for (key, value) in [("generator_widths", "99999999999"), ("generator_widths", "100000,100000"),
+                             ("discriminator_widths", "-5,-5"), ("latent_size", "0")] {
+            var changed = metadata
+            changed[key] = value
+            try Safetensors.write(tensors, metadata: changed, to: url)
+            #expect(throws: GANCheckpointError.self) { try GANTrainer(checkpoint: url) }
+            #expect(throws: GANCheckpointError.self) { try GANTrainer.loadGenerator(from: url) }
+        }
+    }
+
+    @Test func nonFiniteWeightsAndRatesAreProblems() {
+        var configuration = Self.smallConfiguration(.mlp)
+        configuration.r1Weight = .nan
+        #expect(configuration.problem?.contains("R1") == true)
+        configuration = Self.smallConfiguration(.mlp)
+        configuration.generatorLearningRate = .infinity
+        #expect(configuration.problem?.contains("generator learning rate") == true)
+        configuration = Self.smallConfiguration(.mlp)
+        configuration.instanceNoise = .infinity
+        #expect(configuration.problem != nil)
+    }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import NervaRL
 import NervaTestSupport
 import Testing
@@ -61,7 +62,7 @@ struct SignBandit: Environment {
         #expect(abs(summary.loss - (q - 5) * (q - 5)) < 1e-4)   // target is the reward alone
     }
 
-    @Test(arguments: [false, true]) func learnsATrivialEnvironmentInSeconds(_ isDouble: Bool) {
+    @Test(arguments: [false, true]) func learnsATrivialEnvironmentInSeconds(_ isDouble: Bool) throws {
         var config = DQNConfig()
         config.totalTimesteps = 3_000
         config.learningStarts = 200
@@ -75,7 +76,7 @@ struct SignBandit: Environment {
         config.loss = isDouble ? .huber(delta: 1) : .mse
         let agent = DQN(observationSize: 2, actionCount: 2, config: config, seed: 4)
         var env = SignBandit()
-        agent.train(on: &env, seed: 1)
+        try agent.train(on: &env, seed: 1)
         let result = evaluate(agent.greedyAction, on: &env, episodes: 500, seed: 99)
         #expect(result.meanReturn > 0.95, "\(result.meanReturn)")
     }
@@ -92,11 +93,58 @@ struct SignBandit: Environment {
         config.selectionEpisodes = 50
         let agent = DQN(observationSize: 2, actionCount: 2, config: config, seed: 4)
         var env = SignBandit()
-        agent.train(on: &env, seed: 1)
+        try agent.train(on: &env, seed: 1)
         let best = try #require(agent.bestSelectionReturn)
         let step = try #require(agent.bestSelectionStep)
         // Re-running the kept network on the evaluation that selected it gives the same mean.
         let again = evaluate(agent.greedyAction, on: &env, episodes: 50, seed: 1 &+ UInt64(step))
         #expect(again.meanReturn == best)
+    }
+}
+
+/// Hostile settings and checkpoints (issue #18): errors that name the value, never a trap.
+@Suite struct DQNValidationTests {
+    @Test func outOfRangeSettingsAreProblems() {
+        var config = DQNConfig()
+        config.learningStarts = -1
+        #expect(config.problem()?.contains("learning starts") == true)
+        config = DQNConfig()
+        config.explorationFraction = -1
+        #expect(config.problem()?.contains("exploration fraction") == true)
+        config = DQNConfig()
+        config.learningRate = .infinity
+        #expect(config.problem()?.contains("learning rate") == true)
+    }
+
+    @Test func divergedTrainingStopsWithAnError() {
+        var config = DQNConfig()
+        config.totalTimesteps = 400
+        config.learningStarts = 10
+        config.trainFrequency = 1
+        config.batchSize = 8
+        config.learningRate = 1e30
+        config.hiddenSizes = [8]
+        let agent = DQN(observationSize: 2, actionCount: 2, config: config, seed: 4)
+        var env = SignBandit()
+        #expect(throws: TrainingDivergedError.self) { try agent.train(on: &env, seed: 1) }
+    }
+
+    @Test func qNetworkSizesInACheckpointAreBounded() throws {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("q-\(UInt64.random(in: 0 ... .max)).safetensors")
+        defer { try? FileManager.default.removeItem(at: url) }
+        let network = QNetwork(inputSize: 4, actionCount: 2, hiddenSizes: [8], generator: RandomGenerator(seed: 1))
+        for hidden in ["-5,-5", "100000,100000", "8,,8", "x"] {
+            try network.save(to: url, metadata: ["hidden_sizes": hidden])
+            #expect(throws: ConfigurationError.self) { try QNetwork.load(from: url, observationSize: 4, actionCount: 2) }
+        }
+        try network.save(to: url, metadata: ["hidden_sizes": "8"])
+        let loaded = try QNetwork.load(from: url, observationSize: 4, actionCount: 2)
+        #expect(loaded.parameters().map(\.scalars) == network.parameters().map(\.scalars))
+    }
+
+    @Test func randomMapsAreBounded() throws {
+        #expect(throws: ConfigurationError.self) { try FrozenLake.randomMap(size: 100_000, generator: RandomGenerator(seed: 1)) }
+        #expect(throws: ConfigurationError.self) { try FrozenLake.randomMap(size: 1, generator: RandomGenerator(seed: 1)) }
+        #expect(try FrozenLake.randomMap(size: 6, generator: RandomGenerator(seed: 1)).count == 6)
     }
 }

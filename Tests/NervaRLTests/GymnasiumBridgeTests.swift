@@ -77,7 +77,7 @@ struct GymnasiumBridgeTests {
         let agent = DQN(observationSize: 4, actionCount: 2, config: config, seed: 1)
         var episodes = 0
         let session = env.session
-        agent.train(on: &env, seed: 3, shouldStop: { session.failure != nil }) { _ in episodes += 1 }
+        try agent.train(on: &env, seed: 3, shouldStop: { session.failure != nil }) { _ in episodes += 1 }
         #expect(env.failure == nil && agent.globalStep == 4_000 && episodes > 20)
         let result = evaluate(agent.greedyAction, on: &env, episodes: 5, seed: 11)
         #expect(result.meanReturn > 60, "greedy mean return \(result.meanReturn)")

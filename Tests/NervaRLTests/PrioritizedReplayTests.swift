@@ -63,7 +63,7 @@ import Testing
     }
 
     /// DQN with prioritised replay learns the sign bandit.
-    @Test func dqnWithPrioritizedReplayLearnsABandit() {
+    @Test func dqnWithPrioritizedReplayLearnsABandit() throws {
         var config = DQNConfig()
         config.totalTimesteps = 3_000
         config.learningStarts = 200
@@ -75,7 +75,7 @@ import Testing
         config.prioritizedReplay = PrioritizedReplayConfig()
         var env = SignBandit()
         let agent = DQN(observationSize: 2, actionCount: 2, config: config, seed: 4)
-        agent.train(on: &env, seed: 1)
+        try agent.train(on: &env, seed: 1)
         #expect(agent.priorities != nil)
         let result = evaluate(agent.greedyAction, on: &env, episodes: 500, seed: 9)
         #expect(result.meanReturn > 0.95, "greedy mean return \(result.meanReturn)")

@@ -39,14 +39,14 @@ import Testing
         #expect(top.first?.item == data.items.index(of: "B")!)
     }
 
-    @Test func biasedMFLearnsRatings() {
+    @Test func biasedMFLearnsRatings() throws {
         let data = SyntheticInteractions(users: 400, items: 200, meanInteractions: 60, seed: 2).dataset
         let split = SplitRule.randomHoldout(fraction: 0.2).split(data, seed: 1)
         var settings = BiasedMF.Settings()
         settings.epochs = 20
         let model = BiasedMF(users: data.userCount, items: data.itemCount, settings: settings)
         model.fit(split.train)
-        let errors = model.errors(on: split.test)
+        let errors = try model.errors(on: split.test)
         let mean = split.train.ratings.reduce(0, +) / Float(split.train.count)
         let baseline = RankingMetrics.rmse(predictions: Array(repeating: mean, count: split.test.count), targets: split.test.ratings)
         #expect(errors.rmse < baseline - 0.1)

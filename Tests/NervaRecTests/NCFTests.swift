@@ -63,7 +63,7 @@ import Testing
         settings.epochs = 5
         settings.learningRate = 0.005
         settings.seed = 3
-        let trainer = NCFTrainer(settings: settings, train: split.train.implicit())
+        let trainer = try NCFTrainer(settings: settings, train: split.train.implicit())
         var losses: [Double] = []
         let network = try trainer.trainModel(onEpoch: { losses.append($1.loss) })
         #expect(losses.last! < losses.first!)

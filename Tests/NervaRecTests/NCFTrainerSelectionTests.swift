@@ -16,7 +16,7 @@ import Testing
         settings.seed = 2
         var reports: [NCFTrainer.EpochReport] = []
         var networks: [any NCFNetwork] = []
-        let network = NCFTrainer.trainModel(settings: settings, train: split.train.implicit(), onNetwork: { networks.append($0) },
+        let network = try NCFTrainer.trainModel(settings: settings, train: split.train.implicit(), onNetwork: { networks.append($0) },
                                             onEpoch: { _, report in reports.append(report) })
         // The trainer saw only the training rows minus one validation row per user.
         let validationSplit = SplitRule.leaveOneOut.split(split.train.implicit())
@@ -56,25 +56,25 @@ import Testing
         #expect(averaged != snapshots[3])
     }
 
-    @Test func refitTrainsOnAllTrainingRowsForTheChosenEpochs() {
+    @Test func refitTrainsOnAllTrainingRowsForTheChosenEpochs() throws {
         var settings = NCFSettings()
         settings.epochs = 3
         settings.patience = 1
         settings.validation = true
         settings.refit = true
         var stages: [String: Int] = [:]
-        _ = NCFTrainer.trainModel(settings: settings, train: synthetic.dataset.implicit(),
+        _ = try NCFTrainer.trainModel(settings: settings, train: synthetic.dataset.implicit(),
                                   onEpoch: { stage, report in stages[stage] = report.epoch })
         #expect(stages["neumf"] != nil)
         #expect(stages["refit-neumf"] != nil && stages["refit-neumf"]! <= stages["neumf"]!)
     }
 
-    @Test func weightDecayShrinksOnlyTheRowsABatchTouches() {
+    @Test func weightDecayShrinksOnlyTheRowsABatchTouches() throws {
         var settings = NCFSettings()
         settings.weightDecay = 0.5
         settings.architecture = .gmf
         let data = synthetic.dataset.implicit()
-        let trainer = NCFTrainer(settings: settings, train: data)
+        let trainer = try NCFTrainer(settings: settings, train: data)
         let network = settings.makeNetwork(users: data.userCount, items: data.itemCount) as! GMF
         let optimizer = trainer.makeOptimizer(network, learningRate: 0.01)
         #expect(optimizer.weightDecay == 0.5)

@@ -11,10 +11,12 @@ extension DQN {
     ///   - shouldStop: Asked after each episode; `true` ends training early (a failed environment).
     ///   - onEpisode: Called when an episode ends, with its summary.
     ///   - onUpdate: Called after each gradient step.
+    /// - Throws: `TrainingDivergedError` at the first gradient step whose loss is NaN or infinite
+    ///   (the networks then hold that step's values; save nothing from them).
     public func train<E: Environment>(on environment: inout E, seed: UInt64 = 0, steps: Int? = nil,
                                       selectionEnvironment: (any Environment<[Float], Int>)? = nil, shouldStop: () -> Bool = { false },
                                       onEpisode: (EpisodeSummary) -> Void = { _ in },
-                                      onUpdate: (UpdateSummary) -> Void = { _ in })
+                                      onUpdate: (UpdateSummary) -> Void = { _ in }) throws
     where E.Observation == [Float], E.Action == Int {
         let schedule = config.epsilon
         var selection: any Environment<[Float], Int> = selectionEnvironment ?? environment
@@ -45,7 +47,13 @@ extension DQN {
             }
             if globalStep > config.learningStarts {
                 if globalStep % config.trainFrequency == 0 {
-                    for _ in 0..<config.gradientSteps { onUpdate(updateFromReplay()) }
+                    for _ in 0..<config.gradientSteps {
+                        let summary = updateFromReplay()
+                        guard summary.loss.isFinite else {
+                            throw TrainingDivergedError(what: "DQN training", position: "step \(globalStep)", detail: "TD loss \(summary.loss)")
+                        }
+                        onUpdate(summary)
+                    }
                 }
                 if globalStep % config.targetNetworkFrequency == 0 {
                     targetNetwork.update(from: qNetwork, tau: config.tau)

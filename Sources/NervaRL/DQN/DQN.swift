@@ -7,7 +7,7 @@
 /// var env = try EnvironmentRegistry.control("CartPole-v1")
 /// var config = DQNConfig(); config.totalTimesteps = 100_000
 /// let agent = DQN(observationSize: 4, actionCount: 2, config: config, seed: 1)
-/// agent.train(on: &env) { episode in print(episode.episodeReturn) }
+/// try agent.train(on: &env) { episode in print(episode.episodeReturn) }
 /// let result = evaluate(agent.greedyAction, on: &env, episodes: 100, seed: 7)
 /// ```
 public final class DQN {

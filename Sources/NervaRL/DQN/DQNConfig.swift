@@ -64,7 +64,9 @@ public struct DQNConfig: Sendable {
     /// Checks the settings; returns a sentence naming the first bad one, or `nil`.
     public func problem() -> String? {
         if totalTimesteps <= 0 { return "total timesteps must be positive, got \(totalTimesteps)." }
-        if learningRate <= 0 { return "learning rate must be positive, got \(learningRate)." }
+        if !(learningRate > 0 && learningRate.isFinite) { return "learning rate must be finite and positive, got \(learningRate)." }
+        if learningStarts < 0 { return "learning starts must be at least 0, got \(learningStarts)." }
+        if !(0...1).contains(explorationFraction) { return "exploration fraction must be in [0, 1], got \(explorationFraction)." }
         if bufferSize <= 0 { return "buffer size must be positive, got \(bufferSize)." }
         if !(0...1).contains(discount) { return "discount must be in [0, 1], got \(discount)." }
         if !(tau > 0 && tau <= 1) { return "tau must be in (0, 1], got \(tau)." }

@@ -73,10 +73,15 @@ public enum FrozenLake {
     ///
     /// Gymnasium draws with numpy's generator, so the same seed gives a different (equally
     /// distributed) map here.
+    ///
+    /// - Throws: `ConfigurationError` when `size` is outside `2…maximumRandomMapSize` (a tabular
+    ///   learner keeps a row per tile) or `frozenProbability` outside (0, 1].
     public static func randomMap(size: Int = 8, frozenProbability: Double = 0.8,
-                                 generator: RandomGenerator) -> [String] {
-        precondition(size >= 2, "FrozenLake.randomMap: size must be at least 2, got \(size).")
-        let p = Swift.min(1, frozenProbability)
+                                 generator: RandomGenerator) throws -> [String] {
+        try ConfigurationError.check("random map size", size, in: 2...maximumRandomMapSize)
+        try ConfigurationError.require(frozenProbability > 0 && frozenProbability <= 1, "frozen probability", frozenProbability,
+                                       allowed: "in (0, 1]")
+        let p = frozenProbability
         while true {
             var board = (0..<size).map { _ in (0..<size).map { _ in generator.uniformDouble() < p ? Character("F") : "H" } }
             board[0][0] = "S"
@@ -85,6 +90,9 @@ public enum FrozenLake {
             if hasPath(map) { return map }
         }
     }
+
+    /// The largest side of a random map: 256 × 256 = 65,536 tiles.
+    public static let maximumRandomMapSize = 256
 
     /// Gymnasium's `is_valid`: whether the goal can be reached from the start without a hole.
     public static func hasPath(_ map: [String]) -> Bool {

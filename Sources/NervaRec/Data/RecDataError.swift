@@ -10,6 +10,8 @@ public enum RecDataError: Error, CustomStringConvertible, Equatable {
     case unknownLayout(directory: String)
     /// A file without a single usable interaction.
     case empty(file: String)
+    /// Data too small or too degenerate for what was asked of it (training, evaluation).
+    case tooLittleData(problem: String)
 
     public var description: String {
         switch self {
@@ -20,6 +22,7 @@ public enum RecDataError: Error, CustomStringConvertible, Equatable {
         case let .unknownLayout(directory):
             return "\(directory): not a MovieLens folder (expected u.data (ml-100k), ratings.dat (ml-1m) or ratings.csv (ml-latest, ml-25m))"
         case let .empty(file): return "\(file): no interactions"
+        case let .tooLittleData(problem): return "too little data: \(problem)"
         }
     }
 }

@@ -7,6 +7,19 @@ public struct InteractionSplit: Sendable {
         self.train = train
         self.test = test
     }
+
+    /// Throws unless both parts hold interactions, so a model can be trained and measured.
+    ///
+    /// - Throws: `RecDataError.tooLittleData` naming what is missing.
+    public func checkEvaluable() throws {
+        guard train.count > 0 else {
+            throw RecDataError.tooLittleData(problem: "no training interactions (\(test.count) test)")
+        }
+        guard test.count > 0 else {
+            throw RecDataError.tooLittleData(problem: "no user has a held-out test interaction among \(train.count) interaction(s); "
+                                             + "with leave-one-out a user needs at least 2 interactions")
+        }
+    }
 }
 
 /// How to divide interactions into training and test rows.

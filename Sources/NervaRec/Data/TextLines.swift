@@ -10,8 +10,9 @@ public enum TextEncoding: Sendable {
     case utf8OrLatin1
 }
 
-/// The lines of a text file, decoded, with 1-based line numbers; `\r\n` endings are accepted and
-/// blank lines skipped.
+/// The lines of a text file, decoded, with 1-based line numbers; `\r\n` endings are accepted,
+/// blank lines skipped, and a UTF-8 byte-order mark at the start of the file (as spreadsheet
+/// programs write) is not part of the first line.
 struct TextLines {
     let file: String
     let bytes: [UInt8]
@@ -24,7 +25,8 @@ struct TextLines {
             let exists = FileManager.default.fileExists(atPath: url.path)
             throw RecDataError.unreadable(file: url.path, problem: exists ? "permission denied or not a file" : "no such file")
         }
-        bytes = [UInt8](data)
+        let utf8ByteOrderMark: [UInt8] = [0xEF, 0xBB, 0xBF]
+        bytes = data.starts(with: utf8ByteOrderMark) ? [UInt8](data.dropFirst(3)) : [UInt8](data)
     }
 
     /// Calls `body` with each non-blank line and its number.

@@ -6,12 +6,20 @@ public enum RankingMetrics {
     public static func hit(rank: Int, cutoff: Int) -> Double { rank < cutoff ? 1 : 0 }
 
     /// NDCG of one relevant item at `rank`: `1 / log2(rank + 2)` inside the top `cutoff`, else 0.
-    public static func ndcg(rank: Int, cutoff: Int) -> Double { rank < cutoff ? 1 / log2(Double(rank) + 2) : 0 }
+    public static func ndcg(rank: Int, cutoff: Int) -> Double { rank >= 0 && rank < cutoff ? 1 / log2(Double(rank) + 2) : 0 }
+
+    /// Throws unless `cutoff` (the K of HR@K, NDCG@K) is at least 1.
+    public static func checkCutoff(_ cutoff: Int) throws {
+        try ConfigurationError.check("cutoff", cutoff, atLeast: 1)
+    }
 
     /// The rank of `score` among `others`: how many score strictly higher, plus the ties
     /// (a tie counts against the relevant item, so constant scores cannot look good).
+    /// A score that is NaN or infinite ranks last, below every other, and a NaN among `others`
+    /// counts against the relevant item: a diverged model never scores a hit.
     public static func rank(of score: Float, among others: [Float]) -> Int {
-        others.reduce(0) { $0 + ($1 >= score ? 1 : 0) }
+        guard score.isFinite else { return Int.max }
+        return others.reduce(0) { $0 + ($1 >= score || $1.isNaN ? 1 : 0) }
     }
 
     /// Recall@K of a recommendation list: relevant items found in the top `cutoff` over all

@@ -27,6 +27,15 @@ public final class BiasedMF: Recommender {
             settings.regularization = 0.02
             return settings
         }
+
+        /// Checks every setting; throws `ConfigurationError` naming the first one out of range.
+        public func validate() throws {
+            try ConfigurationError.check("factors", factors, atLeast: 1)
+            try ConfigurationError.check("epochs", epochs, atLeast: 1)
+            try ConfigurationError.check("learning rate", learningRate, positive: true)
+            try ConfigurationError.check("regularization", regularization, positive: false)
+            try ConfigurationError.check("initial standard deviation", initialStandardDeviation, positive: false)
+        }
     }
 
     public let name = "svd"
@@ -103,7 +112,13 @@ public final class BiasedMF: Recommender {
     }
 
     /// RMSE and MAE of the predictions on `test`'s ratings.
-    public func errors(on test: InteractionDataset) -> (rmse: Double, mae: Double) {
+    ///
+    /// - Throws: `RecDataError.tooLittleData` when `test` has no ratings to compare with.
+    public func errors(on test: InteractionDataset) throws -> (rmse: Double, mae: Double) {
+        guard test.count > 0 else {
+            throw RecDataError.tooLittleData(problem: "RMSE and MAE need at least one test rating, got none "
+                                             + "(with leave-one-out, users need at least 2 ratings)")
+        }
         let predictions = (0..<test.count).map { predict(user: Int(test.userIndices[$0]), item: Int(test.itemIndices[$0])) }
         return (RankingMetrics.rmse(predictions: predictions, targets: test.ratings),
                 RankingMetrics.mae(predictions: predictions, targets: test.ratings))

@@ -43,6 +43,14 @@ public final class BPRMF: FactorRecommender {
         public var regularization: Float = 0.0025
         public var seed: UInt64 = 0
         public init() {}
+
+        /// Checks every setting; throws `ConfigurationError` naming the first one out of range.
+        public func validate() throws {
+            try ConfigurationError.check("factors", factors, atLeast: 1)
+            try ConfigurationError.check("epochs", epochs, atLeast: 1)
+            try ConfigurationError.check("learning rate", learningRate, positive: true)
+            try ConfigurationError.check("regularization", regularization, positive: false)
+        }
     }
 
     public let settings: Settings

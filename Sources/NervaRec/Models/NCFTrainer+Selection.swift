@@ -5,7 +5,7 @@ extension NCFTrainer {
     /// after every epoch, stops after `settings.patience` epochs without a better NDCG and
     /// restores the parameters of the best epoch. Returns the epochs the network kept.
     func fitStage(_ network: any NCFNetwork, epochs: Int, learningRate: Float, validation: SampledRankingEvaluation?,
-                  onEpoch: (EpochReport) throws -> Void) rethrows -> Int {
+                  onEpoch: (EpochReport) throws -> Void) throws -> Int {
         let optimizer = makeOptimizer(network, learningRate: learningRate)
         let parameters = network.parameters()
         var best: (epoch: Int, ndcg: Double, snapshot: [[Float]])?
@@ -13,7 +13,7 @@ extension NCFTrainer {
         network.train()
         var epoch = 1
         while epoch <= max(1, epochs) {
-            var report = runEpoch(epoch, network, optimizer: optimizer, onStep: nil)
+            var report = try runEpoch(epoch, network, optimizer: optimizer, onStep: nil)
             // With tail averaging the network holds the average while it is judged, then goes
             // back to its own parameters to train on.
             var trained: [[Float]]?
@@ -67,7 +67,7 @@ extension NCFTrainer {
     /// ("gmf", "mlp", "neumf"; "refit-" before each when refitting), its report and the network.
     public static func trainModel(settings: NCFSettings, train: InteractionDataset,
                                   onNetwork: (any NCFNetwork) -> Void = { _ in },
-                                  onEpoch: (String, EpochReport) throws -> Void = { _, _ in }) rethrows -> any NCFNetwork {
+                                  onEpoch: (String, EpochReport) throws -> Void = { _, _ in }) throws -> any NCFNetwork {
         guard settings.validation else {
             return try NCFTrainer(settings: settings, train: train).trainModel(onNetwork: onNetwork, onEpoch: onEpoch)
         }

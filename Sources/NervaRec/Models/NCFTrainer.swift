@@ -54,6 +54,37 @@ public struct NCFSettings: Sendable, Codable, Equatable {
 
     public init() {}
 
+    /// Checks every setting.
+    ///
+    /// - Throws: `ConfigurationError` naming the first setting out of range, its value and the range.
+    public func validate() throws {
+        try ConfigurationError.check("factors", factors, atLeast: 1)
+        try ConfigurationError.require(layers.count >= 2 && layers.allSatisfy { $0 > 0 } && layers[0] % 2 == 0, "layers",
+                                       layers.map(String.init).joined(separator: ","),
+                                       allowed: "at least two positive sizes, the first even (e.g. 64,32,16,8)")
+        try ConfigurationError.check("negatives", negatives, atLeast: 1)
+        try ConfigurationError.check("learning rate", learningRate, positive: true)
+        try ConfigurationError.check("batch size", batchSize, atLeast: 1)
+        try ConfigurationError.check("epochs", epochs, atLeast: 1)
+        try ConfigurationError.check("alpha", alpha, in: 0...1)
+        if let fineTuneLearningRate { try ConfigurationError.check("fine-tune learning rate", fineTuneLearningRate, positive: true) }
+        try ConfigurationError.check("weight decay", weightDecay, positive: false)
+        try ConfigurationError.check("patience", patience, atLeast: 1)
+        try ConfigurationError.check("averaged epochs", averagedEpochs, atLeast: 1)
+    }
+
+    /// Throws unless the network for `users` × `items` fits in memory (its parameters, Adam's two
+    /// moments and a snapshot, 4 bytes each, in at most half of the machine's memory).
+    public func checkSize(users: Int, items: Int) throws {
+        let perRow = (architecture == .mlp ? 0 : factors) + (architecture == .gmf ? 0 : layers[0] / 2)
+        let (rows, overflow1) = users.addingReportingOverflow(items)
+        let (values, overflow2) = rows.multipliedReportingOverflow(by: perRow)
+        let limit = SizeLimits.memoryBudget(bytesPerValue: 16)
+        try ConfigurationError.require(!overflow1 && !overflow2 && values <= limit, "factors",
+                                       "\(factors) (layers \(layers.map(String.init).joined(separator: ","))) for \(users) users and \(items) items",
+                                       allowed: "small enough for the embeddings to fit in memory (at most \(limit) values)")
+    }
+
     /// A freshly initialised network for `users` × `items`.
     public func makeNetwork(users: Int, items: Int) -> any NCFNetwork {
         let rng = RandomGenerator(seed: seed)
@@ -86,9 +117,22 @@ public final class NCFTrainer {
     let generator: RandomGenerator
 
     /// - Parameter train: the training interactions (every row counts as a positive).
-    public init(settings: NCFSettings, train: InteractionDataset) {
+    /// - Throws: `ConfigurationError` for a setting out of range or a network too large for memory;
+    ///   `RecDataError.tooLittleData` when there is nothing to learn from (no interactions, or a
+    ///   user who has interacted with every item, so no negative can be sampled).
+    public init(settings: NCFSettings, train: InteractionDataset) throws {
+        try settings.validate()
+        try settings.checkSize(users: train.userCount, items: train.itemCount)
+        guard train.count > 0 else {
+            throw RecDataError.tooLittleData(problem: "NCF training needs at least one interaction, got none")
+        }
+        let positives = UserItemMatrix(train)
+        if let user = (0..<positives.userCount).first(where: { positives.count(of: $0) >= positives.itemCount }) {
+            throw RecDataError.tooLittleData(problem: "user \(train.users[user]) has interacted with all \(positives.itemCount) item(s), "
+                                             + "so no negative item can be sampled; NCF needs at least one unseen item per user")
+        }
         self.settings = settings
-        positives = UserItemMatrix(train)
+        self.positives = positives
         sampler = NegativeSampler(seen: positives)
         generator = RandomGenerator(seed: settings.seed &+ 1)
     }
@@ -111,8 +155,10 @@ public final class NCFTrainer {
     }
 
     /// Trains `network` for `epochs` (default: the settings'), calling `onEpoch` after each.
+    ///
+    /// - Throws: `TrainingDivergedError` when the loss or a parameter stops being finite, or what `onEpoch` throws.
     public func fit(_ network: any NCFNetwork, epochs: Int? = nil, onStep: ((Int, Int) -> Void)? = nil,
-                    onEpoch: (EpochReport) throws -> Void = { _ in }) rethrows {
+                    onEpoch: (EpochReport) throws -> Void = { _ in }) throws {
         let optimizer = makeOptimizer(network, learningRate: settings.learningRate)
         network.train()
         for epoch in 1...max(1, epochs ?? settings.epochs) {
@@ -126,8 +172,9 @@ public final class NCFTrainer {
         Adam(network.parameters(), learningRate: learningRate, weightDecay: settings.weightDecay)
     }
 
-    /// One pass over freshly sampled and shuffled samples.
-    func runEpoch(_ epoch: Int, _ network: any NCFNetwork, optimizer: Optimizer, onStep: ((Int, Int) -> Void)?) -> EpochReport {
+    /// One pass over freshly sampled and shuffled samples; stops with `TrainingDivergedError` at
+    /// the first step whose loss is not finite, or at the end when a parameter is not.
+    func runEpoch(_ epoch: Int, _ network: any NCFNetwork, optimizer: Optimizer, onStep: ((Int, Int) -> Void)?) throws -> EpochReport {
         let start = DispatchTime.now().uptimeNanoseconds
         let samples = epochSamples()
         var lossSum = 0.0
@@ -137,8 +184,14 @@ public final class NCFTrainer {
             let range = (step * batch)..<min(samples.users.count, (step + 1) * batch)
             let loss = self.step(network, optimizer: optimizer, users: Array(samples.users[range]),
                                  items: Array(samples.items[range]), labels: Array(samples.labels[range]))
+            guard loss.isFinite else {
+                throw TrainingDivergedError(what: "NCF training", position: "epoch \(epoch), step \(step + 1)", detail: "loss \(loss)")
+            }
             lossSum += Double(loss) * Double(range.count)
             onStep?(step + 1, steps)
+        }
+        if let bad = network.namedParameters().first(where: { !$0.tensor.scalars.allSatisfy(\.isFinite) }) {
+            throw TrainingDivergedError(what: "NCF training", position: "the end of epoch \(epoch)", detail: "\(bad.name) is not finite")
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         return EpochReport(epoch: epoch, loss: lossSum / Double(max(samples.users.count, 1)), seconds: seconds,
@@ -162,7 +215,7 @@ public final class NCFTrainer {
     /// Returns the network and the epochs each stage kept.
     public func trainModel(validation: SampledRankingEvaluation?, stageEpochs: [String: Int] = [:],
                            onNetwork: (any NCFNetwork) -> Void = { _ in },
-                           onEpoch: (String, EpochReport) throws -> Void = { _, _ in }) rethrows -> (network: any NCFNetwork, epochs: [String: Int]) {
+                           onEpoch: (String, EpochReport) throws -> Void = { _, _ in }) throws -> (network: any NCFNetwork, epochs: [String: Int]) {
         let users = positives.userCount, items = positives.itemCount
         var kept: [String: Int] = [:]
         let stageValidation = { (name: String) in stageEpochs[name] == nil ? validation : nil }
@@ -195,7 +248,7 @@ public final class NCFTrainer {
 
     /// `trainModel(validation: nil)`'s network.
     public func trainModel(onNetwork: (any NCFNetwork) -> Void = { _ in },
-                           onEpoch: (String, EpochReport) throws -> Void = { _, _ in }) rethrows -> any NCFNetwork {
+                           onEpoch: (String, EpochReport) throws -> Void = { _, _ in }) throws -> any NCFNetwork {
         try trainModel(validation: nil, onNetwork: onNetwork, onEpoch: onEpoch).network
     }
 }

@@ -22,6 +22,12 @@ public struct NeighborhoodSettings: Sendable, Codable, Equatable {
         self.neighbors = neighbors
         self.shrinkage = shrinkage
     }
+
+    /// Checks every setting; throws `ConfigurationError` naming the first one out of range.
+    public func validate() throws {
+        try ConfigurationError.check("neighbors", neighbors, atLeast: 1)
+        try ConfigurationError.check("shrinkage", shrinkage, positive: false)
+    }
 }
 
 /// The `k` nearest neighbours of each row with their similarities.

@@ -12,6 +12,14 @@ public final class WeightedALS: FactorRecommender {
         public var alpha: Float = 10
         public var seed: UInt64 = 0
         public init() {}
+
+        /// Checks every setting; throws `ConfigurationError` naming the first one out of range.
+        public func validate() throws {
+            try ConfigurationError.check("factors", factors, atLeast: 1)
+            try ConfigurationError.check("iterations", iterations, atLeast: 1)
+            try ConfigurationError.check("regularization", regularization, positive: false)
+            try ConfigurationError.check("alpha", alpha, positive: false)
+        }
     }
 
     public let settings: Settings

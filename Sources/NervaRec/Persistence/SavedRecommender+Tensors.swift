@@ -38,40 +38,65 @@ extension SavedRecommender {
         })
     }
 
+    /// The model of `kind` rebuilt from `tensors`, each checked against the description's counts
+    /// first; an NCF network must find exactly its own tensor names (besides `history.*`).
     static func model(_ kind: RecommenderKind, description: RecommenderDescription, tensor: (String) throws -> Tensor,
-                      tensors: [String: Tensor], history: UserItemMatrix) throws -> Recommender {
+                      tensors: [String: Tensor], history: UserItemMatrix, file: String) throws -> Recommender {
         let users = description.users.count, items = description.items.count
-        let settings = description.settings
+        func shaped(_ name: String, _ shape: [Int]) throws -> Tensor {
+            let t = try tensor(name)
+            try requireShape(t, shape, name: name, file: file)
+            return t
+        }
+        func factorCount(_ name: String, rows: Int) throws -> Int {
+            let t = try tensor(name)
+            guard t.shape.count == 2, t.shape[0] == rows, t.shape[1] >= 1 else {
+                throw SavedRecommenderError.badTensor(file: file, name: name, problem: "shape \(t.shape), expected [\(rows), factors]")
+            }
+            return t.shape[1]
+        }
         switch kind {
         case .gmf, .mlp, .neumf:
-            var ncf = NCFSettings()
-            ncf.architecture = NCFSettings.Architecture(rawValue: kind.rawValue)!
-            ncf.factors = Int(settings["factors"] ?? "") ?? ncf.factors
-            if let layers = settings["layers"] { ncf.layers = layers.split(separator: ",").compactMap { Int($0) } }
+            let ncf = try ncfSettings(kind, description: description, tensors: tensors, file: file)
             let network = ncf.makeNetwork(users: users, items: items)
-            try network.load(stateDictionary: tensors, strict: false)
+            try network.load(stateDictionary: tensors.filter { !$0.key.hasPrefix("history.") }, strict: true)
             network.eval()
             return NCFRecommender(network, name: kind.rawValue)
-        case .popularity: return PopularityRecommender(counts: try tensor("counts").scalars, userCount: users)
+        case .popularity: return PopularityRecommender(counts: try shaped("counts", [items]).scalars, userCount: users)
         case .itemKNN:
-            return ItemKNNRecommender(history: history, lists: try neighborLists(tensor), settings: NeighborhoodSettings())
+            return ItemKNNRecommender(history: history, lists: try checkedNeighborLists(tensor, rows: items, file: file),
+                                      settings: NeighborhoodSettings())
         case .userKNN:
-            return UserKNNRecommender(history: history, lists: try neighborLists(tensor), settings: NeighborhoodSettings())
+            return UserKNNRecommender(history: history, lists: try checkedNeighborLists(tensor, rows: users, file: file),
+                                      settings: NeighborhoodSettings())
         case .svd:
             var s = BiasedMF.Settings()
-            let factors = try tensor("user_factors")
-            s.factors = factors.shape[1]
-            let global = try tensor("global").scalars
-            return BiasedMF(settings: s, globalMean: global[0], userBias: try tensor("user_bias").scalars,
-                            itemBias: try tensor("item_bias").scalars, userFactors: factors.scalars,
-                            itemFactors: try tensor("item_factors").scalars, ratingRange: global[1]...global[2])
+            s.factors = try factorCount("user_factors", rows: users)
+            let global = try shaped("global", [3]).scalars
+            guard global.allSatisfy(\.isFinite), global[1] <= global[2] else {
+                throw SavedRecommenderError.badTensor(file: file, name: "global", problem: "mean \(global[0]), rating range \(global[1])…\(global[2]) "
+                                                      + "must be finite with the minimum at most the maximum")
+            }
+            return BiasedMF(settings: s, globalMean: global[0], userBias: try shaped("user_bias", [users]).scalars,
+                            itemBias: try shaped("item_bias", [items]).scalars, userFactors: try tensor("user_factors").scalars,
+                            itemFactors: try shaped("item_factors", [items, s.factors]).scalars, ratingRange: global[1]...global[2])
         case .bpr, .als:
-            let p = try tensor("user_factors")
-            return FactorRecommender(name: kind.rawValue, users: users, items: items, factors: p.shape[1], userFactors: p.scalars,
-                                     itemFactors: try tensor("item_factors").scalars, itemBias: try tensor("item_bias").scalars)
+            let factors = try factorCount("user_factors", rows: users)
+            return FactorRecommender(name: kind.rawValue, users: users, items: items, factors: factors,
+                                     userFactors: try tensor("user_factors").scalars,
+                                     itemFactors: try shaped("item_factors", [items, factors]).scalars,
+                                     itemBias: try shaped("item_bias", [items]).scalars)
         case .content:
-            return ContentRecommender(features: try tensor("features"), profiles: try tensor("profiles"), history: history,
-                                      likeThreshold: try tensor("like_threshold").scalar)
+            let features = try tensor("features")
+            guard features.shape.count == 2, features.shape[0] == items else {
+                throw SavedRecommenderError.badTensor(file: file, name: "features", problem: "shape \(features.shape), expected [\(items), width]")
+            }
+            let threshold = try shaped("like_threshold", [1]).scalar
+            guard !threshold.isNaN else {
+                throw SavedRecommenderError.badTensor(file: file, name: "like_threshold", problem: "is NaN")
+            }
+            return ContentRecommender(features: features, profiles: try shaped("profiles", [users, features.shape[1]]), history: history,
+                                      likeThreshold: threshold)
         }
     }
 }

@@ -37,9 +37,12 @@ public enum RecommenderKind: String, Sendable, CaseIterable, Codable {
 public enum SavedRecommenderError: Error, CustomStringConvertible, Equatable {
     case missingTensor(file: String, name: String)
     case badDescription(file: String, problem: String)
+    /// A tensor whose shape or values cannot be what the model kind stores.
+    case badTensor(file: String, name: String, problem: String)
 
     public var description: String {
         switch self {
+        case let .badTensor(file, name, problem): return "\(file): tensor '\(name)' is damaged: \(problem)"
         case let .missingTensor(file, name): return "\(file): no tensor named '\(name)' (not a model of this kind?)"
         case let .badDescription(file, problem): return "\(file): \(problem)"
         }
@@ -94,11 +97,12 @@ public final class SavedRecommender {
             return t
         }
         let users = description.users.count, items = description.items.count
-        let rowStart = try tensor("history.row_start").scalars.map { Int($0) }
-        let history = UserItemMatrix(userCount: users, itemCount: items, rowStart: rowStart,
-                                     columns: try tensor("history.items").scalars.map { Int32($0) },
-                                     values: try tensor("history.ratings").scalars)
-        let model = try SavedRecommender.model(kind, description: description, tensor: tensor, tensors: tensors, history: history)
+        guard description.titles.count == items else {
+            throw SavedRecommenderError.badDescription(file: jsonURL.path, problem: "\(description.titles.count) titles for \(items) items")
+        }
+        let history = try SavedRecommender.history(tensor, users: users, items: items, file: url.path)
+        let model = try SavedRecommender.model(kind, description: description, tensor: tensor, tensors: tensors, history: history,
+                                             file: url.path)
         return SavedRecommender(model: model, description: description, history: history)
     }
 }

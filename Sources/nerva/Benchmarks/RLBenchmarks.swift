@@ -9,7 +9,7 @@ struct RLBenchmarks {
     let quick: Bool
     let reporter: BenchmarkReporter
 
-    func run() {
+    func run() throws {
         if reporter.wants("env_steps") {
             var pole = TimeLimit(CartPole(), maxEpisodeSteps: 500)
             reporter.report("env_steps", params: ["env": "CartPole-v1"], value: stepsPerSecond(&pole), unit: "steps/s")
@@ -25,7 +25,7 @@ struct RLBenchmarks {
                 var env = TimeLimit(CartPole(), maxEpisodeSteps: 500)
                 let agent = DQN(observationSize: 4, actionCount: 2, config: config, seed: 0)
                 let start = DispatchTime.now().uptimeNanoseconds
-                agent.train(on: &env, seed: 0)
+                try agent.train(on: &env, seed: 0)
                 let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
                 reporter.report("dqn_cartpole", params: ["steps": steps, "replay": prioritized ? "prioritized" : "uniform"],
                                 value: seconds, unit: "s")

@@ -8,11 +8,11 @@ struct RecBenchmarks {
     let quick: Bool
     let reporter: BenchmarkReporter
 
-    func run() {
+    func run() throws {
         let data = SyntheticInteractions(users: 943, items: 1682, meanInteractions: 106, seed: 1).dataset.implicit()
         var settings = NCFSettings.paper
         settings.seed = 1
-        let trainer = NCFTrainer(settings: settings, train: data)
+        let trainer = try NCFTrainer(settings: settings, train: data)
         let network = settings.makeNetwork(users: data.userCount, items: data.itemCount)
         let params = ["users": data.userCount, "items": data.itemCount, "positives": data.count]
         if reporter.wants("neumf_train") {
@@ -31,7 +31,7 @@ struct RecBenchmarks {
         }
         if reporter.wants("neumf_epoch") {
             var seconds = 0.0
-            trainer.fit(network, epochs: 1, onEpoch: { seconds = $0.seconds })
+            try trainer.fit(network, epochs: 1, onEpoch: { seconds = $0.seconds })
             reporter.report("neumf_epoch", params: ["samples": data.count * 5, "batch": settings.batchSize], value: seconds, unit: "s")
         }
         if reporter.wants("score_all") {

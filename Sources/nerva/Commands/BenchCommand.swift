@@ -41,8 +41,8 @@ struct BenchCommand: ParsableCommand {
         switch suite {
         case .engine: EngineBenchmarks(quick: quick, reporter: reporter).run()
         case .gan: GANBenchmarks(quick: quick, reporter: reporter).run()
-        case .rec: RecBenchmarks(quick: quick, reporter: reporter).run()
-        case .rl: RLBenchmarks(quick: quick, reporter: reporter).run()
+        case .rec: try RecBenchmarks(quick: quick, reporter: reporter).run()
+        case .rl: try RLBenchmarks(quick: quick, reporter: reporter).run()
         case .fed:
             try FedBenchmarks(quick: quick, reporter: reporter,
                               dataDirectory: data.map { URL(fileURLWithPath: $0) } ?? FashionMNIST.defaultDirectory).run()

@@ -16,19 +16,19 @@ struct ClassifyCommand: ParsableCommand {
     @Option(help: "The architecture: \(ImageClassification.Architecture.allCases.map(\.rawValue).joined(separator: ", ")) (default mlp).")
     var model: ImageClassification.Architecture?
 
-    @Option(help: "Passes over the training set (default 12 for mlp, 20 for the CNNs).")
+    @Option(parsing: .unconditional, help: "Passes over the training set (default 12 for mlp, 20 for the CNNs).")
     var epochs: Int?
 
-    @Option(help: "Images per optimisation step (default 64).")
+    @Option(parsing: .unconditional, help: "Images per optimisation step (default 64).")
     var batchSize: Int?
 
-    @Option(help: "Adam's initial learning rate, annealed to 0 by a cosine (default 0.001).")
+    @Option(parsing: .unconditional, help: "Adam's initial learning rate, annealed to 0 by a cosine (default 0.001).")
     var learningRate: Float?
 
     @Option(help: "Training-image variation: \(ImageClassification.Augmentation.allCases.map(\.rawValue).joined(separator: ", ")) (default flip).")
     var augment: ImageClassification.Augmentation?
 
-    @Option(help: "Use only the first N training images (quick runs).")
+    @Option(parsing: .unconditional, help: "Use only the first N training images (quick runs).")
     var limit: Int?
 
     @Option(help: "Start from this safetensors checkpoint (same architecture).")
@@ -43,7 +43,7 @@ struct ClassifyCommand: ParsableCommand {
     @Option(help: "Output folder (default ./nerva-out/classify-<timestamp>).")
     var out: String?
 
-    @Option(help: "Random seed.")
+    @Option(parsing: .unconditional, help: "Random seed.")
     var seed: UInt64?
 
     func validate() throws {

@@ -28,13 +28,13 @@ struct FedSimulateCommand: ParsableCommand {
 
     @OptionGroup(title: "Model and strategy") var training: FedStrategyOptions
     @OptionGroup(title: "Data and partition") var split: FedPartitionOptions
-    @Option(help: "The number of clients.")
+    @Option(parsing: .unconditional, help: "The number of clients.")
     var clients = 10
-    @Option(help: "Communication rounds.")
+    @Option(parsing: .unconditional, help: "Communication rounds.")
     var rounds = 10
-    @Option(help: "Evaluate on only the first N test images.")
+    @Option(parsing: .unconditional, help: "Evaluate on only the first N test images.")
     var testLimit: Int?
-    @Option(help: "Threads training clients at once (default: one per core).")
+    @Option(parsing: .unconditional, help: "Threads training clients at once (default: one per core).")
     var threads: Int?
     @Flag(help: "Send every message through the safetensors wire format, as a networked federation would.")
     var wire = false
@@ -42,7 +42,7 @@ struct FedSimulateCommand: ParsableCommand {
     var secureAggregation = false
     @Option(help: "Output folder (default ./nerva-out/fed-simulate-<timestamp>).")
     var out: String?
-    @Option(help: "Random seed.")
+    @Option(parsing: .unconditional, help: "Random seed.")
     var seed: UInt64 = 0
 
     func validate() throws {

@@ -39,64 +39,64 @@ struct RecTrainCommand: ParsableCommand {
     @Flag(help: "NCF: the paper's exact settings (8 GMF factors, 20 epochs, no validation) instead of Nerva's recipe.")
     var paper = false
 
-    @Option(help: "Training epochs (NCF: at most 40 per stage, chosen on validation; SVD 20, BPR 30) or ALS iterations (15).")
+    @Option(parsing: .unconditional, help: "Training epochs (NCF: at most 40 per stage, chosen on validation; SVD 20, BPR 30) or ALS iterations (15).")
     var epochs: Int?
 
-    @Option(help: "Predictive factors (NCF: GMF's embedding size, 32; SVD 100, BPR/ALS 64).")
+    @Option(parsing: .unconditional, help: "Predictive factors (NCF: GMF's embedding size, 32; SVD 100, BPR/ALS 64).")
     var factors: Int?
 
     @Option(help: "NCF MLP sizes, e.g. 64,32,16,8 (the first is the concatenated embedding size).")
     var layers: String?
 
-    @Option(help: "NCF sampled negatives per positive.")
+    @Option(parsing: .unconditional, help: "NCF sampled negatives per positive.")
     var negatives: Int?
 
-    @Option(help: "Learning rate (NCF 0.001 Adam, SVD 0.005, BPR 0.05).")
+    @Option(parsing: .unconditional, help: "Learning rate (NCF 0.001 Adam, SVD 0.005, BPR 0.05).")
     var learningRate: Float?
 
-    @Option(help: "L2 regularisation (SVD 0.02 as Surprise; BPR 0.0025; ALS 0.1).")
+    @Option(parsing: .unconditional, help: "L2 regularisation (SVD 0.02 as Surprise; BPR 0.0025; ALS 0.1).")
     var regularization: Float?
 
-    @Option(help: "Rating models (svd): cross-validate over this many random folds instead of one split; prints the mean RMSE/MAE.")
+    @Option(parsing: .unconditional, help: "Rating models (svd): cross-validate over this many random folds instead of one split; prints the mean RMSE/MAE.")
     var folds: Int?
 
-    @Option(help: "NCF batch size.")
+    @Option(parsing: .unconditional, help: "NCF batch size.")
     var batchSize: Int?
 
     @Flag(inversion: .prefixedNo, help: "NeuMF: pretrain GMF and MLP, then fuse them (α = 0.5).")
     var pretrain: Bool?
 
-    @Option(help: "NeuMF after pretraining: Adam's learning rate (default: --learning-rate).")
+    @Option(parsing: .unconditional, help: "NeuMF after pretraining: Adam's learning rate (default: --learning-rate).")
     var fineTuneLearningRate: Float?
 
-    @Option(help: "NCF: L2 penalty on the parameters each step touches (Adam weight decay).")
+    @Option(parsing: .unconditional, help: "NCF: L2 penalty on the parameters each step touches (Adam weight decay).")
     var weightDecay: Float?
 
     @Flag(inversion: .prefixedNo, help: "NCF: choose the epochs on a validation item per user (the latest training interaction), never on the test set.")
     var validation: Bool?
 
-    @Option(help: "NCF with validation: epochs without a better validation NDCG before stopping.")
+    @Option(parsing: .unconditional, help: "NCF with validation: epochs without a better validation NDCG before stopping.")
     var patience: Int?
 
     @Flag(inversion: .prefixedNo, help: "NCF with validation: train again on all training data for the chosen epochs.")
     var refit: Bool?
 
-    @Option(help: "NCF: tail averaging, the model is the mean of the parameters after the last N epochs (default 3; 1: none).")
+    @Option(parsing: .unconditional, help: "NCF: tail averaging, the model is the mean of the parameters after the last N epochs (default 3; 1: none).")
     var averageEpochs: Int?
 
-    @Option(help: "kNN neighbours.")
+    @Option(parsing: .unconditional, help: "kNN neighbours.")
     var neighbors: Int?
 
     @Option(help: "kNN similarity: cosine or pearson.")
     var similarity: NeighborhoodSettings.Similarity?
 
-    @Option(help: "kNN shrinkage λ (0: none).")
+    @Option(parsing: .unconditional, help: "kNN shrinkage λ (0: none).")
     var shrinkage: Float?
 
-    @Option(help: "The K of HR@K, NDCG@K, Recall@K.")
+    @Option(parsing: .unconditional, help: "The K of HR@K, NDCG@K, Recall@K.")
     var cutoff = 10
 
-    @Option(help: "Random seed.")
+    @Option(parsing: .unconditional, help: "Random seed.")
     var seed: UInt64 = 0
 
     @Option(help: "Output folder (default ./nerva-out/rec-train-<timestamp>).")
@@ -108,7 +108,28 @@ struct RecTrainCommand: ParsableCommand {
         }
         if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1, got \(epochs).") }
         if let averageEpochs, averageEpochs < 1 { throw ValidationError("--average-epochs must be at least 1, got \(averageEpochs).") }
-        if cutoff < 1 { throw ValidationError("--cutoff must be at least 1, got \(cutoff).") }
+        try rejectingInvalid { try RankingMetrics.checkCutoff(cutoff) }
+        try rejectInapplicable()
+        try rejectingInvalid { try training().validate() }
+    }
+
+    /// Flags that the chosen model would ignore are errors, not silently dropped.
+    func rejectInapplicable() throws {
+        let ncf: [(String, Bool)] = [("--layers", layers != nil), ("--negatives", negatives != nil), ("--batch-size", batchSize != nil),
+                                     ("--pretrain", pretrain != nil), ("--fine-tune-learning-rate", fineTuneLearningRate != nil),
+                                     ("--weight-decay", weightDecay != nil), ("--validation", validation != nil),
+                                     ("--patience", patience != nil), ("--refit", refit != nil), ("--average-epochs", averageEpochs != nil),
+                                     ("--paper", paper)]
+        let knn: [(String, Bool)] = [("--neighbors", neighbors != nil), ("--similarity", similarity != nil), ("--shrinkage", shrinkage != nil)]
+        let isNCF = [.gmf, .mlp, .neumf].contains(model), isKNN = [.itemKNN, .userKNN].contains(model)
+        let factorModels: [RecommenderKind] = [.gmf, .mlp, .neumf, .svd, .bpr, .als]
+        var inapplicable = (isNCF ? [] : ncf) + (isKNN ? [] : knn)
+        inapplicable += [("--epochs", epochs != nil), ("--factors", factors != nil)].map { ($0.0, $0.1 && !factorModels.contains(model)) }
+        inapplicable.append(("--learning-rate", learningRate != nil && ![.gmf, .mlp, .neumf, .svd, .bpr].contains(model)))
+        inapplicable.append(("--regularization", regularization != nil && ![.svd, .bpr, .als].contains(model)))
+        if let flag = inapplicable.first(where: \.1)?.0 {
+            throw ValidationError("\(flag) does not apply to --model \(model.rawValue).")
+        }
     }
 
     func parsedLayers(_ text: String) -> [Int]? {
@@ -126,7 +147,7 @@ struct RecTrainCommand: ParsableCommand {
         }
         if let epochs { t.ncf.epochs = epochs; t.svd.epochs = epochs; t.bpr.epochs = epochs; t.als.iterations = epochs }
         if let factors { t.ncf.factors = factors; t.svd.factors = factors; t.bpr.factors = factors; t.als.factors = factors }
-        if let layers { t.ncf.layers = parsedLayers(layers)! }
+        if let layers, let sizes = parsedLayers(layers) { t.ncf.layers = sizes }
         if let negatives { t.ncf.negatives = negatives }
         if let learningRate { t.ncf.learningRate = learningRate; t.svd.learningRate = learningRate; t.bpr.learningRate = learningRate }
         if let batchSize { t.ncf.batchSize = batchSize }
@@ -141,6 +162,9 @@ struct RecTrainCommand: ParsableCommand {
         if let neighbors { t.neighborhood.neighbors = neighbors }
         if let similarity { t.neighborhood.similarity = similarity }
         if let shrinkage { t.neighborhood.shrinkage = shrinkage }
+        if let threshold = source.threshold {
+            if model == .content { t.likeThreshold = threshold } else { t.positiveThreshold = threshold }
+        }
         return t
     }
 
@@ -181,7 +205,7 @@ extension RecTrainCommand {
         var rmse: [Double] = [], mae: [Double] = []
         for (index, split) in InteractionSplit.folds(data, count: folds, seed: seed).enumerated() {
             let mf = try training.train(split.train) as! BiasedMF
-            let errors = mf.errors(on: split.test)
+            let errors = try mf.errors(on: split.test)
             rmse.append(errors.rmse); mae.append(errors.mae)
             folder.log(["part": "rec", "model": model.rawValue, "fold": index + 1, "rmse": errors.rmse, "mae": errors.mae])
             print("  fold \(index + 1): RMSE \(fmt(errors.rmse))  MAE \(fmt(errors.mae))")

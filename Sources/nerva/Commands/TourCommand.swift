@@ -17,8 +17,17 @@ struct TourCommand: ParsableCommand {
     @Option(help: "Output folder (default ./nerva-out/tour-<timestamp>).")
     var out: String?
 
-    @Option(help: "Random seed.")
+    @Option(parsing: .unconditional, help: "Random seed.")
     var seed: UInt64 = 0
+
+    func validate() throws {
+        // Without --data the parts that need Fashion-MNIST are skipped when it is not installed;
+        // a folder the user names must exist.
+        var isDirectory: ObjCBool = false
+        if let data, !(FileManager.default.fileExists(atPath: data, isDirectory: &isDirectory) && isDirectory.boolValue) {
+            throw ValidationError("--data \(data): no such folder.")
+        }
+    }
 
     func run() throws {
         let folder = try RunFolder(command: "tour", out: out, settings: [("seed", "\(seed)"),

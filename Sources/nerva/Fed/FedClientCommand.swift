@@ -25,16 +25,16 @@ struct FedClientCommand: ParsableCommand {
     var name: String?
     @Option(help: "PEM file of the certificates to trust for https (e.g. the server's self-signed certificate).")
     var rootCertificates: String?
-    @Option(help: "This client's partition, from 0.")
+    @Option(parsing: .unconditional, help: "This client's partition, from 0.")
     var partitionId: Int
-    @Option(help: "The number of partitions the training set is split into.")
+    @Option(parsing: .unconditional, help: "The number of partitions the training set is split into.")
     var numPartitions: Int
     @OptionGroup(title: "Data and partition") var split: FedPartitionOptions
-    @Option(help: "Give up after this many seconds without reaching the server.")
+    @Option(parsing: .unconditional, help: "Give up after this many seconds without reaching the server.")
     var giveUpAfter = 120.0
     @Option(help: "Rehearse a misbehaving client: \(FederationClientFault.allCases.map(\.rawValue).joined(separator: ", ")).")
     var fault: FederationClientFault?
-    @Option(help: "The partition seed (as `fed simulate --seed`).")
+    @Option(parsing: .unconditional, help: "The partition seed (as `fed simulate --seed`).")
     var seed: UInt64 = 0
 
     func validate() throws {

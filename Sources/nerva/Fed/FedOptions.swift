@@ -9,25 +9,25 @@ struct FedStrategyOptions: ParsableArguments {
     var model: FederatedRun.Model = .mlp
     @Option(help: "The strategy: \(FederatedRun.StrategyName.allCases.map(\.rawValue).joined(separator: ", ")).")
     var strategy: FederatedRun.StrategyName = .fedavg
-    @Option(help: "C: the share of clients that train each round.")
+    @Option(parsing: .unconditional, help: "C: the share of clients that train each round.")
     var fraction = 1.0
-    @Option(help: "E: local epochs per round.")
+    @Option(parsing: .unconditional, help: "E: local epochs per round.")
     var localEpochs = 1
-    @Option(help: "B: local batch size.")
+    @Option(parsing: .unconditional, help: "B: local batch size.")
     var batchSize = 10
-    @Option(help: "Local SGD learning rate.")
+    @Option(parsing: .unconditional, help: "Local SGD learning rate.")
     var learningRate: Float = 0.01
-    @Option(help: "Local SGD momentum.")
+    @Option(parsing: .unconditional, help: "Local SGD momentum.")
     var momentum: Float = 0
-    @Option(help: "FedProx's μ.")
+    @Option(parsing: .unconditional, help: "FedProx's μ.")
     var mu: Float = 0.01
-    @Option(help: "The server's learning rate (FedSGD, FedAvgM, FedAdam, FedYogi, FedAdagrad).")
+    @Option(parsing: .unconditional, help: "The server's learning rate (FedSGD, FedAvgM, FedAdam, FedYogi, FedAdagrad).")
     var serverLearningRate: Float?
-    @Option(help: "Krum's assumed number of attackers f.")
+    @Option(parsing: .unconditional, help: "Krum's assumed number of attackers f.")
     var byzantine = 1
-    @Option(help: "DP-FedAvg: clip each client's update to this norm S (enables client-level differential privacy).")
+    @Option(parsing: .unconditional, help: "DP-FedAvg: clip each client's update to this norm S (enables client-level differential privacy).")
     var clipNorm: Double?
-    @Option(help: "DP-FedAvg: Gaussian noise of standard deviation z·S/m on the mean of m clipped updates.")
+    @Option(parsing: .unconditional, help: "DP-FedAvg: Gaussian noise of standard deviation z·S/m on the mean of m clipped updates.")
     var noiseMultiplier = 0.0
 
     func validate() throws {
@@ -78,13 +78,13 @@ struct FedStrategyOptions: ParsableArguments {
 struct FedPartitionOptions: ParsableArguments {
     @Option(help: "How the data is split: \(FederatedRun.PartitionName.allCases.map(\.rawValue).joined(separator: ", ")).")
     var partition: FederatedRun.PartitionName = .iid
-    @Option(help: "β of the Dirichlet (label or quantity) skew.")
+    @Option(parsing: .unconditional, help: "β of the Dirichlet (label or quantity) skew.")
     var beta = 0.5
-    @Option(help: "Classes per client for --partition labels.")
+    @Option(parsing: .unconditional, help: "Classes per client for --partition labels.")
     var labelsPerClient = 2
-    @Option(help: "Shards per client for --partition shards (McMahan et al.: 2).")
+    @Option(parsing: .unconditional, help: "Shards per client for --partition shards (McMahan et al.: 2).")
     var shardsPerClient = 2
-    @Option(help: "Use only the first N training images (before partitioning).")
+    @Option(parsing: .unconditional, help: "Use only the first N training images (before partitioning).")
     var limit: Int?
     @Option(help: "The Fashion-MNIST folder (default \(FashionMNIST.defaultDirectory.path)).")
     var data: String?

@@ -24,47 +24,47 @@ struct FedRecommendCommand: ParsableCommand {
 
     @Option(help: "'planted' for NervaRec's planted synthetic data, or a MovieLens folder as published (ml-100k: u.data, u.item).")
     var data = "planted"
-    @Option(help: "Users of the planted data.")
+    @Option(parsing: .unconditional, help: "Users of the planted data.")
     var users = 943
-    @Option(help: "Items of the planted data.")
+    @Option(parsing: .unconditional, help: "Items of the planted data.")
     var items = 1682
     @Option(help: "The model: neumf, gmf or mlp.")
     var model: NCFSettings.Architecture = .neumf
-    @Option(help: "GMF predictive factors.")
+    @Option(parsing: .unconditional, help: "GMF predictive factors.")
     var factors = 8
     @Option(help: "MLP sizes, comma-separated (the first is the concatenated embedding size).")
     var layers = "64,32,16,8"
-    @Option(help: "Sampled negatives per positive in each local epoch.")
+    @Option(parsing: .unconditional, help: "Sampled negatives per positive in each local epoch.")
     var negatives = 4
-    @Option(help: "Epochs in which each user first fits its private embedding alone to the shared model it receives, before training and before ranking (0: off).")
+    @Option(parsing: .unconditional, help: "Epochs in which each user first fits its private embedding alone to the shared model it receives, before training and before ranking (0: off).")
     var refitEpochs = 1
-    @Option(help: "Communication rounds.")
+    @Option(parsing: .unconditional, help: "Communication rounds.")
     var rounds = 30
-    @Option(help: "C: the share of users that train each round.")
+    @Option(parsing: .unconditional, help: "C: the share of users that train each round.")
     var fraction = 1.0
-    @Option(help: "E: local epochs per round.")
+    @Option(parsing: .unconditional, help: "E: local epochs per round.")
     var localEpochs = 3
-    @Option(help: "B: local batch size.")
+    @Option(parsing: .unconditional, help: "B: local batch size.")
     var batchSize = 64
-    @Option(help: "Local Adam learning rate.")
+    @Option(parsing: .unconditional, help: "Local Adam learning rate.")
     var learningRate: Float = 0.05
-    @Option(help: "DP-FedAvg: clip each user's update to this norm S (enables client-level differential privacy).")
+    @Option(parsing: .unconditional, help: "DP-FedAvg: clip each user's update to this norm S (enables client-level differential privacy).")
     var clipNorm: Double?
-    @Option(help: "DP-FedAvg: Gaussian noise of standard deviation z·S/m on the mean of m clipped updates.")
+    @Option(parsing: .unconditional, help: "DP-FedAvg: Gaussian noise of standard deviation z·S/m on the mean of m clipped updates.")
     var noiseMultiplier = 0.0
     @Option(help: "DP: also run each of these noise multipliers (comma-separated) and chart HR@10 against ε; needs --clip-norm.")
     var dpSweep: String?
-    @Option(help: "δ of the reported (ε, δ).")
+    @Option(parsing: .unconditional, help: "δ of the reported (ε, δ).")
     var delta = 1e-5
-    @Option(help: "Epochs of the centralised NCF baseline (0 to skip it).")
+    @Option(parsing: .unconditional, help: "Epochs of the centralised NCF baseline (0 to skip it).")
     var centralisedEpochs = 20
-    @Option(help: "Threads training users at once (default: one per core).")
+    @Option(parsing: .unconditional, help: "Threads training users at once (default: one per core).")
     var threads: Int?
-    @Option(help: "Multiply the local learning rate by this every round (1: constant).")
+    @Option(parsing: .unconditional, help: "Multiply the local learning rate by this every round (1: constant).")
     var learningRateDecay: Float = 1
     @Option(help: "How the server applies the averaged update: average (FedAvg), momentum (FedAvgM) or adam (FedAdam).")
     var serverOptimizer: FederatedRecommendationRun.ServerUpdate = .average
-    @Option(help: "The server's learning rate (default: 1 for average, 1 for momentum with β 0.9, 0.01 for adam).")
+    @Option(parsing: .unconditional, help: "The server's learning rate (default: 1 for average, 1 for momentum with β 0.9, 0.01 for adam).")
     var serverLearningRate: Float?
     @Flag(help: "Run over HTTP on loopback: a federation server and one client per user (the same results as in process).")
     var overHttp = false
@@ -72,7 +72,7 @@ struct FedRecommendCommand: ParsableCommand {
     var secureAggregation = false
     @Option(help: "Output folder (default ./nerva-out/fed-recommend-<timestamp>).")
     var out: String?
-    @Option(help: "Random seed.")
+    @Option(parsing: .unconditional, help: "Random seed.")
     var seed: UInt64 = 0
 
     func parsedLayers() throws -> [Int] {

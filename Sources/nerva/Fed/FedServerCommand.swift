@@ -19,15 +19,15 @@ struct FedServerCommand: ParsableCommand {
     )
 
     @OptionGroup(title: "Model and strategy") var training: FedStrategyOptions
-    @Option(help: "Communication rounds (counting those of a resumed checkpoint).")
+    @Option(parsing: .unconditional, help: "Communication rounds (counting those of a resumed checkpoint).")
     var rounds = 10
-    @Option(help: "Start a round only when this many clients are connected.")
+    @Option(parsing: .unconditional, help: "Start a round only when this many clients are connected.")
     var minClients = 2
-    @Option(help: "Keep the previous model when a round has fewer usable updates than this.")
+    @Option(parsing: .unconditional, help: "Keep the previous model when a round has fewer usable updates than this.")
     var minResults = 1
     @Option(help: "The address to listen on.")
     var host = "127.0.0.1"
-    @Option(help: "The port (0: any free port, printed at start).")
+    @Option(parsing: .unconditional, help: "The port (0: any free port, printed at start).")
     var port = 8750
     @Option(help: "PEM certificate chain: serve HTTPS (needs --tls-key).")
     var tlsCertificate: String?
@@ -35,15 +35,15 @@ struct FedServerCommand: ParsableCommand {
     var tlsKey: String?
     @Option(help: "A file of allowed clients, one \"<client-id> <token>\" per line; without it any client may join.")
     var credentials: String?
-    @Option(help: "The largest accepted request body, in MB.")
+    @Option(parsing: .unconditional, help: "The largest accepted request body, in MB.")
     var maxMessageMb = 256.0
-    @Option(help: "Seconds a selected client has to answer before it counts as timed out.")
+    @Option(parsing: .unconditional, help: "Seconds a selected client has to answer before it counts as timed out.")
     var roundTimeout = 600.0
-    @Option(help: "Seconds of silence after which a client counts as gone.")
+    @Option(parsing: .unconditional, help: "Seconds of silence after which a client counts as gone.")
     var heartbeatTimeout = 10.0
-    @Option(help: "Give up when --min-clients have not connected within this many seconds.")
+    @Option(parsing: .unconditional, help: "Give up when --min-clients have not connected within this many seconds.")
     var waitForClients = 600.0
-    @Option(help: "Evaluate on only the first N test images.")
+    @Option(parsing: .unconditional, help: "Evaluate on only the first N test images.")
     var testLimit: Int?
     @Option(help: "The Fashion-MNIST folder (default \(FashionMNIST.defaultDirectory.path)).")
     var data: String?
@@ -51,9 +51,9 @@ struct FedServerCommand: ParsableCommand {
     var out: String?
     @Flag(help: "Continue from the checkpoint in --out (after a crash); starts fresh when there is none.")
     var resume = false
-    @Option(help: "Rehearse a crash: the server kills itself (SIGKILL) right after checkpointing this round.")
+    @Option(parsing: .unconditional, help: "Rehearse a crash: the server kills itself (SIGKILL) right after checkpointing this round.")
     var crashAfterRound: Int?
-    @Option(help: "Random seed (initial model and client sampling; the same as `fed simulate` gives the same choices).")
+    @Option(parsing: .unconditional, help: "Random seed (initial model and client sampling; the same as `fed simulate` gives the same choices).")
     var seed: UInt64 = 0
 
     func validate() throws {

@@ -49,31 +49,31 @@ struct FlowerClientCommand: ParsableCommand {
     var model: Model = .mlp
     @Option(help: "Hidden layer widths of --model mlp, comma-separated.")
     var hidden = "200,200"
-    @Option(help: "This node's share of the training set, from 0.")
+    @Option(parsing: .unconditional, help: "This node's share of the training set, from 0.")
     var partitionId = 0
-    @Option(help: "The number of shares the training set is split into.")
+    @Option(parsing: .unconditional, help: "The number of shares the training set is split into.")
     var numPartitions = 1
-    @Option(help: "Use at most this many examples of the share.")
+    @Option(parsing: .unconditional, help: "Use at most this many examples of the share.")
     var examples: Int?
-    @Option(help: "Split only the first N training images.")
+    @Option(parsing: .unconditional, help: "Split only the first N training images.")
     var limit: Int?
     @Option(help: "The Fashion-MNIST folder (default \(FashionMNIST.defaultDirectory.path)).")
     var data: String?
-    @Option(help: "Local learning rate when the config has no lr.")
+    @Option(parsing: .unconditional, help: "Local learning rate when the config has no lr.")
     var learningRate: Float = 0.01
-    @Option(help: "Local epochs when the config has no local-epochs.")
+    @Option(parsing: .unconditional, help: "Local epochs when the config has no local-epochs.")
     var localEpochs = 1
-    @Option(help: "Local batch size when the config has no batch-size.")
+    @Option(parsing: .unconditional, help: "Local batch size when the config has no batch-size.")
     var batchSize = 32
-    @Option(help: "Local SGD momentum when the config has no momentum.")
+    @Option(parsing: .unconditional, help: "Local SGD momentum when the config has no momentum.")
     var momentum: Float = 0
-    @Option(help: "Seeds the data split and local shuffling.")
+    @Option(parsing: .unconditional, help: "Seeds the data split and local shuffling.")
     var seed: UInt64 = 0
-    @Option(help: "Leave after this many runs have finished (default: stay until interrupted).")
+    @Option(parsing: .unconditional, help: "Leave after this many runs have finished (default: stay until interrupted).")
     var maxRuns: Int?
-    @Option(help: "Heartbeat interval announced to the SuperLink, in seconds (10…1800).")
+    @Option(parsing: .unconditional, help: "Heartbeat interval announced to the SuperLink, in seconds (10…1800).")
     var heartbeatInterval = 30.0
-    @Option(help: "Attempts per request before giving up on an unreachable SuperLink (exponential backoff from 0.5 s).")
+    @Option(parsing: .unconditional, help: "Attempts per request before giving up on an unreachable SuperLink (exponential backoff from 0.5 s).")
     var attempts = 8
 
     func validate() throws {

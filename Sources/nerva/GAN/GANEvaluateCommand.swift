@@ -13,9 +13,9 @@ struct GANEvaluateCommand: ParsableCommand {
 
     @Option(help: "The checkpoint of `nerva gan train`.") var checkpoint: String
     @Option(help: "A classifier checkpoint from `nerva classify` (cnn recommended).") var classifier: String
-    @Option(help: "Generated images to measure (and training images for the floor).") var count: Int = 10_000
+    @Option(parsing: .unconditional, help: "Generated images to measure (and training images for the floor).") var count: Int = 10_000
     @Flag(inversion: .prefixedNo, help: "Also measure the real-data floor: FID of training vs test images.") var floor = true
-    @Option(help: "Random seed.") var seed: UInt64 = 0
+    @Option(parsing: .unconditional, help: "Random seed.") var seed: UInt64 = 0
     @OptionGroup var common: GANCommonOptions
 
     func validate() throws {

@@ -21,12 +21,12 @@ struct GANRemediesCommand: ParsableCommand {
 
     @Option(help: "The architecture: mlp, dcgan.") var model: GANArchitecture = .mlp
     @Option(help: "Remedies to compare, comma-separated (default: all; the baseline always runs first).") var remedies: String?
-    @Option(help: "Passes over the training set per run.") var epochs: Int = 1
+    @Option(parsing: .unconditional, help: "Passes over the training set per run.") var epochs: Int = 1
     @Option(help: "The distribution of z: uniform, normal.") var latent: LatentDistribution = .uniform
-    @Option(help: "Use only the first N training images.") var limit: Int?
+    @Option(parsing: .unconditional, help: "Use only the first N training images.") var limit: Int?
     @Option(help: "A Fashion-MNIST classifier checkpoint (nerva classify) for FID and mode coverage.") var classifier: String?
-    @Option(help: "Generated images per evaluation.") var evaluationSamples: Int = 2000
-    @Option(help: "Random seed, the same for every run.") var seed: UInt64 = 0
+    @Option(parsing: .unconditional, help: "Generated images per evaluation.") var evaluationSamples: Int = 2000
+    @Option(parsing: .unconditional, help: "Random seed, the same for every run.") var seed: UInt64 = 0
     @OptionGroup var common: GANCommonOptions
 
     /// The remedies chosen, the baseline first.

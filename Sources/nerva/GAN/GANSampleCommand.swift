@@ -11,16 +11,21 @@ struct GANSampleCommand: ParsableCommand {
     )
 
     @Option(help: "The checkpoint of `nerva gan train` (gan-checkpoint.safetensors).") var checkpoint: String
-    @Option(help: "How many images.") var count: Int = 64
+    @Option(parsing: .unconditional, help: "How many images.") var count: Int = 64
     @Option(help: "The class to draw (conditional GANs only), 0…9, e.g. 7 for sneakers.") var `class`: Int?
     @Flag(help: "Also write every image as its own PNG.") var individual = false
-    @Option(help: "Images per row of the grid.") var columns: Int = 8
-    @Option(help: "Random seed of the latent vectors.") var seed: UInt64 = 0
+    @Option(parsing: .unconditional, help: "Images per row of the grid.") var columns: Int = 8
+    @Option(parsing: .unconditional, help: "Random seed of the latent vectors.") var seed: UInt64 = 0
     @OptionGroup var common: GANCommonOptions
 
+    /// The most images one call draws: 10,000 images of 28 × 28 make a 2,800 × 2,800 grid.
+    static let maximumCount = 10_000
+
     func validate() throws {
-        guard count >= 1 else { throw ValidationError("--count must be at least 1, got \(count).") }
-        guard columns >= 1 else { throw ValidationError("--columns must be at least 1, got \(columns).") }
+        guard (1...Self.maximumCount).contains(count) else {
+            throw ValidationError("--count must be in 1…\(Self.maximumCount) (all images are held in memory for the grid), got \(count).")
+        }
+        guard (1...Self.maximumCount).contains(columns) else { throw ValidationError("--columns must be in 1…\(Self.maximumCount), got \(columns).") }
         if let label = `class`, !(0..<10).contains(label) { throw ValidationError("--class must be in 0…9, got \(label).") }
         try requireFile(checkpoint, option: "--checkpoint")
     }

@@ -12,29 +12,29 @@ struct GANTrainCommand: ParsableCommand {
     )
 
     @Option(help: "The architecture: mlp, dcgan.") var model: GANArchitecture = .dcgan
-    @Option(help: "Passes over the training set.") var epochs: Int = 5
-    @Option(help: "Images per step (reals; as many fakes).") var batchSize: Int = 64
-    @Option(help: "The size d of the latent vector z.") var latentSize: Int = 100
+    @Option(parsing: .unconditional, help: "Passes over the training set.") var epochs: Int = 5
+    @Option(parsing: .unconditional, help: "Images per step (reals; as many fakes).") var batchSize: Int = 64
+    @Option(parsing: .unconditional, help: "The size d of the latent vector z.") var latentSize: Int = 100
     @Option(help: "The distribution of z: uniform (U[0,1]^d), normal (N(0,I)); either is centred to mean 0, variance 1 before G's first layer.") var latent: LatentDistribution = .uniform
     @Option(help: "The loss: minimax, non-saturating, least-squares, wgan-gp, hinge.") var objective: GANObjective = .nonSaturating
     @Option(help: "The optimiser of both networks: adam(β1,β2), adam (= adam(0.5,0.999)), rmsprop, sgd.")
     var optimizer: GANOptimizerKind = .adam(beta1: 0.5, beta2: 0.999)
-    @Option(help: "G's learning rate.") var generatorLearningRate: Float = 2e-4
-    @Option(help: "D's learning rate.") var discriminatorLearningRate: Float = 2e-4
-    @Option(help: "D steps per G step.") var discriminatorSteps: Int = 1
-    @Option(help: "One-sided label smoothing α: real targets 1 − α.") var labelSmoothing: Float = 0
-    @Option(help: "Instance noise: std of Gaussian noise on D's inputs, annealed to 0.") var instanceNoise: Float = 0
-    @Option(help: "γ of the R1 penalty on D (0 = off).") var r1: Float = 0
-    @Option(help: "λ of the WGAN-GP gradient penalty.") var gradientPenalty: Float = 10
+    @Option(parsing: .unconditional, help: "G's learning rate.") var generatorLearningRate: Float = 2e-4
+    @Option(parsing: .unconditional, help: "D's learning rate.") var discriminatorLearningRate: Float = 2e-4
+    @Option(parsing: .unconditional, help: "D steps per G step.") var discriminatorSteps: Int = 1
+    @Option(parsing: .unconditional, help: "One-sided label smoothing α: real targets 1 − α.") var labelSmoothing: Float = 0
+    @Option(parsing: .unconditional, help: "Instance noise: std of Gaussian noise on D's inputs, annealed to 0.") var instanceNoise: Float = 0
+    @Option(parsing: .unconditional, help: "γ of the R1 penalty on D (0 = off).") var r1: Float = 0
+    @Option(parsing: .unconditional, help: "λ of the WGAN-GP gradient penalty.") var gradientPenalty: Float = 10
     @Flag(help: "Spectral normalisation of D's weights.") var spectralNorm = false
-    @Option(help: "Decay of an exponential moving average of G's weights for sampling (e.g. 0.999).") var ema: Float?
+    @Option(parsing: .unconditional, help: "Decay of an exponential moving average of G's weights for sampling (e.g. 0.999).") var ema: Float?
     @Flag(help: "Class-conditional GAN (cGAN): G and D see the label.") var conditional = false
     @Option(help: "Train only on these classes, comma-separated (e.g. 7; one class makes a collapsed run).") var classes: String?
-    @Option(help: "Use only the first N training images.") var limit: Int?
+    @Option(parsing: .unconditional, help: "Use only the first N training images.") var limit: Int?
     @Option(help: "Resume from this checkpoint (gan-checkpoint.safetensors of an earlier run).") var resume: String?
     @Option(help: "A Fashion-MNIST classifier checkpoint (nerva classify --model cnn) for FID and mode coverage.") var classifier: String?
-    @Option(help: "Generated images per evaluation.") var evaluationSamples: Int = 2000
-    @Option(help: "Random seed.") var seed: UInt64 = 0
+    @Option(parsing: .unconditional, help: "Generated images per evaluation.") var evaluationSamples: Int = 2000
+    @Option(parsing: .unconditional, help: "Random seed.") var seed: UInt64 = 0
     @OptionGroup var common: GANCommonOptions
 
     var classList: [Int]? { classes.map { $0.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) } } }
@@ -72,16 +72,33 @@ struct GANTrainCommand: ParsableCommand {
 
     func run() throws {
         let trainer: GANTrainer, firstEpoch: Int
+        var limit = self.limit, classList = self.classList
         if let resume {
             let url = URL(fileURLWithPath: resume)
+            for leftover in AtomicFile.removeLeftovers(in: url.deletingLastPathComponent()) {
+                print("gan: removed \(leftover.lastPathComponent), left by an interrupted save")
+            }
             trainer = try GANTrainer(checkpoint: url)
-            firstEpoch = (try Safetensors.read(from: url).metadata["epoch"].flatMap(Int.init) ?? 0) + 1
+            let metadata = try Safetensors.read(from: url).metadata
+            firstEpoch = (metadata["epoch"].flatMap(Int.init) ?? 0) + 1
+            // The run continues on the images it started with, unless the flags say otherwise.
+            if limit == nil, let text = metadata["limit"] {
+                guard let saved = Int(text), saved >= 2 else { throw ValidationError("\(resume): its limit '\(text)' is not a number of images.") }
+                limit = saved
+            }
+            if classList == nil, let text = metadata["classes"] {
+                let saved = text.split(separator: ",").compactMap { Int($0) }
+                guard !saved.isEmpty, saved.allSatisfy({ (0..<10).contains($0) }) else {
+                    throw ValidationError("\(resume): its classes '\(text)' are not class numbers 0…9.")
+                }
+                classList = saved
+            }
         } else {
             trainer = GANTrainer(makeConfiguration())
             firstEpoch = 1
         }
         let settings = Self.settings(trainer.configuration) + [
-            ("epochs", "\(firstEpoch)…\(firstEpoch + epochs - 1)"), ("classes", classes ?? "all"),
+            ("epochs", "\(firstEpoch)…\(firstEpoch + epochs - 1)"), ("classes", classList.map { $0.map(String.init).joined(separator: ",") } ?? "all"),
             ("limit", limit.map(String.init) ?? "all"), ("resumed from", resume ?? "none"), ("classifier", classifier ?? "none")]
         let folder = try RunFolder(command: "gan-train", out: common.out, settings: settings)
         print("nerva gan train → \(folder.url.path)")

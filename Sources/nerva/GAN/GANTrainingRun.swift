@@ -115,7 +115,10 @@ struct GANTrainingRun {
             }
             folder.log(MetricRecord(record))
             print(line)
-            try trainer.save(to: checkpoint, extra: ["epoch": "\(epoch)"])
+            var extra = ["epoch": "\(epoch)"]
+            if let limit { extra["limit"] = "\(limit)" }
+            if let classes { extra["classes"] = classes.map(String.init).joined(separator: ",") }
+            try trainer.save(to: checkpoint, extra: extra)
             try writeFigures(points: points, summary: summary, folder: folder, addingSections: false)   // current on disk
             summary.checkpoint = checkpoint
             if let timeBudget, Date().timeIntervalSince(started) > timeBudget { break }

@@ -17,28 +17,28 @@ struct DQNOptions: ParsableArguments {
     @Option(help: "DQN: the settings to start from: auto (CartPole-v1's tuned preset, else CleanRL's dqn.py), cleanrl, cartpole.")
     var preset: DQNPreset = .auto
 
-    @Option(help: "DQN: total environment steps (default 100000).")
-    var totalTimesteps: Int = 100_000
+    @Option(parsing: .unconditional, help: "DQN: total environment steps (default 100000).")
+    var totalTimesteps: Int?
 
-    @Option(help: "DQN: steps of pure collection before learning (CleanRL 10000).")
+    @Option(parsing: .unconditional, help: "DQN: steps of pure collection before learning (CleanRL 10000).")
     var learningStarts: Int?
 
-    @Option(help: "DQN: replay buffer capacity (CleanRL 10000).")
+    @Option(parsing: .unconditional, help: "DQN: replay buffer capacity (CleanRL 10000).")
     var bufferSize: Int?
 
-    @Option(help: "DQN: fraction of the steps over which ε falls from 1 to 0.05 (CleanRL 0.5).")
+    @Option(parsing: .unconditional, help: "DQN: fraction of the steps over which ε falls from 1 to 0.05 (CleanRL 0.5).")
     var explorationFraction: Double?
 
-    @Option(help: "DQN: environment steps between gradient steps (CleanRL 10).")
+    @Option(parsing: .unconditional, help: "DQN: environment steps between gradient steps (CleanRL 10).")
     var trainFrequency: Int?
 
-    @Option(help: "DQN: gradient steps each time training happens (CleanRL 1).")
+    @Option(parsing: .unconditional, help: "DQN: gradient steps each time training happens (CleanRL 1).")
     var gradientSteps: Int?
 
-    @Option(help: "DQN: steps between target network updates (CleanRL 500).")
+    @Option(parsing: .unconditional, help: "DQN: steps between target network updates (CleanRL 500).")
     var targetNetworkFrequency: Int?
 
-    @Option(help: "DQN: transitions per gradient step (CleanRL 128).")
+    @Option(parsing: .unconditional, help: "DQN: transitions per gradient step (CleanRL 128).")
     var batchSize: Int?
 
     @Option(help: "DQN: hidden layer widths, comma-separated (CleanRL 120,84).")
@@ -47,13 +47,13 @@ struct DQNOptions: ParsableArguments {
     @Flag(help: "DQN: Huber loss instead of MSE.")
     var huber = false
 
-    @Option(help: "DQN: clip the gradient norm to this value.")
+    @Option(parsing: .unconditional, help: "DQN: clip the gradient norm to this value.")
     var maxGradientNorm: Float?
 
-    @Option(help: "DQN: every N steps evaluate the greedy policy and keep the best network (CleanRL: off).")
+    @Option(parsing: .unconditional, help: "DQN: every N steps evaluate the greedy policy and keep the best network (CleanRL: off).")
     var selectEvery: Int?
 
-    @Option(help: "DQN: episodes of each selection evaluation (10).")
+    @Option(parsing: .unconditional, help: "DQN: episodes of each selection evaluation (10).")
     var selectionEpisodes: Int?
 
     @Flag(help: "DQN: Double DQN targets.")
@@ -65,11 +65,23 @@ struct DQNOptions: ParsableArguments {
     @Flag(help: "DQN: proportional prioritised replay (α 0.6, β 0.4 → 1 over the run).")
     var prioritized = false
 
-    @Option(help: "DQN: prioritised replay α (0.6).")
+    @Option(parsing: .unconditional, help: "DQN: prioritised replay α (0.6).")
     var priorityAlpha: Double?
 
-    @Option(help: "DQN: prioritised replay initial β (0.4).")
+    @Option(parsing: .unconditional, help: "DQN: prioritised replay initial β (0.4).")
     var priorityBeta: Double?
+
+    /// The DQN flags given on the command line (none of them applies to tabular methods).
+    var givenFlags: [String] {
+        [("--preset", preset != .auto), ("--total-timesteps", totalTimesteps != nil), ("--learning-starts", learningStarts != nil),
+         ("--buffer-size", bufferSize != nil), ("--exploration-fraction", explorationFraction != nil),
+         ("--train-frequency", trainFrequency != nil), ("--gradient-steps", gradientSteps != nil),
+         ("--target-network-frequency", targetNetworkFrequency != nil), ("--batch-size", batchSize != nil),
+         ("--hidden-sizes", hiddenSizes != nil), ("--huber", huber), ("--max-gradient-norm", maxGradientNorm != nil),
+         ("--select-every", selectEvery != nil), ("--selection-episodes", selectionEpisodes != nil), ("--double", double),
+         ("--dueling", dueling), ("--prioritized", prioritized), ("--priority-alpha", priorityAlpha != nil),
+         ("--priority-beta", priorityBeta != nil)].filter(\.1).map(\.0)
+    }
 
     /// The settings: the preset for `environmentID`, then each flag given, then the shared
     /// learning rate and discount.
@@ -80,7 +92,7 @@ struct DQNOptions: ParsableArguments {
         case .cleanrl: config = DQNConfig()
         case .cartpole: config = DQNPresets.cartPole
         }
-        config.totalTimesteps = totalTimesteps
+        config.totalTimesteps = totalTimesteps ?? 100_000
         if let learningStarts { config.learningStarts = learningStarts }
         if let bufferSize { config.bufferSize = bufferSize }
         if let explorationFraction { config.explorationFraction = explorationFraction }

@@ -60,7 +60,7 @@ struct DQNRun {
             folder.log(record)
         }
         let start = Date()
-        agent.train(on: &env, seed: seed, selectionEnvironment: selectionEnvironment, shouldStop: { failure() != nil },
+        try agent.train(on: &env, seed: seed, selectionEnvironment: selectionEnvironment, shouldStop: { failure() != nil },
                     onEpisode: { episode in
             history.append(episode)
             recent = history.count == 1 ? episode.episodeReturn : 0.95 * recent + 0.05 * episode.episodeReturn

@@ -97,7 +97,7 @@ struct DQNSeedsRun {
 enum SeedList {
     static func parse(_ text: String) throws -> [UInt64] {
         var seeds: [UInt64] = []
-        for part in text.split(separator: ",") {
+        for part in text.split(separator: ",", omittingEmptySubsequences: false) {
             let bounds = part.split(separator: "-", omittingEmptySubsequences: false).map { UInt64($0.trimmingCharacters(in: .whitespaces)) }
             switch bounds.count {
             case 1 where bounds[0] != nil: seeds.append(bounds[0]!)

@@ -18,14 +18,7 @@ enum RLCheckpoints {
 
     /// The Q-network in `path`, with the layer sizes and head recorded in its metadata.
     static func qNetwork(_ path: String, observationSize: Int, actionCount: Int) throws -> QNetwork {
-        let url = URL(fileURLWithPath: path)
-        let (_, metadata) = try Safetensors.read(from: url)
-        let hidden = (metadata["hidden_sizes"] ?? "120,84").split(separator: ",").compactMap { Int($0) }
-        guard !hidden.isEmpty else { throw ValidationError("\(path): metadata hidden_sizes is not a list of sizes.") }
-        let network = QNetwork(inputSize: observationSize, actionCount: actionCount, hiddenSizes: hidden,
-                               isDueling: metadata["dueling"] == "true", generator: RandomGenerator(seed: 0))
-        _ = try network.load(from: url)
-        return network
+        try QNetwork.load(from: URL(fileURLWithPath: path), observationSize: observationSize, actionCount: actionCount)
     }
 }
 
@@ -42,10 +35,10 @@ struct RLEvaluateCommand: ParsableCommand {
     @Option(help: "The checkpoint (q-table-*.safetensors or q-network-*.safetensors from `nerva rl train`).")
     var checkpoint: String
 
-    @Option(help: "Episodes to run.")
+    @Option(parsing: .unconditional, help: "Episodes to run.")
     var episodes: Int = 100
 
-    @Option(help: "Random seed of the environment.")
+    @Option(parsing: .unconditional, help: "Random seed of the environment.")
     var seed: UInt64 = 0
 
     func validate() throws {

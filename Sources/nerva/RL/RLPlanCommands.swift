@@ -19,7 +19,7 @@ struct RLPlanCommand: ParsableCommand {
     @Option(help: "The method: value-iteration or policy-iteration.")
     var method: Method = .valueIteration
 
-    @Option(help: "Discount factor γ (policy iteration needs γ < 1).")
+    @Option(parsing: .unconditional, help: "Discount factor γ (policy iteration needs γ < 1).")
     var discount: Double = 1
 
     @Option(help: "Output folder (default ./nerva-out/rl-plan-<timestamp>).")
@@ -74,7 +74,7 @@ struct RLPlayCommand: ParsableCommand {
     @Flag(help: "Act at random instead.")
     var random = false
 
-    @Option(help: "Random seed.")
+    @Option(parsing: .unconditional, help: "Random seed.")
     var seed: UInt64 = 0
 
     func validate() throws {

@@ -32,13 +32,13 @@ struct RLTrainCommand: ParsableCommand {
     @Option(help: "DQN: several seeds, such as 1-5 or 1,3,7: per-seed results and learning curves as mean and range.")
     var seeds: String?
 
-    @Option(help: "Tabular: training episodes (default: the environment's preset).")
+    @Option(parsing: .unconditional, help: "Tabular: training episodes (default: the environment's preset).")
     var episodes: Int?
 
-    @Option(help: "Learning rate (tabular α, default from the preset; DQN Adam, default 2.5e-4).")
+    @Option(parsing: .unconditional, help: "Learning rate (tabular α, default from the preset; DQN Adam, default 2.5e-4).")
     var learningRate: Double?
 
-    @Option(help: "Discount factor γ (default from the preset; DQN 0.99).")
+    @Option(parsing: .unconditional, help: "Discount factor γ (default from the preset; DQN 0.99).")
     var discount: Double?
 
     @OptionGroup var dqn: DQNOptions
@@ -46,7 +46,7 @@ struct RLTrainCommand: ParsableCommand {
     @Option(help: "FrozenLake: a custom map, rows separated by '/' (e.g. SFFF/FHFH/FFFH/HFFG).")
     var map: String?
 
-    @Option(help: "FrozenLake: a random valid map of this size instead of the built-in one.")
+    @Option(parsing: .unconditional, help: "FrozenLake: a random valid map of this size instead of the built-in one.")
     var randomMap: Int?
 
     @Flag(inversion: .prefixedNo, help: "FrozenLake/CliffWalking: slippery moves (FrozenLake default: on).")
@@ -55,7 +55,7 @@ struct RLTrainCommand: ParsableCommand {
     @Flag(help: "Taxi: rainy roads (Gymnasium's is_rainy: the intended move with probability 0.8, else sideways).")
     var rainy = false
 
-    @Option(help: "Greedy evaluation episodes after training.")
+    @Option(parsing: .unconditional, help: "Greedy evaluation episodes after training.")
     var evaluationEpisodes: Int = 100
 
     @Option(help: "DQN: start from this Q-network checkpoint.")
@@ -64,7 +64,7 @@ struct RLTrainCommand: ParsableCommand {
     @Option(help: "Output folder (default ./nerva-out/rl-train-<timestamp>).")
     var out: String?
 
-    @Option(help: "Random seed.")
+    @Option(parsing: .unconditional, help: "Random seed.")
     var seed: UInt64 = 0
 
     /// The environment id trained on.
@@ -87,18 +87,41 @@ struct RLTrainCommand: ParsableCommand {
             guard known.contains(id) else {
                 throw ValidationError("--env \(id) is not available for \(algorithm.rawValue); choose one of \(known.joined(separator: ", ")), or use --gymnasium.")
             }
+            try rejectInapplicable(algorithm: algorithm, environmentID: id)
         }
         if let episodes, episodes <= 0 { throw ValidationError("--episodes must be positive, got \(episodes).") }
-        guard dqn.totalTimesteps > 0 else { throw ValidationError("--total-timesteps must be positive, got \(dqn.totalTimesteps).") }
+        if let steps = dqn.totalTimesteps, steps <= 0 { throw ValidationError("--total-timesteps must be positive, got \(steps).") }
         if let learningRate, !(learningRate > 0 && learningRate <= 1) { throw ValidationError("--learning-rate must be in (0, 1], got \(learningRate).") }
         if let discount, !(0...1).contains(discount) { throw ValidationError("--discount must be in [0, 1], got \(discount).") }
         guard evaluationEpisodes > 0 else { throw ValidationError("--evaluation-episodes must be positive, got \(evaluationEpisodes).") }
         if let map { do { _ = try FrozenLake.parseMap(map) } catch { throw ValidationError("--map: \(error)") } }
         if rainy && !environmentID.hasPrefix("Taxi") { throw ValidationError("--rainy is a Taxi option.") }
-        if let randomMap, randomMap < 2 { throw ValidationError("--random-map must be at least 2, got \(randomMap).") }
+        if let randomMap {
+            try rejectingInvalid { try ConfigurationError.check("--random-map", randomMap, in: 2...FrozenLake.maximumRandomMapSize) }
+        }
         if let seeds {
             do { _ = try SeedList.parse(seeds) } catch { throw ValidationError("\(error)") }
             if let algorithm, algorithm != .dqn { throw ValidationError("--seeds is available for DQN; run tabular seeds one by one with --seed.") }
+        }
+    }
+
+    /// Flags that the algorithm or environment would ignore are errors that say so.
+    func rejectInapplicable(algorithm: RLAlgorithm, environmentID id: String) throws {
+        if algorithm == .dqn {
+            if episodes != nil { throw ValidationError("--episodes applies to tabular methods; DQN runs for --total-timesteps.") }
+            let tabularOnly = [("--map", map != nil), ("--random-map", randomMap != nil), ("--slippery", slippery != nil), ("--rainy", rainy)]
+            if let flag = tabularOnly.first(where: \.1)?.0 { throw ValidationError("\(flag) applies to tabular environments, not \(id).") }
+            try rejectingInvalid { _ = try dqn.config(environmentID: id, learningRate: learningRate, discount: discount) }
+        } else {
+            if seeds != nil { throw ValidationError("--seeds is available for DQN; run tabular seeds one by one with --seed.") }
+            if checkpoint != nil { throw ValidationError("--checkpoint (a Q-network) applies to DQN, not \(algorithm.rawValue).") }
+            if let flag = dqn.givenFlags.first { throw ValidationError("\(flag) is a DQN option; it does not apply to \(algorithm.rawValue).") }
+            if (map != nil || randomMap != nil) && !id.hasPrefix("FrozenLake") {
+                throw ValidationError("--map and --random-map are FrozenLake options; they do not apply to \(id).")
+            }
+            if slippery != nil && !(id.hasPrefix("FrozenLake") || id.hasPrefix("CliffWalking")) {
+                throw ValidationError("--slippery is a FrozenLake/CliffWalking option; it does not apply to \(id).")
+            }
         }
     }
 
@@ -123,7 +146,7 @@ struct RLTrainCommand: ParsableCommand {
 
     private func trainTabular(_ tabular: TabularAlgorithm, folder: RunFolder) throws {
         let env = environmentID
-        let customMap = try randomMap.map { FrozenLake.randomMap(size: $0, generator: RandomGenerator(seed: seed)) }
+        let customMap = try randomMap.map { try FrozenLake.randomMap(size: $0, generator: RandomGenerator(seed: seed)) }
             ?? map.map(FrozenLake.parseMap)
         let environment = try EnvironmentRegistry.tabular(env, isSlippery: slippery, map: customMap, isRainy: rainy)
         var (config, presetEpisodes) = TabularPresets.settings(for: env, algorithm: tabular)

@@ -14,11 +14,11 @@ struct RecDataOptions: ParsableArguments {
     @Option(help: "An explicit test file in the format of --train.")
     var test: String?
 
-    @Option(help: "CSV column names: user,item[,rating[,timestamp]].")
-    var columns = "user,item,rating,timestamp"
+    @Option(help: "CSV column names: user,item[,rating[,timestamp]] (default user,item,rating,timestamp). Given for a file named like a MovieLens ratings file, it overrides the guess from the name.")
+    var columns: String?
 
-    @Option(help: "CSV field delimiter (a single character; 'tab' for tabs).")
-    var delimiter = ","
+    @Option(help: "CSV field delimiter (a single character; 'tab' for tabs; default ','). Given for a file named like a MovieLens ratings file, it overrides the guess from the name.")
+    var delimiter: String?
 
     @Option(help: "Malformed lines: fail (stop with file:line) or skip (skip and report).")
     var malformed: MalformedLinePolicy = .fail
@@ -26,7 +26,7 @@ struct RecDataOptions: ParsableArguments {
     @Option(help: "Split rule: leave-one-out, random:FRACTION or temporal:FRACTION.")
     var split = "leave-one-out"
 
-    @Option(help: "Keep only ratings at or above this value as positives for implicit models (default: every rating).")
+    @Option(parsing: .unconditional, help: "rec train: keep only ratings at or above this value as positives for implicit models (gmf, mlp, neumf, bpr, als; default: every rating); for content, the rating that counts as liked (default 4).")
     var threshold: Float?
 
     /// The split rule `--split` names.
@@ -44,7 +44,12 @@ struct RecDataOptions: ParsableArguments {
         if data == nil && train == nil { throw ValidationError("Give --data FOLDER (or --data synthetic) or --train FILE.") }
         if test != nil && train == nil { throw ValidationError("--test needs --train.") }
         _ = try splitRule()
-        if delimiter != "tab" && delimiter.count != 1 { throw ValidationError("--delimiter must be one character or 'tab', got '\(delimiter)'.") }
+        if let delimiter, delimiter != "tab" && delimiter.count != 1 {
+            throw ValidationError("--delimiter must be one character or 'tab', got '\(delimiter)'.")
+        }
+        if train == nil && (columns != nil || delimiter != nil) {
+            throw ValidationError("--columns and --delimiter describe --train/--test files; they do not apply to --data.")
+        }
     }
 
     /// Reads the data and divides it; prints what was skipped.
@@ -68,13 +73,15 @@ struct RecDataOptions: ParsableArguments {
         return (try splitRule().split(dataset, seed: seed), data!)
     }
 
-    /// A file: MovieLens ratings (u.data, ratings.dat, ratings.csv by name) or a CSV with columns.
+    /// A file: MovieLens ratings (u.data, ratings.dat, ratings.csv by name) or a CSV with columns;
+    /// explicit --columns or --delimiter override the guess from the name.
     private func read(_ url: URL) throws -> InteractionDataset {
-        if MovieLens.isRatingsFile(url) {
+        if columns == nil && delimiter == nil && MovieLens.isRatingsFile(url) {
             let (dataset, report) = try MovieLens.readRatings(url, malformed: malformed)
             announce(report)
             return dataset
         }
+        let columns = self.columns ?? "user,item,rating,timestamp", delimiter = self.delimiter ?? ","
         let names = columns.split(separator: ",").map(String.init)
         guard names.count >= 2 else { throw ValidationError("--columns needs at least user,item, got '\(columns)'.") }
         let spec = InteractionCSV.Columns(user: names[0], item: names[1], rating: names.count > 2 ? names[2] : nil,

@@ -18,11 +18,16 @@ struct RecEvaluateCommand: ParsableCommand {
     @OptionGroup var model: RecCheckpointOptions
     @OptionGroup var source: RecDataOptions
 
-    @Option(help: "The K of HR@K, NDCG@K, Recall@K.")
+    @Option(parsing: .unconditional, help: "The K of HR@K, NDCG@K, Recall@K.")
     var cutoff = 10
 
-    @Option(help: "Random seed (of the split and the sampled negatives).")
+    @Option(parsing: .unconditional, help: "Random seed (of the split and the sampled negatives).")
     var seed: UInt64 = 0
+
+    func validate() throws {
+        try rejectingInvalid { try RankingMetrics.checkCutoff(cutoff) }
+        if source.threshold != nil { throw ValidationError("--threshold applies to rec train; a saved model is evaluated on every test interaction.") }
+    }
 
     func run() throws {
         let saved = try model.load()
@@ -35,7 +40,7 @@ struct RecEvaluateCommand: ParsableCommand {
         print("  HR@\(cutoff) \(fmt(hr))  NDCG@\(cutoff) \(fmt(ndcg))  (1 + 99 sampled)")
         print("  Recall@\(cutoff) \(fmt(full.recall))  NDCG@\(cutoff) \(fmt(full.ndcg))  MAP@\(cutoff) \(fmt(full.map))  coverage \(fmt(full.coverage))  (full ranking)")
         if let mf = saved.model as? BiasedMF, aligned.hasRatings, aligned.count > 0 {
-            let errors = mf.errors(on: aligned)
+            let errors = try mf.errors(on: aligned)
             print("  RMSE \(fmt(errors.rmse))  MAE \(fmt(errors.mae))")
         }
     }
@@ -50,8 +55,12 @@ struct RecRecommendCommand: ParsableCommand {
     @Option(help: "The user's id as in the data.")
     var user: String
 
-    @Option(help: "How many items.")
+    @Option(parsing: .unconditional, help: "How many items.")
     var count = 10
+
+    func validate() throws {
+        if count < 1 { throw ValidationError("--count must be at least 1, got \(count).") }
+    }
 
     func run() throws {
         let saved = try model.load()
@@ -71,7 +80,7 @@ struct RecSimilarCommand: ParsableCommand {
     @Option(help: "Or words of the item's title (case and accents ignored), e.g. 'star wars'.")
     var title: String?
 
-    @Option(help: "How many items.")
+    @Option(parsing: .unconditional, help: "How many items.")
     var count = 10
 
     func validate() throws {

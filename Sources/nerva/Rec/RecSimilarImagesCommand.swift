@@ -29,7 +29,7 @@ struct RecSimilarImagesCommand: ParsableCommand {
     @Option(help: "Test-set pictures to query, comma-separated (default: the first test picture of each class).")
     var query: String?
 
-    @Option(help: "Neighbours per query.")
+    @Option(parsing: .unconditional, help: "Neighbours per query.")
     var count = 8
 
     @Option(help: "Where neighbours come from: train (60,000 pictures) or test (10,000, the query itself left out).")
@@ -38,10 +38,10 @@ struct RecSimilarImagesCommand: ParsableCommand {
     @Option(help: "cosine, dot or euclidean.")
     var metric: NearestNeighborIndex.Metric = .cosine
 
-    @Option(help: "Test queries for the class-agreement measure (0: skip it).")
+    @Option(parsing: .unconditional, help: "Test queries for the class-agreement measure (0: skip it).")
     var evaluate = 1000
 
-    @Option(help: "Use only the first N pictures of each part (quick trials).")
+    @Option(parsing: .unconditional, help: "Use only the first N pictures of each part (quick trials).")
     var limit: Int?
 
     @Option(help: "Output folder (default ./nerva-out/rec-similar-images-<timestamp>).")

@@ -22,6 +22,7 @@ struct RecTrainingRun {
     }
 
     func run(split: InteractionSplit, folder: RunFolder, part: String = "rec") throws -> Result {
+        try split.checkEvaluable()
         let sampled = SampledRankingEvaluation(split: split, negativeCount: 99, seed: seed)
         var curve: [(epoch: Int, hitRate: Double, ndcg: Double, loss: Double)] = [], refitCurve = curve
         var epochIndex = 0
@@ -50,7 +51,7 @@ struct RecTrainingRun {
         let (hitRate, ndcg) = sampled.evaluate(model, cutoff: cutoff)
         let full = FullRankingEvaluation(split: split).evaluate(model, cutoff: cutoff)
         var errors: (rmse: Double, mae: Double)?
-        if let mf = model as? BiasedMF, split.test.hasRatings { errors = mf.errors(on: split.test) }
+        if let mf = model as? BiasedMF, split.test.hasRatings { errors = try mf.errors(on: split.test) }
         var record: MetricRecord = ["part": part, "model": name, "final": true, "hit_rate@\(cutoff)": hitRate, "ndcg@\(cutoff)": ndcg,
                                     "recall@\(cutoff)": full.recall, "full_ndcg@\(cutoff)": full.ndcg, "map@\(cutoff)": full.map,
                                     "coverage": full.coverage]

@@ -65,9 +65,11 @@ struct ImageClassification {
     /// Trains epochs `first...epochs` over `train` (earlier epochs were done before a resume),
     /// measuring accuracy on `validation` after each. The learning rate follows a cosine from its
     /// initial value to zero over all `epochs` steps, step by step. `onEpoch` runs after each epoch
-    /// (the place to save a resumable state).
+    /// (the place to save a resumable state). A loss or parameter that stops being finite ends
+    /// training with `TrainingDivergedError` before `onEpoch` sees the diverged epoch, so the
+    /// last saved state stays the last good one.
     func train(_ train: LabeledImages, validation: LabeledImages, epochs: Int, from first: Int = 1, batchSize: Int,
-               onEpoch: (EpochResult) throws -> Void = { _ in }) rethrows -> [EpochResult] {
+               onEpoch: (EpochResult) throws -> Void = { _ in }) throws -> [EpochResult] {
         var results: [EpochResult] = []
         guard first <= epochs else { return results }
         let stepsPerEpoch = BatchIndices(exampleCount: train.count, batchSize: batchSize, shuffle: false).count
@@ -82,11 +84,18 @@ struct ImageClassification {
                 optimizer.learningRate = schedule.learningRate(at: (epoch - 1) * stepsPerEpoch + index)
                 if augmentation == .flip { Self.mirrorHalf(batch.inputs, generator: generator) }
                 let loss = step(inputs: batch.inputs, labels: batch.labels)
+                guard loss.isFinite else {
+                    progress.finish()
+                    throw TrainingDivergedError(what: "classifier training", position: "epoch \(epoch), step \(index + 1)", detail: "loss \(loss)")
+                }
                 total += Double(loss) * Double(batch.labels.count)
                 seen += batch.labels.count
                 progress.update(step: index + 1, values: [("loss", total / Double(seen))])
             }
             progress.finish()
+            if let bad = model.namedParameters().first(where: { !$0.tensor.scalars.allSatisfy(\.isFinite) }) {
+                throw TrainingDivergedError(what: "classifier training", position: "the end of epoch \(epoch)", detail: "\(bad.name) is not finite")
+            }
             let rate = Double(seen) / Date().timeIntervalSince(start)
             let result = EpochResult(epoch: epoch, trainLoss: total / Double(seen),
                                      validationAccuracy: Self.evaluate(model, on: validation).accuracy,
