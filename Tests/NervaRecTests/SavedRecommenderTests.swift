@@ -25,7 +25,7 @@ import Testing
     /// A saved model of `kind`, then its tensors changed by `tamper`, then loaded.
     func loadTampered(_ kind: RecommenderKind, settings: [String: String]? = nil,
                       _ tamper: (inout [String: Tensor]) -> Void) throws -> SavedRecommender {
-        let data = SyntheticInteractions(users: 20, items: 30, meanInteractions: 10, seed: 2).dataset
+        let data = SyntheticInteractions(users: 20, items: 40, meanInteractions: 10, seed: 2).dataset
         var training = RecommenderTraining(kind: kind, seed: 1)
         training.ncf.epochs = 1
         training.svd.epochs = 1

@@ -77,8 +77,9 @@ extension SavedRecommender {
         let stored = tensors.filter { !$0.key.hasPrefix("history.") }.values.reduce(0) { $0 + $1.scalarCount }
         do {
             try ncf.validate()
-            try SizeLimits.checkLayers([ncf.factors], field: "factors", parameterBudget: stored)
-            try SizeLimits.checkLayers(ncf.layers, field: "layers", parameterBudget: stored)
+            // GMF has no MLP tower and the MLP no GMF factors: each is checked where it is built.
+            if kind != .mlp { try SizeLimits.checkLayers([ncf.factors], field: "factors", parameterBudget: stored) }
+            if kind != .gmf { try SizeLimits.checkLayers(ncf.layers, field: "layers", parameterBudget: stored) }
             let embedding = (kind == .mlp ? 0 : ncf.factors) + (kind == .gmf ? 0 : ncf.layers[0] / 2)
             try SizeLimits.checkLayers([description.users.count + description.items.count, embedding],
                                        field: "users and items × embedding size", parameterBudget: stored)
