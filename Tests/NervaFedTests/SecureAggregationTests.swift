@@ -40,12 +40,17 @@ import Testing
         // 20,000 values span three 64 KiB chunks; the stream must be RFC 8439's, as ChaCha20-Poly1305 encrypts zeros.
         let key = SymmetricKey(size: .bits256)
         var added = [UInt64](repeating: 0, count: 20_000)
-        SecureAggregation.apply(mask: key, sign: 1, to: &added)
+        try SecureAggregation.apply(mask: key, sign: 1, to: &added)
         let stream = try ChaChaPoly.seal(Data(count: 20_000 * 8), using: key, nonce: ChaChaPoly.Nonce(data: Data(count: 12))).ciphertext
         let expected = stream.withUnsafeBytes { raw in (0..<20_000).map { raw.loadUnaligned(fromByteOffset: $0 * 8, as: UInt64.self) } }
         #expect(added == expected)
-        SecureAggregation.apply(mask: key, sign: -1, to: &added)
+        try SecureAggregation.apply(mask: key, sign: -1, to: &added)
         #expect(added.allSatisfy { $0 == 0 })
+    }
+
+    @Test func aMaskKeyOfTheWrongLengthIsAnErrorNotATrap() {
+        var vector = [UInt64](repeating: 0, count: 10)
+        #expect(throws: (any Error).self) { try SecureAggregation.apply(mask: SymmetricKey(data: [UInt8](repeating: 1, count: 7)), sign: 1, to: &vector) }
     }
 
     @Test func theMaskedSumEqualsThePlainSumExactly() throws {
