@@ -57,6 +57,23 @@ import Testing
         #expect(evaluated.status == 0 && evaluated.text.contains("HR@10"), "\(evaluated.text)")
     }
 
+    @Test func svdScoresAreRatingsInTheDataRange() throws {
+        let folder = try NervaCLI.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try writeTinyMovieLens(in: folder)
+        let out = folder.appendingPathComponent("run")
+        let trained = try NervaCLI.run(["rec", "train", "--data", folder.path, "--model", "svd", "--epochs", "3", "--out", out.path])
+        #expect(trained.status == 0, "\(trained.text)")
+        let pairs = folder.appendingPathComponent("pairs.csv"), scores = folder.appendingPathComponent("scores.csv")
+        try "user,item\n1,1\n2,3\n3,5\n4,25\n".write(to: pairs, atomically: true, encoding: .utf8)
+        let scored = try NervaCLI.run(["rec", "score", "--checkpoint", out.appendingPathComponent("rec-svd.safetensors").path,
+                                       "--pairs", pairs.path, "--output", scores.path])
+        #expect(scored.status == 0, "\(scored.text)")
+        let values = try String(contentsOf: scores, encoding: .utf8).split(separator: "\n").dropFirst()
+            .compactMap { $0.split(separator: ",").last.flatMap { Float($0) } }
+        #expect(values.count == 4 && values.allSatisfy { (3...5).contains($0) }, "\(values)")
+    }
+
     @Test func itemKNNExplainsAndMalformedLinesAreNamed() throws {
         let folder = try NervaCLI.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }

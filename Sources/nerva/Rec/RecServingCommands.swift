@@ -113,7 +113,13 @@ struct RecSimilarCommand: ParsableCommand {
 /// `nerva rec score`: scores listed pairs, for evaluation by other tools.
 struct RecScoreCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "score", abstract: "Score user,item pairs from a CSV file; write user,item,score (original ids).")
+        commandName: "score", abstract: "Score user,item pairs from a CSV file; write user,item,score (original ids).",
+        discussion: """
+            For svd the score is a predicted rating (global mean + biases + dot product, clipped to the \
+            training data's rating range). For the other models it is the model's ranking score: \
+            a logit for gmf/mlp/neumf, a dot product for bpr/als, a similarity sum for the neighbourhood \
+            and content models, a count for popularity; only its order is meaningful.
+            """)
 
     @OptionGroup var model: RecCheckpointOptions
 

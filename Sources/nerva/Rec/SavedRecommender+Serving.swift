@@ -112,7 +112,10 @@ extension SavedRecommender {
             }
             if number == 0 && fields[0].lowercased() == "user" && fields[1].lowercased() == "item" { continue }
             var score: Float
-            if let u = userIndex(fields[0]), let i = itemIndex(fields[1]), history.count(of: u) > 0 {
+            if let ratings = model as? BiasedMF, let u = userIndex(fields[0]), let i = itemIndex(fields[1]) {
+                // A rating model's score is a rating: μ + bᵤ + bᵢ + pᵤ·qᵢ, clipped to the data's range.
+                score = ratings.predict(user: u, item: i)
+            } else if let u = userIndex(fields[0]), let i = itemIndex(fields[1]), history.count(of: u) > 0 {
                 if cache[u] == nil { cache = [u: model.scores(user: u)] }
                 score = cache[u]![i]
             } else {
