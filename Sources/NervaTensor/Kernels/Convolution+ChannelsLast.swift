@@ -51,11 +51,7 @@ extension Convolution {
                 ScratchBuffer.with(count: c * plane + rows * k + (images.count > 1 ? o * rows : 0)) { scratch in
                     var shape = geometry.kernelShape
                     let image = scratch, columns = scratch + c * plane
-                    var packed = g + images.lowerBound * o * p
-                    if images.count > 1 {
-                        pack(g, images, into: columns + rows * k, channels: o, plane: p)
-                        packed = UnsafePointer(columns + rows * k)
-                    }
+                    let packed = gathered(g, images, spare: columns + rows * k, channels: o, plane: p)
                     Gemm.sgemm(packed, transposeA: true, w, transposeB: false, columns, m: rows, n: k, k: o)
                     for (b, n) in images.enumerated() {
                         nerva_col2im_channels_last(&shape, columns + b * p * k, image)
@@ -86,11 +82,7 @@ extension Convolution {
                     nerva_transpose(x + n * c * plane, image, Int64(c), Int64(plane))
                     nerva_im2col_channels_last(&shape, image, columns + b * p * k)
                 }
-                var packed = g + images.lowerBound * o * p
-                if images.count > 1 {
-                    pack(g, images, into: columns + rows * k, channels: o, plane: p)
-                    packed = UnsafePointer(columns + rows * k)
-                }
+                let packed = gathered(g, images, spare: columns + rows * k, channels: o, plane: p)
                 Gemm.sgemm(packed, transposeA: false, columns, transposeB: false, sums + task * size,
                            m: o, n: k, k: rows, beta: 1)
             }

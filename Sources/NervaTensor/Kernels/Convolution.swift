@@ -73,9 +73,19 @@ enum Convolution {
         }
     }
 
+    /// `g[images]` (`[n, O, P]`) as one `[O, n·P]` matrix: `g` itself for one image, else packed
+    /// into `spare`.
+    @inline(__always)
+    static func gathered(_ g: UnsafePointer<Float>, _ images: Range<Int>, spare: UnsafeMutablePointer<Float>,
+                         channels: Int, plane: Int) -> UnsafePointer<Float> {
+        guard images.count > 1 else { return g + images.lowerBound * channels * plane }
+        pack(g, images, into: spare, channels: channels, plane: plane)
+        return UnsafePointer(spare)
+    }
+
     /// Copies `g[images]` (`[n, O, P]`) into `packed` as `[O, n·P]`, the layout of a packed GEMM.
     @inline(__always)
-    static func pack(_ g: UnsafePointer<Float>, _ images: Range<Int>, into packed: UnsafeMutablePointer<Float>,
+    private static func pack(_ g: UnsafePointer<Float>, _ images: Range<Int>, into packed: UnsafeMutablePointer<Float>,
                              channels: Int, plane: Int) {
         let columns = images.count * plane
         for (b, n) in images.enumerated() {
@@ -163,11 +173,7 @@ enum Convolution {
         forEachChunk(geometry, plan(geometry)) { _, images in
             let columns = images.count * p
             ScratchBuffer.with(count: k * columns + (images.count > 1 ? o * columns : 0)) { scratch in
-                var packed = g + images.lowerBound * o * p
-                if images.count > 1 {
-                    pack(g, images, into: scratch + k * columns, channels: o, plane: p)
-                    packed = UnsafePointer(scratch + k * columns)
-                }
+                let packed = gathered(g, images, spare: scratch + k * columns, channels: o, plane: p)
                 Gemm.sgemm(weight, transposeA: true, packed, transposeB: false, scratch, m: k, n: columns, k: o)
                 for (b, n) in images.enumerated() {
                     let image = dx + n * imageSize
@@ -212,11 +218,7 @@ enum Convolution {
                 for (b, n) in images.enumerated() {
                     Im2col.im2col(x + n * imageSize, scratch + b * p, rowStride: columns, geometry)
                 }
-                var packed = g + images.lowerBound * o * p
-                if images.count > 1 {
-                    pack(g, images, into: scratch + k * columns, channels: o, plane: p)
-                    packed = UnsafePointer(scratch + k * columns)
-                }
+                let packed = gathered(g, images, spare: scratch + k * columns, channels: o, plane: p)
                 Gemm.sgemm(packed, transposeA: false, scratch, transposeB: true, target(task),
                            m: o, n: k, k: columns, beta: 1)
             }
