@@ -90,6 +90,34 @@ extension NetworkTests {
         #expect(late.status == 400 || late.status == 404)
     }
 
+    /// The server answers while synchronous work holds every thread of Swift's cooperative pool
+    /// (this test's thread and a blocker on each other one), as a training loop or a test runner
+    /// embedding it would: its tasks run on threads of their own.
+    @Test func serverAnswersWhileTheCooperativePoolIsBusy() throws {
+        let server = try FederationServer(model: SimulationTests.model, strategy: NetworkTestbed.strategy(),
+                                          configuration: NetworkTestbed.configuration(minimumClients: 1), seed: 3)
+        let port = try server.start()
+        defer { server.stop() }
+        let blockers = ProcessInfo.processInfo.activeProcessorCount
+        let started = BlockerCount(), release = DispatchSemaphore(value: 0)
+        for _ in 0..<blockers {
+            Task.detached {
+                started.increment()
+                release.wait()
+            }
+        }
+        defer { for _ in 0..<blockers { release.signal() } }
+        let deadline = Date().addingTimeInterval(60)
+        while started.value < blockers - 1 && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
+        try #require(started.value >= blockers - 1, "the blockers did not start")
+        Thread.sleep(forTimeInterval: 0.2)
+
+        let participant = SimulationTests.participants(SimulationTests.toyData(count: 40, seed: 1), clients: 1)[0]
+        let client = try NetworkTestbed.client(participant, port: port)
+        let reply = try client.transport.send(.get, FederationProtocol.modelPath, timeout: 10)
+        #expect(reply.status == 200)
+    }
+
     /// A client retries with backoff until the server comes up, then joins.
     @Test func clientsWaitForALateServer() throws {
         // A port that was free a moment ago, outside Linux's ephemeral range (32768–60999), so no
@@ -121,4 +149,12 @@ extension NetworkTests {
         #expect(try running.join().first?.get().fitTasks == 1)
     }
 }
+}
+
+/// How many blocking tasks have started.
+private final class BlockerCount: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+    var value: Int { lock.withLock { count } }
+    func increment() { lock.withLock { count += 1 } }
 }

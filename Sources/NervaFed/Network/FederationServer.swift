@@ -122,7 +122,7 @@ public final class FederationServer: @unchecked Sendable {
                               configuration: .init(address: .hostname(configuration.host, port: configuration.port)),
                               onServerRunning: { channel in bound.set(channel.localAddress?.port ?? -1) }, logger: logger)
         let stopped = self.stopped
-        service = Task {
+        service = Task(executorPreference: DedicatedThreadExecutor.servers) {
             do { try await app.runService(gracefulShutdownSignals: []) } catch { bound.fail("\(error)") }
             bound.fail("the server stopped")
             stopped.signal()
