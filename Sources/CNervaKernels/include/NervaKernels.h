@@ -118,6 +118,18 @@ void nerva_tanh_backward(const float *g, const float *y, float *out, int64_t n);
 /// The sum of `n` contiguous values (16 partial sums; a fixed order per ISA).
 float nerva_sum(const float *x, int64_t n);
 
+// MARK: - Batch normalisation (`x` is `[n, channels, spatial]`; each call handles channels `first..<last`)
+
+/// The mean and the biased variance of each channel over `n` and `spatial` (two passes).
+void nerva_channel_statistics(const float *x, int64_t n, int64_t channels, int64_t spatial, int64_t first, int64_t last,
+                              float *mean, float *variance);
+/// Per channel: `sums[c] = Σ g`, `weighted[c] = Σ g · (x − mean[c])`.
+void nerva_channel_gradient_sums(const float *g, const float *x, const float *mean, int64_t n, int64_t channels,
+                                 int64_t spatial, int64_t first, int64_t last, float *sums, float *weighted);
+/// `out = g · a[c] + x · b[c] + d[c]`; without the first term when `g` is NULL (`a` is then unused).
+void nerva_channel_affine(const float *g, const float *x, const float *a, const float *b, const float *d, int64_t n,
+                          int64_t channels, int64_t spatial, int64_t first, int64_t last, float *out);
+
 // MARK: - Optimiser updates
 
 /// One Adam/AdamW step, in place on `p`, `m`, `v` (see Elementwise.c): on `count · width` dense

@@ -67,27 +67,25 @@ struct BatchStatistics {
     let momentum: Float
 
     /// `(x − mean) / √(var + ε) · weight + bias` for `input` `[N, C, …]`, with statistics over
-    /// every axis but 1.
+    /// every axis but 1: the batch's (the engine's fused `batchNormalized`) in training mode, the
+    /// running ones in evaluation mode.
     func normalize(_ input: Tensor, weight: Tensor, bias: Tensor, isTraining: Bool, _ layer: StaticString) -> Tensor {
-        let featureCount = weight.shape[0], axes = [0] + Array(2..<input.rank)
-        // Statistics broadcast as [C, 1, …, 1] against [N, C, …].
-        let statisticShape = [featureCount] + [Int](repeating: 1, count: input.rank - 2)
-        let mean: Tensor, variance: Tensor
+        let featureCount = weight.shape[0]
         if isTraining {
-            let count = axes.reduce(1) { $0 * input.shape[$1] }
+            let count = input.scalarCount / featureCount
             precondition(count > 1, "\(layer): training needs more than one value per feature, got input \(input.shape).")
-            mean = input.mean(alongAxes: axes, keepingDimensions: true).reshaped(statisticShape)
-            variance = (input - mean).squared().mean(alongAxes: axes, keepingDimensions: true).reshaped(statisticShape)
+            let (output, mean, variance) = input.batchNormalized(weight: weight, bias: bias, epsilon: epsilon)
             withoutGradients {
                 let unbiased = variance * (Float(count) / Float(count - 1))
-                runningMean.assign(runningMean * (1 - momentum) + mean.reshaped([featureCount]) * momentum)
-                runningVar.assign(runningVar * (1 - momentum) + unbiased.reshaped([featureCount]) * momentum)
+                runningMean.assign(runningMean * (1 - momentum) + mean * momentum)
+                runningVar.assign(runningVar * (1 - momentum) + unbiased * momentum)
                 numBatchesTracked.assign(numBatchesTracked + 1)
             }
-        } else {
-            mean = runningMean.reshaped(statisticShape)
-            variance = runningVar.reshaped(statisticShape)
+            return output
         }
+        // Statistics broadcast as [C, 1, …, 1] against [N, C, …].
+        let statisticShape = [featureCount] + [Int](repeating: 1, count: input.rank - 2)
+        let mean = runningMean.reshaped(statisticShape), variance = runningVar.reshaped(statisticShape)
         let normalized = (input - mean) / (variance + epsilon).sqrt()
         return normalized * weight.reshaped(statisticShape) + bias.reshaped(statisticShape)
     }
