@@ -6,7 +6,8 @@ Two ways to run it:
     bench_pytorch.py --serve [--threads N]
         The worker behind `nerva bench <suite> --compare-pytorch`. Reads one JSON request a line on
         stdin, {"name": "mlp_train", "params": {"batch": 64}, "quick": false}, runs that workload
-        and writes one JSON line on stdout: {"value": 1234.5, "unit": "samples/s"}, or
+        and writes one JSON line on stdout: {"value": 1234.5, "unit": "samples/s", "peak_rss": 710.2}
+        (the process's peak RSS in MB while that workload ran), or
         {"error": "..."} for an unknown workload or bad params. Also answers "version" (PyTorch's
         version and CPU capability) and "peak_rss" (this process's peak RSS, MB). Exits on EOF.
 
@@ -455,21 +456,51 @@ def suite_requests(suite, quick, threads):
     raise ValueError(f"unknown suite {suite!r}")
 
 
+HIGHEST_PEAK = [0.0]
+
+
+def peak_since_reset():
+    """This process's peak RSS (MB) since the last reset_peak() (Linux's VmHWM), or None."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    peak = int(line.split()[1]) / 1024
+                    HIGHEST_PEAK[0] = max(HIGHEST_PEAK[0], peak)
+                    return peak
+    except OSError:
+        pass
+    return None
+
+
+def reset_peak():
+    """Starts a new peak at the current RSS (writing 5 to /proc/self/clear_refs), as nerva bench does."""
+    peak_since_reset()
+    try:
+        with open("/proc/self/clear_refs", "w") as refs:
+            refs.write("5")
+    except OSError:
+        pass
+
+
 def answer(request):
-    """The reply to one request: {"value", "unit"}, {"version"} or {"error"}."""
+    """The reply to one request: {"value", "unit", "peak_rss"}, {"version"} or {"error"}."""
     if not isinstance(request, dict) or not isinstance(request.get("name"), str):
         return {"error": "a request is {\"name\": ..., \"params\": {...}, \"quick\": false}"}
     name, params = request["name"], request.get("params") or {}
     if name == "version":
         return {"version": f"{torch.__version__.split('+')[0]} ({torch.backends.cpu.get_cpu_capability()})"}
-    if name == "peak_rss":
-        return {"value": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "unit": "MB"}
+    if name == "peak_rss":  # the process's, over every workload (resets lower ru_maxrss)
+        peak_since_reset()
+        return {"value": max(HIGHEST_PEAK[0], resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024), "unit": "MB"}
     if name not in WORKLOADS:
         return {"error": f"no PyTorch workload named {name!r}"}
     function, unit = WORKLOADS[name]
     time.sleep(0.3)  # let the other process's idle workers settle first
     try:
-        return {"value": float(function(params, bool(request.get("quick", False)))), "unit": unit}
+        reset_peak()
+        value = float(function(params, bool(request.get("quick", False))))
+        return {"value": value, "unit": unit, "peak_rss": peak_since_reset()}
     except KeyError as missing:
         return {"error": f"{name}: missing or unknown parameter value {missing}"}
     except Exception as error:  # a bad request must not end the loop

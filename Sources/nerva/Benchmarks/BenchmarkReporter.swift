@@ -13,6 +13,14 @@ final class BenchmarkReporter {
     private let machine: (cpu: String, isa: String, backend: String)
     /// How many measurements were printed.
     private(set) var count = 0
+    /// The highest peak of any measurement so far (the process's peak: resetting the per-measurement
+    /// peak also lowers `getrusage`'s).
+    private var highestPeakMegabytes = 0.0
+
+    /// The process's peak resident memory so far, in megabytes.
+    var processPeakMegabytes: Double {
+        Swift.max(highestPeakMegabytes, ResourceUsage.peakMegabytesSinceReset() ?? 0, ResourceUsage.peakResidentMegabytes)
+    }
 
     init(suite: String, json: Bool, filter: String?, quick: Bool, pytorch: PyTorchPeer?) {
         self.suite = suite
@@ -35,12 +43,19 @@ final class BenchmarkReporter {
     /// Prints one measurement (and PyTorch's, when comparing); `params` values are numbers or
     /// strings. For `s`, `ms` and `MB` lower is better, for the others (rates) higher; the ratio
     /// is always "times better than PyTorch".
+    ///
+    /// Each line also carries the peak resident memory since the previous line (`peak_rss_mb`), so
+    /// the memory of a workload is compared with PyTorch's for the same workload (`pytorch_peak_rss_mb`).
     func report(_ name: String, params: KeyValuePairs<String, Any>, value: Double, unit: String) {
-        var reference: Double?
+        let peak = ResourceUsage.peakMegabytesSinceReset()
+        ResourceUsage.resetPeak()
+        highestPeakMegabytes = Swift.max(highestPeakMegabytes, peak ?? 0)
+        var measured: PyTorchPeer.Measurement?
         if let pytorch {
-            do { reference = try pytorch.measure(name, params: Dictionary(uniqueKeysWithValues: params.map { ($0.key, $0.value) }), quick: quick) }
+            do { measured = try pytorch.measure(name, params: Dictionary(uniqueKeysWithValues: params.map { ($0.key, $0.value) }), quick: quick) }
             catch { FileHandle.standardError.write(Data("nerva bench: \(error)\n".utf8)) }
         }
+        let reference = measured?.value
         let lowerIsBetter = ["s", "ms", "MB"].contains(unit)
         let ratio = reference.map { lowerIsBetter ? $0 / value : value / $0 }
         count += 1
@@ -48,6 +63,8 @@ final class BenchmarkReporter {
             let fields = params.map { key, value in "\"\(key)\":\(encoded(value))" }.joined(separator: ",")
             var line = "{\"suite\":\"\(suite)\",\"name\":\"\(name)\",\"params\":{\(fields)},\"value\":\(rounded(value)),\"unit\":\"\(unit)\""
             if let reference, let ratio { line += ",\"pytorch\":\(rounded(reference)),\"ratio\":\(rounded(ratio))" }
+            if let peak, unit != "MB" { line += ",\"peak_rss_mb\":\(rounded(peak))" }
+            if let theirs = measured?.peakMegabytes, unit != "MB" { line += ",\"pytorch_peak_rss_mb\":\(rounded(theirs))" }
             line += ",\"cpu\":\(encoded(machine.cpu)),\"isa\":\"\(machine.isa)\",\"backend\":\(encoded(machine.backend))}"
             print(line)
         } else {
@@ -59,6 +76,9 @@ final class BenchmarkReporter {
                 line = line.padding(toLength: Swift.max(width + 22, line.count + 1), withPad: " ", startingAt: 0)
                     + " PyTorch \(rounded(reference)) \(unit)".padding(toLength: 28, withPad: " ", startingAt: 0)
                     + " \(rounded(ratio))× \(ratio >= 1 ? "better" : "worse")"
+            }
+            if let peak, unit != "MB" {
+                line += " · peak \(Int(peak.rounded())) MB" + (measured?.peakMegabytes.map { " (PyTorch \(Int($0.rounded())) MB)" } ?? "")
             }
             print(line)
         }
@@ -103,6 +123,24 @@ enum Stopwatch {
 
 /// The process's resource usage.
 enum ResourceUsage {
+    /// The peak resident set size since the last `resetPeak()` (Linux's `VmHWM`), in megabytes;
+    /// `nil` where `/proc/self/status` does not say.
+    static func peakMegabytesSinceReset() -> Double? {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+              let kilobytes = Double(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "")
+        else { return nil }
+        return kilobytes / 1024
+    }
+
+    /// Starts a new peak at the current resident size (Linux's `/proc/self/clear_refs`; a no-op elsewhere).
+    static func resetPeak() {
+        let descriptor = open("/proc/self/clear_refs", O_WRONLY)
+        guard descriptor >= 0 else { return }
+        _ = write(descriptor, "5", 1)
+        close(descriptor)
+    }
+
     /// The peak resident set size so far, in megabytes.
     static var peakResidentMegabytes: Double {
         var usage = rusage()

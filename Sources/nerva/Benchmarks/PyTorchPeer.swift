@@ -43,13 +43,20 @@ final class PyTorchPeer {
         process.waitUntilExit()
     }
 
-    /// PyTorch's figure for the workload `name` with `params`, in the same unit as Nerva's; `nil`
-    /// when the peer has no such workload.
-    func measure(_ name: String, params: [String: Any], quick: Bool) throws -> Double? {
+    /// PyTorch's figure for one workload and its process's peak resident memory while it ran.
+    struct Measurement {
+        let value: Double
+        /// `nil` when the peer cannot tell (no `/proc`).
+        let peakMegabytes: Double?
+    }
+
+    /// PyTorch's measurement of the workload `name` with `params`, in the same unit as Nerva's;
+    /// `nil` when the peer has no such workload.
+    func measure(_ name: String, params: [String: Any], quick: Bool) throws -> Measurement? {
         let reply = try request(["name": name, "params": params, "quick": quick])
         guard let value = reply["value"] as? Double else { return nil }
         PyTorchPeer.settle()
-        return value
+        return Measurement(value: value, peakMegabytes: reply["peak_rss"] as? Double)
     }
 
     /// Waits for another library's idle threads to stop spinning (OpenMP and OpenBLAS workers

@@ -53,6 +53,6 @@ struct BenchCommand: ParsableCommand {
         guard reporter.count > 0 else {
             throw ValidationError("--only \(only ?? ""): no measurement of the \(suite.rawValue) suite has that in its name.")
         }
-        reporter.report("peak_rss", params: [:], value: ResourceUsage.peakResidentMegabytes, unit: "MB")
+        reporter.report("peak_rss", params: [:], value: reporter.processPeakMegabytes, unit: "MB")
     }
 }
