@@ -2,7 +2,7 @@ import NervaNN
 import NervaOptim
 import NervaTensor
 
-// Fits y = 3x − 1 plus noise with a one-unit linear layer and Adam, then a small MLP on XOR:
+// Fits y = 3x − 1 plus noise with a one-unit linear layer and Adam, then a module of its own on XOR:
 // the public API only, as a package that depends on Nerva sees it.
 let generator = RandomGenerator(seed: 7)
 let x = Tensor.uniform([256, 1], low: -1, high: 1, generator: generator)
@@ -21,9 +21,21 @@ for step in 0..<300 {
 }
 print("linear regression: loss \(firstLoss) → \(loss), weight \(line.weight.scalar), bias \(line.bias!.scalar)")
 
+/// A module of one's own: its layers are found by reflection, so `parameters()` lists them.
+final class XORNetwork: Module {
+    let hidden: Linear, output: Linear
+
+    init(generator: RandomGenerator) {
+        hidden = Linear(inputSize: 2, outputSize: 8, generator: generator)
+        output = Linear(inputSize: 8, outputSize: 1, generator: generator)
+    }
+
+    /// The logit of "x₁ XOR x₂" for each row of `x` (`[N, 2]`).
+    func callAsFunction(_ x: Tensor) -> Tensor { output(hidden(x).tanh()) }
+}
+
 let inputs = Tensor([0, 0, 0, 1, 1, 0, 1, 1], shape: [4, 2]), targets = Tensor([0, 1, 1, 0], shape: [4, 1])
-let mlp = Sequential(Linear(inputSize: 2, outputSize: 8, generator: generator), Tanh(),
-                     Linear(inputSize: 8, outputSize: 1, generator: generator))
+let mlp = XORNetwork(generator: generator)
 let xorOptimizer = Adam(mlp.parameters(), learningRate: 0.05)
 var xorLoss: Float = 0
 for _ in 0..<500 {
