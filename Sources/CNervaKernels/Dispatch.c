@@ -6,6 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 int nerva_isa_level = -1;  // -1 until decided
 
@@ -64,3 +67,9 @@ void nerva_ensure_initialized(void) { pthread_once(&once, decide); }
 NervaISA nerva_isa(void) { nerva_ensure_initialized(); return chosen_isa; }
 NervaISA nerva_cpu_isa(void) { nerva_ensure_initialized(); return cpu_isa; }
 const char *nerva_cpu_model(void) { nerva_ensure_initialized(); return cpu_model; }
+
+void nerva_release_allocator_cache(void) {
+#if defined(__GLIBC__)
+    malloc_trim(0);
+#endif
+}

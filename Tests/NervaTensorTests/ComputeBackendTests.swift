@@ -7,6 +7,16 @@ import Testing
 /// that stress them (signs, zeros, infinities, NaN, sizes that leave vector remainders). CI runs
 /// this suite once per instruction set (`NERVA_ISA=baseline`, `avx2`, and the CPU's best).
 @Suite struct ComputeBackendTests {
+    /// Releasing cached memory frees only buffers nobody holds: live tensors keep their values,
+    /// and later tensors are allocated as usual.
+    @Test func releasingCachedMemoryLeavesLiveTensorsIntact() {
+        let live = Tensor.full([1 << 18], value: 3)
+        for _ in 0..<4 { _ = (Tensor.ones([1 << 18]) * 2).sum() }   // buffers back into the cache
+        ComputeBackend.releaseCachedMemory()
+        #expect(live.scalars.allSatisfy { $0 == 3 })
+        #expect((Tensor.ones([1 << 18]) * 2).sum().scalar == Float(1 << 19))
+    }
+
     @Test func instructionSetFollowsTheCPUAndNERVA_ISA() {
         let chosen = ComputeBackend.instructionSet, best = ComputeBackend.cpuInstructionSet
         #expect(chosen <= best)

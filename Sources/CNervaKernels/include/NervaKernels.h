@@ -29,6 +29,8 @@ NervaISA nerva_cpu_isa(void);
 
 /// The CPU's model name as the operating system reports it ("" when unknown).
 const char *nerva_cpu_model(void);
+/// Hands the memory the C allocator keeps for reuse back to the system (glibc's `malloc_trim`; a no-op elsewhere).
+void nerva_release_allocator_cache(void);
 
 /// The version of the oneDNN library doing products and convolutions, e.g. "2.6.3" ("" without it).
 const char *nerva_backend_version(void);

@@ -42,6 +42,14 @@ public enum ComputeBackend {
     /// How many threads kernels use in all.
     public static var threadCount: Int { ThreadBudget.threadCount }
 
+    /// Hands memory kept for reuse back to the system: the tensor storage cache's buffers and
+    /// what the C allocator keeps in its arenas (glibc's `malloc_trim`). For long-lived processes
+    /// between phases of work, and to measure a workload's memory apart from the previous one's.
+    public static func releaseCachedMemory() {
+        StorageCache.empty()
+        nerva_release_allocator_cache()
+    }
+
     /// One line for reports and benchmark headers.
     public static var summary: String {
         "\(cpuModel.isEmpty ? "unknown CPU" : cpuModel) · kernels \(instructionSet.rawValue) · \(library) · \(threadCount) threads"

@@ -133,8 +133,11 @@ enum ResourceUsage {
         return kilobytes / 1024
     }
 
-    /// Starts a new peak at the current resident size (Linux's `/proc/self/clear_refs`; a no-op elsewhere).
+    /// Starts a new peak at the current resident size (Linux's `/proc/self/clear_refs`; a no-op
+    /// elsewhere), after handing the memory that allocators keep for reuse back to the system,
+    /// so that a workload's peak does not include what the previous one left cached.
     static func resetPeak() {
+        ComputeBackend.releaseCachedMemory()
         let descriptor = open("/proc/self/clear_refs", O_WRONLY)
         guard descriptor >= 0 else { return }
         _ = write(descriptor, "5", 1)

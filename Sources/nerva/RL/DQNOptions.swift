@@ -17,7 +17,7 @@ struct DQNOptions: ParsableArguments {
     @Option(help: "DQN: the settings to start from: auto (CartPole-v1's tuned preset, else CleanRL's dqn.py), cleanrl, cartpole.")
     var preset: DQNPreset = .auto
 
-    @Option(parsing: .unconditional, help: "DQN: total environment steps (default 100000).")
+    @Option(parsing: .unconditional, help: "DQN: total environment steps (default: the preset's, 100000 for CartPole-v1's, 500000 for CleanRL's).")
     var totalTimesteps: Int?
 
     @Option(parsing: .unconditional, help: "DQN: steps of pure collection before learning (CleanRL 10000).")
@@ -92,7 +92,7 @@ struct DQNOptions: ParsableArguments {
         case .cleanrl: config = DQNConfig()
         case .cartpole: config = DQNPresets.cartPole
         }
-        config.totalTimesteps = totalTimesteps ?? 100_000
+        if let totalTimesteps { config.totalTimesteps = totalTimesteps }
         if let learningStarts { config.learningStarts = learningStarts }
         if let bufferSize { config.bufferSize = bufferSize }
         if let explorationFraction { config.explorationFraction = explorationFraction }
@@ -127,7 +127,7 @@ struct DQNOptions: ParsableArguments {
 
     /// The settings as `key value` pairs for the run folder.
     static func settings(_ config: DQNConfig) -> [(String, String)] {
-        [("learning_rate", "\(config.learningRate)"), ("buffer_size", "\(config.bufferSize)"),
+        [("total_timesteps", "\(config.totalTimesteps)"), ("learning_rate", "\(config.learningRate)"), ("buffer_size", "\(config.bufferSize)"),
          ("learning_starts", "\(config.learningStarts)"), ("train_frequency", "\(config.trainFrequency)"),
          ("gradient_steps", "\(config.gradientSteps)"), ("batch_size", "\(config.batchSize)"),
          ("target_network_frequency", "\(config.targetNetworkFrequency)"), ("tau", "\(config.tau)"),
