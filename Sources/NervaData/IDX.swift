@@ -94,27 +94,30 @@ public struct IDXFile: Sendable {
         do { raw = try Data(contentsOf: url) } catch {
             throw DataError.unreadable(file: source, problem: DataError.reason(error))
         }
-        guard Gzip.isCompressed(raw) else { return try decode(raw, source: source, limit: limit) }
-        guard let limit else { return try decode(Gzip.decompress(raw, source: source), source: source) }
-        // Inflate the header first, to learn how many bytes `limit` entries take.
-        let start = try Gzip.decompress(raw, source: source, limit: 4)
-        let rank = start.count == 4 ? Int(start[start.startIndex + 3]) : 0
-        let header = try Gzip.decompress(raw, source: source, limit: 4 + 4 * rank)
-        guard let needed = try parseHeader(header, source: source, limit: limit).neededBytes else {
-            return try decode(Gzip.decompress(raw, source: source), source: source, limit: limit)
-        }
-        let prefix = try Gzip.decompress(raw, source: source, limit: 4 + 4 * rank + needed)
-        return try decode(prefix, source: source, limit: limit, isComplete: prefix.count < 4 + 4 * rank + needed)
+        return try decode(raw, source: source, limit: limit)
     }
 
-    /// Decodes the bytes of an uncompressed IDX file.
+    /// Decodes the bytes of an IDX file, gzip'd (detected by its `1f 8b` magic number) or not.
     ///
     /// - Parameters:
     ///   - data: the whole file.
     ///   - source: the name used in errors.
-    ///   - limit: keep only the first `limit` entries of the first dimension.
+    ///   - limit: keep only the first `limit` entries of the first dimension; the rest of a gzip'd
+    ///     file is then not decompressed (nor checked).
+    /// - Throws: `DataError` naming `source`, as `read(from:limit:)`.
     public static func decode(_ data: Data, source: String = "<memory>", limit: Int? = nil) throws -> IDXFile {
-        try decode(data, source: source, limit: limit, isComplete: true)
+        guard Gzip.isCompressed(data) else { return try decode(data, source: source, limit: limit, isComplete: true) }
+        guard let limit else { return try decode(Gzip.decompress(data, source: source), source: source, limit: nil, isComplete: true) }
+        // Inflate the header first, to learn how many bytes `limit` entries take.
+        let start = try Gzip.decompress(data, source: source, limit: 4)
+        let rank = start.count == 4 ? Int(start[start.startIndex + 3]) : 0
+        let header = try Gzip.decompress(data, source: source, limit: 4 + 4 * rank)
+        guard let payload = try parseHeader(header, source: source, limit: limit).neededBytes,
+              case let (needed, overflow) = (4 + 4 * rank).addingReportingOverflow(payload), !overflow else {
+            return try decode(Gzip.decompress(data, source: source), source: source, limit: limit, isComplete: true)
+        }
+        let prefix = try Gzip.decompress(data, source: source, limit: needed)
+        return try decode(prefix, source: source, limit: limit, isComplete: prefix.count < needed)
     }
 
     /// `isComplete == false` means `data` was cut after `limit` entries, so that only a shortfall

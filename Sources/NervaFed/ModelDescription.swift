@@ -88,9 +88,24 @@ public struct ModelDescription: Sendable, Equatable {
         guard !inputShape.isEmpty, inputShape.allSatisfy({ $0 > 0 }) else {
             throw ModelDescriptionError.invalidJSON(problem: "inputShape must be non-empty and positive, got \(inputShape)")
         }
-        var shape = inputShape
+        // Sizes come from the network: nothing may need more values than memory holds (which
+        // also keeps every product below `Int.max`).
+        let budget = SizeLimits.memoryBudget()
+        guard let inputCount = checkedProduct(inputShape), inputCount <= budget else {
+            throw ModelDescriptionError.invalidJSON(problem: "inputShape \(inputShape) has more elements than the memory budget of \(budget) values")
+        }
+        var shape = inputShape, weights = 0
         for (index, layer) in layers.enumerated() {
             shape = try layer.outputShape(for: shape, index: index)
+            guard let count = checkedProduct(shape), count <= budget else {
+                throw ModelDescriptionError.shapeMismatch(index: index, type: layer.typeName, inputShape: shape,
+                                                          problem: "the output exceeds the memory budget of \(budget) values")
+            }
+            guard let layerWeights = layer.weightCount, layerWeights <= budget - weights else {
+                throw ModelDescriptionError.invalidSetting(index: index, type: layer.typeName,
+                                                           problem: "the weights so far exceed the memory budget of \(budget) values")
+            }
+            weights += layerWeights
         }
         return shape
     }
@@ -137,7 +152,11 @@ extension LayerDescription {
         func mismatch(_ problem: String) -> ModelDescriptionError {
             .shapeMismatch(index: index, type: typeName, inputShape: shape, problem: problem)
         }
-        func pooled(_ size: Int, _ kernel: Int, _ stride: Int, _ padding: Int) -> Int { (size + 2 * padding - kernel) / stride + 1 }
+        // (size + 2·padding − kernel) / stride + 1, or 0 (no room) when the padding overflows.
+        func pooled(_ size: Int, _ kernel: Int, _ stride: Int, _ padding: Int) -> Int {
+            guard let padded = checkedSum([size, padding, padding]) else { return 0 }
+            return (padded - kernel) / stride + 1
+        }
         switch self {
         case let .linear(inputSize, outputSize, _):
             guard inputSize > 0, outputSize > 0 else { throw invalid("sizes must be positive, got \(inputSize) → \(outputSize)") }
@@ -176,6 +195,18 @@ extension LayerDescription {
         }
     }
 
+    /// The values of the layer's state (weights, biases, statistics); `nil` on overflow.
+    var weightCount: Int? {
+        switch self {
+        case let .linear(inputSize, outputSize, bias):
+            checkedProduct([inputSize, outputSize]).flatMap { checkedSum([$0, bias ? outputSize : 0]) }
+        case let .conv2d(inputChannels, outputChannels, kernelSize, _, _, bias):
+            checkedProduct([inputChannels, outputChannels, kernelSize, kernelSize]).flatMap { checkedSum([$0, bias ? outputChannels : 0]) }
+        case let .batchNorm1d(featureCount), let .batchNorm2d(featureCount): checkedProduct([featureCount, 4])
+        case .maxPool2d, .avgPool2d, .dropout, .relu, .sigmoid, .tanh, .flatten, .leakyReLU: 0
+        }
+    }
+
     /// The layer itself (settings already validated).
     func makeLayer(generator: RandomGenerator) -> any Layer {
         switch self {
@@ -196,4 +227,26 @@ extension LayerDescription {
         case let .leakyReLU(negativeSlope): LeakyReLU(negativeSlope: negativeSlope)
         }
     }
+}
+
+/// The product of non-negative `factors`, `nil` when it overflows `Int`.
+func checkedProduct(_ factors: [Int]) -> Int? {
+    var product = 1
+    for factor in factors {
+        let (next, overflow) = product.multipliedReportingOverflow(by: factor)
+        if overflow { return nil }
+        product = next
+    }
+    return product
+}
+
+/// The sum of `terms`, `nil` when it overflows `Int`.
+func checkedSum(_ terms: [Int]) -> Int? {
+    var sum = 0
+    for term in terms {
+        let (next, overflow) = sum.addingReportingOverflow(term)
+        if overflow { return nil }
+        sum = next
+    }
+    return sum
 }

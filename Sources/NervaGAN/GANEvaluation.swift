@@ -34,7 +34,16 @@ public struct GANEvaluator {
     /// The classifier of a checkpoint written by `nerva classify` (its metadata names the
     /// architecture: `cnn` → `LeNet`, `cnn-wide` → the wider `LeNet`, `mlp` → `MLPClassifier`).
     public static func loadClassifier(from url: URL) throws -> any FeatureClassifier {
-        let file = try Safetensors.read(from: url)
+        try loadClassifier(from: Safetensors.read(from: url))
+    }
+
+    /// The classifier in the bytes of a checkpoint written by `nerva classify`, as
+    /// `loadClassifier(from:)`; `source` names it in errors.
+    public static func loadClassifier(checkpoint bytes: [UInt8], source: String = "<memory>") throws -> any FeatureClassifier {
+        try loadClassifier(from: Safetensors.decode(bytes, source: source))
+    }
+
+    private static func loadClassifier(from file: (tensors: [String: Tensor], metadata: [String: String])) throws -> any FeatureClassifier {
         let classifier: any FeatureClassifier = switch file.metadata["architecture"] {
         case "mlp": MLPClassifier()
         case "cnn-wide": LeNet(channels: (16, 32), hidden: (128, 84))

@@ -82,6 +82,38 @@ public struct GANModelConfiguration: Sendable, Equatable {
         self.spectralNormalization = spectralNormalization
     }
 
+    /// The weights of both networks (biases and normalisation statistics not counted), `nil`
+    /// when the count overflows: the fewest values a checkpoint of them can hold.
+    public var weightCount: Int? {
+        let classes = classCount ?? 0, pixels = 28 * 28
+        var terms: [[Int]]
+        switch architecture {
+        case .mlp:
+            let generatorSizes = [latentSize + classes] + generatorWidths + [pixels]
+            let discriminatorSizes = [pixels + classes] + discriminatorWidths + [1]
+            terms = zip(generatorSizes, generatorSizes.dropFirst()).map { [$0, $1] }
+                + zip(discriminatorSizes, discriminatorSizes.dropFirst()).map { [$0, $1] }
+        case .dcgan:
+            guard let g = generatorWidths.first, let d = discriminatorWidths.first else { return nil }
+            terms = [[latentSize + classes, 2, g, 49], [2, g, g, 16], [g, 16],     // G: 7×7, 4×4, 4×4 kernels
+                     [1 + classes, d, 16], [d, 2, d, 16], [2, d, 49]]              // D: 4×4, 4×4, 7×7 kernels
+        }
+        var total = 0
+        for factors in terms {
+            var product = 1
+            for factor in factors {
+                guard factor >= 0 else { return nil }
+                let (next, overflow) = product.multipliedReportingOverflow(by: factor)
+                if overflow { return nil }
+                product = next
+            }
+            let (sum, overflow) = total.addingReportingOverflow(product)
+            if overflow { return nil }
+            total = sum
+        }
+        return total
+    }
+
     /// A new generator and discriminator for 28×28 single-channel images, initialised from `generator`.
     public func makeModels(generator: RandomGenerator) -> (generator: any GANGenerator, discriminator: any GANDiscriminator) {
         switch architecture {

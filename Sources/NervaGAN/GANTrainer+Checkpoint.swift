@@ -45,8 +45,19 @@ extension GANTrainer {
     ///
     /// - Throws: `GANCheckpointError`, `SafetensorsError` or `StateDictionaryError` naming the problem.
     public convenience init(checkpoint url: URL) throws {
-        let file = try Safetensors.read(from: url)
-        let configuration = try GANTrainingConfiguration(metadata: file.metadata, file: url.path, parameterBudget: parameterBudget(of: file.tensors))
+        try self.init(checkpoint: try Safetensors.read(from: url), source: url.path)
+    }
+
+    /// A trainer restored from the bytes of a checkpoint written by `save(to:)`.
+    ///
+    /// - Parameter source: the name used in error messages.
+    /// - Throws: `GANCheckpointError`, `SafetensorsError` or `StateDictionaryError` naming the problem.
+    public convenience init(checkpoint bytes: [UInt8], source: String = "<memory>") throws {
+        try self.init(checkpoint: try Safetensors.decode(bytes, source: source), source: source)
+    }
+
+    private convenience init(checkpoint file: (tensors: [String: Tensor], metadata: [String: String]), source: String) throws {
+        let configuration = try GANTrainingConfiguration(metadata: file.metadata, file: source, parameterBudget: parameterBudget(of: file.tensors))
         self.init(configuration)
         func part(_ prefix: String) -> [String: Tensor] {
             Dictionary(uniqueKeysWithValues: file.tensors.compactMap { key, tensor in
@@ -60,11 +71,11 @@ extension GANTrainer {
         try discriminatorOptimizer.load(stateDictionary: part("discriminator_optimizer"))
         let metadata = file.metadata
         guard let step = metadata["step"].flatMap(Int.init) else {
-            throw GANCheckpointError.badSetting(file: url.path, key: "step", value: metadata["step"])
+            throw GANCheckpointError.badSetting(file: source, key: "step", value: metadata["step"])
         }
         let state = metadata["random_state"]?.split(separator: ",").compactMap { UInt64($0) } ?? []
         guard state.count == 4 else {
-            throw GANCheckpointError.badSetting(file: url.path, key: "random_state", value: metadata["random_state"])
+            throw GANCheckpointError.badSetting(file: source, key: "random_state", value: metadata["random_state"])
         }
         self.step = step
         random.restore(state)
@@ -75,8 +86,18 @@ extension GANTrainer {
     ///
     /// - Returns: the generator in evaluation mode and the run's configuration.
     public static func loadGenerator(from url: URL) throws -> (generator: any GANGenerator, configuration: GANTrainingConfiguration) {
-        let file = try Safetensors.read(from: url)
-        let configuration = try GANTrainingConfiguration(metadata: file.metadata, file: url.path, parameterBudget: parameterBudget(of: file.tensors))
+        try loadGenerator(from: Safetensors.read(from: url), source: url.path)
+    }
+
+    /// Loads only the generator from the bytes of a checkpoint; `source` names it in errors.
+    public static func loadGenerator(checkpoint bytes: [UInt8], source: String = "<memory>")
+        throws -> (generator: any GANGenerator, configuration: GANTrainingConfiguration) {
+        try loadGenerator(from: Safetensors.decode(bytes, source: source), source: source)
+    }
+
+    private static func loadGenerator(from file: (tensors: [String: Tensor], metadata: [String: String]), source: String)
+        throws -> (generator: any GANGenerator, configuration: GANTrainingConfiguration) {
+        let configuration = try GANTrainingConfiguration(metadata: file.metadata, file: source, parameterBudget: parameterBudget(of: file.tensors))
         let generator = configuration.model.makeModels(generator: RandomGenerator(seed: 0)).generator
         let prefix = configuration.emaDecay != nil ? "average_generator." : "generator."
         let part = Dictionary(uniqueKeysWithValues: file.tensors.compactMap { key, tensor in
@@ -152,6 +173,12 @@ extension GANTrainingConfiguration {
             do { try SizeLimits.checkLayers(sizes, field: key, parameterBudget: parameterBudget) } catch {
                 throw GANCheckpointError.badSetting(file: file, key: key, value: "\(metadata[key] ?? "") (\(error))")
             }
+        }
+        // The exact weight count, which grows faster than those products (DCGAN: 32·w² for width w).
+        guard let weights = model.weightCount, weights <= parameterBudget else {
+            let widths = "\(metadata["generator_widths"] ?? "") / \(metadata["discriminator_widths"] ?? "")"
+            throw GANCheckpointError.badSetting(file: file, key: "generator_widths",
+                value: "\(widths) (networks of \(model.weightCount.map(String.init) ?? "too many") weights; the file holds \(parameterBudget) values)")
         }
     }
 }

@@ -148,6 +148,14 @@ struct IDXCase: Sendable, CustomStringConvertible {
                                               expectedBytes: nil, actualBytes: 1))
     }
 
+    /// Found while adding the IDX fuzz target (issue #18): reading a gzip'd file with a limit
+    /// added the header size to the payload size unchecked, which trapped when the dimensions
+    /// describe exactly `Int.max` bytes (454279 · 31252369 · 649657 = 2⁶³ − 1).
+    @Test(.enabled(if: hasGzip)) func limitedGzipWhosePayloadIsIntMaxBytes() throws {
+        let bytes = try gzipped(idxBytes(type: 0x08, shape: [454_279, 31_252_369, 649_657], payload: [1, 2, 3]))
+        #expect(throws: DataError.self) { try IDXFile.decode(Data(bytes), limit: 500_000) }
+    }
+
     @Test(.enabled(if: hasGzip)) func corruptGzip() throws {
         var bytes = try gzipped(idxBytes(type: 0x08, shape: [64], payload: (0..<64).map { UInt8($0 * 3) }))
         for i in 12..<bytes.count - 8 { bytes[i] ^= 0x5A }

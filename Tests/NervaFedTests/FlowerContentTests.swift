@@ -59,6 +59,17 @@ import Testing
         #expect(throws: FlowerProtocolError.self) { try FlowerObject(bytes: unknownType, expectedID: FlowerObject.id(of: unknownType)) }
     }
 
+    @Test func aPulledMessageIsReadFromTheBytesOfItsObjects() throws {
+        let (objects, root) = try Self.reference.deflated()
+        let message = FlowerObject(kind: .message, children: [root], body: Array("metadata".utf8))
+        let byID = Dictionary((objects + [message]).map { ($0.id, $0.bytes) }, uniquingKeysWith: { first, _ in first })
+        #expect(try FlowerContent(messageObjects: byID, messageID: message.id) == Self.reference)
+        #expect(throws: FlowerProtocolError.self) { try FlowerContent(messageObjects: byID, messageID: root) }
+        var tampered = byID
+        tampered[root]![tampered[root]!.count - 1] ^= 1
+        #expect(throws: FlowerProtocolError.self) { try FlowerContent(messageObjects: tampered, messageID: message.id) }
+    }
+
     @Test func missingOrMistypedChildrenAreNamedErrors() throws {
         let (objects, root) = try Self.reference.deflated()
         var byID = Dictionary(objects.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })

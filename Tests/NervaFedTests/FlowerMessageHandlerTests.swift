@@ -124,4 +124,18 @@ import Testing
         guard case let .config(values)? = query.records["config"] else { Issue.record("\(query)"); return }
         #expect(values["framework"] == .string("nerva") && values["parameter-count"] == .integer(Int64(handler.layout.scalarCount)))
     }
+
+    /// Found while adding the Flower fuzz target (issue #18): an evaluate message whose
+    /// server-round is not a whole number (NaN, 1e300) trapped converting it to an `Int`, and
+    /// a learning rate beyond Float32 became infinite.
+    @Test func roundsAndRatesOutsideTheirTypesAreNamedErrors() throws {
+        let handler = try Self.handler()
+        let (names, arrays) = try Self.arrays(handler)
+        for round in [Double.nan, 1e300, -1, 2.5] {
+            let content = Self.trainMessage(names, arrays, config: ["server-round": .double(round)])
+            #expect(throws: FlowerProtocolError.self) { try handler.reply(to: "evaluate", content: content) }
+        }
+        let huge = Self.trainMessage(names, arrays, config: ["lr": .double(1e300)])
+        #expect(throws: FlowerProtocolError.self) { try handler.reply(to: "train", content: huge) }
+    }
 }

@@ -50,4 +50,22 @@ import Testing
         #expect(conv.contains("layer 0") && conv.contains("expects [3, H, W]"), "\(conv)")
         #expect(error("not json").contains("model description"))
     }
+
+    /// Found while adding the federated-message fuzz target (issue #18): sizes in a received
+    /// description overflowed `Int` (a padding of 2⁶²) or asked for more memory than exists, and
+    /// trapped instead of being refused.
+    @Test func sizesBeyondMemoryAreRefusedBeforeAnyAllocation() {
+        func error(_ json: String) -> String {
+            do { _ = try ModelDescription(json: Data(json.utf8)); return "no error" } catch { return "\(error)" }
+        }
+        let padding = error(#"{"inputShape":[1,4,4],"layers":[{"type":"conv2d","inputChannels":1,"outputChannels":1,"kernelSize":3,"#
+            + #""padding":4611686018427387904}]}"#)
+        #expect(padding.contains("layer 0"), "\(padding)")
+        let pool = error(#"{"inputShape":[1,4,4],"layers":[{"type":"maxPool2d","kernelSize":9223372036854775807,"padding":4611686018427387903}]}"#)
+        #expect(pool.contains("layer 0"), "\(pool)")
+        let input = error(#"{"inputShape":[4294967296,4294967296],"layers":[{"type":"flatten"}]}"#)
+        #expect(input.contains("memory budget"), "\(input)")
+        let weights = error(#"{"inputShape":[100000],"layers":[{"type":"linear","inputSize":100000,"outputSize":1000000000}]}"#)
+        #expect(weights.contains("layer 0") && weights.contains("memory budget"), "\(weights)")
+    }
 }

@@ -72,5 +72,20 @@ extension NetworkTests {
             #expect { try FederationCredentials(contentsOf: file) } throws: { "\($0)".contains(problem) }
         }
     }
+
+    /// Found while adding the fuzz target (issue #18): the model description of a checkpoint is
+    /// built when the server resumes, so it may not describe more values than the file holds.
+    @Test func aDescriptionLargerThanTheStoredValuesIsRefused() throws {
+        let small = ModelDescription.mlp(inputShape: [1, 2, 2], hiddenSizes: [3], classCount: 2)
+        let global = ParameterSet(module: try small.makeModel(generator: RandomGenerator(seed: 1)))
+        let folder = try NetworkTestbed.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let url = folder.appendingPathComponent("checkpoint.safetensors")
+        try FederationCheckpoint(model: .mlp(hiddenSizes: [100_000]), global: global, completedRounds: 1,
+                                 generatorState: [1, 2, 3, 4]).write(to: url)
+        #expect(throws: FederationCheckpointError.self) { try FederationCheckpoint(contentsOf: url) }
+        try FederationCheckpoint(model: small, global: global, completedRounds: 1, generatorState: [1, 2, 3, 4]).write(to: url)
+        #expect(try FederationCheckpoint(bytes: Array(Data(contentsOf: url))).global == global)
+    }
 }
 }

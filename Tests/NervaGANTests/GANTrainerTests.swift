@@ -174,6 +174,25 @@ import Testing
         }
     }
 
+    /// Found while adding the GAN checkpoint fuzz target (issue #18): a DCGAN's width passed the
+    /// neighbouring-size check but its networks hold about 32·w² weights, so a damaged file could
+    /// still ask for gigabytes; the exact weight count is now checked against the file.
+    @Test func aDCGANWidthBeyondTheFileIsRefused() throws {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("gan-\(UUID().uuidString).safetensors")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try GANTrainer(Self.smallConfiguration(.dcgan)).save(to: url)
+        let (tensors, metadata) = try Safetensors.read(from: url)
+        let stored = tensors.values.reduce(0) { $0 + $1.scalarCount }
+        var changed = metadata
+        changed["latent_size"] = "1"
+        changed["generator_widths"] = "\(stored)"
+        let damaged = try Safetensors.encode(tensors, metadata: changed)
+        #expect(throws: GANCheckpointError.self) { try GANTrainer(checkpoint: damaged) }
+        do { _ = try GANTrainer.loadGenerator(checkpoint: damaged) } catch {
+            #expect("\(error)".contains("weights; the file holds \(stored) values"), "\(error)")
+        }
+    }
+
     @Test func nonFiniteWeightsAndRatesAreProblems() {
         var configuration = Self.smallConfiguration(.mlp)
         configuration.r1Weight = .nan

@@ -117,4 +117,22 @@ import Testing
         #expect(resumed.status == 0 && resumed.text.contains("64 training images"), "\(resumed.text)")
         #expect(!FileManager.default.fileExists(atPath: leftover.path))
     }
+
+    /// Found by reading while adding the fuzz targets (issue #18): a training state whose history
+    /// holds a non-integral epoch number trapped converting it to an index.
+    @Test func aTrainingStateWithANaNEpochIsRefused() throws {
+        let folder = try NervaCLI.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let metadata = #""__metadata__":{"architecture":"mlp","augmentation":"none","epochs":"2","batch_size":"32","#
+            + #""learning_rate":"0.01","seed":"1","random_state":"1,2,3,4"}"#
+        var header = Array(("{" + metadata + #","history":{"dtype":"F32","shape":[1,4],"data_offsets":[0,16]}}"#).utf8)
+        header += Array(repeating: UInt8(ascii: " "), count: (8 - header.count % 8) % 8)
+        let row: [Float] = [.nan, 0.5, 0.8, 100]
+        let data = row.flatMap { withUnsafeBytes(of: $0.bitPattern.littleEndian, Array.init) }
+        try Data(withUnsafeBytes(of: UInt64(header.count).littleEndian, Array.init) + header + data)
+            .write(to: folder.appendingPathComponent("training-state.safetensors"))
+        let result = try NervaCLI.run(["classify", "--resume", folder.path])
+        #expect(result.status == 1 && result.text.contains("\"history\" has the unreadable value \"epoch nan in row 0\""),
+                "\(result.status) \(result.text)")
+    }
 }

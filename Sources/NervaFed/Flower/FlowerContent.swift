@@ -79,6 +79,28 @@ public struct FlowerContent: Equatable, Sendable {
         return FlowerObject(kind: kind, children: children, body: Array(body.utf8))
     }
 
+    /// The content of a message pulled from a SuperLink, from the bytes of its objects.
+    ///
+    /// - Parameters:
+    ///   - messageObjects: the bytes of every object of the message, by id (as PullObject
+    ///     returns them); each is checked against its id, the SHA-256 of its bytes.
+    ///   - messageID: the id of the `Message` object at the top of the tree.
+    /// - Throws: `FlowerProtocolError` for a missing, tampered or malformed object, or a message
+    ///   that carries no content (an error message).
+    public init(messageObjects: [String: [UInt8]], messageID: String) throws(FlowerProtocolError) {
+        var objects: [String: FlowerObject] = [:]
+        for (id, bytes) in messageObjects { objects[id] = try FlowerObject(bytes: bytes, expectedID: id) }
+        guard let message = objects[messageID] else { throw .badContent("the message object \(messageID.prefix(12))… was not pulled") }
+        guard message.kind == .message else {
+            throw .badContent("the message's root object is a \(message.kind.rawValue)")
+        }
+        guard message.children.count == 1 else {
+            throw .badContent("the message object has \(message.children.count) children, not its one RecordDict "
+                + "(a message carrying an error has no content to work on)")
+        }
+        try self.init(inflating: message.children[0], from: objects)
+    }
+
     /// The content whose `RecordDict` object is `rootID`, from the pulled `objects` (verified).
     init(inflating rootID: String, from objects: [String: FlowerObject]) throws(FlowerProtocolError) {
         func object(_ id: String, _ kind: FlowerObject.Kind) throws(FlowerProtocolError) -> FlowerObject {

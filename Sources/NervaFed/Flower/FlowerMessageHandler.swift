@@ -86,7 +86,7 @@ public struct FlowerMessageHandler: Sendable {
         let (_, names, arrays) = try arrayRecord(of: content)
         let global = try FlowerArrayMapping(names: names, arrays: arrays, layout: layout).parameters(from: arrays)
         let config = (try? configRecord(of: content)) ?? [:]
-        let round = config["server-round"]?.number.map { Int($0) } ?? 0
+        let round = try Self.count(["server-round", "server_round"], in: config, default: 0, minimum: 0)
         let result = try participant.evaluate(model: model, parameters: global, configuration: EvaluateConfiguration(round: round))
         var metrics: [String: FlowerValue] = result.metrics.mapValues { .double($0) }
         if let accuracy = result.metrics["accuracy"] { metrics["accuracy"] = nil; metrics["eval_acc"] = .double(accuracy) }
@@ -126,36 +126,48 @@ public struct FlowerMessageHandler: Sendable {
 
     /// The typed local-training settings of a train message's config.
     func fitConfiguration(_ config: [String: FlowerValue]) throws -> FitConfiguration {
-        func number(_ keys: [String]) throws -> Double? {
-            for key in keys {
-                guard let value = config[key] else { continue }
-                guard let number = value.number, number.isFinite else {
-                    throw FlowerProtocolError.badContent("config \(key) must be a number, got \(value)")
-                }
-                return number
-            }
-            return nil
-        }
+        func number(_ keys: [String]) throws -> Double? { try Self.number(keys, in: config) }
         func count(_ keys: [String], default value: Int, minimum: Int) throws -> Int {
-            guard let number = try number(keys) else { return value }
-            guard number == number.rounded(), number >= Double(minimum), number <= 1e9 else {
-                throw FlowerProtocolError.badContent("config \(keys[0]) must be an integer ≥ \(minimum), got \(number)")
-            }
-            return Int(number)
+            try Self.count(keys, in: config, default: value, minimum: minimum)
         }
         let round = try count(["server-round", "server_round"], default: 0, minimum: 0)
         let mu = try number(["proximal-mu", "proximal_mu"]) ?? 0
         guard mu >= 0 else { throw FlowerProtocolError.badContent("config proximal-mu must not be negative, got \(mu)") }
         let learningRate = try number(["lr", "learning-rate", "learning_rate"]).map { Float($0) } ?? defaults.learningRate
-        guard learningRate > 0 else { throw FlowerProtocolError.badContent("config lr must be positive, got \(learningRate)") }
+        guard learningRate > 0, learningRate.isFinite else {
+            throw FlowerProtocolError.badContent("config lr must be a positive Float32, got \(learningRate)")
+        }
+        let momentum = try number(["momentum"]).map { Float($0) } ?? defaults.momentum
+        guard momentum.isFinite else { throw FlowerProtocolError.badContent("config momentum must be a Float32, got \(momentum)") }
         return FitConfiguration(
             round: round,
             localEpochs: try count(["local-epochs", "local_epochs", "epochs"], default: defaults.localEpochs, minimum: 0),
             batchSize: try count(["batch-size", "batch_size"], default: defaults.batchSize, minimum: 1),
             learningRate: learningRate,
-            momentum: try number(["momentum"]).map { Float($0) } ?? defaults.momentum,
+            momentum: momentum,
             proximalMu: Float(mu),
             seed: defaults.seed &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(round))
+    }
+
+    /// The first of `keys` present in `config`, which must be a finite number.
+    private static func number(_ keys: [String], in config: [String: FlowerValue]) throws -> Double? {
+        for key in keys {
+            guard let value = config[key] else { continue }
+            guard let number = value.number, number.isFinite else {
+                throw FlowerProtocolError.badContent("config \(key) must be a number, got \(value)")
+            }
+            return number
+        }
+        return nil
+    }
+
+    /// The first of `keys` present in `config` as an integer in `minimum...1e9`, else `value`.
+    private static func count(_ keys: [String], in config: [String: FlowerValue], default value: Int, minimum: Int) throws -> Int {
+        guard let number = try number(keys, in: config) else { return value }
+        guard number == number.rounded(), number >= Double(minimum), number <= 1e9 else {
+            throw FlowerProtocolError.badContent("config \(keys[0]) must be an integer ≥ \(minimum), got \(number)")
+        }
+        return Int(number)
     }
 
     /// Flower's `compute_clip_model_update`: `global + (trained − global) · min(1, norm / ‖trained − global‖)`;

@@ -31,7 +31,11 @@ struct FlowerObject: Equatable {
     var id: String { Self.id(of: bytes) }
 
     static func id(of bytes: [UInt8]) -> String {
-        SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+        let digits = Array("0123456789abcdef".utf8)
+        var hex: [UInt8] = []
+        hex.reserveCapacity(64)
+        for byte in SHA256.hash(data: bytes) { hex += [digits[Int(byte >> 4)], digits[Int(byte & 0xF)]] }
+        return String(decoding: hex, as: UTF8.self)   // String(format:) per byte dominated reading a message
     }
 
     /// Parses `bytes` pulled under `expectedID`, checking the hash and the head.

@@ -20,7 +20,7 @@ struct FlowerObjectTransfer: Sendable {
     /// - Throws: `FlowerProtocolError` for missing, tampered or malformed objects; `FleetError`
     ///   for transport failures.
     func pullContent(of tree: Flwr_Proto_ObjectTree) async throws -> FlowerContent {
-        var objects: [String: FlowerObject] = [:]
+        var objects: [String: [UInt8]] = [:]
         var pending = [tree]
         while let next = pending.popLast() {
             guard FlowerObject.isObjectID(next.objectID) else {
@@ -29,19 +29,11 @@ struct FlowerObjectTransfer: Sendable {
             if objects[next.objectID] == nil { objects[next.objectID] = try await pull(next.objectID) }
             pending += next.children
         }
-        let message = objects[tree.objectID]!
-        guard message.kind == .message else {
-            throw FlowerProtocolError.badContent("the message's root object is a \(message.kind.rawValue)")
-        }
-        guard message.children.count == 1 else {
-            throw FlowerProtocolError.badContent("the message object has \(message.children.count) children, not its one RecordDict "
-                + "(a message carrying an error has no content to work on)")
-        }
-        return try FlowerContent(inflating: message.children[0], from: objects)
+        return try FlowerContent(messageObjects: objects, messageID: tree.objectID)
     }
 
-    /// One object, verified.
-    private func pull(_ id: String) async throws -> FlowerObject {
+    /// The bytes of one object (verified against its id by `FlowerContent(messageObjects:messageID:)`).
+    private func pull(_ id: String) async throws -> [UInt8] {
         var request = Flwr_Proto_PullObjectRequest()
         request.node = node
         request.runID = runID
@@ -51,7 +43,7 @@ struct FlowerObjectTransfer: Sendable {
         while true {
             let response = try await client.call("pull-object", request, as: Flwr_Proto_PullObjectResponse.self)
             guard response.objectFound else { throw FlowerProtocolError.badObject(id: id, problem: "the SuperLink does not have it") }
-            if response.objectAvailable { return try FlowerObject(bytes: [UInt8](response.objectContent), expectedID: id) }
+            if response.objectAvailable { return [UInt8](response.objectContent) }
             guard Date() < deadline else {
                 throw FlowerProtocolError.badObject(id: id, problem: "still unavailable after \(Int(availabilityTimeout)) s")
             }

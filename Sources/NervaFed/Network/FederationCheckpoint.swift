@@ -67,7 +67,14 @@ public struct FederationCheckpoint: Sendable, Equatable {
         do { bytes = Array(try Data(contentsOf: url)) } catch {
             throw FederationCheckpointError.invalid(path: url.path, problem: "cannot read it (\(error.localizedDescription))")
         }
-        let (stored, metadata) = try ParameterSet.decode(safetensors: bytes, source: url.path)
+        try self.init(bytes: bytes, source: url.path)
+    }
+
+    /// Reads the bytes of a checkpoint written by `write(to:)`; `source` names it in errors.
+    ///
+    /// - Throws: `FederationCheckpointError`, `SafetensorsError` or `ModelDescriptionError` naming the problem.
+    public init(bytes: [UInt8], source: String = "<memory>") throws {
+        let (stored, metadata) = try ParameterSet.decode(safetensors: bytes, source: source)
         let tensors = stored.stateDictionary()
         let modelNames = stored.layout.names.filter { !$0.hasPrefix(Self.serverStatePrefix) }
         let parameters = modelNames.count == stored.layout.names.count ? stored : ParameterSet(tensors: modelNames.map { ($0, tensors[$0]!) })
@@ -76,13 +83,20 @@ public struct FederationCheckpoint: Sendable, Equatable {
         })
         guard metadata["nerva.message"] == "checkpoint", let modelText = metadata["nerva.model"],
               let roundsText = metadata["nerva.completedRounds"], let rounds = Int(roundsText), rounds >= 0 else {
-            throw FederationCheckpointError.invalid(path: url.path, problem: "missing or invalid nerva.* metadata")
+            throw FederationCheckpointError.invalid(path: source, problem: "missing or invalid nerva.* metadata")
         }
         let state = (metadata["nerva.generator"] ?? "").split(separator: " ").compactMap { UInt64($0) }
         guard state.count == 4, state.contains(where: { $0 != 0 }) else {
-            throw FederationCheckpointError.invalid(path: url.path, problem: "the generator state is not 4 non-zero words")
+            throw FederationCheckpointError.invalid(path: source, problem: "the generator state is not 4 non-zero words")
         }
-        self.init(model: try ModelDescription(json: Data(modelText.utf8)), global: parameters, completedRounds: rounds,
-                  generatorState: state, serverState: serverState)
+        let model = try ModelDescription(json: Data(modelText.utf8))
+        // The description's sizes become allocations when the server builds the model: they must
+        // fit in the values the checkpoint holds.
+        let needed = model.layers.reduce(0) { $0 + ($1.weightCount ?? 0) }   // each validated against the memory budget
+        guard needed <= parameters.scalarCount else {
+            throw FederationCheckpointError.invalid(path: source, problem: "the model description needs \(needed) values, "
+                + "the checkpoint holds \(parameters.scalarCount)")
+        }
+        self.init(model: model, global: parameters, completedRounds: rounds, generatorState: state, serverState: serverState)
     }
 }

@@ -60,7 +60,12 @@ enum GymnasiumJSON {
         switch type {
         case "discrete":
             guard let count = space["n"] as? Int, count > 0 else { throw GymnasiumBridgeError.malformedReply("Discrete space without n") }
-            return .discrete(count: count, start: space["start"] as? Int ?? 0)
+            // Actions are sent as `start + a` for a in 0..<n: that must not overflow.
+            let start = space["start"] as? Int ?? 0
+            guard !start.addingReportingOverflow(count).overflow else {
+                throw GymnasiumBridgeError.malformedReply("Discrete space with n \(count) and start \(start) beyond 64-bit integers")
+            }
+            return .discrete(count: count, start: start)
         case "box":
             guard let low = space["low"] as? [Any], let high = space["high"] as? [Any], low.count == high.count, !low.isEmpty else {
                 throw GymnasiumBridgeError.malformedReply("Box space without matching bounds")

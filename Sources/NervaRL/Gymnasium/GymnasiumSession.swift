@@ -59,10 +59,7 @@ public final class GymnasiumSession {
     /// set, the environment reports every step as terminal without asking the helper.
     public private(set) var failure: GymnasiumBridgeError?
 
-    private let process: Process
-    private let input: FileHandle
-    private let output: FileHandle
-    private let errorLog: URL
+    private let channel: any GymnasiumChannel
     private let actionStart: Int
 
     /// Starts the helper and makes `environmentID` in it.
@@ -72,7 +69,7 @@ public final class GymnasiumSession {
     ///   - helper: The path of `gymnasium_bridge.py` (default: `$NERVA_GYMNASIUM_BRIDGE`, else `scripts/` of the repository).
     ///   - options: Keyword arguments of `gymnasium.make`, as a JSON object text (such as `{"is_slippery": false}`).
     /// - Throws: `GymnasiumBridgeError`.
-    public init(environmentID: String, python: String? = nil, helper: String? = nil, options: String = "{}") throws {
+    public convenience init(environmentID: String, python: String? = nil, helper: String? = nil, options: String = "{}") throws {
         let python = python ?? GymnasiumLocations.python
         let helper = helper ?? GymnasiumLocations.helper
         guard FileManager.default.fileExists(atPath: helper) else { throw GymnasiumBridgeError.helperNotFound(helper) }
@@ -80,7 +77,6 @@ public final class GymnasiumSession {
             throw GymnasiumBridgeError.pythonNotFound(python)
         }
         Self.ignoreBrokenPipes
-        let environmentID = environmentID.trimmingCharacters(in: .whitespaces)
         let errorLog = FileManager.default.temporaryDirectory.appendingPathComponent("nerva-gymnasium-\(UUID().uuidString).log")
         _ = FileManager.default.createFile(atPath: errorLog.path, contents: nil)
         let toHelper = Pipe(), fromHelper = Pipe()
@@ -90,11 +86,26 @@ public final class GymnasiumSession {
         process.standardInput = toHelper
         process.standardOutput = fromHelper
         process.standardError = FileHandle(forWritingAtPath: errorLog.path)
-        let input = toHelper.fileHandleForWriting, output = fromHelper.fileHandleForReading
         do { try process.run() } catch { throw GymnasiumBridgeError.pythonNotFound(python) }
+        let channel = GymnasiumProcessChannel(process: process, input: toHelper.fileHandleForWriting,
+                                              output: fromHelper.fileHandleForReading, errorLog: errorLog)
+        do {
+            try self.init(environmentID: environmentID, channel: channel, options: options)
+        } catch let GymnasiumBridgeError.helperExited(status, _) where status == 127 {
+            throw GymnasiumBridgeError.pythonNotFound(python)
+        }
+    }
+
+    /// Makes `environmentID` through a channel that already speaks the bridge's frames (a helper
+    /// started elsewhere, or a recorded conversation); the channel is closed when the session is
+    /// released, or at once when making the environment fails.
+    ///
+    /// - Throws: `GymnasiumBridgeError`.
+    public init(environmentID: String, channel: any GymnasiumChannel, options: String = "{}") throws {
+        let environmentID = environmentID.trimmingCharacters(in: .whitespaces)
         do {
             let reply = try Self.exchange(#"{"cmd":"make","env_id":\#(GymnasiumJSON.quoted(environmentID)),"kwargs":\#(options)}"#,
-                                          input: input, output: output, process: process, errorLog: errorLog)
+                                          over: channel)
             let observation = try GymnasiumJSON.space(reply["observation_space"])
             guard case let .discrete(count, start) = try GymnasiumJSON.space(reply["action_space"]) else {
                 throw GymnasiumBridgeError.unsupportedSpace("the actions of \(environmentID) form a Box; Nerva's learners need Discrete actions.")
@@ -110,20 +121,14 @@ public final class GymnasiumSession {
             rewardThreshold = (reply["reward_threshold"] as? NSNumber)?.doubleValue
             gymnasiumVersion = reply["gymnasium_version"] as? String ?? "unknown"
         } catch {
-            Self.stop(process, input: input, errorLog: errorLog)
-            if case let GymnasiumBridgeError.helperExited(status, _) = error, status == 127 {
-                throw GymnasiumBridgeError.pythonNotFound(python)
-            }
+            channel.close()
             throw error
         }
         self.environmentID = environmentID
-        self.process = process
-        self.input = input
-        self.output = output
-        self.errorLog = errorLog
+        self.channel = channel
     }
 
-    deinit { Self.stop(process, input: input, errorLog: errorLog) }
+    deinit { channel.close() }
 
     /// Resets the environment, seeded when `seed` is given; the observation as sent (an index or a vector).
     public func reset(seed: UInt64?) throws -> Any {
@@ -150,41 +155,25 @@ public final class GymnasiumSession {
 
     private func call(_ request: String) throws -> [String: Any] {
         if let failure { throw failure }
-        return try Self.exchange(request, input: input, output: output, process: process, errorLog: errorLog)
+        return try Self.exchange(request, over: channel)
     }
 
     /// Sends one request frame and reads its reply frame.
-    private static func exchange(_ request: String, input: FileHandle, output: FileHandle, process: Process,
-                                 errorLog: URL) throws -> [String: Any] {
-        func exited() -> GymnasiumBridgeError {
-            process.waitUntilExit()
-            let log = (try? String(contentsOf: errorLog, encoding: .utf8)) ?? ""
-            return .helperExited(status: process.terminationStatus, stderr: String(log.suffix(2_000)))
-        }
+    private static func exchange(_ request: String, over channel: any GymnasiumChannel) throws -> [String: Any] {
         var frame = Data(count: 4)
         let payload = Data(request.utf8)
         withUnsafeBytes(of: UInt32(payload.count).littleEndian) { frame.replaceSubrange(0..<4, with: $0) }
         frame.append(payload)
-        guard GymnasiumPipe.write(frame, to: input.fileDescriptor) else { throw exited() }
-        guard let header = GymnasiumPipe.read(count: 4, from: output.fileDescriptor) else { throw exited() }
+        guard channel.write(frame) else { throw channel.endError() }
+        guard let header = channel.read(count: 4) else { throw channel.endError() }
         let length = header.withUnsafeBytes { Int(UInt32(littleEndian: $0.loadUnaligned(as: UInt32.self))) }
         guard length <= 64 << 20 else { throw GymnasiumBridgeError.malformedReply("a frame of \(length) bytes") }
-        guard let body = GymnasiumPipe.read(count: length, from: output.fileDescriptor) else { throw exited() }
+        guard let body = channel.read(count: length) else { throw channel.endError() }
         guard let reply = (try? JSONSerialization.jsonObject(with: body)) as? [String: Any], let ok = reply["ok"] as? Bool else {
             throw GymnasiumBridgeError.malformedReply(String(decoding: body.prefix(200), as: UTF8.self))
         }
         guard ok else { throw GymnasiumBridgeError.remote(reply["error"] as? String ?? "unknown error") }
         return reply
-    }
-
-    /// Closes the helper's stdin (it exits at end of input), waits up to 2 s, then terminates it.
-    private static func stop(_ process: Process, input: FileHandle, errorLog: URL) {
-        try? input.close()
-        let deadline = Date().addingTimeInterval(2)
-        while process.isRunning && Date() < deadline { usleep(2_000) }
-        if process.isRunning { process.terminate() }
-        process.waitUntilExit()
-        try? FileManager.default.removeItem(at: errorLog)
     }
 
     /// Writing to a helper that died must fail with EPIPE instead of killing Nerva with SIGPIPE.

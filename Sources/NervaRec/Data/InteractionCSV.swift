@@ -29,15 +29,28 @@ public enum InteractionCSV {
     public static func read(_ url: URL, columns: Columns = Columns(), delimiter: Character = ",",
                             malformed: MalformedLinePolicy = .fail,
                             optionalColumns: Bool = true) throws -> (InteractionDataset, ReadReport) {
-        let lines = try TextLines(url: url, encoding: .utf8OrLatin1)
+        try read(TextLines(url: url, encoding: .utf8OrLatin1), columns: columns, delimiter: delimiter, malformed: malformed,
+                 optionalColumns: optionalColumns)
+    }
+
+    /// Reads the bytes of a file, as `read(_:columns:…)`; `source` names it in errors.
+    public static func read(bytes: [UInt8], source: String = "<memory>", columns: Columns = Columns(), delimiter: Character = ",",
+                            malformed: MalformedLinePolicy = .fail,
+                            optionalColumns: Bool = true) throws -> (InteractionDataset, ReadReport) {
+        try read(TextLines(bytes: bytes, file: source, encoding: .utf8OrLatin1), columns: columns, delimiter: delimiter,
+                 malformed: malformed, optionalColumns: optionalColumns)
+    }
+
+    private static func read(_ lines: TextLines, columns: Columns, delimiter: Character, malformed: MalformedLinePolicy,
+                             optionalColumns: Bool) throws -> (InteractionDataset, ReadReport) {
         let splitter = FieldSplitter.csv(delimiter)
         var header: [String]?
         lines.forEach { line, _ in if header == nil { header = splitter.split(line).map { $0.trimmingCharacters(in: .whitespaces) } } }
-        guard let header else { throw RecDataError.empty(file: url.path) }
+        guard let header else { throw RecDataError.empty(file: lines.file) }
         func position(_ name: String?, required: Bool) throws -> Int? {
             guard let name else { return nil }
             if let index = header.firstIndex(of: name) { return index }
-            if required { throw RecDataError.missingColumn(file: url.path, column: name, header: header) }
+            if required { throw RecDataError.missingColumn(file: lines.file, column: name, header: header) }
             return nil
         }
         let userColumn = try position(columns.user, required: true)!
@@ -56,7 +69,7 @@ public enum InteractionCSV {
                            item: try LineProblem.identifier(fields[itemColumn], header[itemColumn]),
                            rating: rating, timestamp: time)
         }
-        if parser.report.linesRead == 0 { throw RecDataError.empty(file: url.path) }
+        if parser.report.linesRead == 0 { throw RecDataError.empty(file: lines.file) }
         return (builder.build(hasRatings: ratingColumn != nil, hasTimestamps: timeColumn != nil), parser.report)
     }
 }

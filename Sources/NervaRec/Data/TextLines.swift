@@ -19,14 +19,19 @@ struct TextLines {
     let encoding: TextEncoding
 
     init(url: URL, encoding: TextEncoding) throws {
-        file = url.path
-        self.encoding = encoding
         guard let data = FileManager.default.contents(atPath: url.path) else {
             let exists = FileManager.default.fileExists(atPath: url.path)
             throw RecDataError.unreadable(file: url.path, problem: exists ? "permission denied or not a file" : "no such file")
         }
+        self.init(bytes: [UInt8](data), file: url.path, encoding: encoding)
+    }
+
+    /// The lines of a file's bytes; `file` names it in errors.
+    init(bytes: [UInt8], file: String, encoding: TextEncoding) {
+        self.file = file
+        self.encoding = encoding
         let utf8ByteOrderMark: [UInt8] = [0xEF, 0xBB, 0xBF]
-        bytes = data.starts(with: utf8ByteOrderMark) ? [UInt8](data.dropFirst(3)) : [UInt8](data)
+        self.bytes = bytes.starts(with: utf8ByteOrderMark) ? Array(bytes.dropFirst(3)) : bytes
     }
 
     /// Calls `body` with each non-blank line and its number.

@@ -84,25 +84,40 @@ public final class SavedRecommender {
         guard let json = FileManager.default.contents(atPath: jsonURL.path) else {
             throw RecDataError.unreadable(file: jsonURL.path, problem: "missing (saved beside \(url.lastPathComponent))")
         }
+        let bytes: Data
+        do { bytes = try Data(contentsOf: url) } catch {
+            throw SafetensorsError.unreadable(source: url.path, problem: error.localizedDescription)
+        }
+        return try load(safetensors: [UInt8](bytes), description: json, source: url.path, descriptionSource: jsonURL.path)
+    }
+
+    /// Reads a model from the bytes of its two files, as `load(from:)`.
+    ///
+    /// - Parameters:
+    ///   - safetensors: the tensors file.
+    ///   - description: the JSON description beside it.
+    ///   - source, descriptionSource: the names of the two files in error messages.
+    public static func load(safetensors: [UInt8], description json: Data, source: String = "<memory>",
+                            descriptionSource: String = "<description>") throws -> SavedRecommender {
         let description: RecommenderDescription
         do { description = try JSONDecoder().decode(RecommenderDescription.self, from: json) } catch {
-            throw SavedRecommenderError.badDescription(file: jsonURL.path, problem: "not a model description: \(error)")
+            throw SavedRecommenderError.badDescription(file: descriptionSource, problem: "not a model description: \(error)")
         }
         guard let kind = RecommenderKind(rawValue: description.model) else {
-            throw SavedRecommenderError.badDescription(file: jsonURL.path, problem: "unknown model '\(description.model)'")
+            throw SavedRecommenderError.badDescription(file: descriptionSource, problem: "unknown model '\(description.model)'")
         }
-        let (tensors, _) = try Safetensors.read(from: url)
+        let (tensors, _) = try Safetensors.decode(safetensors, source: source)
         let tensor = { (name: String) throws -> Tensor in
-            guard let t = tensors[name] else { throw SavedRecommenderError.missingTensor(file: url.path, name: name) }
+            guard let t = tensors[name] else { throw SavedRecommenderError.missingTensor(file: source, name: name) }
             return t
         }
         let users = description.users.count, items = description.items.count
         guard description.titles.count == items else {
-            throw SavedRecommenderError.badDescription(file: jsonURL.path, problem: "\(description.titles.count) titles for \(items) items")
+            throw SavedRecommenderError.badDescription(file: descriptionSource, problem: "\(description.titles.count) titles for \(items) items")
         }
-        let history = try SavedRecommender.history(tensor, users: users, items: items, file: url.path)
+        let history = try SavedRecommender.history(tensor, users: users, items: items, file: source)
         let model = try SavedRecommender.model(kind, description: description, tensor: tensor, tensors: tensors, history: history,
-                                             file: url.path)
+                                             file: source)
         return SavedRecommender(model: model, description: description, history: history)
     }
 }

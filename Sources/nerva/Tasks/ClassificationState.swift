@@ -76,8 +76,12 @@ struct ClassificationState {
         guard let history = tensors["history"], history.rank == 2, history.shape[1] == 4 else {
             throw ClassificationStateError.missing(file: url.path, key: "history")
         }
-        self.history = (0..<history.shape[0]).map { row in
+        self.history = try (0..<history.shape[0]).map { row in
             let v = history[row].scalars
+            // The epoch number becomes an index: a whole number within the run's epochs.
+            guard v[0] == v[0].rounded(), v[0] >= 0, v[0] <= 1e9 else {
+                throw ClassificationStateError.invalid(file: url.path, key: "history", value: "epoch \(v[0]) in row \(row)")
+            }
             return ImageClassification.EpochResult(epoch: Int(v[0]), trainLoss: Double(v[1]),
                                                    validationAccuracy: Double(v[2]), samplesPerSecond: Double(v[3]))
         }

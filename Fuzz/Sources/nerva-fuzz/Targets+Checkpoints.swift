@@ -1,0 +1,138 @@
+import Foundation
+import NervaFed
+import NervaGAN
+import NervaNN
+import NervaRL
+import NervaRec
+
+// MARK: - Each model kind's checkpoint loader, metadata included; what loads is used once
+
+extension FuzzTarget {
+    static let classifierCheckpoint = FuzzTarget(
+        name: "classifier-checkpoint",
+        reader: "GANEvaluator.loadClassifier (a `nerva classify` checkpoint; architecture from metadata)",
+        run: { bytes in
+            guard let classifier = try? GANEvaluator.loadClassifier(checkpoint: bytes) else { return }
+            _ = withoutGradients { classifier(.zeros([1, 1, 28, 28])) }
+        },
+        seeds: {
+            let lenet = LeNet(generator: RandomGenerator(seed: 1))
+            return [
+                ("cnn.safetensors", try Safetensors.encode(lenet.stateDictionary(), metadata: ["architecture": "cnn", "dataset": "fashion-mnist"])),
+                ("cnn-wide-with-cnn-tensors.safetensors", try Safetensors.encode(lenet.stateDictionary(), metadata: ["architecture": "cnn-wide"])),
+                ("mlp-without-tensors.safetensors", try Safetensors.encode([:], metadata: ["architecture": "mlp"])),
+            ]
+        })
+
+    static let ganCheckpoint = FuzzTarget(
+        name: "gan-checkpoint",
+        reader: "GANTrainer(checkpoint:) and GANTrainer.loadGenerator (sizes and settings from metadata)",
+        run: { bytes in
+            // Each input takes one of the two ways in, by the parity of its byte sum (a one-byte
+            // change of a valid checkpoint switches ways, so both see every kind of content).
+            if bytes.reduce(0, &+) & 1 == 0 {
+                _ = try? GANTrainer(checkpoint: bytes)
+                return
+            }
+            guard let (generator, _) = try? GANTrainer.loadGenerator(checkpoint: bytes) else { return }
+            let latent = Tensor.zeros([1, generator.latentSize])
+            _ = withoutGradients { generator.generate(latent, labels: generator.classCount.map { _ in [0] }) }
+        },
+        seeds: {
+            func checkpoint(_ model: GANModelConfiguration, emaDecay: Float? = nil) throws -> [UInt8] {
+                var configuration = GANTrainingConfiguration(model: model)
+                configuration.emaDecay = emaDecay
+                let url = FileManager.default.temporaryDirectory.appendingPathComponent("nerva-fuzz-gan-\(getpid()).safetensors")
+                defer { try? FileManager.default.removeItem(at: url) }
+                try GANTrainer(configuration).save(to: url)
+                return [UInt8](try Data(contentsOf: url))
+            }
+            return [
+                ("mlp.safetensors", try checkpoint(GANModelConfiguration(architecture: .mlp, latentSize: 2, generatorWidths: [1],
+                                                                         discriminatorWidths: [1]))),
+                ("mlp-conditional-ema.safetensors", try checkpoint(
+                    GANModelConfiguration(architecture: .mlp, latentSize: 1, generatorWidths: [1], discriminatorWidths: [1], classCount: 2,
+                                          spectralNormalization: true), emaDecay: 0.9)),
+                ("dcgan.safetensors", try checkpoint(GANModelConfiguration(architecture: .dcgan, latentSize: 1, generatorWidths: [1],
+                                                                           discriminatorWidths: [1]))),
+            ]
+        })
+
+    static let dqnCheckpoint = FuzzTarget(
+        name: "dqn-checkpoint",
+        reader: "QNetwork.load (a `nerva rl train` Q-network; hidden_sizes and dueling from metadata)",
+        run: { bytes in
+            guard let network = try? QNetwork.load(checkpoint: bytes, observationSize: 4, actionCount: 2) else { return }
+            _ = withoutGradients { network(.zeros([1, 4])) }
+        },
+        seeds: {
+            func checkpoint(_ hidden: [Int], dueling: Bool) throws -> [UInt8] {
+                let network = QNetwork(inputSize: 4, actionCount: 2, hiddenSizes: hidden, isDueling: dueling, generator: RandomGenerator(seed: 1))
+                return try Safetensors.encode(network.stateDictionary(), metadata: [
+                    "hidden_sizes": hidden.map(String.init).joined(separator: ","), "dueling": "\(dueling)", "algorithm": "dqn"])
+            }
+            return [("plain.safetensors", try checkpoint([3, 2], dueling: false)),
+                    ("dueling.safetensors", try checkpoint([3], dueling: true))]
+        })
+
+    /// The input is the JSON description and the safetensors file (see `FuzzParts`).
+    static let recommenderCheckpoint = FuzzTarget(
+        name: "recommender-checkpoint",
+        reader: "SavedRecommender.load (every RecommenderKind: model.safetensors + model.json)",
+        run: { bytes in
+            let parts = FuzzParts.split(bytes, count: 2)
+            guard let saved = try? SavedRecommender.load(safetensors: parts[1], description: Data(parts[0])) else { return }
+            for user in [0, saved.history.userCount - 1] where user >= 0 {
+                _ = saved.model.recommend(user: user, count: 3, excluding: saved.history)
+            }
+        },
+        seeds: {
+            let data = SyntheticInteractions(users: 6, items: 12, meanInteractions: 4, clusterCount: 2, seed: 2).dataset
+            return try RecommenderKind.allCases.map { kind in
+                var training = RecommenderTraining(kind: kind, seed: 1)
+                training.ncf.epochs = 1
+                training.svd.epochs = 1
+                training.bpr.epochs = 1
+                training.als.iterations = 1
+                let model = try training.train(data)
+                let description = RecommenderDescription(model: kind.rawValue, settings: training.settings, users: data.users.ids,
+                                                         items: data.items.ids, titles: data.catalog?.titles ?? data.items.ids.map { _ in "" })
+                let folder = FileManager.default.temporaryDirectory.appendingPathComponent("nerva-fuzz-rec-\(getpid())")
+                defer { try? FileManager.default.removeItem(at: folder) }
+                try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+                let url = folder.appendingPathComponent("model.safetensors")
+                try SavedRecommender(model: model, description: description, history: UserItemMatrix(data)).save(to: url)
+                let json = [UInt8](try Data(contentsOf: SavedRecommender.descriptionURL(for: url)))
+                return ("\(kind.rawValue).bin", FuzzParts.join([json, [UInt8](try Data(contentsOf: url))]))
+            }
+        })
+
+    static let federationCheckpoint = FuzzTarget(
+        name: "federation-checkpoint",
+        reader: "FederationCheckpoint(bytes:) (`nerva fed server --resume`), then the model it describes",
+        run: { bytes in
+            guard let checkpoint = try? FederationCheckpoint(bytes: bytes) else { return }
+            guard let model = try? checkpoint.model.makeModel(generator: RandomGenerator(seed: 0)) else { return }
+            try? model.load(checkpoint.global)
+        },
+        seeds: {
+            func checkpoint(_ model: ModelDescription, serverState: [String: [Float]] = [:]) throws -> [UInt8] {
+                let network = try model.makeModel(generator: RandomGenerator(seed: 1))
+                let url = FileManager.default.temporaryDirectory.appendingPathComponent("nerva-fuzz-fed-\(getpid()).safetensors")
+                defer { try? FileManager.default.removeItem(at: url) }
+                try FederationCheckpoint(model: model, global: ParameterSet(module: network), completedRounds: 3,
+                                         generatorState: [1, 2, 3, 4], serverState: serverState).write(to: url)
+                return [UInt8](try Data(contentsOf: url))
+            }
+            let mlp = ModelDescription.mlp(inputShape: [1, 2, 2], hiddenSizes: [3], classCount: 2)
+            let cnn = ModelDescription(inputShape: [1, 4, 4], layers: [
+                .conv2d(inputChannels: 1, outputChannels: 2, kernelSize: 3, stride: 1, padding: 1, bias: true),
+                .batchNorm2d(featureCount: 2), .leakyReLU(negativeSlope: 0.1), .maxPool2d(kernelSize: 2, stride: nil, padding: 0),
+                .avgPool2d(kernelSize: 2, stride: 1, padding: 1), .flatten, .dropout(probability: 0.5),
+                .batchNorm1d(featureCount: 18), .linear(inputSize: 18, outputSize: 2, bias: false), .sigmoid, .tanh,
+            ])
+            return [("mlp.safetensors", try checkpoint(mlp)),
+                    ("mlp-fedadam-state.safetensors", try checkpoint(mlp, serverState: ["m": [0, 1], "v": [2]])),
+                    ("cnn.safetensors", try checkpoint(cnn))]
+        })
+}
