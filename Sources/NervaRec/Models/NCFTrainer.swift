@@ -85,6 +85,16 @@ public struct NCFSettings: Sendable, Codable, Equatable {
                                        allowed: "small enough for the embeddings to fit in memory (at most \(limit) values)")
     }
 
+    /// Throws unless one epoch's samples (each of `interactions` positives with its `negatives`)
+    /// fit in memory.
+    public func checkEpochSize(interactions: Int) throws {
+        let (perPositive, overflow1) = negatives.addingReportingOverflow(1)
+        let (samples, overflow2) = max(interactions, 1).multipliedReportingOverflow(by: perPositive)
+        let limit = SizeLimits.memoryBudget(bytesPerValue: 24)   // user, item and label of every sample, and copies
+        try ConfigurationError.require(!overflow1 && !overflow2 && samples <= limit, "negatives", negatives,
+                                       allowed: "at most \(limit / max(interactions, 1) - 1) for \(interactions) interactions (one epoch's samples must fit in memory)")
+    }
+
     /// A freshly initialised network for `users` × `items`.
     public func makeNetwork(users: Int, items: Int) -> any NCFNetwork {
         let rng = RandomGenerator(seed: seed)
@@ -123,6 +133,7 @@ public final class NCFTrainer {
     public init(settings: NCFSettings, train: InteractionDataset) throws {
         try settings.validate()
         try settings.checkSize(users: train.userCount, items: train.itemCount)
+        try settings.checkEpochSize(interactions: train.count)
         guard train.count > 0 else {
             throw RecDataError.tooLittleData(problem: "NCF training needs at least one interaction, got none")
         }
@@ -179,9 +190,9 @@ public final class NCFTrainer {
         let samples = epochSamples()
         var lossSum = 0.0
         let batch = settings.batchSize
-        let steps = (samples.users.count + batch - 1) / batch
+        let steps = samples.users.count / batch + (samples.users.count % batch == 0 ? 0 : 1)   // no overflow for huge batches
         for step in 0..<steps {
-            let range = (step * batch)..<min(samples.users.count, (step + 1) * batch)
+            let range = (step * batch)..<(step * batch + min(batch, samples.users.count - step * batch))
             let loss = self.step(network, optimizer: optimizer, users: Array(samples.users[range]),
                                  items: Array(samples.items[range]), labels: Array(samples.labels[range]))
             guard loss.isFinite else {
