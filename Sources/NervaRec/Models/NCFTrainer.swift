@@ -76,11 +76,11 @@ public struct NCFSettings: Sendable, Codable, Equatable {
     /// Throws unless the network for `users` × `items` fits in memory (its parameters, Adam's two
     /// moments and a snapshot, 4 bytes each, in at most half of the machine's memory).
     public func checkSize(users: Int, items: Int) throws {
-        let perRow = (architecture == .mlp ? 0 : factors) + (architecture == .gmf ? 0 : layers[0] / 2)
+        let (perRow, overflow0) = (architecture == .mlp ? 0 : factors).addingReportingOverflow(architecture == .gmf ? 0 : layers[0] / 2)
         let (rows, overflow1) = users.addingReportingOverflow(items)
         let (values, overflow2) = rows.multipliedReportingOverflow(by: perRow)
         let limit = SizeLimits.memoryBudget(bytesPerValue: 16)
-        try ConfigurationError.require(!overflow1 && !overflow2 && values <= limit, "factors",
+        try ConfigurationError.require(!overflow0 && !overflow1 && !overflow2 && values <= limit, "factors",
                                        "\(factors) (layers \(layers.map(String.init).joined(separator: ","))) for \(users) users and \(items) items",
                                        allowed: "small enough for the embeddings to fit in memory (at most \(limit) values)")
     }
