@@ -26,15 +26,22 @@ public struct RoundReport: Sendable {
 }
 
 extension RoundReport {
-    /// The round as a divergence, or `nil`: every selected participant sent an update holding NaN
-    /// or infinite values, or a training or evaluation figure of the round is not finite (a
+    /// The round as a divergence, or `nil`: every selected participant diverged or sent an update
+    /// holding NaN or infinite values, or a training or evaluation figure of the round is not finite (a
     /// learning rate too large, on a participant or on the server), so the federation cannot
     /// learn any more.
     public var divergence: TrainingDivergedError? {
-        let nonFinite = failures.filter { if case .nonFinite = $0.reason { true } else { false } }
-        if !selected.isEmpty, accepted.isEmpty, nonFinite.count == selected.count {
+        // A participant's own `TrainingDivergedError` arrives as its message (it may have crossed the wire).
+        let diverged = failures.filter {
+            switch $0.reason {
+            case .nonFinite: true
+            case let .error(message): message.contains(" diverged at ")
+            default: false
+            }
+        }
+        if !selected.isEmpty, accepted.isEmpty, diverged.count == selected.count {
             return TrainingDivergedError(what: "federated training", position: "round \(round)",
-                                         detail: "all \(nonFinite.count) updates held NaN or infinite values")
+                                         detail: "all \(diverged.count) participants diverged or sent NaN or infinite values")
         }
         var figures = trainMetrics.map { ("training \($0.key)", $0.value) }
         figures += (federatedEvaluation?.metrics ?? [:]).map { ("federated evaluation \($0.key)", $0.value) }

@@ -98,7 +98,8 @@ struct FedPartitionOptions: ParsableArguments {
     /// Checks that `parts` partitions get at least 10 images each.
     func validate(parts: Int, flag: String) throws {
         if let limit, limit / 10 < parts {   // not parts * 10, which overflows for huge part counts
-            throw ValidationError("--limit must give each \(flag) at least 10 images: at least \(parts * 10), got \(limit).")
+            let needed = parts.multipliedReportingOverflow(by: 10)
+            throw ValidationError("--limit must give each \(flag) at least 10 images: at least \(needed.overflow ? "\(parts) × 10" : "\(needed.partialValue)"), got \(limit).")
         }
     }
 
