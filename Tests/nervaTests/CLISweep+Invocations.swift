@@ -41,6 +41,7 @@ struct SweepInvocations {
 
     /// Makes the fixtures; throws when one of their commands fails.
     func make() throws {
+        try FileManager.default.createDirectory(atPath: fashionMNIST, withIntermediateDirectories: true)
         try NervaCLI.writeTinyDataset(in: URL(fileURLWithPath: fashionMNIST), trainCount: 120, testCount: 40)
         try "user,item\n1,1\n1,2\n2,3\n".write(toFile: pairs, atomically: true, encoding: .utf8)
         for (index, command) in fixtureCommands.enumerated() {
@@ -96,23 +97,16 @@ struct SweepInvocations {
         ]
     }
 
-    /// Options that set how long a run goes on (epochs, rounds, episodes, waiting times): a huge
+    /// Options that set how long a run goes on (epochs, rounds, episodes, steps): a huge
     /// value asks for a run longer than the sweep waits, so one still running at the time limit
     /// has done what it was asked. A trap, an exit or a non-finite figure before then still fails.
     static let budgets: [String: Set<String>] = [
-        "classify": ["--epochs"],
-        "gan train": ["--epochs", "--evaluation-samples"],
-        "gan remedies": ["--epochs", "--evaluation-samples"],
-        "gan evaluate": ["--count"],
-        "rl train": ["--episodes", "--total-timesteps", "--evaluation-episodes", "--selection-episodes"],
+        "rl train": ["--episodes", "--total-timesteps", "--evaluation-episodes", "--selection-episodes", "--gradient-steps"],
         "rl evaluate": ["--episodes"],
-        "rec train": ["--epochs", "--folds", "--patience"],
-        "rec similar-images": ["--evaluate"],
+        "rec train": ["--epochs"],
         "fed simulate": ["--rounds", "--local-epochs"],
-        "fed recommend": ["--rounds", "--local-epochs", "--refit-epochs", "--centralised-epochs"],
-        "fed server": ["--wait-for-clients"],
-        "fed client": ["--give-up-after"],
-        "fed flower-client": ["--attempts"],
+        "fed recommend": ["--rounds", "--local-epochs", "--refit-epochs"],
+        "fed flower-client": ["--attempts"],   // retries (at most 15 s apart) to reach an absent SuperLink
     ]
 
     /// The DQN options of `rl train`, swept on the DQN base (on the tabular one they are rejected).
