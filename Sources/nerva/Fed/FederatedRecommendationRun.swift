@@ -153,6 +153,11 @@ struct FederatedRecommendationRun {
                 progress?.finish()
                 throw divergence
             }
+            if !federationRounds.global.values.allSatisfy(\.isFinite) {   // the server's own update, e.g. a huge server learning rate
+                progress?.finish()
+                throw TrainingDivergedError(what: "federated training", position: "round \(report.round)",
+                                            detail: "the shared model became NaN or infinite after the server's update")
+            }
             sentBefore = sent
             progress?.update(step: report.round, values: [("HR@10", evaluation?.metrics[hitName] ?? .nan),
                                                           ("loss", report.trainMetrics["train_loss"] ?? .nan), ("s/round", report.seconds)])
