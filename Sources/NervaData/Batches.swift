@@ -33,12 +33,15 @@ public struct BatchIndices: Sequence, Sendable {
     }
 
     /// The number of batches.
-    public var count: Int { dropsLast ? order.count / batchSize : (order.count + batchSize - 1) / batchSize }
+    public var count: Int {   // without `count + batchSize - 1`, which overflows for huge batch sizes
+        order.count / batchSize + (dropsLast || order.count % batchSize == 0 ? 0 : 1)
+    }
 
     /// The indices of batch `i`.
     public subscript(i: Int) -> ArraySlice<Int> {
         precondition(i >= 0 && i < count, "BatchIndices: batch \(i) is outside 0..<\(count).")
-        return order[i * batchSize..<Swift.min((i + 1) * batchSize, order.count)]
+        let start = i * batchSize
+        return order[start..<(start + Swift.min(batchSize, order.count - start))]
     }
 
     /// Walks the batches in order.

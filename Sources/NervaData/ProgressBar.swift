@@ -154,6 +154,7 @@ public final class ProgressBar {
     /// `2345`, `12.3`, `0.42`: three significant digits or the whole number.
     static func rate(_ value: Double) -> String {
         guard value.isFinite else { return "--" }
+        if value >= 1e15 { return String(format: "%.3g", value) }   // beyond what converts to Int exactly
         return value >= 100 ? String(Int(value.rounded())) : String(format: value >= 10 ? "%.1f" : "%.2f", value)
     }
 

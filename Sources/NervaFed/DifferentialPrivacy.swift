@@ -1,4 +1,5 @@
 import Foundation
+import NervaNN
 import NervaTensor
 
 /// Client-level differential privacy for federated averaging (DP-FedAvg, McMahan et al. 2018,
@@ -19,6 +20,12 @@ public struct DifferentialPrivacy: Sendable, Equatable {
     public var clippingNorm: Double
     /// `z`: the noise standard deviation in units of the sensitivity `S/m`.
     public var noiseMultiplier: Double
+
+    /// Throws `ConfigurationError` unless `S` is finite and positive and `z` finite and non-negative.
+    public static func validate(clippingNorm: Double, noiseMultiplier: Double) throws {
+        try ConfigurationError.check("clipping norm", clippingNorm, positive: true)
+        try ConfigurationError.check("noise multiplier", noiseMultiplier, positive: false)
+    }
 
     public init(clippingNorm: Double, noiseMultiplier: Double) {
         precondition(clippingNorm > 0 && noiseMultiplier >= 0, "DifferentialPrivacy: S must be positive and z non-negative.")

@@ -25,6 +25,34 @@ public struct RoundReport: Sendable {
     public let seconds: Double
 }
 
+extension RoundReport {
+    /// The round as a divergence, or `nil`: every selected participant diverged or sent an update
+    /// holding NaN or infinite values, or a training or evaluation figure of the round is not finite (a
+    /// learning rate too large, on a participant or on the server), so the federation cannot
+    /// learn any more.
+    public var divergence: TrainingDivergedError? {
+        // A participant's own `TrainingDivergedError` arrives as its message (it may have crossed the wire).
+        let diverged = failures.filter {
+            switch $0.reason {
+            case .nonFinite: true
+            case let .error(message): message.contains(" diverged at ")
+            default: false
+            }
+        }
+        if !selected.isEmpty, accepted.isEmpty, diverged.count == selected.count {
+            return TrainingDivergedError(what: "federated training", position: "round \(round)",
+                                         detail: "all \(diverged.count) participants diverged or sent NaN or infinite values")
+        }
+        var figures = trainMetrics.map { ("training \($0.key)", $0.value) }
+        figures += (federatedEvaluation?.metrics ?? [:]).map { ("federated evaluation \($0.key)", $0.value) }
+        if let federatedEvaluation { figures.append(("federated evaluation loss", federatedEvaluation.loss)) }
+        figures += (centralEvaluation?.metrics ?? [:]).map { ("central evaluation \($0.key)", $0.value) }
+        if let centralEvaluation { figures.append(("central evaluation loss", centralEvaluation.loss)) }
+        guard let (name, value) = figures.sorted(by: { $0.0 < $1.0 }).first(where: { !$0.1.isFinite }) else { return nil }
+        return TrainingDivergedError(what: "federated training", position: "round \(round)", detail: "\(name) \(value)")
+    }
+}
+
 /// Many participants in one process: the server's round loop, with the participants' local
 /// training spread over a few threads.
 ///

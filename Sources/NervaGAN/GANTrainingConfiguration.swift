@@ -89,6 +89,11 @@ public struct GANTrainingConfiguration: Sendable, Equatable {
         if model.discriminatorWidths.isEmpty || model.discriminatorWidths.contains(where: { $0 <= 0 }) {
             return "discriminator widths must be positive, got \(model.discriminatorWidths)"
         }
+        let budget = SizeLimits.memoryBudget()
+        let (firstLayer, overflow) = model.latentSize.multipliedReportingOverflow(by: model.generatorWidths[0])
+        if overflow || firstLayer > budget {   // the generator's first layer, latent → width, must fit in memory
+            return "latent size × the generator's first width must be at most \(budget) values (half the memory), got \(model.latentSize) × \(model.generatorWidths[0])"
+        }
         if let classCount = model.classCount, classCount < 1 { return "class count must be positive, got \(classCount)" }
         if batchSize < 2 { return "batch size must be at least 2, got \(batchSize)" }
         for (name, rate) in [("generator", generatorLearningRate), ("discriminator", discriminatorLearningRate)]
@@ -96,6 +101,9 @@ public struct GANTrainingConfiguration: Sendable, Equatable {
             return "the \(name) learning rate must be finite and positive, got \(rate)"
         }
         if discriminatorSteps < 1 { return "discriminator steps must be at least 1, got \(discriminatorSteps)" }
+        if batchSize.multipliedReportingOverflow(by: discriminatorSteps).overflow {
+            return "batch size × discriminator steps (the real images of one generator step) must be at most \(Int.max), got \(batchSize) × \(discriminatorSteps)"
+        }
         if !(0..<1).contains(labelSmoothing) { return "label smoothing must be in [0, 1), got \(labelSmoothing)" }
         for (name, weight) in [("instance noise", instanceNoise), ("R1 weight", r1Weight), ("gradient penalty weight", gradientPenaltyWeight)]
         where !(weight >= 0 && weight.isFinite) {

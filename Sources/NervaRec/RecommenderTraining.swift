@@ -72,6 +72,14 @@ public struct RecommenderTraining: Sendable {
         }
     }
 
+    /// Throws unless `(users + items) × factors` values, with the optimiser's copies, fit in memory.
+    static func checkEmbeddingSize(factors: Int, users: Int, items: Int) throws {
+        let (values, overflow) = (users + items).multipliedReportingOverflow(by: factors)
+        let limit = SizeLimits.memoryBudget(bytesPerValue: 16)
+        try ConfigurationError.require(!overflow && values <= limit, "factors", "\(factors) for \(users) users and \(items) items",
+                                       allowed: "small enough for the factors to fit in memory (at most \(limit) values)")
+    }
+
     /// Trains on `train`. NCF models call `onEpoch` with the stage ("gmf", "mlp", "neumf") and
     /// the epoch's report after each epoch; the model is usable inside the callback.
     ///
@@ -86,6 +94,8 @@ public struct RecommenderTraining: Sendable {
             throw RecDataError.tooLittleData(problem: positiveThreshold.map { "no training interaction is rated at least \($0)" }
                                              ?? "\(kind.rawValue) needs at least one training interaction, got none")
         }
+        let factors = [RecommenderKind.svd: svd.factors, .bpr: bpr.factors, .als: als.factors][kind]
+        if let factors { try Self.checkEmbeddingSize(factors: factors, users: train.userCount, items: train.itemCount) }
         switch kind {
         case .popularity: return PopularityRecommender(train: train)
         case .gmf, .mlp, .neumf:

@@ -36,6 +36,12 @@ func indexedImages(_ count: Int) -> LabeledImages {
         #expect(Array(batches).map(Array.init) == [[0, 1, 2], [3, 4, 5], [6]])
     }
 
+    @Test func aBatchSizeAboveTheExamplesIsOneBatch() {
+        let batches = BatchIndices(exampleCount: 5, batchSize: Int.max, shuffle: false)
+        #expect(Array(batches).map(Array.init) == [[0, 1, 2, 3, 4]])
+        #expect(BatchIndices(exampleCount: 5, batchSize: Int.max, shuffle: false, dropLast: true).count == 0)
+    }
+
     @Test func dropLastLeavesOutTheShortBatch() {
         let batches = BatchIndices(exampleCount: 10, batchSize: 3, shuffle: true, dropLast: true, generator: RandomGenerator(seed: 2))
         #expect(batches.count == 3)

@@ -1,8 +1,16 @@
 import Foundation
 import Testing
 @testable import NervaFed
+import NervaNN
 
 @Suite struct DifferentialPrivacyTests {
+    @Test func settingsMustBeFinite() {
+        #expect(throws: ConfigurationError.self) { try DifferentialPrivacy.validate(clippingNorm: .nan, noiseMultiplier: 0) }
+        #expect(throws: ConfigurationError.self) { try DifferentialPrivacy.validate(clippingNorm: .infinity, noiseMultiplier: 0) }
+        #expect(throws: ConfigurationError.self) { try DifferentialPrivacy.validate(clippingNorm: 1, noiseMultiplier: .infinity) }
+        #expect(throws: Never.self) { try DifferentialPrivacy.validate(clippingNorm: 1, noiseMultiplier: 0) }
+    }
+
     @Test func clippingBoundsTheNorm() {
         let privacy = DifferentialPrivacy(clippingNorm: 1, noiseMultiplier: 0)
         var large: [Float] = [3, 4]

@@ -114,6 +114,15 @@ struct SignBandit: Environment {
         config = DQNConfig()
         config.learningRate = .infinity
         #expect(config.problem()?.contains("learning rate") == true)
+        config = DQNConfig()
+        config.bufferSize = Int.max
+        #expect(config.problem()?.contains("buffer size must be in 1…67108864") == true)
+        config = DQNConfig()
+        config.batchSize = config.bufferSize + 1
+        #expect(config.problem()?.contains("batch size must be in 1…") == true)
+        config = DQNConfig()
+        config.maxGradientNorm = .infinity
+        #expect(config.problem()?.contains("max gradient norm must be finite") == true)
     }
 
     @Test func divergedTrainingStopsWithAnError() {

@@ -139,7 +139,7 @@ enum NervaCLI {
     @Test(arguments: [
         (["bench", "nonsense"], "Please provide one of"),
         (["bench", "rl", "--only", "nomatch"], "no measurement of the rl suite"),
-        (["classify", "--epochs=-1"], "--epochs must be 0 or more"),
+        (["classify", "--epochs=-1"], "--epochs must be in 0…1000000, got -1"),
         (["classify", "--epochs", "0"], "--checkpoint"),
         (["classify", "--model", "resnet"], "mlp"),
         (["classify", "--resume", "somewhere", "--model", "cnn"], "drop --model"),

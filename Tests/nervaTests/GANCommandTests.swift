@@ -70,7 +70,7 @@ import Testing
 
     @Test(arguments: [
         (["gan", "remedies", "--remedies", "magic"], "unknown remedy \"magic\""),
-        (["gan", "train", "--epochs", "0"], "--epochs must be at least 1"),
+        (["gan", "train", "--epochs", "0"], "--epochs must be in 1…1000000, got 0"),
         (["gan", "train", "--objective", "wasserstein"], "non-saturating"),
         (["gan", "train", "--optimizer", "adam(2,0.9)"], "--optimizer"),
         (["gan", "train", "--classes", "3,12"], "--classes"),

@@ -1,4 +1,5 @@
 import Foundation
+import NervaNN
 import NervaTensor
 
 /// Deliberate misbehaviour of a client, to rehearse a server's robustness (`nerva fed client --fault`).
@@ -38,6 +39,17 @@ public struct FederationClientConfiguration: Sendable {
     public var fault: FederationClientFault?
     /// Seeds the jitter of the reconnection waits.
     public var seed: UInt64 = 0
+
+    /// Throws `ConfigurationError` unless every wait is positive and at most a week
+    /// (`FederationServerConfiguration.maximumTimeout`).
+    public func validate() throws {
+        let waits = [("initial backoff", initialBackoff), ("maximum backoff", maximumBackoff), ("give-up time", giveUpAfter),
+                     ("poll time", pollSeconds)]
+        for (name, seconds) in waits {
+            try ConfigurationError.require(seconds > 0 && seconds <= FederationServerConfiguration.maximumTimeout, name, seconds,
+                                           allowed: "positive and at most \(Int(FederationServerConfiguration.maximumTimeout)) seconds (a week)")
+        }
+    }
 
     public init(server: String, token: String? = nil, name: String? = nil) {
         self.server = server
@@ -97,6 +109,7 @@ public final class FederationClient: @unchecked Sendable {
 
     /// - Throws: `FederationClientError.invalidServer` or `.tls`.
     public init(participant: any FederatedParticipant, configuration: FederationClientConfiguration) throws {
+        try configuration.validate()
         self.participant = participant
         self.configuration = configuration
         transport = try FederationTransport(configuration: configuration, name: configuration.name ?? participant.id)

@@ -4,6 +4,7 @@ import HummingbirdCore
 import HummingbirdTLS
 import Logging
 import NIOSSL
+import NervaNN
 import NervaTensor
 
 /// How a `FederationServer` listens and how patient it is.
@@ -31,6 +32,23 @@ public struct FederationServerConfiguration: Sendable {
     public var checkpoint: URL?
 
     public init() {}
+
+    /// The longest timeout: a week (a longer wait is a restart's job), short enough that every
+    /// deadline stays representable.
+    public static let maximumTimeout: Double = 604_800
+
+    /// Throws `ConfigurationError` naming the first setting out of range (timeouts must be finite,
+    /// positive and at most `maximumTimeout`).
+    public func validate() throws {
+        try ConfigurationError.check("port", port, in: 0...65535)
+        try ConfigurationError.check("maximum message bytes", maximumMessageBytes, atLeast: 1)
+        try ConfigurationError.check("minimum clients", minimumClients, atLeast: 1)
+        let timeouts = [("round timeout", roundTimeout), ("heartbeat timeout", heartbeatTimeout)] + (clientWaitTimeout.map { [("client wait timeout", $0)] } ?? [])
+        for (name, seconds) in timeouts {
+            try ConfigurationError.require(seconds > 0 && seconds <= Self.maximumTimeout, name, seconds,
+                                           allowed: "positive and at most \(Int(Self.maximumTimeout)) seconds (a week)")
+        }
+    }
 }
 
 /// A server that cannot go on: every case says why.
@@ -88,6 +106,7 @@ public final class FederationServer: @unchecked Sendable {
     public init(model: ModelDescription, strategy: any Strategy, configuration: FederationServerConfiguration, seed: UInt64,
                 initialParameters: ParameterSet? = nil, resumingFrom checkpoint: FederationCheckpoint? = nil,
                 centralEvaluation: (@Sendable (ParameterSet) throws -> EvaluationResult)? = nil) throws {
+        try configuration.validate()
         self.model = model
         self.configuration = configuration
         hub = FederationHub(heartbeatTimeout: configuration.heartbeatTimeout)

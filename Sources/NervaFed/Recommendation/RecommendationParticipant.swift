@@ -86,6 +86,10 @@ public final class RecommendationParticipant: FederatedParticipant, @unchecked S
             }
             workspace.reset(workspace.optimizer, rows: rows, learningRate: configuration.learningRate)
             let (lossSum, count) = workspace.train(epochs, batchSize: configuration.batchSize, optimizer: workspace.optimizer)
+            guard lossSum.isFinite else {   // a diverged participant reports a failure instead of sending NaNs
+                throw TrainingDivergedError(what: "participant \(id)'s local training", position: "round \(configuration.round)",
+                                            detail: "loss \(lossSum)")
+            }
             userEmbedding = workspace.userRow()
             return FitResult(update: workspace.sparseUpdate(rows: rows), kind: .parameters, exampleCount: count,
                              metrics: ["train_loss": lossSum / Double(max(count, 1))])

@@ -58,8 +58,12 @@ public struct DQNConfig: Sendable {
 
     /// ε at `step`: CleanRL's `linear_schedule(start_e, end_e, exploration_fraction · total, step)`.
     public var epsilon: EpsilonSchedule {
-        .linear(start: startEpsilon, end: endEpsilon, duration: Int(explorationFraction * Double(totalTimesteps)))
+        .linear(start: startEpsilon, end: endEpsilon, duration: Int(min(explorationFraction * Double(totalTimesteps), 0x1p62)))
     }
+
+    /// The most transitions a replay buffer holds: 2^26, 67 million (64 times CleanRL's Atari
+    /// buffer), so that one stays well within memory for small observations.
+    public static let maximumBufferSize = 1 << 26
 
     /// Checks the settings; returns a sentence naming the first bad one, or `nil`.
     public func problem() -> String? {
@@ -67,14 +71,18 @@ public struct DQNConfig: Sendable {
         if !(learningRate > 0 && learningRate.isFinite) { return "learning rate must be finite and positive, got \(learningRate)." }
         if learningStarts < 0 { return "learning starts must be at least 0, got \(learningStarts)." }
         if !(0...1).contains(explorationFraction) { return "exploration fraction must be in [0, 1], got \(explorationFraction)." }
-        if bufferSize <= 0 { return "buffer size must be positive, got \(bufferSize)." }
+        if !(1...Self.maximumBufferSize).contains(bufferSize) {
+            return "buffer size must be in 1…\(Self.maximumBufferSize) (the replay buffer must fit in memory), got \(bufferSize)."
+        }
         if !(0...1).contains(discount) { return "discount must be in [0, 1], got \(discount)." }
         if !(tau > 0 && tau <= 1) { return "tau must be in (0, 1], got \(tau)." }
         if targetNetworkFrequency <= 0 || trainFrequency <= 0 { return "frequencies must be positive." }
         if gradientSteps <= 0 { return "gradient steps must be positive, got \(gradientSteps)." }
         if let problem = prioritizedReplay?.problem() { return "prioritized replay: \(problem)" }
-        if let maxGradientNorm, !(maxGradientNorm > 0) { return "max gradient norm must be positive, got \(maxGradientNorm)." }
-        if batchSize <= 0 { return "batch size must be positive, got \(batchSize)." }
+        if let maxGradientNorm, !(maxGradientNorm > 0 && maxGradientNorm.isFinite) {
+            return "max gradient norm must be finite and positive, got \(maxGradientNorm)."
+        }
+        if !(1...bufferSize).contains(batchSize) { return "batch size must be in 1…\(bufferSize) (the buffer size), got \(batchSize)." }
         if !(0...1).contains(startEpsilon) || !(0...1).contains(endEpsilon) { return "epsilons must be in [0, 1]." }
         if let selectionFrequency, selectionFrequency <= 0 { return "selection frequency must be positive, got \(selectionFrequency)." }
         if selectionEpisodes <= 0 { return "selection episodes must be positive, got \(selectionEpisodes)." }

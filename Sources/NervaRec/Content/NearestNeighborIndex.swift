@@ -43,6 +43,7 @@ public struct NearestNeighborIndex: Sendable {
     public func search(_ queries: Tensor, k: Int, excluding: (Int) -> [Int] = { _ in [] }) -> [[(row: Int, score: Float)]] {
         precondition(queries.rank == 2 && queries.shape[1] == dimension,
                      "NearestNeighborIndex: queries must be [q, \(dimension)], got \(queries.shape).")
+        let k = min(k, count)   // there are no more neighbours than items, however many are asked for
         let q = metric == .cosine ? NearestNeighborIndex(queries, metric: .cosine).vectors : queries
         let queryCount = q.shape[0], width = dimension, items = count
         let block = max(1, min(queryCount, 4_194_304 / max(items, 1)))

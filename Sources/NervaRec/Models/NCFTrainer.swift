@@ -76,13 +76,23 @@ public struct NCFSettings: Sendable, Codable, Equatable {
     /// Throws unless the network for `users` × `items` fits in memory (its parameters, Adam's two
     /// moments and a snapshot, 4 bytes each, in at most half of the machine's memory).
     public func checkSize(users: Int, items: Int) throws {
-        let perRow = (architecture == .mlp ? 0 : factors) + (architecture == .gmf ? 0 : layers[0] / 2)
+        let (perRow, overflow0) = (architecture == .mlp ? 0 : factors).addingReportingOverflow(architecture == .gmf ? 0 : layers[0] / 2)
         let (rows, overflow1) = users.addingReportingOverflow(items)
         let (values, overflow2) = rows.multipliedReportingOverflow(by: perRow)
         let limit = SizeLimits.memoryBudget(bytesPerValue: 16)
-        try ConfigurationError.require(!overflow1 && !overflow2 && values <= limit, "factors",
+        try ConfigurationError.require(!overflow0 && !overflow1 && !overflow2 && values <= limit, "factors",
                                        "\(factors) (layers \(layers.map(String.init).joined(separator: ","))) for \(users) users and \(items) items",
                                        allowed: "small enough for the embeddings to fit in memory (at most \(limit) values)")
+    }
+
+    /// Throws unless one epoch's samples (each of `interactions` positives with its `negatives`)
+    /// fit in memory.
+    public func checkEpochSize(interactions: Int) throws {
+        let (perPositive, overflow1) = negatives.addingReportingOverflow(1)
+        let (samples, overflow2) = max(interactions, 1).multipliedReportingOverflow(by: perPositive)
+        let limit = SizeLimits.memoryBudget(bytesPerValue: 24)   // user, item and label of every sample, and copies
+        try ConfigurationError.require(!overflow1 && !overflow2 && samples <= limit, "negatives", negatives,
+                                       allowed: "at most \(limit / max(interactions, 1) - 1) for \(interactions) interactions (one epoch's samples must fit in memory)")
     }
 
     /// A freshly initialised network for `users` × `items`.
@@ -123,6 +133,7 @@ public final class NCFTrainer {
     public init(settings: NCFSettings, train: InteractionDataset) throws {
         try settings.validate()
         try settings.checkSize(users: train.userCount, items: train.itemCount)
+        try settings.checkEpochSize(interactions: train.count)
         guard train.count > 0 else {
             throw RecDataError.tooLittleData(problem: "NCF training needs at least one interaction, got none")
         }
@@ -179,9 +190,9 @@ public final class NCFTrainer {
         let samples = epochSamples()
         var lossSum = 0.0
         let batch = settings.batchSize
-        let steps = (samples.users.count + batch - 1) / batch
+        let steps = samples.users.count / batch + (samples.users.count % batch == 0 ? 0 : 1)   // no overflow for huge batches
         for step in 0..<steps {
-            let range = (step * batch)..<min(samples.users.count, (step + 1) * batch)
+            let range = (step * batch)..<(step * batch + min(batch, samples.users.count - step * batch))
             let loss = self.step(network, optimizer: optimizer, users: Array(samples.users[range]),
                                  items: Array(samples.items[range]), labels: Array(samples.labels[range]))
             guard loss.isFinite else {

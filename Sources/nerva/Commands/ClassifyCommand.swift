@@ -47,7 +47,9 @@ struct ClassifyCommand: ParsableCommand {
     var seed: UInt64?
 
     func validate() throws {
-        if let epochs, epochs < 0 { throw ValidationError("--epochs must be 0 or more, got \(epochs).") }
+        if let epochs, !(0...ImageClassification.maximumEpochs).contains(epochs) {
+            throw ValidationError("--epochs must be in 0…\(ImageClassification.maximumEpochs), got \(epochs).")
+        }
         if let batchSize, batchSize <= 0 { throw ValidationError("--batch-size must be positive, got \(batchSize).") }
         if let learningRate, !(learningRate > 0) { throw ValidationError("--learning-rate must be positive, got \(learningRate).") }
         if let limit, limit < 10 { throw ValidationError("--limit must be at least 10, got \(limit).") }

@@ -200,6 +200,7 @@ extension RecTrainCommand {
         var data = merged
         data.userIndices += all.test.userIndices; data.itemIndices += all.test.itemIndices
         data.ratings += all.test.ratings; data.timestamps += all.test.timestamps
+        guard folds <= data.count else { throw ValidationError("--folds must be at most \(data.count) (the interactions), got \(folds).") }
         let folder = try RunFolder(command: "rec-train", out: out, settings: [("model", model.rawValue), ("data", origin), ("folds", "\(folds)")]
                                    + training.settings.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
         var rmse: [Double] = [], mae: [Double] = []

@@ -43,11 +43,16 @@ struct FedClientCommand: ParsableCommand {
             throw ValidationError("--partition-id must be in 0..<\(numPartitions), got \(partitionId).")
         }
         try split.validate(parts: numPartitions, flag: "partition")
-        guard giveUpAfter > 0 else { throw ValidationError("--give-up-after must be positive, got \(giveUpAfter).") }
+        guard giveUpAfter > 0 && giveUpAfter <= FederationServerConfiguration.maximumTimeout else {
+            throw ValidationError("--give-up-after must be positive and at most \(Int(FederationServerConfiguration.maximumTimeout)) seconds (a week), got \(giveUpAfter).")
+        }
     }
 
     func run() throws {
         let train = try FashionMNIST.load(.train, directory: split.directory, limit: split.limit)
+        guard train.count / 10 >= numPartitions else {   // before the partition allocates a share per client
+            throw ValidationError("--num-partitions must be at most \(train.count / 10) (10 training images each), got \(numPartitions).")
+        }
         var run = FederatedRun(clients: numPartitions, seed: seed)
         split.apply(to: &run)
         // The same split as `FederatedRun.run` (and so `nerva fed simulate`).

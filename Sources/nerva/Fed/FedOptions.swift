@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import NervaData
 import NervaFed
+import NervaNN
 
 /// The model and strategy options shared by `nerva fed simulate` and `nerva fed server`.
 struct FedStrategyOptions: ParsableArguments {
@@ -34,15 +35,14 @@ struct FedStrategyOptions: ParsableArguments {
         guard fraction > 0 && fraction <= 1 else { throw ValidationError("--fraction must be in (0, 1], got \(fraction).") }
         guard localEpochs >= 1 else { throw ValidationError("--local-epochs must be at least 1, got \(localEpochs).") }
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be positive, got \(batchSize).") }
-        guard learningRate > 0 else { throw ValidationError("--learning-rate must be positive, got \(learningRate).") }
-        guard momentum >= 0 && momentum < 1 else { throw ValidationError("--momentum must be in [0, 1), got \(momentum).") }
-        guard mu >= 0 else { throw ValidationError("--mu must be non-negative, got \(mu).") }
-        if let serverLearningRate, serverLearningRate <= 0 {
-            throw ValidationError("--server-learning-rate must be positive, got \(serverLearningRate).")
+        try rejectingInvalid {
+            try ConfigurationError.check("learning rate", learningRate, positive: true)
+            try ConfigurationError.check("momentum", momentum, in: 0..<1)
+            try ConfigurationError.check("mu", mu, positive: false)
+            if let serverLearningRate { try ConfigurationError.check("server learning rate", serverLearningRate, positive: true) }
+            try DifferentialPrivacy.validate(clippingNorm: clipNorm ?? 1, noiseMultiplier: noiseMultiplier)
         }
         guard byzantine >= 0 else { throw ValidationError("--byzantine must be non-negative, got \(byzantine).") }
-        if let clipNorm, clipNorm <= 0 { throw ValidationError("--clip-norm must be positive, got \(clipNorm).") }
-        guard noiseMultiplier >= 0 else { throw ValidationError("--noise-multiplier must be non-negative, got \(noiseMultiplier).") }
         if noiseMultiplier > 0 && clipNorm == nil { throw ValidationError("--noise-multiplier needs --clip-norm S.") }
     }
 
@@ -90,15 +90,16 @@ struct FedPartitionOptions: ParsableArguments {
     var data: String?
 
     func validate() throws {
-        guard beta > 0 else { throw ValidationError("--beta must be positive, got \(beta).") }
+        try rejectingInvalid { try ConfigurationError.check("beta", beta, positive: true) }
         guard (1...10).contains(labelsPerClient) else { throw ValidationError("--labels-per-client must be in 1...10, got \(labelsPerClient).") }
         guard shardsPerClient >= 1 else { throw ValidationError("--shards-per-client must be at least 1, got \(shardsPerClient).") }
     }
 
     /// Checks that `parts` partitions get at least 10 images each.
     func validate(parts: Int, flag: String) throws {
-        if let limit, limit < parts * 10 {
-            throw ValidationError("--limit must give each \(flag) at least 10 images: at least \(parts * 10), got \(limit).")
+        if let limit, limit / 10 < parts {   // not parts * 10, which overflows for huge part counts
+            let needed = parts.multipliedReportingOverflow(by: 10)
+            throw ValidationError("--limit must give each \(flag) at least 10 images: at least \(needed.overflow ? "\(parts) × 10" : "\(needed.partialValue)"), got \(limit).")
         }
     }
 
@@ -113,4 +114,9 @@ struct FedPartitionOptions: ParsableArguments {
         run.shardsPerClient = shardsPerClient
         run.limit = limit
     }
+}
+
+/// ε for people: three significant digits, or "∞ (no noise, no guarantee)" for clipping without noise.
+func epsilonText(_ epsilon: Double) -> String {
+    epsilon.isFinite ? String(format: "%.3g", epsilon) : "∞ (no noise, no guarantee)"
 }

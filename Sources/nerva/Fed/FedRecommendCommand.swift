@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import NervaData
 import NervaFed
+import NervaNN
 import NervaRec
 
 /// `nerva fed recommend`: federated NCF where every user is a participant.
@@ -94,8 +95,9 @@ struct FedRecommendCommand: ParsableCommand {
 
     func validate() throws {
         if data == "planted" {
-            guard users >= 2 else { throw ValidationError("--users must be at least 2, got \(users).") }
-            guard items >= 32 else { throw ValidationError("--items must be at least 32, got \(items).") }
+            // MovieLens-25M, the largest published, has 162,541 users and 62,423 movies.
+            guard (2...200_000).contains(users) else { throw ValidationError("--users must be in 2…200000, got \(users).") }
+            guard (32...100_000).contains(items) else { throw ValidationError("--items must be in 32…100000, got \(items).") }
         } else {
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: data, isDirectory: &isDirectory), isDirectory.boolValue else {
@@ -111,8 +113,7 @@ struct FedRecommendCommand: ParsableCommand {
         guard localEpochs >= 1 else { throw ValidationError("--local-epochs must be at least 1, got \(localEpochs).") }
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be positive, got \(batchSize).") }
         guard learningRate > 0 && learningRate.isFinite else { throw ValidationError("--learning-rate must be positive, got \(learningRate).") }
-        if let clipNorm, !(clipNorm > 0) { throw ValidationError("--clip-norm must be positive, got \(clipNorm).") }
-        guard noiseMultiplier >= 0 else { throw ValidationError("--noise-multiplier must be non-negative, got \(noiseMultiplier).") }
+        try rejectingInvalid { try DifferentialPrivacy.validate(clippingNorm: clipNorm ?? 1, noiseMultiplier: noiseMultiplier) }
         if noiseMultiplier > 0 && clipNorm == nil { throw ValidationError("--noise-multiplier needs --clip-norm S.") }
         if !(try parsedSweep()).isEmpty && clipNorm == nil { throw ValidationError("--dp-sweep needs --clip-norm S.") }
         guard delta > 0 && delta < 1 else { throw ValidationError("--delta must be in (0, 1), got \(delta).") }
@@ -124,8 +125,8 @@ struct FedRecommendCommand: ParsableCommand {
         if secureAggregation && overHttp {
             throw ValidationError("--secure-aggregation runs in process only; the HTTP protocol has no secure-aggregation steps yet (drop --over-http).")
         }
-        if let serverLearningRate, !(serverLearningRate > 0) {
-            throw ValidationError("--server-learning-rate must be positive, got \(serverLearningRate).")
+        if let serverLearningRate {
+            try rejectingInvalid { try ConfigurationError.check("server learning rate", serverLearningRate, positive: true) }
         }
     }
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import NervaData
 import NervaFed
+import NervaNN
 
 /// `nerva fed server`: the server of a real federation over HTTP(S).
 struct FedServerCommand: ParsableCommand {
@@ -62,8 +63,14 @@ struct FedServerCommand: ParsableCommand {
         guard minClients >= 1, minResults >= 1 else { throw ValidationError("--min-clients and --min-results must be at least 1.") }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be in 0...65535, got \(port).") }
         guard (tlsCertificate == nil) == (tlsKey == nil) else { throw ValidationError("--tls-certificate and --tls-key go together.") }
-        guard maxMessageMb > 0, roundTimeout > 0, heartbeatTimeout > 0, waitForClients > 0 else {
-            throw ValidationError("--max-message-mb, --round-timeout, --heartbeat-timeout and --wait-for-clients must be positive.")
+        try rejectingInvalid {
+            try ConfigurationError.require(maxMessageMb > 0 && maxMessageMb <= 1_048_576, "--max-message-mb", maxMessageMb,
+                                           allowed: "positive and at most 1048576 (1 TB)")
+            var configuration = FederationServerConfiguration()
+            configuration.roundTimeout = roundTimeout
+            configuration.heartbeatTimeout = heartbeatTimeout
+            configuration.clientWaitTimeout = waitForClients
+            try configuration.validate()
         }
         if let testLimit, testLimit < 1 { throw ValidationError("--test-limit must be positive, got \(testLimit).") }
     }

@@ -105,6 +105,9 @@ struct FederatedRecommendationRun {
     /// Runs the federation on `split`, logging rounds into `folder` under `part`.
     func run(split: InteractionSplit, folder: RunFolder, part: String = "fedrec", showsProgress: Bool = true) throws -> Outcome {
         let model = model(split.train.itemCount)
+        let settings = model.settings(seed: seed)   // the embeddings and one epoch's samples must fit in memory
+        try settings.checkSize(users: split.train.userCount, items: split.train.itemCount)
+        try settings.checkEpochSize(interactions: split.train.count)
         let federation = FederatedRecommendation(split: split, model: model, seed: seed)
         let strategy = RowWeightedFedAvg(model: model, sampling: ClientSampling(fraction: fraction),
                                          clientSettings: FitConfiguration(round: 0, localEpochs: localEpochs, batchSize: batchSize,
@@ -146,6 +149,15 @@ struct FederatedRecommendationRun {
                                         "rows_per_update": report.trainMetrics["rows_per_update"] ?? .nan, "seconds": report.seconds]
             if !report.failures.isEmpty { record["failure_reasons"] = .string(report.failures.prefix(5).map(\.description).joined(separator: "; ")) }
             folder.log(record)
+            if let divergence = report.divergence {
+                progress?.finish()
+                throw divergence
+            }
+            if !federationRounds.global.values.allSatisfy(\.isFinite) {   // the server's own update, e.g. a huge server learning rate
+                progress?.finish()
+                throw TrainingDivergedError(what: "federated training", position: "round \(report.round)",
+                                            detail: "the shared model became NaN or infinite after the server's update")
+            }
             sentBefore = sent
             progress?.update(step: report.round, values: [("HR@10", evaluation?.metrics[hitName] ?? .nan),
                                                           ("loss", report.trainMetrics["train_loss"] ?? .nan), ("s/round", report.seconds)])

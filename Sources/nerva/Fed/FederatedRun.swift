@@ -1,6 +1,7 @@
 import Foundation
 import NervaData
 import NervaFed
+import NervaNN
 
 /// A simulated federation on Fashion-MNIST written into a run folder: partition, rounds with
 /// progress, metrics per round, accuracy curve, partition heat map and the final global model.
@@ -109,6 +110,9 @@ struct FederatedRun {
     func run(on dataset: FashionMNIST, folder: RunFolder, part: String = "fed", showsProgress: Bool = true) throws -> Outcome {
         let train = limit.map { dataset.train.prefix($0) } ?? dataset.train
         let test = testLimit.map { dataset.test.prefix($0) } ?? dataset.test
+        guard train.count / 10 >= clients else {   // before the partition allocates a share per client
+            throw ConfigurationError(field: "clients", value: "\(clients)", allowed: "at most \(train.count / 10) (10 training images each)")
+        }
         let parts = Partition.split(labels: train.labels, classCount: 10, clientCount: clients, scheme: scheme,
                                     generator: RandomGenerator(seed: seed &+ 1))
         let participants: [any FederatedParticipant] = parts.enumerated().map { index, indices in
@@ -133,6 +137,10 @@ struct FederatedRun {
                                         "failures": report.failures.count, "seconds": report.seconds]
             if !report.failures.isEmpty { record["failure_reasons"] = .string(report.failures.map(\.description).joined(separator: "; ")) }
             folder.log(record)
+            if let divergence = report.divergence {
+                progress?.finish()
+                throw divergence
+            }
             progress?.update(step: report.round, values: [("accuracy", accuracy), ("loss", report.trainMetrics["train_loss"] ?? .nan),
                                                           ("s/round", report.seconds)])
         }
@@ -141,8 +149,8 @@ struct FederatedRun {
         if let privacy {
             let epsilon = privacy.epsilon(rounds: rounds, delta: 1e-5)
             folder.log(["part": part, "dp_epsilon": epsilon, "dp_delta": 1e-5, "rounds": rounds])
-            print(String(format: "%@: (ε = %.3g, δ = 1e-5) client-level differential privacy after %d rounds (RDP bound, no sampling amplification)",
-                         part, epsilon, rounds))
+            print(String(format: "%@: (ε = %@, δ = 1e-5) client-level differential privacy after %d rounds (RDP bound, no sampling amplification)",
+                         part, epsilonText(epsilon), rounds))
         }
         try writeAccuracyFigure(reports, strategyName: strategy.name, folder: folder, part: part)
         try Safetensors.write(simulation.global.stateDictionary(),

@@ -110,6 +110,9 @@ struct FlowerClientCommand: ParsableCommand {
     func run() throws {
         let train = try FashionMNIST.load(.train, directory: data.map { URL(fileURLWithPath: $0) } ?? FashionMNIST.defaultDirectory,
                                           limit: limit)
+        guard train.count >= numPartitions else {   // before the partition allocates a share per node
+            throw ValidationError("--num-partitions must be at most \(train.count) (the training images), got \(numPartitions).")
+        }
         let parts = Partition.split(labels: train.labels, classCount: 10, clientCount: numPartitions, scheme: .iid,
                                     generator: RandomGenerator(seed: seed &+ 1))
         let indices = Array(parts[partitionId].prefix(examples ?? Int.max))

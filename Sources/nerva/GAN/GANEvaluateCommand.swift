@@ -19,7 +19,9 @@ struct GANEvaluateCommand: ParsableCommand {
     @OptionGroup var common: GANCommonOptions
 
     func validate() throws {
-        guard count >= 2 else { throw ValidationError("--count must be at least 2, got \(count).") }
+        guard (2...GANEvaluationRun.maximumSamples).contains(count) else {
+            throw ValidationError("--count must be in 2…\(GANEvaluationRun.maximumSamples) (the images are held in memory), got \(count).")
+        }
         try requireFile(checkpoint, option: "--checkpoint")
         try requireFile(classifier, option: "--classifier")
     }

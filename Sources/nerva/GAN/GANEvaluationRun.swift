@@ -11,6 +11,9 @@ struct GANEvaluationRun {
     let reference: GaussianStatistics
     /// Generated images per measurement.
     let sampleCount: Int
+    /// The most images one measurement generates: all of them are held in memory (FID is
+    /// usually measured on 10,000 to 50,000).
+    static let maximumSamples = 100_000
 
     /// Loads the classifier and fits the test set.
     init(classifier url: URL, dataset: FashionMNIST, sampleCount: Int) throws {

@@ -43,9 +43,13 @@ struct GANRemediesCommand: ParsableCommand {
     }
 
     func validate() throws {
-        guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1, got \(epochs).") }
+        guard (1...GANTrainingRun.maximumEpochs).contains(epochs) else {
+            throw ValidationError("--epochs must be in 1…\(GANTrainingRun.maximumEpochs), got \(epochs).")
+        }
         if let limit, limit < 2 { throw ValidationError("--limit must be at least 2, got \(limit).") }
-        guard evaluationSamples >= 2 else { throw ValidationError("--evaluation-samples must be at least 2.") }
+        guard (2...GANEvaluationRun.maximumSamples).contains(evaluationSamples) else {
+            throw ValidationError("--evaluation-samples must be in 2…\(GANEvaluationRun.maximumSamples) (the images are held in memory), got \(evaluationSamples).")
+        }
         try requireFile(classifier, option: "--classifier")
         _ = try chosenRemedies()
     }

@@ -12,7 +12,7 @@ struct GANSampleCommand: ParsableCommand {
 
     @Option(help: "The checkpoint of `nerva gan train` (gan-checkpoint.safetensors).") var checkpoint: String
     @Option(parsing: .unconditional, help: "How many images.") var count: Int = 64
-    @Option(help: "The class to draw (conditional GANs only), 0…9, e.g. 7 for sneakers.") var `class`: Int?
+    @Option(parsing: .unconditional, help: "The class to draw (conditional GANs only), 0…9, e.g. 7 for sneakers.") var `class`: Int?
     @Flag(help: "Also write every image as its own PNG.") var individual = false
     @Option(parsing: .unconditional, help: "Images per row of the grid.") var columns: Int = 8
     @Option(parsing: .unconditional, help: "Random seed of the latent vectors.") var seed: UInt64 = 0

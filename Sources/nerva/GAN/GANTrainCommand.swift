@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import NervaData
 import NervaGAN
+import NervaNN
 
 /// `nerva gan train`: trains a GAN with every remedy for instability switchable.
 struct GANTrainCommand: ParsableCommand {
@@ -40,12 +41,16 @@ struct GANTrainCommand: ParsableCommand {
     var classList: [Int]? { classes.map { $0.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) } } }
 
     func validate() throws {
-        guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1, got \(epochs).") }
+        guard (1...GANTrainingRun.maximumEpochs).contains(epochs) else {
+            throw ValidationError("--epochs must be in 1…\(GANTrainingRun.maximumEpochs), got \(epochs).")
+        }
         if let limit, limit < 2 { throw ValidationError("--limit must be at least 2, got \(limit).") }
         if let classes, classList?.count != classes.split(separator: ",").count || classList!.contains(where: { !(0..<10).contains($0) }) {
             throw ValidationError("--classes must be class numbers 0…9 separated by commas, got \"\(classes)\".")
         }
-        guard evaluationSamples >= 2 else { throw ValidationError("--evaluation-samples must be at least 2.") }
+        guard (2...GANEvaluationRun.maximumSamples).contains(evaluationSamples) else {
+            throw ValidationError("--evaluation-samples must be in 2…\(GANEvaluationRun.maximumSamples) (the images are held in memory), got \(evaluationSamples).")
+        }
         try requireFile(resume, option: "--resume")
         try requireFile(classifier, option: "--classifier")
         if resume == nil, let problem = makeConfiguration().problem { throw ValidationError("invalid settings: \(problem).") }
@@ -112,7 +117,7 @@ struct GANTrainCommand: ParsableCommand {
             try evaluation.report(result, floor: nil, name: "epoch \(summary.epochsCompleted)", folder: folder)
         }
         try folder.writeReport()
-        if summary.diverged { throw ExitCode(3) }
+        if let divergence = summary.divergence { throw divergence }
         print("checkpoint: \(summary.checkpoint?.path ?? "none"); report: \(folder.file("index.html").path)")
     }
 

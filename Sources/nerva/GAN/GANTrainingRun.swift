@@ -1,6 +1,7 @@
 import Foundation
 import NervaData
 import NervaGAN
+import NervaNN
 
 /// A complete GAN training run into a run folder: progress, metrics every few steps, a sample
 /// grid from a fixed latent batch after every epoch, loss and `D`-output curves, a resumable
@@ -21,10 +22,16 @@ struct GANTrainingRun {
     /// Stop after this many seconds (the tour's budget), at the end of a step.
     var timeBudget: Double? = nil
 
+    /// The most epochs one run takes: far beyond any useful run, and small enough that step
+    /// counts (epochs × steps per epoch) never overflow.
+    static let maximumEpochs = 1_000_000
+
     struct Summary {
         var epochsCompleted: Int
         var steps: Int
-        var diverged: Bool
+        var diverged: Bool { divergence != nil }
+        /// Why the run stopped early: the step and the value that was not finite.
+        var divergence: TrainingDivergedError?
         var checkpoint: URL?
         var lastEvaluation: GANEvaluationResult?
         var secondsPerEpoch: Double
@@ -46,7 +53,7 @@ struct GANTrainingRun {
         let fixed = GANSampleGrid(trainer: trainer, conditional: conditional)
         print("gan: \(configuration.model.architecture.rawValue), G \(trainer.generator.parameterCount) and D \(trainer.discriminator.parameterCount) parameters; \(pool.count) training images; \(configuration.objective.rawValue) loss")
 
-        var summary = Summary(epochsCompleted: firstEpoch - 1, steps: trainer.step, diverged: false, checkpoint: nil,
+        var summary = Summary(epochsCompleted: firstEpoch - 1, steps: trainer.step, checkpoint: nil,
                               lastEvaluation: nil, secondsPerEpoch: 0)
         var points: [Point] = []
         let stepsPerEpoch = pool.count / perStep
@@ -66,7 +73,9 @@ struct GANTrainingRun {
                 let statistics = trainer.step(real: batch.inputs, labels: conditional ? batch.labels : nil)
                 guard statistics.isFinite else {
                     progress.finish()
-                    summary.diverged = true
+                    summary.divergence = TrainingDivergedError(
+                        what: "GAN training", position: "step \(trainer.step + 1)",
+                        detail: "D loss \(statistics.discriminatorLoss), G loss \(statistics.generatorLoss), D gradient norm \(statistics.discriminatorGradientNorm)")
                     let kept = FileManager.default.fileExists(atPath: checkpoint.path) ? "kept \(checkpoint.lastPathComponent) from epoch \(epoch - 1)" : "no checkpoint yet"
                     print("gan: diverged at step \(trainer.step + 1) (D loss \(statistics.discriminatorLoss), G loss \(statistics.generatorLoss), D gradient norm \(statistics.discriminatorGradientNorm)); stopped, \(kept)")
                     folder.log(["part": "gan", "event": "diverged", "step": trainer.step + 1, "epoch": epoch,

@@ -31,7 +31,7 @@ struct TabularRun {
         var learner = TabularLearner(stateCount: model.stateCount, actionCount: model.actionCount, config: config, seed: seed)
         let progress = ProgressBar(label: "\(config.algorithm.rawValue) \(environmentID)", total: episodes)
         var history: [EpisodeSummary] = []
-        history.reserveCapacity(episodes)
+        history.reserveCapacity(min(episodes, 1 << 20))   // a huge --episodes is a long run, not a huge allocation
         var recent = 0.0
         learner.train(on: &env, episodes: episodes, seed: seed) { episode in
             history.append(episode)

@@ -106,7 +106,7 @@ struct RecSimilarImagesCommand: ParsableCommand {
                          "\(agreeing)/\(list.count)"])
         }
         print(String(format: "search: %.2f ms for %d queries over %d pictures", searchMilliseconds, queries.count, index.count))
-        let grid = Self.framingQueries(ImageGrid.tiled(Tensor.concatenated(pictures, alongAxis: 0), columns: count + 1, padding: 3,
+        let grid = Self.framingQueries(ImageGrid.tiled(Tensor.concatenated(pictures, alongAxis: 0), columns: pictures.count / max(queries.count, 1), padding: 3,
                                                        background: 1), rows: queries.count, padding: 3)
         let picture = folder.file("similar-garments.png")
         try PNG.write(grid, to: picture)

@@ -41,6 +41,9 @@ struct ImageClassification {
     let optimizer: Optimizer
     let generator: RandomGenerator
     let learningRate: Float
+    /// The most epochs one run takes: far beyond any useful run, and small enough that step
+    /// counts (epochs × steps per epoch) never overflow.
+    static let maximumEpochs = 1_000_000
     let augmentation: Augmentation
 
     init(architecture: Architecture, learningRate: Float, augmentation: Augmentation = .none,
