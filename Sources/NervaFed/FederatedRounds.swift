@@ -101,7 +101,8 @@ public final class FederatedRounds {
             : strategy.aggregateEvaluate(round: round, results: evaluationResults, failures: evaluationFailures)
         let central = try centralEvaluation?(global)
         return RoundReport(round: round, selected: plan.map(\.participant), accepted: aggregate.accepted, failures: aggregate.failures,
-                           trainMetrics: aggregate.metrics, federatedEvaluation: federated, centralEvaluation: central,
+                           trainMetrics: aggregate.metrics, federatedEvaluation: federated, evaluationFailures: evaluationFailures,
+                           centralEvaluation: central,
                            isUpdated: aggregate.parameters != nil, seconds: Date().timeIntervalSince(start))
     }
 

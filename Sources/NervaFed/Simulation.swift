@@ -17,6 +17,8 @@ public struct RoundReport: Sendable {
     public let trainMetrics: [String: Double]
     /// The participants' evaluation of the new global model, when the strategy asked for it.
     public let federatedEvaluation: EvaluationSummary?
+    /// Participants whose evaluation failed, with reasons.
+    public let evaluationFailures: [ParticipantFailure]
     /// The server's own evaluation of the new global model on held-out data, when configured.
     public let centralEvaluation: EvaluationResult?
     /// Whether the global model changed (enough usable results).
@@ -32,16 +34,23 @@ extension RoundReport {
     /// learn any more.
     public var divergence: TrainingDivergedError? {
         // A participant's own `TrainingDivergedError` arrives as its message (it may have crossed the wire).
-        let diverged = failures.filter {
-            switch $0.reason {
+        func isDivergence(_ failure: ParticipantFailure) -> Bool {
+            switch failure.reason {
             case .nonFinite: true
             case let .error(message): message.contains(" diverged at ")
             default: false
             }
         }
+        let diverged = failures.filter(isDivergence)
         if !selected.isEmpty, accepted.isEmpty, diverged.count == selected.count {
             return TrainingDivergedError(what: "federated training", position: "round \(round)",
                                          detail: "all \(diverged.count) participants diverged or sent NaN or infinite values")
+        }
+        // A global model so far out that every evaluation of it is NaN or infinite (a huge server
+        // learning rate) leaves the round without a figure.
+        if federatedEvaluation == nil, !evaluationFailures.isEmpty, evaluationFailures.allSatisfy(isDivergence) {
+            return TrainingDivergedError(what: "federated training", position: "round \(round)",
+                                         detail: "every one of the \(evaluationFailures.count) participants' evaluations of the global model was NaN or infinite")
         }
         var figures = trainMetrics.map { ("training \($0.key)", $0.value) }
         figures += (federatedEvaluation?.metrics ?? [:]).map { ("federated evaluation \($0.key)", $0.value) }

@@ -144,6 +144,10 @@ public final class RecommendationParticipant: FederatedParticipant, @unchecked S
                 workspace.tables.network.logits(users: Array(repeating: 0, count: candidates.count), items: candidates).scalars
             }
         }
+        guard scores.allSatisfy(\.isFinite) else {
+            throw TrainingDivergedError(what: "participant \(id)'s evaluation", position: "round \(configuration.round)",
+                                        detail: "the global model gives NaN or infinite scores")
+        }
         let rank = RankingMetrics.rank(of: scores[0], among: Array(scores.dropFirst()))
         let labels = [Float(1)] + Array(repeating: 0, count: candidates.count - 1)
         let loss = zip(scores, labels).reduce(0.0) { sum, pair in
