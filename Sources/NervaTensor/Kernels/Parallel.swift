@@ -138,11 +138,18 @@ final class WorkerPool: @unchecked Sendable {
             }
             seen = generation.load(ordering: .sequentiallyConsistent)
             inside.add(1, ordering: .sequentiallyConsistent)
-            if isActive.load(ordering: .sequentiallyConsistent), let body {
-                claimTasks(body, taskCount)
-            }
+            if isActive.load(ordering: .sequentiallyConsistent) { joinCurrentJob() }
             inside.subtract(1, ordering: .sequentiallyConsistent)
         }
+    }
+
+    /// Claims tasks of the current job. A function of its own so that the worker's reference to
+    /// `body` is gone before it leaves the job: `Parallel.forEachPart` lends the pool a
+    /// non-escaping closure, and debug builds check that nothing holds it once the job is over.
+    @inline(never)
+    private func joinCurrentJob() {
+        guard let body else { return }
+        claimTasks(body, taskCount)
     }
 
     /// Blocks until the generation moves on from `seen`.
