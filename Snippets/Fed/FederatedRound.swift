@@ -55,7 +55,8 @@ final class Site: FederatedParticipant, @unchecked Sendable {
             for start in stride(from: 0, to: rows.count, by: settings.batchSize) {
                 let batch = Array(rows[start..<min(start + settings.batchSize, rows.count)])
                 optimizer.zeroGradients()
-                var loss = crossEntropy(logits: model(features.gathering(rows: batch)), labels: batch.map { labels[$0] })
+                let logits = model(features.gathering(rows: batch))
+                var loss = crossEntropy(logits: logits, labels: batch.map { labels[$0] })
                 lastLoss = loss.scalar
                 if settings.proximalMu > 0 {
                     let distances = zip(model.parameters(), global).map { ($0 - $1).squared().sum() }
@@ -84,8 +85,9 @@ final class Site: FederatedParticipant, @unchecked Sendable {
             let logits = model(features)
             let predicted = logits.argmax(alongAxis: 1).scalars.map { Int($0) }
             let correct = zip(predicted, labels).filter { $0 == $1 }.count
-            return EvaluationResult(loss: Double(crossEntropy(logits: logits, labels: labels).scalar),
-                                    exampleCount: labels.count, metrics: ["accuracy": Double(correct) / Double(labels.count)])
+            let loss = Double(crossEntropy(logits: logits, labels: labels).scalar)
+            return EvaluationResult(loss: loss, exampleCount: labels.count,
+                                    metrics: ["accuracy": Double(correct) / Double(labels.count)])
         }
     }
 }

@@ -15,12 +15,13 @@ let directory = ProcessInfo.processInfo.environment["FASHION_MNIST"].map { URL(f
 // snippet.show
 
 // snippet.data
-let images = try FashionMNIST.load(.train, directory: directory, limit: 20_000)   // [N, 1, 28, 28] in [0, 1]
+let images = try FashionMNIST.load(.train, directory: directory, limit: 20_000)  // [N, 1, 28, 28] in [0, 1]
 // snippet.end
 
 // snippet.configure
-var configuration = GANTrainingConfiguration(
-    model: GANModelConfiguration(architecture: .dcgan, latentSize: 64, generatorWidths: [32], discriminatorWidths: [32]))
+let networks = GANModelConfiguration(architecture: .dcgan, latentSize: 64, generatorWidths: [32],
+                                     discriminatorWidths: [32])
+var configuration = GANTrainingConfiguration(model: networks)
 configuration.latentDistribution = .normal
 configuration.batchSize = 64                      // the DCGAN paper's Adam(2e-4, β1 0.5) is the default
 configuration.seed = 7
