@@ -22,13 +22,13 @@ if let problem = config.problem() { fatalError(problem) }
 var cartPole = TimeLimit(CartPole(), maxEpisodeSteps: 500)
 let agent = DQN(observationSize: 4, actionCount: 2, config: config, seed: 1)
 var recentReturns: [Double] = []
-try agent.train(on: &cartPole, seed: 1) { episode in
+try agent.train(on: &cartPole, seed: 1, onEpisode: { episode in
     recentReturns.append(episode.episodeReturn)
     if recentReturns.count == 50 {
         print("step \(episode.totalSteps): mean return of the last 50 episodes \(recentReturns.reduce(0, +) / 50)")
         recentReturns.removeAll()
     }
-}
+})
 // snippet.end
 
 // snippet.evaluate

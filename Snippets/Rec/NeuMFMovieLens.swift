@@ -27,9 +27,9 @@ settings.seed = 2
 let selection = SplitRule.leaveOneOut.split(split.train)
 let validation = SampledRankingEvaluation(split: selection, negativeCount: 99, seed: 3)
 let (_, chosenEpochs) = try NCFTrainer(settings: settings, train: selection.train)
-    .trainModel(validation: validation) { stage, epoch in
+    .trainModel(validation: validation, onEpoch: { stage, epoch in
         print("\(stage) epoch \(epoch.epoch): loss \(epoch.loss), validation NDCG@10 \(epoch.validationNDCG ?? 0)")
-    }
+    })
 // snippet.end
 
 // snippet.train
