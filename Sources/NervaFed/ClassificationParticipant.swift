@@ -25,6 +25,8 @@ public final class ClassificationParticipant: FederatedParticipant, @unchecked S
     private var cachedModel: (description: ModelDescription, model: Sequential)?
 
     /// - Parameters:
+    ///   - id: the participant's name, unique in the federation.
+    ///   - data: the data set the indices point into.
     ///   - trainIndices: the examples of `data` this participant trains on.
     ///   - evaluationIndices: the examples it evaluates on (default: `trainIndices`).
     public init(id: String, data: LabeledImages, trainIndices: [Int], evaluationIndices: [Int]? = nil) {

@@ -40,9 +40,14 @@ public final class FederatedRounds {
     public let secureAggregation: SecureAggregationSettings?
 
     /// - Parameters:
+    ///   - model: the architecture every participant trains.
+    ///   - strategy: the server's strategy.
     ///   - global: the parameters to start from.
     ///   - completedRounds: rounds already finished (a resumed run continues with the next one).
     ///   - generator: samples the participants of each round.
+    ///   - concurrency: how many participants train at once.
+    ///   - secureAggregation: run every round under secure aggregation.
+    ///   - centralEvaluation: the server's evaluation of each new global model on its own data.
     /// - Throws: `FederatedError.invalidConfiguration` when `secureAggregation` is set and the
     ///   strategy cannot aggregate from a sum.
     public init(model: ModelDescription, strategy: any Strategy, global: ParameterSet, completedRounds: Int = 0,

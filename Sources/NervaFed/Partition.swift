@@ -37,6 +37,9 @@ public enum Partition {
     ///
     /// - Parameters:
     ///   - labels: the class of each example, in `0..<classCount`.
+    ///   - classCount: the number of classes.
+    ///   - clientCount: the number of participants.
+    ///   - scheme: how the examples are spread (IID, Dirichlet, labels per client, shards, skew).
     ///   - generator: all randomness; the same seed gives the same split.
     public static func split(labels: [Int], classCount: Int, clientCount: Int, scheme: PartitionScheme,
                              generator: RandomGenerator) -> [[Int]] {

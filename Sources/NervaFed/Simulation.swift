@@ -96,10 +96,14 @@ public final class FederatedSimulation {
     private let rounds: FederatedRounds
 
     /// - Parameters:
+    ///   - model: the architecture every participant trains.
+    ///   - participants: the participants, with unique names.
+    ///   - strategy: the server's strategy.
     ///   - seed: the initial weights and the participant sampling.
     ///   - concurrency: threads for local training (default: one per core).
     ///   - initialParameters: start from these instead of a fresh initialisation.
     ///   - secureAggregation: run every round under secure aggregation (see `FederatedRounds`).
+    ///   - centralEvaluation: the server's evaluation of each new global model on its own data.
     /// - Throws: `ModelDescriptionError` for an invalid model, `FederatedError` for a strategy
     ///   that cannot aggregate securely.
     public init(model: ModelDescription, participants: [any FederatedParticipant], strategy: any Strategy, seed: UInt64,

@@ -20,7 +20,11 @@ public final class DCGANGenerator: Module, GANGenerator {
     public let classCount: Int?
     public var sampleShape: [Int] { [1, 28, 28] }
 
-    /// - Parameter width: `w`, the channels before the last layer (64 by default).
+    /// - Parameters:
+    ///   - latentSize: `d`, the size of each latent vector.
+    ///   - width: `w`, the channels before the last layer (64 by default).
+    ///   - classCount: the number of classes of a conditional generator, `nil` otherwise.
+    ///   - generator: the source of the initial weights.
     public init(latentSize: Int = 100, width: Int = 64, classCount: Int? = nil, generator: RandomGenerator = .default) {
         precondition(latentSize > 0 && width > 0, "DCGANGenerator: latent size and width must be positive, got \(latentSize) and \(width).")
         let initialization = Initialization.normal(mean: 0, standardDeviation: 0.02)

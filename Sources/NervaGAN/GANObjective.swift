@@ -27,9 +27,12 @@ public enum GANObjective: String, Sendable, CaseIterable {
 
     /// `D`'s loss on the logits of a real batch and a fake batch.
     ///
-    /// - Parameter realTarget: the target of real samples for the cross-entropy and least-squares
-    ///   losses: 1, or `1 − α` for one-sided label smoothing (Salimans et al. 2016); fakes keep 0.
-    ///   The margin losses (Wasserstein, hinge) ignore it.
+    /// - Parameters:
+    ///   - realLogits: `D`'s logits of the real batch, `[N]`.
+    ///   - fakeLogits: `D`'s logits of the fake batch, `[N]`.
+    ///   - realTarget: the target of real samples for the cross-entropy and least-squares
+    ///     losses: 1, or `1 − α` for one-sided label smoothing (Salimans et al. 2016); fakes keep 0.
+    ///     The margin losses (Wasserstein, hinge) ignore it.
     public func discriminatorLoss(realLogits: Tensor, fakeLogits: Tensor, realTarget: Float = 1) -> Tensor {
         switch self {
         case .minimax, .nonSaturating:
@@ -66,7 +69,9 @@ public enum GANObjective: String, Sendable, CaseIterable {
 /// built with `gradients(of:wrt:createGraph: true)` so that its gradient reaches `D`'s weights.
 ///
 /// - Parameters:
-///   - real: real samples `[N, …]`; `fake`: fakes of the same shape (detached from `G`).
+///   - real: real samples `[N, …]`.
+///   - fake: fakes of the same shape (detached from `G`).
+///   - generator: the source of the interpolation weights `ε`.
 ///   - logits: `D`, mapping samples to logits `[N]`.
 public func gradientPenalty(real: Tensor, fake: Tensor, generator: RandomGenerator,
                             logits: (Tensor) -> Tensor) -> Tensor {

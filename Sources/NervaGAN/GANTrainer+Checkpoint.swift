@@ -50,7 +50,9 @@ extension GANTrainer {
 
     /// A trainer restored from the bytes of a checkpoint written by `save(to:)`.
     ///
-    /// - Parameter source: the name used in error messages.
+    /// - Parameters:
+    ///   - bytes: the checkpoint file's contents.
+    ///   - source: the name used in error messages.
     /// - Throws: `GANCheckpointError`, `SafetensorsError` or `StateDictionaryError` naming the problem.
     public convenience init(checkpoint bytes: [UInt8], source: String = "<memory>") throws {
         try self.init(checkpoint: try Safetensors.decode(bytes, source: source), source: source)

@@ -59,9 +59,11 @@ public final class GANTrainer {
 
     /// New networks and optimisers for `configuration`, all seeded from `configuration.seed`.
     ///
-    /// - Parameter makeModels: builds `G` and `D` from a random generator (by default the
-    ///   networks `configuration.model` describes); give it to train other networks, such as
-    ///   small ones on points. It is called again for the moving-average copy of `G`.
+    /// - Parameters:
+    ///   - configuration: the run's settings; it must be valid (`problem` is `nil`).
+    ///   - makeModels: builds `G` and `D` from a random generator (by default the
+    ///     networks `configuration.model` describes); give it to train other networks, such as
+    ///     small ones on points. It is called again for the moving-average copy of `G`.
     public init(_ configuration: GANTrainingConfiguration,
                 makeModels: ((RandomGenerator) -> (any GANGenerator, any GANDiscriminator))? = nil) {
         precondition(configuration.problem == nil, "GANTrainer: \(configuration.problem ?? "")")
@@ -126,7 +128,10 @@ public final class GANTrainer {
 
     /// One update of `D` on a real batch and as many fresh fakes (detached from `G`).
     ///
-    /// - Parameter keepFakes: keep the fakes' graph for the `G` step that follows.
+    /// - Parameters:
+    ///   - real: a real batch in `[−1, 1]`.
+    ///   - labels: the batch's class labels for conditional models, `nil` otherwise.
+    ///   - keepFakes: keep the fakes' graph for the `G` step that follows.
     public func discriminatorStep(real: Tensor, labels: [Int]?, keepFakes: Bool = false) -> GANStepStatistics {
         let count = real.shape[0]
         let fakeLabels = self.fakeLabels(count)

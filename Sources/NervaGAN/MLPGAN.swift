@@ -19,9 +19,12 @@ public final class MLPGenerator: Module, GANGenerator {
     public let negativeSlope: Float
 
     /// - Parameters:
+    ///   - latentSize: `d`, the size of each latent vector.
     ///   - hiddenSizes: the widths of the hidden layers.
     ///   - sampleShape: the shape of one output sample (`[1, 28, 28]`, or `[2]` for points).
     ///   - classCount: the number of classes of a conditional generator, `nil` otherwise.
+    ///   - negativeSlope: the slope of LeakyReLU for negative inputs.
+    ///   - generator: the source of the initial weights.
     public init(latentSize: Int = 100, hiddenSizes: [Int] = [256, 512, 1024], sampleShape: [Int] = [1, 28, 28],
                 classCount: Int? = nil, negativeSlope: Float = 0.2, generator: RandomGenerator = .default) {
         precondition(latentSize > 0 && !hiddenSizes.isEmpty && hiddenSizes.allSatisfy { $0 > 0 },
@@ -59,7 +62,11 @@ public final class MLPDiscriminator: Module, GANDiscriminator {
 
     /// - Parameters:
     ///   - sampleShape: the shape of one input sample.
+    ///   - hiddenSizes: the widths of the hidden layers.
+    ///   - classCount: the number of classes of a conditional discriminator, `nil` otherwise.
+    ///   - negativeSlope: the slope of LeakyReLU for negative inputs.
     ///   - spectralNormalization: divide each weight by its largest singular value.
+    ///   - generator: the source of the initial weights.
     public init(sampleShape: [Int] = [1, 28, 28], hiddenSizes: [Int] = [512, 256], classCount: Int? = nil,
                 negativeSlope: Float = 0.2, spectralNormalization: Bool = false, generator: RandomGenerator = .default) {
         precondition(!hiddenSizes.isEmpty && hiddenSizes.allSatisfy { $0 > 0 },

@@ -31,8 +31,10 @@ extension Module {
     /// Copies values from `stateDictionary` into this module's parameters and buffers, in place
     /// (optimisers keep working on the same tensors).
     ///
-    /// - Parameter strict: when `true`, missing and unexpected keys are errors; shape mismatches
-    ///   always are. Nothing is changed unless every entry fits.
+    /// - Parameters:
+    ///   - stateDictionary: the tensors by dotted name, as `stateDictionary()` gives them.
+    ///   - strict: when `true`, missing and unexpected keys are errors; shape mismatches
+    ///     always are. Nothing is changed unless every entry fits.
     /// - Throws: `StateDictionaryError.mismatch` listing every problem.
     public func load(stateDictionary: [String: Tensor], strict: Bool = true) throws {
         let own = allNamedParameters() + namedBuffers()

@@ -80,7 +80,9 @@ public enum Safetensors {
     ///
     /// Supported dtypes: F64, F32, F16, BF16, I64, I32, I16, I8, U64, U32, U16, U8 and BOOL.
     /// The tensors' offsets must tile the data buffer exactly, as the reference requires.
-    /// - Parameter source: the file name used in error messages.
+    /// - Parameters:
+    ///   - bytes: the whole file.
+    ///   - source: the file name used in error messages.
     /// - Throws: `SafetensorsError` naming `source` and the first problem found.
     public static func decode(_ bytes: some ContiguousBytes, source: String = "<memory>")
         throws -> (tensors: [String: Tensor], metadata: [String: String]) {

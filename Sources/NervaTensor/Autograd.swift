@@ -153,6 +153,8 @@ extension Tensor {
 /// The gradients of `output` with respect to each of `inputs`, returned rather than accumulated.
 ///
 /// - Parameters:
+///   - output: the tensor to differentiate.
+///   - inputs: the tensors to differentiate with respect to; each must require a gradient.
 ///   - seed: the gradient of the output (ones by default, which requires a scalar output or
 ///     means "sum the output").
 ///   - createGraph: record the backward pass so that the results can be differentiated again.

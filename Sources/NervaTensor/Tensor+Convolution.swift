@@ -54,8 +54,13 @@ extension Tensor {
     /// Input: `[N, Cin, H, W]`. Weight: `[Cin, Cout, kh, kw]` (PyTorch's layout). Bias: `[Cout]`.
     /// Output: `[N, Cout, Ho, Wo]` with `Ho = (H − 1)·stride − 2·padding + kh + outputPadding`.
     ///
-    /// - Parameter outputPadding: extra rows and columns at the bottom and right, in
-    ///   `0..<stride`: it picks which of the input sizes that `conv2d` maps to `H` to produce.
+    /// - Parameters:
+    ///   - weight: `[Cin, Cout, kh, kw]`.
+    ///   - bias: `[Cout]`, added to every output pixel; `nil` for none.
+    ///   - stride: the step between the windows input pixels scatter onto.
+    ///   - padding: rows and columns cropped from each border of the output.
+    ///   - outputPadding: extra rows and columns at the bottom and right, in
+    ///     `0..<stride`: it picks which of the input sizes that `conv2d` maps to `H` to produce.
     public func convTranspose2d(weight: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Int = 0,
                                 outputPadding: Int = 0) -> Tensor {
         precondition(outputPadding >= 0 && outputPadding < Swift.max(stride, 1),

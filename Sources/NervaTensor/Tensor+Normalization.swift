@@ -9,6 +9,7 @@ extension Tensor {
     /// - Parameters:
     ///   - weight: `[C]`, the scale after normalisation.
     ///   - bias: `[C]`, the shift after normalisation.
+    ///   - epsilon: `ε`, added to the variance for numerical stability.
     /// - Returns: the output, and the batch's mean and biased variance per channel (`[C]`, not
     ///   recorded for gradients; for running statistics).
     public func batchNormalized(weight: Tensor, bias: Tensor, epsilon: Float) -> (output: Tensor, mean: Tensor, variance: Tensor) {

@@ -10,6 +10,7 @@ extension Tensor {
     /// Input: `[N, C, H, W]`. Output: `[N, C, Ho, Wo]`, `Ho = ⌊(H + 2·padding − kernelSize) / stride⌋ + 1`.
     ///
     /// - Parameters:
+    ///   - kernelSize: the side of each square window.
     ///   - stride: the step between windows; `kernelSize` when `nil`.
     ///   - padding: at most `kernelSize / 2`.
     public func maxPool2d(kernelSize: Int, stride: Int? = nil, padding: Int = 0) -> Tensor {
@@ -35,6 +36,7 @@ extension Tensor {
     /// Input: `[N, C, H, W]`. Output: `[N, C, Ho, Wo]`, `Ho = ⌊(H + 2·padding − kernelSize) / stride⌋ + 1`.
     ///
     /// - Parameters:
+    ///   - kernelSize: the side of each square window.
     ///   - stride: the step between windows; `kernelSize` when `nil`.
     ///   - padding: at most `kernelSize / 2`.
     public func avgPool2d(kernelSize: Int, stride: Int? = nil, padding: Int = 0) -> Tensor {

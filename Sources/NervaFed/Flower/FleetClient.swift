@@ -76,6 +76,9 @@ public final class FleetClient: Sendable {
 
     /// - Parameters:
     ///   - superlink: `HOST:PORT` of the SuperLink's Fleet API (`[::1]:9093` for IPv6).
+    ///   - transport: plain HTTP or TLS, with the certificates to trust.
+    ///   - identity: the node's key, which signs every request.
+    ///   - retryPolicy: how often and how long to retry an unreachable SuperLink.
     ///   - requestTimeout: seconds one HTTP request may take.
     /// - Throws: `FleetError.invalidAddress` or `.tls`.
     public init(superlink: String, transport: FleetTransport, identity: FleetIdentity,

@@ -97,11 +97,15 @@ public final class FederationServer: @unchecked Sendable {
     public var completedRounds: Int { rounds.completedRounds }
 
     /// - Parameters:
+    ///   - model: the architecture every participant trains.
+    ///   - strategy: the server's strategy.
+    ///   - configuration: the address, limits, timeouts and credentials of the server.
     ///   - seed: the initial weights and the participant sampling, as in `FederatedSimulation`
     ///     (the same seed gives the same global model and the same choices).
     ///   - initialParameters: start from these instead of `model`'s seeded initialisation (for
     ///     models a `ModelDescription` only names, such as federated NCF).
-    ///   - resumingFrom: continue after this checkpoint's rounds, with its model and sampling state.
+    ///   - checkpoint: continue after this checkpoint's rounds, with its model and sampling state.
+    ///   - centralEvaluation: the server's evaluation of each new global model on its own data.
     /// - Throws: `ModelDescriptionError`, or `FederationCheckpointError.differentModel`.
     public init(model: ModelDescription, strategy: any Strategy, configuration: FederationServerConfiguration, seed: UInt64,
                 initialParameters: ParameterSet? = nil, resumingFrom checkpoint: FederationCheckpoint? = nil,

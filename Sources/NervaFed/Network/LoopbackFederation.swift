@@ -20,6 +20,10 @@ public final class LoopbackFederation: @unchecked Sendable {
     /// Starts the server and the clients; the first round starts once all of them are registered.
     ///
     /// - Parameters:
+    ///   - model: the architecture every participant trains.
+    ///   - participants: the participants, each served by one client thread.
+    ///   - strategy: the server's strategy.
+    ///   - seed: the initial weights and the participant sampling, as in `FederatedSimulation`.
     ///   - initialParameters: the global model to start from (default: `model`'s seeded initialisation).
     ///   - pollSeconds: how long a client's task request waits at the server.
     /// - Throws: the server's or a client's configuration errors.

@@ -25,7 +25,10 @@ public struct FederatedRecommendation: Sendable {
 
     /// - Parameters:
     ///   - split: a leave-one-out split (the test row of each user is held out on its device).
+    ///   - model: the architecture shared by the participants.
+    ///   - seed: initialises the shared parameters and the participants' user embeddings.
     ///   - negativeCount: sampled negatives per held-out item (99 in the NCF protocol).
+    ///   - cutoff: the rank cutoff of HR and NDCG.
     public init(split: InteractionSplit, model: FederatedNCFModel, seed: UInt64, negativeCount: Int = 99, cutoff: Int = 10) {
         precondition(model.itemCount == split.train.itemCount, "FederatedRecommendation: the model has \(model.itemCount) items, the data \(split.train.itemCount).")
         self.model = model

@@ -28,7 +28,9 @@ public final class MeteredParticipant: FederatedParticipant {
     private let observer: (@Sendable (String, Message) -> Void)?
     private let counters = Mutex(Traffic())
 
-    /// - Parameter observer: receives `(participant id, message)` for every message sent.
+    /// - Parameters:
+    ///   - inner: the participant whose messages are measured.
+    ///   - observer: receives `(participant id, message)` for every message sent.
     public init(_ inner: any FederatedParticipant, observer: (@Sendable (String, Message) -> Void)? = nil) {
         self.inner = inner
         self.observer = observer

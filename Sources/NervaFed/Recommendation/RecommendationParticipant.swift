@@ -36,9 +36,12 @@ public final class RecommendationParticipant: FederatedParticipant, @unchecked S
     private var refitSettings: (learningRate: Float, batchSize: Int)?
 
     /// - Parameters:
+    ///   - id: the participant's name, unique in the federation.
     ///   - positives: the item indices this user interacted with.
     ///   - evaluationCase: the held-out item and its sampled negatives (NCF protocol), if any.
+    ///   - workspaces: the scratch models shared by the participants of one process.
     ///   - seed: initialises the private user embedding.
+    ///   - cutoff: the rank cutoff of HR and NDCG.
     public init(id: String, positives: [Int], evaluationCase: (item: Int, negatives: [Int])?, workspaces: NCFWorkspacePool,
                 seed: UInt64, cutoff: Int = 10) {
         precondition(positives.allSatisfy { (0..<workspaces.model.itemCount).contains($0) },

@@ -28,7 +28,10 @@ public final class BatchNorm2d: Module, Layer {
     /// The number of channels `C`.
     public var featureCount: Int { weight.shape[0] }
 
-    /// - Parameter featureCount: the number of channels `C`.
+    /// - Parameters:
+    ///   - featureCount: the number of channels `C`.
+    ///   - epsilon: added to the variance before the square root.
+    ///   - momentum: the weight of each new batch in the running statistics.
     public init(featureCount: Int, epsilon: Float = 1e-5, momentum: Float = 0.1) {
         precondition(featureCount > 0, "BatchNorm2d: featureCount must be positive, got \(featureCount).")
         weight = Tensor.ones([featureCount]).requiringGradient()

@@ -35,12 +35,15 @@ public final class ConvTranspose2d: Module, Layer {
     public var kernelSize: Int { weight.shape[2] }
 
     /// - Parameters:
+    ///   - inputChannels: the channels of the input.
+    ///   - outputChannels: the channels of the output.
     ///   - kernelSize: the side of the square kernel.
     ///   - stride: the upsampling factor.
     ///   - padding: rows and columns cropped from every border.
     ///   - outputPadding: extra rows and columns at the bottom and right, less than `stride`.
     ///   - bias: whether to learn an additive bias per output channel.
     ///   - weightInitialization: how to draw the weight (PyTorch's default unless given).
+    ///   - generator: the source of the initial weights.
     public init(inputChannels: Int, outputChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
                 outputPadding: Int = 0, bias: Bool = true, weightInitialization: Initialization = .pytorchDefault,
                 generator: RandomGenerator = .default) {

@@ -15,8 +15,11 @@ public final class Linear: Module, Layer {
     public var outputSize: Int { weight.shape[0] }
 
     /// - Parameters:
+    ///   - inputSize: the features of each input row.
+    ///   - outputSize: the features of each output row.
     ///   - bias: whether to learn an additive bias.
     ///   - weightInitialization: how to draw the weight (PyTorch's default unless given).
+    ///   - generator: the source of the initial weights.
     public init(inputSize: Int, outputSize: Int, bias: Bool = true,
                 weightInitialization: Initialization = .pytorchDefault, generator: RandomGenerator = .default) {
         precondition(inputSize > 0 && outputSize > 0, "Linear: sizes must be positive, got \(inputSize) → \(outputSize).")

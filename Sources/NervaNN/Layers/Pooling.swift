@@ -13,6 +13,7 @@ public final class MaxPool2d: Module, Layer {
     public let padding: Int
 
     /// - Parameters:
+    ///   - kernelSize: the side of each square window.
     ///   - stride: the step between windows; `kernelSize` when `nil`.
     ///   - padding: border padding, at most `kernelSize / 2`.
     public init(kernelSize: Int, stride: Int? = nil, padding: Int = 0) {
@@ -45,6 +46,7 @@ public final class AvgPool2d: Module, Layer {
     public let padding: Int
 
     /// - Parameters:
+    ///   - kernelSize: the side of each square window.
     ///   - stride: the step between windows; `kernelSize` when `nil`.
     ///   - padding: border padding, at most `kernelSize / 2`.
     public init(kernelSize: Int, stride: Int? = nil, padding: Int = 0) {

@@ -4,6 +4,7 @@ extension DQN {
     /// gradient steps every `config.trainFrequency` steps once learning has started).
     ///
     /// - Parameters:
+    ///   - environment: Where the agent collects its transitions.
     ///   - seed: Seeds the environment at the first reset.
     ///   - steps: Steps to take instead of `config.totalTimesteps`.
     ///   - selectionEnvironment: Where selection evaluations run (`config.selectionFrequency`); by

@@ -22,8 +22,11 @@ public final class QNetwork: Module, Layer {
     private let _linearLayers: [Linear]
 
     /// - Parameters:
+    ///   - inputSize: The observation size.
+    ///   - actionCount: The number of actions (one Q-value each).
     ///   - hiddenSizes: The width of each hidden layer (CleanRL: 120, 84).
     ///   - isDueling: Separate value and advantage heads.
+    ///   - generator: The source of the initial weights.
     public init(inputSize: Int, actionCount: Int, hiddenSizes: [Int] = [120, 84], isDueling: Bool = false,
                 generator: RandomGenerator) {
         precondition(!hiddenSizes.isEmpty, "QNetwork: needs at least one hidden layer.")

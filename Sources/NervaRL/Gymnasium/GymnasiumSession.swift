@@ -65,6 +65,7 @@ public final class GymnasiumSession {
     /// Starts the helper and makes `environmentID` in it.
     ///
     /// - Parameters:
+    ///   - environmentID: A Gymnasium id, such as `CartPole-v1`.
     ///   - python: The interpreter (default: `$NERVA_PYTHON`, else `.venv/bin/python3` of the repository, else `python3`).
     ///   - helper: The path of `gymnasium_bridge.py` (default: `$NERVA_GYMNASIUM_BRIDGE`, else `scripts/` of the repository).
     ///   - options: Keyword arguments of `gymnasium.make`, as a JSON object text (such as `{"is_slippery": false}`).

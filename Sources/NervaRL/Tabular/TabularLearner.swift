@@ -97,6 +97,10 @@ public struct TabularLearner {
     /// Applies one update of the configured algorithm to `Q(state, action)`.
     ///
     /// - Parameters:
+    ///   - state: `S`, the state the action was taken in.
+    ///   - action: `A`, the action taken.
+    ///   - reward: `R`, the reward received.
+    ///   - nextState: `S′`, the state reached.
     ///   - nextAction: `A′`, needed by SARSA only.
     ///   - isTerminated: `S′` is terminal: the target is `R` alone.
     ///   - epsilon: The exploration rate of the policy (Expected SARSA).

@@ -20,7 +20,10 @@ public final class GMF: Module, NCFNetwork {
     public let prediction: Linear
 
     /// - Parameters:
+    ///   - users: the number of users (rows of the user embedding).
+    ///   - items: the number of items (rows of the item embedding).
     ///   - factors: the embedding size, i.e. the predictive factors (8 in the paper's default).
+    ///   - generator: the source of the initial weights.
     public init(users: Int, items: Int, factors: Int = 8, generator: RandomGenerator = .default) {
         userEmbedding = Embedding(count: users, dimension: factors, initialization: .normal(standardDeviation: 0.01), generator: generator)
         itemEmbedding = Embedding(count: items, dimension: factors, initialization: .normal(standardDeviation: 0.01), generator: generator)
@@ -52,7 +55,10 @@ public final class NCFMLP: Module, NCFNetwork {
     public let prediction: Linear
 
     /// - Parameters:
+    ///   - users: the number of users (rows of the user embedding).
+    ///   - items: the number of items (rows of the item embedding).
     ///   - layers: `[64, 32, 16, 8]` in the paper's default: embeddings of 32 each, then 32, 16, 8.
+    ///   - generator: the source of the initial weights.
     public init(users: Int, items: Int, layers: [Int] = [64, 32, 16, 8], generator: RandomGenerator = .default) {
         precondition(layers.count >= 2 && layers[0] % 2 == 0, "NCFMLP: layers need an even input size and at least one hidden layer, got \(layers).")
         userEmbedding = Embedding(count: users, dimension: layers[0] / 2, initialization: .normal(standardDeviation: 0.01), generator: generator)
@@ -97,8 +103,11 @@ public final class NeuMF: Module, NCFNetwork {
     public let prediction: Linear
 
     /// - Parameters:
+    ///   - users: the number of users (rows of each user embedding).
+    ///   - items: the number of items (rows of each item embedding).
     ///   - factors: the GMF embedding size (8 by default).
     ///   - layers: the MLP sizes, `[64, 32, 16, 8]` by default.
+    ///   - generator: the source of the initial weights.
     public init(users: Int, items: Int, factors: Int = 8, layers: [Int] = [64, 32, 16, 8], generator: RandomGenerator = .default) {
         precondition(layers.count >= 2 && layers[0] % 2 == 0, "NeuMF: layers need an even input size and at least one hidden layer, got \(layers).")
         let normal = Initialization.normal(standardDeviation: 0.01)

@@ -126,7 +126,9 @@ public final class NCFTrainer {
     let sampler: NegativeSampler
     let generator: RandomGenerator
 
-    /// - Parameter train: the training interactions (every row counts as a positive).
+    /// - Parameters:
+    ///   - settings: the network and training settings; they are validated here.
+    ///   - train: the training interactions (every row counts as a positive).
     /// - Throws: `ConfigurationError` for a setting out of range or a network too large for memory;
     ///   `RecDataError.tooLittleData` when there is nothing to learn from (no interactions, or a
     ///   user who has interacted with every item, so no negative can be sampled).

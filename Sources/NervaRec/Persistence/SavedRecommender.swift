@@ -95,8 +95,9 @@ public final class SavedRecommender {
     ///
     /// - Parameters:
     ///   - safetensors: the tensors file.
-    ///   - description: the JSON description beside it.
-    ///   - source, descriptionSource: the names of the two files in error messages.
+    ///   - json: the JSON description beside it.
+    ///   - source: the name of the tensors file in error messages.
+    ///   - descriptionSource: the name of the description file in error messages.
     public static func load(safetensors: [UInt8], description json: Data, source: String = "<memory>",
                             descriptionSource: String = "<description>") throws -> SavedRecommender {
         let description: RecommenderDescription
