@@ -146,7 +146,7 @@ struct RLTrainCommand: ParsableCommand {
 
     private func trainTabular(_ tabular: TabularAlgorithm, folder: RunFolder) throws {
         let env = environmentID
-        let customMap = try randomMap.map { try FrozenLake.randomMap(size: $0, generator: RandomGenerator(seed: seed)) }
+        let customMap = try randomMap.map { try FrozenLake.randomMap(size: $0, seed: seed) }
             ?? map.map(FrozenLake.parseMap)
         let environment = try EnvironmentRegistry.tabular(env, isSlippery: slippery, map: customMap, isRainy: rainy)
         var (config, presetEpisodes) = TabularPresets.settings(for: env, algorithm: tabular)

@@ -51,16 +51,17 @@ struct TabularRun {
         let planned = Planning.valueIteration(model, discount: config.discount)
         let optimalValue = model.expectedInitialValue(Planning.evaluate(planned.policy, on: model, horizon: horizon).values)
         var evaluationEnv = env
-        let sampled = evaluate({ policy.action(for: $0) }, on: &evaluationEnv, episodes: evaluationEpisodes, seed: seed &+ 1)
-        folder.log(["part": part, "algorithm": config.algorithm.rawValue, "env": environmentID,
-                    "greedy_expected_return": greedyValue, "value_iteration_expected_return": optimalValue,
-                    "evaluation_mean_return": sampled.meanReturn, "evaluation_success_rate": sampled.successRate,
-                    "evaluation_episodes": evaluationEpisodes])
+        let sampled = evaluate({ policy.action(for: $0) }, on: &evaluationEnv, episodes: evaluationEpisodes, seed: seed &+ 1,
+                               success: EnvironmentRegistry.spec(for: environmentID)?.success)
+        var record: MetricRecord = ["part": part, "algorithm": config.algorithm.rawValue, "env": environmentID,
+                                    "greedy_expected_return": greedyValue, "value_iteration_expected_return": optimalValue,
+                                    "evaluation_mean_return": sampled.meanReturn, "evaluation_episodes": evaluationEpisodes]
+        if let rate = sampled.successRate { record["evaluation_success_rate"] = rate }
+        folder.log(record)
 
         let checkpoint = folder.file("q-table-\(environmentID).safetensors")
-        try Safetensors.write(["q_table": Tensor(learner.qTable.values.map(Float.init), shape: [model.stateCount, model.actionCount])],
-                              metadata: ["env": environmentID, "algorithm": config.algorithm.rawValue, "seed": "\(seed)",
-                                         "episodes": "\(episodes)"], to: checkpoint)
+        try learner.qTable.save(to: checkpoint, metadata: ["env": environmentID, "algorithm": config.algorithm.rawValue,
+                                                           "seed": "\(seed)", "episodes": "\(episodes)"])
         try writeFigures(learner: learner, history: history, planned: planned, folder: folder)
         return Result(learner: learner, greedyValue: greedyValue, optimalValue: optimalValue,
                       sampledReturn: sampled.meanReturn, checkpoint: checkpoint)
@@ -72,12 +73,14 @@ struct TabularRun {
         try RLFigures.learningCurve(history, title: "\(config.algorithm.rawValue) on \(environmentID)",
                                     name: "learning-curve-\(name)", showsEpisodes: false, folder: folder)
         guard let grid = environment.base.grid, let arrows = RLFigures.arrows(for: environment.base) else { return }
-        try RLFigures.valueHeatMap(learner.qTable.stateValues.values, grid: grid,
-                                   title: "Learned values, \(environmentID)", name: "q-values-\(name)",
-                                   caption: "The learned value of each cell (greedy action's Q-value).", folder: folder)
-        try RLFigures.valueHeatMap(planned.values.values, grid: grid, title: "Optimal values, \(environmentID)",
-                                   name: "optimal-values-\(name)",
-                                   caption: "Value iteration on the transition model, γ = \(config.discount).", folder: folder)
+        try RLFigures.valueHeatMap(learner.qTable.stateValues.values, grid: grid, policy: learner.qTable.greedyPolicy,
+                                   arrows: arrows, title: "Learned values, \(environmentID)", name: "q-values-\(name)",
+                                   caption: "The learned value of each cell (greedy action's Q-value), its tile and the greedy action.",
+                                   folder: folder)
+        try RLFigures.valueHeatMap(planned.values.values, grid: grid, policy: planned.policy, arrows: arrows,
+                                   title: "Optimal values, \(environmentID)", name: "optimal-values-\(name)",
+                                   caption: "Value iteration on the transition model, γ = \(config.discount), with its policy.",
+                                   folder: folder)
         folder.addText(title: "Greedy policy learned on \(environmentID)",
                        text: RLFigures.policyText(learner.qTable.greedyPolicy, grid: grid, arrows: arrows))
     }
