@@ -141,7 +141,7 @@ struct SignBandit: Environment {
     @Test func qNetworkSizesInACheckpointAreBounded() throws {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("q-\(UInt64.random(in: 0 ... .max)).safetensors")
         defer { try? FileManager.default.removeItem(at: url) }
-        let network = QNetwork(inputSize: 4, actionCount: 2, hiddenSizes: [8], seed: 1)
+        let network = QNetwork(inputSize: 4, actionCount: 2, hiddenSizes: [8], generator: RandomGenerator(seed: 1))
         for hidden in ["-5,-5", "100000,100000", "8,,8", "x"] {
             try network.save(to: url, metadata: ["hidden_sizes": hidden])
             #expect(throws: ConfigurationError.self) { try QNetwork.load(from: url, observationSize: 4, actionCount: 2) }
