@@ -10,7 +10,8 @@ public enum EnvironmentRegistry {
     /// Every registered environment, in the order they are listed to users.
     public static let specs: [EnvironmentSpec] = [
         .init(id: "FrozenLake-v1", kind: .tabular, maxEpisodeSteps: 100, rewardThreshold: 0.70, success: .reachedGoal),
-        .init(id: "FrozenLake8x8-v1", kind: .tabular, maxEpisodeSteps: 200, rewardThreshold: 0.85, success: .reachedGoal),
+        .init(
+            id: "FrozenLake8x8-v1", kind: .tabular, maxEpisodeSteps: 200, rewardThreshold: 0.85, success: .reachedGoal),
         .init(id: "Taxi-v4", kind: .tabular, maxEpisodeSteps: 200, rewardThreshold: 8, success: .reachedGoal),
         .init(id: "Taxi-v3", kind: .tabular, maxEpisodeSteps: 200, rewardThreshold: 8, success: .reachedGoal),
         .init(id: "CliffWalking-v1", kind: .tabular, maxEpisodeSteps: nil, rewardThreshold: nil, success: nil),
@@ -37,8 +38,10 @@ public enum EnvironmentRegistry {
     /// `ficklePassenger` its `fickle_passenger`.
     ///
     /// - Throws: `EnvironmentError` for an unknown id or an invalid map.
-    public static func tabular(_ id: String, isSlippery: Bool? = nil, map: [String]? = nil, isRainy: Bool = false,
-                               ficklePassenger: TaxiFicklePassenger? = nil) throws -> TimeLimit<TabularEnvironment> {
+    public static func tabular(
+        _ id: String, isSlippery: Bool? = nil, map: [String]? = nil, isRainy: Bool = false,
+        ficklePassenger: TaxiFicklePassenger? = nil
+    ) throws -> TimeLimit<TabularEnvironment> {
         guard let spec = spec(for: id), spec.kind == .tabular else {
             throw EnvironmentError.unknownEnvironment(id, known: tabularIDs)
         }
@@ -50,7 +53,7 @@ public enum EnvironmentRegistry {
             environment = try FrozenLake.environment(map: map ?? FrozenLake.map8x8, isSlippery: isSlippery ?? true)
         case "Taxi-v3", "Taxi-v4":
             environment = Taxi.environment(isRainy: isRainy, ficklePassenger: ficklePassenger)
-        default:   // the CliffWalking ids
+        default:  // the CliffWalking ids
             environment = CliffWalking.environment(isSlippery: isSlippery ?? (id == "CliffWalkingSlippery-v1"))
         }
         return TimeLimit(environment, maxEpisodeSteps: spec.maxEpisodeSteps ?? Int.max)

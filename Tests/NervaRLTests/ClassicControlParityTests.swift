@@ -54,7 +54,8 @@ import Testing
             return
         }
         // Bit for bit, Acrobot's long chaotic episodes included (Gymnasium's `x**2` is libm's pow).
-        #expect(worst.worstObservation == 0, "\(rollout.id) seed \(rollout.seed): observations differ by \(worst.worstObservation)")
+        #expect(worst.worstObservation == 0,
+                "\(rollout.id) seed \(rollout.seed): observations differ by \(worst.worstObservation)")
         #expect(worst.worstState == 0, "\(rollout.id) seed \(rollout.seed): states differ by \(worst.worstState)")
         print("\(rollout.id) seed \(rollout.seed): \(rollout.steps.count) steps, max |Δobservation| \(worst.worstObservation), max relative |Δstate| \(worst.worstState)")
     }

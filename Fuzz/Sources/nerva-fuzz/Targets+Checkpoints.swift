@@ -92,7 +92,8 @@ extension FuzzTarget {
             func checkpoint(states: Int, actions: Int) throws -> [UInt8] {
                 var table = QTable(stateCount: states, actionCount: actions)
                 table.values = (0..<states * actions).map { Double($0 % 7) / 7 }
-                return try Safetensors.encode(["q_table": Tensor(table.values.map(Float.init), shape: [states, actions])],
+                let tensor = Tensor(table.values.map(Float.init), shape: [states, actions])
+                return try Safetensors.encode(["q_table": tensor],
                                               metadata: ["env": "FrozenLake-v1", "algorithm": "q-learning"])
             }
             return [("frozen-lake.safetensors", try checkpoint(states: 16, actions: 4)),

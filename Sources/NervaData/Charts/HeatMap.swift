@@ -36,7 +36,10 @@ public struct HeatMap: Sendable {
                 showsValues: Bool = true, xLabel: String = "", yLabel: String = "", cellLabels: [[String]]? = nil) {
         precondition(values.count == rowLabels.count && values.allSatisfy { $0.count == columnLabels.count },
                      "HeatMap: values must have \(rowLabels.count) rows of \(columnLabels.count) columns.")
-        precondition(cellLabels.map { $0.count == values.count && zip($0, values).allSatisfy { $0.count == $1.count } } ?? true,
+        let labelsFit = cellLabels.map { labels in
+            labels.count == values.count && zip(labels, values).allSatisfy { $0.count == $1.count }
+        }
+        precondition(labelsFit ?? true,
                      "HeatMap: cellLabels must have the shape of values.")
         self.cellLabels = cellLabels
         self.title = title

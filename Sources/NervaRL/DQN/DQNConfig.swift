@@ -117,7 +117,8 @@ extension DQNConfig {
 
     /// `totalTimesteps` → `total_timesteps`, `isDouble` → `double`.
     static func snakeCase(_ name: String) -> String {
-        let base = name.hasPrefix("is") && name.dropFirst(2).first?.isUppercase == true ? String(name.dropFirst(2)) : name
+        let isFlag = name.hasPrefix("is") && name.dropFirst(2).first?.isUppercase == true
+        let base = isFlag ? String(name.dropFirst(2)) : name
         var result = ""
         for (index, character) in base.enumerated() {
             if character.isUppercase {

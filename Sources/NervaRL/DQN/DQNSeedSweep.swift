@@ -42,8 +42,10 @@ public struct DQNSeedSweep: Sendable {
     public init(threshold: Double?) { self.threshold = threshold }
 
     /// Runs `run` for every seed in turn, calling `onSeed` after each.
-    public static func run(seeds: [UInt64], threshold: Double?, onSeed: (SeedResult) -> Void = { _ in },
-                           run: (UInt64) throws -> DQNTrainingRun.Result) rethrows -> DQNSeedSweep {
+    public static func run(
+        seeds: [UInt64], threshold: Double?, onSeed: (SeedResult) -> Void = { _ in },
+        run: (UInt64) throws -> DQNTrainingRun.Result
+    ) rethrows -> DQNSeedSweep {
         var sweep = DQNSeedSweep(threshold: threshold)
         for seed in seeds {
             let result = SeedResult(seed: seed, run: try run(seed))
@@ -63,9 +65,11 @@ public struct DQNSeedSweep: Sendable {
     /// A sentence for people: the mean, range and solved count.
     public var summary: String {
         let returns = meanReturns
-        var text = "\(results.count) seeds: greedy mean return \(Self.format(meanReturn)) (min \(Self.format(returns.min() ?? 0)), "
-            + "max \(Self.format(returns.max() ?? 0)))"
-        if let threshold, let solved = solvedCount { text += "; \(solved)/\(results.count) seeds reach \(Self.format(threshold))" }
+        let low = Self.format(returns.min() ?? 0), high = Self.format(returns.max() ?? 0)
+        var text = "\(results.count) seeds: greedy mean return \(Self.format(meanReturn)) (min \(low), max \(high))"
+        if let threshold, let solved = solvedCount {
+            text += "; \(solved)/\(results.count) seeds reach \(Self.format(threshold))"
+        }
         return text
     }
 
@@ -91,7 +95,8 @@ public struct DQNSeedSweep: Sendable {
     /// before the first episode ends).
     public static func movingMean(_ history: [EpisodeSummary], window: Int, at grid: [Int]) -> [Double?] {
         var result: [Double?] = []
-        var next = 0, sum = 0.0
+        var next = 0
+        var sum = 0.0
         for step in grid {
             while next < history.count && history[next].totalSteps <= step {
                 sum += history[next].episodeReturn
@@ -116,7 +121,8 @@ public enum SeedList {
                 .map { UInt64($0.trimmingCharacters(in: .whitespaces)) }
             switch bounds.count {
             case 1 where bounds[0] != nil: seeds.append(bounds[0]!)
-            case 2 where bounds[0] != nil && bounds[1] != nil && bounds[0]! <= bounds[1]! && bounds[1]! - bounds[0]! < 1_000:
+            case 2
+            where bounds[0] != nil && bounds[1] != nil && bounds[0]! <= bounds[1]! && bounds[1]! - bounds[0]! < 1_000:
                 seeds.append(contentsOf: bounds[0]!...bounds[1]!)
             default:
                 throw SeedListError(text: text)

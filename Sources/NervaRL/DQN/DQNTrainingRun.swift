@@ -54,26 +54,30 @@ public struct DQNTrainingRun: Sendable {
     ///   - onUpdate: Called after each gradient step.
     /// - Throws: `DQNConfigError`, `ConfigurationError` for no evaluation episodes, checkpoint errors, `failure()`'s
     ///   error, or `TrainingDivergedError`.
-    public func run<E: Environment>(on environment: E, selectionEnvironment: (any Environment<[Float], Int>)? = nil,
-                                    failure: () -> Error? = { nil }, onEpisode: (EpisodeSummary) -> Void = { _ in },
-                                    onUpdate: (DQN.UpdateSummary) -> Void = { _ in }) throws -> Result
+    public func run<E: Environment>(
+        on environment: E, selectionEnvironment: (any Environment<[Float], Int>)? = nil,
+        failure: () -> Error? = { nil }, onEpisode: (EpisodeSummary) -> Void = { _ in },
+        onUpdate: (DQN.UpdateSummary) -> Void = { _ in }
+    ) throws -> Result
     where E.Observation == [Float], E.Action == Int {
         if let problem = config.problem() { throw DQNConfigError(problem: problem) }
         try ConfigurationError.check("evaluation episodes", evaluationEpisodes, atLeast: 1)
         var env = environment
-        let agent = DQN(observationSize: env.observationSpace.flatSize, actionCount: env.actionSpace.count,
-                        config: config, seed: seed)
+        let agent = DQN(
+            observationSize: env.observationSpace.flatSize, actionCount: env.actionSpace.count,
+            config: config, seed: seed)
         if let initialNetwork {
             _ = try agent.qNetwork.load(from: initialNetwork)
             agent.targetNetwork.update(from: agent.qNetwork)
         }
         var history: [EpisodeSummary] = []
         let start = Date()
-        try agent.train(on: &env, seed: seed, selectionEnvironment: selectionEnvironment, shouldStop: { failure() != nil },
-                        onEpisode: { episode in
-                            history.append(episode)
-                            onEpisode(episode)
-                        }, onUpdate: onUpdate)
+        try agent.train(
+            on: &env, seed: seed, selectionEnvironment: selectionEnvironment, shouldStop: { failure() != nil },
+            onEpisode: { episode in
+                history.append(episode)
+                onEpisode(episode)
+            }, onUpdate: onUpdate)
         if let error = failure() { throw error }
         let seconds = Date().timeIntervalSince(start)
         let evaluation = evaluate(agent.greedyAction, on: &env, episodes: evaluationEpisodes, seed: seed &+ 10_000)
@@ -84,9 +88,13 @@ public struct DQNTrainingRun: Sendable {
     /// Saves the agent's Q-network (CleanRL's parameter names) with the metadata
     /// `QNetwork.load(from:…)` needs to rebuild it.
     public func saveNetwork(_ agent: DQN, to url: URL, environmentID: String) throws {
-        try agent.qNetwork.save(to: url, metadata: [
-            "env": environmentID, "algorithm": "dqn", "seed": "\(seed)", "total_timesteps": "\(config.totalTimesteps)",
-            "hidden_sizes": config.hiddenSizes.map(String.init).joined(separator: ","), "dueling": "\(config.isDueling)",
-        ])
+        try agent.qNetwork.save(
+            to: url,
+            metadata: [
+                "env": environmentID, "algorithm": "dqn", "seed": "\(seed)",
+                "total_timesteps": "\(config.totalTimesteps)",
+                "hidden_sizes": config.hiddenSizes.map(String.init).joined(separator: ","),
+                "dueling": "\(config.isDueling)",
+            ])
     }
 }

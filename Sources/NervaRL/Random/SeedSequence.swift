@@ -21,7 +21,8 @@ public struct SeedSequence: Sendable, Equatable {
 
     /// The sequence of a non-negative integer seed, as `SeedSequence(seed)`.
     public init(seed: UInt64) {
-        self.init(entropyWords: seed >> 32 == 0 ? [UInt32(seed)] : [UInt32(truncatingIfNeeded: seed), UInt32(seed >> 32)])
+        self.init(
+            entropyWords: seed >> 32 == 0 ? [UInt32(seed)] : [UInt32(truncatingIfNeeded: seed), UInt32(seed >> 32)])
     }
 
     /// The sequence of an integer given as little-endian 32-bit words (least significant first),

@@ -47,15 +47,19 @@ public struct TabularTrainingRun: Sendable {
     /// `onEpisode` after each training episode.
     ///
     /// - Throws: `ConfigurationError` for no training or evaluation episodes.
-    public func run(on environment: TimeLimit<TabularEnvironment>, environmentID: String,
-                    onEpisode: (EpisodeSummary) -> Void = { _ in }) throws -> Result {
+    public func run(
+        on environment: TimeLimit<TabularEnvironment>, environmentID: String,
+        onEpisode: (EpisodeSummary) -> Void = { _ in }
+    ) throws -> Result {
         try ConfigurationError.check("episodes", episodes, atLeast: 1)
         try ConfigurationError.check("evaluation episodes", evaluationEpisodes, atLeast: 1)
         var env = environment
         let model = env.base.model
-        var learner = TabularLearner(stateCount: model.stateCount, actionCount: model.actionCount, config: config, seed: seed)
+        var learner = TabularLearner(
+            stateCount: model.stateCount, actionCount: model.actionCount, config: config, seed: seed)
         var history: [EpisodeSummary] = []
-        history.reserveCapacity(Swift.min(episodes, 1 << 20))   // a huge episode count is a long run, not a huge allocation
+        // A huge episode count is a long run, not a huge allocation.
+        history.reserveCapacity(Swift.min(episodes, 1 << 20))
         learner.train(on: &env, episodes: episodes, seed: seed) { episode in
             history.append(episode)
             onEpisode(episode)
@@ -64,11 +68,14 @@ public struct TabularTrainingRun: Sendable {
         let policy = learner.qTable.greedyPolicy
         let greedyValue = model.expectedInitialValue(Planning.evaluate(policy, on: model, horizon: horizon).values)
         let planned = Planning.valueIteration(model, discount: config.discount)
-        let optimalValue = model.expectedInitialValue(Planning.evaluate(planned.policy, on: model, horizon: horizon).values)
+        let optimalValue = model.expectedInitialValue(
+            Planning.evaluate(planned.policy, on: model, horizon: horizon).values)
         var evaluationEnv = env
-        let evaluation = evaluate({ policy.action(for: $0) }, on: &evaluationEnv, episodes: evaluationEpisodes,
-                                  seed: seed &+ 1, success: EnvironmentRegistry.spec(for: environmentID)?.success)
-        return Result(learner: learner, history: history, greedyValue: greedyValue, planned: planned,
-                      optimalValue: optimalValue, evaluation: evaluation)
+        let evaluation = evaluate(
+            { policy.action(for: $0) }, on: &evaluationEnv, episodes: evaluationEpisodes,
+            seed: seed &+ 1, success: EnvironmentRegistry.spec(for: environmentID)?.success)
+        return Result(
+            learner: learner, history: history, greedyValue: greedyValue, planned: planned,
+            optimalValue: optimalValue, evaluation: evaluation)
     }
 }

@@ -50,7 +50,10 @@ struct DQNOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "DQN: clip the gradient norm to this value.")
     var maxGradientNorm: Float?
 
-    @Flag(inversion: .prefixedNo, help: "DQN: keep the best network of periodic greedy evaluations (default: the preset's: on for CartPole-v1's, off for CleanRL's).")
+    @Flag(inversion: .prefixedNo, help: """
+        DQN: keep the best network of periodic greedy evaluations (default: the preset's: on for CartPole-v1's, \
+        off for CleanRL's).
+        """)
     var selectBest: Bool?
 
     @Option(parsing: .unconditional, help: "DQN: every N steps evaluate the greedy policy and keep the best network (CleanRL: off).")
@@ -59,7 +62,10 @@ struct DQNOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "DQN: episodes of each selection evaluation (10).")
     var selectionEpisodes: Int?
 
-    @Option(parsing: .unconditional, help: "DQN: a network reaching the best selection mean so far plays this many episodes in all, and that mean decides (default: the preset's).")
+    @Option(parsing: .unconditional, help: """
+        DQN: a network reaching the best selection mean so far plays this many episodes in all, and that mean \
+        decides (default: the preset's).
+        """)
     var selectionConfirmationEpisodes: Int?
 
     @Flag(help: "DQN: Double DQN targets.")
@@ -84,7 +90,8 @@ struct DQNOptions: ParsableArguments {
          ("--train-frequency", trainFrequency != nil), ("--gradient-steps", gradientSteps != nil),
          ("--target-network-frequency", targetNetworkFrequency != nil), ("--batch-size", batchSize != nil),
          ("--hidden-sizes", hiddenSizes != nil), ("--huber", huber), ("--max-gradient-norm", maxGradientNorm != nil),
-         ("--select-best", selectBest == true), ("--no-select-best", selectBest == false), ("--select-every", selectEvery != nil), ("--selection-episodes", selectionEpisodes != nil),
+         ("--select-best", selectBest == true), ("--no-select-best", selectBest == false),
+         ("--select-every", selectEvery != nil), ("--selection-episodes", selectionEpisodes != nil),
          ("--selection-confirmation-episodes", selectionConfirmationEpisodes != nil), ("--double", double),
          ("--dueling", dueling), ("--prioritized", prioritized), ("--priority-alpha", priorityAlpha != nil),
          ("--priority-beta", priorityBeta != nil)].filter(\.1).map(\.0)
@@ -118,7 +125,7 @@ struct DQNOptions: ParsableArguments {
         if let maxGradientNorm { config.maxGradientNorm = maxGradientNorm }
         if selectBest == false {
             guard selectEvery == nil && selectionEpisodes == nil && selectionConfirmationEpisodes == nil else {
-                throw ValidationError("--no-select-best turns selection off; --select-every and --selection-… options need it on.")
+                throw ValidationError("--no-select-best turns selection off; --select-every and --selection-… need it.")
             }
             config.selectionFrequency = nil
         } else if selectBest == true && config.selectionFrequency == nil {

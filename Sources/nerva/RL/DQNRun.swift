@@ -15,8 +15,9 @@ struct DQNRun {
 
     init(environmentID: String, config: DQNConfig, seed: UInt64, evaluationEpisodes: Int, checkpoint: URL?) {
         self.environmentID = environmentID
-        training = DQNTrainingRun(config: config, seed: seed, evaluationEpisodes: evaluationEpisodes,
-                                  initialNetwork: checkpoint)
+        training = DQNTrainingRun(
+            config: config, seed: seed, evaluationEpisodes: evaluationEpisodes,
+            initialNetwork: checkpoint)
     }
 
     var config: DQNConfig { training.config }
@@ -24,60 +25,85 @@ struct DQNRun {
 
     /// Trains on the built-in environment `environmentID`.
     func run(folder: RunFolder, part: String = "rl") throws -> DQNTrainingRun.Result {
-        try run(environment: try EnvironmentRegistry.control(environmentID), selectionEnvironment: nil, failure: { nil },
-                folder: folder, part: part)
+        try run(
+            environment: try EnvironmentRegistry.control(environmentID), selectionEnvironment: nil, failure: { nil },
+            folder: folder, part: part)
     }
 
     /// Trains on `environment` (selection on `selectionEnvironment`, a copy when `nil`); `failure`
     /// reports an environment that broke (a bridge), which ends training and is thrown.
-    func run<E: Environment>(environment: E, selectionEnvironment: (any Environment<[Float], Int>)?, failure: () -> Error?,
-                             folder: RunFolder, part: String = "rl") throws -> DQNTrainingRun.Result
+    func run<E: Environment>(
+        environment: E, selectionEnvironment: (any Environment<[Float], Int>)?, failure: () -> Error?,
+        folder: RunFolder, part: String = "rl"
+    ) throws -> DQNTrainingRun.Result
     where E.Observation == [Float], E.Action == Int {
         let label = isOneOfSeveral ? "dqn \(environmentID) seed \(seed)" : "dqn \(environmentID)"
         let progress = ProgressBar(label: label, total: config.totalTimesteps)
         var losses: [(x: Double, y: Double)] = []
-        var recent = 0.0, lastLoss = 0.0, episodes = 0
+        var recent = 0.0
+        var lastLoss = 0.0
+        var episodes = 0
         func log(_ values: MetricRecord) {
-            var record: MetricRecord = ["part": part, "algorithm": "dqn", "env": environmentID, "seed": Int(truncatingIfNeeded: seed)]
+            var record: MetricRecord = [
+                "part": part, "algorithm": "dqn", "env": environmentID, "seed": Int(truncatingIfNeeded: seed),
+            ]
             for field in values.fields { record[field.key] = field.value }
             folder.log(record)
         }
-        let result = try training.run(on: environment, selectionEnvironment: selectionEnvironment, failure: failure,
-                                      onEpisode: { episode in
-            episodes += 1
-            recent = episodes == 1 ? episode.episodeReturn : 0.95 * recent + 0.05 * episode.episodeReturn
-            log(["episode": episode.episode + 1, "steps": episode.totalSteps, "return": episode.episodeReturn,
-                 "length": episode.length, "epsilon": episode.epsilon])
-            progress.update(step: episode.totalSteps, values: [("return", recent), ("loss", lastLoss), ("ε", episode.epsilon)])
-        }, onUpdate: { update in
-            lastLoss = Double(update.loss)
-            if losses.count < 5_000 || update.step % 1_000 == 0 { losses.append((Double(update.step), lastLoss)) }
-            if update.step % 1_000 == 0 { log(["steps": update.step, "loss": update.loss, "mean_q": update.meanQ]) }
-        })
+        let result = try training.run(
+            on: environment, selectionEnvironment: selectionEnvironment, failure: failure,
+            onEpisode: { episode in
+                episodes += 1
+                recent = episodes == 1 ? episode.episodeReturn : 0.95 * recent + 0.05 * episode.episodeReturn
+                log([
+                    "episode": episode.episode + 1, "steps": episode.totalSteps, "return": episode.episodeReturn,
+                    "length": episode.length, "epsilon": episode.epsilon,
+                ])
+                progress.update(
+                    step: episode.totalSteps, values: [("return", recent), ("loss", lastLoss), ("ε", episode.epsilon)])
+            },
+            onUpdate: { update in
+                lastLoss = Double(update.loss)
+                if losses.count < 5_000 || update.step % 1_000 == 0 { losses.append((Double(update.step), lastLoss)) }
+                if update.step % 1_000 == 0 {
+                    log(["steps": update.step, "loss": update.loss, "mean_q": update.meanQ])
+                }
+            })
         progress.finish()
         if let best = result.agent.bestSelectionReturn, let step = result.agent.bestSelectionStep {
-            print(String(format: "kept the network evaluated at step %d (mean return %.1f on the selection episodes)", step, best))
+            print(
+                String(
+                    format: "kept the network evaluated at step %d (mean return %.1f on the selection episodes)", step,
+                    best))
             log(["selected_step": step, "selection_return": best])
         }
-        log(["train_seconds": result.seconds, "training_steps": result.trainingSteps, "selection_steps": result.selectionSteps,
-             "evaluation_mean_return": result.evaluation.meanReturn, "evaluation_std_return": result.evaluation.standardDeviation,
-             "evaluation_episodes": training.evaluationEpisodes])
+        log([
+            "train_seconds": result.seconds, "training_steps": result.trainingSteps,
+            "selection_steps": result.selectionSteps,
+            "evaluation_mean_return": result.evaluation.meanReturn,
+            "evaluation_std_return": result.evaluation.standardDeviation,
+            "evaluation_episodes": training.evaluationEpisodes,
+        ])
         let suffix = isOneOfSeveral ? "-seed-\(seed)" : ""
-        try training.saveNetwork(result.agent, to: folder.file("q-network-\(Self.fileName(environmentID))\(suffix).safetensors"),
-                                 environmentID: environmentID)
+        try training.saveNetwork(
+            result.agent, to: folder.file("q-network-\(Self.fileName(environmentID))\(suffix).safetensors"),
+            environmentID: environmentID)
         if !isOneOfSeveral { try writeFigures(history: result.history, losses: losses, folder: folder) }
         return result
     }
 
     private func writeFigures(history: [EpisodeSummary], losses: [(x: Double, y: Double)], folder: RunFolder) throws {
         let name = Self.fileName(environmentID).lowercased()
-        try RLFigures.learningCurve(history, title: "DQN on \(environmentID)", name: "learning-curve-dqn-\(name)",
-                                    window: 20, folder: folder)
+        try RLFigures.learningCurve(
+            history, title: "DQN on \(environmentID)", name: "learning-curve-dqn-\(name)",
+            window: 20, folder: folder)
         guard losses.count > 1 else { return }
-        let chart = LineChart(title: "TD loss (DQN, \(environmentID))", xLabel: "environment steps", yLabel: "loss",
-                              series: [.init(name: "loss", points: losses)])
-        folder.addFigure(title: "TD loss", files: try Figure.write(svg: chart.svg(), to: folder.file("td-loss-\(name).svg")),
-                         caption: "The TD loss of each gradient step.")
+        let chart = LineChart(
+            title: "TD loss (DQN, \(environmentID))", xLabel: "environment steps", yLabel: "loss",
+            series: [.init(name: "loss", points: losses)])
+        folder.addFigure(
+            title: "TD loss", files: try Figure.write(svg: chart.svg(), to: folder.file("td-loss-\(name).svg")),
+            caption: "The TD loss of each gradient step.")
     }
 
     /// The environment steps of a run for people: training steps, and the selection steps beside them.

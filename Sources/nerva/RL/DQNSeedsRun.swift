@@ -16,23 +16,34 @@ struct DQNSeedsRun {
     /// Runs every seed with `runSeed`, which trains and evaluates one seed (a `DQNRun`).
     func run(folder: RunFolder, runSeed: (UInt64) throws -> DQNTrainingRun.Result) throws {
         var rows: [[String]] = []
-        let sweep = try DQNSeedSweep.run(seeds: seeds, threshold: threshold, onSeed: { result in
-            let selected = result.selectedStep.map { "step \($0)" } ?? "last"
-            print(String(format: "seed %llu: greedy mean return %.1f ± %.1f over %d episodes (network: %@; %d training + %d selection steps; %.1f s)",
-                         result.seed, result.evaluation.meanReturn, result.evaluation.standardDeviation, evaluationEpisodes,
-                         selected, result.trainingSteps, result.selectionSteps, result.seconds))
-            rows.append(["\(result.seed)", String(format: "%.1f", result.evaluation.meanReturn),
-                         String(format: "%.1f", result.evaluation.standardDeviation), selected, "\(result.trainingSteps)",
-                         "\(result.selectionSteps)", String(format: "%.1f", result.seconds)])
-        }, run: runSeed)
+        let sweep = try DQNSeedSweep.run(
+            seeds: seeds, threshold: threshold,
+            onSeed: { result in
+                let selected = result.selectedStep.map { "step \($0)" } ?? "last"
+                print(
+                    String(
+                        format: "seed %llu: greedy mean return %.1f ± %.1f over %d episodes "
+                            + "(network: %@; %d training + %d selection steps; %.1f s)",
+                        result.seed, result.evaluation.meanReturn, result.evaluation.standardDeviation,
+                        evaluationEpisodes,
+                        selected, result.trainingSteps, result.selectionSteps, result.seconds))
+                rows.append([
+                    "\(result.seed)", String(format: "%.1f", result.evaluation.meanReturn),
+                    String(format: "%.1f", result.evaluation.standardDeviation), selected, "\(result.trainingSteps)",
+                    "\(result.selectionSteps)", String(format: "%.1f", result.seconds),
+                ])
+            }, run: runSeed)
         if let threshold, let solved = sweep.solvedCount {
-            folder.log(["part": "rl", "algorithm": "dqn", "env": environmentID, "seeds": seeds.count,
-                        "seeds_solved": solved, "threshold": threshold, "mean_evaluation_return": sweep.meanReturn])
+            folder.log([
+                "part": "rl", "algorithm": "dqn", "env": environmentID, "seeds": seeds.count,
+                "seeds_solved": solved, "threshold": threshold, "mean_evaluation_return": sweep.meanReturn,
+            ])
         }
         print(sweep.summary)
-        folder.addTable(title: "Greedy evaluation per seed (\(evaluationEpisodes) episodes)",
-                        header: ["seed", "mean return", "std", "network kept", "training steps", "selection steps", "train s"],
-                        rows: rows)
+        folder.addTable(
+            title: "Greedy evaluation per seed (\(evaluationEpisodes) episodes)",
+            header: ["seed", "mean return", "std", "network kept", "training steps", "selection steps", "train s"],
+            rows: rows)
         folder.addText(title: "Summary", text: sweep.summary)
         try writeCurves(sweep, folder: folder)
     }
@@ -40,22 +51,31 @@ struct DQNSeedsRun {
     /// Mean and range over seeds of each seed's moving mean return (last 20 episodes).
     private func writeCurves(_ sweep: DQNSeedSweep, folder: RunFolder) throws {
         let spacing = Swift.max(1, config.totalTimesteps / 200)
-        let curves = sweep.curves(window: 20, grid: Swift.stride(from: spacing, through: config.totalTimesteps, by: spacing).map { $0 })
+        let curves = sweep.curves(
+            window: 20, grid: Swift.stride(from: spacing, through: config.totalTimesteps, by: spacing).map { $0 })
         guard curves.count > 1, let first = curves.first, let last = curves.last else { return }
         var series: [LineChart.Series] = [
             .init(name: "max over seeds", points: curves.map { (Double($0.step), $0.high) }, color: "#9ecae1"),
             .init(name: "min over seeds", points: curves.map { (Double($0.step), $0.low) }, color: "#9ecae1"),
-            .init(name: "mean over \(sweep.results.count) seeds", points: curves.map { (Double($0.step), $0.mean) }, color: "#08519c"),
+            .init(
+                name: "mean over \(sweep.results.count) seeds", points: curves.map { (Double($0.step), $0.mean) },
+                color: "#08519c"),
         ]
         if let threshold {
-            series.append(.init(name: "threshold", points: [(Double(first.step), threshold), (Double(last.step), threshold)],
-                                color: "#d62728"))
+            series.append(
+                .init(
+                    name: "threshold", points: [(Double(first.step), threshold), (Double(last.step), threshold)],
+                    color: "#d62728"))
         }
         let title = "DQN on \(environmentID), seeds \(seeds.map(String.init).joined(separator: ", "))"
-        let chart = LineChart(title: title, xLabel: "environment steps", yLabel: "episodic return (mean of last 20)",
-                              series: series)
+        let chart = LineChart(
+            title: title, xLabel: "environment steps", yLabel: "episodic return (mean of last 20)",
+            series: series)
         let name = "learning-curve-dqn-seeds-\(DQNRun.fileName(environmentID).lowercased())"
-        folder.addFigure(title: title, files: try Figure.write(svg: chart.svg(), to: folder.file("\(name).svg")),
-                         caption: "For each seed, the mean return of its last 20 training episodes (ε-greedy); the dark line is the mean over seeds, the light lines the lowest and highest seed.")
+        folder.addFigure(
+            title: title, files: try Figure.write(svg: chart.svg(), to: folder.file("\(name).svg")),
+            caption: "For each seed, the mean return of its last 20 training episodes (ε-greedy); the dark line is "
+                + "the mean over seeds, the light lines the lowest and highest seed."
+        )
     }
 }

@@ -68,7 +68,8 @@ struct GymnasiumRun {
                     "evaluation_mean_return": evaluation.meanReturn, "evaluation_episodes": command.evaluationEpisodes])
         let name = DQNRun.fileName(environmentID)
         try learner.qTable.save(to: folder.file("q-table-\(name).safetensors"),
-                                metadata: ["env": environmentID, "algorithm": tabular.rawValue, "seed": "\(command.seed)",
+                                metadata: ["env": environmentID, "algorithm": tabular.rawValue,
+                                           "seed": "\(command.seed)",
                                            "episodes": "\(episodes)", "source": "gymnasium"])
         try RLFigures.learningCurve(history, title: "\(tabular.rawValue) on \(environmentID) (Gymnasium)",
                                     name: "learning-curve-\(name.lowercased())", showsEpisodes: false, folder: folder)

@@ -37,7 +37,8 @@ struct RLEvaluateCommand: ParsableCommand {
 
     func validate() throws {
         guard EnvironmentRegistry.spec(for: env) != nil else {
-            throw ValidationError("--env \(env) is unknown; choose one of \(EnvironmentRegistry.allIDs.joined(separator: ", ")).")
+            let known = EnvironmentRegistry.allIDs.joined(separator: ", ")
+            throw ValidationError("--env \(env) is unknown; choose one of \(known).")
         }
         guard episodes > 0 else { throw ValidationError("--episodes must be positive, got \(episodes).") }
         guard FileManager.default.fileExists(atPath: checkpoint) else { throw ValidationError("--checkpoint \(checkpoint) does not exist.") }
@@ -49,7 +50,8 @@ struct RLEvaluateCommand: ParsableCommand {
         if EnvironmentRegistry.tabularIDs.contains(env) {
             var environment = try EnvironmentRegistry.tabular(env)
             let policy = try RLCheckpoints.qTable(checkpoint, model: environment.base.model).greedyPolicy
-            result = evaluate({ policy.action(for: $0) }, on: &environment, episodes: episodes, seed: seed, success: success)
+            result = evaluate({ policy.action(for: $0) }, on: &environment, episodes: episodes, seed: seed,
+                              success: success)
         } else {
             var environment = try EnvironmentRegistry.control(env)
             let network = try RLCheckpoints.qNetwork(checkpoint, observationSize: environment.observationSpace.flatSize,

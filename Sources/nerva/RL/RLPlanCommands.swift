@@ -49,7 +49,8 @@ struct RLPlanCommand: ParsableCommand {
         if let grid = environment.base.grid, let arrows = RLFigures.arrows(for: environment.base) {
             try RLFigures.valueHeatMap(result.values.values, grid: grid, policy: result.policy, arrows: arrows,
                                        title: "V(s) on \(env) (\(method.rawValue), γ = \(discount))",
-                                       name: "values-\(env.lowercased())", caption: "Optimal state values, tiles and policy.",
+                                       name: "values-\(env.lowercased())",
+                                       caption: "Optimal state values, tiles and policy.",
                                        folder: folder)
             folder.addText(title: "Optimal policy", text: RLFigures.policyText(result.policy, grid: grid, arrows: arrows))
         }

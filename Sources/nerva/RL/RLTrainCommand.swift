@@ -162,7 +162,8 @@ struct RLTrainCommand: ParsableCommand {
     /// Trains DQN with one seed or several (`--seeds`); `runOne` runs a prepared `DQNRun`.
     func trainDQN(config: DQNConfig, threshold: Double?, folder: RunFolder,
                   runOne: (DQNRun) throws -> DQNTrainingRun.Result) throws {
-        folder.addTable(title: "DQN settings", header: ["setting", "value"], rows: config.settings.map { [$0.name, $0.value] })
+        folder.addTable(title: "DQN settings", header: ["setting", "value"],
+                        rows: config.settings.map { [$0.name, $0.value] })
         let checkpointURL = checkpoint.map { URL(fileURLWithPath: $0) }
         if let seeds {
             let list = try SeedList.parse(seeds)

@@ -26,7 +26,8 @@ struct TabularRun {
     }
 
     func run(folder: RunFolder, part: String = "rl") throws -> Result {
-        let training = TabularTrainingRun(config: config, episodes: episodes, seed: seed, evaluationEpisodes: evaluationEpisodes)
+        let training = TabularTrainingRun(config: config, episodes: episodes, seed: seed,
+                                          evaluationEpisodes: evaluationEpisodes)
         let progress = ProgressBar(label: "\(config.algorithm.rawValue) \(environmentID)", total: episodes)
         var recent = 0.0
         let result = try training.run(on: environment, environmentID: environmentID) { episode in
@@ -48,7 +49,8 @@ struct TabularRun {
         folder.log(record)
 
         let checkpoint = folder.file("q-table-\(environmentID).safetensors")
-        try result.learner.qTable.save(to: checkpoint, metadata: ["env": environmentID, "algorithm": config.algorithm.rawValue,
+        try result.learner.qTable.save(to: checkpoint, metadata: ["env": environmentID,
+                                                                  "algorithm": config.algorithm.rawValue,
                                                                   "seed": "\(seed)", "episodes": "\(episodes)"])
         try writeFigures(learner: result.learner, history: result.history, planned: result.planned, folder: folder)
         return Result(learner: result.learner, greedyValue: result.greedyValue, optimalValue: result.optimalValue,
@@ -63,11 +65,13 @@ struct TabularRun {
         guard let grid = environment.base.grid, let arrows = RLFigures.arrows(for: environment.base) else { return }
         try RLFigures.valueHeatMap(learner.qTable.stateValues.values, grid: grid, policy: learner.qTable.greedyPolicy,
                                    arrows: arrows, title: "Learned values, \(environmentID)", name: "q-values-\(name)",
-                                   caption: "The learned value of each cell (greedy action's Q-value), its tile and the greedy action.",
+                                   caption: "The learned value of each cell (greedy action's Q-value), its tile and "
+                                       + "the greedy action.",
                                    folder: folder)
         try RLFigures.valueHeatMap(planned.values.values, grid: grid, policy: planned.policy, arrows: arrows,
                                    title: "Optimal values, \(environmentID)", name: "optimal-values-\(name)",
-                                   caption: "Value iteration on the transition model, γ = \(config.discount), with its policy.",
+                                   caption: "Value iteration on the transition model, γ = \(config.discount), "
+                                       + "with its policy.",
                                    folder: folder)
         folder.addText(title: "Greedy policy learned on \(environmentID)",
                        text: RLFigures.policyText(learner.qTable.greedyPolicy, grid: grid, arrows: arrows))
