@@ -137,5 +137,8 @@ public enum SeedList {
 public struct SeedListError: Error, CustomStringConvertible, Equatable {
     /// The text given.
     public let text: String
+
+    /// The error for `text`.
+    public init(text: String) { self.text = text }
     public var description: String { "--seeds '\(text)' is not a seed list such as 1-5, 1,3,7 or 1-3,10." }
 }
