@@ -45,7 +45,7 @@ struct TabularRun {
                                     "value_iteration_expected_return": result.optimalValue,
                                     "evaluation_mean_return": result.evaluation.meanReturn,
                                     "evaluation_episodes": evaluationEpisodes]
-        if let rate = result.evaluation.successRate { record["evaluation_success_rate"] = rate }
+        if let rate = result.evaluation.successRate { record["evaluation_success_rate"] = .number(rate) }
         folder.log(record)
 
         let checkpoint = folder.file("q-table-\(environmentID).safetensors")
