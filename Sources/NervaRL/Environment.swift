@@ -28,9 +28,10 @@ public protocol Environment<Observation, Action> {
 
     /// Starts a new episode and returns its first observation.
     ///
-    /// - Parameter seed: Reseeds the environment's random numbers when given (as Gymnasium's
-    ///   `reset(seed=)`); with `nil` the stream continues, so a run seeded once at its first reset
-    ///   is reproducible.
+    /// - Parameter seed: Reseeds the environment's random numbers when given, exactly as Gymnasium's
+    ///   `reset(seed=)` does (`NumPyGenerator`: SeedSequence → PCG64), so the built-in environments
+    ///   start and move as Gymnasium's do for the same seed; with `nil` the stream continues, so a
+    ///   run seeded once at its first reset is reproducible.
     mutating func reset(seed: UInt64?) -> Observation
 
     /// Applies `action` and returns what happened. Call `reset(seed:)` once an episode has ended.
@@ -106,11 +107,4 @@ extension RandomGenerator {
 
     /// A uniform double in `[low, high)`.
     func uniformDouble(_ low: Double, _ high: Double) -> Double { low + (high - low) * uniformDouble() }
-
-    /// A generator for an environment: seeded when a seed is given, from the system's entropy
-    /// otherwise (as Gymnasium does for an unseeded reset).
-    static func environment(seed: UInt64?) -> RandomGenerator {
-        var system = SystemRandomNumberGenerator()
-        return RandomGenerator(seed: seed ?? system.next())
-    }
 }

@@ -35,10 +35,12 @@ import Testing
         let s = rollout.initial_state
         let worst: (worstObservation: Double, worstState: Double)
         switch rollout.id {
-        case "CartPole-v1":
+        case "CartPole-v1", "CartPole-v0":
             var env = CartPole()
             #expect(env.reset(to: SIMD4(s[0], s[1], s[2], s[3])).map(Double.init) == rollout.initial_observation)
-            worst = Self.replay(rollout, in: &env, limit: 500) { env in (0..<4).map { env.state[$0] } }
+            worst = Self.replay(rollout, in: &env, limit: rollout.id == "CartPole-v0" ? 200 : 500) { env in
+                (0..<4).map { env.state[$0] }
+            }
         case "MountainCar-v0":
             var env = MountainCar()
             #expect(env.reset(to: SIMD2(s[0], s[1])).map(Double.init) == rollout.initial_observation)
@@ -51,10 +53,31 @@ import Testing
             Issue.record("unknown environment \(rollout.id)")
             return
         }
-        // Long chaotic rollouts (Acrobot) may drift by an ulp of a library cosine per step.
-        #expect(worst.worstObservation <= 1e-5, "\(rollout.id) seed \(rollout.seed): observations differ by \(worst.worstObservation)")
-        #expect(worst.worstState <= 1e-9 || rollout.id == "Acrobot-v1",
-                "\(rollout.id) seed \(rollout.seed): states differ by \(worst.worstState)")
+        // Bit for bit, Acrobot's long chaotic episodes included (Gymnasium's `x**2` is libm's pow).
+        #expect(worst.worstObservation == 0,
+                "\(rollout.id) seed \(rollout.seed): observations differ by \(worst.worstObservation)")
+        #expect(worst.worstState == 0, "\(rollout.id) seed \(rollout.seed): states differ by \(worst.worstState)")
         print("\(rollout.id) seed \(rollout.seed): \(rollout.steps.count) steps, max |Δobservation| \(worst.worstObservation), max relative |Δstate| \(worst.worstState)")
+    }
+
+    /// `reset(seed:)` draws the very initial state Gymnasium's `reset(seed=)` draws.
+    @Test(arguments: cases) func resetBySeedDrawsGymnasiumsInitialState(_ index: Int) throws {
+        let rollout = GymnasiumFixtures.classicControl.rollouts[index]
+        var env = try EnvironmentRegistry.control(rollout.id)
+        #expect(env.reset(seed: UInt64(rollout.seed)).map(Double.init) == rollout.initial_observation)
+        let state: [Double]
+        switch env {
+        case let pole as TimeLimit<CartPole>: state = (0..<4).map { pole.base.state[$0] }
+        case let car as TimeLimit<MountainCar>: state = [car.base.state[0], car.base.state[1]]
+        case let acrobot as TimeLimit<Acrobot>: state = (0..<4).map { acrobot.base.state[$0] }
+        default: state = []
+        }
+        #expect(state == rollout.initial_state, "\(rollout.id) seed \(rollout.seed)")
+        // The whole rollout then follows from the seed alone.
+        for (number, expected) in rollout.steps.enumerated() {
+            let step = env.step(expected.action)
+            #expect(step.observation.map(Double.init) == expected.observation && step.isTruncated == expected.truncated,
+                    "\(rollout.id) seed \(rollout.seed) step \(number)")
+        }
     }
 }

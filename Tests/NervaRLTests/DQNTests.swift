@@ -152,8 +152,8 @@ struct SignBandit: Environment {
     }
 
     @Test func randomMapsAreBounded() throws {
-        #expect(throws: ConfigurationError.self) { try FrozenLake.randomMap(size: 100_000, generator: RandomGenerator(seed: 1)) }
-        #expect(throws: ConfigurationError.self) { try FrozenLake.randomMap(size: 1, generator: RandomGenerator(seed: 1)) }
-        #expect(try FrozenLake.randomMap(size: 6, generator: RandomGenerator(seed: 1)).count == 6)
+        #expect(throws: ConfigurationError.self) { try FrozenLake.randomMap(size: 100_000, seed: 1) }
+        #expect(throws: ConfigurationError.self) { try FrozenLake.randomMap(size: 1, seed: 1) }
+        #expect(try FrozenLake.randomMap(size: 6, seed: 1).count == 6)
     }
 }

@@ -62,6 +62,45 @@ struct GymnasiumBridgeTests {
         }
     }
 
+    /// The same seed gives Gymnasium's episodes with nothing copied across: the first observation
+    /// of each control task, and whole slippery FrozenLake and rainy, fickle Taxi episodes
+    /// (slips, resets and destination changes drawn by Nerva's own NumPy-exact generator).
+    @Test func seedsGiveGymnasiumsEpisodes() throws {
+        for id in ["CartPole-v1", "MountainCar-v0", "Acrobot-v1"] {
+            var remote = try GymnasiumEnvironment(id, python: python, helper: helper)
+            var local = try EnvironmentRegistry.control(id)
+            for seed: UInt64 in [0, 42, 123_456_789_012] {
+                #expect(local.reset(seed: seed) == remote.reset(seed: seed), "\(id) seed \(seed)")
+            }
+        }
+        let cases: [(id: String, options: String, local: TimeLimit<TabularEnvironment>)] = [
+            ("FrozenLake8x8-v1", "{}", try EnvironmentRegistry.tabular("FrozenLake8x8-v1")),
+            ("Taxi-v4", #"{"is_rainy": true, "fickle_passenger": true, "fickle_probability": 0.9}"#,
+             try EnvironmentRegistry.tabular("Taxi-v4", isRainy: true,
+                                             ficklePassenger: TaxiFicklePassenger(probability: 0.9))),
+        ]
+        for (id, options, environment) in cases {
+            var remote = try GymnasiumTabularEnvironment(id, python: python, helper: helper, options: options)
+            var local = environment
+            let actions = RandomGenerator(seed: 5)
+            for seed: UInt64 in [3, 2_024] {
+                #expect(local.reset(seed: seed) == remote.reset(seed: seed), "\(id) seed \(seed)")
+                var steps = 0
+                for episode in 0..<4 {
+                    if episode > 0 { #expect(local.reset() == remote.reset(), "\(id) seed \(seed) episode \(episode)") }
+                    while true {
+                        let action = actions.integer(below: local.actionSpace.count)
+                        let mine = local.step(action), theirs = remote.step(action)
+                        steps += 1
+                        #expect(mine == theirs, "\(id) seed \(seed) step \(steps)")
+                        if mine != theirs { return }
+                        if mine.isDone { break }
+                    }
+                }
+            }
+        }
+    }
+
     /// DQN trains on Gymnasium's CartPole through the bridge and beats a random policy (≈ 22).
     @Test func dqnTrainsThroughTheBridge() throws {
         var env = try GymnasiumEnvironment("CartPole-v1", python: python, helper: helper)

@@ -26,6 +26,8 @@ enum GymnasiumFixtures {
         let is_rainy: Bool?
         let map_name: String?
         let desc: [String]?
+        let fickle_passenger: Bool?
+        let fickle_probability: Double?
     }
 
     struct ToyTextTrajectory: Decodable {
@@ -33,6 +35,8 @@ enum GymnasiumFixtures {
         let initial_draw: Double
         let initial_observation: Int
         let steps: [ToyTextStep]
+        /// Recorded by seed only (Taxi's fickle passenger): the draws are not known (-1).
+        let destination_changes: Int?
     }
 
     struct ToyTextStep: Decodable {
@@ -77,11 +81,46 @@ enum GymnasiumFixtures {
         let truncated: Bool
     }
 
+    struct NumPyRandom: Decodable {
+        let numpy: String
+        let cases: [NumPyCase]
+        let random_maps: [RandomMap]
+    }
+
+    /// One seed: NumPy's words and an interleaved sequence of Generator calls `[name, arguments, result]`.
+    struct NumPyCase: Decodable {
+        let seed: String
+        let state32: [UInt32]
+        let state64: [String]
+        let raw: [String]
+        let calls: [Call]
+    }
+
+    struct Call: Decodable {
+        let name: String
+        let arguments: [Double]
+        let result: Double
+        init(from decoder: Decoder) throws {
+            var container = try decoder.unkeyedContainer()
+            name = try container.decode(String.self)
+            arguments = try container.decode([Double].self)
+            result = try container.decode(Double.self)
+        }
+    }
+
+    struct RandomMap: Decodable {
+        let size: Int
+        let p: Double
+        let seed: UInt64
+        let map: [String]
+    }
+
     static func load<T: Decodable>(_ name: String, as type: T.Type) throws -> T {
         let data = try Data(contentsOf: folder.appendingPathComponent(name))
         return try JSONDecoder().decode(T.self, from: data)
     }
 
     static let toyText: ToyText = { try! load("toy_text.json", as: ToyText.self) }()
+    static let numpyRandom: NumPyRandom = { try! load("numpy_random.json", as: NumPyRandom.self) }()
     static let classicControl: ClassicControl = { try! load("classic_control.json", as: ClassicControl.self) }()
 }

@@ -3,7 +3,8 @@ import NervaRL
 import Testing
 
 /// FrozenLake, Taxi and CliffWalking against Gymnasium: the full transition model P, the initial
-/// distribution, and trajectories replayed with Gymnasium's own uniform draws.
+/// distribution, trajectories replayed with Gymnasium's own uniform draws, and the same
+/// trajectories from the seed alone (Nerva draws what Gymnasium draws).
 @Suite struct ToyTextParityTests {
     static func environment(for fixture: GymnasiumFixtures.ToyTextEnvironment) throws -> TimeLimit<TabularEnvironment> {
         switch fixture.id {
@@ -11,7 +12,11 @@ import Testing
             let map = fixture.kwargs.desc ?? (fixture.id == "FrozenLake8x8-v1" || fixture.kwargs.map_name == "8x8"
                                               ? FrozenLake.map8x8 : FrozenLake.map4x4)
             return try EnvironmentRegistry.tabular(fixture.id, isSlippery: fixture.kwargs.is_slippery, map: map)
-        case "Taxi-v4": return try EnvironmentRegistry.tabular("Taxi-v3", isRainy: fixture.kwargs.is_rainy ?? false)
+        case "Taxi-v4":
+            let fickle = try fixture.kwargs.fickle_passenger == true
+                ? TaxiFicklePassenger(probability: fixture.kwargs.fickle_probability ?? 0.3) : nil
+            return try EnvironmentRegistry.tabular("Taxi-v4", isRainy: fixture.kwargs.is_rainy ?? false,
+                                                   ficklePassenger: fickle)
         default: return try EnvironmentRegistry.tabular(fixture.id, isSlippery: fixture.kwargs.is_slippery)
         }
     }
@@ -44,6 +49,7 @@ import Testing
 
     @Test(arguments: cases) func trajectoryReplaysGymnasiumsDraws(_ index: Int) throws {
         let fixture = GymnasiumFixtures.toyText.environments[index]
+        guard fixture.trajectory.destination_changes == nil else { return }   // recorded by seed only
         var env = try Self.environment(for: fixture)
         _ = env.reset(seed: 0)
         #expect(env.base.reset(draw: fixture.trajectory.initial_draw) == fixture.trajectory.initial_observation)
@@ -58,6 +64,25 @@ import Testing
             if let draw = expected.reset_draw {
                 #expect(env.base.reset(draw: draw) == expected.reset_observation, "\(fixture.id) reset after step \(number)")
                 elapsed = 0
+            }
+        }
+    }
+
+    /// `reset(seed: 7)` and the same actions give Gymnasium's observations, rewards and flags at
+    /// every step, with the slips, the resets after each episode and Taxi's fickle passenger
+    /// drawn from Nerva's own NumPy-exact generator.
+    @Test(arguments: cases) func trajectoryFollowsGymnasiumBySeed(_ index: Int) throws {
+        let fixture = GymnasiumFixtures.toyText.environments[index]
+        var env = try Self.environment(for: fixture)
+        #expect(env.reset(seed: UInt64(fixture.trajectory.seed)) == fixture.trajectory.initial_observation)
+        for (number, expected) in fixture.trajectory.steps.enumerated() {
+            let step = env.step(expected.action)
+            let same = step.observation == expected.observation && step.reward == expected.reward
+                && step.isTerminated == expected.terminated && step.isTruncated == expected.truncated
+            #expect(same, "\(fixture.id) \(fixture.kwargs) step \(number): \(step) vs \(expected)")
+            if !same { return }
+            if let observation = expected.reset_observation {
+                #expect(env.reset() == observation, "\(fixture.id) reset after step \(number)")
             }
         }
     }

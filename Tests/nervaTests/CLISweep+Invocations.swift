@@ -112,7 +112,8 @@ struct SweepInvocations {
     /// The DQN options of `rl train`, swept on the DQN base (on the tabular one they are rejected).
     static let dqnOptions = ["--total-timesteps", "--learning-starts", "--buffer-size", "--exploration-fraction", "--train-frequency",
                              "--gradient-steps", "--target-network-frequency", "--batch-size", "--max-gradient-norm", "--select-every",
-                             "--selection-episodes", "--priority-alpha", "--priority-beta"]
+                             "--selection-episodes", "--selection-confirmation-episodes", "--priority-alpha",
+                             "--priority-beta"]
 
     /// A user and an item of the synthetic data (seed 0).
     static let syntheticUser = "1", syntheticItem = "1"

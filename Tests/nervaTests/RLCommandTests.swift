@@ -104,4 +104,47 @@ import Testing
         let badOptions = try NervaCLI.run(["rl", "train", "--gymnasium", "CartPole-v1", "--gymnasium-options", "[1"])
         #expect(badOptions.status != 0 && badOptions.text.contains("--gymnasium-options"), "\(badOptions.text)")
     }
+
+    /// Every id Gymnasium 1.4 registers is accepted by the CLI as by the library.
+    @Test func gymnasiumIdsAreAccepted() throws {
+        let folder = try NervaCLI.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        for id in ["Taxi-v4", "CliffWalking-v0", "CliffWalkingSlippery-v1"] {
+            let plan = try NervaCLI.run(["rl", "plan", "--env", id, "--out", folder.path])
+            #expect(plan.status == 0, "\(id): \(plan.text)")
+        }
+        let train = try NervaCLI.run(["rl", "train", "--env", "Taxi-v4", "--episodes", "20",
+                                      "--evaluation-episodes", "2", "--out", folder.path])
+        #expect(train.status == 0, "\(train.text)")
+    }
+
+    /// Success rates only where the environment defines success; selection steps beside training steps.
+    @Test func successRateAndSelectionStepsAreReportedWhereTheyMeanSomething() throws {
+        let folder = try NervaCLI.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let dqn = try NervaCLI.run(["rl", "train", "--algorithm", "dqn", "--env", "CartPole-v1",
+                                    "--total-timesteps", "1200", "--learning-starts", "400", "--select-every", "400",
+                                    "--selection-episodes", "2",
+                                    "--evaluation-episodes", "2", "--out", folder.path])
+        #expect(dqn.status == 0 && dqn.text.contains("1200 training steps + "), "\(dqn.text)")
+        #expect(dqn.text.contains("selection-evaluation steps"), "\(dqn.text)")
+        let plain = try NervaCLI.run(["rl", "train", "--algorithm", "dqn", "--env", "CartPole-v1",
+                                      "--total-timesteps", "600", "--learning-starts", "300", "--no-select-best",
+                                      "--evaluation-episodes", "2",
+                                      "--out", folder.path])
+        #expect(plain.status == 0 && plain.text.contains("600 training steps in") && !plain.text.contains("selection"),
+                "\(plain.text)")
+        let pole = try NervaCLI.run(["rl", "evaluate", "--env", "CartPole-v1", "--episodes", "2", "--checkpoint",
+                                     folder.appendingPathComponent("q-network-CartPole-v1.safetensors").path])
+        #expect(pole.status == 0 && !pole.text.contains("success rate"), "\(pole.text)")
+        let lake = try NervaCLI.run(["rl", "train", "--env", "FrozenLake-v1", "--episodes", "50",
+                                     "--evaluation-episodes", "5", "--out", folder.path])
+        #expect(lake.status == 0, "\(lake.text)")
+        let table = folder.appendingPathComponent("q-table-FrozenLake-v1.safetensors").path
+        let evaluation = try NervaCLI.run(["rl", "evaluate", "--env", "FrozenLake-v1", "--episodes", "5",
+                                           "--checkpoint", table])
+        #expect(evaluation.status == 0 && evaluation.text.contains("success rate"), "\(evaluation.text)")
+        let svg = try String(contentsOf: folder.appendingPathComponent("q-values-frozenlake-v1.svg"), encoding: .utf8)
+        #expect(svg.contains(">S ") && svg.contains(">H<") && svg.contains(">G<"), "tiles and arrows on the heat map")
+    }
 }

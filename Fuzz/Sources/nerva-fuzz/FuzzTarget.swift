@@ -11,7 +11,8 @@ struct FuzzTarget: Sendable {
 
     static let all: [FuzzTarget] = [
         .safetensors, .idx, .npy,
-        .classifierCheckpoint, .ganCheckpoint, .dqnCheckpoint, .recommenderCheckpoint, .federationCheckpoint,
+        .classifierCheckpoint, .ganCheckpoint, .dqnCheckpoint, .qTableCheckpoint, .recommenderCheckpoint,
+        .federationCheckpoint,
         .ratingsCSV, .movieLens,
         .federationMessages, .flowerObjects, .gymnasiumFrames,
     ]

@@ -75,6 +75,31 @@ extension FuzzTarget {
                     ("dueling.safetensors", try checkpoint([3], dueling: true))]
         })
 
+    static let qTableCheckpoint = FuzzTarget(
+        name: "q-table-checkpoint",
+        reader: "QTable.load (a `nerva rl train` Q-table / tabular policy: q_table [states, actions], finite values)",
+        run: { bytes in
+            // As `nerva rl evaluate` reads it for FrozenLake-v1, and with any shape.
+            if let table = try? QTable.load(checkpoint: bytes, stateCount: 16, actionCount: 4),
+               var env = try? EnvironmentRegistry.tabular("FrozenLake-v1") {
+                let policy = table.greedyPolicy
+                _ = evaluate({ policy.action(for: $0) }, on: &env, episodes: 1, seed: 0)
+            }
+            guard let table = try? QTable.load(checkpoint: bytes) else { return }
+            _ = (table.greedyPolicy.actions.count, table.stateValues.values.count)
+        },
+        seeds: {
+            func checkpoint(states: Int, actions: Int) throws -> [UInt8] {
+                var table = QTable(stateCount: states, actionCount: actions)
+                table.values = (0..<states * actions).map { Double($0 % 7) / 7 }
+                let tensor = Tensor(table.values.map(Float.init), shape: [states, actions])
+                return try Safetensors.encode(["q_table": tensor],
+                                              metadata: ["env": "FrozenLake-v1", "algorithm": "q-learning"])
+            }
+            return [("frozen-lake.safetensors", try checkpoint(states: 16, actions: 4)),
+                    ("taxi-like.safetensors", try checkpoint(states: 5, actions: 6))]
+        })
+
     /// The input is the JSON description and the safetensors file (see `FuzzParts`).
     static let recommenderCheckpoint = FuzzTarget(
         name: "recommender-checkpoint",

@@ -25,14 +25,23 @@ public struct HeatMap: Sendable {
     public var xLabel: String
     /// The label beside the row labels.
     public var yLabel: String
+    /// Text drawn in each cell above its value, `cellLabels[row][column]` (a grid world's tile and
+    /// greedy action, such as `S →`); `nil` for none.
+    public var cellLabels: [[String]]?
 
     /// A heat map of `values`, one row per row label and one column per column label.
     ///
     /// - Precondition: `values` has `rowLabels.count` rows of `columnLabels.count` values.
     public init(title: String, rowLabels: [String], columnLabels: [String], values: [[Double]],
-                showsValues: Bool = true, xLabel: String = "", yLabel: String = "") {
+                showsValues: Bool = true, xLabel: String = "", yLabel: String = "", cellLabels: [[String]]? = nil) {
         precondition(values.count == rowLabels.count && values.allSatisfy { $0.count == columnLabels.count },
                      "HeatMap: values must have \(rowLabels.count) rows of \(columnLabels.count) columns.")
+        let labelsFit = cellLabels.map { labels in
+            labels.count == values.count && zip(labels, values).allSatisfy { $0.count == $1.count }
+        }
+        precondition(labelsFit ?? true,
+                     "HeatMap: cellLabels must have the shape of values.")
+        self.cellLabels = cellLabels
         self.title = title
         self.rowLabels = rowLabels
         self.columnLabels = columnLabels
@@ -122,9 +131,17 @@ public struct HeatMap: Sendable {
                 let x = x0 + Double(column) * cell, y = top + Double(row) * cell
                 svg.rect(x: x, y: y, width: cell, height: cell, fill: c.hex,
                          title: "\(rowLabels[row]) / \(columnLabels[column]): \(format(value))")
+                let ink = value.isFinite && c.luminance < 0.5 ? "#ffffff" : "#111111"
+                // With a cell label the label takes the upper half of the cell and the value the lower.
+                let label = cellLabels?[row][column]
+                if let label, let labelSize = Self.valueTextSize(cell: cell, texts: [label]) {
+                    svg.text(label, x: x + cell / 2, y: y + cell * (showsValues ? 0.38 : 0.5) + labelSize * 0.35,
+                             size: labelSize, anchor: .middle, fill: ink)
+                }
                 if showsValues, let textSize, value.isFinite {
-                    svg.text(format(value), x: x + cell / 2, y: y + cell / 2 + textSize * 0.35, size: textSize,
-                             anchor: .middle, fill: c.luminance < 0.5 ? "#ffffff" : "#111111")
+                    let size = label == nil ? textSize : Swift.min(textSize, cell * 0.25)
+                    svg.text(format(value), x: x + cell / 2, y: y + cell * (label == nil ? 0.5 : 0.75) + size * 0.35,
+                             size: size, anchor: .middle, fill: ink)
                 }
             }
         }

@@ -72,9 +72,21 @@ extension DQN {
     }
 
     /// Evaluates the greedy policy on `environment` and remembers the network if it is the best
-    /// so far (ties go to the later network).
+    /// so far (ties go to the later network). With `config.selectionConfirmationEpisodes`, a
+    /// network whose first `selectionEpisodes` episodes reach the best mean so far plays that many
+    /// episodes in all, and that longer mean decides (a race: weak networks cost few episodes).
     func selectBest<E: Environment>(on environment: inout E, seed: UInt64) where E.Observation == [Float], E.Action == Int {
-        let meanReturn = evaluate(greedyAction, on: &environment, episodes: config.selectionEpisodes, seed: seed).meanReturn
+        var result = evaluate(greedyAction, on: &environment, episodes: config.selectionEpisodes, seed: seed)
+        selectionSteps += result.lengths.reduce(0, +)
+        if let total = config.selectionConfirmationEpisodes, total > config.selectionEpisodes,
+           bestSelectionReturn.map({ result.meanReturn >= $0 }) ?? true {
+            // The same stream continues: the further episodes start where Gymnasium's would.
+            let more = evaluate(greedyAction, on: &environment, episodes: total - config.selectionEpisodes, seed: nil)
+            selectionSteps += more.lengths.reduce(0, +)
+            result.returns += more.returns
+            result.lengths += more.lengths
+        }
+        let meanReturn = result.meanReturn
         if bestSelectionReturn.map({ meanReturn >= $0 }) ?? true {
             bestSelectionReturn = meanReturn
             bestSelectionStep = globalStep

@@ -40,6 +40,9 @@ public final class DQN {
     public internal(set) var bestSelectionReturn: Double?
     /// The step at which the kept network was evaluated.
     public internal(set) var bestSelectionStep: Int?
+    /// Environment steps spent in selection evaluations (greedy episodes on the selection
+    /// environment, not counted in `globalStep`: they train nothing).
+    public internal(set) var selectionSteps = 0
     var bestParameters: [[Float]]?
 
     public init(observationSize: Int, actionCount: Int, config: DQNConfig = DQNConfig(), seed: UInt64) {

@@ -6,6 +6,13 @@ public enum TDLoss: Sendable, Equatable {
     case huber(delta: Float)
 }
 
+/// Settings of Deep Q-Learning that cannot be used, with the sentence `DQNConfig.problem()` gives.
+public struct DQNConfigError: Error, CustomStringConvertible, Equatable {
+    /// What is wrong, naming the setting and its value.
+    public let problem: String
+    public var description: String { "DQN settings: \(problem)" }
+}
+
 /// Settings of Deep Q-Learning. The defaults are CleanRL's `dqn.py` (`Args`), field for field.
 public struct DQNConfig: Sendable {
     /// Total environment steps (CleanRL: 500,000).
@@ -53,6 +60,9 @@ public struct DQNConfig: Sendable {
     public var selectionFrequency: Int? = nil
     /// Episodes per selection evaluation (10).
     public var selectionEpisodes = 10
+    /// When set (above `selectionEpisodes`), a network whose first `selectionEpisodes` episodes
+    /// reach the best mean so far plays this many episodes in all, and that mean decides (off).
+    public var selectionConfirmationEpisodes: Int? = nil
 
     public init() {}
 
@@ -86,7 +96,49 @@ public struct DQNConfig: Sendable {
         if !(0...1).contains(startEpsilon) || !(0...1).contains(endEpsilon) { return "epsilons must be in [0, 1]." }
         if let selectionFrequency, selectionFrequency <= 0 { return "selection frequency must be positive, got \(selectionFrequency)." }
         if selectionEpisodes <= 0 { return "selection episodes must be positive, got \(selectionEpisodes)." }
+        if let confirmation = selectionConfirmationEpisodes, confirmation <= 0 || confirmation > 1_000_000 {
+            return "selection confirmation episodes must be in 1…1000000, got \(confirmation)."
+        }
         if hiddenSizes.isEmpty || hiddenSizes.contains(where: { $0 <= 0 }) { return "hidden sizes must be positive, got \(hiddenSizes)." }
         return nil
+    }
+}
+
+extension DQNConfig {
+    /// Every setting as `(snake_case name, value)`, in declaration order, read from the config
+    /// itself (a new field appears without being restated): unset options read `off`, lists are
+    /// comma-separated. Reports and run folders show this table.
+    public var settings: [(name: String, value: String)] {
+        Mirror(reflecting: self).children.compactMap { child in
+            guard let label = child.label else { return nil }
+            return (Self.snakeCase(label), Self.format(child.value))
+        }
+    }
+
+    /// `totalTimesteps` → `total_timesteps`, `isDouble` → `double`.
+    static func snakeCase(_ name: String) -> String {
+        let isFlag = name.hasPrefix("is") && name.dropFirst(2).first?.isUppercase == true
+        let base = isFlag ? String(name.dropFirst(2)) : name
+        var result = ""
+        for (index, character) in base.enumerated() {
+            if character.isUppercase {
+                if index > 0 { result += "_" }
+                result += character.lowercased()
+            } else {
+                result.append(character)
+            }
+        }
+        return result
+    }
+
+    private static func format(_ value: Any) -> String {
+        let mirror = Mirror(reflecting: value)
+        if mirror.displayStyle == .optional {
+            guard let wrapped = mirror.children.first?.value else { return "off" }
+            return format(wrapped)
+        }
+        if let list = value as? [Int] { return list.map(String.init).joined(separator: ",") }
+        if let replay = value as? PrioritizedReplayConfig { return "α \(replay.alpha), β \(replay.betaStart)" }
+        return "\(value)"
     }
 }

@@ -19,7 +19,7 @@ public struct Acrobot: Environment {
 
     /// The Float64 state `[θ₁, θ₂, θ̇₁, θ̇₂]`.
     public private(set) var state: SIMD4<Double> = .zero
-    private var random = RandomGenerator.environment(seed: nil)
+    private var random = NumPyGenerator(seedOrEntropy: nil)
 
     public init() {}
 
@@ -31,8 +31,8 @@ public struct Acrobot: Environment {
 
     /// Starts with each state component uniform in `[−0.1, 0.1)`, rounded to Float32 as Gymnasium does.
     public mutating func reset(seed: UInt64?) -> [Float] {
-        if let seed { random = RandomGenerator(seed: seed) }
-        return reset(to: SIMD4((0..<4).map { _ in Double(Float(random.uniformDouble(-0.1, 0.1))) }))
+        if let seed { random = NumPyGenerator(seed: seed) }
+        return reset(to: SIMD4((0..<4).map { _ in Double(Float(random.uniform(low: -0.1, high: 0.1))) }))
     }
 
     /// Starts an episode in the given state (replays a state Gymnasium drew).
@@ -70,20 +70,22 @@ public struct Acrobot: Environment {
         return y0 + dt / 6.0 * (k1 + 2 * k2 + 2 * k3 + k4)
     }
 
-    /// The time derivative of the state under `torque` (Gymnasium's `_dsdt`, book dynamics).
+    /// The time derivative of the state under `torque` (Gymnasium's `_dsdt`, book dynamics). Every
+    /// `x**2` of Gymnasium is libm's `pow(x, 2)`, which is not always the correctly rounded `x * x`:
+    /// squaring with `pow` here keeps long episodes bit-identical.
     static func derivatives(_ s: SIMD4<Double>, torque a: Double) -> SIMD4<Double> {
         let m1 = linkMass1, m2 = linkMass2, l1 = linkLength1, lc1 = linkCenterOfMass1, lc2 = linkCenterOfMass2
         let i1 = linkMomentOfInertia, i2 = linkMomentOfInertia, g = 9.8
         let (theta1, theta2, dtheta1, dtheta2) = (s[0], s[1], s[2], s[3])
-        let d1 = m1 * (lc1 * lc1) + m2 * (l1 * l1 + lc2 * lc2 + 2 * l1 * lc2 * cos(theta2)) + i1 + i2
-        let d2 = m2 * (lc2 * lc2 + l1 * lc2 * cos(theta2)) + i2
+        let d1 = m1 * pow(lc1, 2) + m2 * (pow(l1, 2) + pow(lc2, 2) + 2 * l1 * lc2 * cos(theta2)) + i1 + i2
+        let d2 = m2 * (pow(lc2, 2) + l1 * lc2 * cos(theta2)) + i2
         let phi2 = m2 * lc2 * g * cos(theta1 + theta2 - Double.pi / 2.0)
-        let phi1 = -m2 * l1 * lc2 * (dtheta2 * dtheta2) * sin(theta2)
+        let phi1 = -m2 * l1 * lc2 * pow(dtheta2, 2) * sin(theta2)
             - 2 * m2 * l1 * lc2 * dtheta2 * dtheta1 * sin(theta2)
             + (m1 * lc1 + m2 * l1) * g * cos(theta1 - Double.pi / 2)
             + phi2
-        let ddtheta2 = (a + d2 / d1 * phi1 - m2 * l1 * lc2 * (dtheta1 * dtheta1) * sin(theta2) - phi2)
-            / (m2 * (lc2 * lc2) + i2 - (d2 * d2) / d1)
+        let ddtheta2 = (a + d2 / d1 * phi1 - m2 * l1 * lc2 * pow(dtheta1, 2) * sin(theta2) - phi2)
+            / (m2 * pow(lc2, 2) + i2 - pow(d2, 2) / d1)
         let ddtheta1 = -(d2 * ddtheta2 + phi1) / d1
         return SIMD4(dtheta1, dtheta2, ddtheta1, ddtheta2)
     }

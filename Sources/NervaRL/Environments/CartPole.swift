@@ -25,7 +25,7 @@ public struct CartPole: Environment {
     /// The Float64 state `[x, ẋ, θ, θ̇]`.
     public private(set) var state: SIMD4<Double> = .zero
     private var stepsBeyondTerminated: Int?
-    private var random = RandomGenerator.environment(seed: nil)
+    private var random = NumPyGenerator(seedOrEntropy: nil)
 
     public init() {}
 
@@ -37,8 +37,8 @@ public struct CartPole: Environment {
 
     /// Starts an episode with each state component uniform in `[−0.05, 0.05)`.
     public mutating func reset(seed: UInt64?) -> [Float] {
-        if let seed { random = RandomGenerator(seed: seed) }
-        return reset(to: SIMD4((0..<4).map { _ in random.uniformDouble(-0.05, 0.05) }))
+        if let seed { random = NumPyGenerator(seed: seed) }
+        return reset(to: SIMD4((0..<4).map { _ in random.uniform(low: -0.05, high: 0.05) }))
     }
 
     /// Starts an episode in the given state (replays a state Gymnasium drew).

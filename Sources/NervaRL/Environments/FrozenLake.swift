@@ -68,22 +68,23 @@ public enum FrozenLake {
         }
     }
 
-    /// A random map with a path from start to goal, like Gymnasium's `generate_random_map`: each
-    /// tile is frozen with probability `frozenProbability`, maps are drawn until one is valid.
-    ///
-    /// Gymnasium draws with numpy's generator, so the same seed gives a different (equally
-    /// distributed) map here.
+    /// A random map with a path from start to goal, Gymnasium's `generate_random_map(size, p, seed)`:
+    /// each tile is frozen with probability `frozenProbability` (NumPy's `choice` with those
+    /// weights, from the generator Gymnasium seeds), maps are drawn until one is valid. The same
+    /// seed gives the same map as Gymnasium.
     ///
     /// - Throws: `ConfigurationError` when `size` is outside `2…maximumRandomMapSize` (a tabular
     ///   learner keeps a row per tile) or `frozenProbability` outside (0, 1].
-    public static func randomMap(size: Int = 8, frozenProbability: Double = 0.8,
-                                 generator: RandomGenerator) throws -> [String] {
+    public static func randomMap(size: Int = 8, frozenProbability: Double = 0.8, seed: UInt64) throws -> [String] {
         try ConfigurationError.check("random map size", size, in: 2...maximumRandomMapSize)
-        try ConfigurationError.require(frozenProbability > 0 && frozenProbability <= 1, "frozen probability", frozenProbability,
-                                       allowed: "in (0, 1]")
-        let p = frozenProbability
+        try ConfigurationError.require(frozenProbability > 0 && frozenProbability <= 1, "frozen probability",
+                                       frozenProbability, allowed: "in (0, 1]")
+        var generator = NumPyGenerator(seed: seed)
+        let weights = [frozenProbability, 1 - frozenProbability]
         while true {
-            var board = (0..<size).map { _ in (0..<size).map { _ in generator.uniformDouble() < p ? Character("F") : "H" } }
+            var board = (0..<size).map { _ in
+                (0..<size).map { _ in generator.choice(probabilities: weights) == 0 ? Character("F") : "H" }
+            }
             board[0][0] = "S"
             board[size - 1][size - 1] = "G"
             let map = board.map { String($0) }

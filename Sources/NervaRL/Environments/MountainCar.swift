@@ -16,7 +16,7 @@ public struct MountainCar: Environment {
     public let goalVelocity: Double
     /// The Float64 state `[position, velocity]`.
     public private(set) var state: SIMD2<Double> = .zero
-    private var random = RandomGenerator.environment(seed: nil)
+    private var random = NumPyGenerator(seedOrEntropy: nil)
 
     public init(goalVelocity: Double = 0) { self.goalVelocity = goalVelocity }
 
@@ -27,8 +27,8 @@ public struct MountainCar: Environment {
 
     /// Starts at a position uniform in `[−0.6, −0.4)` with zero velocity.
     public mutating func reset(seed: UInt64?) -> [Float] {
-        if let seed { random = RandomGenerator(seed: seed) }
-        return reset(to: SIMD2(random.uniformDouble(-0.6, -0.4), 0))
+        if let seed { random = NumPyGenerator(seed: seed) }
+        return reset(to: SIMD2(random.uniform(low: -0.6, high: -0.4), 0))
     }
 
     /// Starts an episode in the given state (replays a state Gymnasium drew).

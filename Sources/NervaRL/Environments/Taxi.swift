@@ -8,7 +8,7 @@
 ///
 /// `isRainy` is Gymnasium 1.x's `is_rainy` (v4 semantics): a move goes the intended way with
 /// `rainyProbability` and to either side (left and right of the heading) with the rest split
-/// evenly; a move blocked by a wall or the edge does not drift. (`fickle_passenger` is not provided.)
+/// evenly; a move blocked by a wall or the edge does not drift. `TaxiFicklePassenger` is its `fickle_passenger`.
 public enum Taxi {
     /// Gymnasium's map: `|` is a wall between two cells, `:` a passage.
     public static let map = ["+---------+", "|R: | : :G|", "| : | : : |", "| : : : : |", "| | : | : |", "|Y| : |B: |",
@@ -27,9 +27,12 @@ public enum Taxi {
         (state / 100, state / 20 % 5, state / 4 % 5, state % 4)
     }
 
-    /// A Taxi environment; rainy roads as Gymnasium's `is_rainy` when asked.
-    public static func environment(isRainy: Bool = false, rainyProbability: Double = 0.8) -> TabularEnvironment {
-        TabularEnvironment(name: "Taxi-v3", model: model(isRainy: isRainy, rainyProbability: rainyProbability)) { state in render(state) }
+    /// A Taxi environment; rainy roads as Gymnasium's `is_rainy` and a fickle passenger as its
+    /// `fickle_passenger` when asked.
+    public static func environment(isRainy: Bool = false, rainyProbability: Double = 0.8,
+                                   ficklePassenger: TaxiFicklePassenger? = nil) -> TabularEnvironment {
+        TabularEnvironment(name: "Taxi-v4", model: model(isRainy: isRainy, rainyProbability: rainyProbability),
+                           ficklePassenger: ficklePassenger) { state in render(state) }
     }
 
     /// The transition model, identical to Gymnasium's `P` for `TaxiEnv(is_rainy=isRainy, rainy_probability=…)`.

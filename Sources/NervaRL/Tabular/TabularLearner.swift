@@ -44,6 +44,17 @@ public struct EpisodeSummary: Sendable {
     public var epsilon: Double
     /// Environment steps so far, this episode included.
     public var totalSteps: Int
+
+    /// A summary with these values.
+    public init(episode: Int, episodeReturn: Double, length: Int, isTerminated: Bool, epsilon: Double,
+                totalSteps: Int) {
+        self.episode = episode
+        self.episodeReturn = episodeReturn
+        self.length = length
+        self.isTerminated = isTerminated
+        self.epsilon = epsilon
+        self.totalSteps = totalSteps
+    }
 }
 
 /// Q-learning, SARSA and Expected SARSA on a `QTable`, exactly as in Sutton & Barto:

@@ -13,7 +13,7 @@ public enum TabularPresets {
         case "Taxi-v3", "Taxi-v4":
             return (TabularConfig(algorithm: algorithm, learningRate: 0.1, discount: 0.99,
                                   epsilon: .linear(start: 1, end: 0.01, duration: 2_000)), 5_000)
-        case "CliffWalking-v1":
+        case "CliffWalking-v1", "CliffWalking-v0", "CliffWalkingSlippery-v1":
             return (TabularConfig(algorithm: algorithm, learningRate: 0.1, discount: 0.99,
                                   epsilon: .linear(start: 1, end: 0.01, duration: 400)), 1_000)
         default:

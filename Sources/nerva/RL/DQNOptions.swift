@@ -50,11 +50,23 @@ struct DQNOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "DQN: clip the gradient norm to this value.")
     var maxGradientNorm: Float?
 
+    @Flag(inversion: .prefixedNo, help: """
+        DQN: keep the best network of periodic greedy evaluations (default: the preset's: on for CartPole-v1's, \
+        off for CleanRL's).
+        """)
+    var selectBest: Bool?
+
     @Option(parsing: .unconditional, help: "DQN: every N steps evaluate the greedy policy and keep the best network (CleanRL: off).")
     var selectEvery: Int?
 
     @Option(parsing: .unconditional, help: "DQN: episodes of each selection evaluation (10).")
     var selectionEpisodes: Int?
+
+    @Option(parsing: .unconditional, help: """
+        DQN: a network reaching the best selection mean so far plays this many episodes in all, and that mean \
+        decides (default: the preset's).
+        """)
+    var selectionConfirmationEpisodes: Int?
 
     @Flag(help: "DQN: Double DQN targets.")
     var double = false
@@ -78,7 +90,9 @@ struct DQNOptions: ParsableArguments {
          ("--train-frequency", trainFrequency != nil), ("--gradient-steps", gradientSteps != nil),
          ("--target-network-frequency", targetNetworkFrequency != nil), ("--batch-size", batchSize != nil),
          ("--hidden-sizes", hiddenSizes != nil), ("--huber", huber), ("--max-gradient-norm", maxGradientNorm != nil),
-         ("--select-every", selectEvery != nil), ("--selection-episodes", selectionEpisodes != nil), ("--double", double),
+         ("--select-best", selectBest == true), ("--no-select-best", selectBest == false),
+         ("--select-every", selectEvery != nil), ("--selection-episodes", selectionEpisodes != nil),
+         ("--selection-confirmation-episodes", selectionConfirmationEpisodes != nil), ("--double", double),
          ("--dueling", dueling), ("--prioritized", prioritized), ("--priority-alpha", priorityAlpha != nil),
          ("--priority-beta", priorityBeta != nil)].filter(\.1).map(\.0)
     }
@@ -109,8 +123,17 @@ struct DQNOptions: ParsableArguments {
         }
         if huber { config.loss = .huber(delta: 1) }
         if let maxGradientNorm { config.maxGradientNorm = maxGradientNorm }
+        if selectBest == false {
+            guard selectEvery == nil && selectionEpisodes == nil && selectionConfirmationEpisodes == nil else {
+                throw ValidationError("--no-select-best turns selection off; --select-every and --selection-… need it.")
+            }
+            config.selectionFrequency = nil
+        } else if selectBest == true && config.selectionFrequency == nil {
+            config.selectionFrequency = Self.defaultSelectionFrequency
+        }
         if let selectEvery { config.selectionFrequency = selectEvery }
         if let selectionEpisodes { config.selectionEpisodes = selectionEpisodes }
+        if let selectionConfirmationEpisodes { config.selectionConfirmationEpisodes = selectionConfirmationEpisodes }
         if double { config.isDouble = true }
         if dueling { config.isDueling = true }
         if prioritized || priorityAlpha != nil || priorityBeta != nil {
@@ -125,17 +148,6 @@ struct DQNOptions: ParsableArguments {
         return config
     }
 
-    /// The settings as `key value` pairs for the run folder.
-    static func settings(_ config: DQNConfig) -> [(String, String)] {
-        [("total_timesteps", "\(config.totalTimesteps)"), ("learning_rate", "\(config.learningRate)"), ("buffer_size", "\(config.bufferSize)"),
-         ("learning_starts", "\(config.learningStarts)"), ("train_frequency", "\(config.trainFrequency)"),
-         ("gradient_steps", "\(config.gradientSteps)"), ("batch_size", "\(config.batchSize)"),
-         ("target_network_frequency", "\(config.targetNetworkFrequency)"), ("tau", "\(config.tau)"),
-         ("exploration_fraction", "\(config.explorationFraction)"), ("end_epsilon", "\(config.endEpsilon)"),
-         ("hidden_sizes", config.hiddenSizes.map(String.init).joined(separator: ",")), ("loss", "\(config.loss)"),
-         ("double", "\(config.isDouble)"), ("dueling", "\(config.isDueling)"),
-         ("prioritized_replay", config.prioritizedReplay.map { "α \($0.alpha), β \($0.betaStart)" } ?? "off"),
-         ("max_gradient_norm", config.maxGradientNorm.map { "\($0)" } ?? "off"),
-         ("selection", config.selectionFrequency.map { "every \($0) steps, \(config.selectionEpisodes) episodes" } ?? "off")]
-    }
+    /// How often `--select-best` evaluates when the preset does not select (the CartPole preset's period).
+    static let defaultSelectionFrequency = DQNPresets.cartPole.selectionFrequency ?? 2_500
 }

@@ -65,17 +65,15 @@ struct GymnasiumRun {
                                   seed: command.seed &+ 1)
         if let failure = env.failure { throw failure }
         folder.log(["part": "rl", "algorithm": tabular.rawValue, "env": environmentID,
-                    "evaluation_mean_return": evaluation.meanReturn, "evaluation_success_rate": evaluation.successRate,
-                    "evaluation_episodes": command.evaluationEpisodes])
+                    "evaluation_mean_return": evaluation.meanReturn, "evaluation_episodes": command.evaluationEpisodes])
         let name = DQNRun.fileName(environmentID)
-        try Safetensors.write(["q_table": Tensor(learner.qTable.values.map(Float.init),
-                                                 shape: [learner.qTable.stateCount, learner.qTable.actionCount])],
-                              metadata: ["env": environmentID, "algorithm": tabular.rawValue, "seed": "\(command.seed)",
-                                         "episodes": "\(episodes)", "source": "gymnasium"],
-                              to: folder.file("q-table-\(name).safetensors"))
+        try learner.qTable.save(to: folder.file("q-table-\(name).safetensors"),
+                                metadata: ["env": environmentID, "algorithm": tabular.rawValue,
+                                           "seed": "\(command.seed)",
+                                           "episodes": "\(episodes)", "source": "gymnasium"])
         try RLFigures.learningCurve(history, title: "\(tabular.rawValue) on \(environmentID) (Gymnasium)",
                                     name: "learning-curve-\(name.lowercased())", showsEpisodes: false, folder: folder)
-        print(String(format: "greedy policy: sampled mean return %.4f over %d episodes (success rate %.3f)",
-                     evaluation.meanReturn, command.evaluationEpisodes, evaluation.successRate))
+        print(String(format: "greedy policy: sampled mean return %.4f over %d episodes",
+                     evaluation.meanReturn, command.evaluationEpisodes))
     }
 }

@@ -5,15 +5,9 @@ import NervaRL
 
 /// Reading the checkpoints `nerva rl train` writes.
 enum RLCheckpoints {
-    /// The Q-table in `path` (a safetensors file with `q_table` `[states, actions]`).
-    static func qTable(_ path: String, model: TransitionModel, env: String) throws -> QTable {
-        let (tensors, _) = try Safetensors.read(from: URL(fileURLWithPath: path))
-        guard let table = tensors["q_table"], table.shape == [model.stateCount, model.actionCount] else {
-            throw ValidationError("\(path) has no q_table of shape [\(model.stateCount), \(model.actionCount)] for \(env).")
-        }
-        var q = QTable(stateCount: model.stateCount, actionCount: model.actionCount)
-        q.values = table.scalars.map(Double.init)
-        return q
+    /// The Q-table in `path` (a safetensors file with `q_table` `[states, actions]`) for `model`.
+    static func qTable(_ path: String, model: TransitionModel) throws -> QTable {
+        try QTable.load(from: URL(fileURLWithPath: path), stateCount: model.stateCount, actionCount: model.actionCount)
     }
 
     /// The Q-network in `path`, with the layer sizes and head recorded in its metadata.
@@ -42,8 +36,9 @@ struct RLEvaluateCommand: ParsableCommand {
     var seed: UInt64 = 0
 
     func validate() throws {
-        guard (EnvironmentRegistry.tabularIDs + EnvironmentRegistry.controlIDs).contains(env) else {
-            throw ValidationError("--env \(env) is unknown; choose one of \((EnvironmentRegistry.tabularIDs + EnvironmentRegistry.controlIDs).joined(separator: ", ")).")
+        guard EnvironmentRegistry.spec(for: env) != nil else {
+            let known = EnvironmentRegistry.allIDs.joined(separator: ", ")
+            throw ValidationError("--env \(env) is unknown; choose one of \(known).")
         }
         guard episodes > 0 else { throw ValidationError("--episodes must be positive, got \(episodes).") }
         guard FileManager.default.fileExists(atPath: checkpoint) else { throw ValidationError("--checkpoint \(checkpoint) does not exist.") }
@@ -51,17 +46,20 @@ struct RLEvaluateCommand: ParsableCommand {
 
     func run() throws {
         let result: EvaluationResult
+        let success = EnvironmentRegistry.spec(for: env)?.success
         if EnvironmentRegistry.tabularIDs.contains(env) {
             var environment = try EnvironmentRegistry.tabular(env)
-            let policy = try RLCheckpoints.qTable(checkpoint, model: environment.base.model, env: env).greedyPolicy
-            result = evaluate({ policy.action(for: $0) }, on: &environment, episodes: episodes, seed: seed)
+            let policy = try RLCheckpoints.qTable(checkpoint, model: environment.base.model).greedyPolicy
+            result = evaluate({ policy.action(for: $0) }, on: &environment, episodes: episodes, seed: seed,
+                              success: success)
         } else {
             var environment = try EnvironmentRegistry.control(env)
             let network = try RLCheckpoints.qNetwork(checkpoint, observationSize: environment.observationSpace.flatSize,
                                                      actionCount: environment.actionSpace.count)
-            result = evaluate(network.greedyAction, on: &environment, episodes: episodes, seed: seed)
+            result = evaluate(network.greedyAction, on: &environment, episodes: episodes, seed: seed, success: success)
         }
-        print(String(format: "%@: greedy mean return %.4f ± %.4f over %d episodes (success rate %.3f)",
-                     env, result.meanReturn, result.standardDeviation, episodes, result.successRate))
+        let rate = result.successRate.map { String(format: " (success rate %.3f)", $0) } ?? ""
+        print(String(format: "%@: greedy mean return %.4f ± %.4f over %d episodes", env, result.meanReturn,
+                     result.standardDeviation, episodes) + rate)
     }
 }

@@ -30,14 +30,22 @@ enum RLFigures {
                                                 : "Mean return of the last \(window) training episodes, against environment steps.")
     }
 
-    /// State values of a grid world as a heat map laid out like the board.
-    static func valueHeatMap(_ values: [Double], grid: [String], title: String, name: String, caption: String,
-                             folder: RunFolder) throws {
+    /// State values of a grid world as a heat map laid out like the board; each cell shows its tile
+    /// (S, F, H, G, …) and, where the agent acts, the greedy action of `policy` as an arrow.
+    static func valueHeatMap(_ values: [Double], grid: [String], policy: TabularPolicy?, arrows: [String]?,
+                             title: String, name: String, caption: String, folder: RunFolder) throws {
         let columns = grid[0].count
         let rows = (0..<grid.count).map { row in (0..<columns).map { values[row * columns + $0] } }
+        let labels = grid.enumerated().map { row, line in
+            line.enumerated().map { column, tile -> String in
+                guard let policy, let arrows, "SF.".contains(tile) else { return String(tile) }
+                let arrow = arrows[policy.actions[row * columns + column]]
+                return tile == "." ? arrow : "\(tile) \(arrow)"
+            }
+        }
         let map = HeatMap(title: title, rowLabels: (0..<grid.count).map(String.init),
                           columnLabels: (0..<columns).map(String.init), values: rows, showsValues: columns <= 12,
-                          xLabel: "column", yLabel: "row")
+                          xLabel: "column", yLabel: "row", cellLabels: labels)
         folder.addFigure(title: title, files: try Figure.write(svg: map.svg(), to: folder.file("\(name).svg")), caption: caption)
     }
 

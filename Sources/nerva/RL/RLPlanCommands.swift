@@ -47,8 +47,11 @@ struct RLPlanCommand: ParsableCommand {
                     "initial_value": model.expectedInitialValue(result.values.values),
                     "policy_return_within_limit": stationary, "optimal_return_within_limit": finite])
         if let grid = environment.base.grid, let arrows = RLFigures.arrows(for: environment.base) {
-            try RLFigures.valueHeatMap(result.values.values, grid: grid, title: "V(s) on \(env) (\(method.rawValue), γ = \(discount))",
-                                       name: "values-\(env.lowercased())", caption: "Optimal state values.", folder: folder)
+            try RLFigures.valueHeatMap(result.values.values, grid: grid, policy: result.policy, arrows: arrows,
+                                       title: "V(s) on \(env) (\(method.rawValue), γ = \(discount))",
+                                       name: "values-\(env.lowercased())",
+                                       caption: "Optimal state values, tiles and policy.",
+                                       folder: folder)
             folder.addText(title: "Optimal policy", text: RLFigures.policyText(result.policy, grid: grid, arrows: arrows))
         }
         try folder.writeReport()
@@ -87,7 +90,7 @@ struct RLPlayCommand: ParsableCommand {
         var environment = try EnvironmentRegistry.tabular(env)
         let model = environment.base.model
         var policy = Planning.valueIteration(model, discount: env == "FrozenLake8x8-v1" ? 0.995 : 1).policy
-        if let checkpoint { policy = try RLCheckpoints.qTable(checkpoint, model: model, env: env).greedyPolicy }
+        if let checkpoint { policy = try RLCheckpoints.qTable(checkpoint, model: model).greedyPolicy }
         let generator = RandomGenerator(seed: seed)
         _ = environment.reset(seed: seed)
         print(environment.base.render() + "\n")

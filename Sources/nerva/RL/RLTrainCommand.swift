@@ -146,7 +146,7 @@ struct RLTrainCommand: ParsableCommand {
 
     private func trainTabular(_ tabular: TabularAlgorithm, folder: RunFolder) throws {
         let env = environmentID
-        let customMap = try randomMap.map { try FrozenLake.randomMap(size: $0, generator: RandomGenerator(seed: seed)) }
+        let customMap = try randomMap.map { try FrozenLake.randomMap(size: $0, seed: seed) }
             ?? map.map(FrozenLake.parseMap)
         let environment = try EnvironmentRegistry.tabular(env, isSlippery: slippery, map: customMap, isRainy: rainy)
         var (config, presetEpisodes) = TabularPresets.settings(for: env, algorithm: tabular)
@@ -161,8 +161,9 @@ struct RLTrainCommand: ParsableCommand {
 
     /// Trains DQN with one seed or several (`--seeds`); `runOne` runs a prepared `DQNRun`.
     func trainDQN(config: DQNConfig, threshold: Double?, folder: RunFolder,
-                  runOne: (DQNRun) throws -> DQNRun.Result) throws {
-        folder.addTable(title: "DQN settings", header: ["setting", "value"], rows: DQNOptions.settings(config).map { [$0.0, $0.1] })
+                  runOne: (DQNRun) throws -> DQNTrainingRun.Result) throws {
+        folder.addTable(title: "DQN settings", header: ["setting", "value"],
+                        rows: config.settings.map { [$0.name, $0.value] })
         let checkpointURL = checkpoint.map { URL(fileURLWithPath: $0) }
         if let seeds {
             let list = try SeedList.parse(seeds)
@@ -176,9 +177,10 @@ struct RLTrainCommand: ParsableCommand {
         } else {
             let result = try runOne(DQNRun(environmentID: environmentID, config: config, seed: seed,
                                            evaluationEpisodes: evaluationEpisodes, checkpoint: checkpointURL))
-            print(String(format: "trained %d steps in %.1f s; greedy mean return over %d episodes: %.1f ± %.1f",
-                         config.totalTimesteps, result.seconds, evaluationEpisodes, result.evaluation.meanReturn,
+            print(String(format: "trained %@ in %.1f s; greedy mean return over %d episodes: %.1f ± %.1f",
+                         DQNRun.stepsText(result), result.seconds, evaluationEpisodes, result.evaluation.meanReturn,
                          result.evaluation.standardDeviation))
+            folder.addText(title: "Environment steps", text: DQNRun.stepsText(result))
         }
     }
 }

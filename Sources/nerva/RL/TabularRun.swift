@@ -3,9 +3,9 @@ import NervaData
 import NervaNN
 import NervaRL
 
-/// A tabular learning run into a run folder: training with progress, exact evaluation of the
-/// greedy policy on the model, the optimum from value iteration for comparison, learning curve,
-/// value heat map, policy map and a Q-table checkpoint. Used by `nerva rl train` and the tour.
+/// Renders a `TabularTrainingRun` into a run folder: progress, metric lines, the Q-table
+/// checkpoint, learning curve, value heat maps (tiles and greedy arrows) and the policy map. Used
+/// by `nerva rl train` and the tour.
 struct TabularRun {
     let environmentID: String
     var environment: TimeLimit<TabularEnvironment>
@@ -26,15 +26,11 @@ struct TabularRun {
     }
 
     func run(folder: RunFolder, part: String = "rl") throws -> Result {
-        var env = environment
-        let model = env.base.model
-        var learner = TabularLearner(stateCount: model.stateCount, actionCount: model.actionCount, config: config, seed: seed)
+        let training = TabularTrainingRun(config: config, episodes: episodes, seed: seed,
+                                          evaluationEpisodes: evaluationEpisodes)
         let progress = ProgressBar(label: "\(config.algorithm.rawValue) \(environmentID)", total: episodes)
-        var history: [EpisodeSummary] = []
-        history.reserveCapacity(min(episodes, 1 << 20))   // a huge --episodes is a long run, not a huge allocation
         var recent = 0.0
-        learner.train(on: &env, episodes: episodes, seed: seed) { episode in
-            history.append(episode)
+        let result = try training.run(on: environment, environmentID: environmentID) { episode in
             recent = 0.99 * recent + 0.01 * episode.episodeReturn
             if (episode.episode + 1) % Swift.max(1, episodes / 100) == 0 || episode.episode + 1 == episodes {
                 folder.log(["part": part, "algorithm": config.algorithm.rawValue, "env": environmentID,
@@ -44,26 +40,21 @@ struct TabularRun {
             }
         }
         progress.finish()
-
-        let horizon = env.maxEpisodeSteps == Int.max ? 1_000 : env.maxEpisodeSteps
-        let policy = learner.qTable.greedyPolicy
-        let greedyValue = model.expectedInitialValue(Planning.evaluate(policy, on: model, horizon: horizon).values)
-        let planned = Planning.valueIteration(model, discount: config.discount)
-        let optimalValue = model.expectedInitialValue(Planning.evaluate(planned.policy, on: model, horizon: horizon).values)
-        var evaluationEnv = env
-        let sampled = evaluate({ policy.action(for: $0) }, on: &evaluationEnv, episodes: evaluationEpisodes, seed: seed &+ 1)
-        folder.log(["part": part, "algorithm": config.algorithm.rawValue, "env": environmentID,
-                    "greedy_expected_return": greedyValue, "value_iteration_expected_return": optimalValue,
-                    "evaluation_mean_return": sampled.meanReturn, "evaluation_success_rate": sampled.successRate,
-                    "evaluation_episodes": evaluationEpisodes])
+        var record: MetricRecord = ["part": part, "algorithm": config.algorithm.rawValue, "env": environmentID,
+                                    "greedy_expected_return": result.greedyValue,
+                                    "value_iteration_expected_return": result.optimalValue,
+                                    "evaluation_mean_return": result.evaluation.meanReturn,
+                                    "evaluation_episodes": evaluationEpisodes]
+        if let rate = result.evaluation.successRate { record["evaluation_success_rate"] = .number(rate) }
+        folder.log(record)
 
         let checkpoint = folder.file("q-table-\(environmentID).safetensors")
-        try Safetensors.write(["q_table": Tensor(learner.qTable.values.map(Float.init), shape: [model.stateCount, model.actionCount])],
-                              metadata: ["env": environmentID, "algorithm": config.algorithm.rawValue, "seed": "\(seed)",
-                                         "episodes": "\(episodes)"], to: checkpoint)
-        try writeFigures(learner: learner, history: history, planned: planned, folder: folder)
-        return Result(learner: learner, greedyValue: greedyValue, optimalValue: optimalValue,
-                      sampledReturn: sampled.meanReturn, checkpoint: checkpoint)
+        try result.learner.qTable.save(to: checkpoint, metadata: ["env": environmentID,
+                                                                  "algorithm": config.algorithm.rawValue,
+                                                                  "seed": "\(seed)", "episodes": "\(episodes)"])
+        try writeFigures(learner: result.learner, history: result.history, planned: result.planned, folder: folder)
+        return Result(learner: result.learner, greedyValue: result.greedyValue, optimalValue: result.optimalValue,
+                      sampledReturn: result.evaluation.meanReturn, checkpoint: checkpoint)
     }
 
     private func writeFigures(learner: TabularLearner, history: [EpisodeSummary], planned: PlanningResult,
@@ -72,12 +63,16 @@ struct TabularRun {
         try RLFigures.learningCurve(history, title: "\(config.algorithm.rawValue) on \(environmentID)",
                                     name: "learning-curve-\(name)", showsEpisodes: false, folder: folder)
         guard let grid = environment.base.grid, let arrows = RLFigures.arrows(for: environment.base) else { return }
-        try RLFigures.valueHeatMap(learner.qTable.stateValues.values, grid: grid,
-                                   title: "Learned values, \(environmentID)", name: "q-values-\(name)",
-                                   caption: "The learned value of each cell (greedy action's Q-value).", folder: folder)
-        try RLFigures.valueHeatMap(planned.values.values, grid: grid, title: "Optimal values, \(environmentID)",
-                                   name: "optimal-values-\(name)",
-                                   caption: "Value iteration on the transition model, γ = \(config.discount).", folder: folder)
+        try RLFigures.valueHeatMap(learner.qTable.stateValues.values, grid: grid, policy: learner.qTable.greedyPolicy,
+                                   arrows: arrows, title: "Learned values, \(environmentID)", name: "q-values-\(name)",
+                                   caption: "The learned value of each cell (greedy action's Q-value), its tile and "
+                                       + "the greedy action.",
+                                   folder: folder)
+        try RLFigures.valueHeatMap(planned.values.values, grid: grid, policy: planned.policy, arrows: arrows,
+                                   title: "Optimal values, \(environmentID)", name: "optimal-values-\(name)",
+                                   caption: "Value iteration on the transition model, γ = \(config.discount), "
+                                       + "with its policy.",
+                                   folder: folder)
         folder.addText(title: "Greedy policy learned on \(environmentID)",
                        text: RLFigures.policyText(learner.qTable.greedyPolicy, grid: grid, arrows: arrows))
     }
