@@ -59,16 +59,31 @@ public struct FlowerNode: Sendable {
 
     public let client: FleetClient
     public let handler: FlowerMessageHandler
+    /// Answers the `train` messages of a `SecAggPlusWorkflow` (the four SecAgg+ stages).
+    public let secureAggregation: SecAggPlusClient
     public let configuration: Configuration
     /// Called with one line per event (joined, message received, reply sent, run finished, left).
     public let log: @Sendable (String) -> Void
 
     public init(client: FleetClient, handler: FlowerMessageHandler, configuration: Configuration = .init(),
+                secureAggregation: SecAggPlusClient = SecAggPlusClient(),
                 log: @escaping @Sendable (String) -> Void = { _ in }) {
         self.client = client
         self.handler = handler
         self.configuration = configuration
+        self.secureAggregation = secureAggregation
         self.log = log
+    }
+
+    /// The reply's content to a message of `messageType` for run `runID`: SecAgg+ stages go to
+    /// `secureAggregation` (which calls `handler` to train), everything else to `handler`.
+    public func replyContent(to messageType: String, content: FlowerContent, runID: UInt64, nodeID: UInt64) throws -> FlowerContent {
+        guard messageType.split(separator: ".").first == "train", SecAggPlusClient.stage(of: content) != nil else {
+            return try handler.reply(to: messageType, content: content)
+        }
+        return try secureAggregation.reply(to: content, runID: runID, nodeID: nodeID) { instruction in
+            try handler.reply(to: messageType, content: instruction)
+        }
     }
 
     /// Joins, works until `maximumRuns` runs have finished (or the task is cancelled), leaves.

@@ -70,13 +70,17 @@ actor FlowerNodeSession {
         let transfer = FlowerObjectTransfer(client: node.client, node: flowerNode, runID: metadata.runID)
         var reply: Result<FlowerContent, any Error>
         var workStarted = Date()
+        var stage = ""
         do {
             let content = try await transfer.pullContent(of: tree)
             try await transfer.confirmReceived(messageID)
             workStarted = Date()
-            let handler = node.handler
-            let messageType = metadata.messageType
-            reply = await Self.offload { try handler.reply(to: messageType, content: content) }
+            let flowerNode = node
+            let messageType = metadata.messageType, runID = metadata.runID, nodeID = nodeID
+            stage = SecAggPlusClient.stage(of: content).map { " (SecAgg+ \($0))" } ?? ""
+            reply = await Self.offload {
+                try flowerNode.replyContent(to: messageType, content: content, runID: runID, nodeID: nodeID)
+            }
         } catch let error as FleetError {
             throw error
         } catch is CancellationError {
@@ -91,7 +95,7 @@ actor FlowerNodeSession {
             try await transfer.pushReply(content: content, error: nil, to: metadata, messageID: messageID, runtime: runtime)
             summary.replies[metadata.messageType, default: 0] += 1
             func seconds(_ value: Double) -> String { String(format: "%.3f", value) }
-            node.log("run \(metadata.runID): replied to \(metadata.messageType) (pull \(seconds(workStarted.timeIntervalSince(pullStarted))) s, "
+            node.log("run \(metadata.runID): replied to \(metadata.messageType)\(stage) (pull \(seconds(workStarted.timeIntervalSince(pullStarted))) s, "
                 + "work \(seconds(runtime)) s, push \(seconds(Date().timeIntervalSince(pushStarted))) s)")
         case let .failure(error):
             var flowerError = Flwr_Proto_Error()
@@ -99,7 +103,7 @@ actor FlowerNodeSession {
             flowerError.reason = "Nerva: \(error)"
             try await transfer.pushReply(content: nil, error: flowerError, to: metadata, messageID: messageID, runtime: runtime)
             summary.errorReplies += 1
-            node.log("run \(metadata.runID): answered \(metadata.messageType) with an error: \(error)")
+            node.log("run \(metadata.runID): answered \(metadata.messageType)\(stage) with an error: \(error)")
         }
         return true
     }
@@ -120,6 +124,7 @@ actor FlowerNodeSession {
             }
             if status == "finished" {
                 openRuns[runID] = nil
+                node.secureAggregation.forget(runID: runID)
                 summary.finishedRuns.append(runID)
                 node.log("run \(runID) has finished")
             }
