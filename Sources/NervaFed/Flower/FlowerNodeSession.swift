@@ -8,13 +8,15 @@ actor FlowerNodeSession {
     private(set) var summary: FlowerNode.Summary
     /// Message ids already processed (each at most once).
     private var processed: Set<String> = []
-    /// Runs this node worked for that have not finished, and when they were last checked.
-    private var openRuns: [UInt64: Date] = [:]
+    /// Runs this node worked for that have not finished: when to check next, and the wait after that.
+    private var openRuns: [UInt64: (next: Date, wait: Double)] = [:]
 
-    init(node: FlowerNode, nodeID: UInt64) {
+    /// - Parameter carrying: what earlier sessions of the same node did (after a re-registration).
+    init(node: FlowerNode, nodeID: UInt64, carrying earlier: FlowerNode.Summary = .init()) {
         self.node = node
         self.nodeID = nodeID
-        summary = FlowerNode.Summary(nodeID: nodeID)
+        summary = earlier
+        summary.nodeID = nodeID
     }
 
     private var flowerNode: Flwr_Proto_Node {
@@ -65,7 +67,8 @@ actor FlowerNodeSession {
             node.log("message \(messageID.prefix(12))… was already processed; ignored")
             return true
         }
-        openRuns[metadata.runID] = openRuns[metadata.runID] ?? .distantPast
+        let firstWait = node.configuration.runCheckInterval
+        openRuns[metadata.runID] = (Date(timeIntervalSinceNow: firstWait), firstWait)
         node.log("run \(metadata.runID): received \(metadata.messageType) message \(messageID.prefix(12))…")
         let transfer = FlowerObjectTransfer(client: node.client, node: flowerNode, runID: metadata.runID)
         var reply: Result<FlowerContent, any Error>
@@ -76,10 +79,10 @@ actor FlowerNodeSession {
             try await transfer.confirmReceived(messageID)
             workStarted = Date()
             let flowerNode = node
-            let messageType = metadata.messageType, runID = metadata.runID, nodeID = nodeID
+            let messageType = metadata.messageType, runID = metadata.runID, ownID = self.nodeID
             stage = SecAggPlusClient.stage(of: content).map { " (SecAgg+ \($0))" } ?? ""
             reply = await Self.offload {
-                try flowerNode.replyContent(to: messageType, content: content, runID: runID, nodeID: nodeID)
+                try flowerNode.replyContent(to: messageType, content: content, runID: runID, nodeID: ownID)
             }
         } catch let error as FleetError {
             throw error
@@ -111,8 +114,8 @@ actor FlowerNodeSession {
     /// Asks the SuperLink (GetRun) whether the runs this node worked for have finished.
     private func checkOpenRuns() async throws {
         let now = Date()
-        for (runID, checked) in openRuns where now.timeIntervalSince(checked) >= node.configuration.runCheckInterval {
-            openRuns[runID] = now
+        for (runID, check) in openRuns where now >= check.next {
+            openRuns[runID] = (now.addingTimeInterval(check.wait), min(2 * check.wait, 30))
             var request = Flwr_Proto_GetRunRequest()
             request.node = flowerNode
             request.runID = runID

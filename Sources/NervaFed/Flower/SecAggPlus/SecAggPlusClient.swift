@@ -252,7 +252,7 @@ struct SecAggPlusSharePacket: Equatable {
     }
 
     init(bytes: [UInt8]) throws(SecAggPlusError) {
-        func little(_ range: Range<Int>) -> UInt64 { range.reversed().reduce(0) { $0 << 8 | UInt64(bytes[$1]) } }
+        func little(_ range: Range<Int>) -> UInt64 { range.reversed().reduce(UInt64(0)) { $0 << 8 | UInt64(bytes[$1]) } }
         guard bytes.count >= 20 else { throw .protocolViolation("a share packet of \(bytes.count) bytes is too short") }
         let length = Int(little(16..<20))
         guard 20 + length <= bytes.count else { throw .protocolViolation("a share packet's seed share overruns it") }

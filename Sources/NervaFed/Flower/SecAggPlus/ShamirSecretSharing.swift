@@ -82,8 +82,8 @@ struct FieldElement: Equatable {
     /// From 16 big-endian bytes (pycryptodome's `bytes_to_long`).
     init(bytes: ArraySlice<UInt8>) {
         let start = bytes.startIndex
-        high = (0..<8).reduce(0) { $0 << 8 | UInt64(bytes[start + $1]) }
-        low = (8..<16).reduce(0) { $0 << 8 | UInt64(bytes[start + $1]) }
+        high = (0..<8).reduce(UInt64(0)) { $0 << 8 | UInt64(bytes[start + $1]) }
+        low = (8..<16).reduce(UInt64(0)) { $0 << 8 | UInt64(bytes[start + $1]) }
     }
 
     /// 16 big-endian bytes (`long_to_bytes(value, 16)`).
