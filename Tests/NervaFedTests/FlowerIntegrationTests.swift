@@ -7,6 +7,8 @@ import Testing
 /// --insecure`, one Python `flower-supernode` running scripts/flower-app's numpy ClientApp, one
 /// `nerva fed flower-client`, and `flwr run` of the app's FedAvg ServerApp for 2 rounds. The
 /// ServerApp records every reply and aggregate; the test recomputes the example-weighted mean.
+/// Evaluation replies carry only `eval_loss` on both kinds of node (run config `evaluate-metrics`,
+/// `--evaluate-metrics`), so their keys agree.
 @Suite(.serialized) struct FlowerIntegrationTests {
     @Test(.timeLimit(.minutes(10))) func nervaAndPythonNodesTrainTogetherUnderFedAvg() async throws {
         guard let deployment = try FlowerDeployment.make() else { return }
@@ -32,10 +34,12 @@ import Testing
                                           log: "python-node.log")
         let nerva = try deployment.start(NervaBinary.path, ["fed", "flower-client", "--superlink", "127.0.0.1:\(port)", "--insecure",
                                                             "--model", "mlp", "--hidden", "8", "--partition-id", "1", "--num-partitions", "2",
-                                                            "--limit", "600", "--examples", "30", "--max-runs", "1", "--seed", "4"],
+                                                            "--limit", "600", "--examples", "30", "--max-runs", "1", "--seed", "4",
+                                                            "--evaluate-metrics", "eval_loss"],
                                          log: "nerva-node.log")
         let run = try deployment.start("flwr", ["run", FlowerDeployment.app.path, "nervatest", "--stream", "--run-config",
-                                                "record=\"\(deployment.record.path)\" num-server-rounds=2"], log: "flwr-run.log")
+                                                "record=\"\(deployment.record.path)\" num-server-rounds=2 evaluate-metrics=\"eval_loss\""],
+                                         log: "flwr-run.log")
         #expect(try await deployment.wait(for: run, seconds: 420) == 0, "\(deployment.log("flwr-run.log"))")
         #expect(try await deployment.wait(for: nerva, seconds: 60) == 0, "\(deployment.log("nerva-node.log"))")
         _ = python
@@ -44,7 +48,16 @@ import Testing
         #expect(nervaLog.components(separatedBy: "replied to train").count - 1 == 2, "\(nervaLog)")
         #expect(nervaLog.contains("replied to evaluate") && nervaLog.contains("left the SuperLink"), "\(nervaLog)")
         let record = try #require(try? Data(contentsOf: deployment.record), "no record: \(deployment.log("flwr-run.log"))")
-        try FlowerRecordCheck(json: record).verify(examples: [30, 90])
+        let check = try FlowerRecordCheck(json: record)
+        try check.verify(examples: [30, 90])
+        // The Python nodes reply only eval_loss; so does Nerva with --evaluate-metrics (else the
+        // message-API FedAvg fails with InconsistentMessageReplies).
+        for evaluation in check.evaluations {
+            for reply in evaluation["replies"] as? [[String: Any]] ?? [] {
+                let keys = Set((reply["metrics"] as? [String: Any] ?? [:]).keys)
+                #expect(keys == ["eval_loss", "num-examples"], "\(reply)")
+            }
+        }
     }
 }
 

@@ -7,7 +7,7 @@ import Foundation
 /// `0x80 ‖ timestamp (8 bytes, big-endian) ‖ IV (16) ‖ AES-128-CBC(PKCS#7) ‖ HMAC-SHA256 (32)`, the
 /// HMAC over everything before it. The key is 32 bytes given as URL-safe base64: the first 16 sign,
 /// the last 16 encrypt. Tokens do not expire here (SecAgg+ decrypts without a TTL).
-public struct Fernet: Sendable {
+public struct Fernet {
     private let signingKey: SymmetricKey
     private let encryptionKey: SymmetricKey
 

@@ -5,7 +5,7 @@ import Foundation
 /// PEM SubjectPublicKeyInfo, the bytes Flower's `private_key_to_bytes`/`public_key_to_bytes` make
 /// and its `bytes_to_private_key`/`bytes_to_public_key` read (a dropped node's private key is
 /// rebuilt by the server from Shamir shares of these PEM bytes).
-public struct SecAggPlusKeyPair: Sendable {
+public struct SecAggPlusKeyPair {
     public let privateKey: P384.KeyAgreement.PrivateKey
 
     /// A new key pair from the system's secure random source.
