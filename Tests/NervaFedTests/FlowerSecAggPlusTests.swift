@@ -9,7 +9,7 @@ import Testing
 /// packet layout; and the client's stage checks.
 @Suite struct FlowerSecAggPlusTests {
     /// The values flwr computes (`vectors`), or nil when flwr is not installed.
-    static let vectors: [String: Any]? = {
+    nonisolated(unsafe) static let vectors: [String: Any]? = {
         guard let text = try? FlowerContentTests.flower(["vectors"], script: "secaggplus_interop.py") else { return nil }
         return try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]
     }()
