@@ -38,9 +38,11 @@ def fixed_key(scalar: int) -> ec.EllipticCurvePrivateKey:
 
 
 def vectors():
-    masks = [{"seed": seed, "modulus": modulus, "shapes": shapes,
-              "values": [a.ravel().tolist() for a in pseudo_rand_gen(bytes.fromhex(seed), modulus, [tuple(s) for s in shapes])]}
-             for seed, modulus, shapes in MASK_CASES]
+    masks = []
+    for seed, modulus, shapes in MASK_CASES:
+        values = pseudo_rand_gen(bytes.fromhex(seed), modulus, [tuple(s) for s in shapes])
+        masks.append({"seed": seed, "modulus": modulus, "shapes": shapes,
+                      "values": [a.ravel().tolist() for a in values]})
     alice, bob = fixed_key(0x1234567890ABCDEF), fixed_key(0xFEDCBA0987654321)
     shared = generate_shared_key(alice, bob.public_key())
     plaintext = share_keys_plaintext_concat(7, 1 << 40, b"share-of-seed", b"share-of-key")

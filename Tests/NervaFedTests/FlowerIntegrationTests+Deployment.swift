@@ -121,7 +121,8 @@ final class FlowerDeployment: @unchecked Sendable {
     }
 
     /// Waits until log `name` contains `text` (true), `process` has ended or `seconds` passed (false).
-    func waitForLog(_ name: String, containing text: String, of process: Process, seconds: Double) async throws -> Bool {
+    func waitForLog(_ name: String, containing text: String, of process: Process,
+                    seconds: Double) async throws -> Bool {
         let deadline = Date(timeIntervalSinceNow: seconds)
         while Date() < deadline {
             if log(name).contains(text) { return true }
@@ -145,7 +146,9 @@ final class FlowerDeployment: @unchecked Sendable {
         }
         var statuses: [UInt64: String] = [:]
         for node in nodes {
-            if let id = (node["node-id"] as? String).flatMap(UInt64.init), let status = node["status"] as? String { statuses[id] = status }
+            if let id = (node["node-id"] as? String).flatMap(UInt64.init), let status = node["status"] as? String {
+                statuses[id] = status
+            }
         }
         return statuses
     }

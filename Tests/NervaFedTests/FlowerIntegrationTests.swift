@@ -34,11 +34,13 @@ import Testing
                                           log: "python-node.log")
         let nerva = try deployment.start(NervaBinary.path, ["fed", "flower-client", "--superlink", "127.0.0.1:\(port)", "--insecure",
                                                             "--model", "mlp", "--hidden", "8", "--partition-id", "1", "--num-partitions", "2",
-                                                            "--limit", "600", "--examples", "30", "--max-runs", "1", "--seed", "4",
+                                                            "--limit", "600", "--examples", "30", "--max-runs", "1",
+                                                            "--seed", "4",
                                                             "--evaluate-metrics", "eval_loss"],
                                          log: "nerva-node.log")
         let run = try deployment.start("flwr", ["run", FlowerDeployment.app.path, "nervatest", "--stream", "--run-config",
-                                                "record=\"\(deployment.record.path)\" num-server-rounds=2 evaluate-metrics=\"eval_loss\""],
+                                                "record=\"\(deployment.record.path)\" num-server-rounds=2 "
+                                                    + "evaluate-metrics=\"eval_loss\""],
                                          log: "flwr-run.log")
         #expect(try await deployment.wait(for: run, seconds: 420) == 0, "\(deployment.log("flwr-run.log"))")
         #expect(try await deployment.wait(for: nerva, seconds: 60) == 0, "\(deployment.log("nerva-node.log"))")
@@ -93,7 +95,8 @@ struct FlowerRecordCheck {
                 #expect(array != global, "every node must send a trained model")
             }
             let aggregate = try #require(round["aggregate"] as? [String: [Double]])
-            try expectClose(aggregate, Self.weightedMean(arrays, counts), tolerance: 1e-5, "FedAvg aggregate = example-weighted mean")
+            try expectClose(aggregate, Self.weightedMean(arrays, counts), tolerance: 1e-5,
+                            "FedAvg aggregate = example-weighted mean")
             previousAggregate = aggregate
         }
         #expect(evaluations.count == 2)
@@ -109,7 +112,9 @@ struct FlowerRecordCheck {
         let total = counts.reduce(0, +)
         var mean: [String: [Double]] = [:]
         for (name, values) in arrays[0] {
-            mean[name] = (0..<values.count).map { i in zip(arrays, counts).reduce(0.0) { $0 + $1.0[name]![i] * $1.1 / total } }
+            mean[name] = (0..<values.count).map { i in
+                zip(arrays, counts).reduce(0.0) { $0 + $1.0[name]![i] * $1.1 / total }
+            }
         }
         return mean
     }

@@ -147,30 +147,39 @@ import Testing
         let legacyNames = ["0", "1", "2", "3"]
         // Arrays arrive in JSON order, which need not be numeric ("10" before "2"): reversed here.
         let instruction = { (prefix: String) in
-            FlowerContent(records: ["\(prefix).parameters": .arrays(names: legacyNames.reversed(), arrays: arrays.reversed()),
+            FlowerContent(records: ["\(prefix).parameters": .arrays(names: legacyNames.reversed(),
+                                                                       arrays: arrays.reversed()),
                                     "\(prefix).config": .config(["server-round": .integer(1), "lr": .double(0.1)])])
         }
         let fit = try handler.reply(to: "train", content: instruction("fitins"))
-        #expect(Set(fit.records.keys) == ["fitres.parameters", "fitres.num_examples", "fitres.metrics", "fitres.status"])
-        guard case let .arrays(names, trained)? = fit.records["fitres.parameters"] else { Issue.record("\(fit)"); return }
+        #expect(Set(fit.records.keys)
+                == ["fitres.parameters", "fitres.num_examples", "fitres.metrics", "fitres.status"])
+        guard case let .arrays(names, trained)? = fit.records["fitres.parameters"] else {
+            Issue.record("\(fit)"); return
+        }
         #expect(names == legacyNames && trained.map(\.shape) == arrays.map(\.shape) && trained != arrays)
         #expect(fit.records["fitres.num_examples"] == .metrics(["num_examples": .integer(30)]))
         #expect(fit.records["fitres.status"] == .config(["code": .integer(0), "message": .string("Success")]))
         guard case let .config(trainMetrics)? = fit.records["fitres.metrics"] else { Issue.record("\(fit)"); return }
         #expect(trainMetrics["train_loss"] != nil && trainMetrics["num-examples"] == nil)
         let evaluation = try handler.reply(to: "evaluate", content: instruction("evaluateins"))
-        #expect(Set(evaluation.records.keys) == ["evaluateres.loss", "evaluateres.num_examples", "evaluateres.metrics", "evaluateres.status"])
-        guard case let .metrics(loss)? = evaluation.records["evaluateres.loss"] else { Issue.record("\(evaluation)"); return }
+        #expect(Set(evaluation.records.keys)
+                == ["evaluateres.loss", "evaluateres.num_examples", "evaluateres.metrics", "evaluateres.status"])
+        guard case let .metrics(loss)? = evaluation.records["evaluateres.loss"] else {
+            Issue.record("\(evaluation)"); return
+        }
         #expect((loss["loss"]?.number ?? .nan) > 0)
         #expect(evaluation.records["evaluateres.num_examples"] == .metrics(["num_examples": .integer(30)]))
     }
 
     @Test func metricKeysChooseWhatRepliesCarry() throws {
         let generator = RandomGenerator(seed: 3)
-        let data = LabeledImages(images: Tensor.uniform([40, 1, 28, 28], generator: generator), labels: (0..<40).map { $0 % 10 })
+        let data = LabeledImages(images: Tensor.uniform([40, 1, 28, 28], generator: generator),
+                                 labels: (0..<40).map { $0 % 10 })
         let participant = ClassificationParticipant(id: "p", data: data, trainIndices: Array(0..<30))
+        let keys = FlowerMetricKeys(train: [], evaluate: try FlowerMetricKeys.keys("eval_loss"))
         let handler = try FlowerMessageHandler(participant: participant, model: .mlp(hiddenSizes: [8]),
-                                               metricKeys: FlowerMetricKeys(train: [], evaluate: try FlowerMetricKeys.keys("eval_loss")))
+                                               metricKeys: keys)
         let (names, arrays) = try Self.arrays(handler)
         let evaluation = try handler.reply(to: "evaluate", content: Self.trainMessage(names, arrays))
         guard case let .metrics(metrics)? = evaluation.records["metrics"] else { Issue.record("\(evaluation)"); return }
@@ -185,7 +194,8 @@ import Testing
         } catch {
             #expect("\(error)".contains("\"eval_f1\" was asked for") && "\(error)".contains("eval_loss"), "\(error)")
         }
-        #expect(try FlowerMetricKeys.keys("eval_loss, eval_acc") == ["eval_loss", "eval_acc"] && FlowerMetricKeys.keys("") == [])
+        #expect(try FlowerMetricKeys.keys("eval_loss, eval_acc") == ["eval_loss", "eval_acc"])
+        #expect(try FlowerMetricKeys.keys("") == [])
         #expect(throws: FlowerProtocolError.self) { try FlowerMetricKeys.keys("a,,b") }
         #expect(throws: FlowerProtocolError.self) { try FlowerMetricKeys.keys("a,a") }
     }
@@ -206,7 +216,8 @@ import Testing
         try FlowerTrainingDefaults().validate()
         let handler = try Self.handler()
         #expect(throws: FederatedError.self) {
-            try FlowerMessageHandler(participant: handler.participant, model: handler.model, defaults: FlowerTrainingDefaults(momentum: .nan))
+            try FlowerMessageHandler(participant: handler.participant, model: handler.model,
+                                     defaults: FlowerTrainingDefaults(momentum: .nan))
         }
     }
 }

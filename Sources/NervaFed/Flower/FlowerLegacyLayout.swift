@@ -16,13 +16,20 @@ public enum FlowerLegacyLayout {
     ///
     /// - Throws: `FlowerProtocolError.badContent` when the parameters are there but the record is
     ///   not an ArrayRecord, or the config is not a ConfigRecord.
-    static func instruction(in content: FlowerContent, prefix: String)
-        throws(FlowerProtocolError) -> (names: [String], arrays: [NumpyArray], config: [String: FlowerValue])? {
+    static func instruction(
+        in content: FlowerContent, prefix: String
+    )
+        throws(FlowerProtocolError) -> (names: [String], arrays: [NumpyArray], config: [String: FlowerValue])?
+    {
         guard let record = content.records["\(prefix).parameters"] else { return nil }
-        guard case let .arrays(names, arrays) = record else { throw .badContent("\(prefix).parameters is not an ArrayRecord") }
+        guard case .arrays(let names, let arrays) = record else {
+            throw .badContent("\(prefix).parameters is not an ArrayRecord")
+        }
         var config: [String: FlowerValue] = [:]
         if let configRecord = content.records["\(prefix).config"] {
-            guard case let .config(values) = configRecord else { throw .badContent("\(prefix).config is not a ConfigRecord") }
+            guard case .config(let values) = configRecord else {
+                throw .badContent("\(prefix).config is not a ConfigRecord")
+            }
             config = values
         }
         let ordered = inKeyOrder(names: names, arrays: arrays)
@@ -30,7 +37,9 @@ public enum FlowerLegacyLayout {
     }
 
     /// The `fitres.*` reply: trained arrays under `names`, example count, scalar metrics.
-    static func fitReply(names: [String], arrays: [NumpyArray], exampleCount: Int, metrics: [String: FlowerValue]) -> FlowerContent {
+    static func fitReply(
+        names: [String], arrays: [NumpyArray], exampleCount: Int, metrics: [String: FlowerValue]
+    ) -> FlowerContent {
         FlowerContent(records: [
             fitResultParameters: .arrays(names: names, arrays: arrays),
             "fitres.num_examples": .metrics(["num_examples": .integer(Int64(exampleCount))]),
@@ -63,11 +72,13 @@ public enum FlowerLegacyLayout {
         let exampleCount: Int
 
         init(content: FlowerContent) throws(FlowerProtocolError) {
-            guard case let .arrays(names, arrays)? = content.records[FlowerLegacyLayout.fitResultParameters] else {
+            guard case .arrays(let names, let arrays)? = content.records[FlowerLegacyLayout.fitResultParameters] else {
                 throw .badContent("the fit reply has no \(FlowerLegacyLayout.fitResultParameters) ArrayRecord")
             }
-            guard case let .metrics(counts)? = content.records["fitres.num_examples"], let count = counts["num_examples"]?.number,
-                  count >= 0, count <= 1e15 else {
+            guard case .metrics(let counts)? = content.records["fitres.num_examples"],
+                let count = counts["num_examples"]?.number,
+                count >= 0, count <= 1e15
+            else {
                 throw .badContent("the fit reply has no fitres.num_examples count")
             }
             self.arrays = FlowerLegacyLayout.inKeyOrder(names: names, arrays: arrays).map(\.1)

@@ -59,7 +59,8 @@ public struct FlowerMessageHandler: Sendable {
     /// Which metrics the replies carry.
     public let metricKeys: FlowerMetricKeys
 
-    public init(participant: any FederatedParticipant, model: ModelDescription, defaults: FlowerTrainingDefaults = .init(),
+    public init(participant: any FederatedParticipant, model: ModelDescription,
+                defaults: FlowerTrainingDefaults = .init(),
                 metricKeys: FlowerMetricKeys = .init()) throws {
         try defaults.validate()
         self.participant = participant
@@ -124,10 +125,12 @@ public struct FlowerMessageHandler: Sendable {
             let evaluation = try evaluationResult(names: legacy.names, arrays: legacy.arrays, config: legacy.config)
             var metrics = evaluation.metrics
             metrics["eval_loss"] = nil
-            return FlowerLegacyLayout.evaluateReply(loss: evaluation.loss, exampleCount: evaluation.exampleCount, metrics: metrics)
+            return FlowerLegacyLayout.evaluateReply(loss: evaluation.loss, exampleCount: evaluation.exampleCount,
+                                                    metrics: metrics)
         }
         let (_, names, arrays) = try arrayRecord(of: content)
-        let evaluation = try evaluationResult(names: names, arrays: arrays, config: (try? configRecord(of: content)) ?? [:])
+        let config = (try? configRecord(of: content)) ?? [:]
+        let evaluation = try evaluationResult(names: names, arrays: arrays, config: config)
         var metrics = evaluation.metrics
         metrics["num-examples"] = .integer(Int64(evaluation.exampleCount))
         return FlowerContent(records: ["metrics": .metrics(metrics)])
@@ -143,7 +146,8 @@ public struct FlowerMessageHandler: Sendable {
         var metrics: [String: FlowerValue] = result.metrics.mapValues { .double($0) }
         if let accuracy = result.metrics["accuracy"] { metrics["accuracy"] = nil; metrics["eval_acc"] = .double(accuracy) }
         metrics["eval_loss"] = .double(result.loss)
-        return (result.loss, result.exampleCount, try metricKeys.selecting(metrics, keys: metricKeys.evaluate, kind: "evaluate"))
+        let selected = try metricKeys.selecting(metrics, keys: metricKeys.evaluate, kind: "evaluate")
+        return (result.loss, result.exampleCount, selected)
     }
 
     private func query() -> FlowerContent {

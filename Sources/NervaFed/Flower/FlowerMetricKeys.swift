@@ -21,7 +21,9 @@ public struct FlowerMetricKeys: Sendable, Equatable {
     ///
     /// - Throws: `FlowerProtocolError.badContent` for an empty or repeated key.
     public static func keys(_ list: String) throws(FlowerProtocolError) -> [String] {
-        let keys = list.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        let keys = list.split(separator: ",", omittingEmptySubsequences: false).map {
+            $0.trimmingCharacters(in: .whitespaces)
+        }
         if keys == [""] { return [] }
         guard keys.allSatisfy({ !$0.isEmpty }), Set(keys).count == keys.count else {
             throw .badContent("metric keys \"\(list)\" must be distinct, non-empty names separated by commas")
@@ -32,13 +34,16 @@ public struct FlowerMetricKeys: Sendable, Equatable {
     /// `metrics` restricted to `keys` (all when nil).
     ///
     /// - Throws: `FlowerProtocolError.badContent` naming a selected key the node does not compute.
-    func selecting(_ metrics: [String: FlowerValue], keys: [String]?, kind: String) throws(FlowerProtocolError) -> [String: FlowerValue] {
+    func selecting(
+        _ metrics: [String: FlowerValue], keys: [String]?, kind: String
+    ) throws(FlowerProtocolError) -> [String: FlowerValue] {
         guard let keys else { return metrics }
         var selected: [String: FlowerValue] = [:]
         for key in keys {
             guard let value = metrics[key] else {
-                throw .badContent("the \(kind) metric \"\(key)\" was asked for, but this node computes only "
-                    + metrics.keys.sorted().joined(separator: ", "))
+                throw .badContent(
+                    "the \(kind) metric \"\(key)\" was asked for, but this node computes only "
+                        + metrics.keys.sorted().joined(separator: ", "))
             }
             selected[key] = value
         }

@@ -88,7 +88,8 @@ public struct FlowerNode: Sendable {
 
     /// The reply's content to a message of `messageType` for run `runID`: SecAgg+ stages go to
     /// `secureAggregation` (which calls `handler` to train), everything else to `handler`.
-    public func replyContent(to messageType: String, content: FlowerContent, runID: UInt64, nodeID: UInt64) throws -> FlowerContent {
+    public func replyContent(to messageType: String, content: FlowerContent, runID: UInt64,
+                             nodeID: UInt64) throws -> FlowerContent {
         guard messageType.split(separator: ".").first == "train", SecAggPlusClient.stage(of: content) != nil else {
             return try handler.reply(to: messageType, content: content)
         }

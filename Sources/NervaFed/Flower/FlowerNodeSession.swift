@@ -98,7 +98,8 @@ actor FlowerNodeSession {
             try await transfer.pushReply(content: content, error: nil, to: metadata, messageID: messageID, runtime: runtime)
             summary.replies[metadata.messageType, default: 0] += 1
             func seconds(_ value: Double) -> String { String(format: "%.3f", value) }
-            node.log("run \(metadata.runID): replied to \(metadata.messageType)\(stage) (pull \(seconds(workStarted.timeIntervalSince(pullStarted))) s, "
+            node.log("run \(metadata.runID): replied to \(metadata.messageType)\(stage) "
+                + "(pull \(seconds(workStarted.timeIntervalSince(pullStarted))) s, "
                 + "work \(seconds(runtime)) s, push \(seconds(Date().timeIntervalSince(pushStarted))) s)")
         case let .failure(error):
             var flowerError = Flwr_Proto_Error()

@@ -64,7 +64,8 @@ public struct NumpyArray: Sendable, Equatable {
     /// The `.npy` file of int64 `values` (row-major) with `shape`, exactly (SecAgg+'s masked
     /// vectors need all 64 bits, which `Float` scalars cannot hold).
     public static func encoded(int64 values: [Int64], shape: [Int]) -> [UInt8] {
-        precondition(shape.reduce(1, *) == values.count, "NumpyArray: \(values.count) values do not fill the shape \(shape).")
+        precondition(shape.reduce(1, *) == values.count,
+                     "NumpyArray: \(values.count) values do not fill the shape \(shape).")
         var bytes = header(scalarType: .int64, shape: shape)
         bytes.reserveCapacity(bytes.count + 8 * values.count)
         for value in values { withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) } }

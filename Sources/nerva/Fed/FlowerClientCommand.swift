@@ -69,9 +69,9 @@ struct FlowerClientCommand: ParsableCommand {
     var batchSize = 32
     @Option(parsing: .unconditional, help: "Local SGD momentum when the config has no momentum.")
     var momentum: Float = 0
-    @Option(help: "Metrics of train replies, comma-separated (default: all, i.e. train_loss; \"\" for none but num-examples).")
+    @Option(help: "Metrics of train replies, comma-separated (default: train_loss; \"\": only num-examples).")
     var trainMetrics: String?
-    @Option(help: "Metrics of evaluate replies, comma-separated (default: eval_loss,eval_acc), to match the Python nodes' keys.")
+    @Option(help: "Metrics of evaluate replies, comma-separated (default: eval_loss,eval_acc), as the Python nodes'.")
     var evaluateMetrics: String?
     @Option(parsing: .unconditional, help: "Seeds the data split and local shuffling.")
     var seed: UInt64 = 0
@@ -112,12 +112,14 @@ struct FlowerClientCommand: ParsableCommand {
 
     /// The local-training flags as the library's configuration.
     var trainingDefaults: FlowerTrainingDefaults {
-        FlowerTrainingDefaults(localEpochs: localEpochs, batchSize: batchSize, learningRate: learningRate, momentum: momentum, seed: seed)
+        FlowerTrainingDefaults(localEpochs: localEpochs, batchSize: batchSize, learningRate: learningRate,
+                               momentum: momentum, seed: seed)
     }
 
     var metricKeys: FlowerMetricKeys {
         get throws {
-            FlowerMetricKeys(train: try trainMetrics.map(FlowerMetricKeys.keys), evaluate: try evaluateMetrics.map(FlowerMetricKeys.keys))
+            FlowerMetricKeys(train: try trainMetrics.map(FlowerMetricKeys.keys),
+                             evaluate: try evaluateMetrics.map(FlowerMetricKeys.keys))
         }
     }
 
@@ -134,8 +136,8 @@ struct FlowerClientCommand: ParsableCommand {
         let indices = Array(parts[partitionId].prefix(examples ?? Int.max))
         guard !indices.isEmpty else { throw ValidationError("partition \(partitionId) of \(numPartitions) holds no examples.") }
         let participant = ClassificationParticipant(id: "nerva-\(partitionId)", data: train, trainIndices: indices)
-        let handler = try FlowerMessageHandler(participant: participant, model: modelDescription, defaults: trainingDefaults,
-                                               metricKeys: try metricKeys)
+        let handler = try FlowerMessageHandler(participant: participant, model: modelDescription,
+                                               defaults: trainingDefaults, metricKeys: try metricKeys)
         let identity = try keyFile.map { try FleetIdentity(keyFile: URL(fileURLWithPath: $0)) } ?? FleetIdentity()
         let client = try FleetClient(superlink: superlink, transport: insecure ? .insecure : .tls(rootCertificates: rootCertificates),
                                      identity: identity, retryPolicy: FleetRetryPolicy(maximumAttempts: attempts))

@@ -43,7 +43,8 @@ class RecordingFedAvg(FedAvg):
     def aggregate_evaluate(self, server_round, results, failures):
         self.evaluations.append({"round": server_round, "failures": len(failures), "replies": [
             {"node": proxy.node_id, "error": False,
-             "metrics": {"num-examples": res.num_examples, "loss": res.loss, **res.metrics}} for proxy, res in results]})
+             "metrics": {"num-examples": res.num_examples, "loss": res.loss, **res.metrics}}
+            for proxy, res in results]})
         self._write()
         return super().aggregate_evaluate(server_round, results, failures)
 

@@ -1,6 +1,6 @@
-import _CryptoExtras
 import Crypto
 import Foundation
+import _CryptoExtras
 
 /// Fernet authenticated encryption (the `cryptography` package's `Fernet`, which SecAgg+ uses to
 /// send key shares through the server): a token is URL-safe base64 of
@@ -27,8 +27,10 @@ public struct Fernet {
     /// - Parameters:
     ///   - initializationVector: 16 bytes; random by default (as Fernet requires for secrecy).
     ///   - timestamp: seconds since 1970 written in the token; now by default.
-    public func encrypt(_ plaintext: [UInt8], initializationVector: [UInt8]? = nil,
-                        timestamp: UInt64 = UInt64(Date().timeIntervalSince1970)) throws(SecAggPlusError) -> [UInt8] {
+    public func encrypt(
+        _ plaintext: [UInt8], initializationVector: [UInt8]? = nil,
+        timestamp: UInt64 = UInt64(Date().timeIntervalSince1970)
+    ) throws(SecAggPlusError) -> [UInt8] {
         var random = SystemRandomNumberGenerator()
         let ivBytes = initializationVector ?? (0..<16).map { _ in UInt8.random(in: 0...255, using: &random) }
         do {
@@ -51,11 +53,14 @@ public struct Fernet {
     ///   another key, or was altered.
     public func decrypt(_ token: [UInt8]) throws(SecAggPlusError) -> [UInt8] {
         guard let raw = Self.decodeBase64URL(token), raw.count >= 1 + 8 + 16 + 16 + 32, raw[0] == 0x80,
-              (raw.count - 57) % 16 == 0 else {
+            (raw.count - 57) % 16 == 0
+        else {
             throw .cryptography("not a Fernet token")
         }
         let signed = raw[0..<raw.count - 32]
-        guard HMAC<SHA256>.isValidAuthenticationCode(raw[(raw.count - 32)...], authenticating: signed, using: signingKey) else {
+        guard
+            HMAC<SHA256>.isValidAuthenticationCode(raw[(raw.count - 32)...], authenticating: signed, using: signingKey)
+        else {
             throw .cryptography("the Fernet token's signature does not match (another key, or altered)")
         }
         do {
@@ -76,6 +81,9 @@ public struct Fernet {
 
     /// Bytes to URL-safe base64 with padding (Python's `base64.urlsafe_b64encode`).
     static func encodeBase64URL(_ bytes: [UInt8]) -> [UInt8] {
-        Array(Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").utf8)
+        Array(
+            Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(
+                of: "/", with: "_"
+            ).utf8)
     }
 }

@@ -8,8 +8,8 @@ public enum SecAggPlusError: Error, CustomStringConvertible, Equatable {
 
     public var description: String {
         switch self {
-        case let .protocolViolation(problem): "SecAgg+: \(problem)"
-        case let .cryptography(problem): "SecAgg+ cryptography: \(problem)"
+        case .protocolViolation(let problem): "SecAgg+: \(problem)"
+        case .cryptography(let problem): "SecAgg+ cryptography: \(problem)"
         }
     }
 }

@@ -15,7 +15,10 @@ public struct SecAggPlusKeyPair {
     ///
     /// - Throws: `SecAggPlusError.cryptography` when the bytes are not a P-384 private key in PEM.
     public init(privateKeyPEM: [UInt8]) throws(SecAggPlusError) {
-        do { privateKey = try P384.KeyAgreement.PrivateKey(pemRepresentation: String(decoding: privateKeyPEM, as: UTF8.self)) } catch {
+        do {
+            privateKey = try P384.KeyAgreement.PrivateKey(
+                pemRepresentation: String(decoding: privateKeyPEM, as: UTF8.self))
+        } catch {
             throw .cryptography("not a P-384 private key in PEM: \(error)")
         }
     }
@@ -32,12 +35,15 @@ public struct SecAggPlusKeyPair {
     /// - Throws: `SecAggPlusError.cryptography` when `publicKeyPEM` is not a P-384 public key.
     public func sharedKey(withPublicKeyPEM publicKeyPEM: [UInt8]) throws(SecAggPlusError) -> [UInt8] {
         let peer: P384.KeyAgreement.PublicKey
-        do { peer = try P384.KeyAgreement.PublicKey(pemRepresentation: String(decoding: publicKeyPEM, as: UTF8.self)) } catch {
+        do {
+            peer = try P384.KeyAgreement.PublicKey(pemRepresentation: String(decoding: publicKeyPEM, as: UTF8.self))
+        } catch {
             throw .cryptography("a neighbour's public key is not a P-384 key in PEM: \(error)")
         }
         do {
             let secret = try privateKey.sharedSecretFromKeyAgreement(with: peer)
-            let derived = secret.hkdfDerivedSymmetricKey(using: SHA256.self, salt: [UInt8](), sharedInfo: [UInt8](), outputByteCount: 32)
+            let derived = secret.hkdfDerivedSymmetricKey(
+                using: SHA256.self, salt: [UInt8](), sharedInfo: [UInt8](), outputByteCount: 32)
             return Fernet.encodeBase64URL(derived.withUnsafeBytes { Array($0) })
         } catch {
             throw .cryptography("ECDH key agreement failed: \(error)")

@@ -18,11 +18,12 @@ public enum SecAggPlusMasks {
         guard modulus >= 2 else { throw .protocolViolation("the mask modulus must be at least 2, got \(modulus)") }
         var seed32: UInt32 = 0
         for start in stride(from: 0, to: seed.count, by: 4) {
-            seed32 ^= UInt32(seed[start]) | UInt32(seed[start + 1]) << 8 | UInt32(seed[start + 2]) << 16
+            seed32 ^=
+                UInt32(seed[start]) | UInt32(seed[start + 1]) << 8 | UInt32(seed[start + 2]) << 16
                 | UInt32(seed[start + 3]) << 24
         }
         var generator = MersenneTwister(seed: seed32)
-        let range = UInt64(modulus - 2)   // randint(0, modulus - 1): inclusive width modulus - 2
+        let range = UInt64(modulus - 2)  // randint(0, modulus - 1): inclusive width modulus - 2
         return shapes.map { shape in
             (0..<shape.reduce(1, *)).map { _ in Int64(bitPattern: generator.bounded(range)) }
         }

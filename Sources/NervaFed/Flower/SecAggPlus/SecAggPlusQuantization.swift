@@ -5,8 +5,10 @@
 /// NumPy's unseeded global generator; here it comes from a seeded generator.
 public enum SecAggPlusQuantization {
     /// The quantised values.
-    public static func quantize<Generator: RandomNumberGenerator>(_ values: [Float], clippingRange: Double, targetRange: Int64,
-                                                                  using generator: inout Generator) -> [Int64] {
+    public static func quantize<Generator: RandomNumberGenerator>(
+        _ values: [Float], clippingRange: Double, targetRange: Int64,
+        using generator: inout Generator
+    ) -> [Int64] {
         let range = Float(clippingRange)
         let scale = Float(Double(targetRange) / (2 * clippingRange))
         return values.map { value in

@@ -1,6 +1,9 @@
 /// The stages of Flower's SecAgg+ protocol, in the order the server runs them every round.
 public enum SecAggPlusStage: String, Sendable, CaseIterable {
-    case setup, shareKeys = "share_keys", collectMaskedVectors = "collect_masked_vectors", unmask
+    case setup
+    case shareKeys = "share_keys"
+    case collectMaskedVectors = "collect_masked_vectors"
+    case unmask
 
     /// The stage that must follow this one (`setup` may also come at any time: a restart).
     var next: SecAggPlusStage {
@@ -54,15 +57,18 @@ struct SecAggPlusState {
 extension [String: FlowerValue] {
     func secAggInteger(_ key: String, stage: SecAggPlusStage) throws(SecAggPlusError) -> Int64 {
         switch self[key] {
-        case let .integer(value)?: return value
-        case let .unsigned(value)? where value <= UInt64(Int64.max): return Int64(value)
+        case .integer(let value)?: return value
+        case .unsigned(let value)? where value <= UInt64(Int64.max): return Int64(value)
         case nil: throw .protocolViolation("stage \(stage.rawValue): the config has no \"\(key)\"")
-        case let value?: throw .protocolViolation("stage \(stage.rawValue): \"\(key)\" must be an integer, got \(value)")
+        case let value?:
+            throw .protocolViolation("stage \(stage.rawValue): \"\(key)\" must be an integer, got \(value)")
         }
     }
 
     func secAggDouble(_ key: String, stage: SecAggPlusStage) throws(SecAggPlusError) -> Double {
-        guard let value = self[key] else { throw .protocolViolation("stage \(stage.rawValue): the config has no \"\(key)\"") }
+        guard let value = self[key] else {
+            throw .protocolViolation("stage \(stage.rawValue): the config has no \"\(key)\"")
+        }
         guard let number = value.number, number.isFinite else {
             throw .protocolViolation("stage \(stage.rawValue): \"\(key)\" must be a finite number, got \(value)")
         }
@@ -72,20 +78,22 @@ extension [String: FlowerValue] {
     /// A list of node ids (Flower writes them as sint64, or uint64 above Int64.max).
     func secAggNodeIDs(_ key: String, stage: SecAggPlusStage) throws(SecAggPlusError) -> [UInt64] {
         switch self[key] {
-        case let .integers(values)?: return values.map { UInt64(bitPattern: $0) }
-        case let .unsigneds(values)?: return values
-        case .bools([])?, .doubles([])?, .strings([])?, .bytesList([])?: return []   // an empty Python list
+        case .integers(let values)?: return values.map { UInt64(bitPattern: $0) }
+        case .unsigneds(let values)?: return values
+        case .bools([])?, .doubles([])?, .strings([])?, .bytesList([])?: return []  // an empty Python list
         case nil: throw .protocolViolation("stage \(stage.rawValue): the config has no \"\(key)\"")
-        case let value?: throw .protocolViolation("stage \(stage.rawValue): \"\(key)\" must be a list of node ids, got \(value)")
+        case let value?:
+            throw .protocolViolation("stage \(stage.rawValue): \"\(key)\" must be a list of node ids, got \(value)")
         }
     }
 
     func secAggBytesList(_ key: String, stage: SecAggPlusStage) throws(SecAggPlusError) -> [[UInt8]] {
         switch self[key] {
-        case let .bytesList(values)?: return values
+        case .bytesList(let values)?: return values
         case .bools([])?, .integers([])?, .doubles([])?, .strings([])?, .unsigneds([])?: return []
         case nil: throw .protocolViolation("stage \(stage.rawValue): the config has no \"\(key)\"")
-        case let value?: throw .protocolViolation("stage \(stage.rawValue): \"\(key)\" must be a list of bytes, got \(value)")
+        case let value?:
+            throw .protocolViolation("stage \(stage.rawValue): \"\(key)\" must be a list of bytes, got \(value)")
         }
     }
 }

@@ -10,10 +10,13 @@ public enum ShamirSecretSharing {
     /// - Parameter generator: the source of the polynomials' random coefficients; a secret's
     ///   protection is only as good as it (SecAgg+ passes `SystemRandomNumberGenerator`).
     /// - Throws: `SecAggPlusError.protocolViolation` unless `1 ≤ threshold ≤ count < 2³²`.
-    public static func shares<Generator: RandomNumberGenerator>(of secret: [UInt8], threshold: Int, count: Int,
-                                                               using generator: inout Generator) throws(SecAggPlusError) -> [[UInt8]] {
+    public static func shares<Generator: RandomNumberGenerator>(
+        of secret: [UInt8], threshold: Int, count: Int,
+        using generator: inout Generator
+    ) throws(SecAggPlusError) -> [[UInt8]] {
         guard threshold >= 1, threshold <= count, count < 1 << 32 else {
-            throw .protocolViolation("Shamir sharing needs 1 ≤ threshold ≤ shares, got threshold \(threshold) of \(count) shares")
+            throw .protocolViolation(
+                "Shamir sharing needs 1 ≤ threshold ≤ shares, got threshold \(threshold) of \(count) shares")
         }
         let padding = 16 - secret.count % 16
         let padded = secret + [UInt8](repeating: UInt8(padding), count: padding)
@@ -38,18 +41,24 @@ public enum ShamirSecretSharing {
     ///   repeated index, or a result that is not PKCS#7-padded (too few or mixed shares).
     public static func combine(_ shares: [[UInt8]]) throws(SecAggPlusError) -> [UInt8] {
         guard let length = shares.first?.count, length >= 20, (length - 4) % 16 == 0,
-              shares.allSatisfy({ $0.count == length }) else {
+            shares.allSatisfy({ $0.count == length })
+        else {
             throw .protocolViolation("Shamir shares must be 4 + 16·k bytes long and all of one length")
         }
         let indices = shares.map { share in
-            FieldElement(high: 0, low: UInt64(share[0]) | UInt64(share[1]) << 8 | UInt64(share[2]) << 16 | UInt64(share[3]) << 24)
+            FieldElement(
+                high: 0, low: UInt64(share[0]) | UInt64(share[1]) << 8 | UInt64(share[2]) << 16 | UInt64(share[3]) << 24
+            )
         }
-        guard Set(indices.map(\.low)).count == indices.count else { throw .protocolViolation("two Shamir shares have one index") }
+        guard Set(indices.map(\.low)).count == indices.count else {
+            throw .protocolViolation("two Shamir shares have one index")
+        }
         var padded: [UInt8] = []
         for start in stride(from: 4, to: length, by: 16) {
             var result = FieldElement.zero
             for (j, share) in shares.enumerated() {
-                var numerator = FieldElement(high: 0, low: 1), denominator = FieldElement(high: 0, low: 1)
+                var numerator = FieldElement(high: 0, low: 1)
+                var denominator = FieldElement(high: 0, low: 1)
                 for (m, index) in indices.enumerated() where m != j {
                     numerator = numerator * index
                     denominator = denominator * (indices[j] + index)
@@ -59,8 +68,10 @@ public enum ShamirSecretSharing {
             padded += result.bytes
         }
         guard let padding = padded.last, (1...16).contains(padding),
-              padded.suffix(Int(padding)).allSatisfy({ $0 == padding }) else {
-            throw .protocolViolation("the Shamir shares do not combine to a padded secret (too few shares, or shares of different secrets)")
+            padded.suffix(Int(padding)).allSatisfy({ $0 == padding })
+        else {
+            throw .protocolViolation(
+                "the Shamir shares do not combine to a padded secret (too few shares, or shares of different secrets)")
         }
         return Array(padded.dropLast(Int(padding)))
     }
@@ -88,14 +99,19 @@ struct FieldElement: Equatable {
 
     /// 16 big-endian bytes (`long_to_bytes(value, 16)`).
     var bytes: [UInt8] {
-        (0..<8).map { UInt8(truncatingIfNeeded: high >> (56 - 8 * $0)) } + (0..<8).map { UInt8(truncatingIfNeeded: low >> (56 - 8 * $0)) }
+        (0..<8).map { UInt8(truncatingIfNeeded: high >> (56 - 8 * $0)) }
+            + (0..<8).map { UInt8(truncatingIfNeeded: low >> (56 - 8 * $0)) }
     }
 
-    static func + (a: FieldElement, b: FieldElement) -> FieldElement { FieldElement(high: a.high ^ b.high, low: a.low ^ b.low) }
+    static func + (a: FieldElement, b: FieldElement) -> FieldElement {
+        FieldElement(high: a.high ^ b.high, low: a.low ^ b.low)
+    }
 
     /// Carry-less multiplication reduced by the modulus (shift and add, low bit of `b` first).
     static func * (a: FieldElement, b: FieldElement) -> FieldElement {
-        var result = FieldElement.zero, shifted = a, multiplier = b
+        var result = FieldElement.zero
+        var shifted = a
+        var multiplier = b
         while multiplier.high != 0 || multiplier.low != 0 {
             if multiplier.low & 1 == 1 { result = result + shifted }
             let overflow = shifted.high >> 63
@@ -109,8 +125,9 @@ struct FieldElement: Equatable {
     /// The multiplicative inverse, `a^(2¹²⁸ − 2)` (the field's group has order 2¹²⁸ − 1).
     func inverse() -> FieldElement {
         // 2¹²⁸ − 2 = 0b111…110: square-and-multiply over 127 ones followed by one zero.
-        var result = FieldElement(high: 0, low: 1), base = self
-        base = base * base   // skip bit 0 (a zero)
+        var result = FieldElement(high: 0, low: 1)
+        var base = self
+        base = base * base  // skip bit 0 (a zero)
         for _ in 1..<128 {
             result = result * base
             base = base * base
