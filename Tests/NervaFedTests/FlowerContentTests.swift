@@ -79,9 +79,9 @@ import Testing
         #expect(throws: FlowerProtocolError.self) { try FlowerContent(inflating: chunk.id, from: byID) }
     }
 
-    /// Runs scripts/flower_interop.py with flwr; `nil` (test skipped) when flwr is not installed,
-    /// unless CI requires it.
-    static func flower(_ arguments: [String]) throws -> String? {
+    /// Runs `script` (scripts/flower_interop.py by default) with flwr's Python; `nil` (test
+    /// skipped) when flwr is not installed, unless CI requires it.
+    static func flower(_ arguments: [String], script: String = "flower_interop.py") throws -> String? {
         let python = ProcessInfo.processInfo.environment["NERVA_FLOWER_PYTHON"]
             ?? PythonScript.repositoryRoot.appendingPathComponent(".venv-flower/bin/python3").path
         guard FileManager.default.isExecutableFile(atPath: python) else {
@@ -90,7 +90,7 @@ import Testing
         }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = [PythonScript.script("flower_interop.py")] + arguments
+        process.arguments = [PythonScript.script(script)] + arguments
         let output = Pipe()
         process.standardOutput = output
         try process.run()

@@ -20,6 +20,8 @@ final class FlowerDeployment: @unchecked Sendable {
     /// Where the ServerApp writes what it saw.
     var record: URL { folder.appendingPathComponent("record.json") }
     private var processes: [Process] = []
+    /// The SuperLink started last.
+    private(set) var superLink: Process?
     private let lock = NSLock()
 
     private init(bin: URL) throws {
@@ -66,8 +68,8 @@ final class FlowerDeployment: @unchecked Sendable {
 
     /// Starts `flower-superlink --insecure` on a free loopback port, writes the `flwr` connection
     /// `nervatest` for it, and waits until it accepts connections; returns the port.
-    func startSuperLink() async throws -> Int {
-        let port = try Self.freePort()
+    func startSuperLink(port requested: Int? = nil) async throws -> Int {
+        let port = try requested ?? Self.freePort()
         try """
             [superlink]
             default = "nervatest"
@@ -77,8 +79,9 @@ final class FlowerDeployment: @unchecked Sendable {
             insecure = true
 
             """.write(to: folder.appendingPathComponent("home/config.toml"), atomically: true, encoding: .utf8)
-        _ = try start("flower-superlink", ["--insecure", "--host", "127.0.0.1", "--port", "\(port)",
-                                           "--disable-runtime-dependency-installation"], log: "superlink.log")
+        let process = try start("flower-superlink", ["--insecure", "--host", "127.0.0.1", "--port", "\(port)",
+                                                     "--disable-runtime-dependency-installation"], log: "superlink.log")
+        lock.withLock { superLink = process }
         let deadline = Date(timeIntervalSinceNow: 120)
         while Date() < deadline {
             if Self.accepts(port: port) { return port }
@@ -115,6 +118,39 @@ final class FlowerDeployment: @unchecked Sendable {
         while process.isRunning && Date() < deadline { try await Task.sleep(for: .milliseconds(200)) }
         guard !process.isRunning else { Self.signal(SIGKILL, tree: process.processIdentifier); return -1 }
         return process.terminationStatus
+    }
+
+    /// Waits until log `name` contains `text` (true), `process` has ended or `seconds` passed (false).
+    func waitForLog(_ name: String, containing text: String, of process: Process,
+                    seconds: Double) async throws -> Bool {
+        let deadline = Date(timeIntervalSinceNow: seconds)
+        while Date() < deadline {
+            if log(name).contains(text) { return true }
+            guard process.isRunning else { return false }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        return false
+    }
+
+    /// The SuperNodes the SuperLink lists (`flwr supernode ls --format json`): status by node id.
+    func listedNodes() async throws -> [UInt64: String] {
+        let listing = try start("flwr", ["supernode", "ls", "nervatest", "--format", "json"], log: "ls.log")
+        guard try await wait(for: listing, seconds: 120) == 0 else {
+            throw FlowerDeploymentError(problem: "flwr supernode ls failed:\n\(log("ls.log"))")
+        }
+        let text = log("ls.log")
+        guard let start = text.firstIndex(of: "{"),
+              let object = try? JSONSerialization.jsonObject(with: Data(text[start...].utf8)) as? [String: Any],
+              let nodes = object["nodes"] as? [[String: Any]] else {
+            throw FlowerDeploymentError(problem: "unreadable flwr supernode ls output:\n\(text)")
+        }
+        var statuses: [UInt64: String] = [:]
+        for node in nodes {
+            if let id = (node["node-id"] as? String).flatMap(UInt64.init), let status = node["status"] as? String {
+                statuses[id] = status
+            }
+        }
+        return statuses
     }
 
     func log(_ name: String) -> String {

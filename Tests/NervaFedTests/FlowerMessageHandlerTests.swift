@@ -138,4 +138,86 @@ import Testing
         let huge = Self.trainMessage(names, arrays, config: ["lr": .double(1e300)])
         #expect(throws: FlowerProtocolError.self) { try handler.reply(to: "train", content: huge) }
     }
+
+    /// `DefaultWorkflow` + `flwr.server.strategy.FedAvg` (and SecAgg+) send `fitins.*` and
+    /// `evaluateins.*`; the replies must be in the `fitres.*` / `evaluateres.*` layout.
+    @Test func legacyInstructionsGetLegacyReplies() throws {
+        let handler = try Self.handler()
+        let (_, arrays) = try Self.arrays(handler)
+        let legacyNames = ["0", "1", "2", "3"]
+        // Arrays arrive in JSON order, which need not be numeric ("10" before "2"): reversed here.
+        let instruction = { (prefix: String) in
+            FlowerContent(records: ["\(prefix).parameters": .arrays(names: legacyNames.reversed(),
+                                                                       arrays: arrays.reversed()),
+                                    "\(prefix).config": .config(["server-round": .integer(1), "lr": .double(0.1)])])
+        }
+        let fit = try handler.reply(to: "train", content: instruction("fitins"))
+        #expect(Set(fit.records.keys)
+                == ["fitres.parameters", "fitres.num_examples", "fitres.metrics", "fitres.status"])
+        guard case let .arrays(names, trained)? = fit.records["fitres.parameters"] else {
+            Issue.record("\(fit)"); return
+        }
+        #expect(names == legacyNames && trained.map(\.shape) == arrays.map(\.shape) && trained != arrays)
+        #expect(fit.records["fitres.num_examples"] == .metrics(["num_examples": .integer(30)]))
+        #expect(fit.records["fitres.status"] == .config(["code": .integer(0), "message": .string("Success")]))
+        guard case let .config(trainMetrics)? = fit.records["fitres.metrics"] else { Issue.record("\(fit)"); return }
+        #expect(trainMetrics["train_loss"] != nil && trainMetrics["num-examples"] == nil)
+        let evaluation = try handler.reply(to: "evaluate", content: instruction("evaluateins"))
+        #expect(Set(evaluation.records.keys)
+                == ["evaluateres.loss", "evaluateres.num_examples", "evaluateres.metrics", "evaluateres.status"])
+        guard case let .metrics(loss)? = evaluation.records["evaluateres.loss"] else {
+            Issue.record("\(evaluation)"); return
+        }
+        #expect((loss["loss"]?.number ?? .nan) > 0)
+        #expect(evaluation.records["evaluateres.num_examples"] == .metrics(["num_examples": .integer(30)]))
+    }
+
+    @Test func metricKeysChooseWhatRepliesCarry() throws {
+        let generator = RandomGenerator(seed: 3)
+        let data = LabeledImages(images: Tensor.uniform([40, 1, 28, 28], generator: generator),
+                                 labels: (0..<40).map { $0 % 10 })
+        let participant = ClassificationParticipant(id: "p", data: data, trainIndices: Array(0..<30))
+        let keys = FlowerMetricKeys(train: [], evaluate: try FlowerMetricKeys.keys("eval_loss"))
+        let handler = try FlowerMessageHandler(participant: participant, model: .mlp(hiddenSizes: [8]),
+                                               metricKeys: keys)
+        let (names, arrays) = try Self.arrays(handler)
+        let evaluation = try handler.reply(to: "evaluate", content: Self.trainMessage(names, arrays))
+        guard case let .metrics(metrics)? = evaluation.records["metrics"] else { Issue.record("\(evaluation)"); return }
+        #expect(Set(metrics.keys) == ["eval_loss", "num-examples"])
+        let fit = try handler.reply(to: "train", content: Self.trainMessage(names, arrays))
+        #expect(fit.records["metrics"] == .metrics(["num-examples": .integer(30)]))
+        let unknown = try FlowerMessageHandler(participant: participant, model: .mlp(hiddenSizes: [8]),
+                                               metricKeys: FlowerMetricKeys(evaluate: ["eval_f1"]))
+        do {
+            _ = try unknown.reply(to: "evaluate", content: Self.trainMessage(names, arrays))
+            Issue.record("an unknown metric key was accepted")
+        } catch {
+            #expect("\(error)".contains("\"eval_f1\" was asked for") && "\(error)".contains("eval_loss"), "\(error)")
+        }
+        #expect(try FlowerMetricKeys.keys("eval_loss, eval_acc") == ["eval_loss", "eval_acc"])
+        #expect(try FlowerMetricKeys.keys("") == [])
+        #expect(throws: FlowerProtocolError.self) { try FlowerMetricKeys.keys("a,,b") }
+        #expect(throws: FlowerProtocolError.self) { try FlowerMetricKeys.keys("a,a") }
+    }
+
+    /// Issue #18: `nerva fed flower-client --momentum nan` and `--learning-rate inf` were accepted.
+    @Test func trainingDefaultsOutOfRangeAreNamedErrors() throws {
+        let cases: [(FlowerTrainingDefaults, String)] = [
+            (FlowerTrainingDefaults(momentum: .nan), "momentum must be a finite number in [0, 1), got nan"),
+            (FlowerTrainingDefaults(momentum: 1), "momentum must be a finite number in [0, 1), got 1.0"),
+            (FlowerTrainingDefaults(learningRate: .infinity), "learning rate must be a finite number > 0, got inf"),
+            (FlowerTrainingDefaults(learningRate: 0), "learning rate must be a finite number > 0, got 0.0"),
+            (FlowerTrainingDefaults(batchSize: 0), "batch size must be ≥ 1, got 0"),
+            (FlowerTrainingDefaults(localEpochs: -1), "local epochs must be ≥ 0, got -1"),
+        ]
+        for (defaults, message) in cases {
+            #expect(throws: FederatedError.invalidConfiguration(message)) { try defaults.validate() }
+        }
+        try FlowerTrainingDefaults().validate()
+        let handler = try Self.handler()
+        #expect(throws: FederatedError.self) {
+            try FlowerMessageHandler(participant: handler.participant, model: handler.model,
+                                     defaults: FlowerTrainingDefaults(momentum: .nan))
+        }
+    }
 }

@@ -17,6 +17,21 @@ public struct FlowerTrainingDefaults: Sendable, Equatable {
         self.momentum = momentum
         self.seed = seed
     }
+
+    /// Checks every field's range.
+    ///
+    /// - Throws: `FederatedError.invalidConfiguration` naming the field, its value and the range:
+    ///   learning rate finite and > 0, momentum finite in [0, 1), local epochs ≥ 0, batch size ≥ 1.
+    public func validate() throws(FederatedError) {
+        guard learningRate.isFinite, learningRate > 0 else {
+            throw .invalidConfiguration("learning rate must be a finite number > 0, got \(learningRate)")
+        }
+        guard momentum.isFinite, momentum >= 0, momentum < 1 else {
+            throw .invalidConfiguration("momentum must be a finite number in [0, 1), got \(momentum)")
+        }
+        guard localEpochs >= 0 else { throw .invalidConfiguration("local epochs must be ≥ 0, got \(localEpochs)") }
+        guard batchSize >= 1 else { throw .invalidConfiguration("batch size must be ≥ 1, got \(batchSize)") }
+    }
 }
 
 /// Turns the content of a Flower message into a request to a `FederatedParticipant` (the same
@@ -30,6 +45,10 @@ public struct FlowerTrainingDefaults: Sendable, Equatable {
 ///   `adaptiveclipping_mod` do. The reply holds the trained arrays under the received key, names,
 ///   order and element types, and a `MetricRecord` with `num-examples` and `train_loss`.
 /// - `evaluate`: replies a `MetricRecord` with `num-examples`, `eval_loss` and `eval_acc`.
+/// - Both also in the legacy `fitins`/`fitres` and `evaluateins`/`evaluateres` layout of
+///   `DefaultWorkflow` (`FlowerLegacyLayout`), answered in the layout they came in.
+/// - `FlowerMetricKeys` chooses which metrics the replies carry, so that a mixed federation's
+///   replies have the same keys.
 /// - `query`: replies a `ConfigRecord` describing the node.
 public struct FlowerMessageHandler: Sendable {
     public let participant: any FederatedParticipant
@@ -37,11 +56,17 @@ public struct FlowerMessageHandler: Sendable {
     public let defaults: FlowerTrainingDefaults
     /// The model's state dictionary: names and shapes, in order.
     public let layout: ParameterLayout
+    /// Which metrics the replies carry.
+    public let metricKeys: FlowerMetricKeys
 
-    public init(participant: any FederatedParticipant, model: ModelDescription, defaults: FlowerTrainingDefaults = .init()) throws {
+    public init(participant: any FederatedParticipant, model: ModelDescription,
+                defaults: FlowerTrainingDefaults = .init(),
+                metricKeys: FlowerMetricKeys = .init()) throws {
+        try defaults.validate()
         self.participant = participant
         self.model = model
         self.defaults = defaults
+        self.metricKeys = metricKeys
         layout = ParameterSet(module: try model.makeModel(generator: RandomGenerator(seed: 0))).layout
     }
 
@@ -60,10 +85,24 @@ public struct FlowerMessageHandler: Sendable {
     }
 
     private func train(_ content: FlowerContent) throws -> FlowerContent {
+        if let legacy = try FlowerLegacyLayout.instruction(in: content, prefix: "fitins") {
+            let fit = try fitResult(names: legacy.names, arrays: legacy.arrays, config: legacy.config)
+            return FlowerLegacyLayout.fitReply(names: legacy.names, arrays: fit.arrays, exampleCount: fit.exampleCount,
+                                               metrics: fit.metrics)
+        }
         let (key, names, arrays) = try arrayRecord(of: content)
+        let fit = try fitResult(names: names, arrays: arrays, config: try configRecord(of: content))
+        var metrics = fit.metrics
+        metrics["num-examples"] = .integer(Int64(fit.exampleCount))
+        return FlowerContent(records: [key: .arrays(names: names, arrays: fit.arrays), "metrics": .metrics(metrics)])
+    }
+
+    /// Trains from the received arrays: the trained arrays (received names' order and types), the
+    /// example count and the selected metrics (`train_loss`, `norm_bit`, …).
+    private func fitResult(names: [String], arrays: [NumpyArray], config: [String: FlowerValue])
+        throws -> (arrays: [NumpyArray], exampleCount: Int, metrics: [String: FlowerValue]) {
         let mapping = try FlowerArrayMapping(names: names, arrays: arrays, layout: layout)
         let global = mapping.parameters(from: arrays)
-        let config = try configRecord(of: content)
         let configuration = try fitConfiguration(config)
         let result = try participant.fit(FitInstruction(model: model, parameters: global, configuration: configuration))
         guard result.kind == .parameters, result.update.layout == layout else {
@@ -71,28 +110,44 @@ public struct FlowerMessageHandler: Sendable {
         }
         var trained = result.update
         var metrics: [String: FlowerValue] = result.metrics.mapValues { .double($0) }
-        metrics["num-examples"] = .integer(Int64(result.exampleCount))
         if let clippingNorm = config["clipping_norm"] {
             guard let norm = clippingNorm.number, norm > 0 else { throw FlowerProtocolError.badContent("config clipping_norm must be a positive number") }
             let (clipped, wasClipped) = Self.clip(trained, around: global, to: norm)
             trained = clipped
             metrics["norm_bit"] = .integer(wasClipped ? 1 : 0)
         }
-        return FlowerContent(records: [key: .arrays(names: names, arrays: mapping.arrays(from: trained, like: arrays)),
-                                       "metrics": .metrics(metrics)])
+        return (mapping.arrays(from: trained, like: arrays), result.exampleCount,
+                try metricKeys.selecting(metrics, keys: metricKeys.train, kind: "train"))
     }
 
     private func evaluate(_ content: FlowerContent) throws -> FlowerContent {
+        if let legacy = try FlowerLegacyLayout.instruction(in: content, prefix: "evaluateins") {
+            let evaluation = try evaluationResult(names: legacy.names, arrays: legacy.arrays, config: legacy.config)
+            var metrics = evaluation.metrics
+            metrics["eval_loss"] = nil
+            return FlowerLegacyLayout.evaluateReply(loss: evaluation.loss, exampleCount: evaluation.exampleCount,
+                                                    metrics: metrics)
+        }
         let (_, names, arrays) = try arrayRecord(of: content)
-        let global = try FlowerArrayMapping(names: names, arrays: arrays, layout: layout).parameters(from: arrays)
         let config = (try? configRecord(of: content)) ?? [:]
+        let evaluation = try evaluationResult(names: names, arrays: arrays, config: config)
+        var metrics = evaluation.metrics
+        metrics["num-examples"] = .integer(Int64(evaluation.exampleCount))
+        return FlowerContent(records: ["metrics": .metrics(metrics)])
+    }
+
+    /// Evaluates the received arrays: loss, example count and the selected metrics (`eval_loss`,
+    /// `eval_acc`, …).
+    private func evaluationResult(names: [String], arrays: [NumpyArray], config: [String: FlowerValue])
+        throws -> (loss: Double, exampleCount: Int, metrics: [String: FlowerValue]) {
+        let global = try FlowerArrayMapping(names: names, arrays: arrays, layout: layout).parameters(from: arrays)
         let round = try Self.count(["server-round", "server_round"], in: config, default: 0, minimum: 0)
         let result = try participant.evaluate(model: model, parameters: global, configuration: EvaluateConfiguration(round: round))
         var metrics: [String: FlowerValue] = result.metrics.mapValues { .double($0) }
         if let accuracy = result.metrics["accuracy"] { metrics["accuracy"] = nil; metrics["eval_acc"] = .double(accuracy) }
         metrics["eval_loss"] = .double(result.loss)
-        metrics["num-examples"] = .integer(Int64(result.exampleCount))
-        return FlowerContent(records: ["metrics": .metrics(metrics)])
+        let selected = try metricKeys.selecting(metrics, keys: metricKeys.evaluate, kind: "evaluate")
+        return (result.loss, result.exampleCount, selected)
     }
 
     private func query() -> FlowerContent {

@@ -8,13 +8,15 @@ actor FlowerNodeSession {
     private(set) var summary: FlowerNode.Summary
     /// Message ids already processed (each at most once).
     private var processed: Set<String> = []
-    /// Runs this node worked for that have not finished, and when they were last checked.
-    private var openRuns: [UInt64: Date] = [:]
+    /// Runs this node worked for that have not finished: when to check next, and the wait after that.
+    private var openRuns: [UInt64: (next: Date, wait: Double)] = [:]
 
-    init(node: FlowerNode, nodeID: UInt64) {
+    /// - Parameter carrying: what earlier sessions of the same node did (after a re-registration).
+    init(node: FlowerNode, nodeID: UInt64, carrying earlier: FlowerNode.Summary = .init()) {
         self.node = node
         self.nodeID = nodeID
-        summary = FlowerNode.Summary(nodeID: nodeID)
+        summary = earlier
+        summary.nodeID = nodeID
     }
 
     private var flowerNode: Flwr_Proto_Node {
@@ -65,18 +67,23 @@ actor FlowerNodeSession {
             node.log("message \(messageID.prefix(12))… was already processed; ignored")
             return true
         }
-        openRuns[metadata.runID] = openRuns[metadata.runID] ?? .distantPast
+        let firstWait = node.configuration.runCheckInterval
+        openRuns[metadata.runID] = (Date(timeIntervalSinceNow: firstWait), firstWait)
         node.log("run \(metadata.runID): received \(metadata.messageType) message \(messageID.prefix(12))…")
         let transfer = FlowerObjectTransfer(client: node.client, node: flowerNode, runID: metadata.runID)
         var reply: Result<FlowerContent, any Error>
         var workStarted = Date()
+        var stage = ""
         do {
             let content = try await transfer.pullContent(of: tree)
             try await transfer.confirmReceived(messageID)
             workStarted = Date()
-            let handler = node.handler
-            let messageType = metadata.messageType
-            reply = await Self.offload { try handler.reply(to: messageType, content: content) }
+            let flowerNode = node
+            let messageType = metadata.messageType, runID = metadata.runID, ownID = self.nodeID
+            stage = SecAggPlusClient.stage(of: content).map { " (SecAgg+ \($0))" } ?? ""
+            reply = await Self.offload {
+                try flowerNode.replyContent(to: messageType, content: content, runID: runID, nodeID: ownID)
+            }
         } catch let error as FleetError {
             throw error
         } catch is CancellationError {
@@ -91,7 +98,8 @@ actor FlowerNodeSession {
             try await transfer.pushReply(content: content, error: nil, to: metadata, messageID: messageID, runtime: runtime)
             summary.replies[metadata.messageType, default: 0] += 1
             func seconds(_ value: Double) -> String { String(format: "%.3f", value) }
-            node.log("run \(metadata.runID): replied to \(metadata.messageType) (pull \(seconds(workStarted.timeIntervalSince(pullStarted))) s, "
+            node.log("run \(metadata.runID): replied to \(metadata.messageType)\(stage) "
+                + "(pull \(seconds(workStarted.timeIntervalSince(pullStarted))) s, "
                 + "work \(seconds(runtime)) s, push \(seconds(Date().timeIntervalSince(pushStarted))) s)")
         case let .failure(error):
             var flowerError = Flwr_Proto_Error()
@@ -99,7 +107,7 @@ actor FlowerNodeSession {
             flowerError.reason = "Nerva: \(error)"
             try await transfer.pushReply(content: nil, error: flowerError, to: metadata, messageID: messageID, runtime: runtime)
             summary.errorReplies += 1
-            node.log("run \(metadata.runID): answered \(metadata.messageType) with an error: \(error)")
+            node.log("run \(metadata.runID): answered \(metadata.messageType)\(stage) with an error: \(error)")
         }
         return true
     }
@@ -107,8 +115,8 @@ actor FlowerNodeSession {
     /// Asks the SuperLink (GetRun) whether the runs this node worked for have finished.
     private func checkOpenRuns() async throws {
         let now = Date()
-        for (runID, checked) in openRuns where now.timeIntervalSince(checked) >= node.configuration.runCheckInterval {
-            openRuns[runID] = now
+        for (runID, check) in openRuns where now >= check.next {
+            openRuns[runID] = (now.addingTimeInterval(check.wait), min(2 * check.wait, 30))
             var request = Flwr_Proto_GetRunRequest()
             request.node = flowerNode
             request.runID = runID
@@ -120,6 +128,7 @@ actor FlowerNodeSession {
             }
             if status == "finished" {
                 openRuns[runID] = nil
+                node.secureAggregation.forget(runID: runID)
                 summary.finishedRuns.append(runID)
                 node.log("run \(runID) has finished")
             }

@@ -55,17 +55,31 @@ public struct NumpyArray: Sendable, Equatable {
 
     /// The `.npy` file: version 1.0, little-endian `scalarType`, C order.
     public func encoded() -> [UInt8] {
-        let descr = (scalarType.byteCount == 1 ? "|" : "<") + scalarType.rawValue
-        let dimensions = shape.map(String.init).joined(separator: ", ") + (shape.count == 1 ? "," : "")
-        var header = "{'descr': '\(descr)', 'fortran_order': False, 'shape': (\(dimensions)), }"
-        let unpadded = Self.magic.count + 2 + 2 + header.utf8.count + 1
-        header += String(repeating: " ", count: (64 - unpadded % 64) % 64) + "\n"
-        var bytes = Self.magic + [1, 0]
-        bytes += [UInt8(header.utf8.count & 0xFF), UInt8(header.utf8.count >> 8)]
-        bytes += Array(header.utf8)
+        var bytes = Self.header(scalarType: scalarType, shape: shape)
         bytes.reserveCapacity(bytes.count + scalars.count * scalarType.byteCount)
         for value in scalars { Self.append(value, as: scalarType, to: &bytes) }
         return bytes
+    }
+
+    /// The `.npy` file of int64 `values` (row-major) with `shape`, exactly (SecAgg+'s masked
+    /// vectors need all 64 bits, which `Float` scalars cannot hold).
+    public static func encoded(int64 values: [Int64], shape: [Int]) -> [UInt8] {
+        precondition(shape.reduce(1, *) == values.count,
+                     "NumpyArray: \(values.count) values do not fill the shape \(shape).")
+        var bytes = header(scalarType: .int64, shape: shape)
+        bytes.reserveCapacity(bytes.count + 8 * values.count)
+        for value in values { withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) } }
+        return bytes
+    }
+
+    /// The magic string, version 1.0, header length and header of a `.npy` file.
+    private static func header(scalarType: ScalarType, shape: [Int]) -> [UInt8] {
+        let descr = (scalarType.byteCount == 1 ? "|" : "<") + scalarType.rawValue
+        let dimensions = shape.map(String.init).joined(separator: ", ") + (shape.count == 1 ? "," : "")
+        var header = "{'descr': '\(descr)', 'fortran_order': False, 'shape': (\(dimensions)), }"
+        let unpadded = magic.count + 2 + 2 + header.utf8.count + 1
+        header += String(repeating: " ", count: (64 - unpadded % 64) % 64) + "\n"
+        return magic + [1, 0, UInt8(header.utf8.count & 0xFF), UInt8(header.utf8.count >> 8)] + Array(header.utf8)
     }
 
     static let magic: [UInt8] = [0x93] + Array("NUMPY".utf8)

@@ -13,7 +13,9 @@ struct FlowerClientCommand: ParsableCommand {
             Connects to a Flower SuperLink's Fleet API (protobuf over HTTP, every request signed with the \
             node's key), registers and activates a node, and answers the ServerApp's train, evaluate and \
             query messages next to Flower's own Python SuperNodes: FedAvg, FedProx (proximal-mu) and \
-            client-side DP clipping (clipping_norm) work as with a Python ClientApp.
+            client-side DP clipping (clipping_norm) work as with a Python ClientApp, in the message API's \
+            layout and in the legacy fitins/fitres layout of DefaultWorkflow; with SecAggPlusWorkflow the \
+            node runs the client side of SecAgg+ (secaggplus_mod), so the server sees only the sum.
 
             A ServerApp sends arrays only, so --model names the architecture; its state-dictionary names \
             are PyTorch's: --model mlp is nn.Sequential(nn.Flatten(), nn.Linear(784, h1), nn.ReLU(), …, \
@@ -67,6 +69,10 @@ struct FlowerClientCommand: ParsableCommand {
     var batchSize = 32
     @Option(parsing: .unconditional, help: "Local SGD momentum when the config has no momentum.")
     var momentum: Float = 0
+    @Option(help: "Metrics of train replies, comma-separated (default: train_loss; \"\": only num-examples).")
+    var trainMetrics: String?
+    @Option(help: "Metrics of evaluate replies, comma-separated (default: eval_loss,eval_acc), as the Python nodes'.")
+    var evaluateMetrics: String?
     @Option(parsing: .unconditional, help: "Seeds the data split and local shuffling.")
     var seed: UInt64 = 0
     @Option(parsing: .unconditional, help: "Leave after this many runs have finished (default: stay until interrupted).")
@@ -86,9 +92,8 @@ struct FlowerClientCommand: ParsableCommand {
         guard examples.map({ $0 >= 1 }) ?? true, limit.map({ $0 >= 1 }) ?? true else {
             throw ValidationError("--examples and --limit must be at least 1.")
         }
-        guard learningRate > 0, localEpochs >= 0, batchSize >= 1 else {
-            throw ValidationError("--learning-rate and --batch-size must be positive, --local-epochs not negative.")
-        }
+        do { try trainingDefaults.validate() } catch { throw ValidationError("\(error)") }
+        do { _ = try metricKeys } catch { throw ValidationError("\(error)") }
         guard maxRuns.map({ $0 >= 1 }) ?? true else { throw ValidationError("--max-runs must be at least 1.") }
         guard (10...1800).contains(heartbeatInterval) else {
             throw ValidationError("--heartbeat-interval must be between 10 and 1800 seconds, got \(heartbeatInterval).")
@@ -105,6 +110,19 @@ struct FlowerClientCommand: ParsableCommand {
         return sizes.map { $0! }
     }
 
+    /// The local-training flags as the library's configuration.
+    var trainingDefaults: FlowerTrainingDefaults {
+        FlowerTrainingDefaults(localEpochs: localEpochs, batchSize: batchSize, learningRate: learningRate,
+                               momentum: momentum, seed: seed)
+    }
+
+    var metricKeys: FlowerMetricKeys {
+        get throws {
+            FlowerMetricKeys(train: try trainMetrics.map(FlowerMetricKeys.keys),
+                             evaluate: try evaluateMetrics.map(FlowerMetricKeys.keys))
+        }
+    }
+
     var modelDescription: ModelDescription { model == .mlp ? .mlp(hiddenSizes: hiddenSizes ?? [200, 200]) : .lenet() }
 
     func run() throws {
@@ -118,8 +136,8 @@ struct FlowerClientCommand: ParsableCommand {
         let indices = Array(parts[partitionId].prefix(examples ?? Int.max))
         guard !indices.isEmpty else { throw ValidationError("partition \(partitionId) of \(numPartitions) holds no examples.") }
         let participant = ClassificationParticipant(id: "nerva-\(partitionId)", data: train, trainIndices: indices)
-        let handler = try FlowerMessageHandler(participant: participant, model: modelDescription, defaults: FlowerTrainingDefaults(
-            localEpochs: localEpochs, batchSize: batchSize, learningRate: learningRate, momentum: momentum, seed: seed))
+        let handler = try FlowerMessageHandler(participant: participant, model: modelDescription,
+                                               defaults: trainingDefaults, metricKeys: try metricKeys)
         let identity = try keyFile.map { try FleetIdentity(keyFile: URL(fileURLWithPath: $0)) } ?? FleetIdentity()
         let client = try FleetClient(superlink: superlink, transport: insecure ? .insecure : .tls(rootCertificates: rootCertificates),
                                      identity: identity, retryPolicy: FleetRetryPolicy(maximumAttempts: attempts))

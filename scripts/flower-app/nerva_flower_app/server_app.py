@@ -1,6 +1,12 @@
 """FedAvg (or FedProx when `proximal-mu` > 0) over all connected nodes; when run config
 `record` names a file, every round's global arrays, each node's reply (arrays, metrics) and the
-aggregate are written there as JSON, so a test can recompute the example-weighted mean."""
+aggregate are written there as JSON, so a test can recompute the example-weighted mean.
+
+Run config `workflow` chooses the API: `message` (the message-API strategies), `legacy`
+(`DefaultWorkflow` with `flwr.server.strategy.FedAvg`: the `fitins`/`fitres` layout) or
+`secaggplus` (the same with `SecAggPlusWorkflow(num-shares, reconstruction-threshold)`, whose
+replies carry no individual arrays: the record then holds the aggregate only).
+"""
 
 import json
 import os
@@ -9,7 +15,7 @@ from flwr.app import Array, ArrayRecord, ConfigRecord, Context
 from flwr.serverapp import Grid, ServerApp
 from flwr.serverapp.strategy import FedAvg, FedProx
 
-from . import task
+from . import legacy, task
 
 app = ServerApp()
 
@@ -68,6 +74,9 @@ def recording(base):
 @app.main()
 def main(grid: Grid, context: Context) -> None:
     config = context.run_config
+    if str(config["workflow"]) != "message":
+        legacy.run(grid, context)
+        return
     mu = float(config["proximal-mu"])
     nodes = int(config["min-nodes"])
     kwargs = {"min_available_nodes": nodes, "min_train_nodes": nodes, "min_evaluate_nodes": nodes,
