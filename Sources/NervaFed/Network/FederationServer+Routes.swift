@@ -92,7 +92,7 @@ extension FederationServer {
         do {
             switch task.kind {
             case .fit: answer = .fit(try WireFormat.decodeFitResult(body, sizeLimit: limit))
-            case .evaluate: answer = .evaluation(try JSONDecoder().decode(EvaluationResult.self, from: Data(body)))
+            case .evaluate: answer = .evaluation(try JSONDecoder().decode(ParticipantEvaluation.self, from: Data(body)))
             }
         } catch {
             _ = hub.deliver(.unreadable("\(error)"), task: id, from: client)

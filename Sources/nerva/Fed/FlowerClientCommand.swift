@@ -33,7 +33,7 @@ struct FlowerClientCommand: ParsableCommand {
             """
     )
 
-    enum Model: String, CaseIterable, ExpressibleByArgument { case mlp, cnn }
+    typealias Model = FashionMNISTArchitecture
 
     @Option(help: "The SuperLink's Fleet API address, HOST:PORT (flower-superlink --port, 8000 by default).")
     var superlink: String
@@ -105,7 +105,7 @@ struct FlowerClientCommand: ParsableCommand {
         return sizes.map { $0! }
     }
 
-    var modelDescription: ModelDescription { model == .mlp ? .mlp(hiddenSizes: hiddenSizes ?? [200, 200]) : .lenet() }
+    var modelDescription: ModelDescription { model.modelDescription(hiddenSizes: hiddenSizes) }
 
     func run() throws {
         let train = try FashionMNIST.load(.train, directory: data.map { URL(fileURLWithPath: $0) } ?? FashionMNIST.defaultDirectory,
