@@ -34,7 +34,8 @@ extension FederatedStrategy: ChangeAveragingStrategy {
         if let reason = validation.problem(with: result, global: global, expectedKind: clientSettings.updateKind) {
             throw ParticipantUnavailable(reason)
         }
-        return clientSettings.updateKind == .parameters ? result.update.subtracting(global).values : result.update.values.map { -$0 }
+        return clientSettings.updateKind == .parameters
+            ? result.update.subtracting(global).values : result.update.values.map { -$0 }
     }
 
     public func step(global: ParameterSet, along change: [Float]) -> [Float] {

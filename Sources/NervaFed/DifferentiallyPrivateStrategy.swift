@@ -39,13 +39,18 @@ public final class DifferentiallyPrivateStrategy: SecureAggregationStrategy {
 
     // MARK: - Round phases
 
-    public func configureFit(round: Int, available: [String], generator: RandomGenerator) throws
-        -> [(participant: String, configuration: FitConfiguration)] {
+    public func configureFit(
+        round: Int, available: [String], generator: RandomGenerator
+    ) throws
+        -> [(participant: String, configuration: FitConfiguration)]
+    {
         try base.configureFit(round: round, available: available, generator: generator)
     }
 
-    public func aggregateFit(round: Int, global: ParameterSet, results: [(participant: String, result: FitResult)],
-                             failures: [ParticipantFailure]) -> RoundAggregate {
+    public func aggregateFit(
+        round: Int, global: ParameterSet, results: [(participant: String, result: FitResult)],
+        failures: [ParticipantFailure]
+    ) -> RoundAggregate {
         var failures = failures
         var accepted: [(participant: String, result: FitResult, change: [Float])] = []
         for (participant, result) in results {
@@ -65,17 +70,23 @@ public final class DifferentiallyPrivateStrategy: SecureAggregationStrategy {
         }
         let mean = privacy.privateMean(of: accepted.map(\.change), generator: noiseGenerator(round: round))
         metrics["noise_standard_deviation"] = privacy.noiseStandardDeviation(participants: accepted.count)
-        return RoundAggregate(parameters: ParameterSet(layout: global.layout, values: base.step(global: global, along: mean)),
-                              accepted: accepted.map(\.participant), failures: failures, metrics: metrics)
+        return RoundAggregate(
+            parameters: ParameterSet(layout: global.layout, values: base.step(global: global, along: mean)),
+            accepted: accepted.map(\.participant), failures: failures, metrics: metrics)
     }
 
-    public func configureEvaluate(round: Int, available: [String], generator: RandomGenerator)
-        -> [(participant: String, configuration: EvaluateConfiguration)] {
+    public func configureEvaluate(
+        round: Int, available: [String], generator: RandomGenerator
+    )
+        -> [(participant: String, configuration: EvaluateConfiguration)]
+    {
         base.configureEvaluate(round: round, available: available, generator: generator)
     }
 
-    public func aggregateEvaluate(round: Int, results: [(participant: String, result: ParticipantEvaluation)],
-                                  failures: [ParticipantFailure]) -> EvaluationSummary? {
+    public func aggregateEvaluate(
+        round: Int, results: [(participant: String, result: ParticipantEvaluation)],
+        failures: [ParticipantFailure]
+    ) -> EvaluationSummary? {
         base.aggregateEvaluate(round: round, results: results, failures: failures)
     }
 
@@ -92,20 +103,25 @@ public final class DifferentiallyPrivateStrategy: SecureAggregationStrategy {
         return change + [1]
     }
 
-    public func aggregateSecureSum(round: Int, global: ParameterSet, sum: [Double], accepted: [String],
-                                   failures: [ParticipantFailure], metrics: [String: Double]) -> RoundAggregate {
+    public func aggregateSecureSum(
+        round: Int, global: ParameterSet, sum: [Double], accepted: [String],
+        failures: [ParticipantFailure], metrics: [String: Double]
+    ) -> RoundAggregate {
         var metrics = metrics
         metrics["accepted"] = Double(accepted.count)
         metrics["failures"] = Double(failures.count)
         metrics["upload_scalars_per_participant"] = Double(global.scalarCount + 1)
-        guard accepted.count >= base.minimumResults, sum.count == global.scalarCount + 1, let total = sum.last, total > 0 else {
+        guard accepted.count >= base.minimumResults, sum.count == global.scalarCount + 1, let total = sum.last,
+            total > 0
+        else {
             return RoundAggregate(parameters: nil, accepted: [], failures: failures, metrics: metrics)
         }
         var mean = sum.dropLast().map { Float($0 / total) }
         privacy.addNoise(to: &mean, participants: accepted.count, generator: noiseGenerator(round: round))
         metrics["noise_standard_deviation"] = privacy.noiseStandardDeviation(participants: accepted.count)
-        return RoundAggregate(parameters: ParameterSet(layout: global.layout, values: base.step(global: global, along: mean)),
-                              accepted: accepted, failures: failures, metrics: metrics)
+        return RoundAggregate(
+            parameters: ParameterSet(layout: global.layout, values: base.step(global: global, along: mean)),
+            accepted: accepted, failures: failures, metrics: metrics)
     }
 
     /// The server's noise for `round`: it depends only on the base's seed and the round.

@@ -38,10 +38,12 @@ public struct FederatedRun: Sendable {
     public var seed: UInt64 = 0
 
     /// The defaults, with the given settings instead where they are not `nil`.
-    public init(model: FashionMNISTArchitecture? = nil, clients: Int? = nil, fraction: Double? = nil, rounds: Int? = nil,
-                localEpochs: Int? = nil, batchSize: Int? = nil, learningRate: Float? = nil, momentum: Float? = nil,
-                strategy: StrategyConfiguration.Name? = nil, partition: PartitionScheme.Kind? = nil, beta: Double? = nil,
-                limit: Int? = nil, seed: UInt64? = nil) {
+    public init(
+        model: FashionMNISTArchitecture? = nil, clients: Int? = nil, fraction: Double? = nil, rounds: Int? = nil,
+        localEpochs: Int? = nil, batchSize: Int? = nil, learningRate: Float? = nil, momentum: Float? = nil,
+        strategy: StrategyConfiguration.Name? = nil, partition: PartitionScheme.Kind? = nil, beta: Double? = nil,
+        limit: Int? = nil, seed: UInt64? = nil
+    ) {
         if let model { self.model = model }
         if let clients { self.clients = clients }
         if let rounds { self.rounds = rounds }
@@ -59,13 +61,16 @@ public struct FederatedRun: Sendable {
     /// The settings as the report's table.
     public var settings: [(String, String)] {
         let client = strategy.clientSettings
-        return [("model", model.rawValue), ("clients", "\(clients)"), ("fraction C", "\(strategy.fraction)"), ("rounds", "\(rounds)"),
-                ("local epochs E", "\(client.localEpochs)"), ("batch size B", "\(client.batchSize)"),
-                ("learning rate", "\(client.learningRate)"), ("momentum", "\(client.momentum)"),
-                ("strategy", strategy.name.rawValue), ("partition", partition.description),
-                ("examples", limit.map(String.init) ?? "all"), ("over the wire format", "\(overWire)"),
-                ("secure aggregation", secureAggregation ? "on" : "off"), ("differential privacy", strategy.privacySummary),
-                ("seed", "\(seed)")]
+        return [
+            ("model", model.rawValue), ("clients", "\(clients)"), ("fraction C", "\(strategy.fraction)"),
+            ("rounds", "\(rounds)"),
+            ("local epochs E", "\(client.localEpochs)"), ("batch size B", "\(client.batchSize)"),
+            ("learning rate", "\(client.learningRate)"), ("momentum", "\(client.momentum)"),
+            ("strategy", strategy.name.rawValue), ("partition", partition.description),
+            ("examples", limit.map(String.init) ?? "all"), ("over the wire format", "\(overWire)"),
+            ("secure aggregation", secureAggregation ? "on" : "off"), ("differential privacy", strategy.privacySummary),
+            ("seed", "\(seed)"),
+        ]
     }
 
     /// Checks the settings that do not depend on the data.
@@ -92,45 +97,54 @@ public struct FederatedRun: Sendable {
 
     /// The partition of `labels` among the clients, as `run` (and so `nerva fed client`) splits it.
     public func split(labels: [Int]) -> [[Int]] {
-        Partition.split(labels: labels, classCount: 10, clientCount: clients, scheme: partition,
-                        generator: RandomGenerator(seed: seed &+ 1))
+        Partition.split(
+            labels: labels, classCount: 10, clientCount: clients, scheme: partition,
+            generator: RandomGenerator(seed: seed &+ 1))
     }
 
     /// Runs the federation on `dataset`, logging into `folder` under `part`.
     ///
     /// - Throws: `ConfigurationError` when the data is too small for the clients,
     ///   `TrainingDivergedError` when the global model diverges, and the simulation's errors.
-    public func run(on dataset: FashionMNIST, folder: RunFolder, part: String = "fed", showsProgress: Bool = true) throws -> Outcome {
+    public func run(
+        on dataset: FashionMNIST, folder: RunFolder, part: String = "fed", showsProgress: Bool = true
+    ) throws -> Outcome {
         try validate()
         let train = limit.map { dataset.train.prefix($0) } ?? dataset.train
         let test = testLimit.map { dataset.test.prefix($0) } ?? dataset.test
-        guard train.count / 10 >= clients else {   // before the partition allocates a share per client
-            throw ConfigurationError(field: "clients", value: "\(clients)", allowed: "at most \(train.count / 10) (10 training images each)")
+        guard train.count / 10 >= clients else {  // before the partition allocates a share per client
+            throw ConfigurationError(
+                field: "clients", value: "\(clients)", allowed: "at most \(train.count / 10) (10 training images each)")
         }
         let parts = split(labels: train.labels)
         let participants: [any FederatedParticipant] = parts.enumerated().map { index, indices in
-            let participant = ClassificationParticipant(id: String(format: "client-%03d", index), data: train, trainIndices: indices)
+            let participant = ClassificationParticipant(
+                id: String(format: "client-%03d", index), data: train, trainIndices: indices)
             return overWire ? WireParticipant(participant) : participant
         }
         try writePartitionFigure(parts, labels: train.labels, folder: folder, part: part)
         let description = model.modelDescription()
         let evaluator = try ClassificationEvaluator(model: description, data: test)
         let strategy = try self.strategy.makeStrategy(clients: clients, seed: seed)
-        let simulation = try FederatedSimulation(model: description, participants: participants, strategy: strategy, seed: seed,
-                                                 concurrency: threads,
-                                                 secureAggregation: secureAggregation ? SecureAggregationSettings() : nil,
-                                                 centralEvaluation: { try evaluator.evaluate($0) })
-        print("\(part): \(strategy.name)\(secureAggregation ? " under secure aggregation" : ""), \(model.rawValue) "
-              + "(\(simulation.global.scalarCount) parameters), \(clients) clients, \(partition), \(train.count) training and "
-              + "\(test.count) test images, \(simulation.concurrency) threads")
+        let simulation = try FederatedSimulation(
+            model: description, participants: participants, strategy: strategy, seed: seed,
+            concurrency: threads,
+            secureAggregation: secureAggregation ? SecureAggregationSettings() : nil,
+            centralEvaluation: { try evaluator.evaluate($0) })
+        print(
+            "\(part): \(strategy.name)\(secureAggregation ? " under secure aggregation" : ""), \(model.rawValue) "
+                + "(\(simulation.global.scalarCount) parameters), \(clients) clients, \(partition), \(train.count) training and "
+                + "\(test.count) test images, \(simulation.concurrency) threads")
         let progress = showsProgress ? ProgressBar(label: part, total: rounds) : nil
         let reports = try simulation.run(rounds: rounds) { report in
             let accuracy = report.centralEvaluation?.metrics["accuracy"] ?? .nan
-            var record: MetricRecord = ["part": part, "round": report.round, "strategy": strategy.name,
-                                        "test_accuracy": accuracy, "test_loss": report.centralEvaluation?.loss ?? .nan,
-                                        "train_loss": report.trainMetrics["train_loss"] ?? .nan,
-                                        "participants": report.selected.count, "accepted": report.accepted.count,
-                                        "failures": report.failures.count, "seconds": report.seconds]
+            var record: MetricRecord = [
+                "part": part, "round": report.round, "strategy": strategy.name,
+                "test_accuracy": accuracy, "test_loss": report.centralEvaluation?.loss ?? .nan,
+                "train_loss": report.trainMetrics["train_loss"] ?? .nan,
+                "participants": report.selected.count, "accepted": report.accepted.count,
+                "failures": report.failures.count, "seconds": report.seconds,
+            ]
             if !report.failures.isEmpty {
                 record["failure_reasons"] = .string(report.failures.map(\.description).joined(separator: "; "))
             }
@@ -139,47 +153,66 @@ public struct FederatedRun: Sendable {
                 progress?.finish()
                 throw divergence
             }
-            progress?.update(step: report.round, values: [("accuracy", accuracy), ("loss", report.trainMetrics["train_loss"] ?? .nan),
-                                                          ("s/round", report.seconds)])
+            progress?.update(
+                step: report.round,
+                values: [
+                    ("accuracy", accuracy), ("loss", report.trainMetrics["train_loss"] ?? .nan),
+                    ("s/round", report.seconds),
+                ])
         }
         progress?.finish()
         let accuracy = reports.last?.centralEvaluation?.metrics["accuracy"] ?? 0
         if let privacy = self.strategy.privacy {
             let epsilon = privacy.epsilon(rounds: rounds, delta: 1e-5)
             folder.log(["part": part, "dp_epsilon": epsilon, "dp_delta": 1e-5, "rounds": rounds])
-            print("\(part): (ε = \(DifferentialPrivacy.epsilonText(epsilon)), δ = 1e-5) client-level differential privacy "
-                  + "after \(rounds) rounds (RDP bound, no sampling amplification)")
+            print(
+                "\(part): (ε = \(DifferentialPrivacy.epsilonText(epsilon)), δ = 1e-5) client-level differential privacy "
+                    + "after \(rounds) rounds (RDP bound, no sampling amplification)")
         }
         try writeAccuracyFigure(reports, strategyName: strategy.name, folder: folder, part: part)
-        try Safetensors.write(simulation.global.stateDictionary(),
-                              metadata: ["model": try description.jsonString(), "strategy": strategy.name,
-                                         "rounds": "\(rounds)", "test_accuracy": "\(accuracy)", "seed": "\(seed)"],
-                              to: folder.file("\(part)-global-\(model.rawValue).safetensors"))
+        try Safetensors.write(
+            simulation.global.stateDictionary(),
+            metadata: [
+                "model": try description.jsonString(), "strategy": strategy.name,
+                "rounds": "\(rounds)", "test_accuracy": "\(accuracy)", "seed": "\(seed)",
+            ],
+            to: folder.file("\(part)-global-\(model.rawValue).safetensors"))
         return Outcome(reports: reports, finalAccuracy: accuracy, global: simulation.global)
     }
 
     private func writePartitionFigure(_ parts: [[Int]], labels: [Int], folder: RunFolder, part: String) throws {
         let counts = Partition.classCounts(parts, labels: labels, classCount: 10)
         let shown = Array(counts.prefix(50))
-        let map = HeatMap(title: "Examples per client and class",
-                          rowLabels: shown.indices.map { "client \($0)" }, columnLabels: FashionMNIST.classNames,
-                          values: shown.map { $0.map(Double.init) }, showsValues: shown.count <= 20,
-                          xLabel: "class", yLabel: "client")
-        folder.addFigure(title: "Partition (\(partition))",
-                         files: try Figure.write(svg: map.svg(), to: folder.file("\(part)-partition.svg")),
-                         caption: "Label histogram of each client's private data"
-                             + (counts.count > 50 ? " (first 50 of \(counts.count) clients)." : "."))
+        let map = HeatMap(
+            title: "Examples per client and class",
+            rowLabels: shown.indices.map { "client \($0)" }, columnLabels: FashionMNIST.classNames,
+            values: shown.map { $0.map(Double.init) }, showsValues: shown.count <= 20,
+            xLabel: "class", yLabel: "client")
+        folder.addFigure(
+            title: "Partition (\(partition))",
+            files: try Figure.write(svg: map.svg(), to: folder.file("\(part)-partition.svg")),
+            caption: "Label histogram of each client's private data"
+                + (counts.count > 50 ? " (first 50 of \(counts.count) clients)." : "."))
     }
 
-    private func writeAccuracyFigure(_ reports: [RoundReport], strategyName: String, folder: RunFolder, part: String) throws {
+    private func writeAccuracyFigure(
+        _ reports: [RoundReport], strategyName: String, folder: RunFolder, part: String
+    ) throws {
         guard !reports.isEmpty else { return }
-        let chart = LineChart(title: "\(strategyName): test accuracy per round", xLabel: "round", yLabel: "value", series: [
-            .init(name: "test accuracy", points: reports.map { (Double($0.round), $0.centralEvaluation?.metrics["accuracy"] ?? 0) }),
-            .init(name: "train loss", points: reports.compactMap { r in r.trainMetrics["train_loss"].map { (Double(r.round), $0) } }),
-        ])
-        folder.addFigure(title: "Federated training (\(strategyName))",
-                         files: try Figure.write(svg: chart.svg(), to: folder.file("\(part)-accuracy.svg")),
-                         caption: "Accuracy of the global model on the test set (centralised evaluation) and the clients' "
-                             + "mean training loss, after each round.")
+        let chart = LineChart(
+            title: "\(strategyName): test accuracy per round", xLabel: "round", yLabel: "value",
+            series: [
+                .init(
+                    name: "test accuracy",
+                    points: reports.map { (Double($0.round), $0.centralEvaluation?.metrics["accuracy"] ?? 0) }),
+                .init(
+                    name: "train loss",
+                    points: reports.compactMap { r in r.trainMetrics["train_loss"].map { (Double(r.round), $0) } }),
+            ])
+        folder.addFigure(
+            title: "Federated training (\(strategyName))",
+            files: try Figure.write(svg: chart.svg(), to: folder.file("\(part)-accuracy.svg")),
+            caption: "Accuracy of the global model on the test set (centralised evaluation) and the clients' "
+                + "mean training loss, after each round.")
     }
 }

@@ -13,8 +13,13 @@ import NervaNN
 public struct StrategyConfiguration: Sendable, Equatable {
     /// The strategies by their command-line names.
     public enum Name: String, CaseIterable, Sendable {
-        case fedavg, fedavgUnweighted = "fedavg-unweighted", fedsgd, fedprox, fedavgm, fedadam, fedyogi, fedadagrad
-        case median, trimmedMean = "trimmed-mean", krum, multiKrum = "multi-krum"
+        case fedavg
+        case fedavgUnweighted = "fedavg-unweighted"
+        case fedsgd, fedprox, fedavgm, fedadam, fedyogi, fedadagrad
+        case median
+        case trimmedMean = "trimmed-mean"
+        case krum
+        case multiKrum = "multi-krum"
     }
 
     /// Which strategy.
@@ -53,21 +58,28 @@ public struct StrategyConfiguration: Sendable, Equatable {
         try ConfigurationError.check("learning rate", clientSettings.learningRate, positive: true)
         try ConfigurationError.check("momentum", clientSettings.momentum, in: 0..<1)
         try ConfigurationError.check("mu", mu, positive: false)
-        if let serverLearningRate { try ConfigurationError.check("server learning rate", serverLearningRate, positive: true) }
+        if let serverLearningRate {
+            try ConfigurationError.check("server learning rate", serverLearningRate, positive: true)
+        }
         try ConfigurationError.check("byzantine", byzantine, atLeast: 0)
         try ConfigurationError.check("minimum results", minimumResults, atLeast: 1)
-        try ConfigurationError.require(trimmedMeanBeta >= 0 && trimmedMeanBeta < 0.5, "trimmed-mean beta", trimmedMeanBeta,
-                                       allowed: "in [0, 0.5)")
+        try ConfigurationError.require(
+            trimmedMeanBeta >= 0 && trimmedMeanBeta < 0.5, "trimmed-mean beta", trimmedMeanBeta,
+            allowed: "in [0, 0.5)")
         let perRound = participantsPerRound(clients: clients)
         if name == .krum || name == .multiKrum, perRound <= 2 * byzantine + 2 {
-            throw FederatedError.invalidConfiguration("\(name.rawValue) with f = \(byzantine) needs more than "
-                                                      + "\(2 * byzantine + 2) clients per round, got \(perRound)")
+            throw FederatedError.invalidConfiguration(
+                "\(name.rawValue) with f = \(byzantine) needs more than "
+                    + "\(2 * byzantine + 2) clients per round, got \(perRound)")
         }
-        if let problem = baseStrategy(clients: clients, seed: 0).secureAggregationProblem, secureAggregation || privacy != nil {
+        if let problem = baseStrategy(clients: clients, seed: 0).secureAggregationProblem,
+            secureAggregation || privacy != nil
+        {
             throw FederatedError.invalidConfiguration(problem)
         }
         if secureAggregation, perRound < 2 {
-            throw FederatedError.invalidConfiguration("secure aggregation needs at least 2 clients per round, got \(perRound)")
+            throw FederatedError.invalidConfiguration(
+                "secure aggregation needs at least 2 clients per round, got \(perRound)")
         }
     }
 
@@ -89,21 +101,29 @@ public struct StrategyConfiguration: Sendable, Equatable {
         }
         switch name {
         case .fedavg: return .fedAvg(clientSettings: settings, sampling: sampling, seed: seed)
-        case .fedavgUnweighted: return .fedAvg(clientSettings: settings, sampling: sampling, weighted: false, seed: seed)
+        case .fedavgUnweighted:
+            return .fedAvg(clientSettings: settings, sampling: sampling, weighted: false, seed: seed)
         case .fedsgd:
-            return .fedSGD(serverLearningRate: serverLearningRate ?? settings.learningRate, clientSettings: settings,
-                           sampling: sampling, seed: seed)
+            return .fedSGD(
+                serverLearningRate: serverLearningRate ?? settings.learningRate, clientSettings: settings,
+                sampling: sampling, seed: seed)
         case .fedprox: return .fedProx(mu: mu, clientSettings: settings, sampling: sampling, seed: seed)
         case .fedavgm: return adaptive(serverLearningRate.map { .momentum(learningRate: $0) } ?? .momentum())
         case .fedadam: return adaptive(serverLearningRate.map { .adam(learningRate: $0) } ?? .adam())
         case .fedyogi: return adaptive(serverLearningRate.map { .yogi(learningRate: $0) } ?? .yogi())
         case .fedadagrad: return adaptive(serverLearningRate.map { .adagrad(learningRate: $0) } ?? .adagrad())
         case .median: return .robust(.coordinateMedian, clientSettings: settings, sampling: sampling, seed: seed)
-        case .trimmedMean: return .robust(.trimmedMean(beta: trimmedMeanBeta), clientSettings: settings, sampling: sampling, seed: seed)
-        case .krum: return .robust(.krum(byzantine: byzantine, selected: 1), clientSettings: settings, sampling: sampling, seed: seed)
+        case .trimmedMean:
+            return .robust(
+                .trimmedMean(beta: trimmedMeanBeta), clientSettings: settings, sampling: sampling, seed: seed)
+        case .krum:
+            return .robust(
+                .krum(byzantine: byzantine, selected: 1), clientSettings: settings, sampling: sampling, seed: seed)
         case .multiKrum:
             let selected = max(1, participantsPerRound(clients: clients) - byzantine)
-            return .robust(.krum(byzantine: byzantine, selected: selected), clientSettings: settings, sampling: sampling, seed: seed)
+            return .robust(
+                .krum(byzantine: byzantine, selected: selected), clientSettings: settings, sampling: sampling,
+                seed: seed)
         }
     }
 

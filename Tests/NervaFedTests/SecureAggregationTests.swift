@@ -132,8 +132,8 @@ import Testing
     @Test func secureFedAvgMatchesPlainFedAvgWithADropoutAndABrokenUpdate() throws {
         let broken: [any FederatedParticipant] = [BrokenParticipant(id: "vanishes", behaviour: .throwing),
                                                   BrokenParticipant(id: "sends-nan", behaviour: .nan)]
-        let plain = try run(secure: false, strategy: .fedAvg(clientSettings: SimulationTests.settings, seed: 4), extra: broken)
-        let secure = try run(secure: true, strategy: .fedAvg(clientSettings: SimulationTests.settings, seed: 4), extra: broken)
+        let plain = try run(secure: false, strategy: FederatedStrategy.fedAvg(clientSettings: SimulationTests.settings, seed: 4), extra: broken)
+        let secure = try run(secure: true, strategy: FederatedStrategy.fedAvg(clientSettings: SimulationTests.settings, seed: 4), extra: broken)
         for (p, s) in zip(plain, secure) {
             #expect(s.accepted == p.accepted && s.accepted.count == 5)
             #expect(Set(s.failures.map(\.participant)) == ["vanishes", "sends-nan"])
@@ -146,7 +146,7 @@ import Testing
     }
 
     @Test func secureAggregationCombinesWithDifferentialPrivacyAndServerOptimisers() throws {
-        let dp = try DifferentiallyPrivateStrategy(wrapping: .fedAvg(clientSettings: SimulationTests.settings, seed: 1),
+        let dp = try DifferentiallyPrivateStrategy(wrapping: FederatedStrategy.fedAvg(clientSettings: SimulationTests.settings, seed: 1),
                                                    privacy: DifferentialPrivacy(clippingNorm: 2, noiseMultiplier: 0.5))
         let reports = try run(secure: true, strategy: dp)
         #expect(reports.last?.trainMetrics["noise_standard_deviation"] == 0.2)
@@ -154,7 +154,7 @@ import Testing
         // (the server's noise depends only on the seed and the round; the sum is exact up to 2⁻²⁴).
         let privacy = DifferentialPrivacy(clippingNorm: 2, noiseMultiplier: 0.5)
         func dpAdam() throws -> DifferentiallyPrivateStrategy {
-            try DifferentiallyPrivateStrategy(wrapping: .withServerOptimizer(.adam(learningRate: 0.05), clientSettings: SimulationTests.settings,
+            try DifferentiallyPrivateStrategy(wrapping: FederatedStrategy.withServerOptimizer(.adam(learningRate: 0.05), clientSettings: SimulationTests.settings,
                                                                              seed: 1), privacy: privacy)
         }
         let (plain, secure) = (try run(secure: false, strategy: try dpAdam()), try run(secure: true, strategy: try dpAdam()))

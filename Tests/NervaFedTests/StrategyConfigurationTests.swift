@@ -1,6 +1,7 @@
 import Foundation
 import NervaNN
 import Testing
+
 @testable import NervaFed
 
 @Suite struct StrategyConfigurationTests {
@@ -18,7 +19,8 @@ import Testing
         #expect(Self.strategy(.fedadagrad).serverOptimizer == .adagrad())
         #expect(Self.strategy(.fedadam, serverLearningRate: 0.5).serverOptimizer == .adam(learningRate: 0.5))
         // FedSGD's server step defaults to the clients' learning rate.
-        #expect(Self.strategy(.fedsgd).serverOptimizer == .average(learningRate: FitConfiguration(round: 0).learningRate))
+        #expect(
+            Self.strategy(.fedsgd).serverOptimizer == .average(learningRate: FitConfiguration(round: 0).learningRate))
         #expect(Self.strategy(.fedprox).clientSettings.proximalMu == StrategyConfiguration().mu)
         #expect(Self.strategy(.fedavg).name == "FedAvg" && Self.strategy(.median).aggregation == .coordinateMedian)
     }
@@ -46,7 +48,9 @@ import Testing
         #expect(throws: ConfigurationError.self) { try configuration.validate(clients: 10) }
         configuration.fraction = 1
         configuration.name = .krum
-        #expect(throws: FederatedError.invalidConfiguration("krum with f = 1 needs more than 4 clients per round, got 3")) {
+        #expect(
+            throws: FederatedError.invalidConfiguration("krum with f = 1 needs more than 4 clients per round, got 3")
+        ) {
             try configuration.validate(clients: 3)
         }
         configuration.name = .median

@@ -38,6 +38,8 @@ public struct FederatedRecommendationRun: Sendable {
     public var batchSize = 64
     /// The local Adam learning rate.
     public var learningRate: Float = 0.05
+    /// FedProx's `μ`: the participants add `μ/2·‖w − w_global‖²` to their local loss (0: FedAvg).
+    public var mu: Float = 0
     /// DP-FedAvg around the row-weighted FedAvg when set.
     public var privacy: DifferentialPrivacy?
     /// `δ` of the reported `(ε, δ)`.
@@ -96,6 +98,7 @@ public struct FederatedRecommendationRun: Sendable {
         try ConfigurationError.check("local epochs", localEpochs, atLeast: 1)
         try ConfigurationError.check("batch size", batchSize, atLeast: 1)
         try ConfigurationError.check("learning rate", learningRate, positive: true)
+        try ConfigurationError.check("mu", mu, positive: false)
         if let privacy { try DifferentialPrivacy.validate(clippingNorm: privacy.clippingNorm, noiseMultiplier: privacy.noiseMultiplier) }
         try ConfigurationError.require(delta > 0 && delta < 1, "delta", delta, allowed: "in (0, 1)")
         if let threads { try ConfigurationError.check("threads", threads, atLeast: 1) }
@@ -115,6 +118,7 @@ public struct FederatedRecommendationRun: Sendable {
         return [("data", source), ("model", architecture.rawValue), ("factors / layers", "\(factors) / \(layers.map(String.init).joined(separator: "-"))"),
                 ("negatives per positive", "\(negatives)"), ("user-embedding refit epochs", "\(refitEpochs)"), ("rounds", "\(rounds)"), ("fraction C", "\(fraction)"),
                 ("local epochs E", "\(localEpochs)"), ("server update", serverOptimizer.description), ("batch size B", "\(batchSize)"), ("local Adam learning rate", learningRateDecay == 1 ? "\(learningRate)" : "\(learningRate) × \(learningRateDecay)^(round − 1)"),
+                ("FedProx μ", mu > 0 ? "\(mu)" : "off"),
                 ("secure aggregation", secureAggregation ? "on (the server sees sums only)" : "off"),
                 ("differential privacy", privacy.map { "S = \($0.clippingNorm), z = \($0.noiseMultiplier), δ = \(delta)" } ?? "off"),
                 ("seed", "\(seed)")]
@@ -152,12 +156,15 @@ public struct FederatedRecommendationRun: Sendable {
         public let global: ParameterSet
     }
 
+    /// The participants' local training settings (the round and seed are filled in per round).
+    public var clientSettings: FitConfiguration {
+        FitConfiguration(round: 0, localEpochs: localEpochs, batchSize: batchSize, learningRate: learningRate, proximalMu: mu)
+    }
+
     /// The strategy: the row-weighted FedAvg, wrapped in DP-FedAvg when `privacy` is set.
     public func makeStrategy(model: FederatedNCFModel) throws -> any SecureAggregationStrategy {
         let base = RowWeightedFedAvg(model: model, sampling: ClientSampling(fraction: fraction),
-                                     clientSettings: FitConfiguration(round: 0, localEpochs: localEpochs, batchSize: batchSize,
-                                                                      learningRate: learningRate),
-                                     serverOptimizer: serverOptimizer, learningRateDecay: learningRateDecay, seed: seed)
+                                     clientSettings: clientSettings, serverOptimizer: serverOptimizer, learningRateDecay: learningRateDecay, seed: seed)
         guard let privacy else { return base }
         return try DifferentiallyPrivateStrategy(wrapping: base, privacy: privacy)
     }
@@ -174,7 +181,7 @@ public struct FederatedRecommendationRun: Sendable {
         try settings.checkEpochSize(interactions: split.train.count)
         let federation = FederatedRecommendation(split: split, model: model, seed: seed)
         let strategy = try makeStrategy(model: model)
-        let clientSettings = FitConfiguration(round: 0, localEpochs: localEpochs, batchSize: batchSize, learningRate: learningRate)
+        let clientSettings = self.clientSettings
         let meters = federation.participants.map { MeteredParticipant($0) }
         let meterByID = Dictionary(uniqueKeysWithValues: meters.map { ($0.id, $0) })
         let federationRounds: any RoundRunner = overHTTP

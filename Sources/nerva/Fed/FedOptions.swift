@@ -7,10 +7,15 @@ import NervaNN
 /// The model and strategy options shared by `nerva fed simulate` and `nerva fed server`. An
 /// option left out keeps `FederatedRun`'s and `StrategyConfiguration`'s default.
 struct FedStrategyOptions: ParsableArguments {
-    @Option(help: "The model: \(FashionMNISTArchitecture.allCases.map(\.rawValue).joined(separator: ", ")) "
-                + "(MLP 784→200→200→10 or the NIID-Bench CNN; default mlp).")
+    @Option(
+        help: ArgumentHelp(
+            "The model: \(FashionMNISTArchitecture.allCases.map(\.rawValue).joined(separator: ", ")) "
+                + "(MLP 784→200→200→10 or the NIID-Bench CNN; default mlp)."))
     var model: FashionMNISTArchitecture?
-    @Option(help: "The strategy: \(StrategyConfiguration.Name.allCases.map(\.rawValue).joined(separator: ", ")) (default fedavg).")
+    @Option(
+        help:
+            "The strategy: \(StrategyConfiguration.Name.allCases.map(\.rawValue).joined(separator: ", ")) (default fedavg)."
+    )
     var strategy: StrategyConfiguration.Name?
     @Option(parsing: .unconditional, help: "C: the share of clients that train each round (default 1).")
     var fraction: Double?
@@ -24,26 +29,39 @@ struct FedStrategyOptions: ParsableArguments {
     var momentum: Float?
     @Option(parsing: .unconditional, help: "FedProx's μ (default 0.01).")
     var mu: Float?
-    @Option(parsing: .unconditional, help: "The server's learning rate (FedSGD: the local one; FedAvgM 1, FedAdam and FedYogi 0.01, "
-                                           + "FedAdagrad 0.1 unless given).")
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp(
+            "The server's learning rate (FedSGD: the local one; FedAvgM 1, FedAdam and FedYogi 0.01, "
+                + "FedAdagrad 0.1 unless given)."))
     var serverLearningRate: Float?
     @Option(parsing: .unconditional, help: "Krum's assumed number of attackers f (default 1).")
     var byzantine: Int?
-    @Option(parsing: .unconditional, help: "DP-FedAvg: clip each client's update to this norm S (enables client-level differential privacy).")
+    @Option(
+        parsing: .unconditional,
+        help: "DP-FedAvg: clip each client's update to this norm S (enables client-level differential privacy).")
     var clipNorm: Double?
-    @Option(parsing: .unconditional, help: "DP-FedAvg: Gaussian noise of standard deviation z·S/m on the mean of m clipped updates (default 0).")
+    @Option(
+        parsing: .unconditional,
+        help: "DP-FedAvg: Gaussian noise of standard deviation z·S/m on the mean of m clipped updates (default 0).")
     var noiseMultiplier: Double?
 
     func validate() throws {
-        if let fraction, !(fraction > 0 && fraction <= 1) { throw ValidationError("--fraction must be in (0, 1], got \(fraction).") }
-        if let localEpochs, localEpochs < 1 { throw ValidationError("--local-epochs must be at least 1, got \(localEpochs).") }
+        if let fraction, !(fraction > 0 && fraction <= 1) {
+            throw ValidationError("--fraction must be in (0, 1], got \(fraction).")
+        }
+        if let localEpochs, localEpochs < 1 {
+            throw ValidationError("--local-epochs must be at least 1, got \(localEpochs).")
+        }
         if let batchSize, batchSize < 1 { throw ValidationError("--batch-size must be positive, got \(batchSize).") }
         if let byzantine, byzantine < 0 { throw ValidationError("--byzantine must be non-negative, got \(byzantine).") }
-        if noiseMultiplier != nil && clipNorm == nil { throw ValidationError("--noise-multiplier needs --clip-norm S.") }
+        if noiseMultiplier != nil && clipNorm == nil {
+            throw ValidationError("--noise-multiplier needs --clip-norm S.")
+        }
         try rejectingInvalid {
             var strategy = StrategyConfiguration()
             try apply(to: &strategy)
-            try strategy.validate(clients: 1_000_000)   // the ranges; the client count is checked with the run
+            try strategy.validate(clients: 1_000_000)  // the ranges; the client count is checked with the run
         }
     }
 
@@ -74,14 +92,22 @@ struct FedStrategyOptions: ParsableArguments {
 /// The data and partition options shared by `nerva fed simulate` and `nerva fed client`, so a
 /// client process holds exactly the share a simulated client would.
 struct FedPartitionOptions: ParsableArguments {
-    @Option(help: "How the data is split: \(PartitionScheme.Kind.allCases.map(\.rawValue).joined(separator: ", ")) (default iid).")
+    @Option(
+        help:
+            "How the data is split: \(PartitionScheme.Kind.allCases.map(\.rawValue).joined(separator: ", ")) (default iid)."
+    )
     var partition: PartitionScheme.Kind?
-    @Option(parsing: .unconditional, help: "β of the Dirichlet (label or quantity) skew (default \(PartitionScheme.defaultBeta)).")
+    @Option(
+        parsing: .unconditional,
+        help: "β of the Dirichlet (label or quantity) skew (default \(PartitionScheme.defaultBeta)).")
     var beta: Double?
-    @Option(parsing: .unconditional, help: "Classes per client for --partition labels (default \(PartitionScheme.defaultLabelsPerClient)).")
+    @Option(
+        parsing: .unconditional,
+        help: "Classes per client for --partition labels (default \(PartitionScheme.defaultLabelsPerClient)).")
     var labelsPerClient: Int?
-    @Option(parsing: .unconditional,
-            help: "Shards per client for --partition shards (McMahan et al.: \(PartitionScheme.defaultShardsPerClient)).")
+    @Option(
+        parsing: .unconditional,
+        help: "Shards per client for --partition shards (McMahan et al.: \(PartitionScheme.defaultShardsPerClient)).")
     var shardsPerClient: Int?
     @Option(parsing: .unconditional, help: "Use only the first N training images (before partitioning).")
     var limit: Int?
@@ -100,10 +126,11 @@ struct FedPartitionOptions: ParsableArguments {
 
     /// Checks that `parts` partitions get at least 10 images each.
     func validate(parts: Int, flag: String) throws {
-        if let limit, limit / 10 < parts {   // not parts * 10, which overflows for huge part counts
+        if let limit, limit / 10 < parts {  // not parts * 10, which overflows for huge part counts
             let needed = parts.multipliedReportingOverflow(by: 10)
-            throw ValidationError("--limit must give each \(flag) at least 10 images: at least "
-                                  + "\(needed.overflow ? "\(parts) × 10" : "\(needed.partialValue)"), got \(limit).")
+            throw ValidationError(
+                "--limit must give each \(flag) at least 10 images: at least "
+                    + "\(needed.overflow ? "\(parts) × 10" : "\(needed.partialValue)"), got \(limit).")
         }
     }
 
@@ -112,8 +139,9 @@ struct FedPartitionOptions: ParsableArguments {
 
     /// These settings in `run`.
     func apply(to run: inout FederatedRun) {
-        run.partition = PartitionScheme(kind: partition ?? run.partition.kind, beta: beta, labelsPerClient: labelsPerClient,
-                                        shardsPerClient: shardsPerClient)
+        run.partition = PartitionScheme(
+            kind: partition ?? run.partition.kind, beta: beta, labelsPerClient: labelsPerClient,
+            shardsPerClient: shardsPerClient)
         run.limit = limit ?? run.limit
     }
 }

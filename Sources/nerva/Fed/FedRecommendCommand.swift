@@ -49,6 +49,8 @@ struct FedRecommendCommand: ParsableCommand {
     var batchSize: Int?
     @Option(parsing: .unconditional, help: "Local Adam learning rate (default 0.05).")
     var learningRate: Float?
+    @Option(parsing: .unconditional, help: "FedProx's μ: each user adds μ/2·‖w − w_global‖² to its local loss (default 0: FedAvg).")
+    var mu: Float?
     @Option(parsing: .unconditional, help: "DP-FedAvg: clip each user's update to this norm S (enables client-level differential privacy).")
     var clipNorm: Double?
     @Option(parsing: .unconditional, help: "DP-FedAvg: Gaussian noise of standard deviation z·S/m on the mean of m clipped updates (default 0).")
@@ -133,6 +135,7 @@ struct FedRecommendCommand: ParsableCommand {
         if let localEpochs { run.localEpochs = localEpochs }
         if let batchSize { run.batchSize = batchSize }
         if let learningRate { run.learningRate = learningRate }
+        if let mu { run.mu = mu }
         if let clipNorm {
             try DifferentialPrivacy.validate(clippingNorm: clipNorm, noiseMultiplier: noiseMultiplier ?? 0)
             run.privacy = DifferentialPrivacy(clippingNorm: clipNorm, noiseMultiplier: noiseMultiplier ?? 0)
