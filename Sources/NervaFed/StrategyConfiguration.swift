@@ -45,7 +45,10 @@ public struct StrategyConfiguration: Sendable, Equatable {
     public init() {}
 
     /// The participants training each round out of `clients`.
-    public func participantsPerRound(clients: Int) -> Int { max(1, Int(fraction * Double(clients))) }
+    public func participantsPerRound(clients: Int) -> Int {
+        let share = fraction * Double(clients)
+        return share.isFinite && share < Double(Int.max) ? max(1, Int(share)) : clients   // no trap for absurd counts
+    }
 
     /// Checks the hyperparameters, and the strategy against `clients` participants.
     ///
@@ -67,10 +70,11 @@ public struct StrategyConfiguration: Sendable, Equatable {
             trimmedMeanBeta >= 0 && trimmedMeanBeta < 0.5, "trimmed-mean beta", trimmedMeanBeta,
             allowed: "in [0, 0.5)")
         let perRound = participantsPerRound(clients: clients)
-        if name == .krum || name == .multiKrum, perRound <= 2 * byzantine + 2 {
+        // Krum needs n > 2f + 2, written so that no f overflows.
+        if name == .krum || name == .multiKrum, perRound < 3 || byzantine > (perRound - 3) / 2 {
+            let needed = byzantine < Int.max / 4 ? "\(2 * byzantine + 2)" : "2 × \(byzantine) + 2"
             throw FederatedError.invalidConfiguration(
-                "\(name.rawValue) with f = \(byzantine) needs more than "
-                    + "\(2 * byzantine + 2) clients per round, got \(perRound)")
+                "\(name.rawValue) with f = \(byzantine) needs more than \(needed) clients per round, got \(perRound)")
         }
         if let problem = baseStrategy(clients: clients, seed: 0).secureAggregationProblem,
             secureAggregation || privacy != nil
