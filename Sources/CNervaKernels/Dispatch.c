@@ -68,6 +68,14 @@ NervaISA nerva_isa(void) { nerva_ensure_initialized(); return chosen_isa; }
 NervaISA nerva_cpu_isa(void) { nerva_ensure_initialized(); return cpu_isa; }
 const char *nerva_cpu_model(void) { nerva_ensure_initialized(); return cpu_model; }
 
+void nerva_set_mmap_threshold(size_t bytes) {
+#if defined(__GLIBC__)
+    mallopt(M_MMAP_THRESHOLD, (int)bytes);
+#else
+    (void)bytes;
+#endif
+}
+
 void nerva_release_allocator_cache(void) {
 #if defined(__GLIBC__)
     malloc_trim(0);

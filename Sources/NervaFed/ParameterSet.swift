@@ -144,7 +144,7 @@ public struct ParameterSet: Sendable, Equatable {
     ///
     /// - Returns: the parameters and the file's metadata.
     /// - Throws: `SafetensorsError` for a malformed file.
-    public static func decode(safetensors bytes: [UInt8], source: String = "<message>")
+    public static func decode(safetensors bytes: some ContiguousBytes, source: String = "<message>")
         throws -> (parameters: ParameterSet, metadata: [String: String]) {
         var (tensors, metadata) = try Safetensors.decode(bytes, source: source)
         var names = tensors.keys.sorted()

@@ -38,7 +38,7 @@ public enum WireFormat {
     /// Decodes a fit instruction.
     ///
     /// - Throws: `WireFormatError`, `SafetensorsError` or `ModelDescriptionError` naming the problem.
-    public static func decodeFitInstruction(_ bytes: [UInt8], sizeLimit: Int = defaultSizeLimit) throws -> FitInstruction {
+    public static func decodeFitInstruction(_ bytes: some ContiguousBytes, sizeLimit: Int = defaultSizeLimit) throws -> FitInstruction {
         let (parameters, metadata) = try open(bytes, expecting: "fit", sizeLimit: sizeLimit)
         let model = try ModelDescription(json: Data(try field("nerva.model", of: "fit", in: metadata).utf8))
         let configuration: FitConfiguration = try decodeJSON("nerva.configuration", of: "fit", in: metadata)
@@ -58,7 +58,7 @@ public enum WireFormat {
     /// Decodes a fit result.
     ///
     /// - Throws: `WireFormatError` or `SafetensorsError` naming the problem.
-    public static func decodeFitResult(_ bytes: [UInt8], sizeLimit: Int = defaultSizeLimit) throws -> FitResult {
+    public static func decodeFitResult(_ bytes: some ContiguousBytes, sizeLimit: Int = defaultSizeLimit) throws -> FitResult {
         let (parameters, metadata) = try open(bytes, expecting: "fit-result", sizeLimit: sizeLimit)
         let kindText = try field("nerva.kind", of: "fit-result", in: metadata)
         guard let kind = UpdateKind(rawValue: kindText) else {
@@ -85,7 +85,7 @@ public enum WireFormat {
     /// Decodes an evaluation request.
     ///
     /// - Throws: `WireFormatError`, `SafetensorsError` or `ModelDescriptionError` naming the problem.
-    public static func decodeEvaluation(_ bytes: [UInt8], sizeLimit: Int = defaultSizeLimit)
+    public static func decodeEvaluation(_ bytes: some ContiguousBytes, sizeLimit: Int = defaultSizeLimit)
         throws -> (model: ModelDescription, parameters: ParameterSet, configuration: EvaluateConfiguration) {
         let (parameters, metadata) = try open(bytes, expecting: "evaluate", sizeLimit: sizeLimit)
         let model = try ModelDescription(json: Data(try field("nerva.model", of: "evaluate", in: metadata).utf8))
@@ -102,7 +102,7 @@ public enum WireFormat {
     /// Decodes a global model written by `encodeGlobalModel`.
     ///
     /// - Throws: `WireFormatError`, `SafetensorsError` or `ModelDescriptionError` naming the problem.
-    public static func decodeGlobalModel(_ bytes: [UInt8], sizeLimit: Int = defaultSizeLimit)
+    public static func decodeGlobalModel(_ bytes: some ContiguousBytes, sizeLimit: Int = defaultSizeLimit)
         throws -> (model: ModelDescription, parameters: ParameterSet, round: Int) {
         let (parameters, metadata) = try open(bytes, expecting: "model", sizeLimit: sizeLimit)
         let model = try ModelDescription(json: Data(try field("nerva.model", of: "model", in: metadata).utf8))
@@ -115,9 +115,10 @@ public enum WireFormat {
 
     // MARK: - Helpers
 
-    private static func open(_ bytes: [UInt8], expecting message: String, sizeLimit: Int)
+    private static func open(_ bytes: some ContiguousBytes, expecting message: String, sizeLimit: Int)
         throws -> (ParameterSet, [String: String]) {
-        guard bytes.count <= sizeLimit else { throw WireFormatError.tooLarge(byteCount: bytes.count, limit: sizeLimit) }
+        let count = bytes.withUnsafeBytes(\.count)
+        guard count <= sizeLimit else { throw WireFormatError.tooLarge(byteCount: count, limit: sizeLimit) }
         let (parameters, metadata) = try ParameterSet.decode(safetensors: bytes, source: "\(message) message")
         guard metadata["nerva.message"] == message else {
             throw WireFormatError.wrongMessage(expected: message, actual: metadata["nerva.message"])

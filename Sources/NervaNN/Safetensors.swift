@@ -82,10 +82,15 @@ public enum Safetensors {
     /// The tensors' offsets must tile the data buffer exactly, as the reference requires.
     /// - Parameter source: the file name used in error messages.
     /// - Throws: `SafetensorsError` naming `source` and the first problem found.
-    public static func decode(_ bytes: [UInt8], source: String = "<memory>")
+    public static func decode(_ bytes: some ContiguousBytes, source: String = "<memory>")
+        throws -> (tensors: [String: Tensor], metadata: [String: String]) {
+        try bytes.withUnsafeBytes { try decode(raw: $0, source: source) }
+    }
+
+    private static func decode(raw bytes: UnsafeRawBufferPointer, source: String)
         throws -> (tensors: [String: Tensor], metadata: [String: String]) {
         guard bytes.count >= 8 else { throw SafetensorsError.truncated(source: source, byteCount: bytes.count) }
-        let length = bytes.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
+        let length = UInt64(littleEndian: bytes.loadUnaligned(as: UInt64.self))
         guard length <= UInt64(maximumHeaderLength) else {
             throw SafetensorsError.headerTooLarge(source: source, headerLength: length)
         }
@@ -135,11 +140,9 @@ public enum Safetensors {
             throw SafetensorsError.unusedData(source: source, coveredBytes: cursor, bufferSize: bufferSize)
         }
         var tensors: [String: Tensor] = [:]
-        bytes.withUnsafeBytes { raw in
-            let data = UnsafeRawBufferPointer(rebasing: raw[dataStart...])
-            for entry in entries {
-                tensors[entry.name] = entry.end == entry.begin ? .zeros(entry.shape) : Tensor(entry.convert(data), shape: entry.shape)
-            }
+        let data = UnsafeRawBufferPointer(rebasing: bytes[dataStart...])
+        for entry in entries {
+            tensors[entry.name] = entry.end == entry.begin ? .zeros(entry.shape) : Tensor(entry.convert(data), shape: entry.shape)
         }
         return (tensors, metadata ?? [:])
     }

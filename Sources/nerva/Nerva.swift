@@ -1,4 +1,5 @@
 import ArgumentParser
+import NervaTensor
 
 /// The `nerva` command-line tool.
 @main
@@ -9,4 +10,11 @@ struct Nerva: ParsableCommand {
         subcommands: [TourCommand.self, ClassifyCommand.self, GANCommand.self, RLCommand.self, RecCommand.self, FedCommand.self,
                       BenchCommand.self]
     )
+
+    /// Sets the process up (buffers of 4 MB and more go back to the system when freed), then
+    /// parses the arguments and runs the command.
+    static func main() {
+        ComputeBackend.returnLargeBuffersToSystem()
+        main(nil)
+    }
 }

@@ -31,6 +31,8 @@ NervaISA nerva_cpu_isa(void);
 const char *nerva_cpu_model(void);
 /// Hands the memory the C allocator keeps for reuse back to the system (glibc's `malloc_trim`; a no-op elsewhere).
 void nerva_release_allocator_cache(void);
+/// Allocations of at least `bytes` get their own mapping, returned to the system when freed.
+void nerva_set_mmap_threshold(size_t bytes);
 
 /// The version of the oneDNN library doing products and convolutions, e.g. "2.6.3" ("" without it).
 const char *nerva_backend_version(void);

@@ -125,7 +125,7 @@ public final class FederationClient: @unchecked Sendable {
     ///   `.unreachable` after `giveUpAfter` seconds without the server.
     public func run(log: @escaping @Sendable (String) -> Void = { _ in }) throws -> FederationClientSummary {
         let registration = try JSONDecoder().decode(RegistrationReply.self, from: Data(
-            try retrying(log) { try transport.send(.post, FederationProtocol.registerPath) }.expecting(200).body))
+            try retrying(log) { try transport.send(.post, FederationProtocol.registerPath) }.expecting(200).data))
         log("registered as \(registration.client) (server at round \(registration.completedRounds))")
         var summary = FederationClientSummary(client: registration.client, fitTasks: 0, evaluationTasks: 0, completedRounds: 0)
         while true {
@@ -138,7 +138,7 @@ public final class FederationClient: @unchecked Sendable {
             case 410:
                 summary.completedRounds = registration.completedRounds
                 if let status = try? transport.send(.get, FederationProtocol.statusPath).expecting(200),
-                   let decoded = try? JSONDecoder().decode(FederationStatus.self, from: Data(status.body)) {
+                   let decoded = try? JSONDecoder().decode(FederationStatus.self, from: status.data) {
                     summary.completedRounds = decoded.completedRounds
                 }
                 log("the federation is over after \(summary.completedRounds) rounds")
@@ -170,7 +170,7 @@ public final class FederationClient: @unchecked Sendable {
         do {
             switch kind {
             case .fit:
-                let instruction = try WireFormat.decodeFitInstruction(task.body)
+                let instruction = try task.body.withUnsafeReadableBytes { try WireFormat.decodeFitInstruction($0) }
                 log("round \(round): training")
                 if configuration.fault == .hang {
                     log("round \(round): hanging on purpose (--fault hang)")
@@ -181,7 +181,7 @@ public final class FederationClient: @unchecked Sendable {
                 answer = try sabotaged(result)
                 summary.fitTasks += 1
             case .evaluate:
-                let request = try WireFormat.decodeEvaluation(task.body)
+                let request = try task.body.withUnsafeReadableBytes { try WireFormat.decodeEvaluation($0) }
                 log("round \(round): evaluating")
                 answer = Array(try JSONEncoder().encode(participant.evaluate(model: request.model, parameters: request.parameters,
                                                                              configuration: request.configuration)))
@@ -208,7 +208,7 @@ public final class FederationClient: @unchecked Sendable {
         while true {
             Thread.sleep(forTimeInterval: 0.5)
             if let reply = try? transport.send(.get, FederationProtocol.statusPath),
-               let status = try? JSONDecoder().decode(FederationStatus.self, from: Data(reply.body)), status.isFinished { return }
+               let status = try? JSONDecoder().decode(FederationStatus.self, from: reply.data), status.isFinished { return }
         }
     }
 

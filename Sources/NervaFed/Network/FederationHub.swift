@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 
 /// The meeting point of the server's round loop and its HTTP handlers: who is connected, which
 /// task waits for which client, and the answers that came back. Handlers only take the lock
@@ -10,7 +11,8 @@ final class FederationHub: @unchecked Sendable {
         let client: String
         let round: Int
         let kind: FederationTaskKind
-        let body: [UInt8]
+        /// The encoded task, sent as it is to the client (a shared buffer, not a copy per response).
+        let body: ByteBuffer
     }
 
     /// What came back for a task.
@@ -107,7 +109,7 @@ final class FederationHub: @unchecked Sendable {
     ///
     /// - Throws: `ParticipantUnavailable` with `.timedOut` after `timeout` seconds, or with
     ///   `.error("vanished …")` as soon as the client has been silent for the heartbeat timeout.
-    func perform(_ kind: FederationTaskKind, round: Int, body: [UInt8], for client: String, timeout: Double) throws -> Answer {
+    func perform(_ kind: FederationTaskKind, round: Int, body: ByteBuffer, for client: String, timeout: Double) throws -> Answer {
         let assignment = Assignment(id: UUID().uuidString, client: client, round: round, kind: kind, body: body)
         let deadline = Date().addingTimeInterval(timeout)
         condition.lock()
@@ -144,7 +146,7 @@ final class RemoteParticipant: FederatedParticipant {
     }
 
     func fit(_ instruction: FitInstruction) throws -> FitResult {
-        let body = try WireFormat.encode(instruction)
+        let body = ByteBuffer(bytes: try WireFormat.encode(instruction))
         switch try hub.perform(.fit, round: instruction.configuration.round, body: body, for: id, timeout: timeout) {
         case .fit(let result): return result
         case .unreadable(let problem): throw ParticipantUnavailable(.error("sent an unreadable update: \(problem)"))
@@ -153,7 +155,7 @@ final class RemoteParticipant: FederatedParticipant {
     }
 
     func evaluate(model: ModelDescription, parameters: ParameterSet, configuration: EvaluateConfiguration) throws -> ParticipantEvaluation {
-        let body = try WireFormat.encodeEvaluation(model: model, parameters: parameters, configuration: configuration)
+        let body = ByteBuffer(bytes: try WireFormat.encodeEvaluation(model: model, parameters: parameters, configuration: configuration))
         switch try hub.perform(.evaluate, round: configuration.round, body: body, for: id, timeout: timeout) {
         case .evaluation(let result): return result
         case .unreadable(let problem): throw ParticipantUnavailable(.error("sent an unreadable evaluation: \(problem)"))

@@ -66,7 +66,7 @@ extension FederationServer {
                 headers[HTTPField.Name(FederationProtocol.taskKindHeader)!] = task.kind.rawValue
                 headers[HTTPField.Name(FederationProtocol.taskIDHeader)!] = task.id
                 headers[HTTPField.Name(FederationProtocol.roundHeader)!] = String(task.round)
-                return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: task.body)))
+                return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: task.body))
             }
             if Date() >= deadline { return Response(status: .noContent) }
             try await Task.sleep(nanoseconds: 20_000_000)
@@ -81,8 +81,8 @@ extension FederationServer {
             return Self.error(.contentTooLarge, "the body of \(length) bytes exceeds the server's limit of \(limit) bytes")
         }
         var request = request
-        let body: [UInt8]
-        do { body = Array(try await request.collectBody(upTo: limit).readableBytesView) } catch {
+        let body: ByteBuffer   // shared with the request's, not copied
+        do { body = try await request.collectBody(upTo: limit) } catch {
             return Self.error(.contentTooLarge, "the body exceeds the server's limit of \(limit) bytes")
         }
         guard let task = hub.task(id, of: client) else {
@@ -91,8 +91,8 @@ extension FederationServer {
         let answer: FederationHub.Answer
         do {
             switch task.kind {
-            case .fit: answer = .fit(try WireFormat.decodeFitResult(body, sizeLimit: limit))
-            case .evaluate: answer = .evaluation(try JSONDecoder().decode(ParticipantEvaluation.self, from: Data(body)))
+            case .fit: answer = .fit(try body.withUnsafeReadableBytes { try WireFormat.decodeFitResult($0, sizeLimit: limit) })
+            case .evaluate: answer = .evaluation(try JSONDecoder().decode(ParticipantEvaluation.self, from: Data(body.readableBytesView)))
             }
         } catch {
             _ = hub.deliver(.unreadable("\(error)"), task: id, from: client)

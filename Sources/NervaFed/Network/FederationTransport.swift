@@ -10,13 +10,18 @@ final class FederationTransport: @unchecked Sendable {
     struct Reply: Sendable {
         let status: Int
         let headers: HTTPHeaders
-        let body: [UInt8]
+        /// The body as received (not copied: a fit instruction can be hundreds of megabytes).
+        let body: ByteBuffer
+
+        /// The body as `Data`, for JSON.
+        var data: Data { Data(body.readableBytesView) }
 
         func header(_ name: String) -> String? { headers.first(name: name) }
 
         /// The `error` of a JSON error body, or the body as text.
         var errorMessage: String {
-            (try? JSONDecoder().decode(FederationErrorBody.self, from: Data(body)).error) ?? String(decoding: body.prefix(500), as: UTF8.self)
+            (try? JSONDecoder().decode(FederationErrorBody.self, from: data).error)
+                ?? String(decoding: body.readableBytesView.prefix(500), as: UTF8.self)
         }
 
         /// `self` when the status is `status`.
@@ -65,7 +70,7 @@ final class FederationTransport: @unchecked Sendable {
         }
         let response = try client.execute(request: request, deadline: .now() + .milliseconds(Int64(timeout * 1000))).wait()
         return Reply(status: Int(response.status.code), headers: response.headers,
-                     body: response.body.map { Array($0.readableBytesView) } ?? [])
+                     body: response.body ?? ByteBuffer())
     }
 
     func shutdown() { try? client.syncShutdown() }

@@ -50,6 +50,17 @@ public enum ComputeBackend {
         nerva_release_allocator_cache()
     }
 
+    /// Makes every allocation of at least `bytes` a mapping of its own that goes back to the
+    /// system when freed (glibc's `M_MMAP_THRESHOLD`). glibc otherwise raises that threshold to
+    /// the size of the first large block freed, after which multi-megabyte buffers (a federated
+    /// model's encoded parameters, say) stay in per-thread arenas: a server with ten clients kept
+    /// 730 MB resident for 390 MB of live data. Tensor storage is unaffected (it has its own cache).
+    /// A process-wide setting: the `nerva` tool calls it at start; call it early in your program.
+    public static func returnLargeBuffersToSystem(from bytes: Int = 4 << 20) {
+        precondition(bytes > 0, "the threshold must be positive, got \(bytes)")
+        nerva_set_mmap_threshold(bytes)
+    }
+
     /// One line for reports and benchmark headers.
     public static var summary: String {
         "\(cpuModel.isEmpty ? "unknown CPU" : cpuModel) · kernels \(instructionSet.rawValue) · \(library) · \(threadCount) threads"
