@@ -154,11 +154,11 @@ public final class ClassificationParticipant: FederatedParticipant, @unchecked S
     }
 
     public func evaluate(model description: ModelDescription, parameters: ParameterSet,
-                         configuration: EvaluateConfiguration) throws -> EvaluationResult {
+                         configuration: EvaluateConfiguration) throws -> ParticipantEvaluation {
         let model = try model(for: description)
         try model.load(parameters)
         let (loss, accuracy) = Self.evaluate(model, data: data, indices: evaluationIndices, batchSize: configuration.batchSize)
-        return EvaluationResult(loss: loss, exampleCount: evaluationIndices.count, metrics: ["accuracy": accuracy])
+        return ParticipantEvaluation(loss: loss, exampleCount: evaluationIndices.count, metrics: ["accuracy": accuracy])
     }
 
     /// Mean cross-entropy and accuracy of `model` on the examples `indices` of `data`.

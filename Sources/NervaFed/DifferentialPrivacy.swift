@@ -83,3 +83,10 @@ public struct DifferentialPrivacy: Sendable, Equatable {
         }.min()!
     }
 }
+
+extension DifferentialPrivacy {
+    /// `ε` for people: three significant digits, or "∞ (no noise, no guarantee)" for clipping without noise.
+    public static func epsilonText(_ epsilon: Double) -> String {
+        epsilon.isFinite ? String(format: "%.3g", epsilon) : "∞ (no noise, no guarantee)"
+    }
+}

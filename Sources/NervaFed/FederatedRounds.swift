@@ -28,7 +28,7 @@ public final class FederatedRounds {
     /// At most this many participants are asked at once (threads).
     public let concurrency: Int
     /// The server's evaluation of the global model on its own data, after each round.
-    public let centralEvaluation: (@Sendable (ParameterSet) throws -> EvaluationResult)?
+    public let centralEvaluation: (@Sendable (ParameterSet) throws -> ParticipantEvaluation)?
     /// The current global parameters.
     public private(set) var global: ParameterSet
     /// The number of rounds finished so far.
@@ -52,7 +52,7 @@ public final class FederatedRounds {
     ///   strategy cannot aggregate from a sum.
     public init(model: ModelDescription, strategy: any Strategy, global: ParameterSet, completedRounds: Int = 0,
                 generator: RandomGenerator, concurrency: Int, secureAggregation: SecureAggregationSettings? = nil,
-                centralEvaluation: (@Sendable (ParameterSet) throws -> EvaluationResult)? = nil) throws {
+                centralEvaluation: (@Sendable (ParameterSet) throws -> ParticipantEvaluation)? = nil) throws {
         if secureAggregation != nil {
             guard let secure = strategy as? any SecureAggregationStrategy else {
                 throw FederatedError.invalidConfiguration("secure aggregation: \(strategy.name) cannot aggregate from a sum")
@@ -97,7 +97,7 @@ public final class FederatedRounds {
 
         let evaluationPlan = strategy.configureEvaluate(round: round, available: available, generator: generator)
         let current = global, description = model
-        let evaluations = ThreadedWork.map(count: evaluationPlan.count, threads: concurrency) { i -> Result<EvaluationResult, any Error> in
+        let evaluations = ThreadedWork.map(count: evaluationPlan.count, threads: concurrency) { i -> Result<ParticipantEvaluation, any Error> in
             Result { try Self.reach(evaluationPlan[i].participant, participant)
                 .evaluate(model: description, parameters: current, configuration: evaluationPlan[i].configuration) }
         }

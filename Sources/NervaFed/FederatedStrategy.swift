@@ -35,16 +35,12 @@ public final class FederatedStrategy: Strategy {
     public let evaluationFraction: Double
     /// Derives each participant's per-round seed.
     public let seed: UInt64
-    /// Client-level differential privacy: when set, updates are clipped, averaged with equal
-    /// weights and noised (DP-FedAvg) instead of combined by `aggregation`.
-    public let privacy: DifferentialPrivacy?
 
     private let state = Mutex(ServerOptimizerState())
 
     public init(name: String, sampling: ClientSampling = ClientSampling(), clientSettings: FitConfiguration,
                 aggregation: Aggregation = .weightedMean, serverOptimizer: ServerOptimizer = .average(),
-                validation: UpdateValidation = UpdateValidation(), evaluationFraction: Double = 0, seed: UInt64 = 0,
-                privacy: DifferentialPrivacy? = nil) {
+                validation: UpdateValidation = UpdateValidation(), evaluationFraction: Double = 0, seed: UInt64 = 0) {
         precondition(evaluationFraction >= 0 && evaluationFraction <= 1, "FederatedStrategy: evaluation fraction must be in [0, 1].")
         self.name = name
         self.sampling = sampling
@@ -54,7 +50,6 @@ public final class FederatedStrategy: Strategy {
         self.validation = validation
         self.evaluationFraction = evaluationFraction
         self.seed = seed
-        self.privacy = privacy
     }
 
     // MARK: - Round phases
@@ -81,19 +76,10 @@ public final class FederatedStrategy: Strategy {
         guard accepted.count >= sampling.minimumResults, !accepted.isEmpty else {
             return RoundAggregate(parameters: nil, accepted: [], failures: failures, metrics: metrics)
         }
-        var delta: [Float]
-        if let privacy {
-            let deltas = accepted.map { entry in
-                clientSettings.updateKind == .parameters ? entry.result.update.subtracting(global).values : entry.result.update.values.map { -$0 }
-            }
-            delta = privacy.privateMean(of: deltas, generator: RandomGenerator(seed: Self.seed(seed, round: round, participant: "server-noise")))
-            metrics["noise_standard_deviation"] = privacy.noiseStandardDeviation(participants: deltas.count)
-        } else {
-            delta = aggregation.combine(accepted.map(\.result.update.values), weights: accepted.map(\.result.exampleCount))
-            switch clientSettings.updateKind {
-            case .parameters: for i in delta.indices { delta[i] -= global.values[i] }
-            case .gradient: for i in delta.indices { delta[i] = -delta[i] }
-            }
+        var delta = aggregation.combine(accepted.map(\.result.update.values), weights: accepted.map(\.result.exampleCount))
+        switch clientSettings.updateKind {
+        case .parameters: for i in delta.indices { delta[i] -= global.values[i] }
+        case .gradient: for i in delta.indices { delta[i] = -delta[i] }
         }
         let values = applyServerOptimizer(global: global.values, delta: delta)
         return RoundAggregate(parameters: ParameterSet(layout: global.layout, values: values),
@@ -112,7 +98,7 @@ public final class FederatedStrategy: Strategy {
         return available.indices.filter(chosen.contains).map { (available[$0], EvaluateConfiguration(round: round)) }
     }
 
-    public func aggregateEvaluate(round: Int, results: [(participant: String, result: EvaluationResult)],
+    public func aggregateEvaluate(round: Int, results: [(participant: String, result: ParticipantEvaluation)],
                                   failures: [ParticipantFailure]) -> EvaluationSummary? {
         EvaluationSummary(combining: results.map(\.result))
     }

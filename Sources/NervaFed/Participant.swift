@@ -100,7 +100,7 @@ public struct FitResult: Sendable, Equatable {
 }
 
 /// The result of a participant's `evaluate`: Flower's `(loss, num_examples, metrics)`.
-public struct EvaluationResult: Sendable, Codable, Equatable {
+public struct ParticipantEvaluation: Sendable, Codable, Equatable {
     /// The mean loss over `exampleCount` examples.
     public var loss: Double
     /// The number of examples evaluated.
@@ -124,7 +124,7 @@ public protocol FederatedParticipant: AnyObject, Sendable {
     /// Trains the model described by `instruction` from its parameters on the local data.
     func fit(_ instruction: FitInstruction) throws -> FitResult
     /// Evaluates the model with `parameters` on the local data.
-    func evaluate(model: ModelDescription, parameters: ParameterSet, configuration: EvaluateConfiguration) throws -> EvaluationResult
+    func evaluate(model: ModelDescription, parameters: ParameterSet, configuration: EvaluateConfiguration) throws -> ParticipantEvaluation
 }
 
 /// Why a participant's contribution to a round was not used. Failures are data: a strategy

@@ -20,7 +20,7 @@ public struct RoundReport: Sendable {
     /// Participants whose evaluation failed, with reasons.
     public let evaluationFailures: [ParticipantFailure]
     /// The server's own evaluation of the new global model on held-out data, when configured.
-    public let centralEvaluation: EvaluationResult?
+    public let centralEvaluation: ParticipantEvaluation?
     /// Whether the global model changed (enough usable results).
     public let isUpdated: Bool
     /// Wall-clock time of the round.
@@ -86,7 +86,7 @@ public final class FederatedSimulation {
     /// How many participants train at once (threads).
     public let concurrency: Int
     /// The server's evaluation of the global model on its own data, after each round.
-    public let centralEvaluation: (@Sendable (ParameterSet) throws -> EvaluationResult)?
+    public let centralEvaluation: (@Sendable (ParameterSet) throws -> ParticipantEvaluation)?
     /// The current global parameters.
     public var global: ParameterSet { rounds.global }
     /// The number of rounds run so far.
@@ -108,7 +108,7 @@ public final class FederatedSimulation {
     ///   that cannot aggregate securely.
     public init(model: ModelDescription, participants: [any FederatedParticipant], strategy: any Strategy, seed: UInt64,
                 concurrency: Int? = nil, initialParameters: ParameterSet? = nil, secureAggregation: SecureAggregationSettings? = nil,
-                centralEvaluation: (@Sendable (ParameterSet) throws -> EvaluationResult)? = nil) throws {
+                centralEvaluation: (@Sendable (ParameterSet) throws -> ParticipantEvaluation)? = nil) throws {
         precondition(!participants.isEmpty, "FederatedSimulation: needs at least one participant.")
         precondition(Set(participants.map(\.id)).count == participants.count, "FederatedSimulation: participant names must be unique.")
         self.model = model
@@ -157,12 +157,12 @@ public final class ClassificationEvaluator: @unchecked Sendable {
     }
 
     /// Loss and accuracy of `parameters` on the data.
-    public func evaluate(_ parameters: ParameterSet) throws -> EvaluationResult {
+    public func evaluate(_ parameters: ParameterSet) throws -> ParticipantEvaluation {
         lock.lock()
         defer { lock.unlock() }
         try model.load(parameters)
         let (loss, accuracy) = ClassificationParticipant.evaluate(model, data: data, indices: Array(0..<data.count))
-        return EvaluationResult(loss: loss, exampleCount: data.count, metrics: ["accuracy": accuracy])
+        return ParticipantEvaluation(loss: loss, exampleCount: data.count, metrics: ["accuracy": accuracy])
     }
 }
 

@@ -36,10 +36,10 @@ public struct EvaluationSummary: Sendable, Equatable {
     }
 
     /// Weighted means of `results`' losses and metrics; `nil` when no example was evaluated.
-    public init?(combining results: [EvaluationResult]) {
+    public init?(combining results: [ParticipantEvaluation]) {
         let total = results.reduce(0) { $0 + $1.exampleCount }
         guard total > 0 else { return nil }
-        func mean(_ value: (EvaluationResult) -> Double?) -> Double {
+        func mean(_ value: (ParticipantEvaluation) -> Double?) -> Double {
             results.reduce(0.0) { $0 + (value($1) ?? 0) * Double($1.exampleCount) } / Double(total)
         }
         let names = Set(results.flatMap(\.metrics.keys))
@@ -67,7 +67,7 @@ public protocol Strategy: AnyObject, Sendable {
     func configureEvaluate(round: Int, available: [String], generator: RandomGenerator)
         -> [(participant: String, configuration: EvaluateConfiguration)]
     /// Combines the participants' evaluations.
-    func aggregateEvaluate(round: Int, results: [(participant: String, result: EvaluationResult)],
+    func aggregateEvaluate(round: Int, results: [(participant: String, result: ParticipantEvaluation)],
                            failures: [ParticipantFailure]) -> EvaluationSummary?
     /// State the strategy carries from round to round (a server optimiser's moments), by name,
     /// so a checkpoint can hold it; empty for a stateless strategy.

@@ -160,7 +160,7 @@ public final class WireParticipant: FederatedParticipant {
         return try WireFormat.decodeFitResult(WireFormat.encode(remote.fit(received)))
     }
 
-    public func evaluate(model: ModelDescription, parameters: ParameterSet, configuration: EvaluateConfiguration) throws -> EvaluationResult {
+    public func evaluate(model: ModelDescription, parameters: ParameterSet, configuration: EvaluateConfiguration) throws -> ParticipantEvaluation {
         let received = try ParameterSet.decode(safetensors: parameters.encoded()).parameters
         let model = try ModelDescription(json: model.jsonData())
         return try remote.evaluate(model: model, parameters: received, configuration: configuration)

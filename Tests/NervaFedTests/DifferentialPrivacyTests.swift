@@ -47,8 +47,9 @@ import NervaNN
 
     @Test func dpFedAvgStillLearnsWithModerateNoise() throws {
         let data = SimulationTests.toyData(count: 800, seed: 1), test = SimulationTests.toyData(count: 200, seed: 2)
-        let strategy = FederatedStrategy(name: "DP-FedAvg", clientSettings: SimulationTests.settings, seed: 1,
-                                         privacy: DifferentialPrivacy(clippingNorm: 2, noiseMultiplier: 0.5))
+        let strategy = try DifferentiallyPrivateStrategy(wrapping: FederatedStrategy.fedAvg(clientSettings: SimulationTests.settings, seed: 1),
+                                                         privacy: DifferentialPrivacy(clippingNorm: 2, noiseMultiplier: 0.5))
+        #expect(strategy.name == "DP-FedAvg")
         let simulation = try SimulationTests.simulation(SimulationTests.participants(data, clients: 8), strategy: strategy,
                                                         concurrency: 2, test: test)
         let reports = try simulation.run(rounds: 6)

@@ -84,9 +84,9 @@ import Testing
         let split = Self.split()
         let model = FederatedNCFModel(architecture: .neumf, itemCount: split.train.itemCount, factors: 4, layers: [8, 4])
         let federation = FederatedRecommendation(split: split, model: model, seed: 3)
-        let strategy = RowWeightedFedAvg(model: model, sampling: ClientSampling(fraction: 0.5),
-                                         clientSettings: FitConfiguration(round: 0, localEpochs: 1, batchSize: 16, learningRate: 0.05),
-                                         privacy: privacy, seed: 3)
+        let base = RowWeightedFedAvg(model: model, sampling: ClientSampling(fraction: 0.5),
+                                     clientSettings: FitConfiguration(round: 0, localEpochs: 1, batchSize: 16, learningRate: 0.05), seed: 3)
+        let strategy: any Strategy = try privacy.map { try DifferentiallyPrivateStrategy(wrapping: base, privacy: $0) } ?? base
         let simulation = try federation.simulation(strategy: strategy, seed: 3, concurrency: 2,
                                                    secureAggregation: secure ? SecureAggregationSettings() : nil)
         let reports = try simulation.run(rounds: 3)
@@ -104,6 +104,8 @@ import Testing
         #expect(plain.global != ParameterSet(zerosLike: plain.global.layout))
         // No per-user row list reaches the server: every masked input is dense, the same length for everybody.
         #expect(secure.reports.allSatisfy { $0.trainMetrics["rows_per_update"] == nil })
-        #expect(secure.reports.last!.trainMetrics["upload_scalars_per_participant"] == Double(plain.global.scalarCount + Self.split().train.itemCount + 1))
+        // The row-weighted mean also needs each row's weight; DP-FedAvg's equal weights need only a 1.
+        let rowWeights = privacy == nil ? Self.split().train.itemCount : 0
+        #expect(secure.reports.last!.trainMetrics["upload_scalars_per_participant"] == Double(plain.global.scalarCount + rowWeights + 1))
     }
 }

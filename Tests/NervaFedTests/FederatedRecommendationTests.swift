@@ -75,9 +75,11 @@ func plantedSplit(users: Int = 120, items: Int = 150, seed: UInt64 = 3) -> Inter
         #expect(aggregate.parameters!.values[2...3] == [1, 1])
     }
 
-    @Test func privateAggregationClipsAndNoisesEveryRow() {
+    @Test func privateAggregationClipsAndNoisesEveryRow() throws {
         let privacy = DifferentialPrivacy(clippingNorm: 1, noiseMultiplier: 0)
-        let strategy = RowWeightedFedAvg(model: Self.tiny, clientSettings: FitConfiguration(round: 0), privacy: privacy)
+        let strategy = try DifferentiallyPrivateStrategy(wrapping: RowWeightedFedAvg(model: Self.tiny, clientSettings: FitConfiguration(round: 0)),
+                                                         privacy: privacy)
+        #expect(strategy.name == "DP-FedAvg (clipped, equal weights)")
         let global = ParameterSet(zerosLike: Self.tiny.sharedLayout)
         // Δ of norm 5 clipped to 1: row 1 gets [0.6, 0.8] / 2 participants; the other participant sends zeros.
         let big = Self.update(rows: [1], weights: [1], items: [[3, 4]], dense: [0, 0, 0])
@@ -86,8 +88,8 @@ func plantedSplit(users: Int = 120, items: Int = 150, seed: UInt64 = 3) -> Inter
                                            results: [("a", FitResult(update: big, kind: .parameters, exampleCount: 1)),
                                                      ("b", FitResult(update: none, kind: .parameters, exampleCount: 100))], failures: []).parameters!.values
         expectClose(values, [0, 0, 0.3, 0.4, 0, 0, 0, 0, 0, 0, 0], relativeTolerance: 0, absoluteTolerance: 1e-6)
-        let noisy = RowWeightedFedAvg(model: Self.tiny, clientSettings: FitConfiguration(round: 0),
-                                      privacy: DifferentialPrivacy(clippingNorm: 1, noiseMultiplier: 1))
+        let noisy = try DifferentiallyPrivateStrategy(wrapping: RowWeightedFedAvg(model: Self.tiny, clientSettings: FitConfiguration(round: 0)),
+                                                      privacy: DifferentialPrivacy(clippingNorm: 1, noiseMultiplier: 1))
             .aggregateFit(round: 1, global: global, results: [("b", FitResult(update: none, kind: .parameters, exampleCount: 1))],
                           failures: []).parameters!.values
         #expect(noisy.allSatisfy { $0 != 0 })   // untouched rows are noised too

@@ -95,8 +95,8 @@ import Testing
     }
 
     @Test func evaluationsAreWeightedByExampleCount() {
-        let summary = EvaluationSummary(combining: [EvaluationResult(loss: 1, exampleCount: 10, metrics: ["accuracy": 0.5]),
-                                                    EvaluationResult(loss: 3, exampleCount: 30, metrics: ["accuracy": 0.9])])
+        let summary = EvaluationSummary(combining: [ParticipantEvaluation(loss: 1, exampleCount: 10, metrics: ["accuracy": 0.5]),
+                                                    ParticipantEvaluation(loss: 3, exampleCount: 30, metrics: ["accuracy": 0.9])])
         #expect(summary?.loss == 2.5 && summary?.exampleCount == 40)
         #expect(abs((summary?.metrics["accuracy"] ?? 0) - 0.8) < 1e-12)
     }

@@ -1,5 +1,6 @@
 import Foundation
 import NervaData
+import NIOCore
 import Testing
 @testable import NervaFed
 
@@ -146,7 +147,7 @@ extension NetworkTests {
         let data = SimulationTests.toyData(count: 40, seed: 1)
         let client = try NetworkTestbed.client(SimulationTests.participants(data, clients: 1)[0], port: port)
         let reply = try client.transport.send(.get, FederationProtocol.modelPath).expecting(200)
-        let downloaded = try WireFormat.decodeGlobalModel(reply.body)
+        let downloaded = try WireFormat.decodeGlobalModel(Array(reply.body.readableBytesView))
         #expect(downloaded.model == SimulationTests.model)
         #expect(downloaded.parameters == server.global)
         #expect(downloaded.round == 0)

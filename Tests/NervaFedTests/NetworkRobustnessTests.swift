@@ -1,5 +1,6 @@
 import Foundation
 import NervaData
+import NIOCore
 import Testing
 @testable import NervaFed
 
@@ -72,7 +73,7 @@ extension NetworkTests {
 
         // A real task, answered with hostile bodies: a huge header length, then truncated bytes.
         let hub = server.hub
-        let waiting = Thread { _ = try? hub.perform(.fit, round: 1, body: [0], for: "client-00", timeout: 10) }
+        let waiting = Thread { _ = try? hub.perform(.fit, round: 1, body: ByteBuffer(bytes: [0]), for: "client-00", timeout: 10) }
         waiting.start()
         var task: FederationHub.Assignment?
         for _ in 0..<100 where task == nil {

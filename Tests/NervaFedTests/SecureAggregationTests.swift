@@ -119,7 +119,7 @@ import Testing
 
     // MARK: - In a federation
 
-    private func run(secure: Bool, strategy: FederatedStrategy, extra: [any FederatedParticipant] = []) throws -> [RoundReport] {
+    private func run(secure: Bool, strategy: any Strategy, extra: [any FederatedParticipant] = []) throws -> [RoundReport] {
         let data = SimulationTests.toyData(count: 600, seed: 1), test = SimulationTests.toyData(count: 200, seed: 2)
         let participants: [any FederatedParticipant] = SimulationTests.participants(data, clients: 5) + extra
         let evaluator = try ClassificationEvaluator(model: SimulationTests.model, data: test)
@@ -132,8 +132,8 @@ import Testing
     @Test func secureFedAvgMatchesPlainFedAvgWithADropoutAndABrokenUpdate() throws {
         let broken: [any FederatedParticipant] = [BrokenParticipant(id: "vanishes", behaviour: .throwing),
                                                   BrokenParticipant(id: "sends-nan", behaviour: .nan)]
-        let plain = try run(secure: false, strategy: .fedAvg(clientSettings: SimulationTests.settings, seed: 4), extra: broken)
-        let secure = try run(secure: true, strategy: .fedAvg(clientSettings: SimulationTests.settings, seed: 4), extra: broken)
+        let plain = try run(secure: false, strategy: FederatedStrategy.fedAvg(clientSettings: SimulationTests.settings, seed: 4), extra: broken)
+        let secure = try run(secure: true, strategy: FederatedStrategy.fedAvg(clientSettings: SimulationTests.settings, seed: 4), extra: broken)
         for (p, s) in zip(plain, secure) {
             #expect(s.accepted == p.accepted && s.accepted.count == 5)
             #expect(Set(s.failures.map(\.participant)) == ["vanishes", "sends-nan"])
@@ -146,10 +146,23 @@ import Testing
     }
 
     @Test func secureAggregationCombinesWithDifferentialPrivacyAndServerOptimisers() throws {
-        let dp = FederatedStrategy(name: "DP-FedAvg", clientSettings: SimulationTests.settings, seed: 1,
-                                   privacy: DifferentialPrivacy(clippingNorm: 2, noiseMultiplier: 0.5))
+        let dp = try DifferentiallyPrivateStrategy(wrapping: FederatedStrategy.fedAvg(clientSettings: SimulationTests.settings, seed: 1),
+                                                   privacy: DifferentialPrivacy(clippingNorm: 2, noiseMultiplier: 0.5))
         let reports = try run(secure: true, strategy: dp)
         #expect(reports.last?.trainMetrics["noise_standard_deviation"] == 0.2)
+        // DP-FedAvg around FedAdam under secure aggregation: the same global model as in the clear
+        // (the server's noise depends only on the seed and the round; the sum is exact up to 2⁻²⁴).
+        let privacy = DifferentialPrivacy(clippingNorm: 2, noiseMultiplier: 0.5)
+        func dpAdam() throws -> DifferentiallyPrivateStrategy {
+            try DifferentiallyPrivateStrategy(wrapping: FederatedStrategy.withServerOptimizer(.adam(learningRate: 0.05), clientSettings: SimulationTests.settings,
+                                                                             seed: 1), privacy: privacy)
+        }
+        let (plain, secure) = (try run(secure: false, strategy: try dpAdam()), try run(secure: true, strategy: try dpAdam()))
+        #expect(secure.allSatisfy(\.isUpdated) && secure.count == plain.count)
+        for (p, s) in zip(plain, secure) {
+            let (a, b) = (try #require(p.centralEvaluation?.loss), try #require(s.centralEvaluation?.loss))
+            #expect(abs(a - b) < 1e-3, "round \(s.round): plain loss \(a), secure \(b)")
+        }
         let adam = FederatedStrategy.withServerOptimizer(.adam(learningRate: 0.05), clientSettings: SimulationTests.settings)
         #expect(try run(secure: true, strategy: adam).allSatisfy(\.isUpdated))
     }

@@ -20,7 +20,7 @@ final class BrokenParticipant: FederatedParticipant {
         }
     }
 
-    func evaluate(model: ModelDescription, parameters: ParameterSet, configuration: EvaluateConfiguration) throws -> EvaluationResult {
+    func evaluate(model: ModelDescription, parameters: ParameterSet, configuration: EvaluateConfiguration) throws -> ParticipantEvaluation {
         throw FederatedError.noLocalData(participant: id)
     }
 }
@@ -44,7 +44,7 @@ final class BrokenParticipant: FederatedParticipant {
         return parts.enumerated().map { ClassificationParticipant(id: String(format: "client-%02d", $0.offset), data: data, trainIndices: $0.element) }
     }
 
-    static func simulation(_ participants: [any FederatedParticipant], strategy: FederatedStrategy, concurrency: Int,
+    static func simulation(_ participants: [any FederatedParticipant], strategy: any Strategy, concurrency: Int,
                            test: LabeledImages) throws -> FederatedSimulation {
         let evaluator = try ClassificationEvaluator(model: model, data: test)
         return try FederatedSimulation(model: model, participants: participants, strategy: strategy, seed: 3,

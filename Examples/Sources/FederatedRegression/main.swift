@@ -40,11 +40,11 @@ final class PrivateRegressionSite: FederatedParticipant, @unchecked Sendable {
     }
 
     func evaluate(model description: ModelDescription, parameters: ParameterSet,
-                  configuration: EvaluateConfiguration) throws -> EvaluationResult {
+                  configuration: EvaluateConfiguration) throws -> ParticipantEvaluation {
         let model = try description.makeModel(generator: RandomGenerator(seed: 0))
         try model.load(parameters)
         let loss = withoutGradients { mseLoss(predictions: model(x), targets: y) }
-        return EvaluationResult(loss: Double(loss.scalar), exampleCount: x.shape[0])
+        return ParticipantEvaluation(loss: Double(loss.scalar), exampleCount: x.shape[0])
     }
 }
 

@@ -9,14 +9,14 @@ extension FuzzTarget {
     /// results) and the participants (fit and evaluation requests, the global model) read them.
     static let federationMessages = FuzzTarget(
         name: "federation-messages",
-        reader: "WireFormat.decode… and the EvaluationResult JSON (bodies of `nerva fed server` and its clients)",
+        reader: "WireFormat.decode… and the ParticipantEvaluation JSON (bodies of `nerva fed server` and its clients)",
         run: { bytes in
             let limit = 1 << 20
             if let result = try? WireFormat.decodeFitResult(bytes, sizeLimit: limit) { _ = result.update.norm }
             if let instruction = try? WireFormat.decodeFitInstruction(bytes, sizeLimit: limit) { _ = try? instruction.model.validated() }
             _ = try? WireFormat.decodeEvaluation(bytes, sizeLimit: limit)
             _ = try? WireFormat.decodeGlobalModel(bytes, sizeLimit: limit)
-            _ = try? JSONDecoder().decode(EvaluationResult.self, from: Data(bytes))
+            _ = try? JSONDecoder().decode(ParticipantEvaluation.self, from: Data(bytes))
         },
         seeds: {
             let model = ModelDescription.mlp(inputShape: [1, 2, 2], hiddenSizes: [2], classCount: 2)
@@ -30,7 +30,7 @@ extension FuzzTarget {
                 ("evaluate.safetensors", try WireFormat.encodeEvaluation(model: model, parameters: parameters,
                                                                          configuration: EvaluateConfiguration(round: 2))),
                 ("model.safetensors", try WireFormat.encodeGlobalModel(model: .lenet(classCount: 3), parameters: ParameterSet(tensors: []), round: 4)),
-                ("evaluation-result.json", [UInt8](try JSONEncoder().encode(EvaluationResult(loss: 0.25, exampleCount: 7, metrics: ["accuracy": 0.5])))),
+                ("evaluation-result.json", [UInt8](try JSONEncoder().encode(ParticipantEvaluation(loss: 0.25, exampleCount: 7, metrics: ["accuracy": 0.5])))),
             ]
         })
 
@@ -115,8 +115,8 @@ enum FlowerObjects {
         func fit(_ instruction: FitInstruction) throws -> FitResult {
             FitResult(update: instruction.parameters, kind: .parameters, exampleCount: 1, metrics: ["loss": 1])
         }
-        func evaluate(model: ModelDescription, parameters: ParameterSet, configuration: EvaluateConfiguration) throws -> EvaluationResult {
-            EvaluationResult(loss: 1, exampleCount: 1, metrics: ["accuracy": 0.5])
+        func evaluate(model: ModelDescription, parameters: ParameterSet, configuration: EvaluateConfiguration) throws -> ParticipantEvaluation {
+            ParticipantEvaluation(loss: 1, exampleCount: 1, metrics: ["accuracy": 0.5])
         }
     }
 

@@ -18,7 +18,7 @@ final class FederationHub: @unchecked Sendable {
     /// What came back for a task.
     enum Answer: Sendable {
         case fit(FitResult)
-        case evaluation(EvaluationResult)
+        case evaluation(ParticipantEvaluation)
         /// The client sent a body that could not be read; the reason.
         case unreadable(String)
     }
@@ -154,7 +154,7 @@ final class RemoteParticipant: FederatedParticipant {
         }
     }
 
-    func evaluate(model: ModelDescription, parameters: ParameterSet, configuration: EvaluateConfiguration) throws -> EvaluationResult {
+    func evaluate(model: ModelDescription, parameters: ParameterSet, configuration: EvaluateConfiguration) throws -> ParticipantEvaluation {
         let body = ByteBuffer(bytes: try WireFormat.encodeEvaluation(model: model, parameters: parameters, configuration: configuration))
         switch try hub.perform(.evaluate, round: configuration.round, body: body, for: id, timeout: timeout) {
         case .evaluation(let result): return result

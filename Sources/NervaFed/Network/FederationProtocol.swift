@@ -9,7 +9,7 @@ import Foundation
 /// |---|---|---|
 /// | `POST /v1/register` | — | 200 `RegistrationReply` (JSON) |
 /// | `GET /v1/task?wait=s` | — | 200 a task (safetensors: `WireFormat` fit or evaluate message, headers `nerva-task`, `nerva-task-id`, `nerva-round`); 204 none yet; 410 the federation is over |
-/// | `POST /v1/result/<task-id>` | fit: `WireFormat` fit-result (safetensors); evaluate: `EvaluationResult` (JSON) | 200; 400 unreadable (with the reason); 404 unknown or expired task; 413 too large |
+/// | `POST /v1/result/<task-id>` | fit: `WireFormat` fit-result (safetensors); evaluate: `ParticipantEvaluation` (JSON) | 200; 400 unreadable (with the reason); 404 unknown or expired task; 413 too large |
 /// | `POST /v1/heartbeat` | — | 204 |
 /// | `GET /v1/model` | — | 200 the global model (`WireFormat.encodeGlobalModel`) |
 /// | `GET /v1/status` | — | 200 `FederationStatus` (JSON) |
@@ -38,7 +38,7 @@ public enum FederationProtocol {
 public enum FederationTaskKind: String, Sendable, Codable {
     /// Train (`FederatedParticipant.fit`) and post a `WireFormat` fit result.
     case fit
-    /// Evaluate (`FederatedParticipant.evaluate`) and post an `EvaluationResult` as JSON.
+    /// Evaluate (`FederatedParticipant.evaluate`) and post an `ParticipantEvaluation` as JSON.
     case evaluate
 }
 

@@ -92,7 +92,7 @@ extension FederationServer {
         do {
             switch task.kind {
             case .fit: answer = .fit(try body.withUnsafeReadableBytes { try WireFormat.decodeFitResult($0, sizeLimit: limit) })
-            case .evaluate: answer = .evaluation(try JSONDecoder().decode(EvaluationResult.self, from: Data(body.readableBytesView)))
+            case .evaluate: answer = .evaluation(try JSONDecoder().decode(ParticipantEvaluation.self, from: Data(body.readableBytesView)))
             }
         } catch {
             _ = hub.deliver(.unreadable("\(error)"), task: id, from: client)

@@ -109,7 +109,7 @@ public final class FederationServer: @unchecked Sendable {
     /// - Throws: `ModelDescriptionError`, or `FederationCheckpointError.differentModel`.
     public init(model: ModelDescription, strategy: any Strategy, configuration: FederationServerConfiguration, seed: UInt64,
                 initialParameters: ParameterSet? = nil, resumingFrom checkpoint: FederationCheckpoint? = nil,
-                centralEvaluation: (@Sendable (ParameterSet) throws -> EvaluationResult)? = nil) throws {
+                centralEvaluation: (@Sendable (ParameterSet) throws -> ParticipantEvaluation)? = nil) throws {
         try configuration.validate()
         self.model = model
         self.configuration = configuration

@@ -46,12 +46,12 @@ public final class MeteredParticipant: FederatedParticipant {
         return try WireFormat.decodeFitResult(bytes)
     }
 
-    public func evaluate(model: ModelDescription, parameters: ParameterSet, configuration: EvaluateConfiguration) throws -> EvaluationResult {
+    public func evaluate(model: ModelDescription, parameters: ParameterSet, configuration: EvaluateConfiguration) throws -> ParticipantEvaluation {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let bytes = Array(try encoder.encode(inner.evaluate(model: model, parameters: parameters, configuration: configuration)))
         counters.withLock { $0.evaluationMessages += 1; $0.evaluationBytes += bytes.count }
         observer?(id, .evaluationResult(bytes))
-        return try JSONDecoder().decode(EvaluationResult.self, from: Data(bytes))
+        return try JSONDecoder().decode(ParticipantEvaluation.self, from: Data(bytes))
     }
 }

@@ -93,7 +93,10 @@ final class NCFWorkspace {
 
     /// Trains the network on `epochs` (items and labels of the workspace's single user) in
     /// batches of `batchSize` with `optimizer`, and returns the summed loss and the example count.
-    func train(_ epochs: [LocalSamples], batchSize: Int, optimizer: Optimizer) -> (lossSum: Double, count: Int) {
+    /// With `proximal` (FedProx) every step adds `μ·(w − w_global)` to the gradient of the
+    /// loaded shared weights (the item rows in `rows`, every dense weight).
+    func train(_ epochs: [LocalSamples], batchSize: Int, optimizer: Optimizer,
+               proximal: (mu: Float, global: ParameterSet, rows: [Int])? = nil) -> (lossSum: Double, count: Int) {
         let network = tables.network
         network.train()
         defer { network.eval() }
@@ -107,6 +110,7 @@ final class NCFWorkspace {
                                                                      items: Array(epoch.items[start..<end])),
                                               targets: Tensor(Array(epoch.labels[start..<end])))
                 loss.backward()
+                if let proximal { addProximalGradient(mu: proximal.mu, global: proximal.global, rows: proximal.rows) }
                 optimizer.step()
                 lossSum += Double(loss.scalar) * Double(end - start)
                 count += end - start
@@ -115,6 +119,34 @@ final class NCFWorkspace {
         }
         self.optimizer.zeroGradients()
         return (lossSum, count)
+    }
+
+    /// `gradient += μ·(w − w_global)` on the loaded shared weights: the gradient of FedProx's
+    /// proximal term `μ/2·‖w − w_global‖²` (Li et al. 2020, https://arxiv.org/abs/1812.06127).
+    /// The item rows outside `rows` hold nothing of this request and are left alone.
+    func addProximalGradient(mu: Float, global: ParameterSet, rows: [Int]) {
+        global.values.withUnsafeBufferPointer { anchor in
+            for target in targets {
+                let weight = target.tensor
+                // The gradient may share storage with a graph value; write into a fresh copy.
+                let gradient = weight.gradient.map { dense in Tensor(dense.densified().scalars, shape: weight.shape) }
+                    ?? Tensor.zeros(weight.shape)
+                gradient.withUnsafeMutableBufferPointer { g in
+                    weight.withUnsafeBufferPointer { w in
+                        let a = anchor.baseAddress! + target.entry.offset
+                        if target.isItemTable {
+                            let width = target.entry.shape[1]
+                            for row in rows {
+                                for i in row * width..<(row + 1) * width { g[i] += mu * (w[i] - a[i]) }
+                            }
+                        } else {
+                            for i in 0..<target.entry.count { g[i] += mu * (w[i] - a[i]) }
+                        }
+                    }
+                }
+                weight.gradient = gradient
+            }
+        }
     }
 
     /// Fits the user row alone to `epochs`, the loaded shared weights held fixed, with a fresh

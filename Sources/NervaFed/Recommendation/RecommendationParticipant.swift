@@ -8,7 +8,9 @@ import NervaRec
 /// with `negatives` items sampled from those it never interacted with (seeded by the round's
 /// seed), with Adam as in NCF, and sends back only the shared weights it changed: the touched
 /// item rows with their example counts (`RecommendationUpdate`) and the dense weights. The
-/// user embedding is trained too and stays here.
+/// user embedding is trained too and stays here. With FedProx's `μ > 0` (`proximalMu`) each step
+/// adds the gradient of `μ/2·‖w − w_global‖²` over the shared weights it trains (the touched item
+/// rows and the dense weights; the private user embedding has no global value).
 ///
 /// With `model.refitEpochs` > 0 the device first fits its user embedding alone to the shared
 /// weights it received (those held fixed), then trains as above: after every aggregation the
@@ -64,6 +66,9 @@ public final class RecommendationParticipant: FederatedParticipant, @unchecked S
             throw FederatedError.invalidConfiguration("batch size \(configuration.batchSize), local epochs \(configuration.localEpochs) "
                                                       + "and learning rate \(configuration.learningRate) must be positive")
         }
+        guard configuration.proximalMu.isFinite, configuration.proximalMu >= 0 else {
+            throw FederatedError.invalidConfiguration("FedProx's μ must be finite and non-negative, got \(configuration.proximalMu)")
+        }
         guard !positives.isEmpty else { throw FederatedError.noLocalData(participant: id) }
         let model = workspaces.model
         guard positives.count < model.itemCount || model.negatives == 0 else {
@@ -88,7 +93,9 @@ public final class RecommendationParticipant: FederatedParticipant, @unchecked S
                                        learningRate: configuration.learningRate)
             }
             workspace.reset(workspace.optimizer, rows: rows, learningRate: configuration.learningRate)
-            let (lossSum, count) = workspace.train(epochs, batchSize: configuration.batchSize, optimizer: workspace.optimizer)
+            let mu = configuration.proximalMu
+            let (lossSum, count) = workspace.train(epochs, batchSize: configuration.batchSize, optimizer: workspace.optimizer,
+                                                   proximal: mu > 0 ? (mu, instruction.parameters, rows) : nil)
             guard lossSum.isFinite else {   // a diverged participant reports a failure instead of sending NaNs
                 throw TrainingDivergedError(what: "participant \(id)'s local training", position: "round \(configuration.round)",
                                             detail: "loss \(lossSum)")
@@ -129,7 +136,7 @@ public final class RecommendationParticipant: FederatedParticipant, @unchecked S
         return low < positives.count && positives[low] == item
     }
 
-    public func evaluate(model: ModelDescription, parameters: ParameterSet, configuration: EvaluateConfiguration) throws -> EvaluationResult {
+    public func evaluate(model: ModelDescription, parameters: ParameterSet, configuration: EvaluateConfiguration) throws -> ParticipantEvaluation {
         guard let evaluationCase else { throw FederatedError.noLocalData(participant: id) }
         let candidates = [evaluationCase.item] + evaluationCase.negatives
         let model = workspaces.model
@@ -157,7 +164,7 @@ public final class RecommendationParticipant: FederatedParticipant, @unchecked S
             let (logit, label) = (Double(pair.0), Double(pair.1))
             return sum + max(logit, 0) - logit * label + log1p(exp(-abs(logit)))
         } / Double(candidates.count)
-        return EvaluationResult(loss: loss, exampleCount: 1,
+        return ParticipantEvaluation(loss: loss, exampleCount: 1,
                                 metrics: [RecommendationMetric.hitRate(cutoff): RankingMetrics.hit(rank: rank, cutoff: cutoff),
                                           RecommendationMetric.ndcg(cutoff): RankingMetrics.ndcg(rank: rank, cutoff: cutoff)])
     }

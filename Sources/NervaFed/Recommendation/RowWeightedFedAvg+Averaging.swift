@@ -40,23 +40,6 @@ extension RowWeightedFedAvg {
         return result
     }
 
-    /// DP-FedAvg over sparse updates: `x + (1/m)·Σᵢ clip(Δᵢ, S) + N(0, (z·S/m)²)` on every shared coordinate.
-    public static func privateAverage(_ updates: [RecommendationUpdate], global: ParameterSet, itemTables: Set<String>,
-                                      privacy: DifferentialPrivacy, generator: RandomGenerator) -> [Float] {
-        precondition(!updates.isEmpty, "RowWeightedFedAvg: no updates to average.")
-        var sum = [Double](repeating: 0, count: global.scalarCount)
-        for update in updates {
-            var (delta, positions, _) = sparseDelta(update, exampleCount: 1, global: global, itemTables: itemTables)
-            privacy.clip(&delta)
-            for (value, position) in zip(delta, positions) { sum[position] += Double(value) }
-        }
-        var noise = [Float](repeating: 0, count: global.scalarCount)
-        let deviation = Float(privacy.noiseStandardDeviation(participants: updates.count))
-        if deviation > 0 { noise.withUnsafeMutableBufferPointer { generator.fillNormal($0, standardDeviation: deviation) } }
-        let m = Double(updates.count)
-        return (0..<global.scalarCount).map { i in global.values[i] + Float(sum[i] / m) + noise[i] }
-    }
-
     /// A participant's change `Δ = x − global` on the coordinates it sent (the touched rows of
     /// the item tables, every dense weight), with their positions in the global layout and their
     /// weights in the row-weighted mean (the row's example count, or `exampleCount` for dense).

@@ -10,8 +10,8 @@ import Foundation
 /// price is upload size: the vector is dense (`shared + items + 1` values of 8 bytes each), where
 /// the plain update holds only the touched rows.
 ///
-/// With `privacy`, the device clips its change to `S` and masks `[clip(Δ), 0…, 1]`; the server
-/// divides by the number of participants and adds the noise (DP-FedAvg, as without masking).
+/// Wrapped in `DifferentiallyPrivateStrategy`, the device masks `[clip(Δ), 1]` instead (the
+/// wrapper's secure input), which hides the touched rows as well.
 extension RowWeightedFedAvg: SecureAggregationStrategy {
     public var secureAggregationProblem: String? { nil }
 
@@ -27,17 +27,10 @@ extension RowWeightedFedAvg: SecureAggregationStrategy {
         case .rejected(let reason): throw ParticipantUnavailable(reason)
         }
         let sparse = Self.sparseDelta(update, exampleCount: result.exampleCount, global: global, itemTables: itemTables)
-        var delta = sparse.delta
         var input = [Float](repeating: 0, count: global.scalarCount + itemRowCount(global.layout) + 1)
-        if let privacy {
-            privacy.clip(&delta)
-            for (value, position) in zip(delta, sparse.positions) { input[position] = value }
-            input[input.count - 1] = 1
-        } else {
-            for (k, position) in sparse.positions.enumerated() { input[position] = sparse.weights[k] * delta[k] }
-            for (k, row) in update.rows.enumerated() { input[global.scalarCount + row] = update.rowWeights[k] }
-            input[input.count - 1] = Float(result.exampleCount)
-        }
+        for (k, position) in sparse.positions.enumerated() { input[position] = sparse.weights[k] * sparse.delta[k] }
+        for (k, row) in update.rows.enumerated() { input[global.scalarCount + row] = update.rowWeights[k] }
+        input[input.count - 1] = Float(result.exampleCount)
         return input
     }
 
@@ -53,25 +46,49 @@ extension RowWeightedFedAvg: SecureAggregationStrategy {
             return RoundAggregate(parameters: nil, accepted: [], failures: failures, metrics: metrics)
         }
         var delta = [Float](repeating: 0, count: shared)
-        if let privacy {
-            for i in 0..<shared { delta[i] = Float(sum[i] / total) }
-            privacy.addNoise(to: &delta, participants: accepted.count,
-                             generator: RandomGenerator(seed: FederatedStrategy.seed(seed, round: round, participant: "server-noise")))
-            metrics["noise_standard_deviation"] = privacy.noiseStandardDeviation(participants: accepted.count)
-        } else {
-            for entry in global.layout.entries {
-                if itemTables.contains(entry.name) {
-                    let width = entry.shape[1]
-                    for row in 0..<entry.shape[0] where sum[shared + row] > 0 {
-                        let weight = sum[shared + row]
-                        for j in 0..<width { delta[entry.offset + row * width + j] = Float(sum[entry.offset + row * width + j] / weight) }
-                    }
-                } else {
-                    for j in 0..<entry.count { delta[entry.offset + j] = Float(sum[entry.offset + j] / total) }
+        for entry in global.layout.entries {
+            if itemTables.contains(entry.name) {
+                let width = entry.shape[1]
+                for row in 0..<entry.shape[0] where sum[shared + row] > 0 {
+                    let weight = sum[shared + row]
+                    for j in 0..<width { delta[entry.offset + row * width + j] = Float(sum[entry.offset + row * width + j] / weight) }
                 }
+            } else {
+                for j in 0..<entry.count { delta[entry.offset + j] = Float(sum[entry.offset + j] / total) }
             }
         }
         return RoundAggregate(parameters: ParameterSet(layout: global.layout, values: step(global: global.values, delta: delta)),
                               accepted: accepted, failures: failures, metrics: metrics)
+    }
+}
+
+extension RowWeightedFedAvg: ChangeAveragingStrategy {
+    public var minimumResults: Int { sampling.minimumResults }
+
+    /// Per-row weighting is off under DP-FedAvg: the changes are averaged with equal weights.
+    public var differentiallyPrivateName: String { "DP-FedAvg (clipped, equal weights)" }
+
+    /// The touched rows' and dense weights' change, 0 on the rows the participant did not touch.
+    public func change(of result: FitResult, global: ParameterSet) throws -> [Float] {
+        switch read(result, global: global) {
+        case .rejected(let reason): throw ParticipantUnavailable(reason)
+        case .update(let update):
+            let sparse = Self.sparseDelta(update, exampleCount: 1, global: global, itemTables: itemTables)
+            var change = [Float](repeating: 0, count: global.scalarCount)
+            for (value, position) in zip(sparse.delta, sparse.positions) { change[position] = value }
+            return change
+        }
+    }
+
+    public func step(global: ParameterSet, along change: [Float]) -> [Float] {
+        step(global: global.values, delta: change)
+    }
+
+    public func fitMetrics(_ accepted: [FitResult], global: ParameterSet) -> [String: Double] {
+        let updates = accepted.compactMap { result -> RecommendationUpdate? in
+            if case .update(let update) = read(result, global: global) { return update }
+            return nil
+        }
+        return FederatedStrategy.weightedMetrics(accepted).merging(Self.updateMetrics(updates)) { $1 }
     }
 }

@@ -8,13 +8,14 @@ import Synchronization
 ///   by the number of their local examples that touched it; rows nobody touched keep the global
 ///   value.
 /// - Dense weights: FedAvg's example-weighted mean.
-/// - With `privacy` (DP-FedAvg, McMahan et al. 2018): each participant's whole update
-///   `Δᵢ` (touched rows and dense weights, minus the global values) is clipped to norm `S`, the
-///   clipped updates are averaged with equal weights over the `m` participants, and Gaussian
-///   noise `N(0, (z·S/m)²)` is added to every shared coordinate — every row of the item tables
-///   included, touched or not, since which rows a participant touched is itself private.
-///   Per-row weighting is off then: a row touched by one participant would carry its update
-///   undiluted, and the mechanism's sensitivity would no longer be `S/m`.
+///
+/// Wrapped in `DifferentiallyPrivateStrategy` (DP-FedAvg, McMahan et al. 2018) each
+/// participant's whole change `Δᵢ` (touched rows and dense weights, minus the global values, 0
+/// elsewhere) is clipped to norm `S`, the clipped changes are averaged with equal weights over
+/// the `m` participants, and Gaussian noise `N(0, (z·S/m)²)` is added to every shared coordinate —
+/// every row of the item tables included, touched or not, since which rows a participant touched
+/// is itself private. Per-row weighting is off then: a row touched by one participant would carry
+/// its update undiluted, and the mechanism's sensitivity would no longer be `S/m`.
 public final class RowWeightedFedAvg: Strategy {
     public let name: String
     /// Participant selection.
@@ -25,8 +26,6 @@ public final class RowWeightedFedAvg: Strategy {
     public let itemTables: Set<String>
     /// The share of participants asked to evaluate after each round (1: everybody).
     public let evaluationFraction: Double
-    /// Client-level differential privacy, when set.
-    public let privacy: DifferentialPrivacy?
     /// Updates claiming more examples than this are rejected (`nil`: no limit).
     public let maximumExampleCount: Int?
     /// Derives the participants' per-round seeds and the noise.
@@ -40,18 +39,17 @@ public final class RowWeightedFedAvg: Strategy {
     private let optimizerState = Mutex(ServerOptimizerState())
 
     public init(model: FederatedNCFModel, sampling: ClientSampling = ClientSampling(), clientSettings: FitConfiguration,
-                evaluationFraction: Double = 1, privacy: DifferentialPrivacy? = nil, maximumExampleCount: Int? = nil,
+                evaluationFraction: Double = 1, maximumExampleCount: Int? = nil,
                 serverOptimizer: ServerOptimizer = .average(), learningRateDecay: Float = 1, seed: UInt64 = 0) {
         precondition(learningRateDecay > 0 && learningRateDecay <= 1, "RowWeightedFedAvg: learning-rate decay must be in (0, 1].")
         precondition(evaluationFraction >= 0 && evaluationFraction <= 1, "RowWeightedFedAvg: evaluation fraction must be in [0, 1].")
         let tables = NCFTables(model.makeNetwork(users: 1, seed: 0))
         let itemWeights = Set(tables.item.map { ObjectIdentifier($0.weight) })
         itemTables = Set(tables.sharedTensors().filter { itemWeights.contains(ObjectIdentifier($0.tensor)) }.map(\.name))
-        name = privacy == nil ? "FedAvg (per-row item weighting)" : "DP-FedAvg (clipped, equal weights)"
+        name = "FedAvg (per-row item weighting)"
         self.sampling = sampling
         self.clientSettings = clientSettings
         self.evaluationFraction = evaluationFraction
-        self.privacy = privacy
         self.maximumExampleCount = maximumExampleCount
         self.seed = seed
         self.serverOptimizer = serverOptimizer
@@ -78,26 +76,24 @@ public final class RowWeightedFedAvg: Strategy {
             }
         }
         var metrics = FederatedStrategy.weightedMetrics(accepted.map(\.result))
+            .merging(Self.updateMetrics(accepted.map(\.update))) { $1 }
         metrics["accepted"] = Double(accepted.count)
         metrics["failures"] = Double(failures.count)
         guard accepted.count >= sampling.minimumResults, !accepted.isEmpty else {
             return RoundAggregate(parameters: nil, accepted: [], failures: failures, metrics: metrics)
         }
-        let updates = accepted.map(\.update)
-        metrics["rows_per_update"] = Double(updates.reduce(0) { $0 + $1.rows.count }) / Double(updates.count)
-        metrics["upload_scalars_per_participant"] = Double(updates.reduce(0) { $0 + $1.parameters.scalarCount }) / Double(updates.count)
-        var values: [Float]
-        if let privacy {
-            let generator = RandomGenerator(seed: FederatedStrategy.seed(seed, round: round, participant: "server-noise"))
-            values = Self.privateAverage(updates, global: global, itemTables: itemTables, privacy: privacy, generator: generator)
-            metrics["noise_standard_deviation"] = privacy.noiseStandardDeviation(participants: updates.count)
-        } else {
-            values = Self.rowWeightedAverage(updates, exampleCounts: accepted.map(\.result.exampleCount), global: global,
-                                             itemTables: itemTables)
-        }
+        var values = Self.rowWeightedAverage(accepted.map(\.update), exampleCounts: accepted.map(\.result.exampleCount),
+                                             global: global, itemTables: itemTables)
         if serverOptimizer != .average() { values = step(global: global.values, delta: zip(values, global.values).map { $0 - $1 }) }
         return RoundAggregate(parameters: ParameterSet(layout: global.layout, values: values), accepted: accepted.map(\.participant),
                               failures: failures, metrics: metrics)
+    }
+
+    /// The mean number of item rows and of scalars per update (empty for no updates).
+    static func updateMetrics(_ updates: [RecommendationUpdate]) -> [String: Double] {
+        guard !updates.isEmpty else { return [:] }
+        return ["rows_per_update": Double(updates.reduce(0) { $0 + $1.rows.count }) / Double(updates.count),
+                "upload_scalars_per_participant": Double(updates.reduce(0) { $0 + $1.parameters.scalarCount }) / Double(updates.count)]
     }
 
     /// Checks one fit result: its kind, its example count and its layout (`RecommendationUpdate.read`).
@@ -127,7 +123,7 @@ public final class RowWeightedFedAvg: Strategy {
         return available.indices.filter(chosen.contains).map { (available[$0], EvaluateConfiguration(round: round)) }
     }
 
-    public func aggregateEvaluate(round: Int, results: [(participant: String, result: EvaluationResult)],
+    public func aggregateEvaluate(round: Int, results: [(participant: String, result: ParticipantEvaluation)],
                                   failures: [ParticipantFailure]) -> EvaluationSummary? {
         EvaluationSummary(combining: results.map(\.result))
     }

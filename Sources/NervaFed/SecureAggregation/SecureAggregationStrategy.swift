@@ -41,24 +41,16 @@ extension FederatedStrategy: SecureAggregationStrategy {
     public var secureAggregationProblem: String? {
         switch aggregation {
         case .weightedMean, .mean: nil
-        default: "\(aggregation) needs every update in the clear; secure aggregation only reveals their sum"
+        default: "secure aggregation and DP-FedAvg see only the sum of the updates; \(aggregation) needs each of them"
         }
     }
 
     /// `[w·δ, w]`: the participant's change of the model `δ` (minus its gradient for FedSGD),
-    /// weighted by `w`, its example count (1 for the plain mean and under differential privacy,
-    /// where `δ` is first clipped to the clipping norm), followed by `w` itself, so the server
-    /// learns only the total weight, not anyone's example count.
+    /// weighted by `w`, its example count (1 for the plain mean), followed by `w` itself, so the
+    /// server learns only the total weight, not anyone's example count.
     public func secureInput(_ result: FitResult, global: ParameterSet) throws -> [Float] {
-        if let reason = validation.problem(with: result, global: global, expectedKind: clientSettings.updateKind) {
-            throw ParticipantUnavailable(reason)
-        }
-        var delta = clientSettings.updateKind == .parameters ? result.update.subtracting(global).values : result.update.values.map { -$0 }
-        var weight: Float = aggregation == .weightedMean ? Float(result.exampleCount) : 1
-        if let privacy {
-            privacy.clip(&delta)
-            weight = 1
-        }
+        let delta = try change(of: result, global: global)
+        let weight: Float = aggregation == .weightedMean ? Float(result.exampleCount) : 1
         return delta.map { $0 * weight } + [weight]
     }
 
@@ -70,12 +62,7 @@ extension FederatedStrategy: SecureAggregationStrategy {
         guard accepted.count >= sampling.minimumResults, sum.count == global.values.count + 1, let total = sum.last, total > 0 else {
             return RoundAggregate(parameters: nil, accepted: [], failures: failures, metrics: metrics)
         }
-        var delta = sum.dropLast().map { Float($0 / total) }
-        if let privacy {
-            privacy.addNoise(to: &delta, participants: accepted.count,
-                             generator: RandomGenerator(seed: Self.seed(seed, round: round, participant: "server-noise")))
-            metrics["noise_standard_deviation"] = privacy.noiseStandardDeviation(participants: accepted.count)
-        }
+        let delta = sum.dropLast().map { Float($0 / total) }
         let values = applyServerOptimizer(global: global.values, delta: delta)
         return RoundAggregate(parameters: ParameterSet(layout: global.layout, values: values), accepted: accepted,
                               failures: failures, metrics: metrics)

@@ -147,7 +147,7 @@ private final class EchoParticipant: FederatedParticipant {
         return FitResult(update: update, kind: .parameters, exampleCount: 100)
     }
 
-    func evaluate(model: ModelDescription, parameters: ParameterSet, configuration: EvaluateConfiguration) throws -> EvaluationResult {
-        EvaluationResult(loss: 0, exampleCount: 0)
+    func evaluate(model: ModelDescription, parameters: ParameterSet, configuration: EvaluateConfiguration) throws -> ParticipantEvaluation {
+        ParticipantEvaluation(loss: 0, exampleCount: 0)
     }
 }

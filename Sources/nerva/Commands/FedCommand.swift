@@ -28,10 +28,10 @@ struct FedSimulateCommand: ParsableCommand {
 
     @OptionGroup(title: "Model and strategy") var training: FedStrategyOptions
     @OptionGroup(title: "Data and partition") var split: FedPartitionOptions
-    @Option(parsing: .unconditional, help: "The number of clients.")
-    var clients = 10
-    @Option(parsing: .unconditional, help: "Communication rounds.")
-    var rounds = 10
+    @Option(parsing: .unconditional, help: "The number of clients (default 10).")
+    var clients: Int?
+    @Option(parsing: .unconditional, help: "Communication rounds (default 10).")
+    var rounds: Int?
     @Option(parsing: .unconditional, help: "Evaluate on only the first N test images.")
     var testLimit: Int?
     @Option(parsing: .unconditional, help: "Threads training clients at once (default: one per core).")
@@ -42,31 +42,38 @@ struct FedSimulateCommand: ParsableCommand {
     var secureAggregation = false
     @Option(help: "Output folder (default ./nerva-out/fed-simulate-<timestamp>).")
     var out: String?
-    @Option(parsing: .unconditional, help: "Random seed.")
-    var seed: UInt64 = 0
+    @Option(parsing: .unconditional, help: "Random seed (default 0).")
+    var seed: UInt64?
+
+    /// The run these options describe: `FederatedRun`'s defaults, overridden by the options given.
+    func makeRun() throws -> FederatedRun {
+        var run = FederatedRun()
+        if let clients { run.clients = clients }
+        if let rounds { run.rounds = rounds }
+        if let seed { run.seed = seed }
+        run.testLimit = testLimit
+        run.threads = threads
+        run.overWire = wire
+        run.secureAggregation = secureAggregation
+        try training.apply(to: &run)
+        split.apply(to: &run)
+        return run
+    }
 
     func validate() throws {
-        guard clients >= 1 else { throw ValidationError("--clients must be at least 1, got \(clients).") }
-        guard rounds >= 1 else { throw ValidationError("--rounds must be at least 1, got \(rounds).") }
-        try training.validate(clients: clients)
-        try split.validate(parts: clients, flag: "client")
+        if let clients, clients < 1 { throw ValidationError("--clients must be at least 1, got \(clients).") }
+        if let rounds, rounds < 1 { throw ValidationError("--rounds must be at least 1, got \(rounds).") }
         if let testLimit, testLimit < 1 { throw ValidationError("--test-limit must be positive, got \(testLimit).") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads).") }
-        if secureAggregation {
-            guard ![.median, .trimmedMean, .krum, .multiKrum].contains(training.strategy) else {
-                throw ValidationError("--secure-aggregation reveals only the sum of the updates; --strategy \(training.strategy.rawValue) needs each of them.")
-            }
-            guard Int(training.fraction * Double(clients)) >= 2 else {
-                throw ValidationError("--secure-aggregation needs at least 2 clients per round (--clients × --fraction).")
-            }
+        try rejectingInvalid {
+            let run = try makeRun()
+            try split.validate(parts: run.clients, flag: "client")
+            try run.validate()
         }
     }
 
     func run() throws {
-        var configuration = FederatedRun(clients: clients, rounds: rounds, testLimit: testLimit, threads: threads, overWire: wire,
-                                         secureAggregation: secureAggregation, seed: seed)
-        training.apply(to: &configuration)
-        split.apply(to: &configuration)
+        let configuration = try makeRun()
         let folder = try RunFolder(command: "fed-simulate", out: out, settings: configuration.settings)
         print("nerva fed simulate → \(folder.url.path)")
         let dataset = try FashionMNIST(directory: split.directory)
@@ -79,11 +86,11 @@ struct FedSimulateCommand: ParsableCommand {
                              String(r.failures.count), String(format: "%.2f", r.seconds)]
                         })
         try folder.writeReport()
-        print(String(format: "test accuracy after %d rounds: %.4f (%d failures); report: %@", rounds, outcome.finalAccuracy, failures,
-                     folder.file("index.html").path))
+        print(String(format: "test accuracy after %d rounds: %.4f (%d failures); report: %@", configuration.rounds,
+                     outcome.finalAccuracy, failures, folder.file("index.html").path))
     }
 }
 
-extension FederatedRun.Model: ExpressibleByArgument {}
-extension FederatedRun.StrategyName: ExpressibleByArgument {}
-extension FederatedRun.PartitionName: ExpressibleByArgument {}
+extension FashionMNISTArchitecture: ExpressibleByArgument {}
+extension StrategyConfiguration.Name: ExpressibleByArgument {}
+extension PartitionScheme.Kind: ExpressibleByArgument {}

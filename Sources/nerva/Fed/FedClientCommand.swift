@@ -34,8 +34,8 @@ struct FedClientCommand: ParsableCommand {
     var giveUpAfter = 120.0
     @Option(help: "Rehearse a misbehaving client: \(FederationClientFault.allCases.map(\.rawValue).joined(separator: ", ")).")
     var fault: FederationClientFault?
-    @Option(parsing: .unconditional, help: "The partition seed (as `fed simulate --seed`).")
-    var seed: UInt64 = 0
+    @Option(parsing: .unconditional, help: "The partition seed (as `fed simulate --seed`; default 0).")
+    var seed: UInt64?
 
     func validate() throws {
         guard numPartitions >= 1 else { throw ValidationError("--num-partitions must be at least 1, got \(numPartitions).") }
@@ -55,9 +55,7 @@ struct FedClientCommand: ParsableCommand {
         }
         var run = FederatedRun(clients: numPartitions, seed: seed)
         split.apply(to: &run)
-        // The same split as `FederatedRun.run` (and so `nerva fed simulate`).
-        let parts = Partition.split(labels: train.labels, classCount: 10, clientCount: numPartitions, scheme: run.scheme,
-                                    generator: RandomGenerator(seed: seed &+ 1))
+        let parts = run.split(labels: train.labels)   // the split of `nerva fed simulate`
         let id = name ?? String(format: "client-%03d", partitionId)
         let participant = ClassificationParticipant(id: id, data: train, trainIndices: parts[partitionId])
         var configuration = FederationClientConfiguration(server: server, token: token ?? ProcessInfo.processInfo.environment["NERVA_FED_TOKEN"],
@@ -65,9 +63,9 @@ struct FedClientCommand: ParsableCommand {
         configuration.rootCertificatesPath = rootCertificates
         configuration.giveUpAfter = giveUpAfter
         configuration.fault = fault
-        configuration.seed = seed &+ UInt64(partitionId)
+        configuration.seed = run.seed &+ UInt64(partitionId)
         let client = try FederationClient(participant: participant, configuration: configuration)
-        say("nerva fed client \(id): partition \(partitionId) of \(numPartitions) (\(run.scheme)), \(parts[partitionId].count) examples → \(server)"
+        say("nerva fed client \(id): partition \(partitionId) of \(numPartitions) (\(run.partition)), \(parts[partitionId].count) examples → \(server)"
             + (fault.map { " [fault: \($0.rawValue)]" } ?? ""))
         let summary = try client.run { say("\(id): \($0)") }
         say("\(summary.client): done after \(summary.completedRounds) rounds (\(summary.fitTasks) fit tasks)")

@@ -25,7 +25,7 @@ struct FedRecReport {
         line += String(format: " | popularity HR@10 %.4f NDCG@10 %.4f | sent per user %@ over the run (%@ per update), "
                        + "downloaded %@ per round trained", popularity.hitRate, popularity.ndcg, Self.bytes(outcome.uploadBytesPerUser),
                        Self.bytes(outcome.bytesPerUpdate), Self.bytes(Double(outcome.instructionBytes)))
-        if let epsilon = outcome.epsilon { line += String(format: " | (ε = %@, δ = %.0e)", epsilonText(epsilon), run.delta) }
+        if let epsilon = outcome.epsilon { line += String(format: " | (ε = %@, δ = %.0e)", DifferentialPrivacy.epsilonText(epsilon), run.delta) }
         return line
     }
 

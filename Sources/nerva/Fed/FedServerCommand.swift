@@ -20,8 +20,8 @@ struct FedServerCommand: ParsableCommand {
     )
 
     @OptionGroup(title: "Model and strategy") var training: FedStrategyOptions
-    @Option(parsing: .unconditional, help: "Communication rounds (counting those of a resumed checkpoint).")
-    var rounds = 10
+    @Option(parsing: .unconditional, help: "Communication rounds (counting those of a resumed checkpoint; default 10).")
+    var rounds: Int?
     @Option(parsing: .unconditional, help: "Start a round only when this many clients are connected.")
     var minClients = 2
     @Option(parsing: .unconditional, help: "Keep the previous model when a round has fewer usable updates than this.")
@@ -54,13 +54,26 @@ struct FedServerCommand: ParsableCommand {
     var resume = false
     @Option(parsing: .unconditional, help: "Rehearse a crash: the server kills itself (SIGKILL) right after checkpointing this round.")
     var crashAfterRound: Int?
-    @Option(parsing: .unconditional, help: "Random seed (initial model and client sampling; the same as `fed simulate` gives the same choices).")
-    var seed: UInt64 = 0
+    @Option(parsing: .unconditional,
+            help: "Random seed (initial model and client sampling; the same as `fed simulate` gives the same choices; default 0).")
+    var seed: UInt64?
+
+    /// The federation these options describe: `FederatedRun`'s defaults, overridden by the options given.
+    func makeRun() throws -> FederatedRun {
+        var run = FederatedRun()
+        run.clients = minClients
+        if let rounds { run.rounds = rounds }
+        if let seed { run.seed = seed }
+        run.testLimit = testLimit
+        try training.apply(to: &run)
+        run.strategy.minimumResults = minResults
+        return run
+    }
 
     func validate() throws {
-        guard rounds >= 1 else { throw ValidationError("--rounds must be at least 1, got \(rounds).") }
-        try training.validate(clients: minClients)
+        if let rounds, rounds < 1 { throw ValidationError("--rounds must be at least 1, got \(rounds).") }
         guard minClients >= 1, minResults >= 1 else { throw ValidationError("--min-clients and --min-results must be at least 1.") }
+        try rejectingInvalid { try makeRun().validate() }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be in 0...65535, got \(port).") }
         guard (tlsCertificate == nil) == (tlsKey == nil) else { throw ValidationError("--tls-certificate and --tls-key go together.") }
         try rejectingInvalid {
@@ -76,14 +89,9 @@ struct FedServerCommand: ParsableCommand {
     }
 
     func run() throws {
-        var run = FederatedRun(clients: minClients, rounds: rounds, testLimit: testLimit, seed: seed)
-        training.apply(to: &run)
-        let model = run.model
-        let base = run.makeStrategy()
-        let strategy = FederatedStrategy(name: base.name, sampling: ClientSampling(fraction: run.fraction, minimumResults: minResults),
-                                         clientSettings: base.clientSettings, aggregation: base.aggregation,
-                                         serverOptimizer: base.serverOptimizer, validation: base.validation, seed: seed,
-                                         privacy: base.privacy)
+        let run = try makeRun()
+        let (model, rounds, seed) = (run.model, run.rounds, run.seed)
+        let strategy = try run.strategy.makeStrategy(clients: minClients, seed: seed)
         let scheme = tlsCertificate == nil ? "http" : "https"
         let folder = try RunFolder(command: "fed-server", out: out, settings: run.settings.filter { !["clients", "partition", "examples", "over the wire format"].contains($0.0) }
                                    + [("min clients", "\(minClients)"), ("min results", "\(minResults)"), ("transport", scheme),
@@ -104,8 +112,8 @@ struct FedServerCommand: ParsableCommand {
 
         let test = try FashionMNIST.load(.test, directory: data.map { URL(fileURLWithPath: $0) } ?? FashionMNIST.defaultDirectory,
                                          limit: testLimit)
-        let evaluator = try ClassificationEvaluator(model: model.description, data: test)
-        let server = try FederationServer(model: model.description, strategy: strategy, configuration: configuration, seed: seed,
+        let evaluator = try ClassificationEvaluator(model: model.modelDescription(), data: test)
+        let server = try FederationServer(model: model.modelDescription(), strategy: strategy, configuration: configuration, seed: seed,
                                           resumingFrom: checkpoint, centralEvaluation: { try evaluator.evaluate($0) })
         let boundPort = try server.start()
         say("nerva fed server listening on \(scheme)://\(host):\(boundPort) → \(folder.url.path)")
@@ -134,7 +142,7 @@ struct FedServerCommand: ParsableCommand {
         server.finish(grace: 10)
         let accuracy = try evaluator.evaluate(server.global).metrics["accuracy"] ?? 0
         try Safetensors.write(server.global.stateDictionary(),
-                              metadata: ["model": try model.description.jsonString(), "strategy": strategy.name, "rounds": "\(rounds)",
+                              metadata: ["model": try model.modelDescription().jsonString(), "strategy": strategy.name, "rounds": "\(rounds)",
                                          "test_accuracy": "\(accuracy)", "seed": "\(seed)"],
                               to: folder.file("fed-global-\(model.rawValue).safetensors"))
         folder.addTable(title: "Rounds (this run)", header: ["round", "test accuracy", "train loss", "accepted", "failures", "seconds"],

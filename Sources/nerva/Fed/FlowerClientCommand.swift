@@ -35,7 +35,7 @@ struct FlowerClientCommand: ParsableCommand {
             """
     )
 
-    enum Model: String, CaseIterable, ExpressibleByArgument { case mlp, cnn }
+    typealias Model = FashionMNISTArchitecture
 
     @Option(help: "The SuperLink's Fleet API address, HOST:PORT (flower-superlink --port, 8000 by default).")
     var superlink: String
@@ -123,7 +123,7 @@ struct FlowerClientCommand: ParsableCommand {
         }
     }
 
-    var modelDescription: ModelDescription { model == .mlp ? .mlp(hiddenSizes: hiddenSizes ?? [200, 200]) : .lenet() }
+    var modelDescription: ModelDescription { model.modelDescription(hiddenSizes: hiddenSizes) }
 
     func run() throws {
         let train = try FashionMNIST.load(.train, directory: data.map { URL(fileURLWithPath: $0) } ?? FashionMNIST.defaultDirectory,

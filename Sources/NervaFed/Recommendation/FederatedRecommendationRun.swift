@@ -1,67 +1,116 @@
 import Foundation
 import NervaData
-import NervaFed
+import NervaNN
 import NervaRec
 
 /// Federated NCF over simulated users written into a run folder: every user is a participant
 /// holding its interactions and its user embedding; rounds with progress; HR@10 / NDCG@10 per
 /// round (each user ranks its held-out item, NCF protocol); bytes each participant sends; the
-/// final shared weights. Used by `nerva fed recommend`.
-struct FederatedRecommendationRun {
+/// final shared weights. `nerva fed recommend` runs it; every setting has the library's default.
+public struct FederatedRecommendationRun: Sendable {
     /// Where the interactions come from.
-    enum DataSource: Equatable {
+    public enum DataSource: Equatable, Sendable {
         /// NervaRec's planted synthetic data (`users × items`).
         case planted(users: Int, items: Int)
         /// A MovieLens folder as published (ml-100k, ml-1m, …).
         case movieLens(String)
     }
 
-    var data: DataSource = .planted(users: 943, items: 1682)
-    var architecture: NCFSettings.Architecture = .neumf
-    var factors = 8
-    var layers = [64, 32, 16, 8]
-    var negatives = 4
+    /// The interactions (default: planted data of MovieLens-100k's size).
+    public var data: DataSource = .planted(users: 943, items: 1682)
+    /// The NCF architecture.
+    public var architecture: NCFSettings.Architecture = .neumf
+    /// GMF predictive factors.
+    public var factors = 8
+    /// MLP sizes (the first is the concatenated embedding size).
+    public var layers = [64, 32, 16, 8]
+    /// Sampled negatives per positive in each local epoch.
+    public var negatives = 4
     /// Epochs of the participants' user-embedding refit (0: off).
-    var refitEpochs = 1
-    var rounds = 30
-    var fraction = 1.0
-    var localEpochs = 3
-    var batchSize = 64
-    var learningRate: Float = 0.05
-    /// DP-FedAvg's clipping norm `S`; `nil` for no differential privacy.
-    var clippingNorm: Double?
-    var noiseMultiplier = 0.0
-    var delta = 1e-5
-    var threads: Int?
+    public var refitEpochs = 1
+    /// Communication rounds.
+    public var rounds = 30
+    /// `C`: the share of users that train each round.
+    public var fraction = 1.0
+    /// `E`: local epochs per round.
+    public var localEpochs = 3
+    /// `B`: local batch size.
+    public var batchSize = 64
+    /// The local Adam learning rate.
+    public var learningRate: Float = 0.05
+    /// FedProx's `μ`: the participants add `μ/2·‖w − w_global‖²` to their local loss (0: FedAvg).
+    public var mu: Float = 0
+    /// DP-FedAvg around the row-weighted FedAvg when set.
+    public var privacy: DifferentialPrivacy?
+    /// `δ` of the reported `(ε, δ)`.
+    public var delta = 1e-5
+    /// Threads training users at once (`nil`: one per core).
+    public var threads: Int?
     /// Run the federation over HTTP on loopback: a `FederationServer` and one `FederationClient`
     /// per user, instead of the in-process simulation.
-    var overHTTP = false
+    public var overHTTP = false
     /// Run every round under secure aggregation (in process only): the server sees sums only.
-    var secureAggregation = false
+    public var secureAggregation = false
     /// How the server applies the averaged update.
-    enum ServerUpdate: String, CaseIterable, Sendable { case average, momentum, adam }
-    var serverUpdate: ServerUpdate = .average
-    var serverLearningRate: Float?
-    var learningRateDecay: Float = 1
-    var seed: UInt64 = 0
+    public enum ServerUpdate: String, CaseIterable, Sendable { case average, momentum, adam }
+    /// How the server applies the averaged update.
+    public var serverUpdate: ServerUpdate = .average
+    /// The server's learning rate (`nil`: `ServerOptimizer`'s default for `serverUpdate`).
+    public var serverLearningRate: Float?
+    /// The participants' learning rate is multiplied by this every round (1: constant).
+    public var learningRateDecay: Float = 1
+    /// Seeds the data, the models, the sampling and the noise.
+    public var seed: UInt64 = 0
 
-    var serverOptimizer: ServerOptimizer {
+    public init() {}
+
+    /// The server optimiser of `serverUpdate` with `serverLearningRate`.
+    public var serverOptimizer: ServerOptimizer {
         switch serverUpdate {
-        case .average: .average(learningRate: serverLearningRate ?? 1)
-        case .momentum: .momentum(learningRate: serverLearningRate ?? 1)
-        case .adam: .adam(learningRate: serverLearningRate ?? 0.01)
+        case .average: serverLearningRate.map { .average(learningRate: $0) } ?? .average()
+        case .momentum: serverLearningRate.map { .momentum(learningRate: $0) } ?? .momentum()
+        case .adam: serverLearningRate.map { .adam(learningRate: $0) } ?? .adam()
         }
     }
 
-    var model: (Int) -> FederatedNCFModel {
+    /// The model for a catalogue of `itemCount` items.
+    public var model: (Int) -> FederatedNCFModel {
         { FederatedNCFModel(architecture: architecture, itemCount: $0, factors: factors, layers: layers, negatives: negatives,
                             refitEpochs: refitEpochs) }
     }
 
-    var privacy: DifferentialPrivacy? { clippingNorm.map { DifferentialPrivacy(clippingNorm: $0, noiseMultiplier: noiseMultiplier) } }
+    /// Checks every setting.
+    ///
+    /// - Throws: `ConfigurationError` naming the first field out of range.
+    public func validate() throws {
+        if case let .planted(users, items) = data {
+            // MovieLens-25M, the largest published, has 162,541 users and 62,423 movies.
+            try ConfigurationError.check("users", users, in: 2...200_000)
+            try ConfigurationError.check("items", items, in: 32...100_000)
+        }
+        try ConfigurationError.check("factors", factors, atLeast: 1)
+        try ConfigurationError.require(layers.count >= 2 && layers.allSatisfy { $0 > 0 } && layers[0] % 2 == 0, "layers", layers,
+                                       allowed: "at least two positive sizes with an even first one")
+        try ConfigurationError.check("negatives", negatives, atLeast: 1)
+        try ConfigurationError.check("refit epochs", refitEpochs, atLeast: 0)
+        try ConfigurationError.check("rounds", rounds, atLeast: 1)
+        try ConfigurationError.require(fraction > 0 && fraction <= 1, "fraction", fraction, allowed: "in (0, 1]")
+        try ConfigurationError.check("local epochs", localEpochs, atLeast: 1)
+        try ConfigurationError.check("batch size", batchSize, atLeast: 1)
+        try ConfigurationError.check("learning rate", learningRate, positive: true)
+        try ConfigurationError.check("mu", mu, positive: false)
+        if let privacy { try DifferentialPrivacy.validate(clippingNorm: privacy.clippingNorm, noiseMultiplier: privacy.noiseMultiplier) }
+        try ConfigurationError.require(delta > 0 && delta < 1, "delta", delta, allowed: "in (0, 1)")
+        if let threads { try ConfigurationError.check("threads", threads, atLeast: 1) }
+        try ConfigurationError.require(learningRateDecay > 0 && learningRateDecay <= 1, "learning-rate decay", learningRateDecay,
+                                       allowed: "in (0, 1]")
+        if let serverLearningRate { try ConfigurationError.check("server learning rate", serverLearningRate, positive: true) }
+        try ConfigurationError.require(!(secureAggregation && overHTTP), "secure aggregation", "with HTTP",
+                                       allowed: "in process only (the HTTP protocol has no secure-aggregation steps yet)")
+    }
 
     /// The settings as the report's table.
-    var settings: [(String, String)] {
+    public var settings: [(String, String)] {
         let source = switch data {
         case let .planted(users, items): "planted synthetic (\(users) users × \(items) items)"
         case let .movieLens(path): path
@@ -69,13 +118,14 @@ struct FederatedRecommendationRun {
         return [("data", source), ("model", architecture.rawValue), ("factors / layers", "\(factors) / \(layers.map(String.init).joined(separator: "-"))"),
                 ("negatives per positive", "\(negatives)"), ("user-embedding refit epochs", "\(refitEpochs)"), ("rounds", "\(rounds)"), ("fraction C", "\(fraction)"),
                 ("local epochs E", "\(localEpochs)"), ("server update", serverOptimizer.description), ("batch size B", "\(batchSize)"), ("local Adam learning rate", learningRateDecay == 1 ? "\(learningRate)" : "\(learningRate) × \(learningRateDecay)^(round − 1)"),
+                ("FedProx μ", mu > 0 ? "\(mu)" : "off"),
                 ("secure aggregation", secureAggregation ? "on (the server sees sums only)" : "off"),
                 ("differential privacy", privacy.map { "S = \($0.clippingNorm), z = \($0.noiseMultiplier), δ = \(delta)" } ?? "off"),
                 ("seed", "\(seed)")]
     }
 
     /// Reads (or generates) the interactions and splits them leave-one-out (latest item held out).
-    func loadSplit() throws -> (split: InteractionSplit, source: String) {
+    public func loadSplit() throws -> (split: InteractionSplit, source: String) {
         switch data {
         case let .planted(users, items):
             let dataset = SyntheticInteractions(users: users, items: items, seed: seed).dataset
@@ -87,33 +137,51 @@ struct FederatedRecommendationRun {
         }
     }
 
-    struct Outcome {
-        let reports: [RoundReport]
-        let hitRate: Double
-        let ndcg: Double
+    /// The outcome of `run(split:folder:part:showsProgress:)`.
+    public struct Outcome: Sendable {
+        /// One report per round.
+        public let reports: [RoundReport]
+        /// HR@10 and NDCG@10 after the last round, averaged over the users.
+        public let hitRate: Double
+        public let ndcg: Double
         /// Bytes one participant sent in its fit results, over the run, averaged over users.
-        let uploadBytesPerUser: Double
+        public let uploadBytesPerUser: Double
         /// Bytes of one fit result, averaged over all sent.
-        let bytesPerUpdate: Double
+        public let bytesPerUpdate: Double
         /// Bytes of the instruction a participant downloads each round it trains.
-        let instructionBytes: Int
+        public let instructionBytes: Int
         /// `ε` at `delta` when differentially private.
-        let epsilon: Double?
-        let global: ParameterSet
+        public let epsilon: Double?
+        /// The final shared weights.
+        public let global: ParameterSet
+    }
+
+    /// The participants' local training settings (the round and seed are filled in per round).
+    public var clientSettings: FitConfiguration {
+        FitConfiguration(round: 0, localEpochs: localEpochs, batchSize: batchSize, learningRate: learningRate, proximalMu: mu)
+    }
+
+    /// The strategy: the row-weighted FedAvg, wrapped in DP-FedAvg when `privacy` is set.
+    public func makeStrategy(model: FederatedNCFModel) throws -> any SecureAggregationStrategy {
+        let base = RowWeightedFedAvg(model: model, sampling: ClientSampling(fraction: fraction),
+                                     clientSettings: clientSettings, serverOptimizer: serverOptimizer, learningRateDecay: learningRateDecay, seed: seed)
+        guard let privacy else { return base }
+        return try DifferentiallyPrivateStrategy(wrapping: base, privacy: privacy)
     }
 
     /// Runs the federation on `split`, logging rounds into `folder` under `part`.
-    func run(split: InteractionSplit, folder: RunFolder, part: String = "fedrec", showsProgress: Bool = true) throws -> Outcome {
+    ///
+    /// - Throws: `NCFSettings`' size errors, `TrainingDivergedError`, and the federation's errors.
+    public func run(split: InteractionSplit, folder: RunFolder, part: String = "fedrec", showsProgress: Bool = true) throws
+        -> Outcome {
+        try validate()
         let model = model(split.train.itemCount)
         let settings = model.settings(seed: seed)   // the embeddings and one epoch's samples must fit in memory
         try settings.checkSize(users: split.train.userCount, items: split.train.itemCount)
         try settings.checkEpochSize(interactions: split.train.count)
         let federation = FederatedRecommendation(split: split, model: model, seed: seed)
-        let strategy = RowWeightedFedAvg(model: model, sampling: ClientSampling(fraction: fraction),
-                                         clientSettings: FitConfiguration(round: 0, localEpochs: localEpochs, batchSize: batchSize,
-                                                                          learningRate: learningRate),
-                                         privacy: privacy, serverOptimizer: serverOptimizer,
-                                         learningRateDecay: learningRateDecay, seed: seed)
+        let strategy = try makeStrategy(model: model)
+        let clientSettings = self.clientSettings
         let meters = federation.participants.map { MeteredParticipant($0) }
         let meterByID = Dictionary(uniqueKeysWithValues: meters.map { ($0.id, $0) })
         let federationRounds: any RoundRunner = overHTTP
@@ -125,7 +193,7 @@ struct FederatedRecommendationRun {
             }
         defer { (federationRounds as? LoopbackFederation)?.finish() }
         let instructionBytes = try WireFormat.encode(FitInstruction(model: FederatedNCFModel.protocolDescription, parameters: federationRounds.global,
-                                                                    configuration: strategy.clientSettings)).count
+                                                                    configuration: clientSettings)).count
         print("\(part): \(strategy.name), \(architecture.rawValue) (\(federationRounds.global.scalarCount) shared parameters, "
               + "\(model.userDimensions.reduce(0, +)) private per user), \(federation.participants.count) users, "
               + "\(Int(fraction * Double(federation.participants.count))) per round, \(federationRounds.transport)"
@@ -134,7 +202,8 @@ struct FederatedRecommendationRun {
         let hitName = RecommendationMetric.hitRate(10), ndcgName = RecommendationMetric.ndcg(10)
         // Under secure aggregation the fit results stay on the devices: each sends its masked vector
         // (8 bytes per value) instead, counted here (the key and share messages are not).
-        let maskedBytes = 8 * (federationRounds.global.scalarCount + split.train.itemCount + 1)
+        // (DP-FedAvg masks the clipped change and a 1; the row-weighted mean also the rows' weights).
+        let maskedBytes = 8 * (federationRounds.global.scalarCount + (privacy == nil ? split.train.itemCount : 0) + 1)
         var maskedSent = 0
         var sentBefore = 0
         let reports = try federationRounds.run(rounds: rounds) { report in
@@ -180,7 +249,7 @@ struct FederatedRecommendationRun {
 
     /// Centralised NCF (NervaRec's trainer, same architecture, same split, same evaluation cases)
     /// and popularity, for the comparison line; `epochs` 0 skips NCF.
-    func baselines(split: InteractionSplit, epochs: Int) throws -> (popularity: (Double, Double), centralised: (Double, Double)?) {
+    public func baselines(split: InteractionSplit, epochs: Int) throws -> (popularity: (Double, Double), centralised: (Double, Double)?) {
         let evaluation = SampledRankingEvaluation(split: split, negativeCount: 99, seed: seed)
         let popularity = evaluation.evaluate(PopularityRecommender(train: split.train))
         guard epochs > 0 else { return ((popularity.hitRate, popularity.ndcg), nil) }
