@@ -74,6 +74,90 @@ import Testing
         #expect(values.count == 4 && values.allSatisfy { (3...5).contains($0) }, "\(values)")
     }
 
+    /// The rows of the tiny ml-100k folder as tab-separated text, for `--train` files.
+    func tinyRows() -> String {
+        var rows = ""
+        for user in 1...30 {
+            for k in 0..<10 { rows += "\(user)\t\(1 + (user % 2) * 20 + (user * 3 + k * 7) % 20)\t\(3 + (k % 3))\t\(880_000_000 + user * 100 + k)\n" }
+        }
+        return rows
+    }
+
+    @Test func aTrainingFileAloneTrainsOnEveryRowAndEvaluatesNothing() throws {
+        let folder = try NervaCLI.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("train.tsv")
+        try tinyRows().write(to: file, atomically: true, encoding: .utf8)
+        let out = folder.appendingPathComponent("run")
+        let trained = try NervaCLI.run(["rec", "train", "--train", file.path, "--model", "gmf", "--epochs", "2", "--no-validation",
+                                        "--out", out.path])
+        #expect(trained.status == 0, "\(trained.text)")
+        #expect(trained.text.contains("300 training and no test interactions (no evaluation)"), "\(trained.text)")
+        #expect(trained.text.contains("evaluation: none") && !trained.text.contains("test HR") && !trained.text.contains("HR@10 (1"),
+                "\(trained.text)")
+        let metrics = try String(contentsOf: out.appendingPathComponent("metrics.jsonl"), encoding: .utf8)
+        #expect(!metrics.contains("hit_rate") && metrics.contains("\"evaluation\":\"none\""), "\(metrics)")
+        // The same file with a held-out split is evaluated.
+        let split = try NervaCLI.run(["rec", "train", "--train", file.path, "--split", "leave-one-out", "--model", "popularity",
+                                      "--out", folder.appendingPathComponent("split").path])
+        #expect(split.status == 0 && split.text.contains("270 training and 30 test interactions") && split.text.contains("HR@10"),
+                "\(split.text)")
+    }
+
+    @Test func formatOptionsWorkForAnyFileName() throws {
+        let folder = try NervaCLI.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let tsv = folder.appendingPathComponent("train.tsv"), named = folder.appendingPathComponent("ratings.csv")
+        try tinyRows().write(to: tsv, atomically: true, encoding: .utf8)
+        try tinyRows().replacingOccurrences(of: "\t", with: ";").write(to: named, atomically: true, encoding: .utf8)
+        for arguments in [["--train", tsv.path], ["--train", tsv.path, "--no-header", "--delimiter", "tab"],
+                          ["--train", named.path, "--no-header", "--delimiter", ";", "--columns", "1,2,3"]] {
+            let trained = try NervaCLI.run(["rec", "train"] + arguments + ["--model", "popularity", "--out", folder.appendingPathComponent("o").path])
+            #expect(trained.status == 0 && trained.text.contains("30 users, 40 items, 300 training"), "\(arguments): \(trained.text)")
+        }
+        let extra = folder.appendingPathComponent("extra.csv")
+        try "user,item,rating\n1,2,5\n1,3,4,oops\n".write(to: extra, atomically: true, encoding: .utf8)
+        let rejected = try NervaCLI.run(["rec", "train", "--train", extra.path, "--model", "popularity"])
+        #expect(rejected.status != 0 && rejected.text.contains("extra.csv:3: 4 fields, more than the 3 of the header"), "\(rejected.text)")
+        let words = folder.appendingPathComponent("words.csv")
+        try "user,item\nann,1\nbob,2\nann,2\n".write(to: words, atomically: true, encoding: .utf8)
+        let text = try NervaCLI.run(["rec", "train", "--train", words.path, "--model", "popularity", "--out", folder.appendingPathComponent("w").path])
+        #expect(text.status != 0 && text.text.contains("words.csv:2: user 'ann' is not an integer id (text ids need --string-ids)"),
+                "\(text.text)")
+        let allowed = try NervaCLI.run(["rec", "train", "--train", words.path, "--string-ids", "--model", "popularity",
+                                        "--out", folder.appendingPathComponent("w2").path])
+        #expect(allowed.status == 0, "\(allowed.text)")
+    }
+
+    @Test func scorePairsInAnyLayoutWithColdStartBelowKnownItems() throws {
+        let folder = try NervaCLI.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try writeTinyMovieLens(in: folder)
+        let out = folder.appendingPathComponent("run")
+        let trained = try NervaCLI.run(["rec", "train", "--data", folder.path, "--model", "popularity", "--out", out.path])
+        #expect(trained.status == 0, "\(trained.text)")
+        let checkpoint = out.appendingPathComponent("rec-popularity.safetensors").path
+        let items = (1...40).map(String.init) + ["777"]
+        for (name, separator, prefix) in [("p.tsv", "\t", ""), ("p.txt", " ", "\u{FEFF}")] {
+            let pairs = folder.appendingPathComponent(name), scores = folder.appendingPathComponent(name + ".out")
+            try (prefix + items.map { "3\(separator)\($0)\(separator)4" }.joined(separator: "\n"))
+                .write(to: pairs, atomically: true, encoding: .utf8)
+            let scored = try NervaCLI.run(["rec", "score", "--checkpoint", checkpoint, "--pairs", pairs.path, "--output", scores.path])
+            #expect(scored.status == 0, "\(scored.text)")
+            #expect(scored.text.contains("1 pair(s) with an item unknown to the model were scored 1 below the user's lowest"),
+                    "\(scored.text)")
+            let values = try String(contentsOf: scores, encoding: .utf8).split(separator: "\n").dropFirst()
+                .map { $0.split(separator: ",") }
+            #expect(values.count == 41, "\(values)")
+            let unknown = try #require(values.last.flatMap { Float($0[2]) })
+            #expect(values.dropLast().allSatisfy { Float($0[2])! > unknown })
+        }
+        let pairs = folder.appendingPathComponent("cold.csv")
+        try "user,item\n999,5\n".write(to: pairs, atomically: true, encoding: .utf8)
+        let cold = try NervaCLI.run(["rec", "score", "--checkpoint", checkpoint, "--pairs", pairs.path])
+        #expect(cold.text.contains("1 pair(s) with a user unknown to the model were scored by the item's popularity"), "\(cold.text)")
+    }
+
     @Test func itemKNNExplainsAndMalformedLinesAreNamed() throws {
         let folder = try NervaCLI.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
