@@ -152,7 +152,7 @@ struct ConjugateGradientHalfStep {
         while d + 8 <= k {
             let va = rawA.loadUnaligned(fromByteOffset: d * 4, as: SIMD8<Float>.self)
             let vb = rawB.loadUnaligned(fromByteOffset: d * 4, as: SIMD8<Float>.self)
-            lanes = lanes.addingProduct(va, vb)
+            lanes += va * vb   // not addingProduct: without FMA in the baseline ISA that is a libm call per lane
             d += 8
         }
         var sum = lanes.sum()
@@ -173,7 +173,7 @@ struct ConjugateGradientHalfStep {
         while d + 8 <= k {
             let va = rawA.loadUnaligned(fromByteOffset: d * 4, as: SIMD8<Float>.self)
             let vy = rawY.loadUnaligned(fromByteOffset: d * 4, as: SIMD8<Float>.self)
-            rawY.storeBytes(of: vy.addingProduct(va, scale), toByteOffset: d * 4, as: SIMD8<Float>.self)
+            rawY.storeBytes(of: vy + va * scale, toByteOffset: d * 4, as: SIMD8<Float>.self)
             d += 8
         }
         while d < k {

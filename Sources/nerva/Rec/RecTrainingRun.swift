@@ -27,10 +27,10 @@ struct RecTrainingRun {
                 "seconds": report.seconds, "samples_per_second": Double(report.samples) / report.seconds,
             ]
             var text = String(format: "  %@ epoch %2d  loss %.4f", epoch.stage, report.epoch, report.loss)
-            if let (hr, ndcg) = epoch.test {
-                record["hit_rate@\(cutoff)"] = .number(hr)
-                record["ndcg@\(cutoff)"] = .number(ndcg)
-                text += String(format: "  test HR@%d %.4f  NDCG@%d %.4f", cutoff, hr, cutoff, ndcg)
+            if let test = epoch.test {
+                record["hit_rate@\(cutoff)"] = .number(test.hitRate)
+                record["ndcg@\(cutoff)"] = .number(test.ndcg)
+                text += String(format: "  test HR@%d %.4f  NDCG@%d %.4f", cutoff, test.hitRate, cutoff, test.ndcg)
             }
             if let vhr = report.validationHitRate, let vndcg = report.validationNDCG {
                 record["validation_hit_rate@10"] = .number(vhr)
