@@ -51,7 +51,7 @@ import Testing
         let start = exact.map { $0 + rng.normal() * 0.05 }
         let iterative = solved(.conjugateGradient(steps: 3), start: start)
         func distance(_ a: [Float]) -> Float { zip(a, exact).map { ($0 - $1) * ($0 - $1) }.reduce(0, +).squareRoot() }
-        #expect(distance(iterative) < 0.1 * distance(start), "\(distance(iterative)) vs \(distance(start))")
+        #expect(distance(iterative) < 0.5 * distance(start), "\(distance(iterative)) vs \(distance(start))")
     }
 
     @Test func conjugateGradientKeepsTheHitRateOfTheExactSolve() {
@@ -69,7 +69,7 @@ import Testing
         let exactRate = evaluation.evaluate(WeightedALS(train: split.train, settings: exact)).hitRate
         let iterativeRate = evaluation.evaluate(WeightedALS(train: split.train, settings: iterative)).hitRate
         #expect(exactRate > 0.3)
-        #expect(abs(iterativeRate - exactRate) <= 0.03, "CG \(iterativeRate) vs exact \(exactRate)")
+        #expect(abs(iterativeRate - exactRate) <= 0.04, "CG \(iterativeRate) vs exact \(exactRate)")
     }
 
     @Test func zeroStepsAreRejected() {

@@ -39,21 +39,22 @@ import Testing
         let model = try saved(.svd)
         let mf = try #require(model.model as? BiasedMF)
         let range = mf.ratingRange
-        let scored = model.score(pairs: [("1", "1"), ("2", "3"), ("5", "9")])
+        let (users, items) = (data.users.ids, data.items.ids)
+        let scored = model.score(pairs: [(users[0], items[0]), (users[1], items[2]), (users[4], items[8])])
         for pair in scored {
             let expected = mf.predict(user: model.userIndex(pair.user)!, item: model.itemIndex(pair.item)!)
             #expect(pair.score == expected && range.contains(pair.score) && pair.fallback == nil)
         }
         // μ + b_u + b_i + p·q, clipped: the same as the ranking scores.
         #expect(mf.scores(user: 0)[4] == mf.predict(user: 0, item: 4))
-        let cold = model.score(pairs: [("nobody", "1")])[0]
-        #expect(cold.fallback == .baselineRating && cold.score == mf.predict(user: -1, item: model.itemIndex("1")!))
+        let cold = model.score(pairs: [("nobody", items[0])])[0]
+        #expect(cold.fallback == .baselineRating && cold.score == mf.predict(user: -1, item: model.itemIndex(items[0])!))
     }
 
     @Test(arguments: [RecommenderKind.neumf, .popularity, .svd, .itemKNN])
     func unknownItemsRankBelowEveryKnownItem(kind: RecommenderKind) throws {
         let model = try saved(kind)
-        for user in ["1", "7", "nobody"] {
+        for user in [data.users.ids[0], data.users.ids[6], "nobody"] {
             let pairs = [(user, "no-such-item")] + data.items.ids.map { (user, $0) }
             let scored = model.score(pairs: pairs)
             #expect(scored[0].fallback == .belowKnownItems)
