@@ -76,6 +76,7 @@ struct RecTrainCommand: ParsableCommand {
         L2 regularisation (SVD \(BiasedMF.Settings().regularization), BPR \(BPRMF.Settings().regularization), \
         ALS \(WeightedALS.Settings().regularization)).
         """)
+    var regularization: Float?
 
     @Option(parsing: .unconditional,
             help: "ALS: conjugate-gradient steps per user and item in each half-step (default 3, as implicit).")
@@ -83,7 +84,6 @@ struct RecTrainCommand: ParsableCommand {
 
     @Flag(help: "ALS: solve each user's and item's least squares exactly (Cholesky; slow), not by conjugate gradient.")
     var exactSolve = false
-    var regularization: Float?
 
     @Option(parsing: .unconditional, help: "Rating models (svd): cross-validate over this many random folds instead of one split; prints the mean RMSE/MAE.")
     var folds: Int?
