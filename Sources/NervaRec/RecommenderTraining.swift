@@ -42,7 +42,8 @@ public struct RecommenderTraining: Sendable {
                     "regularization": "\(bpr.regularization)", "seed": "\(bpr.seed)"]
         case .als:
             return ["factors": "\(als.factors)", "iterations": "\(als.iterations)", "regularization": "\(als.regularization)",
-                    "alpha": "\(als.alpha)", "seed": "\(als.seed)"]
+                    "alpha": "\(als.alpha)", "seed": "\(als.seed)",
+                    "solver": als.solverName]
         case .content: return ["like_threshold": "\(likeThreshold)"]
         case .popularity: return [:]
         }

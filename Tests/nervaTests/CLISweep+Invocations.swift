@@ -79,7 +79,7 @@ struct SweepInvocations {
                                only: ["--epochs", "--factors", "--learning-rate", "--regularization", "--folds", "--cutoff"]),
                           Base(["--data", "synthetic", "--model", "item-knn"] + out, only: ["--neighbors", "--shrinkage"]),
                           Base(["--data", "synthetic", "--model", "als", "--epochs", "2", "--factors", "4"] + out,
-                               only: ["--regularization", "--factors", "--epochs"]),
+                               only: ["--regularization", "--factors", "--epochs", "--cg-steps"]),
                           Base(["--data", "synthetic", "--model", "content"] + out, only: ["--threshold"])],
             "rec evaluate": [Base(["--checkpoint", recommender, "--data", "synthetic"])],
             "rec recommend": [Base(["--checkpoint", recommender, "--user", Self.syntheticUser])],

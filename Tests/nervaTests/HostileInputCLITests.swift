@@ -40,7 +40,8 @@ import Testing
         let file = folder.appendingPathComponent("one.csv")
         try "user,item,rating,timestamp\n1,1,4,100\n".write(to: file, atomically: true, encoding: .utf8)
         for model in ["gmf", "svd"] {
-            let result = try NervaCLI.run(["rec", "train", "--train", file.path, "--model", model,
+            let result = try NervaCLI.run(["rec", "train", "--train", file.path, "--split", "leave-one-out",
+                                           "--model", model,
                                            "--out", folder.appendingPathComponent(model).path])
             #expect(result.status == 1 && result.text.contains("too little data"), "\(model): \(result.status) \(result.text)")
         }

@@ -85,8 +85,8 @@ public enum MovieLens {
         var rows = 0
         try parser.parse(lines, skipHeader: header ? 1 : 0) { line in
             let fields = try LineProblem.fields(line, splitter, atLeast: 4, exactly: true)
-            let user = try LineProblem.identifier(fields[0], "user id")
-            let item = try LineProblem.identifier(fields[1], "item id")
+            let user = try LineProblem.integerIdentifier(fields[0], "user id")
+            let item = try LineProblem.integerIdentifier(fields[1], "item id")
             let rating = try LineProblem.number(fields[2], "rating")
             let timestamp = try LineProblem.integer(fields[3], "timestamp")
             builder.append(user: user, item: item, rating: rating, timestamp: timestamp)

@@ -73,9 +73,22 @@ struct TextLines {
 enum FieldSplitter {
     case separator(String)
     case csv(Character)
+    /// Runs of spaces (and tabs) separate fields; leading and trailing ones are ignored.
+    case whitespace
+
+    /// The splitter a line's separators suggest: a tab, then `::` (ml-1m), a comma, a semicolon,
+    /// a bar, and otherwise runs of spaces.
+    static func detect(_ line: String) -> FieldSplitter {
+        if line.contains("\t") { return .csv("\t") }
+        if line.contains("::") { return .separator("::") }
+        for delimiter: Character in [",", ";", "|"] where line.contains(delimiter) { return .csv(delimiter) }
+        return .whitespace
+    }
 
     func split(_ line: String) -> [String] {
         switch self {
+        case .whitespace:
+            return line.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
         case .separator(let separator):
             if separator.count == 1 {
                 return line.split(separator: separator.first!, omittingEmptySubsequences: false).map(String.init)
@@ -158,6 +171,13 @@ struct LineProblem: Error {
             throw LineProblem("\(name) '\(text)' is not a number")
         }
         return value
+    }
+
+    /// An id that must be an integer, as in every MovieLens file.
+    static func integerIdentifier(_ text: String, _ name: String) throws -> String {
+        let id = try identifier(text, name)
+        if Int64(id) == nil { throw LineProblem("\(name) '\(id)' is not an integer id (text ids need --string-ids)") }
+        return id
     }
 
     static func identifier(_ text: String, _ name: String) throws -> String {

@@ -6,7 +6,8 @@
 /// e = r_ui − r̂_ui;  b_u += γ(e − λ b_u);  b_i += γ(e − λ b_i)
 /// p_u += γ(e q_i − λ p_u);  q_i += γ(e p_u − λ q_i)
 /// ```
-/// Predictions are clipped to the rating scale. Also a `Recommender` (scores `r̂_ui`).
+/// Predictions are clipped to the rating scale. Also a `Recommender` whose scores are these
+/// predicted ratings.
 public final class BiasedMF: Recommender {
     /// Hyperparameters. The defaults are tuned on MovieLens-100k (5-fold RMSE 0.909);
     /// `surprise` gives Surprise's defaults (RMSE 0.934, the same as Surprise's).
@@ -124,14 +125,16 @@ public final class BiasedMF: Recommender {
                 RankingMetrics.mae(predictions: predictions, targets: test.ratings))
     }
 
+    /// Predicted ratings, as `predict(user:item:)`: `μ + b_u + b_i + p_uᵀq_i`, clipped to the
+    /// training ratings' range.
     public func scoreAll(users: Range<Int>, into scores: UnsafeMutablePointer<Float>) {
         let k = settings.factors
         for (offset, user) in users.enumerated() {
             let row = scores + offset * itemCount
             for item in 0..<itemCount {
-                var s = userBias[user] + itemBias[item]
+                var s = globalMean + userBias[user] + itemBias[item]
                 for f in 0..<k { s += userFactors[user * k + f] * itemFactors[item * k + f] }
-                row[item] = s
+                row[item] = min(ratingRange.upperBound, max(ratingRange.lowerBound, s))
             }
         }
     }

@@ -29,6 +29,11 @@ struct RecTrainCommand: ParsableCommand {
         --epochs, 40), then the model is trained again on all training rows for the chosen epochs. On MovieLens-100k \
         this lifts NeuMF from HR@10 .58 / NDCG@10 .31 (the paper's recipe, --paper) to about .59–.60 / .33. \
         --no-validation trains exactly --epochs; --no-refit keeps the model that never saw the validation items.
+
+        ALS solves each user's and item's least squares with 3 conjugate-gradient steps warm-started from the previous \
+        factors (Takács et al. 2011, as the implicit package); --exact-solve uses Cholesky instead.
+
+        --train FILE alone trains on every row and evaluates nothing; add --test FILE, or --split RULE to hold rows out.
         """)
 
     @OptionGroup var source: RecDataOptions
@@ -39,28 +44,51 @@ struct RecTrainCommand: ParsableCommand {
     @Flag(help: "NCF: the paper's exact settings (8 GMF factors, 20 epochs, no validation) instead of Nerva's recipe.")
     var paper = false
 
-    @Option(parsing: .unconditional, help: "Training epochs (NCF: at most 40 per stage, chosen on validation; SVD 20, BPR 30) or ALS iterations (15).")
+    @Option(parsing: .unconditional, help: """
+        Training epochs (NCF: at most \(ncfDefaults.epochs) per stage, chosen on validation; \
+        SVD \(BiasedMF.Settings().epochs), BPR \(BPRMF.Settings().epochs)) \
+        or ALS iterations (\(WeightedALS.Settings().iterations)).
+        """)
     var epochs: Int?
 
-    @Option(parsing: .unconditional, help: "Predictive factors (NCF: GMF's embedding size, 32; SVD 100, BPR/ALS 64).")
+    @Option(parsing: .unconditional, help: """
+        Predictive factors (NCF: GMF's embedding size, \(ncfDefaults.factors); SVD \(BiasedMF.Settings().factors), \
+        BPR \(BPRMF.Settings().factors), ALS \(WeightedALS.Settings().factors)).
+        """)
     var factors: Int?
 
-    @Option(help: "NCF MLP sizes, e.g. 64,32,16,8 (the first is the concatenated embedding size).")
+    @Option(help: """
+        NCF MLP sizes (default \(ncfDefaults.layers.map(String.init).joined(separator: ","))); \
+        the first is the concatenated embedding size.
+        """)
     var layers: String?
 
-    @Option(parsing: .unconditional, help: "NCF sampled negatives per positive.")
+    @Option(parsing: .unconditional, help: "NCF sampled negatives per positive (\(ncfDefaults.negatives)).")
     var negatives: Int?
 
-    @Option(parsing: .unconditional, help: "Learning rate (NCF 0.001 Adam, SVD 0.005, BPR 0.05).")
+    @Option(parsing: .unconditional, help: """
+        Learning rate (NCF \(ncfDefaults.learningRate) Adam, SVD \(BiasedMF.Settings().learningRate), \
+        BPR \(BPRMF.Settings().learningRate)).
+        """)
     var learningRate: Float?
 
-    @Option(parsing: .unconditional, help: "L2 regularisation (SVD 0.02 as Surprise; BPR 0.0025; ALS 0.1).")
+    @Option(parsing: .unconditional, help: """
+        L2 regularisation (SVD \(BiasedMF.Settings().regularization), BPR \(BPRMF.Settings().regularization), \
+        ALS \(WeightedALS.Settings().regularization)).
+        """)
     var regularization: Float?
+
+    @Option(parsing: .unconditional,
+            help: "ALS: conjugate-gradient steps per user and item in each half-step (default 3, as implicit).")
+    var cgSteps: Int?
+
+    @Flag(help: "ALS: solve each user's and item's least squares exactly (Cholesky; slow), not by conjugate gradient.")
+    var exactSolve = false
 
     @Option(parsing: .unconditional, help: "Rating models (svd): cross-validate over this many random folds instead of one split; prints the mean RMSE/MAE.")
     var folds: Int?
 
-    @Option(parsing: .unconditional, help: "NCF batch size.")
+    @Option(parsing: .unconditional, help: "NCF batch size (\(ncfDefaults.batchSize)).")
     var batchSize: Int?
 
     @Flag(inversion: .prefixedNo, help: "NeuMF: pretrain GMF and MLP, then fuse them (α = 0.5).")
@@ -75,22 +103,27 @@ struct RecTrainCommand: ParsableCommand {
     @Flag(inversion: .prefixedNo, help: "NCF: choose the epochs on a validation item per user (the latest training interaction), never on the test set.")
     var validation: Bool?
 
-    @Option(parsing: .unconditional, help: "NCF with validation: epochs without a better validation NDCG before stopping.")
+    @Option(parsing: .unconditional,
+            help: ArgumentHelp("NCF with validation: epochs without a better validation NDCG before stopping "
+                + "(\(ncfDefaults.patience))."))
     var patience: Int?
 
     @Flag(inversion: .prefixedNo, help: "NCF with validation: train again on all training data for the chosen epochs.")
     var refit: Bool?
 
-    @Option(parsing: .unconditional, help: "NCF: tail averaging, the model is the mean of the parameters after the last N epochs (default 3; 1: none).")
+    @Option(parsing: .unconditional, help: """
+        NCF: tail averaging, the model is the mean of the parameters after the last N epochs \
+        (default \(ncfDefaults.averagedEpochs); 1: none).
+        """)
     var averageEpochs: Int?
 
-    @Option(parsing: .unconditional, help: "kNN neighbours.")
+    @Option(parsing: .unconditional, help: "kNN neighbours (\(NeighborhoodSettings().neighbors)).")
     var neighbors: Int?
 
-    @Option(help: "kNN similarity: cosine or pearson.")
+    @Option(help: "kNN similarity: cosine or pearson (\(NeighborhoodSettings().similarity.rawValue)).")
     var similarity: NeighborhoodSettings.Similarity?
 
-    @Option(parsing: .unconditional, help: "kNN shrinkage λ (0: none).")
+    @Option(parsing: .unconditional, help: "kNN shrinkage λ (\(NeighborhoodSettings().shrinkage); 0: none).")
     var shrinkage: Float?
 
     @Option(parsing: .unconditional, help: "The K of HR@K, NDCG@K, Recall@K.")
@@ -127,6 +160,11 @@ struct RecTrainCommand: ParsableCommand {
         inapplicable += [("--epochs", epochs != nil), ("--factors", factors != nil)].map { ($0.0, $0.1 && !factorModels.contains(model)) }
         inapplicable.append(("--learning-rate", learningRate != nil && ![.gmf, .mlp, .neumf, .svd, .bpr].contains(model)))
         inapplicable.append(("--regularization", regularization != nil && ![.svd, .bpr, .als].contains(model)))
+        inapplicable += [("--cg-steps", cgSteps != nil && model != .als),
+                         ("--exact-solve", exactSolve && model != .als)]
+        if cgSteps != nil && exactSolve {
+            throw ValidationError("--cg-steps and --exact-solve choose different ALS solvers; give one.")
+        }
         if let flag = inapplicable.first(where: \.1)?.0 {
             throw ValidationError("\(flag) does not apply to --model \(model.rawValue).")
         }
@@ -159,6 +197,8 @@ struct RecTrainCommand: ParsableCommand {
         if let patience { t.ncf.patience = patience }
         if let averageEpochs { t.ncf.averagedEpochs = averageEpochs }
         if let refit { t.ncf.refit = refit }
+        if let cgSteps { t.als.solver = .conjugateGradient(steps: cgSteps) }
+        if exactSolve { t.als.solver = .exact }
         if let neighbors { t.neighborhood.neighbors = neighbors }
         if let similarity { t.neighborhood.similarity = similarity }
         if let shrinkage { t.neighborhood.shrinkage = shrinkage }
@@ -171,41 +211,58 @@ struct RecTrainCommand: ParsableCommand {
     func run() throws {
         let training = training()
         if let folds { return try crossValidate(training, folds: folds) }
-        let (split, origin) = try source.load(seed: seed)
-        let folder = try RunFolder(command: "rec-train", out: out,
-                                   settings: [("model", model.rawValue), ("data", origin), ("split", source.split), ("seed", "\(seed)")]
-                                   + training.settings.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
-        print("nerva rec train: \(model.rawValue) on \(origin): \(split.train.userCount) users, \(split.train.itemCount) items, "
-              + "\(split.train.count) training and \(split.test.count) test interactions → \(folder.url.path)")
-        let result = try RecTrainingRun(training: training, cutoff: cutoff, seed: seed).run(split: split, folder: folder)
-        var rows = [["HR@\(cutoff) (1 + 99 sampled)", fmt(result.hitRate)], ["NDCG@\(cutoff) (1 + 99 sampled)", fmt(result.ndcg)],
-                    ["Recall@\(cutoff) (full ranking)", fmt(result.full.recall)], ["NDCG@\(cutoff) (full ranking)", fmt(result.full.ndcg)],
-                    ["MAP@\(cutoff)", fmt(result.full.map)], ["Catalogue coverage", fmt(result.full.coverage)]]
-        if let errors = result.errors { rows += [["RMSE", fmt(errors.rmse)], ["MAE", fmt(errors.mae)]] }
-        folder.addTable(title: "\(model.rawValue): test metrics", header: ["metric", "value"], rows: rows)
+        let (train, test, origin) = try source.load(seed: seed)
+        let settings = [("model", model.rawValue), ("data", origin), ("split", source.splitDescription),
+                        ("seed", "\(seed)")]
+            + training.settings.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+        let folder = try RunFolder(command: "rec-train", out: out, settings: settings)
+        print("nerva rec train: \(model.rawValue) on \(origin): \(train.userCount) users, \(train.itemCount) items, "
+              + "\(train.count) training and "
+              + (test.map { "\($0.count) test interactions" } ?? "no test interactions (no evaluation)")
+              + " → \(folder.url.path)")
+        let (result, checkpoint) = try RecTrainingRun(training: training, cutoff: cutoff, seed: seed)
+            .run(train: train, test: test, folder: folder)
+        var rows = [["training time (s)", String(format: "%.2f", result.trainingSeconds)]]
+        if let evaluation = result.evaluation {
+            rows += [["HR@\(cutoff) (1 + 99 sampled)", fmt(evaluation.hitRate)],
+                     ["NDCG@\(cutoff) (1 + 99 sampled)", fmt(evaluation.ndcg)],
+                     ["Recall@\(cutoff) (full ranking)", fmt(evaluation.full.recall)],
+                     ["NDCG@\(cutoff) (full ranking)", fmt(evaluation.full.ndcg)],
+                     ["MAP@\(cutoff)", fmt(evaluation.full.map)], ["Catalogue coverage", fmt(evaluation.full.coverage)]]
+            if let errors = evaluation.errors { rows += [["RMSE", fmt(errors.rmse)], ["MAE", fmt(errors.mae)]] }
+        } else {
+            rows.append(["evaluation", "none (no test set: every row trained the model)"])
+        }
+        folder.addTable(title: "\(model.rawValue): " + (result.evaluation == nil ? "training" : "test metrics"),
+                        header: ["metric", "value"], rows: rows)
         try folder.writeReport()
         for row in rows { print("  \(row[0]): \(row[1])") }
-        print("model: \(result.checkpoint.path)")
+        print("model: \(checkpoint.path)")
     }
 }
+
+/// The library's NCF defaults, quoted in the help.
+private let ncfDefaults = NCFSettings()
 
 extension RecTrainCommand {
     /// Mean RMSE/MAE of a rating model over `folds` random folds of the whole data.
     func crossValidate(_ training: RecommenderTraining, folds: Int) throws {
         guard model == .svd else { throw ValidationError("--folds applies to rating models (svd), not \(model.rawValue).") }
         guard folds >= 2 else { throw ValidationError("--folds must be at least 2, got \(folds).") }
-        let (whole, origin) = try source.load(seed: seed)
-        let all = InteractionSplit(train: whole.train, separateTest: whole.test)
-        let merged = all.train.subset(Array(0..<all.train.count))
-        var data = merged
-        data.userIndices += all.test.userIndices; data.itemIndices += all.test.itemIndices
-        data.ratings += all.test.ratings; data.timestamps += all.test.timestamps
+        let (train, test, origin) = try source.load(seed: seed)
+        var data = train
+        if let test {
+            data.userIndices += test.userIndices; data.itemIndices += test.itemIndices
+            data.ratings += test.ratings; data.timestamps += test.timestamps
+        }
         guard folds <= data.count else { throw ValidationError("--folds must be at most \(data.count) (the interactions), got \(folds).") }
         let folder = try RunFolder(command: "rec-train", out: out, settings: [("model", model.rawValue), ("data", origin), ("folds", "\(folds)")]
                                    + training.settings.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
         var rmse: [Double] = [], mae: [Double] = []
         for (index, split) in InteractionSplit.folds(data, count: folds, seed: seed).enumerated() {
-            let mf = try training.train(split.train) as! BiasedMF
+            guard let mf = try training.train(split.train) as? BiasedMF else {
+                throw ValidationError("--folds needs a rating model.")
+            }
             let errors = try mf.errors(on: split.test)
             rmse.append(errors.rmse); mae.append(errors.mae)
             folder.log(["part": "rec", "model": model.rawValue, "fold": index + 1, "rmse": errors.rmse, "mae": errors.mae])

@@ -31,14 +31,19 @@ struct RecEvaluateCommand: ParsableCommand {
 
     func run() throws {
         let saved = try model.load()
-        let (split, origin) = try source.load(seed: seed)
-        let aligned = saved.align(split.test)
+        let (_, loadedTest, origin) = try source.load(seed: seed)
+        guard let test = loadedTest else {
+            throw ValidationError("Nothing to evaluate: give --test FILE, or --split RULE to hold rows of --train out.")
+        }
+        let aligned = saved.align(test)
         let evaluationSplit = InteractionSplit(train: saved.trainingData(), test: aligned)
         let (hr, ndcg) = SampledRankingEvaluation(split: evaluationSplit, seed: seed).evaluate(saved.model, cutoff: cutoff)
         let full = FullRankingEvaluation(split: evaluationSplit).evaluate(saved.model, cutoff: cutoff)
         print("\(saved.description.model) on \(origin) (\(aligned.count) test interactions of known users and items):")
         print("  HR@\(cutoff) \(fmt(hr))  NDCG@\(cutoff) \(fmt(ndcg))  (1 + 99 sampled)")
-        print("  Recall@\(cutoff) \(fmt(full.recall))  NDCG@\(cutoff) \(fmt(full.ndcg))  MAP@\(cutoff) \(fmt(full.map))  coverage \(fmt(full.coverage))  (full ranking)")
+        print("  Recall@\(cutoff) \(fmt(full.recall))  NDCG@\(cutoff) \(fmt(full.ndcg))  "
+              + "MAP@\(cutoff) \(fmt(full.map))  "
+              + "coverage \(fmt(full.coverage))  (full ranking)")
         if let mf = saved.model as? BiasedMF, aligned.hasRatings, aligned.count > 0 {
             let errors = try mf.errors(on: aligned)
             print("  RMSE \(fmt(errors.rmse))  MAE \(fmt(errors.mae))")
@@ -64,7 +69,24 @@ struct RecRecommendCommand: ParsableCommand {
 
     func run() throws {
         let saved = try model.load()
-        for line in saved.recommendations(forUser: user, count: count) { print(line) }
+        let (items, isColdStart) = saved.recommendations(forUser: user, count: count)
+        if isColdStart {
+            print("user \(user) is new to this model (cold start): the most popular items instead")
+            for (rank, entry) in items.enumerated() { print("\(rank + 1). \(saved.label(entry.item))") }
+            return
+        }
+        let seen = saved.userIndex(user).map { saved.history.count(of: $0) } ?? 0
+        print("top \(count) for user \(user) (\(saved.description.model); \(seen) items seen):")
+        for (rank, entry) in items.enumerated() {
+            var line = String(format: "%2d. %@  score %.3f", rank + 1, saved.label(entry.item), entry.score)
+            if let reason = entry.because {
+                let similarity = String(format: "%.2f", reason.similarity)
+                line += saved.model is ContentRecommender
+                    ? "  — nearest in content to \(saved.label(reason.item)) you liked (cosine \(similarity))"
+                    : "  — because you liked \(saved.label(reason.item)) (similarity \(similarity))"
+            }
+            print(line)
+        }
     }
 }
 
@@ -92,11 +114,10 @@ struct RecSimilarCommand: ParsableCommand {
         let saved = try model.load()
         let index: Int
         if let item {
-            guard let found = saved.itemIndex(item) else { throw ValidationError("Unknown item '\(item)': not in the model's training data.") }
-            index = found
+            index = try saved.item(id: item)
         } else {
             let matches = saved.itemIndices(matchingTitle: title!)
-            guard let best = matches.first else { throw ValidationError("No item title contains '\(title!)'.") }
+            guard let best = matches.first else { throw RecServingError.noTitleMatch(words: title!) }
             if matches.count > 1 {
                 print("\(matches.count) titles contain '\(title!)'; using the closest. Others: "
                       + matches.dropFirst().prefix(5).map { saved.label($0) }.joined(separator: "; ") + (matches.count > 6 ? "; …" : ""))
@@ -113,17 +134,26 @@ struct RecSimilarCommand: ParsableCommand {
 /// `nerva rec score`: scores listed pairs, for evaluation by other tools.
 struct RecScoreCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "score", abstract: "Score user,item pairs from a CSV file; write user,item,score (original ids).",
+        commandName: "score", abstract: "Score user,item pairs from a file; write user,item,score (original ids).",
         discussion: """
-            For svd the score is a predicted rating (global mean + biases + dot product, clipped to the \
-            training data's rating range). For the other models it is the model's ranking score: \
-            a logit for gmf/mlp/neumf, a dot product for bpr/als, a similarity sum for the neighbourhood \
-            and content models, a count for popularity; only its order is meaningful.
+            What a score means depends on the model: svd gives a predicted rating (global mean + user and item \
+            biases + dot product, clipped to the training ratings' range); gmf, mlp and neumf a logit (σ of it is the \
+            probability of an interaction); bpr and als a dot product of factors (plus bpr's item bias); item-knn and \
+            user-knn a sum of similarities; content a similarity to the user's profile; popularity a count. Only svd's \
+            scores compare across models; for the others only their order for a user is meaningful.
+
+            Cold start: a pair whose item the model was not trained on scores 1 below the user's lowest score of a \
+            known item, so it ranks below every known item; a user without training interactions is scored by item \
+            popularity (svd: the baseline rating, mean + item bias). Standard error says how many pairs each \
+            fallback scored.
+
+            The pairs file: one pair a line, user then item, separated by tabs, commas, semicolons or spaces; further \
+            fields (a rating, a time) are ignored; a header 'user,item' is optional.
             """)
 
     @OptionGroup var model: RecCheckpointOptions
 
-    @Option(help: "A CSV file of user,item pairs (a header line 'user,item' is optional).")
+    @Option(help: "A file of user,item pairs (tab-, comma- or space-separated; a header line 'user,item' is optional).")
     var pairs: String
 
     @Option(help: "Output CSV file (default: standard output).")
@@ -131,14 +161,19 @@ struct RecScoreCommand: ParsableCommand {
 
     func run() throws {
         let saved = try model.load()
-        let (text, cold) = try saved.scorePairs(file: URL(fileURLWithPath: pairs))
+        let scored = saved.score(pairs: try PairsFile.read(URL(fileURLWithPath: pairs)))
+        var text = "user,item,score\n"
+        for pair in scored { text += "\(pair.user),\(pair.item),\(pair.score)\n" }
         if let output {
             try AtomicFile.write(Array(text.utf8), to: URL(fileURLWithPath: output))
         } else {
             print(text, terminator: "")
         }
-        if cold > 0 {
-            FileHandle.standardError.write(Data("\(cold) pair(s) with a user or item unknown to the model were scored with the popularity fallback.\n".utf8))
+        for fallback in ColdStartFallback.allCases {
+            let count = scored.filter { $0.fallback == fallback }.count
+            guard count > 0 else { continue }
+            let who = fallback == .belowKnownItems ? "an item unknown to the model" : "a user unknown to the model"
+            FileHandle.standardError.write(Data("\(count) pair(s) with \(who) were \(fallback.explanation).\n".utf8))
         }
     }
 }

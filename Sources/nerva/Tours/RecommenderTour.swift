@@ -26,17 +26,19 @@ struct RecommenderTour {
             let start = DispatchTime.now().uptimeNanoseconds
             var run = RecTrainingRun(training: training, cutoff: 10, seed: seed)
             run.verbose = kind == .neumf
-            let result = try run.run(split: split, folder: folder, part: "rec")
+            let result = try run.run(train: split.train, test: split.test, folder: folder, part: "rec").result
+            guard let evaluation = result.evaluation else { continue }
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             let lists = (0..<data.userCount).map { result.model.recommend(user: $0, count: 10, excluding: seen).map(\.item) }
             let planted = synthetic.plantedPrecision(lists)
             folder.log(["part": "rec", "model": kind.rawValue, "planted_precision@10": planted])
-            rows.append([kind.rawValue, fmt(result.hitRate), fmt(result.ndcg), fmt(result.full.recall), fmt(result.full.ndcg),
-                         fmt(result.full.coverage), fmt(planted), String(format: "%.1f", seconds)])
+            rows.append([kind.rawValue, fmt(evaluation.hitRate), fmt(evaluation.ndcg), fmt(evaluation.full.recall),
+                         fmt(evaluation.full.ndcg), fmt(evaluation.full.coverage), fmt(planted),
+                         String(format: "%.1f", seconds)])
             print(String(format: "  %@: HR@10 %.3f  NDCG@10 %.3f  Recall@10 %.3f  planted precision %.2f  (%.1f s)", kind.rawValue,
-                         result.hitRate, result.ndcg, result.full.recall, planted, seconds))
+                         evaluation.hitRate, evaluation.ndcg, evaluation.full.recall, planted, seconds))
             names.append(kind.rawValue)
-            hitRates.append(result.hitRate)
+            hitRates.append(evaluation.hitRate)
             models[kind.rawValue] = result.model
         }
         folder.addTable(title: "Recommenders on planted synthetic data",
