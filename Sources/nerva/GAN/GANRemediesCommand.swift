@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import NervaData
 import NervaGAN
+import NervaVision
 
 /// `nerva gan remedies`: the known remedies for GAN instability, measured one at a time against
 /// the same baseline, seed and data.
@@ -25,7 +26,7 @@ struct GANRemediesCommand: ParsableCommand {
     @Option(help: "The distribution of z: uniform, normal.") var latent: LatentDistribution = .uniform
     @Option(parsing: .unconditional, help: "Use only the first N training images.") var limit: Int?
     @Option(help: "A Fashion-MNIST classifier checkpoint (nerva classify) for FID and mode coverage.") var classifier: String?
-    @Option(parsing: .unconditional, help: "Generated images per evaluation.") var evaluationSamples: Int = 2000
+    @Option(parsing: .unconditional, help: "Generated images per evaluation.") var evaluationSamples: Int = GANEvaluationRun.defaultSampleCount
     @Option(parsing: .unconditional, help: "Random seed, the same for every run.") var seed: UInt64 = 0
     @OptionGroup var common: GANCommonOptions
 
@@ -98,11 +99,10 @@ struct GANRemediesCommand: ParsableCommand {
         configuration.seed = seed
         remedy.apply(to: &configuration)
         let runFolder = try RunFolder(command: "gan-train", out: folder.file(remedy.rawValue).path,
-                                      settings: GANTrainCommand.settings(configuration))
+                                      settings: configuration.settingsTable)
         let trainer = GANTrainer(configuration)
         let started = Date()
-        let summary = try GANTrainingRun(trainer: trainer, firstEpoch: 1, epochs: epochs, limit: limit, classes: nil,
-                                         evaluation: nil).run(on: dataset, folder: runFolder)
+        let summary = try GANTrainingRun(trainer: trainer, epochs: epochs, limit: limit).run(on: dataset, folder: runFolder)
         let seconds = Date().timeIntervalSince(started)
         let result = evaluation.evaluate(trainer.samplingGenerator, latentDistribution: latent, seed: 1_000)
         try evaluation.report(result, floor: nil, name: remedy.rawValue, folder: runFolder)
