@@ -70,9 +70,8 @@ struct ClassifyCommand: ParsableCommand {
     func validate() throws {
         do {
             try makeConfiguration().validate()
-        } catch let error as ConfigurationError {   // named as the flag that set it
-            throw ValidationError("--\(error.field.replacingOccurrences(of: " ", with: "-")) must be \(error.allowed), "
-                                  + "got \(error.value).")
+        } catch let error as ConfigurationError {
+            throw error.asFlagError
         }
         if resume != nil {
             let fixed = [("--model", model != nil), ("--batch-size", batchSize != nil), ("--learning-rate", learningRate != nil),
