@@ -25,7 +25,8 @@ public struct GANEvaluationRun {
     /// - Throws: `ConfigurationError` for a sample count outside 2…`maximumSamples`, or what
     ///   `ImageClassification.loadClassifier(from:)` throws.
     public init(classifier url: URL, dataset: FashionMNIST, sampleCount: Int) throws {
-        try ConfigurationError.require((2...Self.maximumSamples).contains(sampleCount), "evaluation samples", sampleCount,
+        try ConfigurationError.require((2...Self.maximumSamples).contains(sampleCount), "evaluation samples",
+                                       sampleCount,
                                        allowed: "in 2…\(Self.maximumSamples) (the images are held in memory)")
         evaluator = GANEvaluator(classifier: try ImageClassification.loadClassifier(from: url))
         reference = evaluator.statistics(dataset.test.images)

@@ -46,7 +46,8 @@ public struct GANRemedyComparison {
         if let limit { try ConfigurationError.check("limit", limit, atLeast: GANTrainingRun.minimumLimit) }
         try ConfigurationError.require((2...GANEvaluationRun.maximumSamples).contains(evaluationSamples),
                                        "evaluation samples", evaluationSamples,
-                                       allowed: "in 2…\(GANEvaluationRun.maximumSamples) (the images are held in memory)")
+                                       allowed: "in 2…\(GANEvaluationRun.maximumSamples) "
+                                           + "(the images are held in memory)")
         var ordered: [GANRemedy] = [.baseline]
         for remedy in remedies where !ordered.contains(remedy) { ordered.append(remedy) }
         self.architecture = architecture
@@ -98,9 +99,11 @@ public struct GANRemedyComparison {
     /// and saved in `folder`.
     public func run(on dataset: FashionMNIST, classifier: URL?, folder: RunFolder) throws -> [Outcome] {
         let classifierFile = try classifier ?? trainClassifier(on: dataset, folder: folder)
-        let evaluation = try GANEvaluationRun(classifier: classifierFile, dataset: dataset, sampleCount: evaluationSamples)
+        let evaluation = try GANEvaluationRun(classifier: classifierFile, dataset: dataset,
+                                              sampleCount: evaluationSamples)
         let floor = evaluation.realDataFloor(dataset, count: evaluationSamples, seed: seed)
-        output(String(format: "real-data floor (FID of %d training images vs the test set): %.3f", evaluationSamples, floor))
+        output(String(format: "real-data floor (FID of %d training images vs the test set): %.3f",
+                      evaluationSamples, floor))
         var outcomes: [Outcome] = []
         for (index, remedy) in remedies.enumerated() {
             output("[\(index + 1)/\(remedies.count)] \(remedy.rawValue): \(remedy.summary)")
@@ -155,8 +158,9 @@ public struct GANRemedyComparison {
             let r = outcome.result
             let change = baseline.map { String(format: "%+.0f %%", 100 * (r.frechetDistance / $0 - 1)) } ?? ""
             return [outcome.remedy.rawValue, outcome.remedy.summary, String(format: "%.2f", r.frechetDistance), change,
-                    String(format: "%.2f", r.inceptionScore), "\(r.coveredClasses)", String(format: "%.3f", r.klFromUniform),
-                    outcome.diverged ? "yes" : "no", "\(outcome.generatorSteps)", String(format: "%.0f", outcome.seconds)]
+                    String(format: "%.2f", r.inceptionScore), "\(r.coveredClasses)",
+                    String(format: "%.3f", r.klFromUniform), outcome.diverged ? "yes" : "no",
+                    "\(outcome.generatorSteps)", String(format: "%.0f", outcome.seconds)]
         }
         report.addText(title: "How to read this", text: """
             Each row trains the same \(architecture.rawValue) GAN from the same seed for \(epochs) epoch(s), changing \
@@ -167,8 +171,9 @@ public struct GANRemedyComparison {
             larger batches and extra discriminator steps make fewer G steps per epoch (column "G steps"). One seed \
             and a short run: differences of a few per cent are noise; rank changes across seeds are common.
             """)
-        report.addTable(title: "Remedies against the baseline", header: ["remedy", "change", "FID", "vs baseline", "IS",
-                                                                         "classes", "KL", "diverged", "G steps", "seconds"],
+        report.addTable(title: "Remedies against the baseline",
+                        header: ["remedy", "change", "FID", "vs baseline", "IS", "classes", "KL", "diverged", "G steps",
+                                 "seconds"],
                         rows: rows)
         let chart = BarChart(title: "FID by remedy (lower is better; floor \(String(format: "%.2f", floor)))",
                              xLabel: "remedy", yLabel: "FID", labels: outcomes.map(\.remedy.rawValue),

@@ -101,7 +101,9 @@ public struct GANTrainingRun {
         let images = LabeledImages(images: toGeneratorRange(pool.images), labels: pool.labels)
         let conditional = configuration.model.classCount != nil
         let fixed = GANSampleGrid(trainer: trainer, conditional: conditional)
-        output("gan: \(configuration.model.architecture.rawValue), G \(trainer.generator.parameterCount) and D \(trainer.discriminator.parameterCount) parameters; \(pool.count) training images; \(configuration.objective.rawValue) loss")
+        output("gan: \(configuration.model.architecture.rawValue), G \(trainer.generator.parameterCount) and "
+               + "D \(trainer.discriminator.parameterCount) parameters; \(pool.count) training images; "
+               + "\(configuration.objective.rawValue) loss")
 
         var summary = Summary(epochsCompleted: firstEpoch - 1, steps: trainer.step, checkpoint: nil,
                               lastEvaluation: nil, secondsPerEpoch: 0)
@@ -127,7 +129,9 @@ public struct GANTrainingRun {
                         what: "GAN training", position: "step \(trainer.step + 1)",
                         detail: "D loss \(statistics.discriminatorLoss), G loss \(statistics.generatorLoss), D gradient norm \(statistics.discriminatorGradientNorm)")
                     let kept = FileManager.default.fileExists(atPath: checkpoint.path) ? "kept \(checkpoint.lastPathComponent) from epoch \(epoch - 1)" : "no checkpoint yet"
-                    output("gan: diverged at step \(trainer.step + 1) (D loss \(statistics.discriminatorLoss), G loss \(statistics.generatorLoss), D gradient norm \(statistics.discriminatorGradientNorm)); stopped, \(kept)")
+                    output("gan: diverged at step \(trainer.step + 1) (D loss \(statistics.discriminatorLoss), "
+                           + "G loss \(statistics.generatorLoss), "
+                           + "D gradient norm \(statistics.discriminatorGradientNorm)); stopped, \(kept)")
                     folder.log(["part": "gan", "event": "diverged", "step": trainer.step + 1, "epoch": epoch,
                                 "discriminator_loss": statistics.discriminatorLoss, "generator_loss": statistics.generatorLoss])
                     folder.addText(title: "Divergence", text: "Training diverged at step \(trainer.step + 1) of epoch \(epoch): a loss or gradient became NaN or infinite. The run stopped; the last good checkpoint (\(kept)) is unchanged.")

@@ -98,7 +98,8 @@ public struct ClassificationState {
             let v = history[row].scalars
             // The epoch number becomes an index: a whole number within the run's epochs.
             guard v[0] == v[0].rounded(), v[0] >= 0, v[0] <= Float(ClassificationConfiguration.maximumEpochs) else {
-                throw ClassificationStateError.invalid(file: source, key: "history", value: "epoch \(v[0]) in row \(row)")
+                throw ClassificationStateError.invalid(file: source, key: "history",
+                                                       value: "epoch \(v[0]) in row \(row)")
             }
             return ImageClassification.EpochResult(epoch: Int(v[0]), trainLoss: Double(v[1]),
                                                    validationAccuracy: Double(v[2]), samplesPerSecond: Double(v[3]))

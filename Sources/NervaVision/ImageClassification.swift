@@ -76,7 +76,8 @@ public struct ImageClassification {
     /// last saved state stays the last good one.
     ///
     /// - Throws: `TrainingDivergedError`, or what `onEpoch` throws.
-    public func train(_ train: LabeledImages, validation: LabeledImages, epochs: Int, from first: Int = 1, batchSize: Int,
+    public func train(_ train: LabeledImages, validation: LabeledImages, epochs: Int, from first: Int = 1,
+                      batchSize: Int,
                onEpoch: (EpochResult) throws -> Void = { _ in }) throws -> [EpochResult] {
         var results: [EpochResult] = []
         guard first <= epochs else { return results }

@@ -11,7 +11,8 @@ struct FuzzTarget: Sendable {
 
     static let all: [FuzzTarget] = [
         .safetensors, .idx, .npy,
-        .classifierCheckpoint, .classificationState, .ganCheckpoint, .dqnCheckpoint, .recommenderCheckpoint, .federationCheckpoint,
+        .classifierCheckpoint, .classificationState,
+        .ganCheckpoint, .dqnCheckpoint, .recommenderCheckpoint, .federationCheckpoint,
         .ratingsCSV, .movieLens,
         .federationMessages, .flowerObjects, .gymnasiumFrames,
     ]

@@ -28,7 +28,7 @@ extension FuzzTarget {
     /// A state that loads is restored into a trainer of its configuration, as a resume does.
     static let classificationState = FuzzTarget(
         name: "classification-state",
-        reader: "ClassificationState(bytes:) and restore(into:) (`nerva classify --resume`; settings, history, tensors)",
+        reader: "ClassificationState(bytes:) and restore(into:) (`nerva classify --resume`)",
         run: { bytes in
             guard let state = try? ClassificationState(bytes: bytes) else { return }
             let training = ImageClassification(architecture: state.configuration.architecture,
@@ -48,8 +48,8 @@ extension FuzzTarget {
                 let images = Tensor.uniform([4, 1, 28, 28], generator: RandomGenerator(seed: 2))
                 training.step(inputs: images, labels: [0, 1, 2, 3])   // the optimiser's moments exist
                 let history = (1...epochs).map {
-                    ImageClassification.EpochResult(epoch: $0, trainLoss: 0.5, validationAccuracy: 0.8, samplesPerSecond: 100,
-                                                    stepLosses: [0.7, 0.6])
+                    ImageClassification.EpochResult(epoch: $0, trainLoss: 0.5, validationAccuracy: 0.8,
+                                                    samplesPerSecond: 100, stepLosses: [0.7, 0.6])
                 }
                 let url = FileManager.default.temporaryDirectory
                     .appendingPathComponent("nerva-fuzz-classification-\(getpid()).safetensors")

@@ -16,7 +16,8 @@ struct ClassifyCommand: ParsableCommand {
 
     private static let defaults = ClassificationConfiguration()
 
-    @Option(help: "The architecture: \(ImageClassification.Architecture.allCases.map(\.rawValue).joined(separator: ", ")) "
+    @Option(help: "The architecture: "
+                + "\(ImageClassification.Architecture.allCases.map(\.rawValue).joined(separator: ", ")) "
                 + "(default \(defaults.architecture.rawValue)).")
     var model: ImageClassification.Architecture?
 
@@ -74,11 +75,14 @@ struct ClassifyCommand: ParsableCommand {
             throw error.asFlagError
         }
         if resume != nil {
-            let fixed = [("--model", model != nil), ("--batch-size", batchSize != nil), ("--learning-rate", learningRate != nil),
-                         ("--augment", augment != nil), ("--limit", limit != nil), ("--seed", seed != nil),
-                         ("--checkpoint", checkpoint != nil), ("--out", out != nil)].filter(\.1).map(\.0)
+            let fixed = [("--model", model != nil), ("--batch-size", batchSize != nil),
+                         ("--learning-rate", learningRate != nil), ("--augment", augment != nil),
+                         ("--limit", limit != nil), ("--seed", seed != nil), ("--checkpoint", checkpoint != nil),
+                         ("--out", out != nil)]
+                .filter(\.1).map(\.0)
             if !fixed.isEmpty {
-                throw ValidationError("--resume continues a run with its own settings; drop \(fixed.joined(separator: ", ")).")
+                throw ValidationError("--resume continues a run with its own settings; "
+                                      + "drop \(fixed.joined(separator: ", ")).")
             }
         } else if epochs == 0 && checkpoint == nil {
             throw ValidationError("--epochs 0 evaluates a model: give it with --checkpoint FILE.")
@@ -96,16 +100,18 @@ struct ClassifyCommand: ParsableCommand {
                 throw ValidationError("--resume \(resume): no \(ClassificationState.fileName) there; give the folder "
                                       + "of a `nerva classify` run that finished at least one epoch.")
             }
-            folder = try RunFolder(command: "classify", out: resume, settings: Self.table(configuration, checkpoint: nil),
-                                   continuing: true)
+            folder = try RunFolder(command: "classify", out: resume,
+                                   settings: Self.table(configuration, checkpoint: nil), continuing: true)
         } else {
             configuration = makeConfiguration()
-            folder = try RunFolder(command: "classify", out: out, settings: Self.table(configuration, checkpoint: checkpoint))
+            folder = try RunFolder(command: "classify", out: out,
+                                   settings: Self.table(configuration, checkpoint: checkpoint))
         }
         print("nerva classify → \(folder.url.path)")
-        let dataset = try FashionMNIST(directory: data.map { URL(fileURLWithPath: $0) } ?? FashionMNIST.defaultDirectory)
-        let result = try ClassificationRun(configuration: configuration, checkpoint: checkpoint.map { URL(fileURLWithPath: $0) },
-                                           resumes: resume != nil)
+        let dataset = try FashionMNIST(directory: data.map { URL(fileURLWithPath: $0) }
+                                           ?? FashionMNIST.defaultDirectory)
+        let start = checkpoint.map { URL(fileURLWithPath: $0) }
+        let result = try ClassificationRun(configuration: configuration, checkpoint: start, resumes: resume != nil)
             .run(on: dataset, folder: folder)
         try folder.writeReport()
         print("test accuracy \(String(format: "%.4f", result.testAccuracy)); report: \(folder.file("index.html").path)")

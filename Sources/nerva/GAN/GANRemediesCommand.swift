@@ -27,7 +27,8 @@ struct GANRemediesCommand: ParsableCommand {
     @Option(help: "The distribution of z: uniform, normal.") var latent: LatentDistribution = .uniform
     @Option(parsing: .unconditional, help: "Use only the first N training images.") var limit: Int?
     @Option(help: "A Fashion-MNIST classifier checkpoint (nerva classify) for FID and mode coverage.") var classifier: String?
-    @Option(parsing: .unconditional, help: "Generated images per evaluation.") var evaluationSamples: Int = GANEvaluationRun.defaultSampleCount
+    @Option(parsing: .unconditional, help: "Generated images per evaluation.")
+    var evaluationSamples: Int = GANEvaluationRun.defaultSampleCount
     @Option(parsing: .unconditional, help: "Random seed, the same for every run.") var seed: UInt64 = 0
     @OptionGroup var common: GANCommonOptions
 
@@ -56,9 +57,11 @@ struct GANRemediesCommand: ParsableCommand {
                                    settings: comparison.settingsTable(classifier: classifier))
         print("nerva gan remedies → \(folder.url.path)")
         let dataset = try FashionMNIST(directory: common.dataDirectory)
-        let outcomes = try comparison.run(on: dataset, classifier: classifier.map { URL(fileURLWithPath: $0) }, folder: folder)
+        let outcomes = try comparison.run(on: dataset, classifier: classifier.map { URL(fileURLWithPath: $0) },
+                                          folder: folder)
         let best = outcomes.filter { !$0.diverged }.min { $0.result.frechetDistance < $1.result.frechetDistance }
-        let bestText = best.map { "\($0.remedy.rawValue) (\(String(format: "%.2f", $0.result.frechetDistance)))" } ?? "none"
+        let bestText = best.map { "\($0.remedy.rawValue) (\(String(format: "%.2f", $0.result.frechetDistance)))" }
+            ?? "none"
         print("best FID: \(bestText); report: \(folder.file("index.html").path)")
     }
 }

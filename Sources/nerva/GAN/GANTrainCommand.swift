@@ -16,28 +16,45 @@ struct GANTrainCommand: ParsableCommand {
     private static let defaults = GANTrainingConfiguration(model: GANModelConfiguration(architecture: .dcgan))
 
     @Option(help: "The architecture: mlp, dcgan.") var model: GANArchitecture = Self.defaults.model.architecture
-    @Option(parsing: .unconditional, help: "Passes over the training set.") var epochs: Int = GANTrainingRun.defaultEpochs
-    @Option(parsing: .unconditional, help: "Images per step (reals; as many fakes).") var batchSize: Int = Self.defaults.batchSize
-    @Option(parsing: .unconditional, help: "The size d of the latent vector z.") var latentSize: Int = Self.defaults.model.latentSize
-    @Option(help: "The distribution of z: uniform (U[0,1]^d), normal (N(0,I)); either is centred to mean 0, variance 1 before G's first layer.") var latent: LatentDistribution = Self.defaults.latentDistribution
-    @Option(help: "The loss: minimax, non-saturating, least-squares, wgan-gp, hinge.") var objective: GANObjective = Self.defaults.objective
+    @Option(parsing: .unconditional, help: "Passes over the training set.")
+    var epochs: Int = GANTrainingRun.defaultEpochs
+    @Option(parsing: .unconditional, help: "Images per step (reals; as many fakes).")
+    var batchSize: Int = Self.defaults.batchSize
+    @Option(parsing: .unconditional, help: "The size d of the latent vector z.")
+    var latentSize: Int = Self.defaults.model.latentSize
+    @Option(help: "The distribution of z: uniform (U[0,1]^d), normal (N(0,I)); either is centred to mean 0, "
+                + "variance 1 before G's first layer.")
+    var latent: LatentDistribution = Self.defaults.latentDistribution
+    @Option(help: "The loss: minimax, non-saturating, least-squares, wgan-gp, hinge.")
+    var objective: GANObjective = Self.defaults.objective
     @Option(help: "The optimiser of both networks: adam(β1,β2), adam (= adam(0.5,0.999)), rmsprop, sgd.")
     var optimizer: GANOptimizerKind = Self.defaults.optimizer
-    @Option(parsing: .unconditional, help: "G's learning rate.") var generatorLearningRate: Float = Self.defaults.generatorLearningRate
-    @Option(parsing: .unconditional, help: "D's learning rate.") var discriminatorLearningRate: Float = Self.defaults.discriminatorLearningRate
-    @Option(parsing: .unconditional, help: "D steps per G step.") var discriminatorSteps: Int = Self.defaults.discriminatorSteps
-    @Option(parsing: .unconditional, help: "One-sided label smoothing α: real targets 1 − α.") var labelSmoothing: Float = Self.defaults.labelSmoothing
-    @Option(parsing: .unconditional, help: "Instance noise: std of Gaussian noise on D's inputs, annealed to 0.") var instanceNoise: Float = Self.defaults.instanceNoise
+    @Option(parsing: .unconditional, help: "G's learning rate.")
+    var generatorLearningRate: Float = Self.defaults.generatorLearningRate
+    @Option(parsing: .unconditional, help: "D's learning rate.")
+    var discriminatorLearningRate: Float = Self.defaults.discriminatorLearningRate
+    @Option(parsing: .unconditional, help: "D steps per G step.")
+    var discriminatorSteps: Int = Self.defaults.discriminatorSteps
+    @Option(parsing: .unconditional, help: "One-sided label smoothing α: real targets 1 − α.")
+    var labelSmoothing: Float = Self.defaults.labelSmoothing
+    @Option(parsing: .unconditional, help: "Instance noise: std of Gaussian noise on D's inputs, annealed to 0.")
+    var instanceNoise: Float = Self.defaults.instanceNoise
     @Option(parsing: .unconditional, help: "γ of the R1 penalty on D (0 = off).") var r1: Float = Self.defaults.r1Weight
-    @Option(parsing: .unconditional, help: "λ of the WGAN-GP gradient penalty.") var gradientPenalty: Float = Self.defaults.gradientPenaltyWeight
+    @Option(parsing: .unconditional, help: "λ of the WGAN-GP gradient penalty.")
+    var gradientPenalty: Float = Self.defaults.gradientPenaltyWeight
     @Flag(help: "Spectral normalisation of D's weights.") var spectralNorm = false
-    @Option(parsing: .unconditional, help: "Decay of an exponential moving average of G's weights for sampling (e.g. 0.999).") var ema: Float?
+    @Option(parsing: .unconditional,
+            help: "Decay of an exponential moving average of G's weights for sampling (e.g. 0.999).")
+    var ema: Float?
     @Flag(help: "Class-conditional GAN (cGAN): G and D see the label.") var conditional = false
-    @Option(help: "Train only on these classes, comma-separated (e.g. 7; one class makes a collapsed run).") var classes: String?
+    @Option(help: "Train only on these classes, comma-separated (e.g. 7; one class makes a collapsed run).")
+    var classes: String?
     @Option(parsing: .unconditional, help: "Use only the first N training images.") var limit: Int?
     @Option(help: "Resume from this checkpoint (gan-checkpoint.safetensors of an earlier run).") var resume: String?
-    @Option(help: "A Fashion-MNIST classifier checkpoint (nerva classify --model cnn) for FID and mode coverage.") var classifier: String?
-    @Option(parsing: .unconditional, help: "Generated images per evaluation.") var evaluationSamples: Int = GANEvaluationRun.defaultSampleCount
+    @Option(help: "A Fashion-MNIST classifier checkpoint (nerva classify --model cnn) for FID and mode coverage.")
+    var classifier: String?
+    @Option(parsing: .unconditional, help: "Generated images per evaluation.")
+    var evaluationSamples: Int = GANEvaluationRun.defaultSampleCount
     @Option(parsing: .unconditional, help: "Random seed.") var seed: UInt64 = Self.defaults.seed
     @OptionGroup var common: GANCommonOptions
 

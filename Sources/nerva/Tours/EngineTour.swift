@@ -57,8 +57,8 @@ struct EngineTour: TourPart {
         try copy.load(from: checkpoint)
         let same = withoutGradients { model(points).scalars == copy(points).scalars }
         print("  saved \(checkpoint.lastPathComponent) (\(model.parameterCount) parameters); reloaded copy predicts identically: \(same)")
-        return String(format: "accuracy %.3f after 300 epochs; the reloaded checkpoint predicts %@", accuracies.last ?? 0,
-                      same ? "identically" : "differently")
+        return String(format: "accuracy %.3f after 300 epochs; the reloaded checkpoint predicts %@",
+                      accuracies.last ?? 0, same ? "identically" : "differently")
     }
 
     static func makeModel(generator: RandomGenerator) -> Sequential {

@@ -33,7 +33,8 @@ struct GANTour: TourPart {
         let trainer = GANTrainer(configuration)
         let classifier = folder.file("classifier-cnn.safetensors")
         let evaluation = FileManager.default.fileExists(atPath: classifier.path)
-            ? try GANEvaluationRun(classifier: classifier, dataset: dataset, sampleCount: GANEvaluationRun.defaultSampleCount)
+            ? try GANEvaluationRun(classifier: classifier, dataset: dataset,
+                                   sampleCount: GANEvaluationRun.defaultSampleCount)
             : nil
         let run = try GANTrainingRun(trainer: trainer, epochs: 1, evaluation: evaluation, timeBudget: budget)
         let summary = try run.run(on: dataset, folder: folder)

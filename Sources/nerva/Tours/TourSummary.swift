@@ -31,7 +31,8 @@ struct TourSummary {
     /// The table as text, one line per part and a total.
     var text: String {
         let width = max(rows.map(\.part.count).max() ?? 0, 5)
-        var lines = ["Summary", "  " + "part".padding(toLength: width, withPad: " ", startingAt: 0) + "  seconds  result"]
+        var lines = ["Summary",
+                     "  " + "part".padding(toLength: width, withPad: " ", startingAt: 0) + "  seconds  result"]
         for row in rows {
             lines.append("  " + row.part.padding(toLength: width, withPad: " ", startingAt: 0)
                          + String(format: "  %7.1f  ", row.seconds) + row.result)
