@@ -14,12 +14,14 @@ import Testing
         try defaults.validate()
     }
 
+    typealias Change = @Sendable (inout ClassificationConfiguration) -> Void
+
     @Test(arguments: [
-        ("epochs", { (c: inout ClassificationConfiguration) in c.epochs = -1 }, "epochs must be in 0…1000000, got -1"),
-        ("batch size", { (c: inout ClassificationConfiguration) in c.batchSize = 0 }, "batch size must be at least 1, got 0"),
-        ("learning rate", { (c: inout ClassificationConfiguration) in c.learningRate = .nan }, "learning rate must be positive, got nan"),
-        ("limit", { (c: inout ClassificationConfiguration) in c.limit = 9 }, "limit must be at least 10, got 9"),
-    ] as [(String, @Sendable (inout ClassificationConfiguration) -> Void, String)])
+        ("epochs", { $0.epochs = -1 }, "epochs must be in 0…1000000, got -1"),
+        ("batch size", { $0.batchSize = 0 }, "batch size must be at least 1, got 0"),
+        ("learning rate", { $0.learningRate = .nan }, "learning rate must be positive, got nan"),
+        ("limit", { $0.limit = 9 }, "limit must be at least 10, got 9"),
+    ] as [(String, Change, String)])
     func invalidSettingsAreNamed(field: String, change: @Sendable (inout ClassificationConfiguration) -> Void,
                                  message: String) {
         var configuration = ClassificationConfiguration()

@@ -30,9 +30,10 @@ import Testing
     }
 
     @Test func theLearningCurveHasAPointPerStepEvenForOneEpoch() {
-        let history = [ImageClassification.EpochResult(epoch: 1, trainLoss: 1, validationAccuracy: 0.7, samplesPerSecond: 1)]
-        let chart = ClassificationRun.learningCurves(name: "cnn", history: history, stepLosses: (0..<40).map { 2 - Double($0) / 40 },
-                                                     stepsPerEpoch: 40)
+        let history = [ImageClassification.EpochResult(epoch: 1, trainLoss: 1, validationAccuracy: 0.7,
+                                                       samplesPerSecond: 1)]
+        let steps = (0..<40).map { 2 - Double($0) / 40 }
+        let chart = ClassificationRun.learningCurves(name: "cnn", history: history, stepLosses: steps, stepsPerEpoch: 40)
         let loss = chart.series[0].points
         #expect(loss.count == 40)
         #expect(loss.first!.x == 1.0 / 40 && loss.last!.x == 1)
@@ -47,7 +48,8 @@ import Testing
     }
 
     @Test func resumingAFolderWithoutAStateSaysSo() {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("nerva-no-state-\(UUID().uuidString)")
+        let folder = FileManager.default.temporaryDirectory
+            .appendingPathComponent("nerva-no-state-\(UUID().uuidString)")
         #expect(throws: ClassificationStateError.missing(file: folder.path, key: ClassificationState.fileName)) {
             try ClassificationRun.resumedConfiguration(in: folder)
         }

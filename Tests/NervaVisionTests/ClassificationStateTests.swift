@@ -7,20 +7,21 @@ import Testing
 @Suite struct ClassificationStateTests {
     /// A trainer after one step and the state of two epochs with their step losses.
     private func makeState(_ configuration: ClassificationConfiguration) -> (ClassificationState, ImageClassification) {
-        let training = ImageClassification(architecture: configuration.architecture, learningRate: configuration.learningRate,
-                                           generator: RandomGenerator(seed: 3))
+        let training = ImageClassification(architecture: configuration.architecture,
+                                           learningRate: configuration.learningRate, generator: RandomGenerator(seed: 3))
         training.step(inputs: Tensor.uniform([4, 1, 28, 28], generator: RandomGenerator(seed: 4)), labels: [0, 1, 2, 3])
-        let history = [ImageClassification.EpochResult(epoch: 1, trainLoss: 0.9, validationAccuracy: 0.7, samplesPerSecond: 50,
-                                                       stepLosses: [1.2, 0.8]),
-                       ImageClassification.EpochResult(epoch: 2, trainLoss: 0.5, validationAccuracy: 0.8, samplesPerSecond: 60,
-                                                       stepLosses: [0.6, 0.4])]
-        let state = ClassificationState(configuration: configuration, history: history, stepLosses: [1.2, 0.8, 0.6, 0.4],
-                                        training: training)
+        let history = [ImageClassification.EpochResult(epoch: 1, trainLoss: 0.9, validationAccuracy: 0.7,
+                                                       samplesPerSecond: 50, stepLosses: [1.2, 0.8]),
+                       ImageClassification.EpochResult(epoch: 2, trainLoss: 0.5, validationAccuracy: 0.8,
+                                                       samplesPerSecond: 60, stepLosses: [0.6, 0.4])]
+        let state = ClassificationState(configuration: configuration, history: history,
+                                        stepLosses: [1.2, 0.8, 0.6, 0.4], training: training)
         return (state, training)
     }
 
     private func encoded(_ state: ClassificationState) throws -> [UInt8] {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("nerva-state-\(UUID().uuidString).safetensors")
+        let url = FileManager.default.temporaryDirectory
+            .appendingPathComponent("nerva-state-\(UUID().uuidString).safetensors")
         defer { try? FileManager.default.removeItem(at: url) }
         try state.write(to: url)
         return [UInt8](try Data(contentsOf: url))
@@ -55,7 +56,9 @@ import Testing
         var file = try Safetensors.decode(encoded(state))
         file.metadata[key] = value
         let bytes = try Safetensors.encode(file.tensors, metadata: file.metadata)
-        let error = #expect(throws: ClassificationStateError.self) { try ClassificationState(bytes: bytes, source: "s") }
+        let error = #expect(throws: ClassificationStateError.self) {
+            try ClassificationState(bytes: bytes, source: "s")
+        }
         #expect(error.map { "\($0)" } == "s: \(message).")
     }
 

@@ -24,7 +24,8 @@ import Testing
         let data = try TinyFashionMNIST()
         defer { data.remove() }
         let dataset = try data.load()
-        let training = ImageClassification(architecture: .mlp, learningRate: .infinity, generator: RandomGenerator(seed: 2))
+        let training = ImageClassification(architecture: .mlp, learningRate: .infinity,
+                                           generator: RandomGenerator(seed: 2))
         var reported = 0
         do {
             try training.train(dataset.train, validation: dataset.test, epochs: 2, batchSize: 32) { _ in reported += 1 }
@@ -52,7 +53,9 @@ import Testing
         #expect {
             try ImageClassification.loadClassifier(checkpoint: bytes, source: "c")
         } throws: { error in
-            guard case .mismatchedTensors(file: "c", architecture: "mlp", _)? = error as? ClassifierCheckpointError else { return false }
+            guard case .mismatchedTensors(file: "c", architecture: "mlp", _)? = error as? ClassifierCheckpointError else {
+                return false
+            }
             return true
         }
         let unknown = try Safetensors.encode(lenet.stateDictionary(), metadata: ["architecture": "resnet"])

@@ -44,7 +44,8 @@ import Testing
         #expect(text.contains("vision: LeNet-5 on Fashion-MNIST") && text.contains("gan: MLP GAN with the R1 remedy")
                 && text.contains("total"), "\(text)")
         let report = try String(contentsOf: folder.file("index.html"), encoding: .utf8)
-        #expect(report.contains("Summary of the tour") && report.contains(summary.rows[1].result), "\(report.suffix(2000))")
+        #expect(report.contains("Summary of the tour") && report.contains(summary.rows[1].result),
+                "\(report.suffix(2000))")
         #expect(report.contains("R1 penalty"))
         let svg = try String(contentsOf: folder.file("learning-curves-cnn.svg"), encoding: .utf8)
         #expect(svg.contains("per step, smoothed"))
