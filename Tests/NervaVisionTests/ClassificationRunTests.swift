@@ -33,7 +33,8 @@ import Testing
         let history = [ImageClassification.EpochResult(epoch: 1, trainLoss: 1, validationAccuracy: 0.7,
                                                        samplesPerSecond: 1)]
         let steps = (0..<40).map { 2 - Double($0) / 40 }
-        let chart = ClassificationRun.learningCurves(name: "cnn", history: history, stepLosses: steps, stepsPerEpoch: 40)
+        let chart = ClassificationRun.learningCurves(name: "cnn", history: history, stepLosses: steps,
+                                                     stepsPerEpoch: 40)
         let loss = chart.series[0].points
         #expect(loss.count == 40)
         #expect(loss.first!.x == 1.0 / 40 && loss.last!.x == 1)

@@ -8,7 +8,8 @@ import Testing
     /// A trainer after one step and the state of two epochs with their step losses.
     private func makeState(_ configuration: ClassificationConfiguration) -> (ClassificationState, ImageClassification) {
         let training = ImageClassification(architecture: configuration.architecture,
-                                           learningRate: configuration.learningRate, generator: RandomGenerator(seed: 3))
+                                           learningRate: configuration.learningRate,
+                                           generator: RandomGenerator(seed: 3))
         training.step(inputs: Tensor.uniform([4, 1, 28, 28], generator: RandomGenerator(seed: 4)), labels: [0, 1, 2, 3])
         let history = [ImageClassification.EpochResult(epoch: 1, trainLoss: 0.9, validationAccuracy: 0.7,
                                                        samplesPerSecond: 50, stepLosses: [1.2, 0.8]),
