@@ -101,25 +101,15 @@ struct GANTrainCommand: ParsableCommand {
         let trainer: GANTrainer, firstEpoch: Int
         var limit = self.limit, classList = self.classList
         if let resume {
-            let url = URL(fileURLWithPath: resume)
-            for leftover in AtomicFile.removeLeftovers(in: url.deletingLastPathComponent()) {
+            let point = try GANResumePoint(checkpoint: URL(fileURLWithPath: resume))
+            for leftover in point.removedLeftovers {
                 print("gan: removed \(leftover.lastPathComponent), left by an interrupted save")
             }
-            trainer = try GANTrainer(checkpoint: url)
-            let metadata = try Safetensors.read(from: url).metadata
-            firstEpoch = (metadata["epoch"].flatMap(Int.init) ?? 0) + 1
+            trainer = point.trainer
+            firstEpoch = point.firstEpoch
             // The run continues on the images it started with, unless the flags say otherwise.
-            if limit == nil, let text = metadata["limit"] {
-                guard let saved = Int(text), saved >= 2 else { throw ValidationError("\(resume): its limit '\(text)' is not a number of images.") }
-                limit = saved
-            }
-            if classList == nil, let text = metadata["classes"] {
-                let saved = text.split(separator: ",").compactMap { Int($0) }
-                guard !saved.isEmpty, saved.allSatisfy({ (0..<10).contains($0) }) else {
-                    throw ValidationError("\(resume): its classes '\(text)' are not class numbers 0…9.")
-                }
-                classList = saved
-            }
+            limit = limit ?? point.limit
+            classList = classList ?? point.classes
         } else {
             trainer = GANTrainer(makeConfiguration())
             firstEpoch = 1
