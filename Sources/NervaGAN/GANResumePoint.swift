@@ -42,7 +42,7 @@ public struct GANResumePoint {
             return limit
         }
         classes = try metadata["classes"].map { text in
-            let classes = text.split(separator: ",").map { Int($0) }
+            let classes = text.split(separator: ",", omittingEmptySubsequences: false).map { Int($0) }
             guard !classes.isEmpty, classes.allSatisfy({ $0.map { (0..<10).contains($0) } ?? false }) else {
                 throw bad("classes")
             }
