@@ -34,7 +34,7 @@ public struct ClassificationConfiguration: Equatable, Sendable {
     public static let defaultArchitecture = ImageClassification.Architecture.mlp
 
     /// The defaults for `architecture`.
-    public init(architecture: ImageClassification.Architecture = Self.defaultArchitecture) {
+    public init(architecture: ImageClassification.Architecture = ClassificationConfiguration.defaultArchitecture) {
         self.architecture = architecture
         epochs = Self.defaultEpochs(for: architecture)
     }
