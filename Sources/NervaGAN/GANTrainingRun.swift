@@ -44,7 +44,8 @@ public struct GANTrainingRun {
     /// - Throws: `ConfigurationError` for epochs outside 1…`maximumEpochs`, a limit below
     ///   `minimumLimit` or a class outside the data's 0…9.
     public init(trainer: GANTrainer, firstEpoch: Int = 1, epochs: Int = GANTrainingRun.defaultEpochs,
-                limit: Int? = nil, classes: [Int]? = nil, evaluation: GANEvaluationRun? = nil, timeBudget: Double? = nil) throws {
+                limit: Int? = nil, classes: [Int]? = nil, evaluation: GANEvaluationRun? = nil,
+                timeBudget: Double? = nil) throws {
         try ConfigurationError.require((1...Self.maximumEpochs).contains(epochs), "epochs", epochs,
                                        allowed: "in 1…\(Self.maximumEpochs)")
         if let limit { try ConfigurationError.check("limit", limit, atLeast: Self.minimumLimit) }
