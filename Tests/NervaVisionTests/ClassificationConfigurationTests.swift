@@ -14,18 +14,18 @@ import Testing
         try defaults.validate()
     }
 
-    typealias Change = @Sendable (inout ClassificationConfiguration) -> Void
-
-    @Test(arguments: [
-        ("epochs", { $0.epochs = -1 }, "epochs must be in 0…1000000, got -1"),
-        ("batch size", { $0.batchSize = 0 }, "batch size must be at least 1, got 0"),
-        ("learning rate", { $0.learningRate = .nan }, "learning rate must be positive, got nan"),
-        ("limit", { $0.limit = 9 }, "limit must be at least 10, got 9"),
-    ] as [(String, Change, String)])
-    func invalidSettingsAreNamed(field: String, change: @Sendable (inout ClassificationConfiguration) -> Void,
-                                 message: String) {
+    @Test(arguments: [("epochs", "epochs must be in 0…1000000, got -1"),
+                      ("batch size", "batch size must be at least 1, got 0"),
+                      ("learning rate", "learning rate must be positive, got nan"),
+                      ("limit", "limit must be at least 10, got 9")])
+    func invalidSettingsAreNamed(field: String, message: String) {
         var configuration = ClassificationConfiguration()
-        change(&configuration)
+        switch field {
+        case "epochs": configuration.epochs = -1
+        case "batch size": configuration.batchSize = 0
+        case "learning rate": configuration.learningRate = .nan
+        default: configuration.limit = 9
+        }
         let error = #expect(throws: ConfigurationError.self) { try configuration.validate() }
         #expect(error?.field == field)
         #expect(error?.description == message)
