@@ -16,14 +16,14 @@ struct ClassifyCommand: ParsableCommand {
 
     private static let defaults = ClassificationConfiguration()
 
-    @Option(help: "The architecture: "
-                + "\(ImageClassification.Architecture.allCases.map(\.rawValue).joined(separator: ", ")) "
-                + "(default \(defaults.architecture.rawValue)).")
+    @Option(help: ArgumentHelp("The architecture: "
+                         + "\(ImageClassification.Architecture.allCases.map(\.rawValue).joined(separator: ", ")) "
+                         + "(default \(defaults.architecture.rawValue))."))
     var model: ImageClassification.Architecture?
 
-    @Option(parsing: .unconditional, help: "Passes over the training set (default "
-                + "\(ClassificationConfiguration.defaultEpochs(for: .mlp)) for mlp, "
-                + "\(ClassificationConfiguration.defaultEpochs(for: .cnn)) for the CNNs).")
+    @Option(parsing: .unconditional, help: ArgumentHelp("Passes over the training set (default "
+                                                  + "\(ClassificationConfiguration.defaultEpochs(for: .mlp)) for mlp, "
+                                                  + "\(ClassificationConfiguration.defaultEpochs(for: .cnn)) for the CNNs)."))
     var epochs: Int?
 
     @Option(parsing: .unconditional, help: "Images per optimisation step (default \(defaults.batchSize)).")
@@ -33,9 +33,9 @@ struct ClassifyCommand: ParsableCommand {
             help: "Adam's initial learning rate, annealed to 0 by a cosine (default \(defaults.learningRate)).")
     var learningRate: Float?
 
-    @Option(help: "Training-image variation: "
-                + "\(ImageClassification.Augmentation.allCases.map(\.rawValue).joined(separator: ", ")) "
-                + "(default \(defaults.augmentation.rawValue)).")
+    @Option(help: ArgumentHelp("Training-image variation: "
+                         + "\(ImageClassification.Augmentation.allCases.map(\.rawValue).joined(separator: ", ")) "
+                         + "(default \(defaults.augmentation.rawValue))."))
     var augment: ImageClassification.Augmentation?
 
     @Option(parsing: .unconditional, help: "Use only the first N training images (quick runs).")

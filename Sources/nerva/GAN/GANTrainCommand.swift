@@ -22,8 +22,8 @@ struct GANTrainCommand: ParsableCommand {
     var batchSize: Int = Self.defaults.batchSize
     @Option(parsing: .unconditional, help: "The size d of the latent vector z.")
     var latentSize: Int = Self.defaults.model.latentSize
-    @Option(help: "The distribution of z: uniform (U[0,1]^d), normal (N(0,I)); either is centred to mean 0, "
-                + "variance 1 before G's first layer.")
+    @Option(help: ArgumentHelp("The distribution of z: uniform (U[0,1]^d), normal (N(0,I)); either is centred to mean 0, "
+                         + "variance 1 before G's first layer."))
     var latent: LatentDistribution = Self.defaults.latentDistribution
     @Option(help: "The loss: minimax, non-saturating, least-squares, wgan-gp, hinge.")
     var objective: GANObjective = Self.defaults.objective
