@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "NervaNN", targets: ["NervaNN"]),
         .library(name: "NervaOptim", targets: ["NervaOptim"]),
         .library(name: "NervaData", targets: ["NervaData"]),
+        .library(name: "NervaVision", targets: ["NervaVision"]),
         .library(name: "NervaGAN", targets: ["NervaGAN"]),
         .library(name: "NervaRL", targets: ["NervaRL"]),
         .library(name: "NervaRec", targets: ["NervaRec"]),
@@ -49,8 +50,10 @@ let package = Package(
         .target(name: "NervaNN", dependencies: ["NervaTensor"]),
         .target(name: "NervaOptim", dependencies: ["NervaTensor", "CNervaKernels"]),
         .target(name: "NervaData", dependencies: ["NervaTensor", "CZlib"]),
+        // Image classification (training, resume, checkpoints), shared by the domains below it.
+        .target(name: "NervaVision", dependencies: ["NervaNN", "NervaOptim", "NervaData"]),
         // The four domain targets; they never import each other, except NervaFed → NervaRec.
-        .target(name: "NervaGAN", dependencies: ["NervaNN", "NervaOptim"]),
+        .target(name: "NervaGAN", dependencies: ["NervaNN", "NervaOptim", "NervaData", "NervaVision"]),
         .target(name: "NervaRL", dependencies: ["NervaNN", "NervaOptim"]),
         .target(name: "NervaRec", dependencies: ["NervaNN", "NervaOptim"]),
         .target(name: "NervaFed",
@@ -66,7 +69,7 @@ let package = Package(
         .executableTarget(
             name: "nerva",
             dependencies: [
-                "NervaTensor", "NervaNN", "NervaOptim", "NervaData",
+                "NervaTensor", "NervaNN", "NervaOptim", "NervaData", "NervaVision",
                 "NervaGAN", "NervaRL", "NervaRec", "NervaFed",
                 "CNervaKernels",
                 .target(name: "CBLAS", condition: .when(platforms: [.linux])),
@@ -81,6 +84,7 @@ let package = Package(
         .testTarget(name: "NervaRecTests", dependencies: ["NervaRec", "NervaTestSupport"]),
         .testTarget(name: "NervaFedTests", dependencies: ["NervaFed", "NervaData", "NervaTestSupport"]),
         .testTarget(name: "NervaRLTests", dependencies: ["NervaRL", "NervaTestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "NervaVisionTests", dependencies: ["NervaVision", "NervaData", "NervaTestSupport"]),
         .testTarget(name: "NervaGANTests", dependencies: ["NervaGAN", "NervaData", "NervaTestSupport"]),
         .testTarget(
             name: "NervaOptimTests",

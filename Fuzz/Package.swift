@@ -21,6 +21,7 @@ let package = Package(
                 "CFuzzerDriver",
                 .product(name: "NervaNN", package: "Nerva"),
                 .product(name: "NervaData", package: "Nerva"),
+                .product(name: "NervaVision", package: "Nerva"),
                 .product(name: "NervaGAN", package: "Nerva"),
                 .product(name: "NervaRL", package: "Nerva"),
                 .product(name: "NervaRec", package: "Nerva"),

@@ -20,7 +20,8 @@ public struct GANEvaluationResult: Sendable {
 }
 
 /// Measures generated images with a trained `FeatureClassifier` (for Fashion-MNIST, the LeNet CNN
-/// of `nerva classify --model cnn`): features are its penultimate activations.
+/// of `nerva classify --model cnn`, loaded with NervaVision's `ImageClassification.loadClassifier`):
+/// features are its penultimate activations.
 public struct GANEvaluator {
     public let classifier: any FeatureClassifier
     /// Images per forward pass.
@@ -29,29 +30,6 @@ public struct GANEvaluator {
     public init(classifier: any FeatureClassifier, batchSize: Int = 500) {
         self.classifier = classifier
         self.batchSize = batchSize
-    }
-
-    /// The classifier of a checkpoint written by `nerva classify` (its metadata names the
-    /// architecture: `cnn` → `LeNet`, `cnn-wide` → the wider `LeNet`, `mlp` → `MLPClassifier`).
-    public static func loadClassifier(from url: URL) throws -> any FeatureClassifier {
-        try loadClassifier(from: Safetensors.read(from: url))
-    }
-
-    /// The classifier in the bytes of a checkpoint written by `nerva classify`, as
-    /// `loadClassifier(from:)`; `source` names it in errors.
-    public static func loadClassifier(checkpoint bytes: [UInt8], source: String = "<memory>") throws -> any FeatureClassifier {
-        try loadClassifier(from: Safetensors.decode(bytes, source: source))
-    }
-
-    private static func loadClassifier(from file: (tensors: [String: Tensor], metadata: [String: String])) throws -> any FeatureClassifier {
-        let classifier: any FeatureClassifier = switch file.metadata["architecture"] {
-        case "mlp": MLPClassifier()
-        case "cnn-wide": LeNet(channels: (16, 32), hidden: (128, 84))
-        default: LeNet()
-        }
-        try classifier.load(stateDictionary: file.tensors)
-        classifier.eval()
-        return classifier
     }
 
     /// Features `[N, f]` and class probabilities `[N, classCount]` of images `[N, 1, 28, 28]` in `[0, 1]`.

@@ -113,3 +113,16 @@ public struct GANTrainingConfiguration: Sendable, Equatable {
         return nil
     }
 }
+
+extension GANTrainingConfiguration {
+    /// The settings as a report shows them, one `(name, value)` row each.
+    public var settingsTable: [(String, String)] {
+        [("model", model.architecture.rawValue), ("latent", "\(model.latentSize), \(latentDistribution.rawValue)"),
+         ("objective", objective.rawValue), ("batch size", "\(batchSize)"), ("optimizer", optimizer.text),
+         ("learning rates (G, D)", "\(generatorLearningRate), \(discriminatorLearningRate)"),
+         ("D steps per G step", "\(discriminatorSteps)"), ("label smoothing", "\(labelSmoothing)"),
+         ("instance noise", "\(instanceNoise)"), ("R1", "\(r1Weight)"),
+         ("spectral norm", "\(model.spectralNormalization)"), ("EMA of G", emaDecay.map { "\($0)" } ?? "off"),
+         ("conditional", model.classCount != nil ? "yes" : "no"), ("seed", "\(seed)")]
+    }
+}

@@ -11,8 +11,8 @@ struct FuzzTarget: Sendable {
 
     static let all: [FuzzTarget] = [
         .safetensors, .idx, .npy,
-        .classifierCheckpoint, .ganCheckpoint, .dqnCheckpoint, .qTableCheckpoint, .recommenderCheckpoint,
-        .federationCheckpoint,
+        .classifierCheckpoint, .classificationState,
+        .ganCheckpoint, .dqnCheckpoint, .qTableCheckpoint, .recommenderCheckpoint, .federationCheckpoint,
         .ratingsCSV, .movieLens,
         .federationMessages, .flowerObjects, .gymnasiumFrames,
     ]

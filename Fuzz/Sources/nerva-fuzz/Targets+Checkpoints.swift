@@ -4,15 +4,16 @@ import NervaGAN
 import NervaNN
 import NervaRL
 import NervaRec
+import NervaVision
 
 // MARK: - Each model kind's checkpoint loader, metadata included; what loads is used once
 
 extension FuzzTarget {
     static let classifierCheckpoint = FuzzTarget(
         name: "classifier-checkpoint",
-        reader: "GANEvaluator.loadClassifier (a `nerva classify` checkpoint; architecture from metadata)",
+        reader: "ImageClassification.loadClassifier (a `nerva classify` checkpoint; architecture from metadata)",
         run: { bytes in
-            guard let classifier = try? GANEvaluator.loadClassifier(checkpoint: bytes) else { return }
+            guard let classifier = try? ImageClassification.loadClassifier(checkpoint: bytes) else { return }
             _ = withoutGradients { classifier(.zeros([1, 1, 28, 28])) }
         },
         seeds: {
@@ -22,6 +23,49 @@ extension FuzzTarget {
                 ("cnn-wide-with-cnn-tensors.safetensors", try Safetensors.encode(lenet.stateDictionary(), metadata: ["architecture": "cnn-wide"])),
                 ("mlp-without-tensors.safetensors", try Safetensors.encode([:], metadata: ["architecture": "mlp"])),
             ]
+        })
+
+    /// A state that loads is restored into a trainer of its configuration, as a resume does.
+    static let classificationState = FuzzTarget(
+        name: "classification-state",
+        reader: "ClassificationState(bytes:) and restore(into:) (`nerva classify --resume`)",
+        run: { bytes in
+            guard let state = try? ClassificationState(bytes: bytes) else { return }
+            let training = ImageClassification(architecture: state.configuration.architecture,
+                                               learningRate: state.configuration.learningRate,
+                                               augmentation: state.configuration.augmentation,
+                                               generator: RandomGenerator(seed: state.configuration.seed))
+            guard (try? state.restore(into: training)) != nil else { return }
+            _ = withoutGradients { training.model(.zeros([1, 1, 28, 28])) }
+        },
+        seeds: {
+            // A LeNet state with its weights and Adam's moments, and an MLP state of settings and
+            // measurements only (its 235,000 weights would make a 2.8 MB seed).
+            func state(_ architecture: ImageClassification.Architecture, epochs: Int, limit: Int?,
+                       keepsWeights: Bool) throws -> [UInt8] {
+                var configuration = ClassificationConfiguration(architecture: architecture)
+                configuration.epochs = epochs
+                configuration.limit = limit
+                let training = ImageClassification(architecture: architecture, learningRate: configuration.learningRate,
+                                                   generator: RandomGenerator(seed: 1))
+                let images = Tensor.uniform([4, 1, 28, 28], generator: RandomGenerator(seed: 2))
+                training.step(inputs: images, labels: [0, 1, 2, 3])   // the optimiser's moments exist
+                let history = (1...epochs).map {
+                    ImageClassification.EpochResult(epoch: $0, trainLoss: 0.5, validationAccuracy: 0.8,
+                                                    samplesPerSecond: 100, stepLosses: [0.7, 0.6])
+                }
+                let url = FileManager.default.temporaryDirectory
+                    .appendingPathComponent("nerva-fuzz-classification-\(getpid()).safetensors")
+                defer { try? FileManager.default.removeItem(at: url) }
+                try ClassificationState(configuration: configuration, history: history,
+                                        stepLosses: history.flatMap(\.stepLosses), training: training).write(to: url)
+                let bytes = [UInt8](try Data(contentsOf: url))
+                guard !keepsWeights else { return bytes }
+                let file = try Safetensors.decode(bytes)
+                return try Safetensors.encode(file.tensors.filter { !$0.key.contains(".") }, metadata: file.metadata)
+            }
+            return [("cnn.safetensors", try state(.cnn, epochs: 1, limit: nil, keepsWeights: true)),
+                    ("mlp-without-weights.safetensors", try state(.mlp, epochs: 2, limit: 100, keepsWeights: false))]
         })
 
     static let ganCheckpoint = FuzzTarget(

@@ -2,6 +2,7 @@ import Foundation
 import NervaData
 import NervaNN
 import NervaTensor
+import NervaVision
 
 /// The `vision` suite: Conv2d forward+backward throughput at the DCGAN and LeNet shapes, the
 /// training throughput of the Fashion-MNIST classifiers, and the time to load Fashion-MNIST.

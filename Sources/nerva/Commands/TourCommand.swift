@@ -33,14 +33,23 @@ struct TourCommand: ParsableCommand {
         let folder = try RunFolder(command: "tour", out: out, settings: [("seed", "\(seed)"),
                                                                           ("data", data ?? FashionMNIST.defaultDirectory.path)])
         print("Nerva tour → \(folder.url.path)")
-        let fashionMNIST = data.map { URL(fileURLWithPath: $0) }
-        try EngineTour(seed: seed, folder: folder).run()
-        try VisionTour(seed: seed, folder: folder, dataDirectory: fashionMNIST).run()
-        try GANTour(seed: seed, folder: folder, dataDirectory: fashionMNIST).run()
-        try RLTour(seed: seed, folder: folder).run()
-        try RecommenderTour(seed: seed, folder: folder).run()
-        try FederatedTour(seed: seed, folder: folder, dataDirectory: fashionMNIST).run()
+        var summary = TourSummary()
+        for part in Self.parts(seed: seed, folder: folder, dataDirectory: data.map { URL(fileURLWithPath: $0) }) {
+            try summary.run(part)
+        }
+        print(summary.text)
+        summary.addTable(to: folder)
         try folder.writeReport()
         print("Report: \(folder.file("index.html").path)")
+    }
+
+    /// The parts of the tour, in order; the GAN part uses the classifier the vision part saves.
+    static func parts(seed: UInt64, folder: RunFolder, dataDirectory: URL?) -> [any TourPart] {
+        [EngineTour(seed: seed, folder: folder),
+         VisionTour(seed: seed, folder: folder, dataDirectory: dataDirectory),
+         GANTour(seed: seed, folder: folder, dataDirectory: dataDirectory),
+         RLTour(seed: seed, folder: folder),
+         RecommenderTour(seed: seed, folder: folder),
+         FederatedTour(seed: seed, folder: folder, dataDirectory: dataDirectory)]
     }
 }

@@ -4,6 +4,7 @@ import NervaData
 import NervaNN
 import NervaRec
 import NervaTensor
+import NervaVision
 
 extension NearestNeighborIndex.Metric: ExpressibleByArgument {}
 
@@ -169,18 +170,10 @@ struct RecSimilarImagesCommand: ParsableCommand {
         guard FileManager.default.fileExists(atPath: url.path) else {
             throw ValidationError("No classifier at \(url.path): train one with 'nerva classify' (it writes classifier-cnn.safetensors).")
         }
-        let file = try Safetensors.read(from: url)
-        let name = file.metadata["architecture"] ?? "cnn"
-        guard let architecture = ImageClassification.Architecture(rawValue: name) else {
-            throw ValidationError("\(url.path): unknown architecture '\(name)' (expected \(ImageClassification.Architecture.allCases.map(\.rawValue).joined(separator: ", "))).")
-        }
-        let model = architecture.makeModel(generator: RandomGenerator(seed: 0))
-        guard let module = model as? Module else { throw ValidationError("\(name) is not a module with parameters.") }
         do {
-            try module.load(stateDictionary: file.tensors, strict: true)
-        } catch {
-            throw ValidationError("\(url.path) does not hold a \(name) classifier: \(error)")
+            return try ImageClassification.loadClassifier(from: url)
+        } catch let error as ClassifierCheckpointError {
+            throw ValidationError("\(error).")
         }
-        return model
     }
 }

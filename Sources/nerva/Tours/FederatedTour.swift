@@ -5,15 +5,17 @@ import NervaFed
 /// The federated part of the tour: ten clients with label-skewed private shares of
 /// Fashion-MNIST (Dirichlet β = 0.5) train the MLP of McMahan et al. by FedAvg for a few rounds;
 /// the report shows the partition's label heat map and the accuracy per round.
-struct FederatedTour {
+struct FederatedTour: TourPart {
+    let title = "federated: FedAvg, 10 non-IID clients"
     let seed: UInt64
     let folder: RunFolder
     let dataDirectory: URL?
 
-    func run() throws {
+    @discardableResult
+    func run() throws -> String {
         print("federated: FedAvg over 10 non-IID clients on Fashion-MNIST (data never leaves a client)")
         guard let dataset = FashionMNIST.forTour(part: "Federated learning", directory: dataDirectory,
-                                                 folder: folder) else { return }
+                                                 folder: folder) else { return "skipped: no Fashion-MNIST" }
         let run = FederatedRun(model: .mlp, clients: 10, fraction: 1, rounds: 5, localEpochs: 1, batchSize: 10, learningRate: 0.05,
                                momentum: 0, strategy: .fedavg, partition: .dirichlet, beta: 0.5, limit: 30_000, seed: seed)
         let outcome = try run.run(on: dataset, folder: folder, part: "federated")
@@ -25,5 +27,6 @@ struct FederatedTour {
             its parameters only; the server averages them weighted by example counts (FedAvg). Test accuracy per round: \
             \(accuracies.joined(separator: ", ")).
             """)
+        return "test accuracy per round " + accuracies.joined(separator: ", ")
     }
 }

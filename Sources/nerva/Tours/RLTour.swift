@@ -5,11 +5,13 @@ import NervaRL
 /// The reinforcement-learning part of the tour: value iteration and Q-learning on slippery
 /// FrozenLake (value heat maps, learned policy, learning curve), then Deep Q-Learning on
 /// CartPole-v1 with a return curve and a greedy evaluation.
-struct RLTour {
+struct RLTour: TourPart {
+    let title = "rl: FrozenLake Q-learning, CartPole DQN"
     let seed: UInt64
     let folder: RunFolder
 
-    func run() throws {
+    @discardableResult
+    func run() throws -> String {
         print("rl: value iteration and Q-learning on FrozenLake-v1 (4×4, slippery)")
         let lake = try EnvironmentRegistry.tabular("FrozenLake-v1")
         let model = lake.base.model
@@ -26,5 +28,7 @@ struct RLTour {
             .run(folder: folder, part: "rl")
         print(String(format: "  trained in %.1f s; greedy mean return %.1f over 20 episodes (500 is the maximum, 475 counts as solved)",
                      result.seconds, result.evaluation.meanReturn))
+        return String(format: "FrozenLake greedy success %.3f (optimum %.3f); CartPole greedy return %.1f of 500",
+                      tabular.greedyValue, optimum, result.evaluation.meanReturn)
     }
 }

@@ -5,11 +5,13 @@ import NervaRec
 /// The recommender part of the tour: MovieLens-100k-sized synthetic data with a planted taste
 /// structure, NeuMF (the paper's settings, a few epochs) against popularity and item-kNN under
 /// the NCF protocol and full ranking, and a few recommendations with explanations.
-struct RecommenderTour {
+struct RecommenderTour: TourPart {
+    let title = "recommender: NeuMF vs baselines"
     let seed: UInt64
     let folder: RunFolder
 
-    func run() throws {
+    @discardableResult
+    func run() throws -> String {
         let synthetic = SyntheticInteractions(seed: seed)
         let data = synthetic.dataset
         let split = SplitRule.leaveOneOut.split(data)
@@ -48,6 +50,7 @@ struct RecommenderTour {
         folder.addFigure(title: "Recommender comparison", files: try Figure.write(svg: chart.svg(), to: folder.file("rec-hit-rate.svg")),
                          caption: "Planted precision: share of recommended items in the user's planted taste clusters.")
         try showRecommendations(models: models, split: split, synthetic: synthetic, seen: seen)
+        return "HR@10 " + zip(names, hitRates).map { "\($0) \(fmt($1))" }.joined(separator: ", ")
     }
 
     /// NeuMF's top items for two users, each explained by the most similar item the user liked

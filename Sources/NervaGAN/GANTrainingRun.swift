@@ -1,46 +1,97 @@
 import Foundation
 import NervaData
-import NervaGAN
 import NervaNN
+import NervaTensor
 
 /// A complete GAN training run into a run folder: progress, metrics every few steps, a sample
 /// grid from a fixed latent batch after every epoch, loss and `D`-output curves, a resumable
 /// checkpoint after every epoch, optional FID / mode coverage against a classifier, and a report.
-/// Used by `nerva gan train` and the tour.
-struct GANTrainingRun {
+/// Used by `nerva gan train`, `nerva gan remedies` and the tour.
+///
+/// ```swift
+/// let trainer = GANTrainer(GANTrainingConfiguration(model: GANModelConfiguration(architecture: .dcgan)))
+/// let folder = try RunFolder(command: "gan-train", out: "run", settings: trainer.configuration.settingsTable)
+/// let summary = try GANTrainingRun(trainer: trainer, epochs: 1).run(on: try FashionMNIST(), folder: folder)
+/// ```
+public struct GANTrainingRun {
     /// The trainer, new or resumed.
-    let trainer: GANTrainer
+    public let trainer: GANTrainer
     /// The epoch to start from (1 for a new run).
-    let firstEpoch: Int
-    let epochs: Int
+    public let firstEpoch: Int
+    /// Epochs to train from `firstEpoch` on.
+    public let epochs: Int
     /// Use only the first N training images.
-    let limit: Int?
+    public let limit: Int?
     /// Train only on these classes (all when `nil`): one class makes a deliberately collapsed run.
-    let classes: [Int]?
+    public let classes: [Int]?
     /// Measure FID and mode coverage after each epoch with this classifier.
-    let evaluation: GANEvaluationRun?
+    public let evaluation: GANEvaluationRun?
     /// Stop after this many seconds (the tour's budget), at the end of a step.
-    var timeBudget: Double? = nil
+    public var timeBudget: Double?
+    /// Receives the run's progress lines (standard output by default).
+    public var output: (String) -> Void = { print($0) }
 
     /// The most epochs one run takes: far beyond any useful run, and small enough that step
     /// counts (epochs × steps per epoch) never overflow.
-    static let maximumEpochs = 1_000_000
+    public static let maximumEpochs = 1_000_000
+    /// The epochs of a run that names none (`nerva gan train`).
+    public static let defaultEpochs = 5
+    /// The smallest `limit`: one image per batch half.
+    public static let minimumLimit = 2
 
-    struct Summary {
-        var epochsCompleted: Int
-        var steps: Int
-        var diverged: Bool { divergence != nil }
+    /// A run of `trainer` for `epochs` epochs from `firstEpoch`.
+    ///
+    /// - Throws: `ConfigurationError` for epochs outside 1…`maximumEpochs`, a limit below
+    ///   `minimumLimit` or a class outside the data's 0…9.
+    public init(trainer: GANTrainer, firstEpoch: Int = 1, epochs: Int = GANTrainingRun.defaultEpochs,
+                limit: Int? = nil, classes: [Int]? = nil, evaluation: GANEvaluationRun? = nil,
+                timeBudget: Double? = nil) throws {
+        try ConfigurationError.require((1...Self.maximumEpochs).contains(epochs), "epochs", epochs,
+                                       allowed: "in 1…\(Self.maximumEpochs)")
+        if let limit { try ConfigurationError.check("limit", limit, atLeast: Self.minimumLimit) }
+        if let classes {
+            try ConfigurationError.require(!classes.isEmpty && classes.allSatisfy { (0..<10).contains($0) }, "classes",
+                                           classes.map(String.init).joined(separator: ","),
+                                           allowed: "class numbers 0…9 separated by commas")
+        }
+        self.trainer = trainer
+        self.firstEpoch = firstEpoch
+        self.epochs = epochs
+        self.limit = limit
+        self.classes = classes
+        self.evaluation = evaluation
+        self.timeBudget = timeBudget
+    }
+
+    /// How a run went.
+    public struct Summary {
+        /// The last epoch trained (the first epoch − 1 when none was).
+        public var epochsCompleted: Int
+        /// Generator steps since the trainer was created.
+        public var steps: Int
+        /// Whether the run stopped because a value stopped being finite.
+        public var diverged: Bool { divergence != nil }
         /// Why the run stopped early: the step and the value that was not finite.
-        var divergence: TrainingDivergedError?
-        var checkpoint: URL?
-        var lastEvaluation: GANEvaluationResult?
-        var secondsPerEpoch: Double
+        public var divergence: TrainingDivergedError?
+        /// The last checkpoint written, if any.
+        public var checkpoint: URL?
+        /// The evaluation after the last epoch, when the run has an `evaluation`.
+        public var lastEvaluation: GANEvaluationResult?
+        /// The duration of the last epoch.
+        public var secondsPerEpoch: Double
+        /// The sample grid of the last epoch.
+        public var lastSampleGrid: URL?
     }
 
     /// Records per logged step, for the curves.
     private struct Point { let step: Double; let lossD, lossG, real, fake, normD, normG: Double }
 
-    func run(on dataset: FashionMNIST, folder: RunFolder) throws -> Summary {
+    /// Trains on `dataset`'s training images (pixel range mapped to `[-1, 1]`), writing metrics,
+    /// sample grids, curves and a checkpoint after every epoch into `folder`. Divergence stops the
+    /// run and is reported in the summary (the last good checkpoint is kept).
+    ///
+    /// - Throws: `GANRunError` when the data is too small for one step, or a file error.
+    public func run(on dataset: FashionMNIST, folder: RunFolder) throws -> Summary {
         let configuration = trainer.configuration
         var pool = limit.map { dataset.train.prefix($0) } ?? dataset.train
         if let classes { pool = pool.subset(pool.labels.indices.filter { classes.contains(pool.labels[$0]) }) }
@@ -51,7 +102,9 @@ struct GANTrainingRun {
         let images = LabeledImages(images: toGeneratorRange(pool.images), labels: pool.labels)
         let conditional = configuration.model.classCount != nil
         let fixed = GANSampleGrid(trainer: trainer, conditional: conditional)
-        print("gan: \(configuration.model.architecture.rawValue), G \(trainer.generator.parameterCount) and D \(trainer.discriminator.parameterCount) parameters; \(pool.count) training images; \(configuration.objective.rawValue) loss")
+        output("gan: \(configuration.model.architecture.rawValue), G \(trainer.generator.parameterCount) and "
+               + "D \(trainer.discriminator.parameterCount) parameters; \(pool.count) training images; "
+               + "\(configuration.objective.rawValue) loss")
 
         var summary = Summary(epochsCompleted: firstEpoch - 1, steps: trainer.step, checkpoint: nil,
                               lastEvaluation: nil, secondsPerEpoch: 0)
@@ -77,7 +130,9 @@ struct GANTrainingRun {
                         what: "GAN training", position: "step \(trainer.step + 1)",
                         detail: "D loss \(statistics.discriminatorLoss), G loss \(statistics.generatorLoss), D gradient norm \(statistics.discriminatorGradientNorm)")
                     let kept = FileManager.default.fileExists(atPath: checkpoint.path) ? "kept \(checkpoint.lastPathComponent) from epoch \(epoch - 1)" : "no checkpoint yet"
-                    print("gan: diverged at step \(trainer.step + 1) (D loss \(statistics.discriminatorLoss), G loss \(statistics.generatorLoss), D gradient norm \(statistics.discriminatorGradientNorm)); stopped, \(kept)")
+                    output("gan: diverged at step \(trainer.step + 1) (D loss \(statistics.discriminatorLoss), "
+                           + "G loss \(statistics.generatorLoss), "
+                           + "D gradient norm \(statistics.discriminatorGradientNorm)); stopped, \(kept)")
                     folder.log(["part": "gan", "event": "diverged", "step": trainer.step + 1, "epoch": epoch,
                                 "discriminator_loss": statistics.discriminatorLoss, "generator_loss": statistics.generatorLoss])
                     folder.addText(title: "Divergence", text: "Training diverged at step \(trainer.step + 1) of epoch \(epoch): a loss or gradient became NaN or infinite. The run stopped; the last good checkpoint (\(kept)) is unchanged.")
@@ -106,7 +161,9 @@ struct GANTrainingRun {
             summary.epochsCompleted = epoch
             summary.steps = trainer.step
             summary.secondsPerEpoch = seconds
-            try fixed.write(to: folder.file(String(format: "samples-epoch-%03d.png", epoch)))
+            let grid = folder.file(String(format: "samples-epoch-%03d.png", epoch))
+            try fixed.write(to: grid)
+            summary.lastSampleGrid = grid
             var record: [(String, any MetricValue)] = [
                 ("part", "gan"), ("epoch", epoch), ("step", trainer.step), ("seconds", seconds),
                 ("discriminator_loss", sums.d / Double(max(count, 1))), ("generator_loss", sums.g / Double(max(count, 1))),
@@ -123,7 +180,7 @@ struct GANTrainingRun {
                                result.inceptionScore, result.coveredClasses, result.klFromUniform)
             }
             folder.log(MetricRecord(record))
-            print(line)
+            output(line)
             var extra = ["epoch": "\(epoch)"]
             if let limit { extra["limit"] = "\(limit)" }
             if let classes { extra["classes"] = classes.map(String.init).joined(separator: ",") }
@@ -172,10 +229,11 @@ struct GANTrainingRun {
 }
 
 /// Problems of a GAN run that the user can fix.
-enum GANRunError: Error, CustomStringConvertible {
+public enum GANRunError: Error, CustomStringConvertible, Equatable, Sendable {
+    /// The training images do not fill one generator step (batch size × discriminator steps).
     case tooFewImages(have: Int, need: Int)
 
-    var description: String {
+    public var description: String {
         switch self {
         case let .tooFewImages(have, need):
             "only \(have) training images for a step of \(need) (batch size × discriminator steps); use a smaller --batch-size or a larger --limit"
@@ -184,12 +242,16 @@ enum GANRunError: Error, CustomStringConvertible {
 }
 
 /// The picture of a fixed latent batch, drawn after every epoch so that progress is visible.
-struct GANSampleGrid {
-    let trainer: GANTrainer
-    let latents: Tensor
-    let labels: [Int]?
+public struct GANSampleGrid {
+    /// The trainer whose sampling generator draws the grid.
+    public let trainer: GANTrainer
+    /// The fixed latent vectors.
+    public let latents: Tensor
+    /// The labels of a conditional GAN's rows (`nil` for an unconditional one).
+    public let labels: [Int]?
 
-    init(trainer: GANTrainer, conditional: Bool) {
+    /// 64 fixed latents (8 per class for a conditional GAN), from a stream of their own.
+    public init(trainer: GANTrainer, conditional: Bool) {
         self.trainer = trainer
         let size = trainer.configuration.model.latentSize
         // Its own stream: drawing it must not change the training's random numbers.
@@ -201,7 +263,7 @@ struct GANSampleGrid {
     }
 
     /// Writes the grid: 8 columns; for a conditional GAN, row k is class k.
-    func write(to url: URL) throws {
+    public func write(to url: URL) throws {
         let samples = toPixelRange(trainer.sample(latents: latents, labels: labels))
         try PNG.write(ImageGrid.tiled(samples, columns: 8), to: url)
     }

@@ -1,36 +1,48 @@
 import Foundation
 import NervaData
-import NervaGAN
+import NervaNN
+import NervaTensor
+import NervaVision
 
 /// FID, Inception-Score-style score and mode coverage of a generator, measured with a Fashion-MNIST
 /// classifier against the test set; and the real-data floor (training images against test images)
 /// that gives FID a scale. Used by `nerva gan evaluate`, `nerva gan train --classifier` and the tour.
-struct GANEvaluationRun {
-    let evaluator: GANEvaluator
+public struct GANEvaluationRun {
+    /// The classifier's measurements.
+    public let evaluator: GANEvaluator
     /// The Gaussian fit of the test images' features.
-    let reference: GaussianStatistics
+    public let reference: GaussianStatistics
     /// Generated images per measurement.
-    let sampleCount: Int
+    public let sampleCount: Int
     /// The most images one measurement generates: all of them are held in memory (FID is
     /// usually measured on 10,000 to 50,000).
-    static let maximumSamples = 100_000
+    public static let maximumSamples = 100_000
+    /// Generated images per measurement when a run names no number.
+    public static let defaultSampleCount = 2000
 
-    /// Loads the classifier and fits the test set.
-    init(classifier url: URL, dataset: FashionMNIST, sampleCount: Int) throws {
-        evaluator = GANEvaluator(classifier: try GANEvaluator.loadClassifier(from: url))
+    /// Loads the classifier (a checkpoint of `nerva classify`) and fits the test set.
+    ///
+    /// - Throws: `ConfigurationError` for a sample count outside 2…`maximumSamples`, or what
+    ///   `ImageClassification.loadClassifier(from:)` throws.
+    public init(classifier url: URL, dataset: FashionMNIST, sampleCount: Int) throws {
+        try ConfigurationError.require((2...Self.maximumSamples).contains(sampleCount), "evaluation samples",
+                                       sampleCount,
+                                       allowed: "in 2…\(Self.maximumSamples) (the images are held in memory)")
+        evaluator = GANEvaluator(classifier: try ImageClassification.loadClassifier(from: url))
         reference = evaluator.statistics(dataset.test.images)
         self.sampleCount = sampleCount
     }
 
     /// Measures `sampleCount` samples of `generator` (labels uniform over the classes when it is
     /// conditional), drawn with `seed`.
-    func evaluate(_ generator: any GANGenerator, latentDistribution: LatentDistribution = .uniform, seed: UInt64) -> GANEvaluationResult {
+    public func evaluate(_ generator: any GANGenerator, latentDistribution: LatentDistribution = .uniform,
+                         seed: UInt64) -> GANEvaluationResult {
         evaluator.evaluate(Self.generate(generator, count: sampleCount, latentDistribution: latentDistribution, seed: seed),
                            reference: reference)
     }
 
     /// `count` images `[count, 1, 28, 28]` in `[0, 1]` from `generator` in evaluation mode.
-    static func generate(_ generator: any GANGenerator, count: Int, latentDistribution: LatentDistribution,
+    public static func generate(_ generator: any GANGenerator, count: Int, latentDistribution: LatentDistribution,
                          seed: UInt64, label: Int? = nil) -> Tensor {
         let rng = RandomGenerator(seed: seed)
         let wasTraining = generator.isTraining
@@ -51,25 +63,25 @@ struct GANEvaluationRun {
     }
 
     /// FID between `count` training images and the test images: the best a generator can hope for.
-    func realDataFloor(_ dataset: FashionMNIST, count: Int, seed: UInt64) -> Double {
+    public func realDataFloor(_ dataset: FashionMNIST, count: Int, seed: UInt64) -> Double {
         let indices = RandomGenerator(seed: seed).sample(min(count, dataset.train.count), from: dataset.train.count)
         return frechetDistance(evaluator.statistics(dataset.train.subset(indices).images), reference)
     }
 
     /// The measurements as metric fields.
-    func record(_ result: GANEvaluationResult) -> [(String, any MetricValue)] {
+    public func record(_ result: GANEvaluationResult) -> [(String, any MetricValue)] {
         [("fid", result.frechetDistance), ("inception_score", result.inceptionScore),
          ("classes_covered", result.coveredClasses), ("kl_from_uniform", result.klFromUniform),
          ("class_histogram", result.classHistogram.map(String.init).joined(separator: " "))]
     }
 
     /// `name` as a file-name part: lower case, runs of other characters as one hyphen.
-    static func fileName(_ name: String) -> String {
+    public static func fileName(_ name: String) -> String {
         name.lowercased().split { !($0.isLetter || $0.isNumber) }.joined(separator: "-")
     }
 
     /// Adds the class histogram as a bar chart and the numbers as a table to the report.
-    func report(_ result: GANEvaluationResult, floor: Double?, name: String, folder: RunFolder) throws {
+    public func report(_ result: GANEvaluationResult, floor: Double?, name: String, folder: RunFolder) throws {
         let chart = BarChart(title: "Classes of generated samples (\(name))", xLabel: "class the classifier assigns",
                              yLabel: "samples", labels: FashionMNIST.classNames, values: result.classHistogram.map(Double.init))
         folder.addFigure(title: "Mode coverage (\(name))",

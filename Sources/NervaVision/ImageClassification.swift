@@ -4,50 +4,53 @@ import NervaNN
 import NervaOptim
 import NervaTensor
 
-/// Training and evaluation of a Fashion-MNIST classifier, shared by `nerva classify`, the tour
-/// and `nerva bench vision`.
-struct ImageClassification {
-    /// The architectures on offer: an MLP 784→256→128→10, LeNet-5 (the benchmark's and the
-    /// federated tour's CNN), and LeNet with more filters and units for higher accuracy.
-    enum Architecture: String, CaseIterable, Sendable {
-        case mlp, cnn, cnnWide = "cnn-wide"
+/// Training and evaluation of a Fashion-MNIST classifier (Adam, cross-entropy, a cosine learning
+/// rate), shared by `nerva classify`, the tour, GAN evaluation, `nerva rec similar-images` and
+/// `nerva bench vision`. `ClassificationRun` wraps it into a resumable run with a report.
+///
+/// ```swift
+/// let training = ImageClassification(architecture: .cnn, learningRate: 1e-3, generator: RandomGenerator(seed: 0))
+/// let epochs = try training.train(dataset.train, validation: dataset.test, epochs: 1, batchSize: 64)
+/// ```
+public struct ImageClassification {
+    /// One epoch's measurements.
+    public struct EpochResult: Sendable, Equatable {
+        /// The epoch's number, from 1.
+        public let epoch: Int
+        /// The mean training loss over the epoch's images.
+        public let trainLoss: Double
+        /// Accuracy on the validation images after the epoch.
+        public let validationAccuracy: Double
+        /// Training images per second.
+        public let samplesPerSecond: Double
+        /// The loss of each optimisation step, in order (empty for epochs restored from a state).
+        public let stepLosses: [Double]
 
-        func makeModel(generator: RandomGenerator) -> any FeatureClassifier {
-            switch self {
-            case .mlp: MLPClassifier(generator: generator)
-            case .cnn: LeNet(generator: generator)
-            case .cnnWide: LeNet(channels: (16, 32), hidden: (128, 84), generator: generator)
-            }
+        /// An epoch's measurements.
+        public init(epoch: Int, trainLoss: Double, validationAccuracy: Double, samplesPerSecond: Double,
+                    stepLosses: [Double] = []) {
+            self.epoch = epoch
+            self.trainLoss = trainLoss
+            self.validationAccuracy = validationAccuracy
+            self.samplesPerSecond = samplesPerSecond
+            self.stepLosses = stepLosses
         }
     }
 
-    /// One epoch's measurements.
-    struct EpochResult {
-        let epoch: Int
-        let trainLoss: Double
-        let validationAccuracy: Double
-        let samplesPerSecond: Double
-    }
+    /// The network being trained.
+    public let model: any FeatureClassifier
+    /// Adam over the model's parameters.
+    public let optimizer: Optimizer
+    /// The random stream of batch order and augmentation (and of the initial weights).
+    public let generator: RandomGenerator
+    /// The initial learning rate.
+    public let learningRate: Float
+    /// How training images are varied.
+    public let augmentation: Augmentation
 
-    /// How training images are varied each time they are seen.
-    enum Augmentation: String, CaseIterable, Sendable {
-        /// The images as they are.
-        case none
-        /// Each image mirrored left–right with probability ½ (garments are nearly symmetric).
-        case flip
-    }
-
-    let model: any FeatureClassifier
-    let optimizer: Optimizer
-    let generator: RandomGenerator
-    let learningRate: Float
-    /// The most epochs one run takes: far beyond any useful run, and small enough that step
-    /// counts (epochs × steps per epoch) never overflow.
-    static let maximumEpochs = 1_000_000
-    let augmentation: Augmentation
-
-    init(architecture: Architecture, learningRate: Float, augmentation: Augmentation = .none,
-         generator: RandomGenerator) {
+    /// A new model of `architecture`, initialised from `generator`, with Adam at `learningRate`.
+    public init(architecture: Architecture, learningRate: Float, augmentation: Augmentation = .none,
+                generator: RandomGenerator) {
         model = architecture.makeModel(generator: generator)
         optimizer = Adam(model.parameters(), learningRate: learningRate)
         self.generator = generator
@@ -57,7 +60,7 @@ struct ImageClassification {
 
     /// One optimisation step on a batch; returns the loss.
     @discardableResult
-    func step(inputs: Tensor, labels: [Int]) -> Float {
+    public func step(inputs: Tensor, labels: [Int]) -> Float {
         optimizer.zeroGradients()
         let loss = crossEntropy(logits: model(inputs), labels: labels)
         loss.backward()
@@ -71,7 +74,10 @@ struct ImageClassification {
     /// (the place to save a resumable state). A loss or parameter that stops being finite ends
     /// training with `TrainingDivergedError` before `onEpoch` sees the diverged epoch, so the
     /// last saved state stays the last good one.
-    func train(_ train: LabeledImages, validation: LabeledImages, epochs: Int, from first: Int = 1, batchSize: Int,
+    ///
+    /// - Throws: `TrainingDivergedError`, or what `onEpoch` throws.
+    public func train(_ train: LabeledImages, validation: LabeledImages, epochs: Int, from first: Int = 1,
+                      batchSize: Int,
                onEpoch: (EpochResult) throws -> Void = { _ in }) throws -> [EpochResult] {
         var results: [EpochResult] = []
         guard first <= epochs else { return results }
@@ -82,6 +88,8 @@ struct ImageClassification {
             let batches = train.batches(size: batchSize, shuffle: true, generator: generator)
             let progress = ProgressBar(label: "epoch \(epoch)/\(epochs)", total: batches.count, samplesPerStep: batchSize)
             var total = 0.0, seen = 0
+            var stepLosses: [Double] = []
+            stepLosses.reserveCapacity(batches.count)
             let start = Date()
             for (index, batch) in batches.enumerated() {
                 optimizer.learningRate = schedule.learningRate(at: (epoch - 1) * stepsPerEpoch + index)
@@ -91,6 +99,7 @@ struct ImageClassification {
                     progress.finish()
                     throw TrainingDivergedError(what: "classifier training", position: "epoch \(epoch), step \(index + 1)", detail: "loss \(loss)")
                 }
+                stepLosses.append(Double(loss))
                 total += Double(loss) * Double(batch.labels.count)
                 seen += batch.labels.count
                 progress.update(step: index + 1, values: [("loss", total / Double(seen))])
@@ -102,7 +111,7 @@ struct ImageClassification {
             let rate = Double(seen) / Date().timeIntervalSince(start)
             let result = EpochResult(epoch: epoch, trainLoss: total / Double(seen),
                                      validationAccuracy: Self.evaluate(model, on: validation).accuracy,
-                                     samplesPerSecond: rate)
+                                     samplesPerSecond: rate, stepLosses: stepLosses)
             results.append(result)
             try onEpoch(result)
         }
@@ -111,7 +120,7 @@ struct ImageClassification {
 
     /// Mirrors each image of `images` ([N, C, H, W], modified in place) left–right with
     /// probability ½.
-    static func mirrorHalf(_ images: Tensor, generator: RandomGenerator) {
+    public static func mirrorHalf(_ images: Tensor, generator: RandomGenerator) {
         let count = images.shape[0], width = images.shape[3], rows = images.scalarCount / (count * width)
         let flips = (0..<count).map { _ in generator.bernoulli(0.5) }
         images.withUnsafeMutableBufferPointer { pixels in
@@ -126,7 +135,7 @@ struct ImageClassification {
     }
 
     /// Accuracy and confusion matrix (`[true class][predicted class]`) on `data`.
-    static func evaluate(_ model: any FeatureClassifier, on data: LabeledImages, batchSize: Int = 500)
+    public static func evaluate(_ model: any FeatureClassifier, on data: LabeledImages, batchSize: Int = 500)
         -> (accuracy: Double, confusion: [[Int]]) {
         model.eval()
         defer { model.train() }
