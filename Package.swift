@@ -14,7 +14,7 @@ let package = Package(
         .library(name: "NervaRL", targets: ["NervaRL"]),
         .library(name: "NervaRec", targets: ["NervaRec"]),
         .library(name: "NervaFed", targets: ["NervaFed"]),
-        .executable(name: "nerva", targets: ["nerva"]),
+        .executable(name: "nerva", targets: ["nerva"])
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -24,7 +24,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         // `swift package generate-documentation` (DocC catalogs in Sources/*/*.docc, snippets in Snippets/).
-        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0")
     ],
     targets: [
         // The compute backend: oneDNN's products and convolutions, per-ISA element-wise kernels.
@@ -33,7 +33,7 @@ let package = Package(
             linkerSettings: [
                 .linkedLibrary("dnnl", .when(platforms: [.linux])),
                 .linkedLibrary("gomp", .when(platforms: [.linux])),
-                .linkedFramework("Accelerate", .when(platforms: [.macOS])),
+                .linkedFramework("Accelerate", .when(platforms: [.macOS]))
             ]
         ),
         // OpenBLAS, only for `nerva bench engine`'s comparison with a direct library call.
@@ -56,15 +56,19 @@ let package = Package(
         .target(name: "NervaGAN", dependencies: ["NervaNN", "NervaOptim", "NervaData", "NervaVision"]),
         .target(name: "NervaRL", dependencies: ["NervaNN", "NervaOptim"]),
         .target(name: "NervaRec", dependencies: ["NervaNN", "NervaOptim"]),
-        .target(name: "NervaFed",
-                dependencies: ["NervaNN", "NervaOptim", "NervaData", "NervaRec",
-                               .product(name: "SwiftProtobuf", package: "swift-protobuf"),
-                               .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto"),
-                               .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                               .product(name: "Hummingbird", package: "hummingbird"),
-                               .product(name: "HummingbirdTLS", package: "hummingbird"),
-                               .product(name: "NIOSSL", package: "swift-nio-ssl")],
-),
+        .target(
+            name: "NervaFed",
+            dependencies: [
+                "NervaNN", "NervaOptim", "NervaData", "NervaRec",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl")
+            ],
+        ),
         .target(name: "NervaTestSupport", dependencies: ["NervaTensor"]),
         .executableTarget(
             name: "nerva",
@@ -73,7 +77,7 @@ let package = Package(
                 "NervaGAN", "NervaRL", "NervaRec", "NervaFed",
                 "CNervaKernels",
                 .target(name: "CBLAS", condition: .when(platforms: [.linux])),
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser")
             ]
         ),
         .testTarget(name: "NervaTensorTests", dependencies: ["NervaTensor", "NervaTestSupport"]),
@@ -89,7 +93,7 @@ let package = Package(
         .testTarget(
             name: "NervaOptimTests",
             dependencies: ["NervaOptim", "NervaNN", "NervaTensor", "NervaTestSupport"]
-        ),
+        )
     ],
     swiftLanguageModes: [.v6]
 )

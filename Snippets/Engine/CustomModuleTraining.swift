@@ -71,7 +71,7 @@ print("training accuracy:", accuracy(model))
 
 // snippet.checkpoint
 let file = FileManager.default.temporaryDirectory.appendingPathComponent("point-classifier.safetensors")
-try model.save(to: file)                          // PyTorch's names and layouts
+try model.save(to: file) // PyTorch's names and layouts
 let restored = PointClassifier(classCount: 3, generator: RandomGenerator(seed: 99))
 try restored.load(from: file)
 restored.eval()

@@ -29,7 +29,7 @@ struct SiteOffline: Error, CustomStringConvertible {
 /// round's settings; the site trains a copy and returns its parameters and row count.
 final class Site: FederatedParticipant, @unchecked Sendable {
     let id: String
-    let features: Tensor                 // [n, 2], private
+    let features: Tensor // [n, 2], private
     let labels: [Int]
     let isFlaky: Bool
 
@@ -48,7 +48,7 @@ final class Site: FederatedParticipant, @unchecked Sendable {
         // FedProx: the local loss gets μ/2 · ‖w − w_global‖² (μ = 0 is FedAvg).
         let global = model.parameters().map { Tensor($0.scalars, shape: $0.shape) }
         let optimizer = SGD(model.parameters(), learningRate: settings.learningRate, momentum: settings.momentum)
-        let order = RandomGenerator(seed: settings.seed)     // the round's seed: rounds replay exactly
+        let order = RandomGenerator(seed: settings.seed) // the round's seed: rounds replay exactly
         var lastLoss: Float = 0
         for _ in 0..<settings.localEpochs {
             let rows = order.permutation(labels.count)
@@ -66,18 +66,23 @@ final class Site: FederatedParticipant, @unchecked Sendable {
                 optimizer.step()
             }
         }
-        return FitResult(update: ParameterSet(module: model), kind: .parameters, exampleCount: labels.count,
-                         metrics: ["train_loss": Double(lastLoss)])
+        return FitResult(
+            update: ParameterSet(module: model), kind: .parameters, exampleCount: labels.count,
+            metrics: ["train_loss": Double(lastLoss)])
     }
 
-    func evaluate(model description: ModelDescription, parameters: ParameterSet,
-                  configuration: EvaluateConfiguration) throws -> EvaluationResult {
+    func evaluate(
+        model description: ModelDescription, parameters: ParameterSet,
+        configuration: EvaluateConfiguration
+    ) throws -> EvaluationResult {
         try Site.evaluate(description, parameters, features: features, labels: labels)
     }
 
     /// Loss and accuracy of the model on `features`.
-    static func evaluate(_ description: ModelDescription, _ parameters: ParameterSet,
-                         features: Tensor, labels: [Int]) throws -> EvaluationResult {
+    static func evaluate(
+        _ description: ModelDescription, _ parameters: ParameterSet,
+        features: Tensor, labels: [Int]
+    ) throws -> EvaluationResult {
         let model = try description.makeModel(generator: RandomGenerator(seed: 0))
         try model.load(parameters)
         model.eval()
@@ -86,8 +91,9 @@ final class Site: FederatedParticipant, @unchecked Sendable {
             let predicted = logits.argmax(alongAxis: 1).scalars.map { Int($0) }
             let correct = zip(predicted, labels).filter { $0 == $1 }.count
             let loss = Double(crossEntropy(logits: logits, labels: labels).scalar)
-            return EvaluationResult(loss: loss, exampleCount: labels.count,
-                                    metrics: ["accuracy": Double(correct) / Double(labels.count)])
+            return EvaluationResult(
+                loss: loss, exampleCount: labels.count,
+                metrics: ["accuracy": Double(correct) / Double(labels.count)])
         }
     }
 }
@@ -99,10 +105,14 @@ let sites = [[150, 10, 10], [10, 120, 10], [10, 10, 90]].enumerated().map { inde
     let (features, labels) = mixture(counts, generator: data)
     return Site(id: "site-\(index)", features: features, labels: labels, isFlaky: index == 2)
 }
-let heldOut = mixture([200, 200, 200], generator: data)    // the server's own test rows
+let heldOut = mixture([200, 200, 200], generator: data) // the server's own test rows
 
-let model = ModelDescription(inputShape: [2], layers: [.linear(inputSize: 2, outputSize: 16), .relu,
-                                                        .linear(inputSize: 16, outputSize: 3)])
+let model = ModelDescription(
+    inputShape: [2],
+    layers: [
+        .linear(inputSize: 2, outputSize: 16), .relu,
+        .linear(inputSize: 16, outputSize: 3)
+    ])
 let strategy = FederatedStrategy.fedProx(
     mu: 0.01, clientSettings: FitConfiguration(round: 0, localEpochs: 2, batchSize: 16, learningRate: 0.05), seed: 2)
 let simulation = try FederatedSimulation(
@@ -114,8 +124,9 @@ let simulation = try FederatedSimulation(
 let reports = try simulation.run(rounds: 15) { report in
     let accuracy = report.centralEvaluation?.metrics["accuracy"] ?? 0
     let failures = report.failures.map(\.description).joined(separator: "; ")
-    print("round \(report.round): accepted \(report.accepted), test accuracy \(accuracy)"
-          + (failures.isEmpty ? "" : ", failures: \(failures)"))
+    print(
+        "round \(report.round): accepted \(report.accepted), test accuracy \(accuracy)"
+            + (failures.isEmpty ? "" : ", failures: \(failures)"))
 }
 // snippet.end
 

@@ -10,20 +10,22 @@ import NervaGAN
 // snippet.hide
 let arguments = CommandLine.arguments.dropFirst()
 let steps = arguments.first.flatMap { Int($0) } ?? 400
-let directory = ProcessInfo.processInfo.environment["FASHION_MNIST"].map { URL(fileURLWithPath: $0) }
+let directory =
+    ProcessInfo.processInfo.environment["FASHION_MNIST"].map { URL(fileURLWithPath: $0) }
     ?? FashionMNIST.defaultDirectory
 // snippet.show
 
 // snippet.data
-let images = try FashionMNIST.load(.train, directory: directory, limit: 20_000)  // [N, 1, 28, 28] in [0, 1]
+let images = try FashionMNIST.load(.train, directory: directory, limit: 20_000) // [N, 1, 28, 28] in [0, 1]
 // snippet.end
 
 // snippet.configure
-let networks = GANModelConfiguration(architecture: .dcgan, latentSize: 64, generatorWidths: [32],
-                                     discriminatorWidths: [32])
+let networks = GANModelConfiguration(
+    architecture: .dcgan, latentSize: 64, generatorWidths: [32],
+    discriminatorWidths: [32])
 var configuration = GANTrainingConfiguration(model: networks)
 configuration.latentDistribution = .normal
-configuration.batchSize = 64                      // the DCGAN paper's Adam(2e-4, β1 0.5) is the default
+configuration.batchSize = 64 // the DCGAN paper's Adam(2e-4, β1 0.5) is the default
 configuration.seed = 7
 if let problem = configuration.problem { fatalError(problem) }
 let trainer = GANTrainer(configuration)
@@ -32,13 +34,16 @@ let trainer = GANTrainer(configuration)
 // snippet.train
 var step = 0
 training: while step < steps {
-    for batch in images.batches(size: configuration.batchSize, shuffle: true, dropLast: true,
-                                generator: trainer.random) {
+    for batch in images.batches(
+        size: configuration.batchSize, shuffle: true, dropLast: true,
+        generator: trainer.random)
+    {
         let statistics = trainer.step(real: toGeneratorRange(batch.inputs), labels: nil)
         guard statistics.isFinite else { fatalError("training diverged at step \(step)") }
         if step % 100 == 0 {
-            print("step \(step): D loss \(statistics.discriminatorLoss), G loss \(statistics.generatorLoss),"
-                  + " D(x) \(statistics.realScore), D(G(z)) \(statistics.fakeScore)")
+            print(
+                "step \(step): D loss \(statistics.discriminatorLoss), G loss \(statistics.generatorLoss),"
+                    + " D(x) \(statistics.realScore), D(G(z)) \(statistics.fakeScore)")
         }
         step += 1
         if step == steps { break training }
@@ -48,7 +53,7 @@ training: while step < steps {
 
 // snippet.sample
 let fixedLatents = trainer.latents(64)
-let samples = toPixelRange(trainer.sample(latents: fixedLatents, labels: nil))     // [64, 1, 28, 28]
+let samples = toPixelRange(trainer.sample(latents: fixedLatents, labels: nil)) // [64, 1, 28, 28]
 let file = FileManager.default.temporaryDirectory.appendingPathComponent("dcgan-samples.png")
 try PNG.write(ImageGrid.tiled(samples, columns: 8), to: file)
 print("wrote 64 samples to \(file.path)")

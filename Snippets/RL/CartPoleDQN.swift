@@ -9,12 +9,12 @@ let steps = CommandLine.arguments.dropFirst().first.flatMap { Int($0) } ?? 50_00
 // snippet.show
 
 // snippet.configure
-var config = DQNConfig()                     // CleanRL's defaults: Adam 2.5e-4, γ 0.99, batch 128, …
+var config = DQNConfig() // CleanRL's defaults: Adam 2.5e-4, γ 0.99, batch 128, …
 config.totalTimesteps = steps
-config.learningStarts = steps / 10           // CleanRL: 10,000 of 500,000
+config.learningStarts = steps / 10 // CleanRL: 10,000 of 500,000
 config.explorationFraction = 0.3
-config.trainFrequency = 2                    // more gradient steps per environment step
-config.selectionFrequency = steps / 20       // keep the best greedy network seen on the way
+config.trainFrequency = 2 // more gradient steps per environment step
+config.selectionFrequency = steps / 20 // keep the best greedy network seen on the way
 if let problem = config.problem() { fatalError(problem) }
 // snippet.end
 
@@ -22,13 +22,15 @@ if let problem = config.problem() { fatalError(problem) }
 var cartPole = TimeLimit(CartPole(), maxEpisodeSteps: 500)
 let agent = DQN(observationSize: 4, actionCount: 2, config: config, seed: 1)
 var recentReturns: [Double] = []
-try agent.train(on: &cartPole, seed: 1, onEpisode: { episode in
-    recentReturns.append(episode.episodeReturn)
-    if recentReturns.count == 50 {
-        print("step \(episode.totalSteps): mean return of the last 50 episodes \(recentReturns.reduce(0, +) / 50)")
-        recentReturns.removeAll()
-    }
-})
+try agent.train(
+    on: &cartPole, seed: 1,
+    onEpisode: { episode in
+        recentReturns.append(episode.episodeReturn)
+        if recentReturns.count == 50 {
+            print("step \(episode.totalSteps): mean return of the last 50 episodes \(recentReturns.reduce(0, +) / 50)")
+            recentReturns.removeAll()
+        }
+    })
 // snippet.end
 
 // snippet.evaluate

@@ -13,23 +13,25 @@ if let folder = CommandLine.arguments.dropFirst().first {
 } else {
     ratings = SyntheticInteractions(users: 300, items: 600, meanInteractions: 40, seed: 1).dataset
 }
-let interactions = ratings.implicit()                    // every rating is a positive
-let split = SplitRule.leaveOneOut.split(interactions)    // the latest item of each user is the test item
+let interactions = ratings.implicit() // every rating is a positive
+let split = SplitRule.leaveOneOut.split(interactions) // the latest item of each user is the test item
 try split.checkEvaluable()
 print("\(interactions.userCount) users, \(interactions.itemCount) items, \(split.train.count) training rows")
 // snippet.end
 
 // snippet.select
 // Choose the epochs on a validation item per user, taken from the training rows: never the test set.
-var settings = NCFSettings()                             // NeuMF, 4 negatives, Adam 1e-3, batch 256
+var settings = NCFSettings() // NeuMF, 4 negatives, Adam 1e-3, batch 256
 settings.epochs = 20
 settings.seed = 2
 let selection = SplitRule.leaveOneOut.split(split.train)
 let validation = SampledRankingEvaluation(split: selection, negativeCount: 99, seed: 3)
 let (_, chosenEpochs) = try NCFTrainer(settings: settings, train: selection.train)
-    .trainModel(validation: validation, onEpoch: { stage, epoch in
-        print("\(stage) epoch \(epoch.epoch): loss \(epoch.loss), validation NDCG@10 \(epoch.validationNDCG ?? 0)")
-    })
+    .trainModel(
+        validation: validation,
+        onEpoch: { stage, epoch in
+            print("\(stage) epoch \(epoch.epoch): loss \(epoch.loss), validation NDCG@10 \(epoch.validationNDCG ?? 0)")
+        })
 // snippet.end
 
 // snippet.train

@@ -23,8 +23,10 @@ public struct BatchIndices: Sequence, Sendable {
     /// Orders `0..<exampleCount`, shuffled by `generator` or not, into batches of `batchSize`.
     ///
     /// - Precondition: `batchSize > 0`, `exampleCount >= 0`.
-    public init(exampleCount: Int, batchSize: Int, shuffle: Bool, dropLast: Bool = false,
-                generator: RandomGenerator = .default) {
+    public init(
+        exampleCount: Int, batchSize: Int, shuffle: Bool, dropLast: Bool = false,
+        generator: RandomGenerator = .default
+    ) {
         precondition(batchSize > 0, "BatchIndices: the batch size must be positive, got \(batchSize).")
         precondition(exampleCount >= 0, "BatchIndices: negative example count \(exampleCount).")
         order = shuffle ? generator.permutation(exampleCount) : Array(0..<exampleCount)
@@ -33,7 +35,7 @@ public struct BatchIndices: Sequence, Sendable {
     }
 
     /// The number of batches.
-    public var count: Int {   // without `count + batchSize - 1`, which overflows for huge batch sizes
+    public var count: Int { // without `count + batchSize - 1`, which overflows for huge batch sizes
         order.count / batchSize + (dropsLast || order.count % batchSize == 0 ? 0 : 1)
     }
 
@@ -75,8 +77,9 @@ public struct Batches: Sequence, Sendable {
 
     /// Batches `data` by `indices`.
     public init(_ data: LabeledImages, indices: BatchIndices) {
-        precondition(indices.order.count == data.count,
-                     "Batches: \(indices.order.count) indices for a data set of \(data.count) examples.")
+        precondition(
+            indices.order.count == data.count,
+            "Batches: \(indices.order.count) indices for a data set of \(data.count) examples.")
         self.data = data
         self.indices = indices
     }

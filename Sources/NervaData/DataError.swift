@@ -51,7 +51,8 @@ public enum DataError: Error, CustomStringConvertible, Equatable {
             guard let expected else {
                 return "\(file): the IDX dimensions \(shape) overflow the size of a \(type) payload"
             }
-            let verdict = actual < expected
+            let verdict =
+                actual < expected
                 ? "truncated: \(expected - actual) bytes are missing"
                 : "\(actual - expected) bytes more than the dimensions describe"
             return "\(file): the IDX dimensions \(shape) of \(type) need \(expected) payload bytes "
@@ -81,7 +82,8 @@ extension DataError {
             }
         }
         let nsError = error as NSError
-        if let underlying = nsError.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
+        if let underlying = nsError.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain
+        {
             return String(cString: strerror(Int32(underlying.code)))
         }
         return error.localizedDescription

@@ -18,8 +18,10 @@ public struct FashionMNIST: Sendable {
     /// Where Debian's `dataset-fashion-mnist` package installs the files.
     public static let defaultDirectory = URL(fileURLWithPath: "/usr/share/datasets/fashion-mnist")
     /// The name of each class, indexed by label.
-    public static let classNames = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-                                    "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
+    public static let classNames = [
+        "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+        "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"
+    ]
     /// The height and width of every image.
     public static let imageSize = 28
     /// What to do when the files are missing.
@@ -59,25 +61,31 @@ public struct FashionMNIST: Sendable {
     /// Loads one part.
     ///
     /// - Throws: as `init(directory:limit:)`.
-    public static func load(_ split: Split, directory: URL = defaultDirectory, limit: Int? = nil) throws -> LabeledImages {
+    public static func load(_ split: Split, directory: URL = defaultDirectory, limit: Int? = nil) throws
+        -> LabeledImages
+    {
         let imagesURL = try file("\(split.filePrefix)-images-idx3-ubyte", in: directory)
         let labelsURL = try file("\(split.filePrefix)-labels-idx1-ubyte", in: directory)
         let images = try IDXFile.read(from: imagesURL, limit: limit)
         let labelFile = try IDXFile.read(from: labelsURL, limit: limit)
         let size = imageSize
-        guard images.dataType == .uint8, images.shape.count == 3, images.shape[1] == size, images.shape[2] == size else {
-            throw DataError.unexpectedShape(file: images.source, shape: images.shape, expected: "u8 [N, \(size), \(size)]")
+        guard images.dataType == .uint8, images.shape.count == 3, images.shape[1] == size, images.shape[2] == size
+        else {
+            throw DataError.unexpectedShape(
+                file: images.source, shape: images.shape, expected: "u8 [N, \(size), \(size)]")
         }
         guard labelFile.dataType == .uint8, labelFile.shape.count == 1 else {
             throw DataError.unexpectedShape(file: labelFile.source, shape: labelFile.shape, expected: "u8 [N]")
         }
         guard images.shape[0] == labelFile.shape[0] else {
-            throw DataError.countMismatch(images: images.source, imageCount: images.shape[0],
-                                          labels: labelFile.source, labelCount: labelFile.shape[0])
+            throw DataError.countMismatch(
+                images: images.source, imageCount: images.shape[0],
+                labels: labelFile.source, labelCount: labelFile.shape[0])
         }
         let labels = labelFile.integers()
         if let bad = labels.firstIndex(where: { $0 >= classNames.count }) {
-            throw DataError.invalidLabel(file: labelFile.source, index: bad, label: labels[bad], classCount: classNames.count)
+            throw DataError.invalidLabel(
+                file: labelFile.source, index: bad, label: labels[bad], classCount: classNames.count)
         }
         return LabeledImages(bytes: images.bytes, scale: 1 / 255, imageShape: [1, size, size], labels: labels)
     }
@@ -87,13 +95,15 @@ public struct FashionMNIST: Sendable {
         let manager = FileManager.default
         var isDirectory: ObjCBool = false
         guard manager.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw DataError.datasetNotFound(name: "Fashion-MNIST", directory: directory.path, missingFile: nil, hint: installHint)
+            throw DataError.datasetNotFound(
+                name: "Fashion-MNIST", directory: directory.path, missingFile: nil, hint: installHint)
         }
         for candidate in [name + ".gz", name] {
             let url = directory.appendingPathComponent(candidate)
             if manager.fileExists(atPath: url.path) { return url }
         }
-        throw DataError.datasetNotFound(name: "Fashion-MNIST", directory: directory.path,
-                                        missingFile: name + ".gz", hint: installHint)
+        throw DataError.datasetNotFound(
+            name: "Fashion-MNIST", directory: directory.path,
+            missingFile: name + ".gz", hint: installHint)
     }
 }

@@ -32,7 +32,7 @@ public enum Gzip {
         var capacity = Swift.max(input.count * 4, 1 << 16)
         if input.count >= 18 && input[0] == 0x1F && input[1] == 0x8B {
             let recorded = (0..<4).reduce(0) { $0 | Int(input[input.count - 4 + $1]) << (8 * $1) }
-            capacity = recorded + 64    // slack, so that the trailer is checked without growing
+            capacity = recorded + 64 // slack, so that the trailer is checked without growing
         }
         if let limit { capacity = Swift.min(capacity, Swift.max(limit, 1)) }
         var output = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
@@ -63,8 +63,9 @@ public enum Gzip {
             }
             let inputChunk = Swift.min(input.count - consumed, Int(UInt32.max))
             let outputChunk = Swift.min(capacity - produced, limit.map { $0 - produced } ?? Int.max, Int(UInt32.max))
-            stream.next_in = UnsafeMutablePointer(mutating: inputBase.advanced(by: consumed)
-                .assumingMemoryBound(to: Bytef.self))
+            stream.next_in = UnsafeMutablePointer(
+                mutating: inputBase.advanced(by: consumed)
+                    .assumingMemoryBound(to: Bytef.self))
             stream.avail_in = uInt(inputChunk)
             stream.next_out = output.advanced(by: produced).assumingMemoryBound(to: Bytef.self)
             stream.avail_out = uInt(outputChunk)
@@ -77,7 +78,7 @@ public enum Gzip {
                 let rest = input.count - consumed
                 if rest == 0 { break }
                 if rest >= 2 && input[consumed] == 0x1F && input[consumed + 1] == 0x8B {
-                    inflateReset(&stream)       // another gzip member follows
+                    inflateReset(&stream) // another gzip member follows
                     continue
                 }
                 throw DataError.invalidCompression(
@@ -85,10 +86,11 @@ public enum Gzip {
             case Z_OK:
                 continue
             case Z_BUF_ERROR where stream.avail_out == 0:
-                continue                        // the output buffer is full: grow it and go on
+                continue // the output buffer is full: grow it and go on
             case Z_BUF_ERROR:
                 throw DataError.invalidCompression(
-                    file: source, problem: "the stream ends early (truncated after \(consumed) of \(input.count) bytes)")
+                    file: source, problem: "the stream ends early (truncated after \(consumed) of \(input.count) bytes)"
+                )
             default:
                 let message = stream.msg.map { String(cString: $0) } ?? "zlib error \(status)"
                 throw DataError.invalidCompression(file: source, problem: message)

@@ -25,17 +25,29 @@ extension IDXFile {
             case .uint8: return source.map { Int($0) }
             case .int8: return source.map { Int(Int8(bitPattern: $0)) }
             case .int16:
-                return (0..<n).map { Int(Int16(bitPattern: UInt16(bigEndian: source.loadUnaligned(fromByteOffset: 2 * $0, as: UInt16.self)))) }
+                return (0..<n).map {
+                    Int(
+                        Int16(
+                            bitPattern: UInt16(bigEndian: source.loadUnaligned(fromByteOffset: 2 * $0, as: UInt16.self))
+                        ))
+                }
             case .int32:
-                return (0..<n).map { Int(Int32(bitPattern: UInt32(bigEndian: source.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self)))) }
+                return (0..<n).map {
+                    Int(
+                        Int32(
+                            bitPattern: UInt32(bigEndian: source.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self))
+                        ))
+                }
             case .float32, .float64: fatalError("unreachable: checked above")
             }
         }
     }
 
     /// Big-endian elements of `type` to scaled floats; each loop is simple enough to vectorise.
-    private static func convert(_ source: UnsafeRawBufferPointer, to destination: UnsafeMutableBufferPointer<Float>,
-                                type: IDXDataType, scale: Float) {
+    private static func convert(
+        _ source: UnsafeRawBufferPointer, to destination: UnsafeMutableBufferPointer<Float>,
+        type: IDXDataType, scale: Float
+    ) {
         guard let output = destination.baseAddress, let input = source.baseAddress else { return }
         let n = destination.count
         switch type {

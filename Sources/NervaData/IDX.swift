@@ -74,7 +74,8 @@ public struct IDXFile: Sendable {
     ///
     /// - Precondition: `dataType == .uint8`.
     public var bytes: [UInt8] {
-        precondition(dataType == .uint8, "IDXFile.bytes: \(source) holds \(dataType), not u8; use tensor() or integers().")
+        precondition(
+            dataType == .uint8, "IDXFile.bytes: \(source) holds \(dataType), not u8; use tensor() or integers().")
         return withPayload { [UInt8]($0) }
     }
 
@@ -107,13 +108,16 @@ public struct IDXFile: Sendable {
     /// - Throws: `DataError` naming `source`, as `read(from:limit:)`.
     public static func decode(_ data: Data, source: String = "<memory>", limit: Int? = nil) throws -> IDXFile {
         guard Gzip.isCompressed(data) else { return try decode(data, source: source, limit: limit, isComplete: true) }
-        guard let limit else { return try decode(Gzip.decompress(data, source: source), source: source, limit: nil, isComplete: true) }
+        guard let limit else {
+            return try decode(Gzip.decompress(data, source: source), source: source, limit: nil, isComplete: true)
+        }
         // Inflate the header first, to learn how many bytes `limit` entries take.
         let start = try Gzip.decompress(data, source: source, limit: 4)
         let rank = start.count == 4 ? Int(start[start.startIndex + 3]) : 0
         let header = try Gzip.decompress(data, source: source, limit: 4 + 4 * rank)
         guard let payload = try parseHeader(header, source: source, limit: limit).neededBytes,
-              case let (needed, overflow) = (4 + 4 * rank).addingReportingOverflow(payload), !overflow else {
+            case let (needed, overflow) = (4 + 4 * rank).addingReportingOverflow(payload), !overflow
+        else {
             return try decode(Gzip.decompress(data, source: source), source: source, limit: limit, isComplete: true)
         }
         let prefix = try Gzip.decompress(data, source: source, limit: needed)
@@ -128,11 +132,13 @@ public struct IDXFile: Sendable {
         var shape = header.shape
         let available = data.count - header.size
         guard let needed = header.neededBytes, isComplete ? available == needed : available >= needed else {
-            throw DataError.payloadSizeMismatch(file: source, shape: header.fileShape, dataType: header.dataType,
-                                                expectedBytes: header.neededBytes, actualBytes: available)
+            throw DataError.payloadSizeMismatch(
+                file: source, shape: header.fileShape, dataType: header.dataType,
+                expectedBytes: header.neededBytes, actualBytes: available)
         }
         if let limit { shape[0] = Swift.min(shape[0], Swift.max(limit, 0)) }
-        return IDXFile(shape: shape, dataType: header.dataType, source: source, contents: data, payloadOffset: header.size)
+        return IDXFile(
+            shape: shape, dataType: header.dataType, source: source, contents: data, payloadOffset: header.size)
     }
 
     private struct Header {
@@ -149,7 +155,9 @@ public struct IDXFile: Sendable {
                 ? DataError.invalidMagic(file: source, bytes: bytes)
                 : DataError.truncatedHeader(file: source, byteCount: bytes.count, headerSize: 4)
         }
-        guard bytes[0] == 0, bytes[1] == 0 else { throw DataError.invalidMagic(file: source, bytes: Array(bytes[0..<4])) }
+        guard bytes[0] == 0, bytes[1] == 0 else {
+            throw DataError.invalidMagic(file: source, bytes: Array(bytes[0..<4]))
+        }
         guard let dataType = IDXDataType(rawValue: bytes[2]) else {
             throw DataError.unknownDataType(file: source, code: bytes[2])
         }
@@ -166,7 +174,10 @@ public struct IDXFile: Sendable {
         if let limit { shape[0] = Swift.min(shape[0], Swift.max(limit, 0)) }
         var needed: Int? = dataType.byteWidth
         for dimension in shape {
-            guard let product = needed?.multipliedReportingOverflow(by: dimension), !product.overflow else { needed = nil; break }
+            guard let product = needed?.multipliedReportingOverflow(by: dimension), !product.overflow else {
+                needed = nil
+                break
+            }
             needed = product.partialValue
         }
         return Header(fileShape: fileShape, shape: shape, dataType: dataType, size: size, neededBytes: needed)

@@ -14,8 +14,9 @@ public enum ImageGrid {
     /// - Returns: `[C, rows · (H + padding) + padding, columns · (W + padding) + padding]`, where
     ///   `rows = ⌈N / columns⌉` and `columns` is at most `N`.
     public static func tiled(_ images: Tensor, columns: Int, padding: Int = 2, background: Float = 1) -> Tensor {
-        precondition(images.rank == 3 || images.rank == 4,
-                     "ImageGrid.tiled: images must be [N, C, H, W] or [N, H, W], not \(images.shape).")
+        precondition(
+            images.rank == 3 || images.rank == 4,
+            "ImageGrid.tiled: images must be [N, C, H, W] or [N, H, W], not \(images.shape).")
         precondition(columns > 0, "ImageGrid.tiled: columns must be positive, got \(columns).")
         precondition(padding >= 0, "ImageGrid.tiled: padding must not be negative, got \(padding).")
         let shape = images.rank == 4 ? images.shape : [images.shape[0], 1, images.shape[1], images.shape[2]]

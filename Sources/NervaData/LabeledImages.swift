@@ -26,8 +26,9 @@ public struct LabeledImages: Sendable {
     ///
     /// - Precondition: `images.shape[0] == labels.count`.
     public init(images: Tensor, labels: [Int]) {
-        precondition(images.rank >= 1 && images.shape[0] == labels.count,
-                     "LabeledImages: \(labels.count) labels for images of shape \(images.shape).")
+        precondition(
+            images.rank >= 1 && images.shape[0] == labels.count,
+            "LabeledImages: \(labels.count) labels for images of shape \(images.shape).")
         pixels = .floats(images)
         imageShape = Array(images.shape.dropFirst())
         self.labels = labels
@@ -38,8 +39,9 @@ public struct LabeledImages: Sendable {
     ///
     /// - Precondition: `bytes.count == labels.count · imageShape.reduce(1, *)`.
     public init(bytes: [UInt8], scale: Float, imageShape: [Int], labels: [Int]) {
-        precondition(bytes.count == labels.count * imageShape.reduce(1, *),
-                     "LabeledImages: \(bytes.count) bytes for \(labels.count) images of shape \(imageShape).")
+        precondition(
+            bytes.count == labels.count * imageShape.reduce(1, *),
+            "LabeledImages: \(bytes.count) bytes for \(labels.count) images of shape \(imageShape).")
         pixels = .bytes(bytes, scale: scale)
         self.imageShape = imageShape
         self.labels = labels
@@ -60,7 +62,8 @@ public struct LabeledImages: Sendable {
             out.withUnsafeMutableBufferPointer { destination in
                 bytes.withUnsafeBufferPointer { source in
                     for (position, row) in rows.enumerated() {
-                        precondition(row >= 0 && row < count, "LabeledImages.images(at:): row \(row) is outside 0..<\(count).")
+                        precondition(
+                            row >= 0 && row < count, "LabeledImages.images(at:): row \(row) is outside 0..<\(count).")
                         let from = source.baseAddress! + row * size, to = destination.baseAddress! + position * size
                         for i in 0..<size { to[i] = Float(from[i]) * scale }
                     }
@@ -97,9 +100,12 @@ public struct LabeledImages: Sendable {
     ///   - validationFraction: the share of examples in `validation`, in `[0, 1]`, rounded to
     ///     the nearest count.
     ///   - generator: chooses which examples go where.
-    public func split(validationFraction: Double, generator: RandomGenerator) -> (train: LabeledImages, validation: LabeledImages) {
-        precondition(validationFraction >= 0 && validationFraction <= 1,
-                     "split: the validation fraction \(validationFraction) is outside [0, 1].")
+    public func split(validationFraction: Double, generator: RandomGenerator) -> (
+        train: LabeledImages, validation: LabeledImages
+    ) {
+        precondition(
+            validationFraction >= 0 && validationFraction <= 1,
+            "split: the validation fraction \(validationFraction) is outside [0, 1].")
         let validationCount = Int((Double(count) * validationFraction).rounded())
         let order = generator.permutation(count)
         let validation = order[..<validationCount].sorted(), train = order[validationCount...].sorted()
@@ -113,10 +119,15 @@ public struct LabeledImages: Sendable {
     ///   - shuffle: draw a new random order from `generator` (once, here); otherwise keep the order.
     ///   - dropLast: leave out a final batch smaller than `size`.
     ///   - generator: the source of the shuffle; call `batches` again for the next epoch's order.
-    public func batches(size: Int, shuffle: Bool, dropLast: Bool = false,
-                        generator: RandomGenerator = .default) -> Batches {
-        Batches(self, indices: BatchIndices(exampleCount: count, batchSize: size, shuffle: shuffle,
-                                            dropLast: dropLast, generator: generator))
+    public func batches(
+        size: Int, shuffle: Bool, dropLast: Bool = false,
+        generator: RandomGenerator = .default
+    ) -> Batches {
+        Batches(
+            self,
+            indices: BatchIndices(
+                exampleCount: count, batchSize: size, shuffle: shuffle,
+                dropLast: dropLast, generator: generator))
     }
 
     /// How many examples each class has, indexed by label (`classCount` entries at least).

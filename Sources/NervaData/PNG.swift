@@ -61,21 +61,24 @@ public enum PNG {
     }
 
     private static func encode(_ pixels: [UInt8], width: Int, height: Int, channels: Int) -> [UInt8] {
-        precondition(width > 0 && height > 0 && width <= 0x7FFF_FFFF && height <= 0x7FFF_FFFF,
-                     "PNG: width \(width) and height \(height) must be positive.")
-        precondition(pixels.count == width * height * channels,
-                     "PNG: \(pixels.count) bytes do not make a \(width)×\(height) image of \(channels) channel(s).")
+        precondition(
+            width > 0 && height > 0 && width <= 0x7FFF_FFFF && height <= 0x7FFF_FFFF,
+            "PNG: width \(width) and height \(height) must be positive.")
+        precondition(
+            pixels.count == width * height * channels,
+            "PNG: \(pixels.count) bytes do not make a \(width)×\(height) image of \(channels) channel(s).")
         var header: [UInt8] = []
         append(UInt32(width), to: &header)
         append(UInt32(height), to: &header)
-        header += [8, channels == 3 ? 2 : 0, 0, 0, 0]     // bit depth, colour type, compression, filter, interlace
+        header += [8, channels == 3 ? 2 : 0, 0, 0, 0] // bit depth, colour type, compression, filter, interlace
 
         // Each scanline starts with its filter type; 0 = None.
         let rowBytes = width * channels
         var scanlines = [UInt8](repeating: 0, count: height * (rowBytes + 1))
         for y in 0..<height {
-            scanlines.replaceSubrange(y * (rowBytes + 1) + 1..<(y + 1) * (rowBytes + 1),
-                                      with: pixels[y * rowBytes..<(y + 1) * rowBytes])
+            scanlines.replaceSubrange(
+                y * (rowBytes + 1) + 1..<(y + 1) * (rowBytes + 1),
+                with: pixels[y * rowBytes..<(y + 1) * rowBytes])
         }
         var png = signature
         appendChunk("IHDR", header, to: &png)
@@ -90,7 +93,8 @@ public enum PNG {
         var out = [UInt8](repeating: 0, count: Int(length))
         let status = out.withUnsafeMutableBufferPointer { destination in
             bytes.withUnsafeBufferPointer { source in
-                compress2(destination.baseAddress, &length, source.baseAddress, uLong(source.count), Z_DEFAULT_COMPRESSION)
+                compress2(
+                    destination.baseAddress, &length, source.baseAddress, uLong(source.count), Z_DEFAULT_COMPRESSION)
             }
         }
         // compressBound guarantees room, and the level is valid: failure would be a zlib bug.

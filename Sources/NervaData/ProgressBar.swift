@@ -1,10 +1,11 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Shows how far a long loop has come: steps done, rate, time left, and the latest values.
@@ -65,8 +66,10 @@ public final class ProgressBar {
 
     /// A progress bar reading the time in seconds from `clock` and sending its output to `write`;
     /// `columns` is the terminal's width (lines are cut to fit), `nil` when unknown.
-    init(label: String, total: Int, samplesPerStep: Int? = nil, plainInterval: Double = 5, isTerminal: Bool,
-         columns: @escaping () -> Int? = { nil }, clock: @escaping () -> Double, write: @escaping (String) -> Void) {
+    init(
+        label: String, total: Int, samplesPerStep: Int? = nil, plainInterval: Double = 5, isTerminal: Bool,
+        columns: @escaping () -> Int? = { nil }, clock: @escaping () -> Double, write: @escaping (String) -> Void
+    ) {
         precondition(total >= 0, "A progress needs a non-negative number of steps, not \(total)")
         precondition(samplesPerStep.map { $0 > 0 } ?? true, "Samples per step must be positive")
         self.label = label
@@ -128,14 +131,20 @@ public final class ProgressBar {
         let digits = String(total).count
         let counter = String(repeating: " ", count: max(0, digits - String(step).count)) + "\(step)/\(total)"
         let percent = String(Int((fraction * 100).rounded(.down)))
-        var parts = [label, counter, String(repeating: " ", count: 3 - percent.count) + percent + "%"
-            + (bar ? " " + Self.bar(fraction) : "")]
+        var parts = [
+            label, counter,
+            String(repeating: " ", count: 3 - percent.count) + percent + "%"
+                + (bar ? " " + Self.bar(fraction) : "")
+        ]
         if elapsed > 0, step > 0 {
             let stepsPerSecond = Double(step) / elapsed
-            parts.append(samplesPerStep.map { Self.rate(stepsPerSecond * Double($0)) + " samples/s" }
-                         ?? Self.rate(stepsPerSecond) + " steps/s")
-            parts.append(done ? "done in " + Self.duration(elapsed, precise: true)
-                              : "ETA " + Self.duration(Double(total - step) / stepsPerSecond, precise: false))
+            parts.append(
+                samplesPerStep.map { Self.rate(stepsPerSecond * Double($0)) + " samples/s" }
+                    ?? Self.rate(stepsPerSecond) + " steps/s")
+            parts.append(
+                done
+                    ? "done in " + Self.duration(elapsed, precise: true)
+                    : "ETA " + Self.duration(Double(total - step) / stepsPerSecond, precise: false))
         } else {
             parts.append(done ? "done in " + Self.duration(max(elapsed, 0), precise: true) : "ETA --")
         }
@@ -154,7 +163,7 @@ public final class ProgressBar {
     /// `2345`, `12.3`, `0.42`: three significant digits or the whole number.
     static func rate(_ value: Double) -> String {
         guard value.isFinite else { return "--" }
-        if value >= 1e15 { return String(format: "%.3g", value) }   // beyond what converts to Int exactly
+        if value >= 1e15 { return String(format: "%.3g", value) } // beyond what converts to Int exactly
         return value >= 100 ? String(Int(value.rounded())) : String(format: value >= 10 ? "%.1f" : "%.2f", value)
     }
 
@@ -162,7 +171,8 @@ public final class ProgressBar {
     static func value(_ value: Double) -> String {
         guard value.isFinite else { return value.isNaN ? "nan" : value > 0 ? "inf" : "-inf" }
         if value == value.rounded(), Swift.abs(value) < 1e9 { return String(Int(value)) }
-        return Swift.abs(value) >= 1000 && Swift.abs(value) < 1e9 ? String(format: "%.1f", value) : String(format: "%.4g", value)
+        return Swift.abs(value) >= 1000 && Swift.abs(value) < 1e9
+            ? String(format: "%.1f", value) : String(format: "%.4g", value)
     }
 
     /// `42s`, `3m 05s`, `2h 07m`; `precise` gives tenths of a second below a minute (`4.2s`),
@@ -180,9 +190,9 @@ public final class ProgressBar {
     private static func terminalColumns() -> Int? {
         var size = winsize()
         #if os(Linux)
-        let request = UInt(TIOCGWINSZ)
+            let request = UInt(TIOCGWINSZ)
         #else
-        let request = TIOCGWINSZ
+            let request = TIOCGWINSZ
         #endif
         if withUnsafeMutablePointer(to: &size, { ioctl(STDOUT_FILENO, request, $0) }) == 0, size.ws_col > 0 {
             return Int(size.ws_col)

@@ -109,19 +109,25 @@ struct ReportPage {
         }
         var html = "<figure>\n<div class=\"panels\">\n"
         for group in groups {
-            let shown = group.files.first { $0.pathExtension.lowercased() == "svg" }
+            let shown =
+                group.files.first { $0.pathExtension.lowercased() == "svg" }
                 ?? group.files.first { Self.imageExtensions.contains($0.pathExtension.lowercased()) }
             var links = group.files
-            if let svg = shown, svg.pathExtension.lowercased() == "svg", !links.contains(where: { $0.pathExtension.lowercased() == "png" }) {
+            if let svg = shown, svg.pathExtension.lowercased() == "svg",
+                !links.contains(where: { $0.pathExtension.lowercased() == "png" })
+            {
                 let png = svg.deletingPathExtension().appendingPathExtension("png")
                 if FileManager.default.fileExists(atPath: png.path) { links.append(png) }
             }
             html += "<div class=\"panel\">\n"
             if let image = shown {
                 let alt = "\(escape(title)): \(escape(image.deletingPathExtension().lastPathComponent))"
-                html += "<a href=\"\(href(image))\"><img src=\"\(href(image))\" alt=\"\(alt)\"\(Self.rasterSize(image))></a>\n"
+                html +=
+                    "<a href=\"\(href(image))\"><img src=\"\(href(image))\" alt=\"\(alt)\"\(Self.rasterSize(image))></a>\n"
             }
-            html += "<p class=\"links\">" + links.map { link(href: href($0), text: $0.lastPathComponent) }.joined(separator: " · ") + "</p>\n"
+            html +=
+                "<p class=\"links\">"
+                + links.map { link(href: href($0), text: $0.lastPathComponent) }.joined(separator: " · ") + "</p>\n"
             html += "</div>\n"
         }
         html += "</div>\n"
@@ -140,7 +146,9 @@ struct ReportPage {
         }
         var html = "<div class=\"scroll\"><table>\n"
         if !header.isEmpty {
-            html += "<thead><tr>" + (0..<width).map { cell("th", $0 < header.count ? header[$0] : "", $0) }.joined() + "</tr></thead>\n"
+            html +=
+                "<thead><tr>" + (0..<width).map { cell("th", $0 < header.count ? header[$0] : "", $0) }.joined()
+                + "</tr></thead>\n"
         }
         html += "<tbody>\n"
         for row in rows {
@@ -159,9 +167,12 @@ struct ReportPage {
 
     private func filesSection() -> String {
         var html = "<section id=\"files\">\n<h2>Files</h2>\n"
-        guard !files.isEmpty else { return html + "<p class=\"note\">The folder holds no other files.</p>\n</section>\n" }
+        guard !files.isEmpty else {
+            return html + "<p class=\"note\">The folder holds no other files.</p>\n</section>\n"
+        }
         let total = files.reduce(0) { $0 + $1.size }
-        html += "<div class=\"scroll\"><table class=\"files\">\n<thead><tr><th>File</th><th class=\"num\">Size</th></tr></thead>\n<tbody>\n"
+        html +=
+            "<div class=\"scroll\"><table class=\"files\">\n<thead><tr><th>File</th><th class=\"num\">Size</th></tr></thead>\n<tbody>\n"
         for file in files {
             html += "<tr><td>\(link(file.path))</td><td class=\"num\">\(Self.byteCount(file.size))</td></tr>\n"
         }
@@ -193,11 +204,13 @@ struct ReportPage {
     /// about 512 pixels so that small image grids stay sharp; empty for other images.
     private static func rasterSize(_ file: URL) -> String {
         guard file.pathExtension.lowercased() == "png",
-              let handle = try? FileHandle(forReadingFrom: file) else { return "" }
+            let handle = try? FileHandle(forReadingFrom: file)
+        else { return "" }
         defer { try? handle.close() }
         // Signature (8 bytes), IHDR length and type (8), then the width as a big-endian UInt32.
         guard let header = try? handle.read(upToCount: 24), header.count == 24,
-              header.starts(with: [0x89, 0x50, 0x4E, 0x47]) else { return " class=\"raster\"" }
+            header.starts(with: [0x89, 0x50, 0x4E, 0x47])
+        else { return " class=\"raster\"" }
         let width = header[16..<20].reduce(0) { $0 << 8 | Int($1) }
         guard width > 0 else { return " class=\"raster\"" }
         return " class=\"raster\" style=\"width: \(width * max(1, min(8, 512 / width)))px\""
@@ -234,13 +247,15 @@ struct ReportPage {
     /// The files under `folder` (hidden ones and `index.html` excepted), sorted by path.
     static func listFiles(in folder: URL) -> [(path: String, size: Int)] {
         let base = folder.standardizedFileURL.path + "/"
-        guard let walker = FileManager.default.enumerator(
-            at: folder, includingPropertiesForKeys: [.isRegularFileKey, .fileSizeKey], options: [.skipsHiddenFiles])
+        guard
+            let walker = FileManager.default.enumerator(
+                at: folder, includingPropertiesForKeys: [.isRegularFileKey, .fileSizeKey], options: [.skipsHiddenFiles])
         else { return [] }
         var files: [(path: String, size: Int)] = []
         for case let file as URL in walker {
             guard let values = try? file.resourceValues(forKeys: [.isRegularFileKey, .fileSizeKey]),
-                  values.isRegularFile == true else { continue }
+                values.isRegularFile == true
+            else { continue }
             let path = file.standardizedFileURL.path
             let relative = path.hasPrefix(base) ? String(path.dropFirst(base.count)) : file.lastPathComponent
             if relative != "index.html" { files.append((relative, values.fileSize ?? 0)) }

@@ -1,11 +1,12 @@
 import Foundation
 import Synchronization
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// The folder a run of `nerva` leaves behind: metrics as JSON lines, figures, checkpoints, and an
@@ -29,7 +30,7 @@ public final class RunFolder: Sendable {
     public let settings: [(String, String)]
 
     private struct State: ~Copyable {
-        var metrics: Int32 = -1   // descriptor of metrics.jsonl, opened on the first `log`
+        var metrics: Int32 = -1 // descriptor of metrics.jsonl, opened on the first `log`
         var metricCount = 0
         var sections: [ReportSection] = []
         var warned = false
@@ -49,17 +50,22 @@ public final class RunFolder: Sendable {
     ///     are appended to its `metrics.jsonl` instead of replacing it.
     /// - Throws: `RunFolderError` naming the folder when it cannot be created or written, or
     ///   when a file is in the way; the message tells the user to choose another with `--out`.
-    public convenience init(command: String, out: String?, settings: [(String, String)] = [],
-                            continuing: Bool = false) throws {
+    public convenience init(
+        command: String, out: String?, settings: [(String, String)] = [],
+        continuing: Bool = false
+    ) throws {
         let here = URL(fileURLWithPath: FileManager.default.currentDirectoryPath, isDirectory: true)
-        try self.init(command: command, out: out, settings: settings, baseDirectory: here, date: Date(),
-                      continuing: continuing)
+        try self.init(
+            command: command, out: out, settings: settings, baseDirectory: here, date: Date(),
+            continuing: continuing)
     }
 
     /// Creates the folder, resolving relative paths against `baseDirectory` and naming the
     /// default folder after `date`.
-    init(command: String, out: String?, settings: [(String, String)], baseDirectory: URL, date: Date,
-         continuing: Bool = false) throws {
+    init(
+        command: String, out: String?, settings: [(String, String)], baseDirectory: URL, date: Date,
+        continuing: Bool = false
+    ) throws {
         self.command = command
         self.settings = settings
         keepsEarlierMetrics = continuing

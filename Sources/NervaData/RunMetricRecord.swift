@@ -76,7 +76,7 @@ public struct MetricRecord: Sendable, Equatable, ExpressibleByDictionaryLiteral 
         case let .number(number):
             guard number.isFinite else { return "null" }
             if number == number.rounded(), Swift.abs(number) < 1e15 { return String(Int64(number)) }
-            return "\(number)"   // shortest round-trip form; `1e-05` and `1e+20` are valid JSON
+            return "\(number)" // shortest round-trip form; `1e-05` and `1e+20` are valid JSON
         case let .string(string): return quoted(string)
         case let .bool(bool): return bool ? "true" : "false"
         }
@@ -111,7 +111,9 @@ extension Double: MetricValue {
 
 extension Float: MetricValue {
     /// The number with the digits a `Float` shows (`0.1`, not `0.10000000149011612`).
-    public var metricScalar: MetricRecord.Scalar { .number(isFinite ? Double("\(self)") ?? Double(self) : Double(self)) }
+    public var metricScalar: MetricRecord.Scalar {
+        .number(isFinite ? Double("\(self)") ?? Double(self) : Double(self))
+    }
 }
 
 extension String: MetricValue {

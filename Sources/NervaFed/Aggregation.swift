@@ -34,15 +34,19 @@ public enum Aggregation: Sendable, Equatable, CustomStringConvertible {
     ///
     /// - Precondition: at least one vector; for Krum, more than `2f + 2`.
     public func combine(_ vectors: [[Float]], weights: [Int]) -> [Float] {
-        precondition(!vectors.isEmpty && vectors.count == weights.count, "Aggregation: needs one weight per vector and at least one vector.")
+        precondition(
+            !vectors.isEmpty && vectors.count == weights.count,
+            "Aggregation: needs one weight per vector and at least one vector.")
         let length = vectors[0].count
         precondition(vectors.allSatisfy { $0.count == length }, "Aggregation: vectors of different lengths.")
         switch self {
         case .weightedMean:
             let total = Double(weights.reduce(0, +))
-            return Self.weightedSum(vectors, coefficients: weights.map { total > 0 ? Double($0) / total : 1 / Double(vectors.count) })
+            return Self.weightedSum(
+                vectors, coefficients: weights.map { total > 0 ? Double($0) / total : 1 / Double(vectors.count) })
         case .mean:
-            return Self.weightedSum(vectors, coefficients: Array(repeating: 1 / Double(vectors.count), count: vectors.count))
+            return Self.weightedSum(
+                vectors, coefficients: Array(repeating: 1 / Double(vectors.count), count: vectors.count))
         case .coordinateMedian:
             return Self.coordinatewise(vectors) { sorted in
                 let k = sorted.count
@@ -57,7 +61,9 @@ public enum Aggregation: Sendable, Equatable, CustomStringConvertible {
             }
         case let .krum(byzantine, selected):
             let chosen = Self.krumSelection(vectors, byzantine: byzantine, selected: selected)
-            return Self.weightedSum(chosen.map { vectors[$0] }, coefficients: Array(repeating: 1 / Double(chosen.count), count: chosen.count))
+            return Self.weightedSum(
+                chosen.map { vectors[$0] },
+                coefficients: Array(repeating: 1 / Double(chosen.count), count: chosen.count))
         }
     }
 
@@ -65,9 +71,12 @@ public enum Aggregation: Sendable, Equatable, CustomStringConvertible {
     /// distances to its `k − f − 2` nearest other vectors.
     public static func krumSelection(_ vectors: [[Float]], byzantine: Int, selected: Int) -> [Int] {
         let k = vectors.count
-        precondition(byzantine >= 0 && k > 2 * byzantine + 2,
-                     "Krum: \(k) vectors cannot tolerate \(byzantine) attackers (needs more than 2f + 2).")
-        precondition(selected >= 1 && selected <= k - byzantine, "Krum: cannot select \(selected) of \(k) vectors with f = \(byzantine).")
+        precondition(
+            byzantine >= 0 && k > 2 * byzantine + 2,
+            "Krum: \(k) vectors cannot tolerate \(byzantine) attackers (needs more than 2f + 2).")
+        precondition(
+            selected >= 1 && selected <= k - byzantine,
+            "Krum: cannot select \(selected) of \(k) vectors with f = \(byzantine).")
         var distances = Array(repeating: Array(repeating: 0.0, count: k), count: k)
         for i in 0..<k {
             for j in (i + 1)..<max(k, i + 1) {
@@ -114,7 +123,10 @@ public enum Aggregation: Sendable, Equatable, CustomStringConvertible {
         a.withUnsafeBufferPointer { a in
             b.withUnsafeBufferPointer { b in
                 var sum = 0.0
-                for i in 0..<a.count { let d = Double(a[i] - b[i]); sum += d * d }
+                for i in 0..<a.count {
+                    let d = Double(a[i] - b[i])
+                    sum += d * d
+                }
                 return sum
             }
         }

@@ -47,7 +47,8 @@ public final class ClassificationParticipant: FederatedParticipant, @unchecked S
     public func fit(_ instruction: FitInstruction) throws -> FitResult {
         let configuration = instruction.configuration
         guard configuration.batchSize > 0, configuration.localEpochs >= 0 else {
-            throw FederatedError.invalidConfiguration("batch size \(configuration.batchSize) and local epochs \(configuration.localEpochs) must be positive")
+            throw FederatedError.invalidConfiguration(
+                "batch size \(configuration.batchSize) and local epochs \(configuration.localEpochs) must be positive")
         }
         guard !trainIndices.isEmpty else { throw FederatedError.noLocalData(participant: id) }
         let model = try model(for: instruction.model)
@@ -57,15 +58,19 @@ public final class ClassificationParticipant: FederatedParticipant, @unchecked S
         switch configuration.updateKind {
         case .gradient:
             let loss = accumulateGradient(model, batchSize: configuration.batchSize)
-            let gradients = model.namedParameters().map { ($0.name, $0.tensor.gradient ?? Tensor.zeros($0.tensor.shape)) }
+            let gradients = model.namedParameters().map {
+                ($0.name, $0.tensor.gradient ?? Tensor.zeros($0.tensor.shape))
+            }
             try requireFinite(loss: loss, gradients.map(\.1), round: configuration.round)
             let update = try gradientSet(gradients, layout: instruction.parameters.layout)
-            return FitResult(update: update, kind: .gradient, exampleCount: trainIndices.count, metrics: ["train_loss": loss])
+            return FitResult(
+                update: update, kind: .gradient, exampleCount: trainIndices.count, metrics: ["train_loss": loss])
         case .parameters:
             let loss = train(model, configuration: configuration, global: instruction.parameters, generator: generator)
             try requireFinite(loss: loss, model.parameters(), round: configuration.round)
-            return FitResult(update: ParameterSet(module: model), kind: .parameters, exampleCount: trainIndices.count,
-                             metrics: ["train_loss": loss])
+            return FitResult(
+                update: ParameterSet(module: model), kind: .parameters, exampleCount: trainIndices.count,
+                metrics: ["train_loss": loss])
         }
     }
 
@@ -73,22 +78,27 @@ public final class ClassificationParticipant: FederatedParticipant, @unchecked S
     /// diverged participant reports a failure instead of sending NaNs to be averaged.
     private func requireFinite(loss: Double, _ tensors: [Tensor], round: Int) throws {
         guard loss.isFinite, tensors.allSatisfy({ $0.scalars.allSatisfy(\.isFinite) }) else {
-            throw TrainingDivergedError(what: "participant \(id)'s local training", position: "round \(round)", detail: "loss \(loss)")
+            throw TrainingDivergedError(
+                what: "participant \(id)'s local training", position: "round \(round)", detail: "loss \(loss)")
         }
     }
 
     /// Runs `localEpochs` of mini-batch SGD; returns the mean loss of the last epoch.
-    private func train(_ model: Sequential, configuration: FitConfiguration, global: ParameterSet,
-                       generator: RandomGenerator) -> Double {
+    private func train(
+        _ model: Sequential, configuration: FitConfiguration, global: ParameterSet,
+        generator: RandomGenerator
+    ) -> Double {
         let parameters = model.namedParameters()
-        let optimizer = SGD(parameters.map(\.tensor), learningRate: configuration.learningRate, momentum: configuration.momentum)
+        let optimizer = SGD(
+            parameters.map(\.tensor), learningRate: configuration.learningRate, momentum: configuration.momentum)
         let mu = configuration.proximalMu
         let anchors = mu > 0 ? proximalAnchors(parameters, global: global) : []
         var lastLoss = 0.0
         for _ in 0..<configuration.localEpochs {
             var total = 0.0
-            let order = BatchIndices(exampleCount: trainIndices.count, batchSize: configuration.batchSize,
-                                     shuffle: true, generator: generator)
+            let order = BatchIndices(
+                exampleCount: trainIndices.count, batchSize: configuration.batchSize,
+                shuffle: true, generator: generator)
             for batch in order {
                 let rows = batch.map { trainIndices[$0] }
                 let inputs = data.images(at: rows)
@@ -112,8 +122,9 @@ public final class ClassificationParticipant: FederatedParticipant, @unchecked S
         var total = 0.0
         for batch in BatchIndices(exampleCount: trainIndices.count, batchSize: batchSize, shuffle: false) {
             let rows = batch.map { trainIndices[$0] }
-            let loss = crossEntropy(logits: model(data.images(at: rows)), labels: rows.map { data.labels[$0] },
-                                    reduction: .sum)
+            let loss = crossEntropy(
+                logits: model(data.images(at: rows)), labels: rows.map { data.labels[$0] },
+                reduction: .sum)
             (loss / Float(trainIndices.count)).backward()
             total += Double(loss.scalar)
         }
@@ -150,20 +161,25 @@ public final class ClassificationParticipant: FederatedParticipant, @unchecked S
     /// The gradients in the global layout (buffers, which have none, get zeros).
     private func gradientSet(_ gradients: [(String, Tensor)], layout: ParameterLayout) throws -> ParameterSet {
         let byName = Dictionary(uniqueKeysWithValues: gradients)
-        return ParameterSet(tensors: layout.entries.map { entry in (entry.name, byName[entry.name] ?? Tensor.zeros(entry.shape)) })
+        return ParameterSet(
+            tensors: layout.entries.map { entry in (entry.name, byName[entry.name] ?? Tensor.zeros(entry.shape)) })
     }
 
-    public func evaluate(model description: ModelDescription, parameters: ParameterSet,
-                         configuration: EvaluateConfiguration) throws -> ParticipantEvaluation {
+    public func evaluate(
+        model description: ModelDescription, parameters: ParameterSet,
+        configuration: EvaluateConfiguration
+    ) throws -> ParticipantEvaluation {
         let model = try model(for: description)
         try model.load(parameters)
-        let (loss, accuracy) = Self.evaluate(model, data: data, indices: evaluationIndices, batchSize: configuration.batchSize)
+        let (loss, accuracy) = Self.evaluate(
+            model, data: data, indices: evaluationIndices, batchSize: configuration.batchSize)
         return ParticipantEvaluation(loss: loss, exampleCount: evaluationIndices.count, metrics: ["accuracy": accuracy])
     }
 
     /// Mean cross-entropy and accuracy of `model` on the examples `indices` of `data`.
     public static func evaluate(_ model: Sequential, data: LabeledImages, indices: [Int], batchSize: Int = 500)
-        -> (loss: Double, accuracy: Double) {
+        -> (loss: Double, accuracy: Double)
+    {
         guard !indices.isEmpty else { return (0, 0) }
         model.eval()
         defer { model.train() }
@@ -192,7 +208,8 @@ public enum FederatedError: Error, CustomStringConvertible, Equatable {
         switch self {
         case let .invalidConfiguration(problem): "invalid federated configuration: \(problem)"
         case let .noLocalData(participant): "participant \(participant) has no local examples"
-        case let .tooFewParticipants(available, required): "\(available) participants available, the strategy needs at least \(required)"
+        case let .tooFewParticipants(available, required):
+            "\(available) participants available, the strategy needs at least \(required)"
         }
     }
 }

@@ -28,7 +28,8 @@ public struct DifferentialPrivacy: Sendable, Equatable {
     }
 
     public init(clippingNorm: Double, noiseMultiplier: Double) {
-        precondition(clippingNorm > 0 && noiseMultiplier >= 0, "DifferentialPrivacy: S must be positive and z non-negative.")
+        precondition(
+            clippingNorm > 0 && noiseMultiplier >= 0, "DifferentialPrivacy: S must be positive and z non-negative.")
         self.clippingNorm = clippingNorm
         self.noiseMultiplier = noiseMultiplier
     }
@@ -52,7 +53,11 @@ public struct DifferentialPrivacy: Sendable, Equatable {
     /// The noised mean of the clipped `deltas`.
     public func privateMean(of deltas: [[Float]], generator: RandomGenerator) -> [Float] {
         precondition(!deltas.isEmpty, "DifferentialPrivacy: no updates to average.")
-        let clipped = deltas.map { delta -> [Float] in var copy = delta; clip(&copy); return copy }
+        let clipped = deltas.map { delta -> [Float] in
+            var copy = delta
+            clip(&copy)
+            return copy
+        }
         var mean = Aggregation.mean.combine(clipped, weights: Array(repeating: 1, count: clipped.count))
         addNoise(to: &mean, participants: deltas.count, generator: generator)
         return mean

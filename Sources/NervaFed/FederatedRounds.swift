@@ -50,14 +50,19 @@ public final class FederatedRounds {
     ///   - centralEvaluation: the server's evaluation of each new global model on its own data.
     /// - Throws: `FederatedError.invalidConfiguration` when `secureAggregation` is set and the
     ///   strategy cannot aggregate from a sum.
-    public init(model: ModelDescription, strategy: any Strategy, global: ParameterSet, completedRounds: Int = 0,
-                generator: RandomGenerator, concurrency: Int, secureAggregation: SecureAggregationSettings? = nil,
-                centralEvaluation: (@Sendable (ParameterSet) throws -> ParticipantEvaluation)? = nil) throws {
+    public init(
+        model: ModelDescription, strategy: any Strategy, global: ParameterSet, completedRounds: Int = 0,
+        generator: RandomGenerator, concurrency: Int, secureAggregation: SecureAggregationSettings? = nil,
+        centralEvaluation: (@Sendable (ParameterSet) throws -> ParticipantEvaluation)? = nil
+    ) throws {
         if secureAggregation != nil {
             guard let secure = strategy as? any SecureAggregationStrategy else {
-                throw FederatedError.invalidConfiguration("secure aggregation: \(strategy.name) cannot aggregate from a sum")
+                throw FederatedError.invalidConfiguration(
+                    "secure aggregation: \(strategy.name) cannot aggregate from a sum")
             }
-            if let problem = secure.secureAggregationProblem { throw FederatedError.invalidConfiguration("secure aggregation: \(problem)") }
+            if let problem = secure.secureAggregationProblem {
+                throw FederatedError.invalidConfiguration("secure aggregation: \(problem)")
+            }
         }
         self.secureAggregation = secureAggregation
         self.model = model
@@ -75,18 +80,24 @@ public final class FederatedRounds {
     ///
     /// - Throws: `FederatedError.tooFewParticipants` when the strategy cannot start the round,
     ///   or an error of the central evaluation.
-    public func runRound(available: [String], participant: @escaping @Sendable (String) -> (any FederatedParticipant)?) throws
-        -> RoundReport {
+    public func runRound(available: [String], participant: @escaping @Sendable (String) -> (any FederatedParticipant)?)
+        throws
+        -> RoundReport
+    {
         let start = Date()
         let round = completedRounds + 1
         let plan = try strategy.configureFit(round: round, available: available, generator: generator)
-        let instructions = plan.map { FitInstruction(model: model, parameters: global, configuration: $0.configuration) }
+        let instructions = plan.map {
+            FitInstruction(model: model, parameters: global, configuration: $0.configuration)
+        }
         let aggregate: RoundAggregate
         if let secureAggregation, let strategy = strategy as? any SecureAggregationStrategy {
-            aggregate = try secureFit(round: round, plan: plan.map(\.participant), instructions: instructions, strategy: strategy,
-                                      settings: secureAggregation, participant: participant)
+            aggregate = try secureFit(
+                round: round, plan: plan.map(\.participant), instructions: instructions, strategy: strategy,
+                settings: secureAggregation, participant: participant)
         } else {
-            let outcomes = ThreadedWork.map(count: plan.count, threads: concurrency) { i -> Result<FitResult, any Error> in
+            let outcomes = ThreadedWork.map(count: plan.count, threads: concurrency) {
+                i -> Result<FitResult, any Error> in
                 Result { try Self.reach(plan[i].participant, participant).fit(instructions[i]) }
             }
             let (results, failures) = Self.split(zip(plan.map(\.participant), outcomes))
@@ -97,33 +108,43 @@ public final class FederatedRounds {
 
         let evaluationPlan = strategy.configureEvaluate(round: round, available: available, generator: generator)
         let current = global, description = model
-        let evaluations = ThreadedWork.map(count: evaluationPlan.count, threads: concurrency) { i -> Result<ParticipantEvaluation, any Error> in
-            Result { try Self.reach(evaluationPlan[i].participant, participant)
-                .evaluate(model: description, parameters: current, configuration: evaluationPlan[i].configuration) }
+        let evaluations = ThreadedWork.map(count: evaluationPlan.count, threads: concurrency) {
+            i -> Result<ParticipantEvaluation, any Error> in
+            Result {
+                try Self.reach(evaluationPlan[i].participant, participant)
+                    .evaluate(model: description, parameters: current, configuration: evaluationPlan[i].configuration)
+            }
         }
         let (evaluationResults, evaluationFailures) = Self.split(zip(evaluationPlan.map(\.participant), evaluations))
-        let federated = evaluationPlan.isEmpty ? nil
+        let federated =
+            evaluationPlan.isEmpty
+            ? nil
             : strategy.aggregateEvaluate(round: round, results: evaluationResults, failures: evaluationFailures)
         let central = try centralEvaluation?(global)
-        return RoundReport(round: round, selected: plan.map(\.participant), accepted: aggregate.accepted, failures: aggregate.failures,
-                           trainMetrics: aggregate.metrics, federatedEvaluation: federated, evaluationFailures: evaluationFailures,
-                           centralEvaluation: central,
-                           isUpdated: aggregate.parameters != nil, seconds: Date().timeIntervalSince(start))
+        return RoundReport(
+            round: round, selected: plan.map(\.participant), accepted: aggregate.accepted, failures: aggregate.failures,
+            trainMetrics: aggregate.metrics, federatedEvaluation: federated, evaluationFailures: evaluationFailures,
+            centralEvaluation: central,
+            isUpdated: aggregate.parameters != nil, seconds: Date().timeIntervalSince(start))
     }
 
-    static func reach(_ name: String, _ participant: (String) -> (any FederatedParticipant)?) throws -> any FederatedParticipant {
+    static func reach(_ name: String, _ participant: (String) -> (any FederatedParticipant)?) throws
+        -> any FederatedParticipant
+    {
         guard let found = participant(name) else { throw ParticipantUnavailable(.error("not connected")) }
         return found
     }
 
     /// Results in plan order, and failures with their reasons.
     static func split<T>(_ outcomes: some Sequence<(String, Result<T, any Error>)>)
-        -> (results: [(participant: String, result: T)], failures: [ParticipantFailure]) {
+        -> (results: [(participant: String, result: T)], failures: [ParticipantFailure])
+    {
         var results: [(participant: String, result: T)] = [], failures: [ParticipantFailure] = []
         for (name, outcome) in outcomes {
             switch outcome {
             case .success(let result): results.append((name, result))
-            case .failure(let error as ParticipantUnavailable): failures.append(ParticipantFailure(participant: name, reason: error.reason))
+            case .failure(let error as ParticipantUnavailable):
+                failures.append(ParticipantFailure(participant: name, reason: error.reason))
             case .failure(let error): failures.append(ParticipantFailure(participant: name, reason: .error("\(error)")))
             }
         }

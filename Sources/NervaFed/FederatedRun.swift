@@ -69,7 +69,7 @@ public struct FederatedRun: Sendable {
             ("strategy", strategy.name.rawValue), ("partition", partition.description),
             ("examples", limit.map(String.init) ?? "all"), ("over the wire format", "\(overWire)"),
             ("secure aggregation", secureAggregation ? "on" : "off"), ("differential privacy", strategy.privacySummary),
-            ("seed", "\(seed)"),
+            ("seed", "\(seed)")
         ]
     }
 
@@ -112,7 +112,7 @@ public struct FederatedRun: Sendable {
         try validate()
         let train = limit.map { dataset.train.prefix($0) } ?? dataset.train
         let test = testLimit.map { dataset.test.prefix($0) } ?? dataset.test
-        guard train.count / 10 >= clients else {  // before the partition allocates a share per client
+        guard train.count / 10 >= clients else { // before the partition allocates a share per client
             throw ConfigurationError(
                 field: "clients", value: "\(clients)", allowed: "at most \(train.count / 10) (10 training images each)")
         }
@@ -143,7 +143,7 @@ public struct FederatedRun: Sendable {
                 "test_accuracy": accuracy, "test_loss": report.centralEvaluation?.loss ?? .nan,
                 "train_loss": report.trainMetrics["train_loss"] ?? .nan,
                 "participants": report.selected.count, "accepted": report.accepted.count,
-                "failures": report.failures.count, "seconds": report.seconds,
+                "failures": report.failures.count, "seconds": report.seconds
             ]
             if !report.failures.isEmpty {
                 record["failure_reasons"] = .string(report.failures.map(\.description).joined(separator: "; "))
@@ -157,7 +157,7 @@ public struct FederatedRun: Sendable {
                 step: report.round,
                 values: [
                     ("accuracy", accuracy), ("loss", report.trainMetrics["train_loss"] ?? .nan),
-                    ("s/round", report.seconds),
+                    ("s/round", report.seconds)
                 ])
         }
         progress?.finish()
@@ -174,7 +174,7 @@ public struct FederatedRun: Sendable {
             simulation.global.stateDictionary(),
             metadata: [
                 "model": try description.jsonString(), "strategy": strategy.name,
-                "rounds": "\(rounds)", "test_accuracy": "\(accuracy)", "seed": "\(seed)",
+                "rounds": "\(rounds)", "test_accuracy": "\(accuracy)", "seed": "\(seed)"
             ],
             to: folder.file("\(part)-global-\(model.rawValue).safetensors"))
         return Outcome(reports: reports, finalAccuracy: accuracy, global: simulation.global)
@@ -207,7 +207,7 @@ public struct FederatedRun: Sendable {
                     points: reports.map { (Double($0.round), $0.centralEvaluation?.metrics["accuracy"] ?? 0) }),
                 .init(
                     name: "train loss",
-                    points: reports.compactMap { r in r.trainMetrics["train_loss"].map { (Double(r.round), $0) } }),
+                    points: reports.compactMap { r in r.trainMetrics["train_loss"].map { (Double(r.round), $0) } })
             ])
         folder.addFigure(
             title: "Federated training (\(strategyName))",

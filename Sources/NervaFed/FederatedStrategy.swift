@@ -1,6 +1,6 @@
 import Foundation
-import Synchronization
 import NervaTensor
+import Synchronization
 
 /// The strategies of the literature as one configurable type: sample participants, train them
 /// with `clientSettings`, validate their updates, combine them with an `Aggregation`, and apply
@@ -38,10 +38,14 @@ public final class FederatedStrategy: Strategy {
 
     private let state = Mutex(ServerOptimizerState())
 
-    public init(name: String, sampling: ClientSampling = ClientSampling(), clientSettings: FitConfiguration,
-                aggregation: Aggregation = .weightedMean, serverOptimizer: ServerOptimizer = .average(),
-                validation: UpdateValidation = UpdateValidation(), evaluationFraction: Double = 0, seed: UInt64 = 0) {
-        precondition(evaluationFraction >= 0 && evaluationFraction <= 1, "FederatedStrategy: evaluation fraction must be in [0, 1].")
+    public init(
+        name: String, sampling: ClientSampling = ClientSampling(), clientSettings: FitConfiguration,
+        aggregation: Aggregation = .weightedMean, serverOptimizer: ServerOptimizer = .average(),
+        validation: UpdateValidation = UpdateValidation(), evaluationFraction: Double = 0, seed: UInt64 = 0
+    ) {
+        precondition(
+            evaluationFraction >= 0 && evaluationFraction <= 1,
+            "FederatedStrategy: evaluation fraction must be in [0, 1].")
         self.name = name
         self.sampling = sampling
         self.clientSettings = clientSettings
@@ -55,12 +59,17 @@ public final class FederatedStrategy: Strategy {
     // MARK: - Round phases
 
     public func configureFit(round: Int, available: [String], generator: RandomGenerator) throws
-        -> [(participant: String, configuration: FitConfiguration)] {
-        try sampling.sample(available, generator: generator).map { ($0, clientSettings.forRound(round, participant: $0, strategySeed: seed)) }
+        -> [(participant: String, configuration: FitConfiguration)]
+    {
+        try sampling.sample(available, generator: generator).map {
+            ($0, clientSettings.forRound(round, participant: $0, strategySeed: seed))
+        }
     }
 
-    public func aggregateFit(round: Int, global: ParameterSet, results: [(participant: String, result: FitResult)],
-                             failures: [ParticipantFailure]) -> RoundAggregate {
+    public func aggregateFit(
+        round: Int, global: ParameterSet, results: [(participant: String, result: FitResult)],
+        failures: [ParticipantFailure]
+    ) -> RoundAggregate {
         var failures = failures
         var accepted: [(participant: String, result: FitResult)] = []
         for (participant, result) in results {
@@ -76,30 +85,37 @@ public final class FederatedStrategy: Strategy {
         guard accepted.count >= sampling.minimumResults, !accepted.isEmpty else {
             return RoundAggregate(parameters: nil, accepted: [], failures: failures, metrics: metrics)
         }
-        var delta = aggregation.combine(accepted.map(\.result.update.values), weights: accepted.map(\.result.exampleCount))
+        var delta = aggregation.combine(
+            accepted.map(\.result.update.values), weights: accepted.map(\.result.exampleCount))
         switch clientSettings.updateKind {
         case .parameters: for i in delta.indices { delta[i] -= global.values[i] }
         case .gradient: for i in delta.indices { delta[i] = -delta[i] }
         }
         let values = applyServerOptimizer(global: global.values, delta: delta)
-        return RoundAggregate(parameters: ParameterSet(layout: global.layout, values: values),
-                              accepted: accepted.map(\.participant), failures: failures, metrics: metrics)
+        return RoundAggregate(
+            parameters: ParameterSet(layout: global.layout, values: values),
+            accepted: accepted.map(\.participant), failures: failures, metrics: metrics)
     }
 
     public var serverState: [String: [Float]] { state.withLock { $0.tensors } }
 
-    public func restoreServerState(_ saved: [String: [Float]]) { state.withLock { $0 = ServerOptimizerState(tensors: saved) } }
+    public func restoreServerState(_ saved: [String: [Float]]) {
+        state.withLock { $0 = ServerOptimizerState(tensors: saved) }
+    }
 
     public func configureEvaluate(round: Int, available: [String], generator: RandomGenerator)
-        -> [(participant: String, configuration: EvaluateConfiguration)] {
+        -> [(participant: String, configuration: EvaluateConfiguration)]
+    {
         guard evaluationFraction > 0, !available.isEmpty else { return [] }
         let count = max(1, Int(evaluationFraction * Double(available.count) + 1e-9))
         let chosen = Set(generator.sample(min(count, available.count), from: available.count))
         return available.indices.filter(chosen.contains).map { (available[$0], EvaluateConfiguration(round: round)) }
     }
 
-    public func aggregateEvaluate(round: Int, results: [(participant: String, result: ParticipantEvaluation)],
-                                  failures: [ParticipantFailure]) -> EvaluationSummary? {
+    public func aggregateEvaluate(
+        round: Int, results: [(participant: String, result: ParticipantEvaluation)],
+        failures: [ParticipantFailure]
+    ) -> EvaluationSummary? {
         EvaluationSummary(combining: results.map(\.result))
     }
 
@@ -116,7 +132,9 @@ public final class FederatedStrategy: Strategy {
         guard total > 0 else { return [:] }
         var metrics: [String: Double] = [:]
         for result in results {
-            for (name, value) in result.metrics { metrics[name, default: 0] += value * Double(result.exampleCount) / total }
+            for (name, value) in result.metrics {
+                metrics[name, default: 0] += value * Double(result.exampleCount) / total
+            }
         }
         return metrics
     }
@@ -124,7 +142,7 @@ public final class FederatedStrategy: Strategy {
     /// A seed that depends only on the strategy's seed, the round and the participant's name, so
     /// a participant's local training replays exactly whatever else happens in the round.
     static func seed(_ base: UInt64, round: Int, participant: String) -> UInt64 {
-        var hash: UInt64 = 0xCBF2_9CE4_8422_2325   // FNV-1a of the name
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325 // FNV-1a of the name
         for byte in participant.utf8 { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
         var x = base ^ hash ^ (UInt64(truncatingIfNeeded: round) &* 0x9E37_79B9_7F4A_7C15)
         x = (x ^ (x >> 30)) &* 0xBF58_476D_1CE4_E5B9
@@ -137,25 +155,33 @@ public final class FederatedStrategy: Strategy {
 
 extension FederatedStrategy {
     /// FedAvg: example-weighted mean of the trained parameters (`weighted: false` for the plain mean).
-    public static func fedAvg(clientSettings: FitConfiguration, sampling: ClientSampling = ClientSampling(),
-                              weighted: Bool = true, seed: UInt64 = 0) -> FederatedStrategy {
-        FederatedStrategy(name: weighted ? "FedAvg" : "FedAvg (unweighted)", sampling: sampling, clientSettings: clientSettings,
-                          aggregation: weighted ? .weightedMean : .mean, seed: seed)
+    public static func fedAvg(
+        clientSettings: FitConfiguration, sampling: ClientSampling = ClientSampling(),
+        weighted: Bool = true, seed: UInt64 = 0
+    ) -> FederatedStrategy {
+        FederatedStrategy(
+            name: weighted ? "FedAvg" : "FedAvg (unweighted)", sampling: sampling, clientSettings: clientSettings,
+            aggregation: weighted ? .weightedMean : .mean, seed: seed)
     }
 
     /// FedSGD: participants send the gradient of their whole local loss; the server steps
     /// `x ← x − η·ḡ` with the example-weighted mean gradient.
-    public static func fedSGD(serverLearningRate: Float, clientSettings: FitConfiguration,
-                              sampling: ClientSampling = ClientSampling(), seed: UInt64 = 0) -> FederatedStrategy {
+    public static func fedSGD(
+        serverLearningRate: Float, clientSettings: FitConfiguration,
+        sampling: ClientSampling = ClientSampling(), seed: UInt64 = 0
+    ) -> FederatedStrategy {
         var settings = clientSettings
         settings.updateKind = .gradient
-        return FederatedStrategy(name: "FedSGD", sampling: sampling, clientSettings: settings,
-                                 serverOptimizer: .average(learningRate: serverLearningRate), seed: seed)
+        return FederatedStrategy(
+            name: "FedSGD", sampling: sampling, clientSettings: settings,
+            serverOptimizer: .average(learningRate: serverLearningRate), seed: seed)
     }
 
     /// FedProx: FedAvg whose participants add the proximal term `μ/2 · ‖w − w_global‖²`.
-    public static func fedProx(mu: Float, clientSettings: FitConfiguration, sampling: ClientSampling = ClientSampling(),
-                               seed: UInt64 = 0) -> FederatedStrategy {
+    public static func fedProx(
+        mu: Float, clientSettings: FitConfiguration, sampling: ClientSampling = ClientSampling(),
+        seed: UInt64 = 0
+    ) -> FederatedStrategy {
         precondition(mu >= 0, "FedProx: μ must be non-negative, got \(mu).")
         var settings = clientSettings
         settings.proximalMu = mu
@@ -163,22 +189,29 @@ extension FederatedStrategy {
     }
 
     /// A weighted-mean strategy with a server optimiser: FedAvgM, FedAdam, FedYogi, FedAdagrad.
-    public static func withServerOptimizer(_ optimizer: ServerOptimizer, clientSettings: FitConfiguration,
-                                           sampling: ClientSampling = ClientSampling(), seed: UInt64 = 0) -> FederatedStrategy {
-        let name = switch optimizer {
-        case .average: "FedAvg"
-        case .momentum: "FedAvgM"
-        case .adam: "FedAdam"
-        case .yogi: "FedYogi"
-        case .adagrad: "FedAdagrad"
-        }
-        return FederatedStrategy(name: name, sampling: sampling, clientSettings: clientSettings, serverOptimizer: optimizer, seed: seed)
+    public static func withServerOptimizer(
+        _ optimizer: ServerOptimizer, clientSettings: FitConfiguration,
+        sampling: ClientSampling = ClientSampling(), seed: UInt64 = 0
+    ) -> FederatedStrategy {
+        let name =
+            switch optimizer {
+            case .average: "FedAvg"
+            case .momentum: "FedAvgM"
+            case .adam: "FedAdam"
+            case .yogi: "FedYogi"
+            case .adagrad: "FedAdagrad"
+            }
+        return FederatedStrategy(
+            name: name, sampling: sampling, clientSettings: clientSettings, serverOptimizer: optimizer, seed: seed)
     }
 
     /// A robust strategy: the parameters combined by `aggregation` (median, trimmed mean, Krum).
-    public static func robust(_ aggregation: Aggregation, clientSettings: FitConfiguration,
-                              sampling: ClientSampling = ClientSampling(), seed: UInt64 = 0) -> FederatedStrategy {
-        FederatedStrategy(name: aggregation.description, sampling: sampling, clientSettings: clientSettings,
-                          aggregation: aggregation, seed: seed)
+    public static func robust(
+        _ aggregation: Aggregation, clientSettings: FitConfiguration,
+        sampling: ClientSampling = ClientSampling(), seed: UInt64 = 0
+    ) -> FederatedStrategy {
+        FederatedStrategy(
+            name: aggregation.description, sampling: sampling, clientSettings: clientSettings,
+            aggregation: aggregation, seed: seed)
     }
 }

@@ -8,8 +8,9 @@ extension ModelDescription: Codable {
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        self.init(inputShape: try container.decode([Int].self, forKey: .inputShape),
-                  layers: try container.decode([LayerDescription].self, forKey: .layers))
+        self.init(
+            inputShape: try container.decode([Int].self, forKey: .inputShape),
+            layers: try container.decode([LayerDescription].self, forKey: .layers))
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -53,13 +54,16 @@ extension ModelDescriptionError {
             let index = path.count >= 2 && path[0].stringValue == "layers" ? path[1].intValue : nil
             return (index, path.last?.stringValue ?? "")
         }
-        let (path, problem): ([any CodingKey], String) = switch error {
-        case let .keyNotFound(key, context): (context.codingPath + [key], "missing setting \"\(key.stringValue)\"")
-        case let .typeMismatch(type, context): (context.codingPath, "\"\(where_(context.codingPath).key)\" must be \(Self.kind(type))")
-        case let .valueNotFound(type, context): (context.codingPath, "\"\(where_(context.codingPath).key)\" must be \(Self.kind(type))")
-        case let .dataCorrupted(context): (context.codingPath, context.debugDescription)
-        @unknown default: ([], "\(error)")
-        }
+        let (path, problem): ([any CodingKey], String) =
+            switch error {
+            case let .keyNotFound(key, context): (context.codingPath + [key], "missing setting \"\(key.stringValue)\"")
+            case let .typeMismatch(type, context):
+                (context.codingPath, "\"\(where_(context.codingPath).key)\" must be \(Self.kind(type))")
+            case let .valueNotFound(type, context):
+                (context.codingPath, "\"\(where_(context.codingPath).key)\" must be \(Self.kind(type))")
+            case let .dataCorrupted(context): (context.codingPath, context.debugDescription)
+            @unknown default: ([], "\(error)")
+            }
         if let index = where_(path).index {
             self = .invalidSetting(index: index, type: "layer", problem: problem)
         } else {
@@ -99,22 +103,28 @@ extension LayerDescription: Codable {
         }
     }
 
-    private static func decode(type: String, fields: KeyedDecodingContainer<Key>, index: Int) throws -> LayerDescription {
+    private static func decode(type: String, fields: KeyedDecodingContainer<Key>, index: Int) throws -> LayerDescription
+    {
         func int(_ key: String) throws -> Int { try fields.decode(Int.self, forKey: Key(key)) }
-        func int(_ key: String, default value: Int) throws -> Int { try fields.decodeIfPresent(Int.self, forKey: Key(key)) ?? value }
+        func int(_ key: String, default value: Int) throws -> Int {
+            try fields.decodeIfPresent(Int.self, forKey: Key(key)) ?? value
+        }
         func float(_ key: String) throws -> Float { try fields.decode(Float.self, forKey: Key(key)) }
         func bias() throws -> Bool { try fields.decodeIfPresent(Bool.self, forKey: Key("bias")) ?? true }
         switch type {
-        case "linear": return .linear(inputSize: try int("inputSize"), outputSize: try int("outputSize"), bias: try bias())
+        case "linear":
+            return .linear(inputSize: try int("inputSize"), outputSize: try int("outputSize"), bias: try bias())
         case "conv2d":
-            return .conv2d(inputChannels: try int("inputChannels"), outputChannels: try int("outputChannels"),
-                           kernelSize: try int("kernelSize"), stride: try int("stride", default: 1),
-                           padding: try int("padding", default: 0), bias: try bias())
+            return .conv2d(
+                inputChannels: try int("inputChannels"), outputChannels: try int("outputChannels"),
+                kernelSize: try int("kernelSize"), stride: try int("stride", default: 1),
+                padding: try int("padding", default: 0), bias: try bias())
         case "maxPool2d", "avgPool2d":
             let kernel = try int("kernelSize"), padding = try int("padding", default: 0)
             let stride = try fields.decodeIfPresent(Int.self, forKey: Key("stride"))
-            return type == "maxPool2d" ? .maxPool2d(kernelSize: kernel, stride: stride, padding: padding)
-                                       : .avgPool2d(kernelSize: kernel, stride: stride, padding: padding)
+            return type == "maxPool2d"
+                ? .maxPool2d(kernelSize: kernel, stride: stride, padding: padding)
+                : .avgPool2d(kernelSize: kernel, stride: stride, padding: padding)
         case "batchNorm1d": return .batchNorm1d(featureCount: try int("featureCount"))
         case "batchNorm2d": return .batchNorm2d(featureCount: try int("featureCount"))
         case "dropout": return .dropout(probability: try float("probability"))
@@ -122,7 +132,9 @@ extension LayerDescription: Codable {
         case "sigmoid": return .sigmoid
         case "tanh": return .tanh
         case "flatten": return .flatten
-        case "leakyReLU": return .leakyReLU(negativeSlope: try fields.decodeIfPresent(Float.self, forKey: Key("negativeSlope")) ?? 0.01)
+        case "leakyReLU":
+            return .leakyReLU(
+                negativeSlope: try fields.decodeIfPresent(Float.self, forKey: Key("negativeSlope")) ?? 0.01)
         default: throw ModelDescriptionError.unknownLayer(index: index, type: type)
         }
     }

@@ -6,7 +6,8 @@ import NervaTensor
 /// `"type"` key (`{"type": "linear", "inputSize": 784, "outputSize": 200}`).
 public enum LayerDescription: Sendable, Equatable {
     case linear(inputSize: Int, outputSize: Int, bias: Bool = true)
-    case conv2d(inputChannels: Int, outputChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0, bias: Bool = true)
+    case conv2d(
+        inputChannels: Int, outputChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0, bias: Bool = true)
     case maxPool2d(kernelSize: Int, stride: Int? = nil, padding: Int = 0)
     case avgPool2d(kernelSize: Int, stride: Int? = nil, padding: Int = 0)
     case batchNorm1d(featureCount: Int)
@@ -34,8 +35,10 @@ public enum LayerDescription: Sendable, Equatable {
     }
 
     /// Every type a description may use.
-    public static let knownTypes = ["linear", "conv2d", "maxPool2d", "avgPool2d", "batchNorm1d", "batchNorm2d",
-                                    "dropout", "relu", "sigmoid", "tanh", "flatten", "leakyReLU"]
+    public static let knownTypes = [
+        "linear", "conv2d", "maxPool2d", "avgPool2d", "batchNorm1d", "batchNorm2d",
+        "dropout", "relu", "sigmoid", "tanh", "flatten", "leakyReLU"
+    ]
 }
 
 /// A problem with a model description: unknown layer types, missing or invalid settings, or
@@ -86,24 +89,28 @@ public struct ModelDescription: Sendable, Equatable {
     @discardableResult
     public func validated() throws -> [Int] {
         guard !inputShape.isEmpty, inputShape.allSatisfy({ $0 > 0 }) else {
-            throw ModelDescriptionError.invalidJSON(problem: "inputShape must be non-empty and positive, got \(inputShape)")
+            throw ModelDescriptionError.invalidJSON(
+                problem: "inputShape must be non-empty and positive, got \(inputShape)")
         }
         // Sizes come from the network: nothing may need more values than memory holds (which
         // also keeps every product below `Int.max`).
         let budget = SizeLimits.memoryBudget()
         guard let inputCount = checkedProduct(inputShape), inputCount <= budget else {
-            throw ModelDescriptionError.invalidJSON(problem: "inputShape \(inputShape) has more elements than the memory budget of \(budget) values")
+            throw ModelDescriptionError.invalidJSON(
+                problem: "inputShape \(inputShape) has more elements than the memory budget of \(budget) values")
         }
         var shape = inputShape, weights = 0
         for (index, layer) in layers.enumerated() {
             shape = try layer.outputShape(for: shape, index: index)
             guard let count = checkedProduct(shape), count <= budget else {
-                throw ModelDescriptionError.shapeMismatch(index: index, type: layer.typeName, inputShape: shape,
-                                                          problem: "the output exceeds the memory budget of \(budget) values")
+                throw ModelDescriptionError.shapeMismatch(
+                    index: index, type: layer.typeName, inputShape: shape,
+                    problem: "the output exceeds the memory budget of \(budget) values")
             }
             guard let layerWeights = layer.weightCount, layerWeights <= budget - weights else {
-                throw ModelDescriptionError.invalidSetting(index: index, type: layer.typeName,
-                                                           problem: "the weights so far exceed the memory budget of \(budget) values")
+                throw ModelDescriptionError.invalidSetting(
+                    index: index, type: layer.typeName,
+                    problem: "the weights so far exceed the memory budget of \(budget) values")
             }
             weights += layerWeights
         }
@@ -120,7 +127,9 @@ public struct ModelDescription: Sendable, Equatable {
 
     /// The multilayer perceptron of McMahan et al. (2017): flatten, then `hiddenSizes` fully
     /// connected layers with ReLU, then the class logits (784→200→200→10 is their "2NN").
-    public static func mlp(inputShape: [Int] = [1, 28, 28], hiddenSizes: [Int] = [200, 200], classCount: Int = 10) -> ModelDescription {
+    public static func mlp(inputShape: [Int] = [1, 28, 28], hiddenSizes: [Int] = [200, 200], classCount: Int = 10)
+        -> ModelDescription
+    {
         var layers: [LayerDescription] = [.flatten]
         var width = inputShape.reduce(1, *)
         for size in hiddenSizes {
@@ -134,21 +143,25 @@ public struct ModelDescription: Sendable, Equatable {
     /// The LeNet-style CNN of NIID-Bench for 28×28 grey images: conv 5×5 1→6, ReLU, max-pool 2,
     /// conv 5×5 6→16, ReLU, max-pool 2, 256→120→84→classCount (the same as `LeNet` without padding).
     public static func lenet(classCount: Int = 10) -> ModelDescription {
-        ModelDescription(inputShape: [1, 28, 28], layers: [
-            .conv2d(inputChannels: 1, outputChannels: 6, kernelSize: 5), .relu, .maxPool2d(kernelSize: 2),
-            .conv2d(inputChannels: 6, outputChannels: 16, kernelSize: 5), .relu, .maxPool2d(kernelSize: 2),
-            .flatten,
-            .linear(inputSize: 256, outputSize: 120), .relu,
-            .linear(inputSize: 120, outputSize: 84), .relu,
-            .linear(inputSize: 84, outputSize: classCount),
-        ])
+        ModelDescription(
+            inputShape: [1, 28, 28],
+            layers: [
+                .conv2d(inputChannels: 1, outputChannels: 6, kernelSize: 5), .relu, .maxPool2d(kernelSize: 2),
+                .conv2d(inputChannels: 6, outputChannels: 16, kernelSize: 5), .relu, .maxPool2d(kernelSize: 2),
+                .flatten,
+                .linear(inputSize: 256, outputSize: 120), .relu,
+                .linear(inputSize: 120, outputSize: 84), .relu,
+                .linear(inputSize: 84, outputSize: classCount)
+            ])
     }
 }
 
 extension LayerDescription {
     /// The shape of one example after this layer, or an error naming the problem.
     func outputShape(for shape: [Int], index: Int) throws -> [Int] {
-        func invalid(_ problem: String) -> ModelDescriptionError { .invalidSetting(index: index, type: typeName, problem: problem) }
+        func invalid(_ problem: String) -> ModelDescriptionError {
+            .invalidSetting(index: index, type: typeName, problem: problem)
+        }
         func mismatch(_ problem: String) -> ModelDescriptionError {
             .shapeMismatch(index: index, type: typeName, inputShape: shape, problem: problem)
         }
@@ -159,14 +172,18 @@ extension LayerDescription {
         }
         switch self {
         case let .linear(inputSize, outputSize, _):
-            guard inputSize > 0, outputSize > 0 else { throw invalid("sizes must be positive, got \(inputSize) → \(outputSize)") }
+            guard inputSize > 0, outputSize > 0 else {
+                throw invalid("sizes must be positive, got \(inputSize) → \(outputSize)")
+            }
             guard shape.last == inputSize else { throw mismatch("expects \(inputSize) features on the last axis") }
             return shape.dropLast() + [outputSize]
         case let .conv2d(inputChannels, outputChannels, kernelSize, stride, padding, _):
             guard inputChannels > 0, outputChannels > 0, kernelSize > 0, stride > 0, padding >= 0 else {
                 throw invalid("channels, kernel size and stride must be positive and padding non-negative")
             }
-            guard shape.count == 3, shape[0] == inputChannels else { throw mismatch("expects [\(inputChannels), H, W]") }
+            guard shape.count == 3, shape[0] == inputChannels else {
+                throw mismatch("expects [\(inputChannels), H, W]")
+            }
             let h = pooled(shape[1], kernelSize, stride, padding), w = pooled(shape[2], kernelSize, stride, padding)
             guard h > 0, w > 0 else { throw mismatch("the \(kernelSize)×\(kernelSize) kernel does not fit") }
             return [outputChannels, h, w]
@@ -188,7 +205,9 @@ extension LayerDescription {
             guard shape.count == 3, shape[0] == featureCount else { throw mismatch("expects [\(featureCount), H, W]") }
             return shape
         case let .dropout(probability):
-            guard probability >= 0, probability < 1 else { throw invalid("probability must be in [0, 1), got \(probability)") }
+            guard probability >= 0, probability < 1 else {
+                throw invalid("probability must be in [0, 1), got \(probability)")
+            }
             return shape
         case .relu, .sigmoid, .tanh, .leakyReLU: return shape
         case .flatten: return [shape.reduce(1, *)]
@@ -201,7 +220,9 @@ extension LayerDescription {
         case let .linear(inputSize, outputSize, bias):
             checkedProduct([inputSize, outputSize]).flatMap { checkedSum([$0, bias ? outputSize : 0]) }
         case let .conv2d(inputChannels, outputChannels, kernelSize, _, _, bias):
-            checkedProduct([inputChannels, outputChannels, kernelSize, kernelSize]).flatMap { checkedSum([$0, bias ? outputChannels : 0]) }
+            checkedProduct([inputChannels, outputChannels, kernelSize, kernelSize]).flatMap {
+                checkedSum([$0, bias ? outputChannels : 0])
+            }
         case let .batchNorm1d(featureCount), let .batchNorm2d(featureCount): checkedProduct([featureCount, 4])
         case .maxPool2d, .avgPool2d, .dropout, .relu, .sigmoid, .tanh, .flatten, .leakyReLU: 0
         }
@@ -213,10 +234,13 @@ extension LayerDescription {
         case let .linear(inputSize, outputSize, bias):
             Linear(inputSize: inputSize, outputSize: outputSize, bias: bias, generator: generator)
         case let .conv2d(inputChannels, outputChannels, kernelSize, stride, padding, bias):
-            Conv2d(inputChannels: inputChannels, outputChannels: outputChannels, kernelSize: kernelSize,
-                   stride: stride, padding: padding, bias: bias, generator: generator)
-        case let .maxPool2d(kernelSize, stride, padding): MaxPool2d(kernelSize: kernelSize, stride: stride, padding: padding)
-        case let .avgPool2d(kernelSize, stride, padding): AvgPool2d(kernelSize: kernelSize, stride: stride, padding: padding)
+            Conv2d(
+                inputChannels: inputChannels, outputChannels: outputChannels, kernelSize: kernelSize,
+                stride: stride, padding: padding, bias: bias, generator: generator)
+        case let .maxPool2d(kernelSize, stride, padding):
+            MaxPool2d(kernelSize: kernelSize, stride: stride, padding: padding)
+        case let .avgPool2d(kernelSize, stride, padding):
+            AvgPool2d(kernelSize: kernelSize, stride: stride, padding: padding)
         case let .batchNorm1d(featureCount): BatchNorm1d(featureCount: featureCount)
         case let .batchNorm2d(featureCount): BatchNorm2d(featureCount: featureCount)
         case let .dropout(probability): Dropout(probability: probability, generator: generator.split())

@@ -56,8 +56,9 @@ public struct ParameterSet: Sendable, Equatable {
 
     /// A parameter set with `values` laid out by `layout`.
     public init(layout: ParameterLayout, values: [Float]) {
-        precondition(values.count == layout.scalarCount,
-                     "ParameterSet: \(values.count) values for a layout of \(layout.scalarCount) scalars.")
+        precondition(
+            values.count == layout.scalarCount,
+            "ParameterSet: \(values.count) values for a layout of \(layout.scalarCount) scalars.")
         self.layout = layout
         self.values = values
     }
@@ -93,9 +94,10 @@ public struct ParameterSet: Sendable, Equatable {
 
     /// The tensors by name (copies), for `Module.load(stateDictionary:)`.
     public func stateDictionary() -> [String: Tensor] {
-        Dictionary(uniqueKeysWithValues: layout.entries.map { entry in
-            (entry.name, Tensor(Array(values[entry.offset..<entry.offset + entry.count]), shape: entry.shape))
-        })
+        Dictionary(
+            uniqueKeysWithValues: layout.entries.map { entry in
+                (entry.name, Tensor(Array(values[entry.offset..<entry.offset + entry.count]), shape: entry.shape))
+            })
     }
 
     /// The Euclidean norm of all values, accumulated in `Double`.
@@ -145,7 +147,8 @@ public struct ParameterSet: Sendable, Equatable {
     /// - Returns: the parameters and the file's metadata.
     /// - Throws: `SafetensorsError` for a malformed file.
     public static func decode(safetensors bytes: some ContiguousBytes, source: String = "<message>")
-        throws -> (parameters: ParameterSet, metadata: [String: String]) {
+        throws -> (parameters: ParameterSet, metadata: [String: String])
+    {
         var (tensors, metadata) = try Safetensors.decode(bytes, source: source)
         var names = tensors.keys.sorted()
         if let order = metadata.removeValue(forKey: "nerva.order") {

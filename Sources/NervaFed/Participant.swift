@@ -28,8 +28,10 @@ public struct FitConfiguration: Sendable, Codable, Equatable {
     /// Seeds the participant's shuffling and dropout for this round, so a round replays exactly.
     public var seed: UInt64
 
-    public init(round: Int, localEpochs: Int = 1, batchSize: Int = 10, learningRate: Float = 0.01, momentum: Float = 0,
-                proximalMu: Float = 0, updateKind: UpdateKind = .parameters, seed: UInt64 = 0) {
+    public init(
+        round: Int, localEpochs: Int = 1, batchSize: Int = 10, learningRate: Float = 0.01, momentum: Float = 0,
+        proximalMu: Float = 0, updateKind: UpdateKind = .parameters, seed: UInt64 = 0
+    ) {
         self.round = round
         self.localEpochs = localEpochs
         self.batchSize = batchSize
@@ -124,7 +126,8 @@ public protocol FederatedParticipant: AnyObject, Sendable {
     /// Trains the model described by `instruction` from its parameters on the local data.
     func fit(_ instruction: FitInstruction) throws -> FitResult
     /// Evaluates the model with `parameters` on the local data.
-    func evaluate(model: ModelDescription, parameters: ParameterSet, configuration: EvaluateConfiguration) throws -> ParticipantEvaluation
+    func evaluate(model: ModelDescription, parameters: ParameterSet, configuration: EvaluateConfiguration) throws
+        -> ParticipantEvaluation
 }
 
 /// Why a participant's contribution to a round was not used. Failures are data: a strategy
@@ -152,7 +155,8 @@ public struct ParticipantFailure: Sendable, Equatable, CustomStringConvertible {
             case let .error(message): "error: \(message)"
             case let .wrongLayout(problem): "wrong tensors: \(problem)"
             case let .nonFinite(count): "\(count) NaN or infinite values"
-            case let .normTooLarge(norm, limit): "update norm \(String(format: "%.4g", norm)) exceeds the limit \(String(format: "%.4g", limit))"
+            case let .normTooLarge(norm, limit):
+                "update norm \(String(format: "%.4g", norm)) exceeds the limit \(String(format: "%.4g", limit))"
             case let .invalidExampleCount(count): "invalid example count \(count)"
             case let .wrongKind(expected, actual): "sent \(actual.rawValue), expected \(expected.rawValue)"
             case let .timedOut(seconds): "no answer within \(seconds) s"

@@ -41,10 +41,13 @@ public enum Partition {
     ///   - clientCount: the number of participants.
     ///   - scheme: how the examples are spread (IID, Dirichlet, labels per client, shards, skew).
     ///   - generator: all randomness; the same seed gives the same split.
-    public static func split(labels: [Int], classCount: Int, clientCount: Int, scheme: PartitionScheme,
-                             generator: RandomGenerator) -> [[Int]] {
+    public static func split(
+        labels: [Int], classCount: Int, clientCount: Int, scheme: PartitionScheme,
+        generator: RandomGenerator
+    ) -> [[Int]] {
         precondition(clientCount > 0, "Partition: needs at least one client.")
-        precondition(labels.allSatisfy { $0 >= 0 && $0 < classCount }, "Partition: labels must be in 0..<\(classCount).")
+        precondition(
+            labels.allSatisfy { $0 >= 0 && $0 < classCount }, "Partition: labels must be in 0..<\(classCount).")
         let parts: [[Int]]
         switch scheme {
         case .iid:
@@ -60,9 +63,11 @@ public enum Partition {
             } while proportions.min()! * Double(labels.count) < Double(minimum) && attempts < 1000
             parts = chunks(generator.permutation(labels.count), proportions: proportions)
         case let .dirichlet(beta):
-            parts = dirichletLabelSkew(labels: labels, classCount: classCount, clientCount: clientCount, beta: beta, generator: generator)
+            parts = dirichletLabelSkew(
+                labels: labels, classCount: classCount, clientCount: clientCount, beta: beta, generator: generator)
         case let .labelsPerClient(count):
-            parts = labelsPerClient(labels: labels, classCount: classCount, clientCount: clientCount, count: count, generator: generator)
+            parts = labelsPerClient(
+                labels: labels, classCount: classCount, clientCount: clientCount, count: count, generator: generator)
         case let .shards(perClient):
             precondition(perClient > 0, "Partition: needs at least one shard per client.")
             let sorted = (0..<labels.count).sorted { (labels[$0], $0) < (labels[$1], $1) }
@@ -89,8 +94,10 @@ public enum Partition {
 
     // MARK: - Schemes
 
-    private static func dirichletLabelSkew(labels: [Int], classCount: Int, clientCount: Int, beta: Double,
-                                           generator: RandomGenerator) -> [[Int]] {
+    private static func dirichletLabelSkew(
+        labels: [Int], classCount: Int, clientCount: Int, beta: Double,
+        generator: RandomGenerator
+    ) -> [[Int]] {
         precondition(beta > 0, "Partition: β must be positive, got \(beta).")
         let byClass = indicesByClass(labels, classCount: classCount)
         let minimum = min(10, labels.count / (clientCount * 2))
@@ -112,9 +119,13 @@ public enum Partition {
         return parts
     }
 
-    private static func labelsPerClient(labels: [Int], classCount: Int, clientCount: Int, count: Int,
-                                        generator: RandomGenerator) -> [[Int]] {
-        precondition(count >= 1 && count <= classCount, "Partition: labels per client must be in 1...\(classCount), got \(count).")
+    private static func labelsPerClient(
+        labels: [Int], classCount: Int, clientCount: Int, count: Int,
+        generator: RandomGenerator
+    ) -> [[Int]] {
+        precondition(
+            count >= 1 && count <= classCount,
+            "Partition: labels per client must be in 1...\(classCount), got \(count).")
         // Client i holds class i mod K, then `count − 1` other distinct random classes.
         let held: [[Int]] = (0..<clientCount).map { client in
             var classes = [client % classCount]
@@ -151,7 +162,8 @@ public enum Partition {
         var pieces: [[Int]] = [], cumulative = 0.0, start = 0
         for (j, p) in proportions.enumerated() {
             cumulative += p
-            let end = j == proportions.count - 1 ? items.count : Int((cumulative / total * Double(items.count)).rounded())
+            let end =
+                j == proportions.count - 1 ? items.count : Int((cumulative / total * Double(items.count)).rounded())
             pieces.append(Array(items[start..<max(start, end)]))
             start = max(start, end)
         }

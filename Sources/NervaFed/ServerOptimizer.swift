@@ -64,7 +64,7 @@ struct ServerOptimizerState {
             prepare(n, secondMomentStart: tau * tau)
             for i in 0..<n {
                 let d = delta[i]
-                firstMoment[i] = d   // β₁ = 0, as in Reddi et al.'s FedAdagrad
+                firstMoment[i] = d // β₁ = 0, as in Reddi et al.'s FedAdagrad
                 secondMoment[i] += d * d
                 x[i] += lr * d / (secondMoment[i].squareRoot() + tau)
             }

@@ -43,21 +43,27 @@ extension RoundReport {
         }
         let diverged = failures.filter(isDivergence)
         if !selected.isEmpty, accepted.isEmpty, diverged.count == selected.count {
-            return TrainingDivergedError(what: "federated training", position: "round \(round)",
-                                         detail: "all \(diverged.count) participants diverged or sent NaN or infinite values")
+            return TrainingDivergedError(
+                what: "federated training", position: "round \(round)",
+                detail: "all \(diverged.count) participants diverged or sent NaN or infinite values")
         }
         // A global model so far out that every evaluation of it is NaN or infinite (a huge server
         // learning rate) leaves the round without a figure.
         if federatedEvaluation == nil, !evaluationFailures.isEmpty, evaluationFailures.allSatisfy(isDivergence) {
-            return TrainingDivergedError(what: "federated training", position: "round \(round)",
-                                         detail: "every one of the \(evaluationFailures.count) participants' evaluations of the global model was NaN or infinite")
+            return TrainingDivergedError(
+                what: "federated training", position: "round \(round)",
+                detail:
+                    "every one of the \(evaluationFailures.count) participants' evaluations of the global model was NaN or infinite"
+            )
         }
         var figures = trainMetrics.map { ("training \($0.key)", $0.value) }
         figures += (federatedEvaluation?.metrics ?? [:]).map { ("federated evaluation \($0.key)", $0.value) }
         if let federatedEvaluation { figures.append(("federated evaluation loss", federatedEvaluation.loss)) }
         figures += (centralEvaluation?.metrics ?? [:]).map { ("central evaluation \($0.key)", $0.value) }
         if let centralEvaluation { figures.append(("central evaluation loss", centralEvaluation.loss)) }
-        guard let (name, value) = figures.sorted(by: { $0.0 < $1.0 }).first(where: { !$0.1.isFinite }) else { return nil }
+        guard let (name, value) = figures.sorted(by: { $0.0 < $1.0 }).first(where: { !$0.1.isFinite }) else {
+            return nil
+        }
         return TrainingDivergedError(what: "federated training", position: "round \(round)", detail: "\(name) \(value)")
     }
 }
@@ -106,21 +112,28 @@ public final class FederatedSimulation {
     ///   - centralEvaluation: the server's evaluation of each new global model on its own data.
     /// - Throws: `ModelDescriptionError` for an invalid model, `FederatedError` for a strategy
     ///   that cannot aggregate securely.
-    public init(model: ModelDescription, participants: [any FederatedParticipant], strategy: any Strategy, seed: UInt64,
-                concurrency: Int? = nil, initialParameters: ParameterSet? = nil, secureAggregation: SecureAggregationSettings? = nil,
-                centralEvaluation: (@Sendable (ParameterSet) throws -> ParticipantEvaluation)? = nil) throws {
+    public init(
+        model: ModelDescription, participants: [any FederatedParticipant], strategy: any Strategy, seed: UInt64,
+        concurrency: Int? = nil, initialParameters: ParameterSet? = nil,
+        secureAggregation: SecureAggregationSettings? = nil,
+        centralEvaluation: (@Sendable (ParameterSet) throws -> ParticipantEvaluation)? = nil
+    ) throws {
         precondition(!participants.isEmpty, "FederatedSimulation: needs at least one participant.")
-        precondition(Set(participants.map(\.id)).count == participants.count, "FederatedSimulation: participant names must be unique.")
+        precondition(
+            Set(participants.map(\.id)).count == participants.count,
+            "FederatedSimulation: participant names must be unique.")
         self.model = model
         self.participants = Dictionary(uniqueKeysWithValues: participants.map { ($0.id, $0) })
         participantNames = participants.map(\.id)
         self.strategy = strategy
         self.concurrency = max(1, concurrency ?? ProcessInfo.processInfo.activeProcessorCount)
         self.centralEvaluation = centralEvaluation
-        let global = try initialParameters ?? ParameterSet(module: model.makeModel(generator: RandomGenerator(seed: seed)))
-        rounds = try FederatedRounds(model: model, strategy: strategy, global: global, generator: RandomGenerator(seed: seed),
-                                     concurrency: self.concurrency, secureAggregation: secureAggregation,
-                                     centralEvaluation: centralEvaluation)
+        let global =
+            try initialParameters ?? ParameterSet(module: model.makeModel(generator: RandomGenerator(seed: seed)))
+        rounds = try FederatedRounds(
+            model: model, strategy: strategy, global: global, generator: RandomGenerator(seed: seed),
+            concurrency: self.concurrency, secureAggregation: secureAggregation,
+            centralEvaluation: centralEvaluation)
     }
 
     /// Runs `rounds` more rounds, calling `onRound` after each.
@@ -174,7 +187,10 @@ enum ThreadedWork {
         let threads = min(threads, count)
         let slots = UnsafeMutablePointer<T?>.allocate(capacity: count)
         slots.initialize(repeating: nil, count: count)
-        defer { slots.deinitialize(count: count); slots.deallocate() }
+        defer {
+            slots.deinitialize(count: count)
+            slots.deallocate()
+        }
         if threads == 1 {
             for i in 0..<count { slots[i] = body(i) }
         } else {
@@ -186,7 +202,10 @@ enum ThreadedWork {
             }
             for _ in 1..<threads {
                 group.enter()
-                let thread = Thread { work(); group.leave() }
+                let thread = Thread {
+                    work()
+                    group.leave()
+                }
                 thread.stackSize = 16 << 20
                 thread.start()
             }

@@ -12,7 +12,9 @@ public struct RoundAggregate: Sendable {
     /// Aggregated training metrics (`train_loss`, weighted by example counts) and the like.
     public var metrics: [String: Double]
 
-    public init(parameters: ParameterSet?, accepted: [String], failures: [ParticipantFailure], metrics: [String: Double]) {
+    public init(
+        parameters: ParameterSet?, accepted: [String], failures: [ParticipantFailure], metrics: [String: Double]
+    ) {
         self.parameters = parameters
         self.accepted = accepted
         self.failures = failures
@@ -43,8 +45,9 @@ public struct EvaluationSummary: Sendable, Equatable {
             results.reduce(0.0) { $0 + (value($1) ?? 0) * Double($1.exampleCount) } / Double(total)
         }
         let names = Set(results.flatMap(\.metrics.keys))
-        self.init(loss: mean(\.loss), exampleCount: total,
-                  metrics: Dictionary(uniqueKeysWithValues: names.map { name in (name, mean { $0.metrics[name] }) }))
+        self.init(
+            loss: mean(\.loss), exampleCount: total,
+            metrics: Dictionary(uniqueKeysWithValues: names.map { name in (name, mean { $0.metrics[name] }) }))
     }
 }
 
@@ -60,15 +63,19 @@ public protocol Strategy: AnyObject, Sendable {
     func configureFit(round: Int, available: [String], generator: RandomGenerator) throws
         -> [(participant: String, configuration: FitConfiguration)]
     /// Combines the round's results with the current `global` parameters.
-    func aggregateFit(round: Int, global: ParameterSet, results: [(participant: String, result: FitResult)],
-                      failures: [ParticipantFailure]) -> RoundAggregate
+    func aggregateFit(
+        round: Int, global: ParameterSet, results: [(participant: String, result: FitResult)],
+        failures: [ParticipantFailure]
+    ) -> RoundAggregate
     /// The participants asked to evaluate the global model in round `round` (none: no
     /// federated evaluation).
     func configureEvaluate(round: Int, available: [String], generator: RandomGenerator)
         -> [(participant: String, configuration: EvaluateConfiguration)]
     /// Combines the participants' evaluations.
-    func aggregateEvaluate(round: Int, results: [(participant: String, result: ParticipantEvaluation)],
-                           failures: [ParticipantFailure]) -> EvaluationSummary?
+    func aggregateEvaluate(
+        round: Int, results: [(participant: String, result: ParticipantEvaluation)],
+        failures: [ParticipantFailure]
+    ) -> EvaluationSummary?
     /// State the strategy carries from round to round (a server optimiser's moments), by name,
     /// so a checkpoint can hold it; empty for a stateless strategy.
     var serverState: [String: [Float]] { get }
@@ -93,9 +100,11 @@ public struct ClientSampling: Sendable, Equatable {
     /// A round whose usable results are fewer than this keeps the previous global model.
     public var minimumResults: Int
 
-    public init(fraction: Double = 1, minimumParticipants: Int = 1, minimumAvailable: Int = 1, minimumResults: Int = 1) {
+    public init(fraction: Double = 1, minimumParticipants: Int = 1, minimumAvailable: Int = 1, minimumResults: Int = 1)
+    {
         precondition(fraction > 0 && fraction <= 1, "ClientSampling: the fraction must be in (0, 1], got \(fraction).")
-        precondition(minimumParticipants >= 1 && minimumResults >= 1, "ClientSampling: minimum counts must be at least 1.")
+        precondition(
+            minimumParticipants >= 1 && minimumResults >= 1, "ClientSampling: minimum counts must be at least 1.")
         self.fraction = fraction
         self.minimumParticipants = minimumParticipants
         self.minimumAvailable = minimumAvailable
@@ -132,7 +141,9 @@ public struct UpdateValidation: Sendable, Equatable {
     }
 
     /// `nil` when `result` may be aggregated with `global`, otherwise why not.
-    public func problem(with result: FitResult, global: ParameterSet, expectedKind: UpdateKind) -> ParticipantFailure.Reason? {
+    public func problem(with result: FitResult, global: ParameterSet, expectedKind: UpdateKind) -> ParticipantFailure
+        .Reason?
+    {
         guard result.kind == expectedKind else { return .wrongKind(expected: expectedKind, actual: result.kind) }
         guard result.update.layout == global.layout else {
             return .wrongLayout(Self.layoutDifference(result.update.layout, global.layout))
@@ -153,8 +164,12 @@ public struct UpdateValidation: Sendable, Equatable {
     static func layoutDifference(_ actual: ParameterLayout, _ expected: ParameterLayout) -> String {
         let expectedShapes = Dictionary(uniqueKeysWithValues: expected.entries.map { ($0.name, $0.shape) })
         let actualShapes = Dictionary(uniqueKeysWithValues: actual.entries.map { ($0.name, $0.shape) })
-        if let missing = expected.names.first(where: { actualShapes[$0] == nil }) { return "missing tensor \"\(missing)\"" }
-        if let extra = actual.names.first(where: { expectedShapes[$0] == nil }) { return "unexpected tensor \"\(extra)\"" }
+        if let missing = expected.names.first(where: { actualShapes[$0] == nil }) {
+            return "missing tensor \"\(missing)\""
+        }
+        if let extra = actual.names.first(where: { expectedShapes[$0] == nil }) {
+            return "unexpected tensor \"\(extra)\""
+        }
         if let name = expected.names.first(where: { actualShapes[$0] != expectedShapes[$0] }) {
             return "\"\(name)\" has shape \(actualShapes[name]!), expected \(expectedShapes[name]!)"
         }

@@ -47,7 +47,7 @@ public struct StrategyConfiguration: Sendable, Equatable {
     /// The participants training each round out of `clients`.
     public func participantsPerRound(clients: Int) -> Int {
         let share = fraction * Double(clients)
-        return share.isFinite && share < Double(Int.max) ? max(1, Int(share)) : clients   // no trap for absurd counts
+        return share.isFinite && share < Double(Int.max) ? max(1, Int(share)) : clients // no trap for absurd counts
     }
 
     /// Checks the hyperparameters, and the strategy against `clients` participants.

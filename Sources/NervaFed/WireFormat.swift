@@ -10,7 +10,8 @@ public enum WireFormatError: Error, CustomStringConvertible, Equatable {
 
     public var description: String {
         switch self {
-        case let .wrongMessage(expected, actual): "expected a \"\(expected)\" message, got \(actual.map { "\"\($0)\"" } ?? "none")"
+        case let .wrongMessage(expected, actual):
+            "expected a \"\(expected)\" message, got \(actual.map { "\"\($0)\"" } ?? "none")"
         case let .missingField(message, field): "\(message) message: missing \"\(field)\""
         case let .invalidField(message, field, problem): "\(message) message: \"\(field)\" \(problem)"
         case let .tooLarge(count, limit): "message of \(count) bytes exceeds the limit of \(limit) bytes"
@@ -31,14 +32,16 @@ public enum WireFormat {
         try instruction.parameters.encoded(metadata: [
             "nerva.message": "fit",
             "nerva.model": try instruction.model.jsonString(),
-            "nerva.configuration": try json(instruction.configuration),
+            "nerva.configuration": try json(instruction.configuration)
         ])
     }
 
     /// Decodes a fit instruction.
     ///
     /// - Throws: `WireFormatError`, `SafetensorsError` or `ModelDescriptionError` naming the problem.
-    public static func decodeFitInstruction(_ bytes: some ContiguousBytes, sizeLimit: Int = defaultSizeLimit) throws -> FitInstruction {
+    public static func decodeFitInstruction(_ bytes: some ContiguousBytes, sizeLimit: Int = defaultSizeLimit) throws
+        -> FitInstruction
+    {
         let (parameters, metadata) = try open(bytes, expecting: "fit", sizeLimit: sizeLimit)
         let model = try ModelDescription(json: Data(try field("nerva.model", of: "fit", in: metadata).utf8))
         let configuration: FitConfiguration = try decodeJSON("nerva.configuration", of: "fit", in: metadata)
@@ -51,34 +54,40 @@ public enum WireFormat {
             "nerva.message": "fit-result",
             "nerva.kind": result.kind.rawValue,
             "nerva.exampleCount": String(result.exampleCount),
-            "nerva.metrics": try json(result.metrics),
+            "nerva.metrics": try json(result.metrics)
         ])
     }
 
     /// Decodes a fit result.
     ///
     /// - Throws: `WireFormatError` or `SafetensorsError` naming the problem.
-    public static func decodeFitResult(_ bytes: some ContiguousBytes, sizeLimit: Int = defaultSizeLimit) throws -> FitResult {
+    public static func decodeFitResult(_ bytes: some ContiguousBytes, sizeLimit: Int = defaultSizeLimit) throws
+        -> FitResult
+    {
         let (parameters, metadata) = try open(bytes, expecting: "fit-result", sizeLimit: sizeLimit)
         let kindText = try field("nerva.kind", of: "fit-result", in: metadata)
         guard let kind = UpdateKind(rawValue: kindText) else {
-            throw WireFormatError.invalidField(message: "fit-result", field: "nerva.kind", problem: "is \"\(kindText)\", not parameters or gradient")
+            throw WireFormatError.invalidField(
+                message: "fit-result", field: "nerva.kind", problem: "is \"\(kindText)\", not parameters or gradient")
         }
         let countText = try field("nerva.exampleCount", of: "fit-result", in: metadata)
         guard let count = Int(countText) else {
-            throw WireFormatError.invalidField(message: "fit-result", field: "nerva.exampleCount", problem: "is not an integer: \"\(countText)\"")
+            throw WireFormatError.invalidField(
+                message: "fit-result", field: "nerva.exampleCount", problem: "is not an integer: \"\(countText)\"")
         }
         let metrics: [String: Double] = try decodeJSON("nerva.metrics", of: "fit-result", in: metadata)
         return FitResult(update: parameters, kind: kind, exampleCount: count, metrics: metrics)
     }
 
     /// An evaluation request as bytes: the architecture, the parameters and the settings.
-    public static func encodeEvaluation(model: ModelDescription, parameters: ParameterSet,
-                                        configuration: EvaluateConfiguration) throws -> [UInt8] {
+    public static func encodeEvaluation(
+        model: ModelDescription, parameters: ParameterSet,
+        configuration: EvaluateConfiguration
+    ) throws -> [UInt8] {
         try parameters.encoded(metadata: [
             "nerva.message": "evaluate",
             "nerva.model": try model.jsonString(),
-            "nerva.configuration": try json(configuration),
+            "nerva.configuration": try json(configuration)
         ])
     }
 
@@ -86,7 +95,8 @@ public enum WireFormat {
     ///
     /// - Throws: `WireFormatError`, `SafetensorsError` or `ModelDescriptionError` naming the problem.
     public static func decodeEvaluation(_ bytes: some ContiguousBytes, sizeLimit: Int = defaultSizeLimit)
-        throws -> (model: ModelDescription, parameters: ParameterSet, configuration: EvaluateConfiguration) {
+        throws -> (model: ModelDescription, parameters: ParameterSet, configuration: EvaluateConfiguration)
+    {
         let (parameters, metadata) = try open(bytes, expecting: "evaluate", sizeLimit: sizeLimit)
         let model = try ModelDescription(json: Data(try field("nerva.model", of: "evaluate", in: metadata).utf8))
         let configuration: EvaluateConfiguration = try decodeJSON("nerva.configuration", of: "evaluate", in: metadata)
@@ -95,20 +105,26 @@ public enum WireFormat {
 
     /// A global model as bytes: its parameters, its architecture and the rounds that made it.
     /// Any safetensors reader loads it; `decodeGlobalModel` restores the architecture too.
-    public static func encodeGlobalModel(model: ModelDescription, parameters: ParameterSet, round: Int) throws -> [UInt8] {
-        try parameters.encoded(metadata: ["nerva.message": "model", "nerva.model": try model.jsonString(), "nerva.round": String(round)])
+    public static func encodeGlobalModel(model: ModelDescription, parameters: ParameterSet, round: Int) throws
+        -> [UInt8]
+    {
+        try parameters.encoded(metadata: [
+            "nerva.message": "model", "nerva.model": try model.jsonString(), "nerva.round": String(round)
+        ])
     }
 
     /// Decodes a global model written by `encodeGlobalModel`.
     ///
     /// - Throws: `WireFormatError`, `SafetensorsError` or `ModelDescriptionError` naming the problem.
     public static func decodeGlobalModel(_ bytes: some ContiguousBytes, sizeLimit: Int = defaultSizeLimit)
-        throws -> (model: ModelDescription, parameters: ParameterSet, round: Int) {
+        throws -> (model: ModelDescription, parameters: ParameterSet, round: Int)
+    {
         let (parameters, metadata) = try open(bytes, expecting: "model", sizeLimit: sizeLimit)
         let model = try ModelDescription(json: Data(try field("nerva.model", of: "model", in: metadata).utf8))
         let roundText = try field("nerva.round", of: "model", in: metadata)
         guard let round = Int(roundText), round >= 0 else {
-            throw WireFormatError.invalidField(message: "model", field: "nerva.round", problem: "is not a round number: \"\(roundText)\"")
+            throw WireFormatError.invalidField(
+                message: "model", field: "nerva.round", problem: "is not a round number: \"\(roundText)\"")
         }
         return (model, parameters, round)
     }
@@ -116,7 +132,8 @@ public enum WireFormat {
     // MARK: - Helpers
 
     private static func open(_ bytes: some ContiguousBytes, expecting message: String, sizeLimit: Int)
-        throws -> (ParameterSet, [String: String]) {
+        throws -> (ParameterSet, [String: String])
+    {
         let count = bytes.withUnsafeBytes(\.count)
         guard count <= sizeLimit else { throw WireFormatError.tooLarge(byteCount: count, limit: sizeLimit) }
         let (parameters, metadata) = try ParameterSet.decode(safetensors: bytes, source: "\(message) message")
@@ -137,7 +154,9 @@ public enum WireFormat {
         return String(decoding: try encoder.encode(value), as: UTF8.self)
     }
 
-    private static func decodeJSON<T: Decodable>(_ name: String, of message: String, in metadata: [String: String]) throws -> T {
+    private static func decodeJSON<T: Decodable>(_ name: String, of message: String, in metadata: [String: String])
+        throws -> T
+    {
         let text = try field(name, of: message, in: metadata)
         do { return try JSONDecoder().decode(T.self, from: Data(text.utf8)) } catch {
             throw WireFormatError.invalidField(message: message, field: name, problem: "is not valid: \(error)")
@@ -160,7 +179,9 @@ public final class WireParticipant: FederatedParticipant {
         return try WireFormat.decodeFitResult(WireFormat.encode(remote.fit(received)))
     }
 
-    public func evaluate(model: ModelDescription, parameters: ParameterSet, configuration: EvaluateConfiguration) throws -> ParticipantEvaluation {
+    public func evaluate(model: ModelDescription, parameters: ParameterSet, configuration: EvaluateConfiguration) throws
+        -> ParticipantEvaluation
+    {
         let received = try ParameterSet.decode(safetensors: parameters.encoded()).parameters
         let model = try ModelDescription(json: model.jsonData())
         return try remote.evaluate(model: model, parameters: received, configuration: configuration)

@@ -26,16 +26,21 @@ public final class DCGANGenerator: Module, GANGenerator {
     ///   - classCount: the number of classes of a conditional generator, `nil` otherwise.
     ///   - generator: the source of the initial weights.
     public init(latentSize: Int = 100, width: Int = 64, classCount: Int? = nil, generator: RandomGenerator = .default) {
-        precondition(latentSize > 0 && width > 0, "DCGANGenerator: latent size and width must be positive, got \(latentSize) and \(width).")
+        precondition(
+            latentSize > 0 && width > 0,
+            "DCGANGenerator: latent size and width must be positive, got \(latentSize) and \(width).")
         let initialization = Initialization.normal(mean: 0, standardDeviation: 0.02)
-        project = ConvTranspose2d(inputChannels: latentSize + (classCount ?? 0), outputChannels: 2 * width, kernelSize: 7,
-                                  bias: false, weightInitialization: initialization, generator: generator)
+        project = ConvTranspose2d(
+            inputChannels: latentSize + (classCount ?? 0), outputChannels: 2 * width, kernelSize: 7,
+            bias: false, weightInitialization: initialization, generator: generator)
         projectNorm = BatchNorm2d(featureCount: 2 * width)
-        upsample = ConvTranspose2d(inputChannels: 2 * width, outputChannels: width, kernelSize: 4, stride: 2, padding: 1,
-                                   bias: false, weightInitialization: initialization, generator: generator)
+        upsample = ConvTranspose2d(
+            inputChannels: 2 * width, outputChannels: width, kernelSize: 4, stride: 2, padding: 1,
+            bias: false, weightInitialization: initialization, generator: generator)
         upsampleNorm = BatchNorm2d(featureCount: width)
-        output = ConvTranspose2d(inputChannels: width, outputChannels: 1, kernelSize: 4, stride: 2, padding: 1,
-                                 weightInitialization: initialization, generator: generator)
+        output = ConvTranspose2d(
+            inputChannels: width, outputChannels: 1, kernelSize: 4, stride: 2, padding: 1,
+            weightInitialization: initialization, generator: generator)
         self.latentSize = latentSize
         self.classCount = classCount
         super.init()
@@ -46,7 +51,8 @@ public final class DCGANGenerator: Module, GANGenerator {
 
     public func generate(_ latent: Tensor, labels: [Int]?) -> Tensor {
         checkInputs(latent, labels)
-        let input = classCount.map { Tensor.concatenated([latent, oneHot(labels!, classCount: $0)], alongAxis: 1) } ?? latent
+        let input =
+            classCount.map { Tensor.concatenated([latent, oneHot(labels!, classCount: $0)], alongAxis: 1) } ?? latent
         var x = input.reshaped([input.shape[0], input.shape[1], 1, 1])
         x = projectNorm(project(x)).relu()
         x = upsampleNorm(upsample(x)).relu()
@@ -73,31 +79,39 @@ public final class DCGANDiscriminator: Module, GANDiscriminator {
     public let negativeSlope: Float
     public let spectralNormalization: SpectralNormalization?
 
-    public init(width: Int = 64, classCount: Int? = nil, negativeSlope: Float = 0.2, spectralNormalization: Bool = false,
-                generator: RandomGenerator = .default) {
+    public init(
+        width: Int = 64, classCount: Int? = nil, negativeSlope: Float = 0.2, spectralNormalization: Bool = false,
+        generator: RandomGenerator = .default
+    ) {
         precondition(width > 0, "DCGANDiscriminator: width must be positive, got \(width).")
         let initialization = Initialization.normal(mean: 0, standardDeviation: 0.02)
         layers = [
-            Conv2d(inputChannels: 1 + (classCount ?? 0), outputChannels: width, kernelSize: 4, stride: 2, padding: 1,
-                   weightInitialization: initialization, generator: generator),
-            Conv2d(inputChannels: width, outputChannels: 2 * width, kernelSize: 4, stride: 2, padding: 1,
-                   weightInitialization: initialization, generator: generator),
-            Conv2d(inputChannels: 2 * width, outputChannels: 1, kernelSize: 7,
-                   weightInitialization: initialization, generator: generator),
+            Conv2d(
+                inputChannels: 1 + (classCount ?? 0), outputChannels: width, kernelSize: 4, stride: 2, padding: 1,
+                weightInitialization: initialization, generator: generator),
+            Conv2d(
+                inputChannels: width, outputChannels: 2 * width, kernelSize: 4, stride: 2, padding: 1,
+                weightInitialization: initialization, generator: generator),
+            Conv2d(
+                inputChannels: 2 * width, outputChannels: 1, kernelSize: 7,
+                weightInitialization: initialization, generator: generator)
         ]
         self.classCount = classCount
         self.negativeSlope = negativeSlope
-        self.spectralNormalization = spectralNormalization
+        self.spectralNormalization =
+            spectralNormalization
             ? SpectralNormalization(weights: layers.map(\.weight), generator: generator) : nil
     }
 
     public func logits(_ samples: Tensor, labels: [Int]?) -> Tensor {
-        precondition(samples.rank == 4 && samples.shape[1] == 1 && samples.shape[2] == 28 && samples.shape[3] == 28,
-                     "DCGANDiscriminator: expected images [N, 1, 28, 28], got \(samples.shape).")
+        precondition(
+            samples.rank == 4 && samples.shape[1] == 1 && samples.shape[2] == 28 && samples.shape[3] == 28,
+            "DCGANDiscriminator: expected images [N, 1, 28, 28], got \(samples.shape).")
         let count = samples.shape[0]
         var x = samples
         if let classCount {
-            precondition(labels?.count == count, "DCGANDiscriminator is conditional: give one label per image (\(count)).")
+            precondition(
+                labels?.count == count, "DCGANDiscriminator is conditional: give one label per image (\(count)).")
             let planes = oneHot(labels!, classCount: classCount).reshaped([count, classCount, 1, 1])
                 .expanded(to: [count, classCount, 28, 28])
             x = Tensor.concatenated([x, planes], alongAxis: 1)

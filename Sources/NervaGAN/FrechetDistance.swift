@@ -15,8 +15,9 @@ public struct GaussianStatistics: Sendable, Equatable {
 
     /// Fits features `[n, d]` (`n ≥ 2`).
     public init(features: Tensor) {
-        precondition(features.rank == 2 && features.shape[0] >= 2,
-                     "GaussianStatistics: expected features [n ≥ 2, d], got \(features.shape).")
+        precondition(
+            features.rank == 2 && features.shape[0] >= 2,
+            "GaussianStatistics: expected features [n ≥ 2, d], got \(features.shape).")
         let (n, d) = (features.shape[0], features.shape[1])
         var mean = [Double](repeating: 0, count: d)
         var covariance = [Double](repeating: 0, count: d * d)
@@ -46,8 +47,10 @@ public struct GaussianStatistics: Sendable, Equatable {
 
     /// Statistics given directly (`covariance` symmetric, `d × d`).
     public init(mean: [Double], covariance: [Double], count: Int) {
-        precondition(covariance.count == mean.count * mean.count,
-                     "GaussianStatistics: a \(mean.count)-dimensional mean needs \(mean.count * mean.count) covariance entries, got \(covariance.count).")
+        precondition(
+            covariance.count == mean.count * mean.count,
+            "GaussianStatistics: a \(mean.count)-dimensional mean needs \(mean.count * mean.count) covariance entries, got \(covariance.count)."
+        )
         self.mean = mean
         self.covariance = covariance
         self.count = count
@@ -102,12 +105,12 @@ public enum SymmetricMatrix {
                     let theta = (a[q * n + q] - a[p * n + p]) / (2 * apq)
                     let t = (theta >= 0 ? 1.0 : -1.0) / (Swift.abs(theta) + (theta * theta + 1).squareRoot())
                     let c = 1 / (t * t + 1).squareRoot(), s = t * c
-                    for k in 0..<n {   // columns p and q
+                    for k in 0..<n { // columns p and q
                         let akp = a[k * n + p], akq = a[k * n + q]
                         a[k * n + p] = c * akp - s * akq
                         a[k * n + q] = s * akp + c * akq
                     }
-                    for k in 0..<n {   // rows p and q
+                    for k in 0..<n { // rows p and q
                         let apk = a[p * n + k], aqk = a[q * n + k]
                         a[p * n + k] = c * apk - s * aqk
                         a[q * n + k] = s * apk + c * aqk

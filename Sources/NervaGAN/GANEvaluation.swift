@@ -61,9 +61,10 @@ public struct GANEvaluator {
         let fid = frechetDistance(GaussianStatistics(features: features), reference)
         let classes = classifier.classCount
         let histogram = Self.histogram(probabilities, classCount: classes)
-        return GANEvaluationResult(frechetDistance: fid, inceptionScore: Self.inceptionScore(probabilities),
-                                   classHistogram: histogram, coveredClasses: Self.coveredClasses(histogram),
-                                   klFromUniform: Self.klFromUniform(histogram))
+        return GANEvaluationResult(
+            frechetDistance: fid, inceptionScore: Self.inceptionScore(probabilities),
+            classHistogram: histogram, coveredClasses: Self.coveredClasses(histogram),
+            klFromUniform: Self.klFromUniform(histogram))
     }
 
     /// `exp(E_x KL(p(y|x) ‖ p(y)))` for class probabilities `[N, K]`, `p(y)` their mean.

@@ -25,9 +25,10 @@ public struct GANEvaluationRun {
     /// - Throws: `ConfigurationError` for a sample count outside 2…`maximumSamples`, or what
     ///   `ImageClassification.loadClassifier(from:)` throws.
     public init(classifier url: URL, dataset: FashionMNIST, sampleCount: Int) throws {
-        try ConfigurationError.require((2...Self.maximumSamples).contains(sampleCount), "evaluation samples",
-                                       sampleCount,
-                                       allowed: "in 2…\(Self.maximumSamples) (the images are held in memory)")
+        try ConfigurationError.require(
+            (2...Self.maximumSamples).contains(sampleCount), "evaluation samples",
+            sampleCount,
+            allowed: "in 2…\(Self.maximumSamples) (the images are held in memory)")
         evaluator = GANEvaluator(classifier: try ImageClassification.loadClassifier(from: url))
         reference = evaluator.statistics(dataset.test.images)
         self.sampleCount = sampleCount
@@ -35,15 +36,20 @@ public struct GANEvaluationRun {
 
     /// Measures `sampleCount` samples of `generator` (labels uniform over the classes when it is
     /// conditional), drawn with `seed`.
-    public func evaluate(_ generator: any GANGenerator, latentDistribution: LatentDistribution = .uniform,
-                         seed: UInt64) -> GANEvaluationResult {
-        evaluator.evaluate(Self.generate(generator, count: sampleCount, latentDistribution: latentDistribution, seed: seed),
-                           reference: reference)
+    public func evaluate(
+        _ generator: any GANGenerator, latentDistribution: LatentDistribution = .uniform,
+        seed: UInt64
+    ) -> GANEvaluationResult {
+        evaluator.evaluate(
+            Self.generate(generator, count: sampleCount, latentDistribution: latentDistribution, seed: seed),
+            reference: reference)
     }
 
     /// `count` images `[count, 1, 28, 28]` in `[0, 1]` from `generator` in evaluation mode.
-    public static func generate(_ generator: any GANGenerator, count: Int, latentDistribution: LatentDistribution,
-                         seed: UInt64, label: Int? = nil) -> Tensor {
+    public static func generate(
+        _ generator: any GANGenerator, count: Int, latentDistribution: LatentDistribution,
+        seed: UInt64, label: Int? = nil
+    ) -> Tensor {
         let rng = RandomGenerator(seed: seed)
         let wasTraining = generator.isTraining
         generator.eval()
@@ -70,9 +76,11 @@ public struct GANEvaluationRun {
 
     /// The measurements as metric fields.
     public func record(_ result: GANEvaluationResult) -> [(String, any MetricValue)] {
-        [("fid", result.frechetDistance), ("inception_score", result.inceptionScore),
-         ("classes_covered", result.coveredClasses), ("kl_from_uniform", result.klFromUniform),
-         ("class_histogram", result.classHistogram.map(String.init).joined(separator: " "))]
+        [
+            ("fid", result.frechetDistance), ("inception_score", result.inceptionScore),
+            ("classes_covered", result.coveredClasses), ("kl_from_uniform", result.klFromUniform),
+            ("class_histogram", result.classHistogram.map(String.init).joined(separator: " "))
+        ]
     }
 
     /// `name` as a file-name part: lower case, runs of other characters as one hyphen.
@@ -82,16 +90,24 @@ public struct GANEvaluationRun {
 
     /// Adds the class histogram as a bar chart and the numbers as a table to the report.
     public func report(_ result: GANEvaluationResult, floor: Double?, name: String, folder: RunFolder) throws {
-        let chart = BarChart(title: "Classes of generated samples (\(name))", xLabel: "class the classifier assigns",
-                             yLabel: "samples", labels: FashionMNIST.classNames, values: result.classHistogram.map(Double.init))
-        folder.addFigure(title: "Mode coverage (\(name))",
-                         files: try Figure.write(svg: chart.svg(), to: folder.file("class-histogram-\(Self.fileName(name)).svg")),
-                         caption: "\(result.coveredClasses) of \(result.classHistogram.count) classes covered; KL from uniform \(String(format: "%.4f", result.klFromUniform)) (0 is perfectly balanced, log 10 = 2.30 is one class).")
-        var rows = [["FID (classifier features, vs test set)", String(format: "%.3f", result.frechetDistance)],
-                    ["Inception-Score-style score (1 to 10)", String(format: "%.3f", result.inceptionScore)],
-                    ["classes covered", "\(result.coveredClasses)"],
-                    ["KL from uniform", String(format: "%.4f", result.klFromUniform)]]
-        if let floor { rows.insert(["real-data floor: FID of training vs test images", String(format: "%.3f", floor)], at: 1) }
+        let chart = BarChart(
+            title: "Classes of generated samples (\(name))", xLabel: "class the classifier assigns",
+            yLabel: "samples", labels: FashionMNIST.classNames, values: result.classHistogram.map(Double.init))
+        folder.addFigure(
+            title: "Mode coverage (\(name))",
+            files: try Figure.write(svg: chart.svg(), to: folder.file("class-histogram-\(Self.fileName(name)).svg")),
+            caption:
+                "\(result.coveredClasses) of \(result.classHistogram.count) classes covered; KL from uniform \(String(format: "%.4f", result.klFromUniform)) (0 is perfectly balanced, log 10 = 2.30 is one class)."
+        )
+        var rows = [
+            ["FID (classifier features, vs test set)", String(format: "%.3f", result.frechetDistance)],
+            ["Inception-Score-style score (1 to 10)", String(format: "%.3f", result.inceptionScore)],
+            ["classes covered", "\(result.coveredClasses)"],
+            ["KL from uniform", String(format: "%.4f", result.klFromUniform)]
+        ]
+        if let floor {
+            rows.insert(["real-data floor: FID of training vs test images", String(format: "%.3f", floor)], at: 1)
+        }
         folder.addTable(title: "Evaluation (\(name), \(sampleCount) samples)", header: ["measure", "value"], rows: rows)
     }
 }

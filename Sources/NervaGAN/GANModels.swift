@@ -32,11 +32,14 @@ public protocol GANDiscriminator: Module {
 extension GANGenerator {
     /// Checks the latent batch and labels against this generator's sizes.
     func checkInputs(_ latent: Tensor, _ labels: [Int]?) {
-        precondition(latent.rank == 2 && latent.shape[1] == latentSize,
-                     "\(type(of: self)): expected latent vectors [N, \(latentSize)], got \(latent.shape).")
+        precondition(
+            latent.rank == 2 && latent.shape[1] == latentSize,
+            "\(type(of: self)): expected latent vectors [N, \(latentSize)], got \(latent.shape).")
         if classCount != nil {
-            precondition(labels?.count == latent.shape[0],
-                         "\(type(of: self)) is conditional: give one label per latent vector (\(latent.shape[0])), got \(labels?.count ?? 0).")
+            precondition(
+                labels?.count == latent.shape[0],
+                "\(type(of: self)) is conditional: give one label per latent vector (\(latent.shape[0])), got \(labels?.count ?? 0)."
+            )
         }
     }
 }
@@ -66,8 +69,10 @@ public struct GANModelConfiguration: Sendable, Equatable {
     public var spectralNormalization: Bool
 
     /// The defaults of each architecture (latent size 100).
-    public init(architecture: GANArchitecture, latentSize: Int = 100, generatorWidths: [Int]? = nil,
-                discriminatorWidths: [Int]? = nil, classCount: Int? = nil, spectralNormalization: Bool = false) {
+    public init(
+        architecture: GANArchitecture, latentSize: Int = 100, generatorWidths: [Int]? = nil,
+        discriminatorWidths: [Int]? = nil, classCount: Int? = nil, spectralNormalization: Bool = false
+    ) {
         self.architecture = architecture
         self.latentSize = latentSize
         switch architecture {
@@ -91,12 +96,15 @@ public struct GANModelConfiguration: Sendable, Equatable {
         case .mlp:
             let generatorSizes = [latentSize + classes] + generatorWidths + [pixels]
             let discriminatorSizes = [pixels + classes] + discriminatorWidths + [1]
-            terms = zip(generatorSizes, generatorSizes.dropFirst()).map { [$0, $1] }
+            terms =
+                zip(generatorSizes, generatorSizes.dropFirst()).map { [$0, $1] }
                 + zip(discriminatorSizes, discriminatorSizes.dropFirst()).map { [$0, $1] }
         case .dcgan:
             guard let g = generatorWidths.first, let d = discriminatorWidths.first else { return nil }
-            terms = [[latentSize + classes, 2, g, 49], [2, g, g, 16], [g, 16],     // G: 7×7, 4×4, 4×4 kernels
-                     [1 + classes, d, 16], [d, 2, d, 16], [2, d, 49]]              // D: 4×4, 4×4, 7×7 kernels
+            terms = [
+                [latentSize + classes, 2, g, 49], [2, g, g, 16], [g, 16], // G: 7×7, 4×4, 4×4 kernels
+                [1 + classes, d, 16], [d, 2, d, 16], [2, d, 49]
+            ] // D: 4×4, 4×4, 7×7 kernels
         }
         var total = 0
         for factors in terms {
@@ -115,17 +123,27 @@ public struct GANModelConfiguration: Sendable, Equatable {
     }
 
     /// A new generator and discriminator for 28×28 single-channel images, initialised from `generator`.
-    public func makeModels(generator: RandomGenerator) -> (generator: any GANGenerator, discriminator: any GANDiscriminator) {
+    public func makeModels(generator: RandomGenerator) -> (
+        generator: any GANGenerator, discriminator: any GANDiscriminator
+    ) {
         switch architecture {
         case .mlp:
-            return (MLPGenerator(latentSize: latentSize, hiddenSizes: generatorWidths, sampleShape: [1, 28, 28],
-                                 classCount: classCount, generator: generator),
-                    MLPDiscriminator(sampleShape: [1, 28, 28], hiddenSizes: discriminatorWidths, classCount: classCount,
-                                     spectralNormalization: spectralNormalization, generator: generator))
+            return (
+                MLPGenerator(
+                    latentSize: latentSize, hiddenSizes: generatorWidths, sampleShape: [1, 28, 28],
+                    classCount: classCount, generator: generator),
+                MLPDiscriminator(
+                    sampleShape: [1, 28, 28], hiddenSizes: discriminatorWidths, classCount: classCount,
+                    spectralNormalization: spectralNormalization, generator: generator)
+            )
         case .dcgan:
-            return (DCGANGenerator(latentSize: latentSize, width: generatorWidths[0], classCount: classCount, generator: generator),
-                    DCGANDiscriminator(width: discriminatorWidths[0], classCount: classCount,
-                                       spectralNormalization: spectralNormalization, generator: generator))
+            return (
+                DCGANGenerator(
+                    latentSize: latentSize, width: generatorWidths[0], classCount: classCount, generator: generator),
+                DCGANDiscriminator(
+                    width: discriminatorWidths[0], classCount: classCount,
+                    spectralNormalization: spectralNormalization, generator: generator)
+            )
         }
     }
 }

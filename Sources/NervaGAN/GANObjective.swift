@@ -73,8 +73,10 @@ public enum GANObjective: String, Sendable, CaseIterable {
 ///   - fake: fakes of the same shape (detached from `G`).
 ///   - generator: the source of the interpolation weights `ε`.
 ///   - logits: `D`, mapping samples to logits `[N]`.
-public func gradientPenalty(real: Tensor, fake: Tensor, generator: RandomGenerator,
-                            logits: (Tensor) -> Tensor) -> Tensor {
+public func gradientPenalty(
+    real: Tensor, fake: Tensor, generator: RandomGenerator,
+    logits: (Tensor) -> Tensor
+) -> Tensor {
     precondition(real.shape == fake.shape, "gradientPenalty: real \(real.shape) and fake \(fake.shape) differ.")
     let count = real.shape[0]
     let epsilon = Tensor.uniform([count] + Array(repeating: 1, count: real.rank - 1), generator: generator)

@@ -32,10 +32,13 @@ public struct GANResumePoint {
         trainer = try GANTrainer(checkpoint: bytes, source: url.path)
         let metadata = try Safetensors.decode(bytes, source: url.path).metadata
         func bad(_ key: String) -> GANCheckpointError { .badSetting(file: url.path, key: key, value: metadata[key]) }
-        let epoch = try metadata["epoch"].map { text in
-            guard let epoch = Int(text), (0..<GANTrainingRun.maximumEpochs).contains(epoch) else { throw bad("epoch") }
-            return epoch
-        } ?? 0
+        let epoch =
+            try metadata["epoch"].map { text in
+                guard let epoch = Int(text), (0..<GANTrainingRun.maximumEpochs).contains(epoch) else {
+                    throw bad("epoch")
+                }
+                return epoch
+            } ?? 0
         firstEpoch = epoch + 1
         limit = try metadata["limit"].map { text in
             guard let limit = Int(text), limit >= GANTrainingRun.minimumLimit else { throw bad("limit") }

@@ -58,13 +58,17 @@ extension GANTrainer {
         try self.init(checkpoint: try Safetensors.decode(bytes, source: source), source: source)
     }
 
-    private convenience init(checkpoint file: (tensors: [String: Tensor], metadata: [String: String]), source: String) throws {
-        let configuration = try GANTrainingConfiguration(metadata: file.metadata, file: source, parameterBudget: parameterBudget(of: file.tensors))
+    private convenience init(checkpoint file: (tensors: [String: Tensor], metadata: [String: String]), source: String)
+        throws
+    {
+        let configuration = try GANTrainingConfiguration(
+            metadata: file.metadata, file: source, parameterBudget: parameterBudget(of: file.tensors))
         self.init(configuration)
         func part(_ prefix: String) -> [String: Tensor] {
-            Dictionary(uniqueKeysWithValues: file.tensors.compactMap { key, tensor in
-                key.hasPrefix(prefix + ".") ? (String(key.dropFirst(prefix.count + 1)), tensor) : nil
-            })
+            Dictionary(
+                uniqueKeysWithValues: file.tensors.compactMap { key, tensor in
+                    key.hasPrefix(prefix + ".") ? (String(key.dropFirst(prefix.count + 1)), tensor) : nil
+                })
         }
         try generator.load(stateDictionary: part("generator"))
         try discriminator.load(stateDictionary: part("discriminator"))
@@ -87,24 +91,32 @@ extension GANTrainer {
     /// Loads only the generator to sample from (the moving average when the checkpoint has one).
     ///
     /// - Returns: the generator in evaluation mode and the run's configuration.
-    public static func loadGenerator(from url: URL) throws -> (generator: any GANGenerator, configuration: GANTrainingConfiguration) {
+    public static func loadGenerator(from url: URL) throws -> (
+        generator: any GANGenerator, configuration: GANTrainingConfiguration
+    ) {
         try loadGenerator(from: Safetensors.read(from: url), source: url.path)
     }
 
     /// Loads only the generator from the bytes of a checkpoint; `source` names it in errors.
     public static func loadGenerator(checkpoint bytes: [UInt8], source: String = "<memory>")
-        throws -> (generator: any GANGenerator, configuration: GANTrainingConfiguration) {
+        throws -> (generator: any GANGenerator, configuration: GANTrainingConfiguration)
+    {
         try loadGenerator(from: Safetensors.decode(bytes, source: source), source: source)
     }
 
-    private static func loadGenerator(from file: (tensors: [String: Tensor], metadata: [String: String]), source: String)
-        throws -> (generator: any GANGenerator, configuration: GANTrainingConfiguration) {
-        let configuration = try GANTrainingConfiguration(metadata: file.metadata, file: source, parameterBudget: parameterBudget(of: file.tensors))
+    private static func loadGenerator(
+        from file: (tensors: [String: Tensor], metadata: [String: String]), source: String
+    )
+        throws -> (generator: any GANGenerator, configuration: GANTrainingConfiguration)
+    {
+        let configuration = try GANTrainingConfiguration(
+            metadata: file.metadata, file: source, parameterBudget: parameterBudget(of: file.tensors))
         let generator = configuration.model.makeModels(generator: RandomGenerator(seed: 0)).generator
         let prefix = configuration.emaDecay != nil ? "average_generator." : "generator."
-        let part = Dictionary(uniqueKeysWithValues: file.tensors.compactMap { key, tensor in
-            key.hasPrefix(prefix) ? (String(key.dropFirst(prefix.count)), tensor) : nil
-        })
+        let part = Dictionary(
+            uniqueKeysWithValues: file.tensors.compactMap { key, tensor in
+                key.hasPrefix(prefix) ? (String(key.dropFirst(prefix.count)), tensor) : nil
+            })
         try generator.load(stateDictionary: part)
         generator.eval()
         return (generator, configuration)
@@ -125,7 +137,7 @@ extension GANTrainingConfiguration {
             "discriminator_learning_rate": "\(discriminatorLearningRate)", "optimizer": optimizer.text,
             "discriminator_steps": "\(discriminatorSteps)", "label_smoothing": "\(labelSmoothing)",
             "instance_noise": "\(instanceNoise)", "gradient_penalty_weight": "\(gradientPenaltyWeight)",
-            "r1_weight": "\(r1Weight)", "seed": "\(seed)",
+            "r1_weight": "\(r1Weight)", "seed": "\(seed)"
         ]
         if let classCount = model.classCount { result["class_count"] = "\(classCount)" }
         if let emaDecay { result["ema_decay"] = "\(emaDecay)" }
@@ -169,8 +181,10 @@ extension GANTrainingConfiguration {
         if let problem { throw GANCheckpointError.badSetting(file: file, key: "configuration", value: problem) }
         // Every layer of either network holds at least the product of neighbouring widths (and
         // of the latent size with the first): none may exceed the values stored in the file.
-        for (key, sizes) in [("generator_widths", [model.latentSize] + model.generatorWidths),
-                             ("discriminator_widths", model.discriminatorWidths), ("class_count", model.classCount.map { [$0] } ?? [])]
+        for (key, sizes) in [
+            ("generator_widths", [model.latentSize] + model.generatorWidths),
+            ("discriminator_widths", model.discriminatorWidths), ("class_count", model.classCount.map { [$0] } ?? [])
+        ]
         where !sizes.isEmpty {
             do { try SizeLimits.checkLayers(sizes, field: key, parameterBudget: parameterBudget) } catch {
                 throw GANCheckpointError.badSetting(file: file, key: key, value: "\(metadata[key] ?? "") (\(error))")
@@ -179,8 +193,11 @@ extension GANTrainingConfiguration {
         // The exact weight count, which grows faster than those products (DCGAN: 32·w² for width w).
         guard let weights = model.weightCount, weights <= parameterBudget else {
             let widths = "\(metadata["generator_widths"] ?? "") / \(metadata["discriminator_widths"] ?? "")"
-            throw GANCheckpointError.badSetting(file: file, key: "generator_widths",
-                value: "\(widths) (networks of \(model.weightCount.map(String.init) ?? "too many") weights; the file holds \(parameterBudget) values)")
+            throw GANCheckpointError.badSetting(
+                file: file, key: "generator_widths",
+                value:
+                    "\(widths) (networks of \(model.weightCount.map(String.init) ?? "too many") weights; the file holds \(parameterBudget) values)"
+            )
         }
     }
 }

@@ -64,16 +64,20 @@ public final class GANTrainer {
     ///   - makeModels: builds `G` and `D` from a random generator (by default the
     ///     networks `configuration.model` describes); give it to train other networks, such as
     ///     small ones on points. It is called again for the moving-average copy of `G`.
-    public init(_ configuration: GANTrainingConfiguration,
-                makeModels: ((RandomGenerator) -> (any GANGenerator, any GANDiscriminator))? = nil) {
+    public init(
+        _ configuration: GANTrainingConfiguration,
+        makeModels: ((RandomGenerator) -> (any GANGenerator, any GANDiscriminator))? = nil
+    ) {
         precondition(configuration.problem == nil, "GANTrainer: \(configuration.problem ?? "")")
         let make = makeModels ?? { configuration.model.makeModels(generator: $0) }
         self.configuration = configuration
         random = RandomGenerator(seed: configuration.seed)
         (generator, discriminator) = make(random)
-        generatorOptimizer = configuration.optimizer.make(generator.parameters(), learningRate: configuration.generatorLearningRate)
-        discriminatorOptimizer = configuration.optimizer.make(discriminator.parameters(),
-                                                              learningRate: configuration.discriminatorLearningRate)
+        generatorOptimizer = configuration.optimizer.make(
+            generator.parameters(), learningRate: configuration.generatorLearningRate)
+        discriminatorOptimizer = configuration.optimizer.make(
+            discriminator.parameters(),
+            learningRate: configuration.discriminatorLearningRate)
         if configuration.emaDecay != nil {
             let copy = make(RandomGenerator(seed: 0)).0
             for (a, b) in zip(copy.parameters(), generatorOptimizer.parameters) { a.assign(b) }
@@ -106,8 +110,9 @@ public final class GANTrainer {
     public func step(real: Tensor, labels: [Int]?) -> GANStepStatistics {
         let k = configuration.discriminatorSteps
         let perStep = real.shape[0] % k == 0 && real.shape[0] >= 2 * k ? real.shape[0] / k : real.shape[0]
-        var statistics = GANStepStatistics(discriminatorLoss: 0, generatorLoss: 0, realScore: 0, fakeScore: 0,
-                                           discriminatorGradientNorm: 0, generatorGradientNorm: 0)
+        var statistics = GANStepStatistics(
+            discriminatorLoss: 0, generatorLoss: 0, realScore: 0, fakeScore: 0,
+            discriminatorGradientNorm: 0, generatorGradientNorm: 0)
         for index in 0..<k {
             let rows = perStep == real.shape[0] ? 0..<perStep : index * perStep..<(index + 1) * perStep
             let batchLabels = labels.map { Array($0[rows]) }
@@ -137,8 +142,10 @@ public final class GANTrainer {
         let fakeLabels = self.fakeLabels(count)
         let latent = configuration.latentDistribution.standardized(latents(count))
         // With G's graph only when G's step will reuse these fakes.
-        let fakes = keepFakes ? generator.generate(latent, labels: fakeLabels)
-                              : withoutGradients { generator.generate(latent, labels: fakeLabels) }
+        let fakes =
+            keepFakes
+            ? generator.generate(latent, labels: fakeLabels)
+            : withoutGradients { generator.generate(latent, labels: fakeLabels) }
         pendingFakes = keepFakes ? (fakes, fakeLabels) : nil
         let objective = configuration.objective
         let realInput = noisy(real), fakeInput = noisy(fakes.detached())
@@ -146,8 +153,9 @@ public final class GANTrainer {
         let bothLabels = labels.flatMap { real in fakeLabels.map { real + $0 } }
         let logits = discriminator.logits(Tensor.concatenated([realInput, fakeInput], alongAxis: 0), labels: bothLabels)
         let realLogits = logits[0..<count], fakeLogits = logits[count..<(2 * count)]
-        var loss = objective.discriminatorLoss(realLogits: realLogits, fakeLogits: fakeLogits,
-                                               realTarget: 1 - configuration.labelSmoothing)
+        var loss = objective.discriminatorLoss(
+            realLogits: realLogits, fakeLogits: fakeLogits,
+            realTarget: 1 - configuration.labelSmoothing)
         if objective == .wassersteinGP && configuration.gradientPenaltyWeight > 0 {
             let penalty = gradientPenalty(real: realInput, fake: fakeInput, generator: random) {
                 discriminator.logits($0, labels: labels)
@@ -155,14 +163,17 @@ public final class GANTrainer {
             loss = loss + configuration.gradientPenaltyWeight * penalty
         }
         if configuration.r1Weight > 0 {
-            loss = loss + configuration.r1Weight * r1Penalty(real: realInput) { discriminator.logits($0, labels: labels) }
+            loss =
+                loss + configuration.r1Weight * r1Penalty(real: realInput) { discriminator.logits($0, labels: labels) }
         }
         let scores = withoutGradients {
-            objective.hasProbabilityOutput ? (realLogits.sigmoid().mean().scalar, fakeLogits.sigmoid().mean().scalar)
-                                           : (realLogits.mean().scalar, fakeLogits.mean().scalar)
+            objective.hasProbabilityOutput
+                ? (realLogits.sigmoid().mean().scalar, fakeLogits.sigmoid().mean().scalar)
+                : (realLogits.mean().scalar, fakeLogits.mean().scalar)
         }
-        var statistics = GANStepStatistics(discriminatorLoss: loss.scalar, generatorLoss: 0, realScore: scores.0,
-                                           fakeScore: scores.1, discriminatorGradientNorm: 0, generatorGradientNorm: 0)
+        var statistics = GANStepStatistics(
+            discriminatorLoss: loss.scalar, generatorLoss: 0, realScore: scores.0,
+            fakeScore: scores.1, discriminatorGradientNorm: 0, generatorGradientNorm: 0)
         guard statistics.isFinite else { return statistics }
         discriminatorOptimizer.zeroGradients()
         loss.backward()
@@ -176,11 +187,13 @@ public final class GANTrainer {
     ///
     /// - Returns: `G`'s loss and gradient norm; no update is applied when either is not finite.
     public func generatorStep(batchSize: Int) -> (loss: Float, gradientNorm: Float) {
-        let (fakes, labels) = pendingFakes ?? {
-            let labels = fakeLabels(batchSize)
-            let latent = configuration.latentDistribution.standardized(latents(batchSize))
-            return (generator.generate(latent, labels: labels), labels)
-        }()
+        let (fakes, labels) =
+            pendingFakes
+            ?? {
+                let labels = fakeLabels(batchSize)
+                let latent = configuration.latentDistribution.standardized(latents(batchSize))
+                return (generator.generate(latent, labels: labels), labels)
+            }()
         pendingFakes = nil
         // D frozen through the backward pass too: pullbacks skip its weight gradients.
         let frozen = discriminator.parameters()
@@ -233,7 +246,10 @@ public final class GANTrainer {
                     i += 8
                 }
                 var sum = lanes.sum()
-                while i < g.count { sum += g[i] * g[i]; i += 1 }
+                while i < g.count {
+                    sum += g[i] * g[i]
+                    i += 1
+                }
                 squares += Double(sum)
             }
         }

@@ -37,7 +37,9 @@ public enum GANOptimizerKind: Sendable, Equatable {
         case "sgd": self = .sgd
         default:
             guard text.hasPrefix("adam("), text.hasSuffix(")") else { return nil }
-            let numbers = text.dropFirst(5).dropLast().split(separator: ",").compactMap { Float($0.filter { $0 != " " }) }
+            let numbers = text.dropFirst(5).dropLast().split(separator: ",").compactMap {
+                Float($0.filter { $0 != " " })
+            }
             guard numbers.count == 2, (0..<1).contains(numbers[0]), (0..<1).contains(numbers[1]) else { return nil }
             self = .adam(beta1: numbers[0], beta2: numbers[1])
         }
@@ -91,10 +93,13 @@ public struct GANTrainingConfiguration: Sendable, Equatable {
         }
         let budget = SizeLimits.memoryBudget()
         let (firstLayer, overflow) = model.latentSize.multipliedReportingOverflow(by: model.generatorWidths[0])
-        if overflow || firstLayer > budget {   // the generator's first layer, latent → width, must fit in memory
-            return "latent size × the generator's first width must be at most \(budget) values (half the memory), got \(model.latentSize) × \(model.generatorWidths[0])"
+        if overflow || firstLayer > budget { // the generator's first layer, latent → width, must fit in memory
+            return
+                "latent size × the generator's first width must be at most \(budget) values (half the memory), got \(model.latentSize) × \(model.generatorWidths[0])"
         }
-        if let classCount = model.classCount, classCount < 1 { return "class count must be positive, got \(classCount)" }
+        if let classCount = model.classCount, classCount < 1 {
+            return "class count must be positive, got \(classCount)"
+        }
         if batchSize < 2 { return "batch size must be at least 2, got \(batchSize)" }
         for (name, rate) in [("generator", generatorLearningRate), ("discriminator", discriminatorLearningRate)]
         where !(rate > 0 && rate.isFinite) {
@@ -102,10 +107,14 @@ public struct GANTrainingConfiguration: Sendable, Equatable {
         }
         if discriminatorSteps < 1 { return "discriminator steps must be at least 1, got \(discriminatorSteps)" }
         if batchSize.multipliedReportingOverflow(by: discriminatorSteps).overflow {
-            return "batch size × discriminator steps (the real images of one generator step) must be at most \(Int.max), got \(batchSize) × \(discriminatorSteps)"
+            return
+                "batch size × discriminator steps (the real images of one generator step) must be at most \(Int.max), got \(batchSize) × \(discriminatorSteps)"
         }
         if !(0..<1).contains(labelSmoothing) { return "label smoothing must be in [0, 1), got \(labelSmoothing)" }
-        for (name, weight) in [("instance noise", instanceNoise), ("R1 weight", r1Weight), ("gradient penalty weight", gradientPenaltyWeight)]
+        for (name, weight) in [
+            ("instance noise", instanceNoise), ("R1 weight", r1Weight),
+            ("gradient penalty weight", gradientPenaltyWeight)
+        ]
         where !(weight >= 0 && weight.isFinite) {
             return "\(name) must be finite and non-negative, got \(weight)"
         }
@@ -117,12 +126,14 @@ public struct GANTrainingConfiguration: Sendable, Equatable {
 extension GANTrainingConfiguration {
     /// The settings as a report shows them, one `(name, value)` row each.
     public var settingsTable: [(String, String)] {
-        [("model", model.architecture.rawValue), ("latent", "\(model.latentSize), \(latentDistribution.rawValue)"),
-         ("objective", objective.rawValue), ("batch size", "\(batchSize)"), ("optimizer", optimizer.text),
-         ("learning rates (G, D)", "\(generatorLearningRate), \(discriminatorLearningRate)"),
-         ("D steps per G step", "\(discriminatorSteps)"), ("label smoothing", "\(labelSmoothing)"),
-         ("instance noise", "\(instanceNoise)"), ("R1", "\(r1Weight)"),
-         ("spectral norm", "\(model.spectralNormalization)"), ("EMA of G", emaDecay.map { "\($0)" } ?? "off"),
-         ("conditional", model.classCount != nil ? "yes" : "no"), ("seed", "\(seed)")]
+        [
+            ("model", model.architecture.rawValue), ("latent", "\(model.latentSize), \(latentDistribution.rawValue)"),
+            ("objective", objective.rawValue), ("batch size", "\(batchSize)"), ("optimizer", optimizer.text),
+            ("learning rates (G, D)", "\(generatorLearningRate), \(discriminatorLearningRate)"),
+            ("D steps per G step", "\(discriminatorSteps)"), ("label smoothing", "\(labelSmoothing)"),
+            ("instance noise", "\(instanceNoise)"), ("R1", "\(r1Weight)"),
+            ("spectral norm", "\(model.spectralNormalization)"), ("EMA of G", emaDecay.map { "\($0)" } ?? "off"),
+            ("conditional", model.classCount != nil ? "yes" : "no"), ("seed", "\(seed)")
+        ]
     }
 }

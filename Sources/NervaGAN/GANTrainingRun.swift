@@ -43,16 +43,20 @@ public struct GANTrainingRun {
     ///
     /// - Throws: `ConfigurationError` for epochs outside 1…`maximumEpochs`, a limit below
     ///   `minimumLimit` or a class outside the data's 0…9.
-    public init(trainer: GANTrainer, firstEpoch: Int = 1, epochs: Int = GANTrainingRun.defaultEpochs,
-                limit: Int? = nil, classes: [Int]? = nil, evaluation: GANEvaluationRun? = nil,
-                timeBudget: Double? = nil) throws {
-        try ConfigurationError.require((1...Self.maximumEpochs).contains(epochs), "epochs", epochs,
-                                       allowed: "in 1…\(Self.maximumEpochs)")
+    public init(
+        trainer: GANTrainer, firstEpoch: Int = 1, epochs: Int = GANTrainingRun.defaultEpochs,
+        limit: Int? = nil, classes: [Int]? = nil, evaluation: GANEvaluationRun? = nil,
+        timeBudget: Double? = nil
+    ) throws {
+        try ConfigurationError.require(
+            (1...Self.maximumEpochs).contains(epochs), "epochs", epochs,
+            allowed: "in 1…\(Self.maximumEpochs)")
         if let limit { try ConfigurationError.check("limit", limit, atLeast: Self.minimumLimit) }
         if let classes {
-            try ConfigurationError.require(!classes.isEmpty && classes.allSatisfy { (0..<10).contains($0) }, "classes",
-                                           classes.map(String.init).joined(separator: ","),
-                                           allowed: "class numbers 0…9 separated by commas")
+            try ConfigurationError.require(
+                !classes.isEmpty && classes.allSatisfy { (0..<10).contains($0) }, "classes",
+                classes.map(String.init).joined(separator: ","),
+                allowed: "class numbers 0…9 separated by commas")
         }
         self.trainer = trainer
         self.firstEpoch = firstEpoch
@@ -84,7 +88,10 @@ public struct GANTrainingRun {
     }
 
     /// Records per logged step, for the curves.
-    private struct Point { let step: Double; let lossD, lossG, real, fake, normD, normG: Double }
+    private struct Point {
+        let step: Double
+        let lossD, lossG, real, fake, normD, normG: Double
+    }
 
     /// Trains on `dataset`'s training images (pixel range mapped to `[-1, 1]`), writing metrics,
     /// sample grids, curves and a checkpoint after every epoch into `folder`. Divergence stops the
@@ -102,12 +109,14 @@ public struct GANTrainingRun {
         let images = LabeledImages(images: toGeneratorRange(pool.images), labels: pool.labels)
         let conditional = configuration.model.classCount != nil
         let fixed = GANSampleGrid(trainer: trainer, conditional: conditional)
-        output("gan: \(configuration.model.architecture.rawValue), G \(trainer.generator.parameterCount) and "
-               + "D \(trainer.discriminator.parameterCount) parameters; \(pool.count) training images; "
-               + "\(configuration.objective.rawValue) loss")
+        output(
+            "gan: \(configuration.model.architecture.rawValue), G \(trainer.generator.parameterCount) and "
+                + "D \(trainer.discriminator.parameterCount) parameters; \(pool.count) training images; "
+                + "\(configuration.objective.rawValue) loss")
 
-        var summary = Summary(epochsCompleted: firstEpoch - 1, steps: trainer.step, checkpoint: nil,
-                              lastEvaluation: nil, secondsPerEpoch: 0)
+        var summary = Summary(
+            epochsCompleted: firstEpoch - 1, steps: trainer.step, checkpoint: nil,
+            lastEvaluation: nil, secondsPerEpoch: 0)
         var points: [Point] = []
         let stepsPerEpoch = pool.count / perStep
         let totalSteps = max(1, (firstEpoch - 1 + epochs) * stepsPerEpoch)
@@ -116,44 +125,67 @@ public struct GANTrainingRun {
         epochs: for epoch in firstEpoch..<(firstEpoch + epochs) {
             let epochStart = Date()
             let batches = images.batches(size: perStep, shuffle: true, dropLast: true, generator: trainer.random)
-            let progress = ProgressBar(label: "epoch \(epoch)/\(firstEpoch + epochs - 1)", total: batches.count,
-                                       samplesPerStep: perStep)
+            let progress = ProgressBar(
+                label: "epoch \(epoch)/\(firstEpoch + epochs - 1)", total: batches.count,
+                samplesPerStep: perStep)
             var sums = (d: 0.0, g: 0.0, real: 0.0, fake: 0.0), count = 0
             for (index, batch) in batches.enumerated() {
-                if configuration.instanceNoise > 0 {   // annealed linearly to 0 over the run
-                    trainer.instanceNoise = configuration.instanceNoise * max(0, 1 - Float(trainer.step) / Float(totalSteps))
+                if configuration.instanceNoise > 0 { // annealed linearly to 0 over the run
+                    trainer.instanceNoise =
+                        configuration.instanceNoise * max(0, 1 - Float(trainer.step) / Float(totalSteps))
                 }
                 let statistics = trainer.step(real: batch.inputs, labels: conditional ? batch.labels : nil)
                 guard statistics.isFinite else {
                     progress.finish()
                     summary.divergence = TrainingDivergedError(
                         what: "GAN training", position: "step \(trainer.step + 1)",
-                        detail: "D loss \(statistics.discriminatorLoss), G loss \(statistics.generatorLoss), D gradient norm \(statistics.discriminatorGradientNorm)")
-                    let kept = FileManager.default.fileExists(atPath: checkpoint.path) ? "kept \(checkpoint.lastPathComponent) from epoch \(epoch - 1)" : "no checkpoint yet"
-                    output("gan: diverged at step \(trainer.step + 1) (D loss \(statistics.discriminatorLoss), "
-                           + "G loss \(statistics.generatorLoss), "
-                           + "D gradient norm \(statistics.discriminatorGradientNorm)); stopped, \(kept)")
-                    folder.log(["part": "gan", "event": "diverged", "step": trainer.step + 1, "epoch": epoch,
-                                "discriminator_loss": statistics.discriminatorLoss, "generator_loss": statistics.generatorLoss])
-                    folder.addText(title: "Divergence", text: "Training diverged at step \(trainer.step + 1) of epoch \(epoch): a loss or gradient became NaN or infinite. The run stopped; the last good checkpoint (\(kept)) is unchanged.")
+                        detail:
+                            "D loss \(statistics.discriminatorLoss), G loss \(statistics.generatorLoss), D gradient norm \(statistics.discriminatorGradientNorm)"
+                    )
+                    let kept =
+                        FileManager.default.fileExists(atPath: checkpoint.path)
+                        ? "kept \(checkpoint.lastPathComponent) from epoch \(epoch - 1)" : "no checkpoint yet"
+                    output(
+                        "gan: diverged at step \(trainer.step + 1) (D loss \(statistics.discriminatorLoss), "
+                            + "G loss \(statistics.generatorLoss), "
+                            + "D gradient norm \(statistics.discriminatorGradientNorm)); stopped, \(kept)")
+                    folder.log([
+                        "part": "gan", "event": "diverged", "step": trainer.step + 1, "epoch": epoch,
+                        "discriminator_loss": statistics.discriminatorLoss, "generator_loss": statistics.generatorLoss
+                    ])
+                    folder.addText(
+                        title: "Divergence",
+                        text:
+                            "Training diverged at step \(trainer.step + 1) of epoch \(epoch): a loss or gradient became NaN or infinite. The run stopped; the last good checkpoint (\(kept)) is unchanged."
+                    )
                     break epochs
                 }
-                sums.d += Double(statistics.discriminatorLoss); sums.g += Double(statistics.generatorLoss)
-                sums.real += Double(statistics.realScore); sums.fake += Double(statistics.fakeScore)
+                sums.d += Double(statistics.discriminatorLoss)
+                sums.g += Double(statistics.generatorLoss)
+                sums.real += Double(statistics.realScore)
+                sums.fake += Double(statistics.fakeScore)
                 count += 1
                 if trainer.step % 25 == 0 || index == batches.count - 1 {
-                    folder.log(["part": "gan", "epoch": epoch, "step": trainer.step,
-                                "discriminator_loss": statistics.discriminatorLoss, "generator_loss": statistics.generatorLoss,
-                                "d_real": statistics.realScore, "d_fake": statistics.fakeScore,
-                                "discriminator_gradient_norm": statistics.discriminatorGradientNorm,
-                                "generator_gradient_norm": statistics.generatorGradientNorm])
-                    points.append(Point(step: Double(trainer.step), lossD: sums.d / Double(count), lossG: sums.g / Double(count),
-                                        real: sums.real / Double(count), fake: sums.fake / Double(count),
-                                        normD: Double(statistics.discriminatorGradientNorm),
-                                        normG: Double(statistics.generatorGradientNorm)))
+                    folder.log([
+                        "part": "gan", "epoch": epoch, "step": trainer.step,
+                        "discriminator_loss": statistics.discriminatorLoss, "generator_loss": statistics.generatorLoss,
+                        "d_real": statistics.realScore, "d_fake": statistics.fakeScore,
+                        "discriminator_gradient_norm": statistics.discriminatorGradientNorm,
+                        "generator_gradient_norm": statistics.generatorGradientNorm
+                    ])
+                    points.append(
+                        Point(
+                            step: Double(trainer.step), lossD: sums.d / Double(count), lossG: sums.g / Double(count),
+                            real: sums.real / Double(count), fake: sums.fake / Double(count),
+                            normD: Double(statistics.discriminatorGradientNorm),
+                            normG: Double(statistics.generatorGradientNorm)))
                 }
-                progress.update(step: index + 1, values: [("D", sums.d / Double(count)), ("G", sums.g / Double(count)),
-                                                          ("D(x)", sums.real / Double(count)), ("D(G(z))", sums.fake / Double(count))])
+                progress.update(
+                    step: index + 1,
+                    values: [
+                        ("D", sums.d / Double(count)), ("G", sums.g / Double(count)),
+                        ("D(x)", sums.real / Double(count)), ("D(G(z))", sums.fake / Double(count))
+                    ])
                 if let timeBudget, Date().timeIntervalSince(started) > timeBudget { break }
             }
             progress.finish()
@@ -166,18 +198,23 @@ public struct GANTrainingRun {
             summary.lastSampleGrid = grid
             var record: [(String, any MetricValue)] = [
                 ("part", "gan"), ("epoch", epoch), ("step", trainer.step), ("seconds", seconds),
-                ("discriminator_loss", sums.d / Double(max(count, 1))), ("generator_loss", sums.g / Double(max(count, 1))),
-                ("d_real", sums.real / Double(max(count, 1))), ("d_fake", sums.fake / Double(max(count, 1)))]
-            var line = String(format: "epoch %d  D %.4f  G %.4f  D(x) %.3f  D(G(z)) %.3f  %.1f steps/s", epoch,
-                              sums.d / Double(max(count, 1)), sums.g / Double(max(count, 1)), sums.real / Double(max(count, 1)),
-                              sums.fake / Double(max(count, 1)), Double(count) / seconds)
+                ("discriminator_loss", sums.d / Double(max(count, 1))),
+                ("generator_loss", sums.g / Double(max(count, 1))),
+                ("d_real", sums.real / Double(max(count, 1))), ("d_fake", sums.fake / Double(max(count, 1)))
+            ]
+            var line = String(
+                format: "epoch %d  D %.4f  G %.4f  D(x) %.3f  D(G(z)) %.3f  %.1f steps/s", epoch,
+                sums.d / Double(max(count, 1)), sums.g / Double(max(count, 1)), sums.real / Double(max(count, 1)),
+                sums.fake / Double(max(count, 1)), Double(count) / seconds)
             if let evaluation {
-                let result = evaluation.evaluate(trainer.samplingGenerator, latentDistribution: configuration.latentDistribution,
-                                                 seed: 1_000 + UInt64(epoch))
+                let result = evaluation.evaluate(
+                    trainer.samplingGenerator, latentDistribution: configuration.latentDistribution,
+                    seed: 1_000 + UInt64(epoch))
                 summary.lastEvaluation = result
                 record += evaluation.record(result)
-                line += String(format: "  FID %.2f  IS %.2f  classes %d  KL %.3f", result.frechetDistance,
-                               result.inceptionScore, result.coveredClasses, result.klFromUniform)
+                line += String(
+                    format: "  FID %.2f  IS %.2f  classes %d  KL %.3f", result.frechetDistance,
+                    result.inceptionScore, result.coveredClasses, result.klFromUniform)
             }
             folder.log(MetricRecord(record))
             output(line)
@@ -185,7 +222,7 @@ public struct GANTrainingRun {
             if let limit { extra["limit"] = "\(limit)" }
             if let classes { extra["classes"] = classes.map(String.init).joined(separator: ",") }
             try trainer.save(to: checkpoint, extra: extra)
-            try writeFigures(points: points, summary: summary, folder: folder, addingSections: false)   // current on disk
+            try writeFigures(points: points, summary: summary, folder: folder, addingSections: false) // current on disk
             summary.checkpoint = checkpoint
             if let timeBudget, Date().timeIntervalSince(started) > timeBudget { break }
         }
@@ -200,31 +237,43 @@ public struct GANTrainingRun {
         }
         if summary.epochsCompleted >= firstEpoch {
             let last = folder.file(String(format: "samples-epoch-%03d.png", summary.epochsCompleted))
-            add(title: "Samples after epoch \(summary.epochsCompleted)", files: [last],
-                             caption: "The same latent vectors after every epoch (samples-epoch-*.png)"
-                                + (trainer.configuration.model.classCount != nil ? "; row k is class k." : "."))
+            add(
+                title: "Samples after epoch \(summary.epochsCompleted)", files: [last],
+                caption: "The same latent vectors after every epoch (samples-epoch-*.png)"
+                    + (trainer.configuration.model.classCount != nil ? "; row k is class k." : "."))
         }
         guard points.count >= 2 else { return }
-        let losses = LineChart(title: "GAN losses", xLabel: "generator step", yLabel: "loss (running mean per epoch)", series: [
-            .init(name: "D loss", points: points.map { ($0.step, $0.lossD) }),
-            .init(name: "G loss", points: points.map { ($0.step, $0.lossG) }),
-        ])
-        add(title: "Losses", files: try Figure.write(svg: losses.svg(), to: folder.file("gan-losses.svg")),
-                         caption: "Running means within each epoch.")
+        let losses = LineChart(
+            title: "GAN losses", xLabel: "generator step", yLabel: "loss (running mean per epoch)",
+            series: [
+                .init(name: "D loss", points: points.map { ($0.step, $0.lossD) }),
+                .init(name: "G loss", points: points.map { ($0.step, $0.lossG) })
+            ])
+        add(
+            title: "Losses", files: try Figure.write(svg: losses.svg(), to: folder.file("gan-losses.svg")),
+            caption: "Running means within each epoch.")
         let probability = trainer.configuration.objective.hasProbabilityOutput
-        let scores = LineChart(title: probability ? "D(x) and D(G(z))" : "Critic scores", xLabel: "generator step",
-                               yLabel: probability ? "mean probability of 'real'" : "mean critic output", series: [
-            .init(name: probability ? "D(x), real" : "ℓ(x), real", points: points.map { ($0.step, $0.real) }),
-            .init(name: probability ? "D(G(z)), fake" : "ℓ(G(z)), fake", points: points.map { ($0.step, $0.fake) }),
-        ])
-        add(title: "Discriminator outputs", files: try Figure.write(svg: scores.svg(), to: folder.file("gan-d-outputs.svg")),
-                         caption: "A healthy game keeps both away from 0 and 1; D(G(z)) → 0 with D(x) → 1 means D has won.")
-        let norms = LineChart(title: "Gradient norms", xLabel: "generator step", yLabel: "global L2 norm", series: [
-            .init(name: "D", points: points.map { ($0.step, $0.normD) }),
-            .init(name: "G", points: points.map { ($0.step, $0.normG) }),
-        ])
-        add(title: "Gradient norms", files: try Figure.write(svg: norms.svg(), to: folder.file("gan-gradient-norms.svg")),
-                         caption: "At the logged steps; a sudden rise announces divergence.")
+        let scores = LineChart(
+            title: probability ? "D(x) and D(G(z))" : "Critic scores", xLabel: "generator step",
+            yLabel: probability ? "mean probability of 'real'" : "mean critic output",
+            series: [
+                .init(name: probability ? "D(x), real" : "ℓ(x), real", points: points.map { ($0.step, $0.real) }),
+                .init(name: probability ? "D(G(z)), fake" : "ℓ(G(z)), fake", points: points.map { ($0.step, $0.fake) })
+            ])
+        add(
+            title: "Discriminator outputs",
+            files: try Figure.write(svg: scores.svg(), to: folder.file("gan-d-outputs.svg")),
+            caption: "A healthy game keeps both away from 0 and 1; D(G(z)) → 0 with D(x) → 1 means D has won.")
+        let norms = LineChart(
+            title: "Gradient norms", xLabel: "generator step", yLabel: "global L2 norm",
+            series: [
+                .init(name: "D", points: points.map { ($0.step, $0.normD) }),
+                .init(name: "G", points: points.map { ($0.step, $0.normG) })
+            ])
+        add(
+            title: "Gradient norms",
+            files: try Figure.write(svg: norms.svg(), to: folder.file("gan-gradient-norms.svg")),
+            caption: "At the logged steps; a sudden rise announces divergence.")
     }
 }
 
@@ -257,8 +306,9 @@ public struct GANSampleGrid {
         // Its own stream: drawing it must not change the training's random numbers.
         let classes = trainer.configuration.model.classCount ?? 0
         let count = conditional ? classes * 8 : 64
-        latents = trainer.configuration.latentDistribution.sample(count: count, size: size,
-                                                                   generator: RandomGenerator(seed: trainer.configuration.seed &+ 99))
+        latents = trainer.configuration.latentDistribution.sample(
+            count: count, size: size,
+            generator: RandomGenerator(seed: trainer.configuration.seed &+ 99))
         labels = conditional ? (0..<count).map { $0 / 8 } : nil
     }
 

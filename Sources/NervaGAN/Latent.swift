@@ -9,7 +9,9 @@ public enum LatentDistribution: String, Sendable, CaseIterable {
 
     /// `count` latent vectors `[count, size]` drawn from this distribution with `generator`.
     public func sample(count: Int, size: Int, generator: RandomGenerator) -> Tensor {
-        precondition(count > 0 && size > 0, "LatentDistribution.sample: count and size must be positive, got \(count) and \(size).")
+        precondition(
+            count > 0 && size > 0,
+            "LatentDistribution.sample: count and size must be positive, got \(count) and \(size).")
         switch self {
         case .uniform: return Tensor.uniform([count, size], low: 0, high: 1, generator: generator)
         case .normal: return Tensor.normal([count, size], generator: generator)

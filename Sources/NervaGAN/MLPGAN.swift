@@ -25,10 +25,13 @@ public final class MLPGenerator: Module, GANGenerator {
     ///   - classCount: the number of classes of a conditional generator, `nil` otherwise.
     ///   - negativeSlope: the slope of LeakyReLU for negative inputs.
     ///   - generator: the source of the initial weights.
-    public init(latentSize: Int = 100, hiddenSizes: [Int] = [256, 512, 1024], sampleShape: [Int] = [1, 28, 28],
-                classCount: Int? = nil, negativeSlope: Float = 0.2, generator: RandomGenerator = .default) {
-        precondition(latentSize > 0 && !hiddenSizes.isEmpty && hiddenSizes.allSatisfy { $0 > 0 },
-                     "MLPGenerator: latent size and hidden widths must be positive, got \(latentSize) and \(hiddenSizes).")
+    public init(
+        latentSize: Int = 100, hiddenSizes: [Int] = [256, 512, 1024], sampleShape: [Int] = [1, 28, 28],
+        classCount: Int? = nil, negativeSlope: Float = 0.2, generator: RandomGenerator = .default
+    ) {
+        precondition(
+            latentSize > 0 && !hiddenSizes.isEmpty && hiddenSizes.allSatisfy { $0 > 0 },
+            "MLPGenerator: latent size and hidden widths must be positive, got \(latentSize) and \(hiddenSizes).")
         let sizes = [latentSize + (classCount ?? 0)] + hiddenSizes + [sampleShape.reduce(1, *)]
         layers = zip(sizes, sizes.dropFirst()).map { Linear(inputSize: $0, outputSize: $1, generator: generator) }
         self.latentSize = latentSize
@@ -39,7 +42,8 @@ public final class MLPGenerator: Module, GANGenerator {
 
     public func generate(_ latent: Tensor, labels: [Int]?) -> Tensor {
         checkInputs(latent, labels)
-        var x = classCount.map { Tensor.concatenated([latent, oneHot(labels!, classCount: $0)], alongAxis: 1) } ?? latent
+        var x =
+            classCount.map { Tensor.concatenated([latent, oneHot(labels!, classCount: $0)], alongAxis: 1) } ?? latent
         for (index, layer) in layers.enumerated() {
             x = layer(x)
             x = index == layers.count - 1 ? x.tanh() : x.leakyReLU(negativeSlope: negativeSlope)
@@ -67,15 +71,19 @@ public final class MLPDiscriminator: Module, GANDiscriminator {
     ///   - negativeSlope: the slope of LeakyReLU for negative inputs.
     ///   - spectralNormalization: divide each weight by its largest singular value.
     ///   - generator: the source of the initial weights.
-    public init(sampleShape: [Int] = [1, 28, 28], hiddenSizes: [Int] = [512, 256], classCount: Int? = nil,
-                negativeSlope: Float = 0.2, spectralNormalization: Bool = false, generator: RandomGenerator = .default) {
-        precondition(!hiddenSizes.isEmpty && hiddenSizes.allSatisfy { $0 > 0 },
-                     "MLPDiscriminator: hidden widths must be positive, got \(hiddenSizes).")
+    public init(
+        sampleShape: [Int] = [1, 28, 28], hiddenSizes: [Int] = [512, 256], classCount: Int? = nil,
+        negativeSlope: Float = 0.2, spectralNormalization: Bool = false, generator: RandomGenerator = .default
+    ) {
+        precondition(
+            !hiddenSizes.isEmpty && hiddenSizes.allSatisfy { $0 > 0 },
+            "MLPDiscriminator: hidden widths must be positive, got \(hiddenSizes).")
         let sizes = [sampleShape.reduce(1, *) + (classCount ?? 0)] + hiddenSizes + [1]
         layers = zip(sizes, sizes.dropFirst()).map { Linear(inputSize: $0, outputSize: $1, generator: generator) }
         self.classCount = classCount
         self.negativeSlope = negativeSlope
-        self.spectralNormalization = spectralNormalization
+        self.spectralNormalization =
+            spectralNormalization
             ? SpectralNormalization(weights: layers.map(\.weight), generator: generator) : nil
     }
 
@@ -83,7 +91,8 @@ public final class MLPDiscriminator: Module, GANDiscriminator {
         let count = samples.shape[0]
         var x = samples.reshaped([count, -1])
         if let classCount {
-            precondition(labels?.count == count, "MLPDiscriminator is conditional: give one label per sample (\(count)).")
+            precondition(
+                labels?.count == count, "MLPDiscriminator is conditional: give one label per sample (\(count)).")
             x = Tensor.concatenated([x, oneHot(labels!, classCount: classCount)], alongAxis: 1)
         }
         for (index, layer) in layers.enumerated() {

@@ -20,7 +20,9 @@ public final class SpectralNormalization: Module {
     }
 
     /// Weight `index` divided by its spectral norm; in training mode `u` advances one step first.
-    public func normalized(_ index: Int, isTraining: Bool) -> Tensor { vectors[index].normalizedWeight(advancing: isTraining) }
+    public func normalized(_ index: Int, isTraining: Bool) -> Tensor {
+        vectors[index].normalizedWeight(advancing: isTraining)
+    }
 
     /// The current estimates of `σ(W)` for every weight.
     public var spectralNorms: [Float] { vectors.map { $0.spectralNorm() } }
@@ -55,7 +57,7 @@ public final class PowerIterationVector: Module {
             u.assign(Self.unit(withoutGradients { w.detached().matmul(v) }))
         }
         let v = rightVector(w)
-        let sigma = u.matmul(w, transposingSelf: true).matmul(v).reshaped([])   // uᵀ W v
+        let sigma = u.matmul(w, transposingSelf: true).matmul(v).reshaped([]) // uᵀ W v
         return _weight / sigma
     }
 

@@ -1,10 +1,11 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A failed file-system call, naming the path and the operating system's reason.
@@ -22,7 +23,7 @@ public enum FileError: Error, CustomStringConvertible, Equatable {
     public var code: Int32 {
         switch self {
         case let .cannotCreate(_, code), let .cannotWrite(_, code), let .cannotSync(_, code),
-             let .cannotRename(_, _, code):
+            let .cannotRename(_, _, code):
             return code
         }
     }
@@ -94,7 +95,8 @@ public enum AtomicFile {
 
     /// Whether `name` has the shape of `createTemporary`'s names: `.<name>.tmp-<hex digits>`.
     static func isTemporaryName(_ name: String) -> Bool {
-        guard name.hasPrefix("."), let marker = name.range(of: ".tmp-", options: .backwards), marker.lowerBound > name.index(after: name.startIndex)
+        guard name.hasPrefix("."), let marker = name.range(of: ".tmp-", options: .backwards),
+            marker.lowerBound > name.index(after: name.startIndex)
         else { return false }
         let suffix = name[marker.upperBound...]
         return !suffix.isEmpty && suffix.allSatisfy(\.isHexDigit)

@@ -36,15 +36,17 @@ public enum Initialization: Sendable {
             let bound = gain(slope) * (3 / Float(Self.fans(of: shape).fanIn)).squareRoot()
             return .uniform(shape, low: -bound, high: bound, generator: generator)
         case .kaimingNormal(let slope):
-            return .normal(shape, standardDeviation: gain(slope) / Float(Self.fans(of: shape).fanIn).squareRoot(),
-                           generator: generator)
+            return .normal(
+                shape, standardDeviation: gain(slope) / Float(Self.fans(of: shape).fanIn).squareRoot(),
+                generator: generator)
         case .xavierUniform(let gain):
             let (fanIn, fanOut) = Self.fans(of: shape)
             let bound = gain * (6 / Float(fanIn + fanOut)).squareRoot()
             return .uniform(shape, low: -bound, high: bound, generator: generator)
         case .xavierNormal(let gain):
             let (fanIn, fanOut) = Self.fans(of: shape)
-            return .normal(shape, standardDeviation: gain * (2 / Float(fanIn + fanOut)).squareRoot(), generator: generator)
+            return .normal(
+                shape, standardDeviation: gain * (2 / Float(fanIn + fanOut)).squareRoot(), generator: generator)
         case let .normal(mean, standardDeviation):
             return .normal(shape, mean: mean, standardDeviation: standardDeviation, generator: generator)
         case let .uniform(low, high):

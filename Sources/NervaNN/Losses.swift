@@ -36,8 +36,10 @@ public func binaryCrossEntropy(probabilities: Tensor, targets: Tensor, reduction
     let (logP, logNotP) = withoutGradients { (p.log().clamped(min: -100), (1 - p).log().clamped(min: -100)) }
     let loss = withoutGradients { -(t * logP + (1 - t) * logNotP) }
         .recordedAsOperation("binaryCrossEntropy", inputs: [p, t]) { g in
-            [p.requiresGradient ? g * (p - t) / (p * (1 - p)).clamped(min: 1e-12) : nil,
-             t.requiresGradient ? g * (logNotP - logP) : nil]
+            [
+                p.requiresGradient ? g * (p - t) / (p * (1 - p)).clamped(min: 1e-12) : nil,
+                t.requiresGradient ? g * (logNotP - logP) : nil
+            ]
         }
     return reduction.reduce(loss)
 }
@@ -56,7 +58,9 @@ public func binaryCrossEntropy(logits: Tensor, targets: Tensor, reduction: LossR
 }
 
 /// Huber loss: `0.5 d²` where `|d| ≤ delta`, `delta · (|d| − 0.5 delta)` elsewhere, `d = predictions − targets`.
-public func huberLoss(predictions: Tensor, targets: Tensor, delta: Float = 1, reduction: LossReduction = .mean) -> Tensor {
+public func huberLoss(predictions: Tensor, targets: Tensor, delta: Float = 1, reduction: LossReduction = .mean)
+    -> Tensor
+{
     checkShapes(predictions, targets, "huberLoss")
     precondition(delta > 0, "huberLoss: delta must be positive, got \(delta).")
     let distance = (predictions - targets).abs()
@@ -65,15 +69,18 @@ public func huberLoss(predictions: Tensor, targets: Tensor, delta: Float = 1, re
 }
 
 /// Smooth L1 loss: `0.5 d² / beta` where `|d| < beta`, `|d| − 0.5 beta` elsewhere (Huber / beta).
-public func smoothL1Loss(predictions: Tensor, targets: Tensor, beta: Float = 1, reduction: LossReduction = .mean) -> Tensor {
+public func smoothL1Loss(predictions: Tensor, targets: Tensor, beta: Float = 1, reduction: LossReduction = .mean)
+    -> Tensor
+{
     huberLoss(predictions: predictions, targets: targets, delta: beta, reduction: reduction) / beta
 }
 
 /// Cross-entropy of class logits `[N, C]` against integer labels in `0..<C`:
 /// `reduction(−log softmax(logits)[i, labels[i]])`.
 public func crossEntropy(logits: Tensor, labels: [Int], reduction: LossReduction = .mean) -> Tensor {
-    precondition(logits.rank == 2 && logits.shape[0] == labels.count,
-                 "crossEntropy: logits of shape \(logits.shape) do not match \(labels.count) labels (expected [N, C]).")
+    precondition(
+        logits.rank == 2 && logits.shape[0] == labels.count,
+        "crossEntropy: logits of shape \(logits.shape) do not match \(labels.count) labels (expected [N, C]).")
     let classCount = logits.shape[1]
     let picks = labels.enumerated().map { i, label in
         precondition(label >= 0 && label < classCount, "crossEntropy: label \(label) is outside 0..<\(classCount).")

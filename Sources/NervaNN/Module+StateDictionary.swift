@@ -46,8 +46,9 @@ extension Module {
             return "\(name): checkpoint \(value.shape), module \(tensor.shape)"
         }
         if !wrongShapes.isEmpty || (strict && !(missing.isEmpty && unexpected.isEmpty)) {
-            throw StateDictionaryError.mismatch(missing: strict ? missing : [], unexpected: strict ? unexpected : [],
-                                                wrongShapes: wrongShapes)
+            throw StateDictionaryError.mismatch(
+                missing: strict ? missing : [], unexpected: strict ? unexpected : [],
+                wrongShapes: wrongShapes)
         }
         for (name, tensor) in own {
             if let value = stateDictionary[name] { tensor.assign(value) }

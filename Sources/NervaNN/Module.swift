@@ -64,9 +64,10 @@ open class Module {
 
     /// Every parameter under every name it has, duplicates included.
     func allNamedParameters() -> [(name: String, tensor: Tensor)] {
-        ownParameters() + namedChildren().flatMap { child in
-            child.module.allNamedParameters().map { ("\(child.name).\($0.name)", $0.tensor) }
-        }
+        ownParameters()
+            + namedChildren().flatMap { child in
+                child.module.allNamedParameters().map { ("\(child.name).\($0.name)", $0.tensor) }
+            }
     }
 
     /// Every parameter of this module and its descendants.
@@ -74,9 +75,10 @@ open class Module {
 
     /// Every buffer of this module and its descendants, with dotted names.
     public func namedBuffers() -> [(name: String, tensor: Tensor)] {
-        ownBuffers() + namedChildren().flatMap { child in
-            child.module.namedBuffers().map { ("\(child.name).\($0.name)", $0.tensor) }
-        }
+        ownBuffers()
+            + namedChildren().flatMap { child in
+                child.module.namedBuffers().map { ("\(child.name).\($0.name)", $0.tensor) }
+            }
     }
 
     /// This module and all its descendants, depth first.
@@ -103,7 +105,11 @@ open class Module {
     // MARK: - Reflection
 
     struct Member {
-        enum Kind { case parameter(Tensor), buffer(Tensor), child(Module) }
+        enum Kind {
+            case parameter(Tensor)
+            case buffer(Tensor)
+            case child(Module)
+        }
         let name: String
         let kind: Kind
     }

@@ -45,7 +45,8 @@ public enum SafetensorsError: Error, CustomStringConvertible, Equatable {
             return "\(source): tensor \(quoted(name)) has unsupported dtype \(quoted(dtype))"
         case let .sizeMismatch(source, name, dtype, shape, offsets, needed):
             let need = needed.map { "needs \($0) bytes" } ?? "overflows the byte count"
-            return "\(source): tensor \(quoted(name)) has data_offsets \(offsets) but shape \(shape) of \(dtype) \(need)"
+            return
+                "\(source): tensor \(quoted(name)) has data_offsets \(offsets) but shape \(shape) of \(dtype) \(need)"
         case let .offsetsOutOfBounds(source, name, offsets, size):
             return "\(source): tensor \(quoted(name)) has data_offsets \(offsets) beyond the \(size)-byte data buffer"
         case let .invalidOffsets(source, name, problem): return "\(source): tensor \(quoted(name)) \(problem)"
@@ -85,12 +86,14 @@ public enum Safetensors {
     ///   - source: the file name used in error messages.
     /// - Throws: `SafetensorsError` naming `source` and the first problem found.
     public static func decode(_ bytes: some ContiguousBytes, source: String = "<memory>")
-        throws -> (tensors: [String: Tensor], metadata: [String: String]) {
+        throws -> (tensors: [String: Tensor], metadata: [String: String])
+    {
         try bytes.withUnsafeBytes { try decode(raw: $0, source: source) }
     }
 
     private static func decode(raw bytes: UnsafeRawBufferPointer, source: String)
-        throws -> (tensors: [String: Tensor], metadata: [String: String]) {
+        throws -> (tensors: [String: Tensor], metadata: [String: String])
+    {
         guard bytes.count >= 8 else { throw SafetensorsError.truncated(source: source, byteCount: bytes.count) }
         let length = UInt64(littleEndian: bytes.loadUnaligned(as: UInt64.self))
         guard length <= UInt64(maximumHeaderLength) else {
@@ -119,12 +122,18 @@ public enum Safetensors {
             guard names.insert(name).inserted else {
                 throw SafetensorsError.invalidName(source: source, name: name, problem: "appears more than once")
             }
-            if name == "__metadata__" { metadata = try parseMetadata(value, source: source); continue }
-            guard !name.isEmpty else { throw SafetensorsError.invalidName(source: source, name: name, problem: "is empty") }
+            if name == "__metadata__" {
+                metadata = try parseMetadata(value, source: source)
+                continue
+            }
+            guard !name.isEmpty else {
+                throw SafetensorsError.invalidName(source: source, name: name, problem: "is empty")
+            }
             let entry = try Entry(name: name, json: value, source: source)
             guard entry.end <= bufferSize else {
-                throw SafetensorsError.offsetsOutOfBounds(source: source, name: name, dataOffsets: [entry.begin, entry.end],
-                                                          bufferSize: bufferSize)
+                throw SafetensorsError.offsetsOutOfBounds(
+                    source: source, name: name, dataOffsets: [entry.begin, entry.end],
+                    bufferSize: bufferSize)
             }
             entries.append(entry)
         }
@@ -132,9 +141,12 @@ public enum Safetensors {
         var cursor = 0
         for entry in entries {
             guard entry.begin == cursor else {
-                let problem = entry.begin < cursor ? "overlaps the tensor before it" : "leaves a gap after the tensor before it"
-                throw SafetensorsError.invalidOffsets(source: source, name: entry.name,
-                    problem: "has data_offsets [\(entry.begin), \(entry.end)], which \(problem) (ending at byte \(cursor))")
+                let problem =
+                    entry.begin < cursor ? "overlaps the tensor before it" : "leaves a gap after the tensor before it"
+                throw SafetensorsError.invalidOffsets(
+                    source: source, name: entry.name,
+                    problem:
+                        "has data_offsets [\(entry.begin), \(entry.end)], which \(problem) (ending at byte \(cursor))")
             }
             cursor = entry.end
         }
@@ -144,7 +156,8 @@ public enum Safetensors {
         var tensors: [String: Tensor] = [:]
         let data = UnsafeRawBufferPointer(rebasing: bytes[dataStart...])
         for entry in entries {
-            tensors[entry.name] = entry.end == entry.begin ? .zeros(entry.shape) : Tensor(entry.convert(data), shape: entry.shape)
+            tensors[entry.name] =
+                entry.end == entry.begin ? .zeros(entry.shape) : Tensor(entry.convert(data), shape: entry.shape)
         }
         return (tensors, metadata ?? [:])
     }
@@ -178,13 +191,18 @@ public enum Safetensors {
         }
         var offset = 0
         for name in names {
-            guard !name.isEmpty else { throw SafetensorsError.invalidName(source: source, name: name, problem: "is empty") }
+            guard !name.isEmpty else {
+                throw SafetensorsError.invalidName(source: source, name: name, problem: "is empty")
+            }
             guard !name.hasPrefix("__metadata__") else {
-                throw SafetensorsError.invalidName(source: source, name: name, problem: "starts with the reserved \"__metadata__\"")
+                throw SafetensorsError.invalidName(
+                    source: source, name: name, problem: "starts with the reserved \"__metadata__\"")
             }
             let tensor = tensors[name]!, size = tensor.scalarCount * 4
             let shape = tensor.shape.map(String.init).joined(separator: ",")
-            members.append(jsonString(name) + ":{\"dtype\":\"F32\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(offset + size)]}")
+            members.append(
+                jsonString(name)
+                    + ":{\"dtype\":\"F32\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(offset + size)]}")
             offset += size
         }
         var header = Array(("{" + members.joined(separator: ",") + "}").utf8)
@@ -193,7 +211,9 @@ public enum Safetensors {
         out.withUnsafeMutableBytes { raw in
             raw.storeBytes(of: UInt64(header.count).littleEndian, as: UInt64.self)
             var position = 8 + header.count
-            header.withUnsafeBytes { raw.baseAddress!.advanced(by: 8).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+            header.withUnsafeBytes {
+                raw.baseAddress!.advanced(by: 8).copyMemory(from: $0.baseAddress!, byteCount: $0.count)
+            }
             for name in names {
                 let tensor = tensors[name]!
                 let dense = tensor.isRowSparse ? Tensor(tensor.scalars, shape: tensor.shape) : tensor
@@ -229,12 +249,15 @@ public enum Safetensors {
     // MARK: - Decoding
 
     private static func parseMetadata(_ json: JSON, source: String) throws -> [String: String] {
-        if case .null = json { return [:] }  // as the reference implementation allows
-        guard case .object(let members) = json else { throw SafetensorsError.invalidMetadata(source: source, problem: "is not an object") }
+        if case .null = json { return [:] } // as the reference implementation allows
+        guard case .object(let members) = json else {
+            throw SafetensorsError.invalidMetadata(source: source, problem: "is not an object")
+        }
         var metadata: [String: String] = [:]
         for (key, value) in members {
             guard case .string(let text) = value else {
-                throw SafetensorsError.invalidMetadata(source: source, problem: "value of \(quoted(key)) is not a string")
+                throw SafetensorsError.invalidMetadata(
+                    source: source, problem: "value of \(quoted(key)) is not a string")
             }
             guard metadata.updateValue(text, forKey: key) == nil else {
                 throw SafetensorsError.invalidMetadata(source: source, problem: "has the key \(quoted(key)) twice")
@@ -263,7 +286,9 @@ private struct Entry {
     let name: String, dtype: DType, shape: [Int], begin: Int, end: Int
 
     init(name: String, json: JSON, source: String) throws {
-        func invalid(_ problem: String) -> SafetensorsError { .invalidEntry(source: source, name: name, problem: problem) }
+        func invalid(_ problem: String) -> SafetensorsError {
+            .invalidEntry(source: source, name: name, problem: problem)
+        }
         guard case .object(let members) = json else { throw invalid("is not a JSON object") }
         var fields: [String: JSON] = [:]
         for (key, value) in members where fields.updateValue(value, forKey: key) != nil {
@@ -287,16 +312,21 @@ private struct Entry {
             throw SafetensorsError.unknownDType(source: source, name: name, dtype: dtypeName)
         }
         guard offsets[0] <= offsets[1] else {
-            throw SafetensorsError.invalidOffsets(source: source, name: name, problem: "has data_offsets \(offsets) that end before they begin")
+            throw SafetensorsError.invalidOffsets(
+                source: source, name: name, problem: "has data_offsets \(offsets) that end before they begin")
         }
         var needed: Int? = dtype.size
         for dimension in shape {
-            guard let product = needed?.multipliedReportingOverflow(by: dimension), !product.overflow else { needed = nil; break }
+            guard let product = needed?.multipliedReportingOverflow(by: dimension), !product.overflow else {
+                needed = nil
+                break
+            }
             needed = product.partialValue
         }
         guard needed == offsets[1] - offsets[0] else {
-            throw SafetensorsError.sizeMismatch(source: source, name: name, dtype: dtypeName, shape: shape,
-                                                dataOffsets: offsets, neededBytes: needed)
+            throw SafetensorsError.sizeMismatch(
+                source: source, name: name, dtype: dtypeName, shape: shape,
+                dataOffsets: offsets, neededBytes: needed)
         }
         (self.name, self.dtype, self.shape, self.begin, self.end) = (name, dtype, shape, offsets[0], offsets[1])
     }
@@ -305,7 +335,10 @@ private struct Entry {
     func convert(_ data: UnsafeRawBufferPointer) -> [Float] {
         let count = (end - begin) / dtype.size
         func load<T: FixedWidthInteger>(_: T.Type, _ transform: (T) -> Float) -> [Float] {
-            (0..<count).map { transform(T(littleEndian: data.loadUnaligned(fromByteOffset: begin + $0 * MemoryLayout<T>.size, as: T.self))) }
+            (0..<count).map {
+                transform(
+                    T(littleEndian: data.loadUnaligned(fromByteOffset: begin + $0 * MemoryLayout<T>.size, as: T.self)))
+            }
         }
         switch dtype {
         case .F64: return load(UInt64.self) { Float(Double(bitPattern: $0)) }

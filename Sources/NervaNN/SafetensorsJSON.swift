@@ -3,13 +3,21 @@
 
 /// A parsed JSON value; objects keep their members in order, duplicates included.
 enum JSON {
-    case object([(String, JSON)]), array([JSON]), string(String), integer(Int), number(Double), bool(Bool), null
+    case object([(String, JSON)])
+    case array([JSON])
+    case string(String)
+    case integer(Int)
+    case number(Double)
+    case bool(Bool)
+    case null
 }
 
 /// A strict RFC 8259 reader that tells integers from other numbers and bounds the nesting depth.
 struct JSONReader {
     struct Failure: Error { let message: String }
-    static let escapes: [UInt8: UInt8] = [0x22: 0x22, 0x5C: 0x5C, 0x2F: 0x2F, 0x62: 0x08, 0x66: 0x0C, 0x6E: 0x0A, 0x72: 0x0D, 0x74: 0x09]
+    static let escapes: [UInt8: UInt8] = [
+        0x22: 0x22, 0x5C: 0x5C, 0x2F: 0x2F, 0x62: 0x08, 0x66: 0x0C, 0x6E: 0x0A, 0x72: 0x0D, 0x74: 0x09
+    ]
     let bytes: [UInt8]
     var index = 0, depth = 0
 
@@ -47,7 +55,10 @@ struct JSONReader {
             var members: [(String, JSON)] = [], items: [JSON] = []
             if !consume(close) {
                 repeat {
-                    guard isObject else { items.append(try value()); continue }
+                    guard isObject else {
+                        items.append(try value())
+                        continue
+                    }
                     guard next() == UInt8(ascii: "\"") else { throw failure("expected a string key") }
                     let key = try string()
                     try expect(":")
@@ -57,9 +68,15 @@ struct JSONReader {
             }
             return isObject ? .object(members) : .array(items)
         case UInt8(ascii: "\""): return .string(try string())
-        case UInt8(ascii: "t"): try literal("true"); return .bool(true)
-        case UInt8(ascii: "f"): try literal("false"); return .bool(false)
-        case UInt8(ascii: "n"): try literal("null"); return .null
+        case UInt8(ascii: "t"):
+            try literal("true")
+            return .bool(true)
+        case UInt8(ascii: "f"):
+            try literal("false")
+            return .bool(false)
+        case UInt8(ascii: "n"):
+            try literal("null")
+            return .null
         default: return try number()
         }
     }
@@ -90,16 +107,18 @@ struct JSONReader {
         if index < bytes.count, bytes[index] | 0x20 == UInt8(ascii: "e") {
             index += 1
             isInteger = false
-            if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
+            if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") {
+                index += 1
+            }
             guard digits() > 0 else { throw failure("invalid number") }
         }
         let text = String(decoding: bytes[start..<index], as: UTF8.self)
         if isInteger, let value = Int(text) { return .integer(value) }
-        return .number(Double(text) ?? .nan)  // beyond Int: still a number, never an integer
+        return .number(Double(text) ?? .nan) // beyond Int: still a number, never an integer
     }
 
     mutating func string() throws -> String {
-        index += 1  // the opening quote
+        index += 1 // the opening quote
         var utf8: [UInt8] = []
         while index < bytes.count {
             let byte = bytes[index]
@@ -111,7 +130,10 @@ struct JSONReader {
                 guard index < bytes.count else { throw failure("unterminated string") }
                 let escape = bytes[index]
                 index += 1
-                if let simple = Self.escapes[escape] { utf8.append(simple); continue }
+                if let simple = Self.escapes[escape] {
+                    utf8.append(simple)
+                    continue
+                }
                 guard escape == UInt8(ascii: "u") else { throw failure("invalid escape") }
                 var code = try hex4()
                 if (0xD800..<0xDC00).contains(code), bytes[index...].starts(with: "\\u".utf8) {

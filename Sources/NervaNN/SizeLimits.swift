@@ -20,14 +20,16 @@ public enum SizeLimits {
     ///     tensor sizes).
     public static func checkLayers(_ sizes: [Int], field: String, parameterBudget: Int) throws {
         guard !sizes.isEmpty, sizes.allSatisfy({ $0 > 0 }) else {
-            throw ConfigurationError(field: field, value: sizes.map(String.init).joined(separator: ","),
-                                     allowed: "a non-empty list of positive sizes")
+            throw ConfigurationError(
+                field: field, value: sizes.map(String.init).joined(separator: ","),
+                allowed: "a non-empty list of positive sizes")
         }
         for (a, b) in zip(sizes, sizes.dropFirst()) + sizes.map({ ($0, 1) }) {
             let (product, overflow) = a.multipliedReportingOverflow(by: b)
             if overflow || product > parameterBudget {
-                throw ConfigurationError(field: field, value: sizes.map(String.init).joined(separator: ","),
-                                         allowed: "sizes whose layers fit in the \(parameterBudget) values the file holds")
+                throw ConfigurationError(
+                    field: field, value: sizes.map(String.init).joined(separator: ","),
+                    allowed: "sizes whose layers fit in the \(parameterBudget) values the file holds")
             }
         }
     }

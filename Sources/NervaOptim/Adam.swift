@@ -1,10 +1,11 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import CNervaKernels
 import NervaTensor
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// Adam (Kingma & Ba 2015, https://arxiv.org/abs/1412.6980), step for step as `torch.optim.Adam`;
 /// with `decoupledWeightDecay` it is AdamW (Loshchilov & Hutter 2019), as `torch.optim.AdamW`:
@@ -24,8 +25,10 @@ public class Adam: Optimizer {
     /// `true` for AdamW's decoupled decay, `false` for Adam's L2 penalty added to the gradient.
     public let decoupledWeightDecay: Bool
 
-    public init(_ parameters: [Tensor], learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999,
-                epsilon: Float = 1e-8, weightDecay: Float = 0, decoupledWeightDecay: Bool = false) {
+    public init(
+        _ parameters: [Tensor], learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999,
+        epsilon: Float = 1e-8, weightDecay: Float = 0, decoupledWeightDecay: Bool = false
+    ) {
         precondition(beta1 >= 0 && beta1 < 1, "Adam: beta1 must be in [0, 1), got \(beta1).")
         precondition(beta2 >= 0 && beta2 < 1, "Adam: beta2 must be in [0, 1), got \(beta2).")
         precondition(epsilon >= 0, "Adam: epsilon must be non-negative, got \(epsilon).")
@@ -48,8 +51,9 @@ public class Adam: Optimizer {
         let decay = decoupledWeightDecay ? 1 - lr * weightDecay : 1
         let l2 = decoupledWeightDecay ? 0 : weightDecay
 
-        let rule = AdamRule(beta1: b1, beta2: b2, epsilon: eps, stepSize: stepSize,
-                            correction2Root: correction2Root, decay: decay, l2: l2)
+        let rule = AdamRule(
+            beta1: b1, beta2: b2, epsilon: eps, stepSize: stepSize,
+            correction2Root: correction2Root, decay: decay, l2: l2)
         if gradient.isRowSparse {
             let coalesced = gradient.coalesced()
             let rows = coalesced.sparseRowIndices ?? [], width = gradient.shape.dropFirst().reduce(1, *)
@@ -63,10 +67,13 @@ public class Adam: Optimizer {
 /// Adam with decoupled weight decay (Loshchilov & Hutter 2019), as `torch.optim.AdamW`
 /// (default `weightDecay` 0.01).
 public final class AdamW: Adam {
-    public init(_ parameters: [Tensor], learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999,
-                epsilon: Float = 1e-8, weightDecay: Float = 0.01) {
-        super.init(parameters, learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon,
-                   weightDecay: weightDecay, decoupledWeightDecay: true)
+    public init(
+        _ parameters: [Tensor], learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999,
+        epsilon: Float = 1e-8, weightDecay: Float = 0.01
+    ) {
+        super.init(
+            parameters, learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon,
+            weightDecay: weightDecay, decoupledWeightDecay: true)
     }
 }
 
@@ -79,24 +86,30 @@ struct AdamRule {
 
     /// One step on `n` consecutive parameters, split across the cores when large.
     @inline(__always)
-    func apply(_ p: UnsafeMutablePointer<Float>, _ g: UnsafeMutablePointer<Float>,
-               _ m: UnsafeMutablePointer<Float>, _ v: UnsafeMutablePointer<Float>, _ n: Int) {
-        let tasks = ThreadBudget.tasks(forWork: 2 * n)   // several operations per element
+    func apply(
+        _ p: UnsafeMutablePointer<Float>, _ g: UnsafeMutablePointer<Float>,
+        _ m: UnsafeMutablePointer<Float>, _ v: UnsafeMutablePointer<Float>, _ n: Int
+    ) {
+        let tasks = ThreadBudget.tasks(forWork: 2 * n) // several operations per element
         ThreadBudget.forEachPart(count: n, tasks: tasks) { _, r in
             let i = r.lowerBound
-            nerva_adam_step(p + i, g + i, m + i, v + i, nil, Int64(r.count), 1, beta1, beta2, epsilon, stepSize,
-                            correction2Root, decay, l2)
+            nerva_adam_step(
+                p + i, g + i, m + i, v + i, nil, Int64(r.count), 1, beta1, beta2, epsilon, stepSize,
+                correction2Root, decay, l2)
         }
     }
 
     /// One step on the parameter rows `rows` (`width` values each) of a row-sparse gradient whose
     /// values `g` hold those rows in order, in one kernel call.
-    func apply(rows: [Int], width: Int, _ p: UnsafeMutablePointer<Float>, _ g: UnsafeMutablePointer<Float>,
-               _ m: UnsafeMutablePointer<Float>, _ v: UnsafeMutablePointer<Float>) {
+    func apply(
+        rows: [Int], width: Int, _ p: UnsafeMutablePointer<Float>, _ g: UnsafeMutablePointer<Float>,
+        _ m: UnsafeMutablePointer<Float>, _ v: UnsafeMutablePointer<Float>
+    ) {
         rows.withUnsafeBufferPointer { indices in
             indices.withMemoryRebound(to: Int64.self) { indices in
-                nerva_adam_step(p, g, m, v, indices.baseAddress, Int64(indices.count), Int64(width), beta1, beta2,
-                                epsilon, stepSize, correction2Root, decay, l2)
+                nerva_adam_step(
+                    p, g, m, v, indices.baseAddress, Int64(indices.count), Int64(width), beta1, beta2,
+                    epsilon, stepSize, correction2Root, decay, l2)
             }
         }
     }

@@ -25,8 +25,9 @@ open class Optimizer {
 
     public init(_ parameters: [Tensor], learningRate: Float) {
         precondition(learningRate >= 0, "Optimizer: learning rate must be non-negative, got \(learningRate).")
-        precondition(Set(parameters.map(ObjectIdentifier.init)).count == parameters.count,
-                     "Optimizer: a parameter appears more than once.")
+        precondition(
+            Set(parameters.map(ObjectIdentifier.init)).count == parameters.count,
+            "Optimizer: a parameter appears more than once.")
         self.parameters = parameters
         self.learningRate = learningRate
         slots = Array(repeating: [:], count: parameters.count)
@@ -112,7 +113,8 @@ public enum OptimizerStateError: Error, CustomStringConvertible, Equatable {
     public var description: String {
         switch self {
         case .unexpectedKey(let key): "optimizer state: unexpected key \"\(key)\""
-        case let .shapeMismatch(key, expected, actual): "optimizer state: \"\(key)\" has shape \(actual), expected \(expected)"
+        case let .shapeMismatch(key, expected, actual):
+            "optimizer state: \"\(key)\" has shape \(actual), expected \(expected)"
         }
     }
 }

@@ -16,11 +16,14 @@ public final class RMSprop: Optimizer {
     public let momentum: Float
     public let isCentered: Bool
 
-    public init(_ parameters: [Tensor], learningRate: Float = 1e-2, alpha: Float = 0.99, epsilon: Float = 1e-8,
-                weightDecay: Float = 0, momentum: Float = 0, centered: Bool = false) {
+    public init(
+        _ parameters: [Tensor], learningRate: Float = 1e-2, alpha: Float = 0.99, epsilon: Float = 1e-8,
+        weightDecay: Float = 0, momentum: Float = 0, centered: Bool = false
+    ) {
         precondition(alpha >= 0 && alpha <= 1, "RMSprop: alpha must be in [0, 1], got \(alpha).")
-        precondition(epsilon >= 0 && weightDecay >= 0 && momentum >= 0,
-                     "RMSprop: epsilon, weight decay and momentum must be non-negative.")
+        precondition(
+            epsilon >= 0 && weightDecay >= 0 && momentum >= 0,
+            "RMSprop: epsilon, weight decay and momentum must be non-negative.")
         self.alpha = alpha
         self.epsilon = epsilon
         self.weightDecay = weightDecay

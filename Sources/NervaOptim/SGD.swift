@@ -16,11 +16,15 @@ public final class SGD: Optimizer {
     public let isNesterov: Bool
     public let weightDecay: Float
 
-    public init(_ parameters: [Tensor], learningRate: Float, momentum: Float = 0, dampening: Float = 0,
-                nesterov: Bool = false, weightDecay: Float = 0) {
+    public init(
+        _ parameters: [Tensor], learningRate: Float, momentum: Float = 0, dampening: Float = 0,
+        nesterov: Bool = false, weightDecay: Float = 0
+    ) {
         precondition(momentum >= 0, "SGD: momentum must be non-negative, got \(momentum).")
         precondition(weightDecay >= 0, "SGD: weight decay must be non-negative, got \(weightDecay).")
-        precondition(!nesterov || (momentum > 0 && dampening == 0), "SGD: Nesterov momentum needs momentum > 0 and zero dampening.")
+        precondition(
+            !nesterov || (momentum > 0 && dampening == 0),
+            "SGD: Nesterov momentum needs momentum > 0 and zero dampening.")
         self.momentum = momentum
         self.dampening = dampening
         self.isNesterov = nesterov

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A learning rate as a function of the epoch (or step) count, as PyTorch's `lr_scheduler`s
@@ -16,7 +16,9 @@ public struct StepSchedule: LearningRateSchedule {
     public let initial: Float, stepSize: Int, gamma: Float
     public init(initial: Float, stepSize: Int, gamma: Float = 0.1) {
         precondition(stepSize > 0, "StepSchedule: stepSize must be positive, got \(stepSize).")
-        self.initial = initial; self.stepSize = stepSize; self.gamma = gamma
+        self.initial = initial
+        self.stepSize = stepSize
+        self.gamma = gamma
     }
     public func learningRate(at step: Int) -> Float {
         initial * powf(gamma, Float(step / stepSize))
@@ -29,7 +31,10 @@ public struct LinearSchedule: LearningRateSchedule {
     public let initial: Float, startFactor: Float, endFactor: Float, totalSteps: Int
     public init(initial: Float, startFactor: Float = 1.0 / 3, endFactor: Float = 1, totalSteps: Int = 5) {
         precondition(totalSteps > 0, "LinearSchedule: totalSteps must be positive, got \(totalSteps).")
-        self.initial = initial; self.startFactor = startFactor; self.endFactor = endFactor; self.totalSteps = totalSteps
+        self.initial = initial
+        self.startFactor = startFactor
+        self.endFactor = endFactor
+        self.totalSteps = totalSteps
     }
     public func learningRate(at step: Int) -> Float {
         let t = Float(min(max(step, 0), totalSteps)) / Float(totalSteps)
@@ -43,7 +48,9 @@ public struct CosineSchedule: LearningRateSchedule {
     public let initial: Float, minimum: Float, period: Int
     public init(initial: Float, minimum: Float = 0, period: Int) {
         precondition(period > 0, "CosineSchedule: period must be positive, got \(period).")
-        self.initial = initial; self.minimum = minimum; self.period = period
+        self.initial = initial
+        self.minimum = minimum
+        self.period = period
     }
     public func learningRate(at step: Int) -> Float {
         minimum + (initial - minimum) * (1 + cosf(Float.pi * Float(step) / Float(period))) / 2

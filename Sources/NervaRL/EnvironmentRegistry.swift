@@ -20,7 +20,7 @@ public enum EnvironmentRegistry {
         .init(id: "CartPole-v1", kind: .control, maxEpisodeSteps: 500, rewardThreshold: 475, success: nil),
         .init(id: "CartPole-v0", kind: .control, maxEpisodeSteps: 200, rewardThreshold: 195, success: nil),
         .init(id: "MountainCar-v0", kind: .control, maxEpisodeSteps: 200, rewardThreshold: -110, success: .terminated),
-        .init(id: "Acrobot-v1", kind: .control, maxEpisodeSteps: 500, rewardThreshold: -100, success: .terminated),
+        .init(id: "Acrobot-v1", kind: .control, maxEpisodeSteps: 500, rewardThreshold: -100, success: .terminated)
     ]
 
     /// The finite environments (FrozenLake, Taxi, CliffWalking), every accepted id.
@@ -53,7 +53,7 @@ public enum EnvironmentRegistry {
             environment = try FrozenLake.environment(map: map ?? FrozenLake.map8x8, isSlippery: isSlippery ?? true)
         case "Taxi-v3", "Taxi-v4":
             environment = Taxi.environment(isRainy: isRainy, ficklePassenger: ficklePassenger)
-        default:  // the CliffWalking ids
+        default: // the CliffWalking ids
             environment = CliffWalking.environment(isSlippery: isSlippery ?? (id == "CliffWalkingSlippery-v1"))
         }
         return TimeLimit(environment, maxEpisodeSteps: spec.maxEpisodeSteps ?? Int.max)

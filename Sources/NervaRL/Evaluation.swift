@@ -31,8 +31,10 @@ public struct EvaluationResult: Sendable {
 /// continues its random stream), and returns
 /// their returns (and successes under `success`, when given: see `EnvironmentSpec.success`). Use a
 /// time-limited environment: a policy that never ends an episode never returns.
-public func evaluate<E: Environment>(_ policy: (E.Observation) -> E.Action, on environment: inout E, episodes: Int,
-                                     seed: UInt64?, success: SuccessCriterion? = nil) -> EvaluationResult {
+public func evaluate<E: Environment>(
+    _ policy: (E.Observation) -> E.Action, on environment: inout E, episodes: Int,
+    seed: UInt64?, success: SuccessCriterion? = nil
+) -> EvaluationResult {
     var result = EvaluationResult(returns: [], lengths: [], successes: success.map { _ in [] })
     for episode in 0..<episodes {
         var observation = environment.reset(seed: episode == 0 ? seed : nil)

@@ -24,16 +24,19 @@ public struct TabularEnvironment: Environment {
     private var random = NumPyGenerator(seedOrEntropy: nil)
 
     /// An environment that follows `model`; `ficklePassenger` adds Taxi's destination changes.
-    public init(name: String, model: TransitionModel, grid: [String]? = nil,
-                ficklePassenger: TaxiFicklePassenger? = nil, renderer: (@Sendable (Int) -> String)? = nil) {
+    public init(
+        name: String, model: TransitionModel, grid: [String]? = nil,
+        ficklePassenger: TaxiFicklePassenger? = nil, renderer: (@Sendable (Int) -> String)? = nil
+    ) {
         self.name = name
         self.model = model
         self.grid = grid
         self.ficklePassenger = ficklePassenger
-        self.renderer = renderer ?? { state in
-            guard let grid else { return "state \(state)" }
-            return TabularEnvironment.mark(state, on: grid)
-        }
+        self.renderer =
+            renderer ?? { state in
+                guard let grid else { return "state \(state)" }
+                return TabularEnvironment.mark(state, on: grid)
+            }
     }
 
     public var observationSpace: Space { .discrete(model.stateCount) }

@@ -41,10 +41,13 @@ public struct TransitionModel: Sendable, Equatable {
     ///
     /// - Precondition: each state's outcome probabilities sum to 1 (within 1e-9) and every next
     ///   state is in range.
-    public init(stateCount: Int, actionCount: Int, initialDistribution: [Double],
-                outcomes: (_ state: Int, _ action: Int) -> [Outcome]) {
-        precondition(initialDistribution.count == stateCount,
-                     "TransitionModel: \(initialDistribution.count) initial probabilities for \(stateCount) states.")
+    public init(
+        stateCount: Int, actionCount: Int, initialDistribution: [Double],
+        outcomes: (_ state: Int, _ action: Int) -> [Outcome]
+    ) {
+        precondition(
+            initialDistribution.count == stateCount,
+            "TransitionModel: \(initialDistribution.count) initial probabilities for \(stateCount) states.")
         var all: [Outcome] = []
         var offsets = [0]
         offsets.reserveCapacity(stateCount * actionCount + 1)
@@ -52,8 +55,10 @@ public struct TransitionModel: Sendable, Equatable {
             for action in 0..<actionCount {
                 let list = outcomes(state, action)
                 let total = list.reduce(0) { $0 + $1.probability }
-                precondition(Swift.abs(total - 1) < 1e-9 && list.allSatisfy { (0..<stateCount).contains($0.nextState) },
-                             "TransitionModel: the outcomes of state \(state), action \(action) are not a distribution over the states.")
+                precondition(
+                    Swift.abs(total - 1) < 1e-9 && list.allSatisfy { (0..<stateCount).contains($0.nextState) },
+                    "TransitionModel: the outcomes of state \(state), action \(action) are not a distribution over the states."
+                )
                 all += list
                 offsets.append(all.count)
             }
@@ -80,7 +85,7 @@ public struct TransitionModel: Sendable, Equatable {
             cumulative += outcome.probability
             if cumulative > draw { return outcome }
         }
-        return list[list.startIndex]   // numpy's argmax of an all-false mask
+        return list[list.startIndex] // numpy's argmax of an all-false mask
     }
 
     /// The first state Gymnasium's `categorical_sample` picks for `draw`.

@@ -30,7 +30,9 @@ extension Recommender {
 
     /// The `count` best items for `user` that are not in `excluded` (the items already seen),
     /// best first, with their scores.
-    public func recommend(user: Int, count: Int, excluding excluded: UserItemMatrix? = nil) -> [(item: Int, score: Float)] {
+    public func recommend(user: Int, count: Int, excluding excluded: UserItemMatrix? = nil) -> [(
+        item: Int, score: Float
+    )] {
         var all = scores(user: user)
         if let excluded, user < excluded.userCount {
             for item in excluded.items(of: user) { all[Int(item)] = -.infinity }

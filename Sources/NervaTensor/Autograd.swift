@@ -1,8 +1,9 @@
 import CNervaKernels
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Reverse-mode automatic differentiation, define-by-run.
@@ -45,7 +46,9 @@ final class GraphReleaser {
 
     /// This thread's releaser.
     static var current: GraphReleaser {
-        if let pointer = pthread_getspecific(key) { return Unmanaged<GraphReleaser>.fromOpaque(pointer).takeUnretainedValue() }
+        if let pointer = pthread_getspecific(key) {
+            return Unmanaged<GraphReleaser>.fromOpaque(pointer).takeUnretainedValue()
+        }
         let releaser = GraphReleaser()
         pthread_setspecific(key, Unmanaged.passRetained(releaser).toOpaque())
         return releaser
@@ -80,7 +83,9 @@ extension Tensor {
     public var requiresGradient: Bool {
         get { isGradientLeaf || node != nil }
         set {
-            precondition(node == nil || newValue, "requiresGradient: only leaf tensors can stop requiring gradients; use detached().")
+            precondition(
+                node == nil || newValue,
+                "requiresGradient: only leaf tensors can stop requiring gradients; use detached().")
             isGradientLeaf = newValue && node == nil
         }
     }
@@ -105,8 +110,10 @@ extension Tensor {
     ///
     /// - Returns: a tensor sharing this one's elements, recorded when some input requires
     ///   gradients and recording is on; otherwise `self`.
-    public func recordedAsOperation(_ name: StaticString, inputs: [Tensor],
-                                    pullback: @escaping (Tensor) -> [Tensor?]) -> Tensor {
+    public func recordedAsOperation(
+        _ name: StaticString, inputs: [Tensor],
+        pullback: @escaping (Tensor) -> [Tensor?]
+    ) -> Tensor {
         guard Tensor.recordsGradient(inputs) else { return self }
         return Tensor(shape: shape, storage: storage).record(name, inputs, pullback: pullback)
     }
@@ -142,7 +149,9 @@ extension Tensor {
     /// - Parameter createGraph: record the backward pass, so the accumulated gradients can
     ///   themselves be differentiated.
     public func backward(createGraph: Bool = false) {
-        precondition(scalarCount == 1, "backward(): the output must be a scalar, got shape \(shape); use gradients(of:wrt:seed:).")
+        precondition(
+            scalarCount == 1,
+            "backward(): the output must be a scalar, got shape \(shape); use gradients(of:wrt:seed:).")
         let result = Autograd.run(from: self, seed: nil, createGraph: createGraph, targets: nil)
         for (leaf, gradient) in result {
             leaf.gradient = leaf.gradient.map { Tensor.accumulate($0, gradient) } ?? gradient
@@ -160,10 +169,13 @@ extension Tensor {
 ///   - createGraph: record the backward pass so that the results can be differentiated again.
 /// - Returns: one gradient per input, in the input's shape; zeros where `output` does not depend
 ///   on it.
-public func gradients(of output: Tensor, wrt inputs: [Tensor], seed: Tensor? = nil,
-                      createGraph: Bool = false) -> [Tensor] {
+public func gradients(
+    of output: Tensor, wrt inputs: [Tensor], seed: Tensor? = nil,
+    createGraph: Bool = false
+) -> [Tensor] {
     for input in inputs {
-        precondition(input.requiresGradient, "gradients(of:wrt:): an input of shape \(input.shape) does not require gradients.")
+        precondition(
+            input.requiresGradient, "gradients(of:wrt:): an input of shape \(input.shape) does not require gradients.")
     }
     let result = Autograd.run(from: output, seed: seed, createGraph: createGraph, targets: inputs)
     let byIdentity = Dictionary(result.map { (ObjectIdentifier($0.0), $0.1) }, uniquingKeysWith: { a, _ in a })
@@ -179,10 +191,14 @@ enum Autograd {
 
     /// Runs the backward pass from `output`. Returns the gradients of the requested `targets`
     /// (or of every leaf requiring gradients when `targets` is nil).
-    static func run(from output: Tensor, seed: Tensor?, createGraph: Bool,
-                    targets: [Tensor]?) -> [(Tensor, Tensor)] {
+    static func run(
+        from output: Tensor, seed: Tensor?, createGraph: Bool,
+        targets: [Tensor]?
+    ) -> [(Tensor, Tensor)] {
         let seed = seed ?? Tensor.ones(output.shape)
-        precondition(seed.shape == output.shape, "gradients: seed shape \(seed.shape) does not match output shape \(output.shape).")
+        precondition(
+            seed.shape == output.shape,
+            "gradients: seed shape \(seed.shape) does not match output shape \(output.shape).")
         guard output.requiresGradient else { return [] }
         let targetIDs = targets.map { Set($0.map(ObjectIdentifier.init)) }
         let order = topologicalOrder(from: output)
@@ -197,7 +213,10 @@ enum Autograd {
                 if isTarget { results.append((tensor, gradient)) }
                 guard let node = tensor.node else { continue }
                 let inputGradients = node.pullback(gradient.isRowSparse ? gradient.densified() : gradient)
-                precondition(inputGradients.count == node.inputs.count, "pullback of \(node.op) returned \(inputGradients.count) gradients for \(node.inputs.count) inputs.")
+                precondition(
+                    inputGradients.count == node.inputs.count,
+                    "pullback of \(node.op) returned \(inputGradients.count) gradients for \(node.inputs.count) inputs."
+                )
                 for (input, inputGradient) in zip(node.inputs, inputGradients) {
                     guard var inputGradient, input.requiresGradient else { continue }
                     if inputGradient.shape != input.shape && !inputGradient.isRowSparse {
@@ -262,6 +281,7 @@ extension Tensor {
     func addInPlace(_ other: Tensor) {
         precondition(other.shape == shape, "addInPlace: shape \(other.shape) does not match \(shape).")
         let x = dense, y = other.dense
-        Vectorized.forChunks(scalarCount) { r in nerva_add_in_place(x + r.lowerBound, y + r.lowerBound, Int64(r.count)) }
+        Vectorized.forChunks(scalarCount) { r in nerva_add_in_place(x + r.lowerBound, y + r.lowerBound, Int64(r.count))
+        }
     }
 }

@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// The one seedable source of randomness in Nerva: xoshiro256** seeded through SplitMix64.
 ///
@@ -40,8 +41,9 @@ public final class RandomGenerator: RandomNumberGenerator, Sendable {
 
     /// Continues from a state taken with `snapshot`.
     public func restore(_ snapshot: [UInt64]) {
-        precondition(snapshot.count == 4 && snapshot.contains { $0 != 0 },
-                     "RandomGenerator.restore: expected the 4 non-zero words of `snapshot`, got \(snapshot).")
+        precondition(
+            snapshot.count == 4 && snapshot.contains { $0 != 0 },
+            "RandomGenerator.restore: expected the 4 non-zero words of `snapshot`, got \(snapshot).")
         state.withLock { $0 = (snapshot[0], snapshot[1], snapshot[2], snapshot[3]) }
     }
 
@@ -64,7 +66,10 @@ public final class RandomGenerator: RandomNumberGenerator, Sendable {
     private static func step(_ s: inout (UInt64, UInt64, UInt64, UInt64)) -> UInt64 {
         let result = ((s.1 &* 5) << 7 | (s.1 &* 5) >> 57) &* 9
         let t = s.1 << 17
-        s.2 ^= s.0; s.3 ^= s.1; s.1 ^= s.2; s.0 ^= s.3
+        s.2 ^= s.0
+        s.3 ^= s.1
+        s.1 ^= s.2
+        s.0 ^= s.3
         s.2 ^= t
         s.3 = s.3 << 45 | s.3 >> 19
         return result
@@ -81,7 +86,7 @@ public final class RandomGenerator: RandomNumberGenerator, Sendable {
     /// A uniform float in `[low, high)`.
     public func uniform(_ low: Float, _ high: Float) -> Float {
         let value = low + (high - low) * uniform()
-        return value < high || low == high ? value : high.nextDown   // rounding may reach `high`
+        return value < high || low == high ? value : high.nextDown // rounding may reach `high`
     }
 
     /// A standard normal sample (Box–Muller).
@@ -136,7 +141,7 @@ public final class RandomGenerator: RandomNumberGenerator, Sendable {
         state.withLock { s in
             for i in buffer.indices {
                 let value = low + Float(RandomGenerator.step(&s) >> 40) * scale
-                buffer[i] = value < high || low == high ? value : high.nextDown   // rounding may reach `high`
+                buffer[i] = value < high || low == high ? value : high.nextDown // rounding may reach `high`
             }
         }
     }
@@ -156,7 +161,7 @@ public final class RandomGenerator: RandomNumberGenerator, Sendable {
 
     /// Two independent standard normals from two 64-bit words.
     private static func boxMuller(_ a: UInt64, _ b: UInt64) -> (Float, Float) {
-        let u1 = 1 - Double(a >> 11) * 0x1p-53          // (0, 1]: log is finite
+        let u1 = 1 - Double(a >> 11) * 0x1p-53 // (0, 1]: log is finite
         let u2 = Double(b >> 11) * 0x1p-53
         let radius = (-2 * log(u1)).squareRoot(), angle = 2 * Double.pi * u2
         return (Float(radius * cos(angle)), Float(radius * sin(angle)))

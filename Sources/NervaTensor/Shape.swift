@@ -23,8 +23,9 @@ enum Shape {
     /// sentence when it is out of range.
     static func axis(_ axis: Int, rank: Int, _ op: StaticString) -> Int {
         let resolved = axis < 0 ? axis + rank : axis
-        precondition(resolved >= 0 && resolved < Swift.max(rank, 1) && (rank > 0 || resolved == 0),
-                     "\(op): axis \(axis) is out of range for a tensor of rank \(rank).")
+        precondition(
+            resolved >= 0 && resolved < Swift.max(rank, 1) && (rank > 0 || resolved == 0),
+            "\(op): axis \(axis) is out of range for a tensor of rank \(rank).")
         return resolved
     }
 
@@ -36,8 +37,9 @@ enum Shape {
         for i in 0..<rank {
             let da = i < rank - a.count ? 1 : a[i - (rank - a.count)]
             let db = i < rank - b.count ? 1 : b[i - (rank - b.count)]
-            precondition(da == db || da == 1 || db == 1,
-                         "\(op): shapes \(a) and \(b) cannot be broadcast together.")
+            precondition(
+                da == db || da == 1 || db == 1,
+                "\(op): shapes \(a) and \(b) cannot be broadcast together.")
             result[i] = da == 1 ? db : da
         }
         return result
@@ -63,12 +65,14 @@ enum Shape {
         precondition(requested.allSatisfy { $0 >= -1 }, "reshaped: invalid shape \(requested).")
         if let i = unknown.first {
             let known = requested.enumerated().reduce(1) { $1.offset == i ? $0 : $0 * $1.element }
-            precondition(known > 0 && count % known == 0,
-                         "reshaped: cannot reshape \(original) (\(count) elements) to \(requested).")
+            precondition(
+                known > 0 && count % known == 0,
+                "reshaped: cannot reshape \(original) (\(count) elements) to \(requested).")
             shape[i] = count / known
         }
-        precondition(Shape.count(shape) == count,
-                     "reshaped: cannot reshape \(original) (\(count) elements) to \(requested).")
+        precondition(
+            Shape.count(shape) == count,
+            "reshaped: cannot reshape \(original) (\(count) elements) to \(requested).")
         return shape
     }
 }

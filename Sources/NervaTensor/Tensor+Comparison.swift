@@ -3,10 +3,18 @@
 extension Tensor {
     public static func .> (lhs: Tensor, rhs: Tensor) -> Tensor { Elementwise.zip(lhs, rhs, ".>") { $0 > $1 ? 1 : 0 } }
     public static func .< (lhs: Tensor, rhs: Tensor) -> Tensor { Elementwise.zip(lhs, rhs, ".<") { $0 < $1 ? 1 : 0 } }
-    public static func .>= (lhs: Tensor, rhs: Tensor) -> Tensor { Elementwise.zip(lhs, rhs, ".>=") { $0 >= $1 ? 1 : 0 } }
-    public static func .<= (lhs: Tensor, rhs: Tensor) -> Tensor { Elementwise.zip(lhs, rhs, ".<=") { $0 <= $1 ? 1 : 0 } }
-    public static func .== (lhs: Tensor, rhs: Tensor) -> Tensor { Elementwise.zip(lhs, rhs, ".==") { $0 == $1 ? 1 : 0 } }
-    public static func .!= (lhs: Tensor, rhs: Tensor) -> Tensor { Elementwise.zip(lhs, rhs, ".!=") { $0 != $1 ? 1 : 0 } }
+    public static func .>= (lhs: Tensor, rhs: Tensor) -> Tensor {
+        Elementwise.zip(lhs, rhs, ".>=") { $0 >= $1 ? 1 : 0 }
+    }
+    public static func .<= (lhs: Tensor, rhs: Tensor) -> Tensor {
+        Elementwise.zip(lhs, rhs, ".<=") { $0 <= $1 ? 1 : 0 }
+    }
+    public static func .== (lhs: Tensor, rhs: Tensor) -> Tensor {
+        Elementwise.zip(lhs, rhs, ".==") { $0 == $1 ? 1 : 0 }
+    }
+    public static func .!= (lhs: Tensor, rhs: Tensor) -> Tensor {
+        Elementwise.zip(lhs, rhs, ".!=") { $0 != $1 ? 1 : 0 }
+    }
 
     public static func .> (lhs: Tensor, rhs: Float) -> Tensor { Elementwise.map(lhs) { $0 > rhs ? 1 : 0 } }
     public static func .< (lhs: Tensor, rhs: Float) -> Tensor { Elementwise.map(lhs) { $0 < rhs ? 1 : 0 } }

@@ -20,14 +20,19 @@ extension Tensor {
     /// Output: `[N, O, Ho, Wo]` with `Ho = ⌊(H + 2·padding − kh) / stride⌋ + 1` (likewise `Wo`).
     public func conv2d(weight: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Int = 0) -> Tensor {
         precondition(rank == 4, "conv2d: expected an input [N, C, H, W], got shape \(shape).")
-        precondition(weight.rank == 4 && weight.shape[1] == shape[1],
-                     "conv2d: weight of shape \(weight.shape) does not match input of shape \(shape) (expected [O, \(shape[1]), kh, kw]).")
-        let geometry = ConvGeometry(batch: shape[0], inputChannels: shape[1], height: shape[2], width: shape[3],
-                                    outputChannels: weight.shape[0], kernelHeight: weight.shape[2],
-                                    kernelWidth: weight.shape[3], stride: stride, padding: padding, "conv2d")
+        precondition(
+            weight.rank == 4 && weight.shape[1] == shape[1],
+            "conv2d: weight of shape \(weight.shape) does not match input of shape \(shape) (expected [O, \(shape[1]), kh, kw])."
+        )
+        let geometry = ConvGeometry(
+            batch: shape[0], inputChannels: shape[1], height: shape[2], width: shape[3],
+            outputChannels: weight.shape[0], kernelHeight: weight.shape[2],
+            kernelWidth: weight.shape[3], stride: stride, padding: padding, "conv2d")
         if let bias {
-            precondition(bias.shape == [weight.shape[0]],
-                         "conv2d: bias of shape \(bias.shape) does not match weight of shape \(weight.shape) (expected [\(weight.shape[0])]).")
+            precondition(
+                bias.shape == [weight.shape[0]],
+                "conv2d: bias of shape \(bias.shape) does not match weight of shape \(weight.shape) (expected [\(weight.shape[0])])."
+            )
         }
         let out = Tensor(uninitializedShape: geometry.outputShape)
         Convolution.forward(dense, weight.dense, bias?.dense, out.storage.base, geometry)
@@ -35,12 +40,16 @@ extension Tensor {
         guard Tensor.recordsGradient(inputs) else { return out }
         let x = self
         return out.record("conv2d", inputs) { g in
-            let gradX = x.requiresGradient
-                ? g.transposedConvolution(weight: weight, bias: nil, stride: stride, padding: padding,
-                                          outputPadding: geometry.uncoveredExtent) : nil
-            let gradW = weight.requiresGradient
-                ? Tensor.conv2dWeightGradient(input: x, outputGradient: g, kernelSize: (geometry.kernelHeight, geometry.kernelWidth),
-                                              stride: stride, padding: padding) : nil
+            let gradX =
+                x.requiresGradient
+                ? g.transposedConvolution(
+                    weight: weight, bias: nil, stride: stride, padding: padding,
+                    outputPadding: geometry.uncoveredExtent) : nil
+            let gradW =
+                weight.requiresGradient
+                ? Tensor.conv2dWeightGradient(
+                    input: x, outputGradient: g, kernelSize: (geometry.kernelHeight, geometry.kernelWidth),
+                    stride: stride, padding: padding) : nil
             guard let bias else { return [gradX, gradW] }
             return [gradX, gradW, bias.requiresGradient ? g.sum(alongAxes: [0, 2, 3]) : nil]
         }
@@ -61,31 +70,46 @@ extension Tensor {
     ///   - padding: rows and columns cropped from each border of the output.
     ///   - outputPadding: extra rows and columns at the bottom and right, in
     ///     `0..<stride`: it picks which of the input sizes that `conv2d` maps to `H` to produce.
-    public func convTranspose2d(weight: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Int = 0,
-                                outputPadding: Int = 0) -> Tensor {
-        precondition(outputPadding >= 0 && outputPadding < Swift.max(stride, 1),
-                     "convTranspose2d: outputPadding must be in 0..<stride (\(stride)), got \(outputPadding).")
-        return transposedConvolution(weight: weight, bias: bias, stride: stride, padding: padding,
-                                     outputPadding: (outputPadding, outputPadding))
+    public func convTranspose2d(
+        weight: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Int = 0,
+        outputPadding: Int = 0
+    ) -> Tensor {
+        precondition(
+            outputPadding >= 0 && outputPadding < Swift.max(stride, 1),
+            "convTranspose2d: outputPadding must be in 0..<stride (\(stride)), got \(outputPadding).")
+        return transposedConvolution(
+            weight: weight, bias: bias, stride: stride, padding: padding,
+            outputPadding: (outputPadding, outputPadding))
     }
 
     /// `convTranspose2d` with separate output paddings for height and width.
-    func transposedConvolution(weight: Tensor, bias: Tensor?, stride: Int, padding: Int,
-                               outputPadding: (height: Int, width: Int)) -> Tensor {
+    func transposedConvolution(
+        weight: Tensor, bias: Tensor?, stride: Int, padding: Int,
+        outputPadding: (height: Int, width: Int)
+    ) -> Tensor {
         precondition(rank == 4, "convTranspose2d: expected an input [N, C, H, W], got shape \(shape).")
-        precondition(weight.rank == 4 && weight.shape[0] == shape[1],
-                     "convTranspose2d: weight of shape \(weight.shape) does not match input of shape \(shape) (expected [\(shape[1]), Cout, kh, kw]).")
-        precondition(stride > 0 && padding >= 0, "convTranspose2d: stride \(stride) must be positive and padding \(padding) non-negative.")
+        precondition(
+            weight.rank == 4 && weight.shape[0] == shape[1],
+            "convTranspose2d: weight of shape \(weight.shape) does not match input of shape \(shape) (expected [\(shape[1]), Cout, kh, kw])."
+        )
+        precondition(
+            stride > 0 && padding >= 0,
+            "convTranspose2d: stride \(stride) must be positive and padding \(padding) non-negative.")
         let height = (shape[2] - 1) * stride - 2 * padding + weight.shape[2] + outputPadding.height
         let width = (shape[3] - 1) * stride - 2 * padding + weight.shape[3] + outputPadding.width
-        precondition(height > 0 && width > 0,
-                     "convTranspose2d: input of shape \(shape) with weight \(weight.shape), stride \(stride) and padding \(padding) gives an empty \(height)×\(width) output.")
-        let geometry = ConvGeometry(batch: shape[0], inputChannels: weight.shape[1], height: height, width: width,
-                                    outputChannels: shape[1], kernelHeight: weight.shape[2], kernelWidth: weight.shape[3],
-                                    stride: stride, padding: padding, "convTranspose2d")
+        precondition(
+            height > 0 && width > 0,
+            "convTranspose2d: input of shape \(shape) with weight \(weight.shape), stride \(stride) and padding \(padding) gives an empty \(height)×\(width) output."
+        )
+        let geometry = ConvGeometry(
+            batch: shape[0], inputChannels: weight.shape[1], height: height, width: width,
+            outputChannels: shape[1], kernelHeight: weight.shape[2], kernelWidth: weight.shape[3],
+            stride: stride, padding: padding, "convTranspose2d")
         if let bias {
-            precondition(bias.shape == [weight.shape[1]],
-                         "convTranspose2d: bias of shape \(bias.shape) does not match weight of shape \(weight.shape) (expected [\(weight.shape[1])]).")
+            precondition(
+                bias.shape == [weight.shape[1]],
+                "convTranspose2d: bias of shape \(bias.shape) does not match weight of shape \(weight.shape) (expected [\(weight.shape[1])])."
+            )
         }
         let out = Tensor(uninitializedShape: geometry.inputShape)
         Convolution.backwardData(dense, weight.dense, bias?.dense, out.storage.base, geometry)
@@ -94,9 +118,11 @@ extension Tensor {
         let x = self
         return out.record("convTranspose2d", inputs) { g in
             let gradX = x.requiresGradient ? g.conv2d(weight: weight, stride: stride, padding: padding) : nil
-            let gradW = weight.requiresGradient
-                ? Tensor.conv2dWeightGradient(input: g, outputGradient: x, kernelSize: (geometry.kernelHeight, geometry.kernelWidth),
-                                              stride: stride, padding: padding) : nil
+            let gradW =
+                weight.requiresGradient
+                ? Tensor.conv2dWeightGradient(
+                    input: g, outputGradient: x, kernelSize: (geometry.kernelHeight, geometry.kernelWidth),
+                    stride: stride, padding: padding) : nil
             guard let bias else { return [gradX, gradW] }
             return [gradX, gradW, bias.requiresGradient ? g.sum(alongAxes: [0, 2, 3]) : nil]
         }
@@ -109,24 +135,34 @@ extension Tensor {
     ///
     /// Input: `[N, C, H, W]`. Output gradient: `[N, O, Ho, Wo]`, the shape of the convolution's
     /// output. Result: `[O, C, kh, kw]`.
-    public static func conv2dWeightGradient(input: Tensor, outputGradient: Tensor, kernelSize: (height: Int, width: Int),
-                                            stride: Int = 1, padding: Int = 0) -> Tensor {
+    public static func conv2dWeightGradient(
+        input: Tensor, outputGradient: Tensor, kernelSize: (height: Int, width: Int),
+        stride: Int = 1, padding: Int = 0
+    ) -> Tensor {
         let x = input, g = outputGradient
-        precondition(x.rank == 4 && g.rank == 4 && x.shape[0] == g.shape[0],
-                     "conv2dWeightGradient: expected input [N, C, H, W] and output gradient [N, O, Ho, Wo], got \(x.shape) and \(g.shape).")
-        let geometry = ConvGeometry(batch: x.shape[0], inputChannels: x.shape[1], height: x.shape[2], width: x.shape[3],
-                                    outputChannels: g.shape[1], kernelHeight: kernelSize.height, kernelWidth: kernelSize.width,
-                                    stride: stride, padding: padding, "conv2dWeightGradient")
-        precondition(g.shape == geometry.outputShape,
-                     "conv2dWeightGradient: output gradient of shape \(g.shape) does not match input \(x.shape) with a \(kernelSize.height)×\(kernelSize.width) kernel, stride \(stride) and padding \(padding) (expected \(geometry.outputShape)).")
+        precondition(
+            x.rank == 4 && g.rank == 4 && x.shape[0] == g.shape[0],
+            "conv2dWeightGradient: expected input [N, C, H, W] and output gradient [N, O, Ho, Wo], got \(x.shape) and \(g.shape)."
+        )
+        let geometry = ConvGeometry(
+            batch: x.shape[0], inputChannels: x.shape[1], height: x.shape[2], width: x.shape[3],
+            outputChannels: g.shape[1], kernelHeight: kernelSize.height, kernelWidth: kernelSize.width,
+            stride: stride, padding: padding, "conv2dWeightGradient")
+        precondition(
+            g.shape == geometry.outputShape,
+            "conv2dWeightGradient: output gradient of shape \(g.shape) does not match input \(x.shape) with a \(kernelSize.height)×\(kernelSize.width) kernel, stride \(stride) and padding \(padding) (expected \(geometry.outputShape))."
+        )
         let out = Tensor(uninitializedShape: geometry.weightShape)
         Convolution.backwardWeight(x.dense, g.dense, out.storage.base, geometry)
         guard Tensor.recordsGradient(x, g) else { return out }
         return out.record("conv2dWeightGradient", [x, g]) { gw in
-            [x.requiresGradient
-                ? g.transposedConvolution(weight: gw, bias: nil, stride: stride, padding: padding,
-                                          outputPadding: geometry.uncoveredExtent) : nil,
-             g.requiresGradient ? x.conv2d(weight: gw, stride: stride, padding: padding) : nil]
+            [
+                x.requiresGradient
+                    ? g.transposedConvolution(
+                        weight: gw, bias: nil, stride: stride, padding: padding,
+                        outputPadding: geometry.uncoveredExtent) : nil,
+                g.requiresGradient ? x.conv2d(weight: gw, stride: stride, padding: padding) : nil
+            ]
         }
     }
 }

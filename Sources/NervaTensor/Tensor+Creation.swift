@@ -32,8 +32,10 @@ extension Tensor {
     }
 
     /// Samples from `Uniform[low, high)`.
-    public static func uniform(_ shape: [Int], low: Float = 0, high: Float = 1,
-                               generator: RandomGenerator = .default) -> Tensor {
+    public static func uniform(
+        _ shape: [Int], low: Float = 0, high: Float = 1,
+        generator: RandomGenerator = .default
+    ) -> Tensor {
         precondition(low <= high, "uniform: low \(low) is greater than high \(high).")
         let out = Tensor(uninitializedShape: shape)
         generator.fillUniform(out.storage.buffer, low: low, high: high)
@@ -41,8 +43,10 @@ extension Tensor {
     }
 
     /// Samples from `Normal(mean, standardDeviation²)`.
-    public static func normal(_ shape: [Int], mean: Float = 0, standardDeviation: Float = 1,
-                              generator: RandomGenerator = .default) -> Tensor {
+    public static func normal(
+        _ shape: [Int], mean: Float = 0, standardDeviation: Float = 1,
+        generator: RandomGenerator = .default
+    ) -> Tensor {
         precondition(standardDeviation >= 0, "normal: standard deviation \(standardDeviation) is negative.")
         let out = Tensor(uninitializedShape: shape)
         generator.fillNormal(out.storage.buffer, mean: mean, standardDeviation: standardDeviation)
@@ -50,8 +54,10 @@ extension Tensor {
     }
 
     /// 1 with probability `probability`, 0 otherwise, element-wise.
-    public static func bernoulli(_ shape: [Int], probability: Float,
-                                 generator: RandomGenerator = .default) -> Tensor {
+    public static func bernoulli(
+        _ shape: [Int], probability: Float,
+        generator: RandomGenerator = .default
+    ) -> Tensor {
         precondition(probability >= 0 && probability <= 1, "bernoulli: probability \(probability) is outside [0, 1].")
         let out = uniform(shape, generator: generator)
         let p = out.storage.base

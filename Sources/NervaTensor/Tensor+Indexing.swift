@@ -11,13 +11,16 @@ extension Tensor {
     public func gathering(rows indices: [Int], indexShape: [Int]? = nil, sparseGradient: Bool = false) -> Tensor {
         precondition(rank >= 1, "gathering: cannot gather rows of a scalar.")
         let indexShape = indexShape ?? [indices.count]
-        precondition(Shape.count(indexShape) == indices.count,
-                     "gathering: index shape \(indexShape) does not hold \(indices.count) indices.")
+        precondition(
+            Shape.count(indexShape) == indices.count,
+            "gathering: index shape \(indexShape) does not hold \(indices.count) indices.")
         let rowCount = shape[0], rowSize = scalarCount / Swift.max(rowCount, 1)
         let out = Tensor(uninitializedShape: indexShape + shape.dropFirst())
         let src = dense, dst = out.storage.base
         for (i, row) in indices.enumerated() {
-            precondition(row >= 0 && row < rowCount, "gathering: index \(row) is out of range for \(rowCount) rows (shape \(shape)).")
+            precondition(
+                row >= 0 && row < rowCount,
+                "gathering: index \(row) is out of range for \(rowCount) rows (shape \(shape)).")
             (dst + i * rowSize).update(from: src + row * rowSize, count: rowSize)
         }
         guard Tensor.recordsGradient(self) else { return out }
@@ -35,12 +38,15 @@ extension Tensor {
     /// transpose of `gathering(rows:)`).
     public func scatteringRows(_ indices: [Int], into shape: [Int]) -> Tensor {
         let rowSize = Shape.count(Array(shape.dropFirst()))
-        precondition(scalarCount == indices.count * rowSize,
-                     "scatteringRows: \(indices.count) rows of shape \(Array(shape.dropFirst())) do not match a tensor of shape \(self.shape).")
+        precondition(
+            scalarCount == indices.count * rowSize,
+            "scatteringRows: \(indices.count) rows of shape \(Array(shape.dropFirst())) do not match a tensor of shape \(self.shape)."
+        )
         let out = Tensor.zeros(shape)
         let src = dense, dst = out.storage.base
         for (i, row) in indices.enumerated() {
-            precondition(row >= 0 && row < shape[0], "scatteringRows: index \(row) is out of range for \(shape[0]) rows.")
+            precondition(
+                row >= 0 && row < shape[0], "scatteringRows: index \(row) is out of range for \(shape[0]) rows.")
             let d = dst + row * rowSize, s = src + i * rowSize
             for k in 0..<rowSize { d[k] += s[k] }
         }
@@ -54,8 +60,9 @@ extension Tensor {
     /// A row-sparse tensor of `shape` whose rows `rows` hold `values` (`[rows.count, shape[1...]]`);
     /// rows listed twice are summed. Gradients of embedding tables take this form.
     public static func rowSparse(values: Tensor, rows: [Int], shape: [Int]) -> Tensor {
-        precondition(!shape.isEmpty && values.shape == [rows.count] + shape.dropFirst(),
-                     "rowSparse: values of shape \(values.shape) do not hold \(rows.count) rows of \(shape).")
+        precondition(
+            !shape.isEmpty && values.shape == [rows.count] + shape.dropFirst(),
+            "rowSparse: values of shape \(values.shape) do not hold \(rows.count) rows of \(shape).")
         precondition(rows.allSatisfy { $0 >= 0 && $0 < shape[0] }, "rowSparse: a row index is outside 0..<\(shape[0]).")
         return Tensor(shape: shape, storage: values.densified().storage, sparseRowIndices: rows)
     }
@@ -96,7 +103,10 @@ extension Tensor {
         } else {
             unique = rows.sorted()
             var kept = 0
-            for row in unique where kept == 0 || unique[kept - 1] != row { unique[kept] = row; kept += 1 }
+            for row in unique where kept == 0 || unique[kept - 1] != row {
+                unique[kept] = row
+                kept += 1
+            }
             unique.removeLast(unique.count - kept)
         }
         let values = TensorStorage(repeating: 0, count: unique.count * rowSize)

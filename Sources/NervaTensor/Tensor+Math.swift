@@ -1,8 +1,9 @@
 import CNervaKernels
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Element-wise functions and their derivatives. A pullback that needs the op's own output
@@ -67,8 +68,10 @@ extension Tensor {
         let out = Elementwise.zip(self, exponent, "pow") { powf($0, $1) }
         guard Tensor.recordsGradient(self, exponent) else { return out }
         return out.record("pow", [self, exponent]) { [unowned out] g in
-            [self.requiresGradient ? g * exponent * self.pow(exponent - 1) : nil,
-             exponent.requiresGradient ? g * out * self.log() : nil]
+            [
+                self.requiresGradient ? g * exponent * self.pow(exponent - 1) : nil,
+                exponent.requiresGradient ? g * out * self.log() : nil
+            ]
         }
     }
 
@@ -99,7 +102,9 @@ extension Tensor {
         let out = Vectorized.unary(self) { nerva_leaky_relu($0, negativeSlope, $1, $2) }
         guard Tensor.recordsGradient(self) else { return out }
         return out.record("leakyReLU", [self]) { g in
-            guard !GradientRecording.isEnabled else { return [g * Elementwise.map(self) { $0 > 0 ? 1 : negativeSlope }] }
+            guard !GradientRecording.isEnabled else {
+                return [g * Elementwise.map(self) { $0 > 0 ? 1 : negativeSlope }]
+            }
             return [Vectorized.binary(g, self) { nerva_leaky_relu_backward($0, $1, negativeSlope, $2, $3) }]
         }
     }

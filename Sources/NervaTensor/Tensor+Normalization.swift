@@ -12,15 +12,22 @@ extension Tensor {
     ///   - epsilon: `ε`, added to the variance for numerical stability.
     /// - Returns: the output, and the batch's mean and biased variance per channel (`[C]`, not
     ///   recorded for gradients; for running statistics).
-    public func batchNormalized(weight: Tensor, bias: Tensor, epsilon: Float) -> (output: Tensor, mean: Tensor, variance: Tensor) {
-        precondition(rank >= 2 && weight.shape == [shape[1]] && bias.shape == [shape[1]],
-                     "batchNormalized: expected an input [N, C, …] with weight and bias [C], got \(shape), \(weight.shape) and \(bias.shape).")
+    public func batchNormalized(weight: Tensor, bias: Tensor, epsilon: Float) -> (
+        output: Tensor, mean: Tensor, variance: Tensor
+    ) {
+        precondition(
+            rank >= 2 && weight.shape == [shape[1]] && bias.shape == [shape[1]],
+            "batchNormalized: expected an input [N, C, …] with weight and bias [C], got \(shape), \(weight.shape) and \(bias.shape)."
+        )
         let layout = ChannelLayout(shape)
-        precondition(layout.valuesPerChannel > 1, "batchNormalized: needs more than one value per channel, got input \(shape).")
-        let mean = Tensor(uninitializedShape: [layout.channels]), variance = Tensor(uninitializedShape: [layout.channels])
+        precondition(
+            layout.valuesPerChannel > 1, "batchNormalized: needs more than one value per channel, got input \(shape).")
+        let mean = Tensor(uninitializedShape: [layout.channels]),
+            variance = Tensor(uninitializedShape: [layout.channels])
         let x = dense
         layout.forChannelRanges { first, last in
-            nerva_channel_statistics(x, layout.n, layout.c, layout.spatial, first, last, mean.storage.base, variance.storage.base)
+            nerva_channel_statistics(
+                x, layout.n, layout.c, layout.spatial, first, last, mean.storage.base, variance.storage.base)
         }
         // y = x · scale + (bias − mean · scale), scale = weight / √(variance + ε).
         let inverseDeviation = variance.scalars.map { 1 / ($0 + epsilon).squareRoot() }
@@ -29,7 +36,8 @@ extension Tensor {
         let shift = (0..<layout.channels).map { biases[$0] - means[$0] * scale[$0] }
         let out = Tensor(uninitializedShape: shape)
         layout.forChannelRanges { first, last in
-            nerva_channel_affine(nil, x, nil, scale, shift, layout.n, layout.c, layout.spatial, first, last, out.storage.base)
+            nerva_channel_affine(
+                nil, x, nil, scale, shift, layout.n, layout.c, layout.spatial, first, last, out.storage.base)
         }
         guard Tensor.recordsGradient([self, weight, bias]) else { return (out, mean, variance) }
         let input = self
@@ -37,22 +45,26 @@ extension Tensor {
             guard !GradientRecording.isEnabled else {
                 return Tensor.batchNormGradients(g, input: input, weight: weight, bias: bias, epsilon: epsilon)
             }
-            return Tensor.batchNormGradients(g, input: input, weight: weight, bias: bias, layout: layout,
-                                             means: means, inverseDeviation: inverseDeviation)
+            return Tensor.batchNormGradients(
+                g, input: input, weight: weight, bias: bias, layout: layout,
+                means: means, inverseDeviation: inverseDeviation)
         }
         return (out, mean, variance)
     }
 
     /// The fused backward pass: `sums = Σ g`, `weighted = Σ g·(x − mean)` per channel, then
     /// `dx = g·a + x·b + d` with `a = weight/σ`, `b = −a·weighted/(M·σ²)`, `d = −a·sums/M − mean·b`.
-    private static func batchNormGradients(_ g: Tensor, input: Tensor, weight: Tensor, bias: Tensor, layout: ChannelLayout,
-                                           means: [Float], inverseDeviation: [Float]) -> [Tensor?] {
+    private static func batchNormGradients(
+        _ g: Tensor, input: Tensor, weight: Tensor, bias: Tensor, layout: ChannelLayout,
+        means: [Float], inverseDeviation: [Float]
+    ) -> [Tensor?] {
         let channels = layout.channels, count = Float(layout.valuesPerChannel)
         let sums = Tensor(uninitializedShape: [channels]), weighted = Tensor(uninitializedShape: [channels])
         let gp = g.dense, x = input.dense
         layout.forChannelRanges { first, last in
-            nerva_channel_gradient_sums(gp, x, means, layout.n, layout.c, layout.spatial, first, last,
-                                        sums.storage.base, weighted.storage.base)
+            nerva_channel_gradient_sums(
+                gp, x, means, layout.n, layout.c, layout.spatial, first, last,
+                sums.storage.base, weighted.storage.base)
         }
         var gradX: Tensor?
         if input.requiresGradient {
@@ -75,17 +87,22 @@ extension Tensor {
     }
 
     /// The backward pass in differentiable tensor ops, for `createGraph` (gradients of gradients).
-    private static func batchNormGradients(_ g: Tensor, input x: Tensor, weight: Tensor, bias: Tensor, epsilon: Float) -> [Tensor?] {
+    private static func batchNormGradients(_ g: Tensor, input x: Tensor, weight: Tensor, bias: Tensor, epsilon: Float)
+        -> [Tensor?]
+    {
         let axes = [0] + Array(2..<x.rank), statisticShape = [x.shape[1]] + [Int](repeating: 1, count: x.rank - 2)
         let centered = x - x.mean(alongAxes: axes, keepingDimensions: true)
         let inverseDeviation = 1 / (centered.squared().mean(alongAxes: axes, keepingDimensions: true) + epsilon).sqrt()
         let normalized = centered * inverseDeviation
-        let gradX = weight.reshaped(statisticShape) * inverseDeviation
+        let gradX =
+            weight.reshaped(statisticShape) * inverseDeviation
             * (g - g.mean(alongAxes: axes, keepingDimensions: true)
                 - normalized * (g * normalized).mean(alongAxes: axes, keepingDimensions: true))
-        return [x.requiresGradient ? gradX : nil,
-                weight.requiresGradient ? (g * normalized).sum(alongAxes: axes) : nil,
-                bias.requiresGradient ? g.sum(alongAxes: axes) : nil]
+        return [
+            x.requiresGradient ? gradX : nil,
+            weight.requiresGradient ? (g * normalized).sum(alongAxes: axes) : nil,
+            bias.requiresGradient ? g.sum(alongAxes: axes) : nil
+        ]
     }
 }
 
@@ -108,6 +125,8 @@ private struct ChannelLayout {
     func forChannelRanges(_ body: (Int64, Int64) -> Void) {
         let tasks = ThreadBudget.tasks(forWork: scalarCount, maximumParts: channels)
         if tasks <= 1 { return body(0, c) }
-        ThreadBudget.forEachPart(count: channels, tasks: tasks) { _, range in body(Int64(range.lowerBound), Int64(range.upperBound)) }
+        ThreadBudget.forEachPart(count: channels, tasks: tasks) { _, range in
+            body(Int64(range.lowerBound), Int64(range.upperBound))
+        }
     }
 }

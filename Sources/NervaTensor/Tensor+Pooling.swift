@@ -16,7 +16,8 @@ extension Tensor {
     public func maxPool2d(kernelSize: Int, stride: Int? = nil, padding: Int = 0) -> Tensor {
         let geometry = poolingGeometry(kernelSize: kernelSize, stride: stride, padding: padding, "maxPool2d")
         let out = Tensor(uninitializedShape: geometry.outputShape)
-        precondition(scalarCount <= Int(Int32.max), "maxPool2d: an input of shape \(shape) has too many elements to index.")
+        precondition(
+            scalarCount <= Int(Int32.max), "maxPool2d: an input of shape \(shape) has too many elements to index.")
         guard Tensor.recordsGradient(self) else {
             Pooling.max(dense, out.storage.base, nil, geometry)
             return out
@@ -51,8 +52,9 @@ extension Tensor {
         precondition(rank == 4, "upsampledNearest: expected an input [N, C, H, W], got shape \(shape).")
         precondition(scale > 0, "upsampledNearest: scale must be positive, got \(scale).")
         let out = Tensor(uninitializedShape: [shape[0], shape[1], shape[2] * scale, shape[3] * scale])
-        Pooling.upsampleNearest(dense, out.storage.base, planes: shape[0] * shape[1], height: shape[2], width: shape[3],
-                                scale: scale)
+        Pooling.upsampleNearest(
+            dense, out.storage.base, planes: shape[0] * shape[1], height: shape[2], width: shape[3],
+            scale: scale)
         guard Tensor.recordsGradient(self) else { return out }
         // The adjoint sums each block: an average pool scaled back up.
         return out.record("upsampleNearest", [self]) { g in
@@ -66,16 +68,19 @@ extension Tensor {
     private func poolingGeometry(kernelSize: Int, stride: Int?, padding: Int, _ op: StaticString) -> ConvGeometry {
         precondition(rank == 4, "\(op): expected an input [N, C, H, W], got shape \(shape).")
         precondition(kernelSize > 0, "\(op): kernelSize must be positive, got \(kernelSize).")
-        precondition(padding >= 0 && padding <= kernelSize / 2,
-                     "\(op): padding must be in 0...\(kernelSize / 2) (half the kernel size \(kernelSize)), got \(padding).")
-        return ConvGeometry(batch: shape[0], inputChannels: shape[1], height: shape[2], width: shape[3],
-                            outputChannels: shape[1], kernelHeight: kernelSize, kernelWidth: kernelSize,
-                            stride: stride ?? kernelSize, padding: padding, op)
+        precondition(
+            padding >= 0 && padding <= kernelSize / 2,
+            "\(op): padding must be in 0...\(kernelSize / 2) (half the kernel size \(kernelSize)), got \(padding).")
+        return ConvGeometry(
+            batch: shape[0], inputChannels: shape[1], height: shape[2], width: shape[3],
+            outputChannels: shape[1], kernelHeight: kernelSize, kernelWidth: kernelSize,
+            stride: stride ?? kernelSize, padding: padding, op)
     }
 
     /// Average pooling with a known geometry; its pullback is `averagePoolTransposed`.
     func averagePooled(_ geometry: ConvGeometry) -> Tensor {
-        precondition(shape == geometry.inputShape, "avgPool2d: input of shape \(shape) does not match \(geometry.inputShape).")
+        precondition(
+            shape == geometry.inputShape, "avgPool2d: input of shape \(shape) does not match \(geometry.inputShape).")
         let out = Tensor(uninitializedShape: geometry.outputShape)
         Pooling.average(dense, out.storage.base, geometry)
         guard Tensor.recordsGradient(self) else { return out }
@@ -85,7 +90,9 @@ extension Tensor {
     /// The adjoint of average pooling: every window's value divided by `kernelSize²` and added
     /// onto the window's pixels. `[N, C, Ho, Wo]` → `[N, C, H, W]`.
     func averagePoolTransposed(_ geometry: ConvGeometry) -> Tensor {
-        precondition(shape == geometry.outputShape, "avgPool2d backward: gradient of shape \(shape) does not match \(geometry.outputShape).")
+        precondition(
+            shape == geometry.outputShape,
+            "avgPool2d backward: gradient of shape \(shape) does not match \(geometry.outputShape).")
         let out = Tensor(uninitializedShape: geometry.inputShape)
         Pooling.averageTransposed(dense, out.storage.base, geometry)
         guard Tensor.recordsGradient(self) else { return out }
@@ -109,7 +116,8 @@ extension Tensor {
     /// The elements at flat offsets `indices`, shaped `shape`. Linear in `self`; its pullback
     /// scatters back to `indices`.
     func gathering(at indices: [Int32], shape: [Int]) -> Tensor {
-        precondition(indices.count == Shape.count(shape), "gathering(at:): \(indices.count) indices do not fill shape \(shape).")
+        precondition(
+            indices.count == Shape.count(shape), "gathering(at:): \(indices.count) indices do not fill shape \(shape).")
         let out = Tensor(uninitializedShape: shape)
         let src = dense, dst = out.storage.base
         indices.withUnsafeBufferPointer { index in

@@ -32,8 +32,9 @@ extension Tensor {
 
     /// The axes reordered: `permuted([1, 0])` transposes a matrix. Copies.
     public func permuted(_ axes: [Int]) -> Tensor {
-        precondition(axes.count == rank && Set(axes.map { Shape.axis($0, rank: rank, "permuted") }).count == rank,
-                     "permuted: \(axes) is not a permutation of the axes of shape \(shape).")
+        precondition(
+            axes.count == rank && Set(axes.map { Shape.axis($0, rank: rank, "permuted") }).count == rank,
+            "permuted: \(axes) is not a permutation of the axes of shape \(shape).")
         let axes = axes.map { Shape.axis($0, rank: rank, "permuted") }
         if axes == Array(0..<rank) { return self }
         let out = Layout.permute(self, axes)
@@ -54,11 +55,12 @@ extension Tensor {
     /// The elements repeated along size-1 (or missing leading) axes to fill `target`.
     public func expanded(to target: [Int]) -> Tensor {
         if target == shape { return self }
-        precondition(Shape.broadcast(shape, target, "expanded") == target,
-                     "expanded: shape \(shape) cannot be broadcast to \(target).")
+        precondition(
+            Shape.broadcast(shape, target, "expanded") == target,
+            "expanded: shape \(shape) cannot be broadcast to \(target).")
         let out = Elementwise.zip(self, Tensor.zeros(target), "expanded") { x, _ in x }
         guard Tensor.recordsGradient(self) else { return out }
-        return out.record("expand", [self]) { g in [g] }   // the engine sums g back to `shape`
+        return out.record("expand", [self]) { g in [g] } // the engine sums g back to `shape`
     }
 
     // MARK: - Slices
@@ -66,8 +68,9 @@ extension Tensor {
     /// The elements whose index along `axis` lies in `range`. Copies.
     public func sliced(alongAxis axis: Int = 0, _ range: Range<Int>) -> Tensor {
         let a = Shape.axis(axis, rank: rank, "sliced")
-        precondition(range.lowerBound >= 0 && range.upperBound <= shape[a],
-                     "sliced: range \(range) is out of bounds for axis \(a) of shape \(shape).")
+        precondition(
+            range.lowerBound >= 0 && range.upperBound <= shape[a],
+            "sliced: range \(range) is out of bounds for axis \(a) of shape \(shape).")
         if range.count == shape[a] { return self }
         let out = Layout.slice(self, axis: a, range)
         guard Tensor.recordsGradient(self) else { return out }
@@ -98,7 +101,10 @@ extension Tensor {
         let a = Shape.axis(axis, rank: first.count, "concatenated")
         for t in tensors {
             var s = t.shape, f = first
-            if s.count == f.count { s[a] = 0; f[a] = 0 }
+            if s.count == f.count {
+                s[a] = 0
+                f[a] = 0
+            }
             precondition(s == f, "concatenated: shapes \(first) and \(t.shape) differ outside axis \(a).")
         }
         let out = Layout.concatenate(tensors, axis: a)

@@ -56,8 +56,9 @@ public final class Tensor: @unchecked Sendable {
     ///
     /// - Precondition: `scalars.count` equals the product of `shape`.
     public convenience init(_ scalars: [Float], shape: [Int]) {
-        precondition(Shape.count(shape) == scalars.count,
-                     "Tensor(_:shape:): \(scalars.count) scalars do not fill shape \(shape).")
+        precondition(
+            Shape.count(shape) == scalars.count,
+            "Tensor(_:shape:): \(scalars.count) scalars do not fill shape \(shape).")
         self.init(uninitializedShape: shape)
         scalars.withUnsafeBufferPointer { storage.base.update(from: $0.baseAddress!, count: $0.count) }
     }
@@ -126,15 +127,23 @@ extension Tensor: CustomStringConvertible {
         let values = densified().scalars
         var text = ""
         func emit(_ axis: Int, _ offset: Int, _ stride: Int) {
-            if axis == shape.count { text += format(values[offset]); return }
+            if axis == shape.count {
+                text += format(values[offset])
+                return
+            }
             let n = shape[axis], inner = stride / Swift.max(n, 1)
             text += "["
             let elided = n > 8
             for i in 0..<n {
-                if elided && i == 3 { text += "…, "; continue }
+                if elided && i == 3 {
+                    text += "…, "
+                    continue
+                }
                 if elided && i > 3 && i < n - 3 { continue }
                 emit(axis + 1, offset + i * inner, inner)
-                if i < n - 1 { text += axis == shape.count - 1 ? ", " : ",\n" + String(repeating: " ", count: axis + 8) }
+                if i < n - 1 {
+                    text += axis == shape.count - 1 ? ", " : ",\n" + String(repeating: " ", count: axis + 8)
+                }
             }
             text += "]"
         }

@@ -38,7 +38,7 @@ enum StorageCache {
     static let minimumBytes = 4096
 
     private struct State {
-        var free: [Int: [UInt]] = [:]   // addresses by size, in bytes
+        var free: [Int: [UInt]] = [:] // addresses by size, in bytes
         var cachedBytes = 0
     }
 
@@ -50,11 +50,13 @@ enum StorageCache {
 
     static func allocate(floats: Int) -> UnsafeMutablePointer<Float> {
         let size = bytes(floats)
-        if size >= minimumBytes, let reused = state.withLock({ state -> UInt? in
-            guard let address = state.free[size]?.popLast() else { return nil }
-            state.cachedBytes -= size
-            return address
-        }), let pointer = UnsafeMutablePointer<Float>(bitPattern: reused) {
+        if size >= minimumBytes,
+            let reused = state.withLock({ state -> UInt? in
+                guard let address = state.free[size]?.popLast() else { return nil }
+                state.cachedBytes -= size
+                return address
+            }), let pointer = UnsafeMutablePointer<Float>(bitPattern: reused)
+        {
             return pointer
         }
         return UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 64)
@@ -65,12 +67,14 @@ enum StorageCache {
         let size = bytes(floats)
         let raw = UnsafeMutableRawPointer(pointer)
         let address = UInt(bitPattern: raw)
-        if size >= minimumBytes, state.withLock({ state -> Bool in
-            guard state.cachedBytes + size <= limit else { return false }
-            state.free[size, default: []].append(address)
-            state.cachedBytes += size
-            return true
-        }) {
+        if size >= minimumBytes,
+            state.withLock({ state -> Bool in
+                guard state.cachedBytes + size <= limit else { return false }
+                state.free[size, default: []].append(address)
+                state.cachedBytes += size
+                return true
+            })
+        {
             return
         }
         raw.deallocate()

@@ -3,32 +3,40 @@ import Testing
 
 /// Expects two tensors to have the same shape and elements within `|a − b| ≤ atol + rtol·|b|`,
 /// naming the first element that is not.
-public func expectClose(_ actual: Tensor, _ expected: Tensor,
-                        relativeTolerance: Float = 1e-5, absoluteTolerance: Float = 1e-6,
-                        _ comment: Comment? = nil, sourceLocation: SourceLocation = #_sourceLocation) {
+public func expectClose(
+    _ actual: Tensor, _ expected: Tensor,
+    relativeTolerance: Float = 1e-5, absoluteTolerance: Float = 1e-6,
+    _ comment: Comment? = nil, sourceLocation: SourceLocation = #_sourceLocation
+) {
     guard actual.shape == expected.shape else {
-        Issue.record("shape \(actual.shape) ≠ expected \(expected.shape). \(comment.map(String.init(describing:)) ?? "")",
-                     sourceLocation: sourceLocation)
+        Issue.record(
+            "shape \(actual.shape) ≠ expected \(expected.shape). \(comment.map(String.init(describing:)) ?? "")",
+            sourceLocation: sourceLocation)
         return
     }
-    expectClose(actual.scalars, expected.scalars, relativeTolerance: relativeTolerance,
-                absoluteTolerance: absoluteTolerance, comment, sourceLocation: sourceLocation)
+    expectClose(
+        actual.scalars, expected.scalars, relativeTolerance: relativeTolerance,
+        absoluteTolerance: absoluteTolerance, comment, sourceLocation: sourceLocation)
 }
 
 /// Expects two arrays to match element-wise within `|a − b| ≤ atol + rtol·|b|`.
-public func expectClose(_ actual: [Float], _ expected: [Float],
-                        relativeTolerance: Float = 1e-5, absoluteTolerance: Float = 1e-6,
-                        _ comment: Comment? = nil, sourceLocation: SourceLocation = #_sourceLocation) {
+public func expectClose(
+    _ actual: [Float], _ expected: [Float],
+    relativeTolerance: Float = 1e-5, absoluteTolerance: Float = 1e-6,
+    _ comment: Comment? = nil, sourceLocation: SourceLocation = #_sourceLocation
+) {
     guard actual.count == expected.count else {
-        Issue.record("\(actual.count) elements ≠ expected \(expected.count). \(comment.map(String.init(describing:)) ?? "")",
-                     sourceLocation: sourceLocation)
+        Issue.record(
+            "\(actual.count) elements ≠ expected \(expected.count). \(comment.map(String.init(describing:)) ?? "")",
+            sourceLocation: sourceLocation)
         return
     }
     for (i, (a, b)) in zip(actual, expected).enumerated() {
         let close = a == b || Swift.abs(a - b) <= absoluteTolerance + relativeTolerance * Swift.abs(b)
         if !close {
-            Issue.record("element \(i): \(a) ≠ expected \(b) (tolerance \(absoluteTolerance) + \(relativeTolerance)·|b|). \(comment.map(String.init(describing:)) ?? "")",
-                         sourceLocation: sourceLocation)
+            Issue.record(
+                "element \(i): \(a) ≠ expected \(b) (tolerance \(absoluteTolerance) + \(relativeTolerance)·|b|). \(comment.map(String.init(describing:)) ?? "")",
+                sourceLocation: sourceLocation)
             return
         }
     }
@@ -36,12 +44,16 @@ public func expectClose(_ actual: [Float], _ expected: [Float],
 
 /// Central finite differences of `Σ cotangent ⊙ f(inputs)` with respect to each input, computed in
 /// `Double` from `Float` evaluations.
-public func numericalGradients(of f: ([Tensor]) -> Tensor, at inputs: [Tensor], cotangent: Tensor,
-                               step: Float = 1e-2) -> [Tensor] {
+public func numericalGradients(
+    of f: ([Tensor]) -> Tensor, at inputs: [Tensor], cotangent: Tensor,
+    step: Float = 1e-2
+) -> [Tensor] {
     let weights = cotangent.scalars.map(Double.init)
     func objective(_ values: [Tensor]) -> Double {
         let out = withoutGradients { f(values) }.scalars
-        precondition(out.count == weights.count, "numericalGradients: output has \(out.count) elements, cotangent \(weights.count).")
+        precondition(
+            out.count == weights.count,
+            "numericalGradients: output has \(out.count) elements, cotangent \(weights.count).")
         return zip(out, weights).reduce(0) { $0 + Double($1.0) * $1.1 }
     }
     return inputs.indices.map { which in
@@ -76,7 +88,8 @@ public func expectGradientsMatchFiniteDifferences(
     let analytic = gradients(of: output, wrt: leaves, seed: cotangent)
     let numeric = numericalGradients(of: f, at: inputs, cotangent: cotangent, step: step)
     for (i, (a, n)) in zip(analytic, numeric).enumerated() {
-        expectClose(a, n, relativeTolerance: relativeTolerance, absoluteTolerance: absoluteTolerance,
-                    "gradient of input \(i). \(comment.map(String.init(describing:)) ?? "")", sourceLocation: sourceLocation)
+        expectClose(
+            a, n, relativeTolerance: relativeTolerance, absoluteTolerance: absoluteTolerance,
+            "gradient of input \(i). \(comment.map(String.init(describing:)) ?? "")", sourceLocation: sourceLocation)
     }
 }

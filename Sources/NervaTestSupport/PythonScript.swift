@@ -16,7 +16,9 @@ public struct PythonScript: Sendable {
     /// The repository root (the folder holding Package.swift).
     public static let repositoryRoot: URL = {
         var url = URL(fileURLWithPath: #filePath)
-        while url.path != "/" && !FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) {
+        while url.path != "/"
+            && !FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path)
+        {
             url.deleteLastPathComponent()
         }
         return url
@@ -24,7 +26,9 @@ public struct PythonScript: Sendable {
 
     /// The Python interpreter used.
     public static let python: String = {
-        if let configured = ProcessInfo.processInfo.environment["NERVA_PYTHON"], !configured.isEmpty { return configured }
+        if let configured = ProcessInfo.processInfo.environment["NERVA_PYTHON"], !configured.isEmpty {
+            return configured
+        }
         let venv = repositoryRoot.appendingPathComponent(".venv/bin/python3").path
         return FileManager.default.isExecutableFile(atPath: venv) ? venv : "python3"
     }()
@@ -47,10 +51,12 @@ public struct PythonScript: Sendable {
         process.arguments = [python] + arguments
         process.currentDirectoryURL = repositoryRoot
         // stderr goes to a file, so that a chatty child cannot block on a pipe nobody reads.
-        let errorURL = FileManager.default.temporaryDirectory.appendingPathComponent("nerva-python-\(UUID().uuidString).txt")
+        let errorURL = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "nerva-python-\(UUID().uuidString).txt")
         defer { try? FileManager.default.removeItem(at: errorURL) }
         guard FileManager.default.createFile(atPath: errorURL.path, contents: nil),
-              let errorHandle = FileHandle(forWritingAtPath: errorURL.path) else {
+            let errorHandle = FileHandle(forWritingAtPath: errorURL.path)
+        else {
             return Output(status: -1, stdout: "", stderr: "cannot create \(errorURL.path)")
         }
         let stdout = Pipe()
@@ -63,7 +69,8 @@ public struct PythonScript: Sendable {
         process.waitUntilExit()
         try? errorHandle.close()
         let errorData = (try? Data(contentsOf: errorURL)) ?? Data()
-        return Output(status: process.terminationStatus, stdout: String(decoding: outputData, as: UTF8.self),
-                      stderr: String(decoding: errorData, as: UTF8.self))
+        return Output(
+            status: process.terminationStatus, stdout: String(decoding: outputData, as: UTF8.self),
+            stderr: String(decoding: errorData, as: UTF8.self))
     }
 }

@@ -48,8 +48,9 @@ public struct ClassificationConfiguration: Equatable, Sendable {
     ///
     /// - Throws: `ConfigurationError` naming the setting, its value and the allowed range.
     public func validate() throws {
-        try ConfigurationError.require((0...Self.maximumEpochs).contains(epochs), "epochs", epochs,
-                                       allowed: "in 0…\(Self.maximumEpochs)")
+        try ConfigurationError.require(
+            (0...Self.maximumEpochs).contains(epochs), "epochs", epochs,
+            allowed: "in 0…\(Self.maximumEpochs)")
         try ConfigurationError.check("batch size", batchSize, atLeast: 1)
         // An infinite rate is let through on purpose: it diverges, and divergence is reported.
         try ConfigurationError.require(learningRate > 0, "learning rate", learningRate, allowed: "positive")
@@ -58,8 +59,10 @@ public struct ClassificationConfiguration: Equatable, Sendable {
 
     /// The settings as a report shows them, one `(name, value)` row each.
     public var settingsTable: [(String, String)] {
-        [("model", architecture.rawValue), ("epochs", "\(epochs)"), ("batch size", "\(batchSize)"),
-         ("learning rate", "\(learningRate) (cosine to 0)"), ("augmentation", augmentation.rawValue),
-         ("limit", limit.map(String.init) ?? "all"), ("seed", "\(seed)")]
+        [
+            ("model", architecture.rawValue), ("epochs", "\(epochs)"), ("batch size", "\(batchSize)"),
+            ("learning rate", "\(learningRate) (cosine to 0)"), ("augmentation", augmentation.rawValue),
+            ("limit", limit.map(String.init) ?? "all"), ("seed", "\(seed)")
+        ]
     }
 }

@@ -48,7 +48,8 @@ public struct ClassificationRun {
     ///
     /// - Throws: `ClassificationStateError` when the folder holds no readable training state.
     public static func resumedConfiguration(in folder: URL, extendedEpochs: Int? = nil) throws
-        -> ClassificationConfiguration {
+        -> ClassificationConfiguration
+    {
         let stateFile = folder.appendingPathComponent(ClassificationState.fileName)
         guard FileManager.default.fileExists(atPath: stateFile.path) else {
             throw ClassificationStateError.missing(file: folder.path, key: ClassificationState.fileName)
@@ -66,13 +67,15 @@ public struct ClassificationRun {
         try configuration.validate()
         let architecture = configuration.architecture
         let rng = RandomGenerator(seed: configuration.seed)
-        let training = ImageClassification(architecture: architecture, learningRate: configuration.learningRate,
-                                           augmentation: configuration.augmentation, generator: rng)
+        let training = ImageClassification(
+            architecture: architecture, learningRate: configuration.learningRate,
+            augmentation: configuration.augmentation, generator: rng)
         if let checkpoint { try training.model.load(from: checkpoint) }
         let pool = configuration.limit.map { dataset.train.prefix($0) } ?? dataset.train
         let (train, validation) = pool.split(validationFraction: 1.0 / 12, generator: rng)
-        output("\(architecture.rawValue): \(training.model.parameterCount) parameters; \(train.count) training, "
-               + "\(validation.count) validation, \(dataset.test.count) test images")
+        output(
+            "\(architecture.rawValue): \(training.model.parameterCount) parameters; \(train.count) training, "
+                + "\(validation.count) validation, \(dataset.test.count) test images")
 
         let stateFile = folder.file(ClassificationState.fileName)
         var history: [ImageClassification.EpochResult] = []
@@ -84,50 +87,69 @@ public struct ClassificationRun {
             stepLosses = state.stepLosses
             output("resuming after epoch \(history.count) of \(configuration.epochs)")
         }
-        try training.train(train, validation: validation, epochs: configuration.epochs, from: history.count + 1,
-                           batchSize: configuration.batchSize) { epoch in
+        try training.train(
+            train, validation: validation, epochs: configuration.epochs, from: history.count + 1,
+            batchSize: configuration.batchSize
+        ) { epoch in
             history.append(epoch)
             stepLosses += epoch.stepLosses
-            try ClassificationState(configuration: configuration, history: history, stepLosses: stepLosses,
-                                    training: training).write(to: stateFile)
-            folder.log(["part": "classify", "model": architecture.rawValue, "epoch": epoch.epoch,
-                        "train_loss": epoch.trainLoss, "validation_accuracy": epoch.validationAccuracy,
-                        "samples_per_second": epoch.samplesPerSecond])
-            output(String(format: "epoch %d  loss %.4f  validation accuracy %.4f  %.0f samples/s",
-                          epoch.epoch, epoch.trainLoss, epoch.validationAccuracy, epoch.samplesPerSecond))
+            try ClassificationState(
+                configuration: configuration, history: history, stepLosses: stepLosses,
+                training: training
+            ).write(to: stateFile)
+            folder.log([
+                "part": "classify", "model": architecture.rawValue, "epoch": epoch.epoch,
+                "train_loss": epoch.trainLoss, "validation_accuracy": epoch.validationAccuracy,
+                "samples_per_second": epoch.samplesPerSecond
+            ])
+            output(
+                String(
+                    format: "epoch %d  loss %.4f  validation accuracy %.4f  %.0f samples/s",
+                    epoch.epoch, epoch.trainLoss, epoch.validationAccuracy, epoch.samplesPerSecond))
         }
         let (accuracy, confusion) = ImageClassification.evaluate(training.model, on: dataset.test)
         folder.log(["part": "classify", "model": architecture.rawValue, "test_accuracy": accuracy])
 
         let saved = folder.file("classifier-\(architecture.rawValue).safetensors")
-        try training.model.save(to: saved, metadata: ["architecture": architecture.rawValue, "dataset": "fashion-mnist",
-                                                      "test_accuracy": String(accuracy),
-                                                      "seed": "\(configuration.seed)"])
-        try writeFigures(history: history, stepLosses: stepLosses, stepsPerEpoch: stepsPerEpoch(train.count),
-                         confusion: confusion, accuracy: accuracy, folder: folder)
+        try training.model.save(
+            to: saved,
+            metadata: [
+                "architecture": architecture.rawValue, "dataset": "fashion-mnist",
+                "test_accuracy": String(accuracy),
+                "seed": "\(configuration.seed)"
+            ])
+        try writeFigures(
+            history: history, stepLosses: stepLosses, stepsPerEpoch: stepsPerEpoch(train.count),
+            confusion: confusion, accuracy: accuracy, folder: folder)
         return Result(testAccuracy: accuracy, model: training.model, checkpoint: saved, history: history)
     }
 
     private func stepsPerEpoch(_ count: Int) -> Int { (count + configuration.batchSize - 1) / configuration.batchSize }
 
-    private func writeFigures(history: [ImageClassification.EpochResult], stepLosses: [Double], stepsPerEpoch: Int,
-                              confusion: [[Int]], accuracy: Double, folder: RunFolder) throws {
+    private func writeFigures(
+        history: [ImageClassification.EpochResult], stepLosses: [Double], stepsPerEpoch: Int,
+        confusion: [[Int]], accuracy: Double, folder: RunFolder
+    ) throws {
         let name = configuration.architecture.rawValue
         if !history.isEmpty {
-            let curves = Self.learningCurves(name: name, history: history, stepLosses: stepLosses,
-                                             stepsPerEpoch: stepsPerEpoch)
-            folder.addFigure(title: "Learning curves (\(name))",
-                             files: try Figure.write(svg: curves.svg(), to: folder.file("learning-curves-\(name).svg")),
-                             caption: "Training loss of every step (exponential moving average over about "
-                                + "\(Self.smoothingSteps) steps) and validation accuracy after each epoch.")
+            let curves = Self.learningCurves(
+                name: name, history: history, stepLosses: stepLosses,
+                stepsPerEpoch: stepsPerEpoch)
+            folder.addFigure(
+                title: "Learning curves (\(name))",
+                files: try Figure.write(svg: curves.svg(), to: folder.file("learning-curves-\(name).svg")),
+                caption: "Training loss of every step (exponential moving average over about "
+                    + "\(Self.smoothingSteps) steps) and validation accuracy after each epoch.")
         }
-        let matrix = HeatMap(title: "Confusion matrix (\(name)), test accuracy \(String(format: "%.4f", accuracy))",
-                             rowLabels: FashionMNIST.classNames, columnLabels: FashionMNIST.classNames,
-                             values: confusion.map { $0.map(Double.init) }, showsValues: true,
-                             xLabel: "predicted class", yLabel: "true class")
-        folder.addFigure(title: "Confusion matrix (\(name))",
-                         files: try Figure.write(svg: matrix.svg(), to: folder.file("confusion-\(name).svg")),
-                         caption: "Rows: true class; columns: predicted class (test set).")
+        let matrix = HeatMap(
+            title: "Confusion matrix (\(name)), test accuracy \(String(format: "%.4f", accuracy))",
+            rowLabels: FashionMNIST.classNames, columnLabels: FashionMNIST.classNames,
+            values: confusion.map { $0.map(Double.init) }, showsValues: true,
+            xLabel: "predicted class", yLabel: "true class")
+        folder.addFigure(
+            title: "Confusion matrix (\(name))",
+            files: try Figure.write(svg: matrix.svg(), to: folder.file("confusion-\(name).svg")),
+            caption: "Rows: true class; columns: predicted class (test set).")
     }
 
     /// The span of the moving average that smooths the per-step training loss.
@@ -136,21 +158,28 @@ public struct ClassificationRun {
     /// The learning-curve chart: the per-step training loss, smoothed, against the epoch
     /// (fractional), and the validation accuracy after each epoch. Steps restored from a state
     /// of an older version (no step losses) fall back to the epochs' mean losses.
-    public static func learningCurves(name: String, history: [ImageClassification.EpochResult], stepLosses: [Double],
-                                      stepsPerEpoch: Int) -> LineChart {
+    public static func learningCurves(
+        name: String, history: [ImageClassification.EpochResult], stepLosses: [Double],
+        stepsPerEpoch: Int
+    ) -> LineChart {
         let loss: LineChart.Series
         if stepLosses.isEmpty {
             loss = .init(name: "training loss (epoch mean)", points: history.map { (Double($0.epoch), $0.trainLoss) })
         } else {
             let first = Double(history.count) - Double(stepLosses.count) / Double(max(stepsPerEpoch, 1))
             let smoothed = exponentialMovingAverage(stepLosses, span: smoothingSteps)
-            loss = .init(name: "training loss (per step, smoothed)", points: smoothed.enumerated().map { index, value in
-                (first + Double(index + 1) / Double(max(stepsPerEpoch, 1)), value)
-            })
+            loss = .init(
+                name: "training loss (per step, smoothed)",
+                points: smoothed.enumerated().map { index, value in
+                    (first + Double(index + 1) / Double(max(stepsPerEpoch, 1)), value)
+                })
         }
-        return LineChart(title: "Learning curves (\(name))", xLabel: "epoch", yLabel: "value", series: [
-            loss, .init(name: "validation accuracy", points: history.map { (Double($0.epoch), $0.validationAccuracy) }),
-        ])
+        return LineChart(
+            title: "Learning curves (\(name))", xLabel: "epoch", yLabel: "value",
+            series: [
+                loss,
+                .init(name: "validation accuracy", points: history.map { (Double($0.epoch), $0.validationAccuracy) })
+            ])
     }
 
     /// The exponential moving average of `values` with `α = 2 / (span + 1)`, bias-corrected so

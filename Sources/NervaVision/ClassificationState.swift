@@ -23,8 +23,10 @@ public struct ClassificationState {
     public let tensors: [String: Tensor]
 
     /// Captures `training` after the epochs of `history`; `stepLosses` are those of all of them.
-    public init(configuration: ClassificationConfiguration, history: [ImageClassification.EpochResult],
-                stepLosses: [Double], training: ImageClassification) {
+    public init(
+        configuration: ClassificationConfiguration, history: [ImageClassification.EpochResult],
+        stepLosses: [Double], training: ImageClassification
+    ) {
         self.configuration = configuration
         self.history = history
         self.stepLosses = stepLosses
@@ -42,11 +44,13 @@ public struct ClassificationState {
 
     /// Writes the state atomically (a crash leaves the previous state intact).
     public func write(to url: URL) throws {
-        var metadata = ["architecture": configuration.architecture.rawValue,
-                        "augmentation": configuration.augmentation.rawValue,
-                        "epochs": "\(configuration.epochs)", "batch_size": "\(configuration.batchSize)",
-                        "learning_rate": "\(configuration.learningRate)", "seed": "\(configuration.seed)",
-                        "random_state": randomState.map { String($0) }.joined(separator: ",")]
+        var metadata = [
+            "architecture": configuration.architecture.rawValue,
+            "augmentation": configuration.augmentation.rawValue,
+            "epochs": "\(configuration.epochs)", "batch_size": "\(configuration.batchSize)",
+            "learning_rate": "\(configuration.learningRate)", "seed": "\(configuration.seed)",
+            "random_state": randomState.map { String($0) }.joined(separator: ",")
+        ]
         if let limit = configuration.limit { metadata["limit"] = "\(limit)" }
         try Safetensors.write(tensors, metadata: metadata, to: url)
     }
@@ -82,7 +86,7 @@ public struct ClassificationState {
         configuration.limit = try metadata["limit"].map { _ in try parse("limit") { Int($0) } }
         configuration.seed = try parse("seed") { UInt64($0) }
         do {
-            try configuration.validate()   // sizes and counts become allocations and loop bounds
+            try configuration.validate() // sizes and counts become allocations and loop bounds
         } catch let error as ConfigurationError {
             throw ClassificationStateError.outOfRange(file: source, error)
         }
@@ -98,11 +102,13 @@ public struct ClassificationState {
             let v = history[row].scalars
             // The epoch number becomes an index: a whole number within the run's epochs.
             guard v[0] == v[0].rounded(), v[0] >= 0, v[0] <= Float(ClassificationConfiguration.maximumEpochs) else {
-                throw ClassificationStateError.invalid(file: source, key: "history",
-                                                       value: "epoch \(v[0]) in row \(row)")
+                throw ClassificationStateError.invalid(
+                    file: source, key: "history",
+                    value: "epoch \(v[0]) in row \(row)")
             }
-            return ImageClassification.EpochResult(epoch: Int(v[0]), trainLoss: Double(v[1]),
-                                                   validationAccuracy: Double(v[2]), samplesPerSecond: Double(v[3]))
+            return ImageClassification.EpochResult(
+                epoch: Int(v[0]), trainLoss: Double(v[1]),
+                validationAccuracy: Double(v[2]), samplesPerSecond: Double(v[3]))
         }
         if let steps = tensors["step_losses"] {
             guard steps.rank == 1 else {
@@ -121,9 +127,10 @@ public struct ClassificationState {
     /// - Throws: `StateDictionaryError` when the tensors do not fit the model or the optimiser.
     public func restore(into training: ImageClassification) throws {
         func group(_ prefix: String) -> [String: Tensor] {
-            Dictionary(uniqueKeysWithValues: tensors.compactMap { name, tensor in
-                name.hasPrefix(prefix) ? (String(name.dropFirst(prefix.count)), tensor) : nil
-            })
+            Dictionary(
+                uniqueKeysWithValues: tensors.compactMap { name, tensor in
+                    name.hasPrefix(prefix) ? (String(name.dropFirst(prefix.count)), tensor) : nil
+                })
         }
         try training.model.load(stateDictionary: group("model."))
         try training.optimizer.load(stateDictionary: group("optimizer."))

@@ -6,7 +6,8 @@ extension ImageClassification {
     /// The architectures on offer: an MLP 784→256→128→10, LeNet-5 (the benchmark's and the
     /// federated tour's CNN), and LeNet with more filters and units for higher accuracy.
     public enum Architecture: String, CaseIterable, Sendable {
-        case mlp, cnn, cnnWide = "cnn-wide"
+        case mlp, cnn
+        case cnnWide = "cnn-wide"
 
         /// A new, randomly initialised model of this architecture.
         public func makeModel(generator: RandomGenerator) -> any FeatureClassifier {
@@ -38,12 +39,15 @@ extension ImageClassification {
     /// The classifier in the bytes of a checkpoint, as `loadClassifier(from:)`; `source` names it
     /// in errors.
     public static func loadClassifier(checkpoint bytes: [UInt8], source: String = "<memory>") throws
-        -> any FeatureClassifier {
+        -> any FeatureClassifier
+    {
         try loadClassifier(Safetensors.decode(bytes, source: source), source: source)
     }
 
-    private static func loadClassifier(_ file: (tensors: [String: Tensor], metadata: [String: String]),
-                                       source: String) throws -> any FeatureClassifier {
+    private static func loadClassifier(
+        _ file: (tensors: [String: Tensor], metadata: [String: String]),
+        source: String
+    ) throws -> any FeatureClassifier {
         let name = file.metadata["architecture"] ?? Architecture.cnn.rawValue
         guard let architecture = Architecture(rawValue: name) else {
             throw ClassifierCheckpointError.unknownArchitecture(file: source, name: name)

@@ -27,8 +27,10 @@ public struct ImageClassification {
         public let stepLosses: [Double]
 
         /// An epoch's measurements.
-        public init(epoch: Int, trainLoss: Double, validationAccuracy: Double, samplesPerSecond: Double,
-                    stepLosses: [Double] = []) {
+        public init(
+            epoch: Int, trainLoss: Double, validationAccuracy: Double, samplesPerSecond: Double,
+            stepLosses: [Double] = []
+        ) {
             self.epoch = epoch
             self.trainLoss = trainLoss
             self.validationAccuracy = validationAccuracy
@@ -49,8 +51,10 @@ public struct ImageClassification {
     public let augmentation: Augmentation
 
     /// A new model of `architecture`, initialised from `generator`, with Adam at `learningRate`.
-    public init(architecture: Architecture, learningRate: Float, augmentation: Augmentation = .none,
-                generator: RandomGenerator) {
+    public init(
+        architecture: Architecture, learningRate: Float, augmentation: Augmentation = .none,
+        generator: RandomGenerator
+    ) {
         model = architecture.makeModel(generator: generator)
         optimizer = Adam(model.parameters(), learningRate: learningRate)
         self.generator = generator
@@ -76,9 +80,11 @@ public struct ImageClassification {
     /// last saved state stays the last good one.
     ///
     /// - Throws: `TrainingDivergedError`, or what `onEpoch` throws.
-    public func train(_ train: LabeledImages, validation: LabeledImages, epochs: Int, from first: Int = 1,
-                      batchSize: Int,
-               onEpoch: (EpochResult) throws -> Void = { _ in }) throws -> [EpochResult] {
+    public func train(
+        _ train: LabeledImages, validation: LabeledImages, epochs: Int, from first: Int = 1,
+        batchSize: Int,
+        onEpoch: (EpochResult) throws -> Void = { _ in }
+    ) throws -> [EpochResult] {
         var results: [EpochResult] = []
         guard first <= epochs else { return results }
         let stepsPerEpoch = BatchIndices(exampleCount: train.count, batchSize: batchSize, shuffle: false).count
@@ -86,7 +92,8 @@ public struct ImageClassification {
         for epoch in first...epochs {
             model.train()
             let batches = train.batches(size: batchSize, shuffle: true, generator: generator)
-            let progress = ProgressBar(label: "epoch \(epoch)/\(epochs)", total: batches.count, samplesPerStep: batchSize)
+            let progress = ProgressBar(
+                label: "epoch \(epoch)/\(epochs)", total: batches.count, samplesPerStep: batchSize)
             var total = 0.0, seen = 0
             var stepLosses: [Double] = []
             stepLosses.reserveCapacity(batches.count)
@@ -97,7 +104,9 @@ public struct ImageClassification {
                 let loss = step(inputs: batch.inputs, labels: batch.labels)
                 guard loss.isFinite else {
                     progress.finish()
-                    throw TrainingDivergedError(what: "classifier training", position: "epoch \(epoch), step \(index + 1)", detail: "loss \(loss)")
+                    throw TrainingDivergedError(
+                        what: "classifier training", position: "epoch \(epoch), step \(index + 1)",
+                        detail: "loss \(loss)")
                 }
                 stepLosses.append(Double(loss))
                 total += Double(loss) * Double(batch.labels.count)
@@ -106,12 +115,15 @@ public struct ImageClassification {
             }
             progress.finish()
             if let bad = model.namedParameters().first(where: { !$0.tensor.scalars.allSatisfy(\.isFinite) }) {
-                throw TrainingDivergedError(what: "classifier training", position: "the end of epoch \(epoch)", detail: "\(bad.name) is not finite")
+                throw TrainingDivergedError(
+                    what: "classifier training", position: "the end of epoch \(epoch)",
+                    detail: "\(bad.name) is not finite")
             }
             let rate = Double(seen) / Date().timeIntervalSince(start)
-            let result = EpochResult(epoch: epoch, trainLoss: total / Double(seen),
-                                     validationAccuracy: Self.evaluate(model, on: validation).accuracy,
-                                     samplesPerSecond: rate, stepLosses: stepLosses)
+            let result = EpochResult(
+                epoch: epoch, trainLoss: total / Double(seen),
+                validationAccuracy: Self.evaluate(model, on: validation).accuracy,
+                samplesPerSecond: rate, stepLosses: stepLosses)
             results.append(result)
             try onEpoch(result)
         }
@@ -128,7 +140,11 @@ public struct ImageClassification {
                 for row in 0..<rows {
                     let base = (image * rows + row) * width
                     var left = base, right = base + width - 1
-                    while left < right { pixels.swapAt(left, right); left += 1; right -= 1 }
+                    while left < right {
+                        pixels.swapAt(left, right)
+                        left += 1
+                        right -= 1
+                    }
                 }
             }
         }
@@ -136,7 +152,8 @@ public struct ImageClassification {
 
     /// Accuracy and confusion matrix (`[true class][predicted class]`) on `data`.
     public static func evaluate(_ model: any FeatureClassifier, on data: LabeledImages, batchSize: Int = 500)
-        -> (accuracy: Double, confusion: [[Int]]) {
+        -> (accuracy: Double, confusion: [[Int]])
+    {
         model.eval()
         defer { model.train() }
         var confusion = Array(repeating: Array(repeating: 0, count: model.classCount), count: model.classCount)

@@ -6,9 +6,12 @@ import NervaTensor
 struct Nerva: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "nerva",
-        abstract: "Nerva: a deep-learning toolkit in Swift (GANs, reinforcement learning, recommenders, federated learning).",
-        subcommands: [TourCommand.self, ClassifyCommand.self, GANCommand.self, RLCommand.self, RecCommand.self, FedCommand.self,
-                      BenchCommand.self]
+        abstract:
+            "Nerva: a deep-learning toolkit in Swift (GANs, reinforcement learning, recommenders, federated learning).",
+        subcommands: [
+            TourCommand.self, ClassifyCommand.self, GANCommand.self, RLCommand.self, RecCommand.self, FedCommand.self,
+            BenchCommand.self
+        ]
     )
 
     /// Sets the process up (buffers of 4 MB and more go back to the system when freed), then

@@ -20,7 +20,9 @@ func indexedImages(_ count: Int) -> LabeledImages {
     }
 
     @Test func seededShuffleIsReproducibleAndChangesPerEpoch() {
-        let order = { (seed: UInt64) in BatchIndices(exampleCount: 50, batchSize: 8, shuffle: true, generator: RandomGenerator(seed: seed)).order }
+        let order = { (seed: UInt64) in
+            BatchIndices(exampleCount: 50, batchSize: 8, shuffle: true, generator: RandomGenerator(seed: seed)).order
+        }
         #expect(order(7) == order(7))
         #expect(order(7) != order(8))
         let generator = RandomGenerator(seed: 7)
@@ -43,7 +45,8 @@ func indexedImages(_ count: Int) -> LabeledImages {
     }
 
     @Test func dropLastLeavesOutTheShortBatch() {
-        let batches = BatchIndices(exampleCount: 10, batchSize: 3, shuffle: true, dropLast: true, generator: RandomGenerator(seed: 2))
+        let batches = BatchIndices(
+            exampleCount: 10, batchSize: 3, shuffle: true, dropLast: true, generator: RandomGenerator(seed: 2))
         #expect(batches.count == 3)
         let all = Array(batches)
         #expect(all.allSatisfy { $0.count == 3 })
@@ -120,8 +123,9 @@ func indexedImages(_ count: Int) -> LabeledImages {
     @Test func bytePixelsGatherAsTheirScaledFloats() {
         let bytes: [UInt8] = (0..<12).map { UInt8($0 * 20) }
         let data = LabeledImages(bytes: bytes, scale: 1 / 255, imageShape: [1, 2, 2], labels: [7, 8, 9])
-        let floats = LabeledImages(images: Tensor(bytes.map { Float($0) * (1 / 255 as Float) }, shape: [3, 1, 2, 2]),
-                                   labels: [7, 8, 9])
+        let floats = LabeledImages(
+            images: Tensor(bytes.map { Float($0) * (1 / 255 as Float) }, shape: [3, 1, 2, 2]),
+            labels: [7, 8, 9])
         #expect(data.imageShape == [1, 2, 2] && data.count == 3)
         #expect(data.images(at: [2, 0]).shape == [2, 1, 2, 2])
         #expect(data.images(at: [2, 0]).scalars == floats.images(at: [2, 0]).scalars)

@@ -1,9 +1,10 @@
 import Foundation
-#if canImport(FoundationXML)
-import FoundationXML
-#endif
 import NervaData
 import Testing
+
+#if canImport(FoundationXML)
+    import FoundationXML
+#endif
 
 /// An SVG document parsed with Foundation's XMLParser: its texts and elements.
 final class ParsedSVG: NSObject, XMLParserDelegate {
@@ -21,8 +22,10 @@ final class ParsedSVG: NSObject, XMLParserDelegate {
         if !wellFormed { parseError = parser.parserError.map { "\($0)" } ?? "unknown" }
     }
 
-    func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
-                attributes: [String: String] = [:]) {
+    func parser(
+        _ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
+        attributes: [String: String] = [:]
+    ) {
         elements.append((name, attributes))
         current = ""
     }
@@ -46,7 +49,10 @@ final class ParsedSVG: NSObject, XMLParserDelegate {
         #expect(ticks.labels == ["0.0", "0.2", "0.4", "0.6", "0.8", "1.0"])
         #expect(AxisTicks(covering: 1...20, targetCount: 4).values == [0, 5, 10, 15, 20])
         #expect(AxisTicks(covering: 0...1000, targetCount: 5).labels == ["0", "200", "400", "600", "800", "1000"])
-        #expect(AxisTicks(covering: 1e-4...3e-4, targetCount: 4).labels == ["1.0e-4", "1.5e-4", "2.0e-4", "2.5e-4", "3.0e-4"])
+        #expect(
+            AxisTicks(covering: 1e-4...3e-4, targetCount: 4).labels == [
+                "1.0e-4", "1.5e-4", "2.0e-4", "2.5e-4", "3.0e-4"
+            ])
         #expect(AxisTicks(covering: -3...7, targetCount: 5).values == [-4, -2, 0, 2, 4, 6, 8])
         #expect(AxisTicks(covering: 1...4, targetCount: 8, minimumStep: 1).labels == ["1", "2", "3", "4"])
         for range in [0.0...0.0, 5.0...5.0, -2.0...(-2.0)] {
@@ -64,10 +70,12 @@ final class ParsedSVG: NSObject, XMLParserDelegate {
     // MARK: - Line chart
 
     @Test func lineChartIsWellFormedWithTitleLegendAndTicks() {
-        let chart = LineChart(title: "Loss <train & test>", xLabel: "epoch", yLabel: "loss", series: [
-            .init(name: "train", values: [2.0, 1.2, 0.8, 0.6]),
-            .init(name: "validation \"held out\"", values: [2.1, 1.4, .nan, 0.9]),
-        ])
+        let chart = LineChart(
+            title: "Loss <train & test>", xLabel: "epoch", yLabel: "loss",
+            series: [
+                .init(name: "train", values: [2.0, 1.2, 0.8, 0.6]),
+                .init(name: "validation \"held out\"", values: [2.1, 1.4, .nan, 0.9])
+            ])
         let document = chart.svg()
         let svg = ParsedSVG(document)
         #expect(svg.wellFormed, "\(svg.parseError ?? "")")
@@ -95,8 +103,10 @@ final class ParsedSVG: NSObject, XMLParserDelegate {
     }
 
     @Test func lineChartSurvivesEmptyAndDegenerateData() {
-        for series in [[], [LineChart.Series(name: "flat", values: [3, 3, 3])],
-                       [LineChart.Series(name: "nothing", values: [.nan, .infinity])]] {
+        for series in [
+            [], [LineChart.Series(name: "flat", values: [3, 3, 3])],
+            [LineChart.Series(name: "nothing", values: [.nan, .infinity])]
+        ] {
             let svg = ParsedSVG(LineChart(title: "t", series: series).svg(width: 300, height: 200))
             #expect(svg.wellFormed)
         }
@@ -108,8 +118,10 @@ final class ParsedSVG: NSObject, XMLParserDelegate {
         let short = BarChart(title: "Short", labels: ["a", "b", "c"], values: [1, 2, 3]).svg()
         #expect(ParsedSVG(short).wellFormed)
         #expect(!short.contains("rotate(-40"))
-        let long = BarChart(title: "Accuracy per class", yLabel: "accuracy", labels: FashionMNIST.classNames,
-                            values: [0.85, 0.97, 0.81, 0.88, 0.83, 0.96, 0.62, 0.95, 0.97, 0.96]).svg()
+        let long = BarChart(
+            title: "Accuracy per class", yLabel: "accuracy", labels: FashionMNIST.classNames,
+            values: [0.85, 0.97, 0.81, 0.88, 0.83, 0.96, 0.62, 0.95, 0.97, 0.96]
+        ).svg()
         let svg = ParsedSVG(long)
         #expect(svg.wellFormed)
         #expect(long.contains("rotate(-40"))
@@ -128,8 +140,9 @@ final class ParsedSVG: NSObject, XMLParserDelegate {
     }
 
     @Test func heatMapColoursFollowTheValues() {
-        let map = HeatMap(title: "Confusion & more", rowLabels: ["a", "b"], columnLabels: ["x", "y", "z"],
-                          values: [[0, 5, 10], [2, .nan, 7]], xLabel: "predicted", yLabel: "true")
+        let map = HeatMap(
+            title: "Confusion & more", rowLabels: ["a", "b"], columnLabels: ["x", "y", "z"],
+            values: [[0, 5, 10], [2, .nan, 7]], xLabel: "predicted", yLabel: "true")
         let values = [0.0, 2, 5, 7, 10]
         let lightness = values.map { map.color(of: $0).luminance }
         #expect(zip(lightness, lightness.dropFirst()).allSatisfy { $0 < $1 })
@@ -143,7 +156,8 @@ final class ParsedSVG: NSObject, XMLParserDelegate {
     }
 
     @Test func heatMapImage() {
-        let map = HeatMap(title: "", rowLabels: ["a", "b"], columnLabels: ["x", "y", "z"], values: [[0, 5, 10], [2, .nan, 7]])
+        let map = HeatMap(
+            title: "", rowLabels: ["a", "b"], columnLabels: ["x", "y", "z"], values: [[0, 5, 10], [2, .nan, 7]])
         let image = map.pngImage(cellSize: 4)
         #expect(image.shape == [3, 8, 12])
         let pixels = image.scalars

@@ -63,10 +63,11 @@ let fullFashionMNIST = Result { try FashionMNIST() }
     @Test func missingDirectorySaysWhatToDo() throws {
         let directory = URL(fileURLWithPath: "/nonexistent-nerva-data/fashion")
         let error = #expect(throws: DataError.self) { try FashionMNIST(directory: directory) }
-        #expect(error?.description == """
-            Fashion-MNIST not found in /nonexistent-nerva-data/fashion: install it with \
-            `sudo apt-get install dataset-fashion-mnist` or pass --data DIR
-            """)
+        #expect(
+            error?.description == """
+                Fashion-MNIST not found in /nonexistent-nerva-data/fashion: install it with \
+                `sudo apt-get install dataset-fashion-mnist` or pass --data DIR
+                """)
     }
 
     @Test func missingFileIsNamed() throws {
@@ -74,10 +75,11 @@ let fullFashionMNIST = Result { try FashionMNIST() }
         defer { directory.remove() }
         try writeSplit("train", in: directory, images: 2, labels: [1, 2])
         let error = #expect(throws: DataError.self) { try FashionMNIST(directory: directory.url) }
-        #expect(error?.description == """
-            Fashion-MNIST not found in \(directory.url.path) (no t10k-images-idx3-ubyte.gz): install it with \
-            `sudo apt-get install dataset-fashion-mnist` or pass --data DIR
-            """)
+        #expect(
+            error?.description == """
+                Fashion-MNIST not found in \(directory.url.path) (no t10k-images-idx3-ubyte.gz): install it with \
+                `sudo apt-get install dataset-fashion-mnist` or pass --data DIR
+                """)
     }
 
     @Test func readsUncompressedFiles() throws {
@@ -99,7 +101,8 @@ let fullFashionMNIST = Result { try FashionMNIST() }
         try writeSplit("t10k", in: directory, images: 2, labels: [7, 7])
 
         try writeSplit("train", in: directory, images: 2, labels: [1, 2, 3])
-        let images = directory.file("train-images-idx3-ubyte").path, labels = directory.file("train-labels-idx1-ubyte").path
+        let images = directory.file("train-images-idx3-ubyte").path,
+            labels = directory.file("train-labels-idx1-ubyte").path
         #expect(throws: DataError.countMismatch(images: images, imageCount: 2, labels: labels, labelCount: 3)) {
             try FashionMNIST(directory: directory.url)
         }
@@ -107,8 +110,9 @@ let fullFashionMNIST = Result { try FashionMNIST() }
         #expect(throws: DataError.invalidLabel(file: labels, index: 1, label: 10, classCount: 10)) {
             try FashionMNIST(directory: directory.url)
         }
-        try directory.write(idxBytes(type: 0x08, shape: [1, 27, 27], payload: Array(repeating: 0, count: 729)),
-                            to: "train-images-idx3-ubyte")
+        try directory.write(
+            idxBytes(type: 0x08, shape: [1, 27, 27], payload: Array(repeating: 0, count: 729)),
+            to: "train-images-idx3-ubyte")
         #expect(throws: DataError.unexpectedShape(file: images, shape: [1, 27, 27], expected: "u8 [N, 28, 28]")) {
             try FashionMNIST(directory: directory.url)
         }
@@ -117,8 +121,10 @@ let fullFashionMNIST = Result { try FashionMNIST() }
     /// Writes plain `<prefix>-images-idx3-ubyte` (image n filled with byte 100·n) and labels.
     private func writeSplit(_ prefix: String, in directory: DataTestDirectory, images: Int, labels: [Int]) throws {
         let pixels = (0..<images).flatMap { Array(repeating: UInt8(100 * $0 % 256), count: 784) }
-        try directory.write(idxBytes(type: 0x08, shape: [images, 28, 28], payload: pixels), to: "\(prefix)-images-idx3-ubyte")
-        try directory.write(idxBytes(type: 0x08, shape: [labels.count], payload: labels.map { UInt8($0) }),
-                            to: "\(prefix)-labels-idx1-ubyte")
+        try directory.write(
+            idxBytes(type: 0x08, shape: [images, 28, 28], payload: pixels), to: "\(prefix)-images-idx3-ubyte")
+        try directory.write(
+            idxBytes(type: 0x08, shape: [labels.count], payload: labels.map { UInt8($0) }),
+            to: "\(prefix)-labels-idx1-ubyte")
     }
 }

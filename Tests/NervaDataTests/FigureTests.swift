@@ -6,8 +6,9 @@ import Testing
     @Test func writesSVGAndPNGWhenRSVGConvertExists() throws {
         let directory = try DataTestDirectory()
         defer { directory.remove() }
-        let chart = LineChart(title: "Loss", xLabel: "epoch", yLabel: "loss",
-                              series: [.init(name: "train", values: [1, 0.5, 0.25])])
+        let chart = LineChart(
+            title: "Loss", xLabel: "epoch", yLabel: "loss",
+            series: [.init(name: "train", values: [1, 0.5, 0.25])])
         let url = directory.file("loss.svg")
         let files = try Figure.write(svg: chart.svg(), to: url)
         #expect(files.first == url)
@@ -23,7 +24,8 @@ import Testing
             #expect(files == [url])
             #expect(!FileManager.default.fileExists(atPath: png.path))
         }
-        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.url.path).sorted()
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: directory.url.path).sorted()
                 == files.map(\.lastPathComponent).sorted(), "no temporary files are left behind")
     }
 

@@ -16,13 +16,16 @@ struct IDXCase: Sendable, CustomStringConvertible {
         return [
             IDXCase(type: .uint8, code: 0x08, payload: [0, 1, 127, 128, 254, 255], values: [0, 1, 127, 128, 254, 255]),
             IDXCase(type: .int8, code: 0x09, payload: [0x80, 0xFF, 0, 1, 0x7F, 5], values: [-128, -1, 0, 1, 127, 5]),
-            IDXCase(type: .int16, code: 0x0B, payload: i16.flatMap { bigEndian(UInt16(bitPattern: $0)) },
-                    values: i16.map(Double.init)),
-            IDXCase(type: .int32, code: 0x0C, payload: i32.flatMap { bigEndian(UInt32(bitPattern: $0)) },
-                    values: i32.map(Double.init)),
-            IDXCase(type: .float32, code: 0x0D, payload: f32.flatMap { bigEndian($0.bitPattern) },
-                    values: f32.map(Double.init)),
-            IDXCase(type: .float64, code: 0x0E, payload: f64.flatMap { bigEndian($0.bitPattern) }, values: f64),
+            IDXCase(
+                type: .int16, code: 0x0B, payload: i16.flatMap { bigEndian(UInt16(bitPattern: $0)) },
+                values: i16.map(Double.init)),
+            IDXCase(
+                type: .int32, code: 0x0C, payload: i32.flatMap { bigEndian(UInt32(bitPattern: $0)) },
+                values: i32.map(Double.init)),
+            IDXCase(
+                type: .float32, code: 0x0D, payload: f32.flatMap { bigEndian($0.bitPattern) },
+                values: f32.map(Double.init)),
+            IDXCase(type: .float64, code: 0x0E, payload: f64.flatMap { bigEndian($0.bitPattern) }, values: f64)
         ]
     }()
 }
@@ -128,24 +131,33 @@ struct IDXCase: Sendable, CustomStringConvertible {
 
     @Test func truncatedPayload() throws {
         let (error, path) = try readError(idxBytes(type: 0x08, shape: [2, 3], payload: [1, 2, 3, 4]))
-        #expect(error == .payloadSizeMismatch(file: path, shape: [2, 3], dataType: .uint8, expectedBytes: 6, actualBytes: 4))
+        #expect(
+            error == .payloadSizeMismatch(file: path, shape: [2, 3], dataType: .uint8, expectedBytes: 6, actualBytes: 4)
+        )
         #expect(error.description.contains("truncated: 2 bytes are missing"))
         // A multi-byte element cut in half.
         let (half, halfPath) = try readError(idxBytes(type: 0x0B, shape: [3], payload: [0, 1, 0, 2, 0]))
-        #expect(half == .payloadSizeMismatch(file: halfPath, shape: [3], dataType: .int16, expectedBytes: 6, actualBytes: 5))
+        #expect(
+            half == .payloadSizeMismatch(file: halfPath, shape: [3], dataType: .int16, expectedBytes: 6, actualBytes: 5)
+        )
     }
 
     @Test func dimensionsDescribingLessThanThePayload() throws {
         let (error, path) = try readError(idxBytes(type: 0x0D, shape: [2], payload: Array(repeating: 0, count: 12)))
-        #expect(error == .payloadSizeMismatch(file: path, shape: [2], dataType: .float32, expectedBytes: 8, actualBytes: 12))
+        #expect(
+            error == .payloadSizeMismatch(file: path, shape: [2], dataType: .float32, expectedBytes: 8, actualBytes: 12)
+        )
         #expect(error.description.contains("4 bytes more than the dimensions describe"))
     }
 
     @Test func dimensionsOverflowing() throws {
         let huge = Int(UInt32.max)
         let (error, path) = try readError(idxBytes(type: 0x0E, shape: [huge, huge, huge], payload: [1]))
-        #expect(error == .payloadSizeMismatch(file: path, shape: [huge, huge, huge], dataType: .float64,
-                                              expectedBytes: nil, actualBytes: 1))
+        #expect(
+            error
+                == .payloadSizeMismatch(
+                    file: path, shape: [huge, huge, huge], dataType: .float64,
+                    expectedBytes: nil, actualBytes: 1))
     }
 
     /// Found while adding the IDX fuzz target (issue #18): reading a gzip'd file with a limit
@@ -160,27 +172,38 @@ struct IDXCase: Sendable, CustomStringConvertible {
         var bytes = try gzipped(idxBytes(type: 0x08, shape: [64], payload: (0..<64).map { UInt8($0 * 3) }))
         for i in 12..<bytes.count - 8 { bytes[i] ^= 0x5A }
         let (error, path) = try readError(bytes, name: "bad.idx.gz")
-        guard case .invalidCompression(let file, _) = error else { Issue.record("got \(error)"); return }
+        guard case .invalidCompression(let file, _) = error else {
+            Issue.record("got \(error)")
+            return
+        }
         #expect(file == path)
     }
 
     @Test(.enabled(if: hasGzip)) func truncatedGzip() throws {
         let bytes = try gzipped(idxBytes(type: 0x08, shape: [256], payload: (0..<256).map { UInt8($0) }))
         let (error, _) = try readError(Array(bytes.dropLast(12)), name: "cut.idx.gz")
-        guard case .invalidCompression = error else { Issue.record("got \(error)"); return }
+        guard case .invalidCompression = error else {
+            Issue.record("got \(error)")
+            return
+        }
         #expect(error.description.contains("ends early"))
     }
 
     @Test(.enabled(if: hasGzip)) func gzipWithTrailingGarbage() throws {
         let bytes = try gzipped(idxBytes(type: 0x08, shape: [1], payload: [7])) + [1, 2, 3]
         let (error, _) = try readError(bytes, name: "trailing.idx.gz")
-        guard case .invalidCompression = error else { Issue.record("got \(error)"); return }
+        guard case .invalidCompression = error else {
+            Issue.record("got \(error)")
+            return
+        }
         #expect(error.description.contains("3 bytes of trailing data"))
     }
 
     @Test(.enabled(if: hasGzip)) func malformedContentInsideGzip() throws {
-        let (error, path) = try readError(gzipped(idxBytes(type: 0x08, shape: [5], payload: [1, 2])), name: "short.idx.gz")
-        #expect(error == .payloadSizeMismatch(file: path, shape: [5], dataType: .uint8, expectedBytes: 5, actualBytes: 2))
+        let (error, path) = try readError(
+            gzipped(idxBytes(type: 0x08, shape: [5], payload: [1, 2])), name: "short.idx.gz")
+        #expect(
+            error == .payloadSizeMismatch(file: path, shape: [5], dataType: .uint8, expectedBytes: 5, actualBytes: 2))
     }
 
     @Test func missingFile() throws {

@@ -17,7 +17,11 @@ enum PNGReference {
         case gray(Int), bands([Int])
         init(from decoder: Decoder) throws {
             let container = try decoder.singleValueContainer()
-            if let value = try? container.decode(Int.self) { self = .gray(value) } else { self = .bands(try container.decode([Int].self)) }
+            if let value = try? container.decode(Int.self) {
+                self = .gray(value)
+            } else {
+                self = .bands(try container.decode([Int].self))
+            }
         }
     }
 
@@ -75,12 +79,17 @@ func pngChunks(_ bytes: [UInt8]) -> [(type: String, data: [UInt8], crcMatches: B
         try PNG.write(Tensor([-0.5, 0, 0.5, 1, 1.5, .nan], shape: [2, 3]), to: url)
         let chunks = pngChunks([UInt8](try Data(contentsOf: url)))
         #expect(chunks.map(\.type) == ["IHDR", "IDAT", "IEND"] && chunks.allSatisfy { $0.crcMatches })
-        #expect(PNG.encode(Tensor.zeros([1, 3, 2])) == PNG.encode(grayscale: Array(repeating: 0, count: 6), width: 2, height: 3))
+        #expect(
+            PNG.encode(Tensor.zeros([1, 3, 2]))
+                == PNG.encode(grayscale: Array(repeating: 0, count: 6), width: 2, height: 3))
     }
 
     // MARK: - Decoded by Pillow
 
-    @Test(.enabled(if: PNGReference.isAvailable || PythonScript.isRequired, "needs Python with Pillow (scripts/install-dependencies)"))
+    @Test(
+        .enabled(
+            if: PNGReference.isAvailable || PythonScript.isRequired,
+            "needs Python with Pillow (scripts/install-dependencies)"))
     func pillowDecodesGrayscale() throws {
         try #require(PNGReference.isAvailable, "\(PythonScript.python) cannot import PIL, and NERVA_REQUIRE_INTEROP=1")
         let directory = try DataTestDirectory()
@@ -95,7 +104,10 @@ func pngChunks(_ bytes: [UInt8]) -> [(type: String, data: [UInt8], crcMatches: B
         #expect(decoded.pixels == pixels.map { .gray(Int($0)) })
     }
 
-    @Test(.enabled(if: PNGReference.isAvailable || PythonScript.isRequired, "needs Python with Pillow (scripts/install-dependencies)"))
+    @Test(
+        .enabled(
+            if: PNGReference.isAvailable || PythonScript.isRequired,
+            "needs Python with Pillow (scripts/install-dependencies)"))
     func pillowDecodesRGB() throws {
         try #require(PNGReference.isAvailable, "\(PythonScript.python) cannot import PIL, and NERVA_REQUIRE_INTEROP=1")
         let directory = try DataTestDirectory()
@@ -110,7 +122,10 @@ func pngChunks(_ bytes: [UInt8]) -> [(type: String, data: [UInt8], crcMatches: B
         #expect(decoded.pixels == (0..<width * height).map { .bands(bytes[3 * $0..<3 * $0 + 3].map { Int($0) }) })
     }
 
-    @Test(.enabled(if: PNGReference.isAvailable || PythonScript.isRequired, "needs Python with Pillow (scripts/install-dependencies)"))
+    @Test(
+        .enabled(
+            if: PNGReference.isAvailable || PythonScript.isRequired,
+            "needs Python with Pillow (scripts/install-dependencies)"))
     func pillowDecodesTensorImages() throws {
         try #require(PNGReference.isAvailable, "\(PythonScript.python) cannot import PIL, and NERVA_REQUIRE_INTEROP=1")
         let directory = try DataTestDirectory()

@@ -9,10 +9,13 @@ private final class Harness {
     var writes: [String] = []
     var output: String { writes.joined() }
 
-    func progress(total: Int, samplesPerStep: Int? = nil, terminal: Bool, columns: Int? = nil,
-                  plainInterval: Double = 5) -> ProgressBar {
-        ProgressBar(label: "train", total: total, samplesPerStep: samplesPerStep, plainInterval: plainInterval,
-                 isTerminal: terminal, columns: { columns }, clock: { self.now }, write: { self.writes.append($0) })
+    func progress(
+        total: Int, samplesPerStep: Int? = nil, terminal: Bool, columns: Int? = nil,
+        plainInterval: Double = 5
+    ) -> ProgressBar {
+        ProgressBar(
+            label: "train", total: total, samplesPerStep: samplesPerStep, plainInterval: plainInterval,
+            isTerminal: terminal, columns: { columns }, clock: { self.now }, write: { self.writes.append($0) })
     }
 }
 
@@ -21,7 +24,7 @@ private final class Harness {
         let harness = Harness()
         let progress = harness.progress(total: 1000, terminal: true)
         for step in 1...100 {
-            harness.now += 0.01   // 100 updates in one second
+            harness.now += 0.01 // 100 updates in one second
             progress.update(step: step, values: [("loss", 1 / Double(step))])
         }
         #expect((9...11).contains(harness.writes.count), "\(harness.writes.count) redraws in one second")
@@ -37,7 +40,7 @@ private final class Harness {
         harness.now += 0.01
         progress.update(step: 9)
         harness.now += 0.01
-        progress.update(step: 10)   // within 0.1 s of the last redraw, drawn anyway
+        progress.update(step: 10) // within 0.1 s of the last redraw, drawn anyway
         #expect(harness.writes.count == 2 && harness.writes[1].contains("10/10  100% │████████████████████│"))
         progress.finish()
         #expect(harness.writes.count == 4 && harness.writes[3] == "\n")
@@ -49,7 +52,7 @@ private final class Harness {
         let progress = harness.progress(total: 10, terminal: true, columns: 40)
         harness.now += 1
         progress.update(step: 5, values: [("a long value name", 3), ("another", 4)])
-        let line = harness.writes[0].dropFirst().dropLast(3)   // without "\r" and "\e[K"
+        let line = harness.writes[0].dropFirst().dropLast(3) // without "\r" and "\e[K"
         #expect(line.count == 39 && line.hasSuffix("…"))
     }
 
@@ -59,8 +62,10 @@ private final class Harness {
         harness.now += 10
         progress.update(step: 25, values: [("epoch", 2), ("loss", 0.43216)])
         // 25 steps in 10 s: 80 samples/s; 75 steps left at 2.5 steps/s: 30 s.
-        #expect(harness.writes.last
-            == "\rtrain   25/100   25% │█████               │  80.0 samples/s  ETA 30s  epoch 2  loss 0.4322\u{1B}[K")
+        #expect(
+            harness.writes.last
+                == "\rtrain   25/100   25% │█████               │  80.0 samples/s  ETA 30s  epoch 2  loss 0.4322\u{1B}[K"
+        )
         harness.now += 1000
         progress.update(step: 50)
         #expect(harness.writes.last!.contains("steps/s") == false)
@@ -85,10 +90,11 @@ private final class Harness {
             harness.now += 1
             progress.update(step: step, values: [("loss", 0.5)])
         }
-        #expect(harness.writes == [
-            "train   5/12   41%  10.0 samples/s  ETA 7s  loss 0.5\n",
-            "train  10/12   83%  10.0 samples/s  ETA 2s  loss 0.5\n",
-        ])
+        #expect(
+            harness.writes == [
+                "train   5/12   41%  10.0 samples/s  ETA 7s  loss 0.5\n",
+                "train  10/12   83%  10.0 samples/s  ETA 2s  loss 0.5\n"
+            ])
         harness.now += 0.5
         progress.finish()
         #expect(harness.writes.last == "train  12/12  100%  9.60 samples/s  done in 12.5s  loss 0.5\n")
@@ -105,7 +111,7 @@ private final class Harness {
             harness.now += 1
             progress.update(step: step)
         }
-        #expect(harness.writes.count == 3)   // at 30, 60 and 90 seconds
+        #expect(harness.writes.count == 3) // at 30, 60 and 90 seconds
         #expect(harness.writes[0].hasPrefix("train   30/100   30%"))
     }
 
@@ -133,6 +139,8 @@ private final class Harness {
         #expect(ProgressBar.value(0.000012345) == "1.234e-05" || ProgressBar.value(0.000012345) == "1.235e-05")
         #expect(ProgressBar.value(12345.67) == "12345.7")
         #expect(ProgressBar.value(.nan) == "nan")
-        #expect(ProgressBar.rate(2345.4) == "2345" && ProgressBar.rate(12.34) == "12.3" && ProgressBar.rate(0.4216) == "0.42")
+        #expect(
+            ProgressBar.rate(2345.4) == "2345" && ProgressBar.rate(12.34) == "12.3"
+                && ProgressBar.rate(0.4216) == "0.42")
     }
 }

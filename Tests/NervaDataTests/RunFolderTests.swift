@@ -21,8 +21,10 @@ private struct TemporaryDirectory {
     @Test func defaultFolderIsNamedAfterCommandAndLocalTime() throws {
         let base = try TemporaryDirectory()
         defer { base.remove() }
-        let date = try #require(Calendar.current.date(from: DateComponents(
-            year: 2025, month: 3, day: 7, hour: 14, minute: 5, second: 9)))
+        let date = try #require(
+            Calendar.current.date(
+                from: DateComponents(
+                    year: 2025, month: 3, day: 7, hour: 14, minute: 5, second: 9)))
         let first = try RunFolder(command: "gan train", out: nil, settings: [], baseDirectory: base.url, date: date)
         #expect(first.url.lastPathComponent == "gan-train-20250307-140509")
         #expect(first.url.deletingLastPathComponent().lastPathComponent == "nerva-out")
@@ -34,15 +36,18 @@ private struct TemporaryDirectory {
         let now = try RunFolder(command: "tour", out: nil, settings: [], baseDirectory: base.url, date: Date())
         #expect(now.url.lastPathComponent.wholeMatch(of: /tour-\d{8}-\d{6}/) != nil)
         var isDirectory: ObjCBool = false
-        #expect(FileManager.default.fileExists(atPath: now.url.path, isDirectory: &isDirectory) && isDirectory.boolValue)
+        #expect(
+            FileManager.default.fileExists(atPath: now.url.path, isDirectory: &isDirectory) && isDirectory.boolValue)
     }
 
     @Test func outFolderIsCreatedWithParentsAndReused() throws {
         let base = try TemporaryDirectory()
         defer { base.remove() }
-        let folder = try RunFolder(command: "tour", out: "runs/a/b", settings: [], baseDirectory: base.url, date: Date())
+        let folder = try RunFolder(
+            command: "tour", out: "runs/a/b", settings: [], baseDirectory: base.url, date: Date())
         #expect(folder.url.path == base.url.standardizedFileURL.appendingPathComponent("runs/a/b").path)
-        let again = try RunFolder(command: "tour", out: folder.url.path, settings: [], baseDirectory: base.url, date: Date())
+        let again = try RunFolder(
+            command: "tour", out: folder.url.path, settings: [], baseDirectory: base.url, date: Date())
         #expect(again.url == folder.url)
         #expect(folder.file("samples/epoch-1.png").path == folder.url.path + "/samples/epoch-1.png")
         #expect(FileManager.default.fileExists(atPath: folder.url.path + "/samples"))
@@ -58,10 +63,13 @@ private struct TemporaryDirectory {
             try RunFolder(command: "tour", out: file.path, settings: [], baseDirectory: base.url, date: Date())
         }
         #expect(exact == .notAFolder(folder: file.path, file: file.path))
-        #expect(exact?.description == "the output folder \(file.path) is a file, not a folder. Choose another folder with --out DIR.")
+        #expect(
+            exact?.description
+                == "the output folder \(file.path) is a file, not a folder. Choose another folder with --out DIR.")
 
         let below = #expect(throws: RunFolderError.self) {
-            try RunFolder(command: "tour", out: file.path + "/deeper/run", settings: [], baseDirectory: base.url, date: Date())
+            try RunFolder(
+                command: "tour", out: file.path + "/deeper/run", settings: [], baseDirectory: base.url, date: Date())
         }
         #expect(below == .notAFolder(folder: file.path + "/deeper/run", file: file.path))
         #expect(below?.description.contains("--out") == true)
@@ -69,7 +77,9 @@ private struct TemporaryDirectory {
 
     @Test func uncreatableFolderNamesTheFolderAndTheReason() throws {
         let error = #expect(throws: RunFolderError.self) {
-            try RunFolder(command: "tour", out: "/proc/nerva-cannot-be-here", settings: [], baseDirectory: URL(fileURLWithPath: "/"), date: Date())
+            try RunFolder(
+                command: "tour", out: "/proc/nerva-cannot-be-here", settings: [],
+                baseDirectory: URL(fileURLWithPath: "/"), date: Date())
         }
         guard case let .cannotCreate(folder, problem)? = error else {
             Issue.record("expected cannotCreate, got \(String(describing: error))")
@@ -86,7 +96,8 @@ private struct TemporaryDirectory {
     @Test func metricsAreJSONLinesWithKeysInOrder() throws {
         let base = try TemporaryDirectory()
         defer { base.remove() }
-        let folder = try RunFolder(command: "tour", out: base.url.path, settings: [], baseDirectory: base.url, date: Date())
+        let folder = try RunFolder(
+            command: "tour", out: base.url.path, settings: [], baseDirectory: base.url, date: Date())
         let loss: Float = 0.1
         folder.log(["part": "engine", "epoch": 1, "loss": loss, "accuracy": 0.875, "done": false])
         folder.log(["zeta": 1, "alpha": 2.5, "mid": "say \"hi\"\n\\ \u{1}"])
@@ -120,9 +131,11 @@ private struct TemporaryDirectory {
     @Test func newRunReplacesOldMetrics() throws {
         let base = try TemporaryDirectory()
         defer { base.remove() }
-        let first = try RunFolder(command: "tour", out: base.url.path, settings: [], baseDirectory: base.url, date: Date())
+        let first = try RunFolder(
+            command: "tour", out: base.url.path, settings: [], baseDirectory: base.url, date: Date())
         first.log(["run": 1])
-        let second = try RunFolder(command: "tour", out: base.url.path, settings: [], baseDirectory: base.url, date: Date())
+        let second = try RunFolder(
+            command: "tour", out: base.url.path, settings: [], baseDirectory: base.url, date: Date())
         second.log(["run": 2])
         let text = try String(contentsOf: base.url.appendingPathComponent("metrics.jsonl"), encoding: .utf8)
         #expect(text == "{\"run\":2}\n")
@@ -131,10 +144,12 @@ private struct TemporaryDirectory {
     @Test func continuingRunAppendsToEarlierMetrics() throws {
         let base = try TemporaryDirectory()
         defer { base.remove() }
-        let first = try RunFolder(command: "tour", out: base.url.path, settings: [], baseDirectory: base.url, date: Date())
+        let first = try RunFolder(
+            command: "tour", out: base.url.path, settings: [], baseDirectory: base.url, date: Date())
         first.log(["run": 1])
-        let resumed = try RunFolder(command: "tour", out: base.url.path, settings: [], baseDirectory: base.url,
-                                    date: Date(), continuing: true)
+        let resumed = try RunFolder(
+            command: "tour", out: base.url.path, settings: [], baseDirectory: base.url,
+            date: Date(), continuing: true)
         resumed.log(["run": 2])
         let text = try String(contentsOf: base.url.appendingPathComponent("metrics.jsonl"), encoding: .utf8)
         #expect(text == "{\"run\":1}\n{\"run\":2}\n")
@@ -175,7 +190,10 @@ private struct TemporaryDirectory {
         #expect(html.contains("<a href=\"loss.svg\">loss.svg</a> · <a href=\"loss.png\">loss.png</a></p>"))
         #expect(html.contains("<img src=\"samples/epoch%201.png\""))
         // Sections in the order added, between the settings and the file list.
-        let order = ["<h2>Settings</h2>", "<h2>Loss</h2>", "<h2>Scores</h2>", "<h2>Samples</h2>", "<h2>Notes</h2>", "<h2>Files</h2>"]
+        let order = [
+            "<h2>Settings</h2>", "<h2>Loss</h2>", "<h2>Scores</h2>", "<h2>Samples</h2>", "<h2>Notes</h2>",
+            "<h2>Files</h2>"
+        ]
         let positions = order.compactMap { html.range(of: $0)?.lowerBound }
         #expect(positions.count == order.count && positions == positions.sorted())
         // Files with sizes; hidden files and the page itself are not listed.
@@ -190,14 +208,15 @@ private struct TemporaryDirectory {
     @Test func everyRegisteredFigureIsReferenced() throws {
         let base = try TemporaryDirectory()
         defer { base.remove() }
-        let folder = try RunFolder(command: "rl", out: base.url.path, settings: [], baseDirectory: base.url, date: Date())
+        let folder = try RunFolder(
+            command: "rl", out: base.url.path, settings: [], baseDirectory: base.url, date: Date())
         let names = ["reward.svg", "reward.png", "epsilon.svg", "grid.png", "q-values.svg"]
         for name in names { try Data("x".utf8).write(to: folder.file(name)) }
         folder.addFigure(title: "Reward", files: [folder.file("reward.svg"), folder.file("reward.png")], caption: nil)
         folder.addFigure(title: "Exploration", files: [folder.file("epsilon.svg")], caption: "ε")
         folder.addFigure(title: "Agent", files: [folder.file("grid.png"), folder.file("q-values.svg")], caption: nil)
         try folder.writeReport()
-        try folder.writeReport()   // rewriting replaces the page and leaves no temporary behind
+        try folder.writeReport() // rewriting replaces the page and leaves no temporary behind
 
         let html = try String(contentsOf: folder.url.appendingPathComponent("index.html"), encoding: .utf8)
         for name in ["reward.svg", "epsilon.svg", "grid.png", "q-values.svg"] {

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import NervaFed
 
 @Suite struct AggregationTests {
@@ -15,8 +16,13 @@ import Testing
 
     @Test func identicalUpdatesAggregateToThemselves() {
         let vector: [Float] = [0.25, -1.5, 3]
-        for aggregation in [Aggregation.weightedMean, .mean, .coordinateMedian, .trimmedMean(beta: 0.2), .krum(byzantine: 1, selected: 2)] {
-            #expect(aggregation.combine(Array(repeating: vector, count: 5), weights: [1, 2, 3, 4, 5]) == vector, "\(aggregation)")
+        for aggregation in [
+            Aggregation.weightedMean, .mean, .coordinateMedian, .trimmedMean(beta: 0.2),
+            .krum(byzantine: 1, selected: 2)
+        ] {
+            #expect(
+                aggregation.combine(Array(repeating: vector, count: 5), weights: [1, 2, 3, 4, 5]) == vector,
+                "\(aggregation)")
         }
     }
 

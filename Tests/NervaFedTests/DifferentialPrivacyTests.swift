@@ -1,13 +1,20 @@
 import Foundation
-import Testing
-@testable import NervaFed
 import NervaNN
+import Testing
+
+@testable import NervaFed
 
 @Suite struct DifferentialPrivacyTests {
     @Test func settingsMustBeFinite() {
-        #expect(throws: ConfigurationError.self) { try DifferentialPrivacy.validate(clippingNorm: .nan, noiseMultiplier: 0) }
-        #expect(throws: ConfigurationError.self) { try DifferentialPrivacy.validate(clippingNorm: .infinity, noiseMultiplier: 0) }
-        #expect(throws: ConfigurationError.self) { try DifferentialPrivacy.validate(clippingNorm: 1, noiseMultiplier: .infinity) }
+        #expect(throws: ConfigurationError.self) {
+            try DifferentialPrivacy.validate(clippingNorm: .nan, noiseMultiplier: 0)
+        }
+        #expect(throws: ConfigurationError.self) {
+            try DifferentialPrivacy.validate(clippingNorm: .infinity, noiseMultiplier: 0)
+        }
+        #expect(throws: ConfigurationError.self) {
+            try DifferentialPrivacy.validate(clippingNorm: 1, noiseMultiplier: .infinity)
+        }
         #expect(throws: Never.self) { try DifferentialPrivacy.validate(clippingNorm: 1, noiseMultiplier: 0) }
     }
 
@@ -31,7 +38,8 @@ import NervaNN
         let zeros = Array(repeating: [Float](repeating: 0, count: 20_000), count: 4)
         let noised = privacy.privateMean(of: zeros, generator: RandomGenerator(seed: 2))
         let mean = noised.reduce(0.0) { $0 + Double($1) } / Double(noised.count)
-        let deviation = (noised.reduce(0.0) { $0 + Double($1) * Double($1) } / Double(noised.count) - mean * mean).squareRoot()
+        let deviation = (noised.reduce(0.0) { $0 + Double($1) * Double($1) } / Double(noised.count) - mean * mean)
+            .squareRoot()
         #expect(abs(mean) < 0.02 && abs(deviation - 0.75) < 0.02, "mean \(mean), deviation \(deviation)")
     }
 
@@ -47,11 +55,13 @@ import NervaNN
 
     @Test func dpFedAvgStillLearnsWithModerateNoise() throws {
         let data = SimulationTests.toyData(count: 800, seed: 1), test = SimulationTests.toyData(count: 200, seed: 2)
-        let strategy = try DifferentiallyPrivateStrategy(wrapping: FederatedStrategy.fedAvg(clientSettings: SimulationTests.settings, seed: 1),
-                                                         privacy: DifferentialPrivacy(clippingNorm: 2, noiseMultiplier: 0.5))
+        let strategy = try DifferentiallyPrivateStrategy(
+            wrapping: FederatedStrategy.fedAvg(clientSettings: SimulationTests.settings, seed: 1),
+            privacy: DifferentialPrivacy(clippingNorm: 2, noiseMultiplier: 0.5))
         #expect(strategy.name == "DP-FedAvg")
-        let simulation = try SimulationTests.simulation(SimulationTests.participants(data, clients: 8), strategy: strategy,
-                                                        concurrency: 2, test: test)
+        let simulation = try SimulationTests.simulation(
+            SimulationTests.participants(data, clients: 8), strategy: strategy,
+            concurrency: 2, test: test)
         let reports = try simulation.run(rounds: 6)
         #expect(reports.last?.trainMetrics["noise_standard_deviation"] == 0.125)
         #expect((reports.last?.centralEvaluation?.metrics["accuracy"] ?? 0) > 0.8)

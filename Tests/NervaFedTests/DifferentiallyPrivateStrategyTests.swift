@@ -55,13 +55,13 @@ import Testing
         let global = ParameterSet(layout: Self.layout, values: [1, 1])
         let results = [("a", Self.result([4, 5], examples: 1)), ("b", Self.result([1.3, 1.4], examples: 100))]
         let reference = fedAdam()
-        for round in 1...2 {  // the second round uses the moments of the first
+        for round in 1...2 { // the second round uses the moments of the first
             let values = try #require(
                 strategy.aggregateFit(round: round, global: global, results: results, failures: []).parameters
             ).values
             let expected = reference.step(global: global, along: [0.45, 0.6])
             expectClose(values, expected, relativeTolerance: 1e-6, absoluteTolerance: 1e-7)
-            #expect(values != [1.45, 1.6])  // Adam's step, not the plain mean
+            #expect(values != [1.45, 1.6]) // Adam's step, not the plain mean
         }
         #expect(strategy.name == "DP-FedAdam" && strategy.serverState == reference.serverState)
     }

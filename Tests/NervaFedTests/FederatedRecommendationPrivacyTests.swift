@@ -2,6 +2,7 @@ import Foundation
 import NervaRec
 import Synchronization
 import Testing
+
 @testable import NervaFed
 
 /// What leaves a participant of a federated recommender: every message is captured as bytes
@@ -9,11 +10,13 @@ import Testing
 @Suite struct FederatedRecommendationPrivacyTests {
     /// Planted data whose user ids are recognisable strings.
     static func split() -> InteractionSplit {
-        let planted = SyntheticInteractions(users: 30, items: 60, meanInteractions: 20, clusterCount: 4, seed: 5).dataset
+        let planted = SyntheticInteractions(users: 30, items: 60, meanInteractions: 20, clusterCount: 4, seed: 5)
+            .dataset
         var builder = InteractionDatasetBuilder()
         for row in 0..<planted.count {
-            builder.append(user: "secret-user-\(planted.users[Int(planted.userIndices[row])])",
-                           item: planted.items[Int(planted.itemIndices[row])], rating: 1, timestamp: planted.timestamps[row])
+            builder.append(
+                user: "secret-user-\(planted.users[Int(planted.userIndices[row])])",
+                item: planted.items[Int(planted.itemIndices[row])], rating: 1, timestamp: planted.timestamps[row])
         }
         return SplitRule.leaveOneOut.split(builder.build(hasRatings: false, hasTimestamps: true))
     }
@@ -25,24 +28,29 @@ import Testing
         }
     }
 
-    static func bitPattern(_ value: Float) -> [UInt8] { withUnsafeBytes(of: value.bitPattern.littleEndian) { Array($0) } }
+    static func bitPattern(_ value: Float) -> [UInt8] {
+        withUnsafeBytes(of: value.bitPattern.littleEndian) { Array($0) }
+    }
 
     @Test func messagesCarryNoUserIdNoUserEmbeddingAndNoInteractionList() throws {
         let split = Self.split()
-        let model = FederatedNCFModel(architecture: .neumf, itemCount: split.train.itemCount, factors: 4, layers: [8, 4])
+        let model = FederatedNCFModel(
+            architecture: .neumf, itemCount: split.train.itemCount, factors: 4, layers: [8, 4])
         let federation = FederatedRecommendation(split: split, model: model, seed: 9)
         let initialEmbeddings = federation.participants.map(\.privateUserEmbedding)
         let messages = Mutex<[(participant: String, message: MeteredParticipant.Message)]>([])
-        let strategy = RowWeightedFedAvg(model: model, clientSettings: FitConfiguration(round: 0, localEpochs: 1, batchSize: 16, learningRate: 0.01))
+        let strategy = RowWeightedFedAvg(
+            model: model, clientSettings: FitConfiguration(round: 0, localEpochs: 1, batchSize: 16, learningRate: 0.01))
         let simulation = try federation.simulation(strategy: strategy, seed: 9, concurrency: 2) { participant in
             MeteredParticipant(participant) { id, message in messages.withLock { $0.append((id, message)) } }
         }
         try simulation.run(rounds: 2)
         let sent = messages.withLock { $0 }
-        #expect(sent.count == 2 * 2 * federation.participants.count)   // a fit and an evaluation result per round
+        #expect(sent.count == 2 * 2 * federation.participants.count) // a fit and an evaluation result per round
 
         let sharedNames = model.sharedLayout.names
-        let participantIndex = Dictionary(uniqueKeysWithValues: federation.participants.enumerated().map { ($1.id, $0) })
+        let participantIndex = Dictionary(
+            uniqueKeysWithValues: federation.participants.enumerated().map { ($1.id, $0) })
         let positivesByUser = UserItemMatrix(split.train)
         for (participantID, message) in sent {
             let index = participantIndex[participantID]!
@@ -54,8 +62,13 @@ import Testing
                 bytes = body
                 let (update, metadata) = try ParameterSet.decode(safetensors: body)
                 // Exactly the declared tensors: touched rows, their weights and the shared tensors — no user table.
-                #expect(update.layout.names == [RecommendationUpdate.rowsName, RecommendationUpdate.rowWeightsName] + sharedNames)
-                #expect(Set(metadata.keys).isSubset(of: ["nerva.message", "nerva.kind", "nerva.exampleCount", "nerva.metrics"]))
+                #expect(
+                    update.layout.names == [RecommendationUpdate.rowsName, RecommendationUpdate.rowWeightsName]
+                        + sharedNames)
+                #expect(
+                    Set(metadata.keys).isSubset(of: [
+                        "nerva.message", "nerva.kind", "nerva.exampleCount", "nerva.metrics"
+                    ]))
                 #expect(metadata["nerva.metrics"]!.hasPrefix("{\"train_loss\":"))
                 // The interactions are not listed: the rows mix them with at least as many sampled non-interactions,
                 // and no tensor says which rows are which.
@@ -69,7 +82,8 @@ import Testing
                 #expect(Set(object.keys) == ["loss", "exampleCount", "metrics"])
                 #expect(Set((object["metrics"] as! [String: Double]).keys) == ["hit_rate@10", "ndcg@10"])
             }
-            #expect(!Self.contains(bytes, Array("secret-user".utf8)) && !Self.contains(bytes, Array(participantID.utf8)))
+            #expect(
+                !Self.contains(bytes, Array("secret-user".utf8)) && !Self.contains(bytes, Array(participantID.utf8)))
             for embedding in embeddings {
                 let found = embedding.filter { Self.contains(bytes, Self.bitPattern($0)) }
                 #expect(found.isEmpty, "\(participantID): user-embedding values \(found) found in a message")
@@ -80,15 +94,21 @@ import Testing
     }
 
     /// Three rounds of federated NeuMF with half the users per round, in the clear or under secure aggregation.
-    static func run(secure: Bool, privacy: DifferentialPrivacy? = nil) throws -> (global: ParameterSet, reports: [RoundReport]) {
+    static func run(secure: Bool, privacy: DifferentialPrivacy? = nil) throws -> (
+        global: ParameterSet, reports: [RoundReport]
+    ) {
         let split = Self.split()
-        let model = FederatedNCFModel(architecture: .neumf, itemCount: split.train.itemCount, factors: 4, layers: [8, 4])
+        let model = FederatedNCFModel(
+            architecture: .neumf, itemCount: split.train.itemCount, factors: 4, layers: [8, 4])
         let federation = FederatedRecommendation(split: split, model: model, seed: 3)
-        let base = RowWeightedFedAvg(model: model, sampling: ClientSampling(fraction: 0.5),
-                                     clientSettings: FitConfiguration(round: 0, localEpochs: 1, batchSize: 16, learningRate: 0.05), seed: 3)
-        let strategy: any Strategy = try privacy.map { try DifferentiallyPrivateStrategy(wrapping: base, privacy: $0) } ?? base
-        let simulation = try federation.simulation(strategy: strategy, seed: 3, concurrency: 2,
-                                                   secureAggregation: secure ? SecureAggregationSettings() : nil)
+        let base = RowWeightedFedAvg(
+            model: model, sampling: ClientSampling(fraction: 0.5),
+            clientSettings: FitConfiguration(round: 0, localEpochs: 1, batchSize: 16, learningRate: 0.05), seed: 3)
+        let strategy: any Strategy =
+            try privacy.map { try DifferentiallyPrivateStrategy(wrapping: base, privacy: $0) } ?? base
+        let simulation = try federation.simulation(
+            strategy: strategy, seed: 3, concurrency: 2,
+            secureAggregation: secure ? SecureAggregationSettings() : nil)
         let reports = try simulation.run(rounds: 3)
         return (simulation.global, reports)
     }
@@ -106,6 +126,8 @@ import Testing
         #expect(secure.reports.allSatisfy { $0.trainMetrics["rows_per_update"] == nil })
         // The row-weighted mean also needs each row's weight; DP-FedAvg's equal weights need only a 1.
         let rowWeights = privacy == nil ? Self.split().train.itemCount : 0
-        #expect(secure.reports.last!.trainMetrics["upload_scalars_per_participant"] == Double(plain.global.scalarCount + rowWeights + 1))
+        #expect(
+            secure.reports.last!.trainMetrics["upload_scalars_per_participant"]
+                == Double(plain.global.scalarCount + rowWeights + 1))
     }
 }

@@ -8,7 +8,9 @@ import Testing
         #expect(headers.map(\.name) == ["flwr-public-key", "flwr-timestamp", "flwr-signature"])
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("auth-\(UUID().uuidString).json")
         defer { try? FileManager.default.removeItem(at: file) }
-        try JSONSerialization.data(withJSONObject: Dictionary(uniqueKeysWithValues: headers.map { ($0.name, $0.value) })).write(to: file)
+        try JSONSerialization.data(
+            withJSONObject: Dictionary(uniqueKeysWithValues: headers.map { ($0.name, $0.value) })
+        ).write(to: file)
         guard let verdict = try FlowerContentTests.flower(["verify-auth", file.path]) else { return }
         #expect(verdict.trimmingCharacters(in: .whitespacesAndNewlines) == "ok", "\(verdict)")
     }
@@ -17,7 +19,9 @@ import Testing
         let headers = try FleetIdentity().headers(at: Date(timeIntervalSinceNow: -600))
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("auth-\(UUID().uuidString).json")
         defer { try? FileManager.default.removeItem(at: file) }
-        try JSONSerialization.data(withJSONObject: Dictionary(uniqueKeysWithValues: headers.map { ($0.name, $0.value) })).write(to: file)
+        try JSONSerialization.data(
+            withJSONObject: Dictionary(uniqueKeysWithValues: headers.map { ($0.name, $0.value) })
+        ).write(to: file)
         guard let verdict = try FlowerContentTests.flower(["verify-auth", file.path]) else { return }
         #expect(verdict.hasPrefix("invalid"), "\(verdict)")
     }

@@ -1,20 +1,25 @@
 import Foundation
-@testable import NervaFed
 import NervaTestSupport
 import Testing
+
+@testable import NervaFed
 
 /// Nerva's Flower objects against flwr 1.42 itself (scripts/flower_interop.py, run with the
 /// interpreter in $NERVA_FLOWER_PYTHON or ./.venv-flower, where `.ci/run` installs flwr).
 @Suite struct FlowerContentTests {
     /// The content scripts/flower_interop.py builds with flwr's own classes.
     static let reference = FlowerContent(records: [
-        "arrays": .arrays(names: ["fc.weight", "fc.bias", "zeros"], arrays: [
-            NumpyArray(scalars: [0, 0.25, 0.5, 0.75, 1, 1.25], shape: [2, 3]),
-            NumpyArray(scalars: [1.5, -2], shape: [2]),
-            NumpyArray(scalars: [0, 0, 0], shape: [3]),
+        "arrays": .arrays(
+            names: ["fc.weight", "fc.bias", "zeros"],
+            arrays: [
+                NumpyArray(scalars: [0, 0.25, 0.5, 0.75, 1, 1.25], shape: [2, 3]),
+                NumpyArray(scalars: [1.5, -2], shape: [2]),
+                NumpyArray(scalars: [0, 0, 0], shape: [3])
+            ]),
+        "config": .config([
+            "lr": .double(0.1), "name": .string("nerva"), "proximal-mu": .double(0.01), "server-round": .integer(3)
         ]),
-        "config": .config(["lr": .double(0.1), "name": .string("nerva"), "proximal-mu": .double(0.01), "server-round": .integer(3)]),
-        "metrics": .metrics(["loss": .double(0.25), "num-examples": .integer(10)]),
+        "metrics": .metrics(["loss": .double(0.25), "num-examples": .integer(10)])
     ])
 
     @Test func readsWhatFlowerWrites() throws {
@@ -41,7 +46,7 @@ import Testing
     }
 
     @Test func roundTripKeepsArrayOrderAndValues() throws {
-        let (objects, root) = try Self.reference.deflated(chunkSize: 7)   // many chunks, some repeated
+        let (objects, root) = try Self.reference.deflated(chunkSize: 7) // many chunks, some repeated
         let byID = Dictionary(objects.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         #expect(try FlowerContent(inflating: root, from: byID) == Self.reference)
     }
@@ -52,11 +57,17 @@ import Testing
         bytes[bytes.count - 1] ^= 1
         #expect(throws: FlowerProtocolError.self) { try FlowerObject(bytes: bytes, expectedID: objects[0].id) }
         let fake = Array("Array  3\u{0}abc".utf8)
-        #expect(throws: FlowerProtocolError.self) { try FlowerObject(bytes: fake, expectedID: FlowerObject.id(of: fake) + "0") }
+        #expect(throws: FlowerProtocolError.self) {
+            try FlowerObject(bytes: fake, expectedID: FlowerObject.id(of: fake) + "0")
+        }
         let badLength = Array("ArrayChunk  99\u{0}abc".utf8)
-        #expect(throws: FlowerProtocolError.self) { try FlowerObject(bytes: badLength, expectedID: FlowerObject.id(of: badLength)) }
+        #expect(throws: FlowerProtocolError.self) {
+            try FlowerObject(bytes: badLength, expectedID: FlowerObject.id(of: badLength))
+        }
         let unknownType = Array("Tensor  3\u{0}abc".utf8)
-        #expect(throws: FlowerProtocolError.self) { try FlowerObject(bytes: unknownType, expectedID: FlowerObject.id(of: unknownType)) }
+        #expect(throws: FlowerProtocolError.self) {
+            try FlowerObject(bytes: unknownType, expectedID: FlowerObject.id(of: unknownType))
+        }
     }
 
     @Test func aPulledMessageIsReadFromTheBytesOfItsObjects() throws {
@@ -82,10 +93,13 @@ import Testing
     /// Runs `script` (scripts/flower_interop.py by default) with flwr's Python; `nil` (test
     /// skipped) when flwr is not installed, unless CI requires it.
     static func flower(_ arguments: [String], script: String = "flower_interop.py") throws -> String? {
-        let python = ProcessInfo.processInfo.environment["NERVA_FLOWER_PYTHON"]
+        let python =
+            ProcessInfo.processInfo.environment["NERVA_FLOWER_PYTHON"]
             ?? PythonScript.repositoryRoot.appendingPathComponent(".venv-flower/bin/python3").path
         guard FileManager.default.isExecutableFile(atPath: python) else {
-            if PythonScript.isRequired { Issue.record("flwr's Python (\(python)) is missing: run scripts/install-dependencies --with-flower") }
+            if PythonScript.isRequired {
+                Issue.record("flwr's Python (\(python)) is missing: run scripts/install-dependencies --with-flower")
+            }
             return nil
         }
         let process = Process()

@@ -27,19 +27,25 @@ final class FlowerDeployment: @unchecked Sendable {
     private init(bin: URL) throws {
         self.bin = bin
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("nerva-flower-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder.appendingPathComponent("home"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            at: folder.appendingPathComponent("home"), withIntermediateDirectories: true)
     }
 
     /// A deployment, or nil (test skipped) when flwr is not installed, unless CI requires it.
     static func make() throws -> FlowerDeployment? {
-        let python = ProcessInfo.processInfo.environment["NERVA_FLOWER_PYTHON"]
+        let python =
+            ProcessInfo.processInfo.environment["NERVA_FLOWER_PYTHON"]
             ?? PythonScript.repositoryRoot.appendingPathComponent(".venv-flower/bin/python3").path
         let bin = URL(fileURLWithPath: python).deletingLastPathComponent()
         guard FileManager.default.isExecutableFile(atPath: bin.appendingPathComponent("flower-superlink").path) else {
             if PythonScript.isRequired {
-                Issue.record("flwr 1.42 is missing (\(bin.path)/flower-superlink): run scripts/install-dependencies --with-flower")
+                Issue.record(
+                    "flwr 1.42 is missing (\(bin.path)/flower-superlink): run scripts/install-dependencies --with-flower"
+                )
             } else {
-                print("FlowerIntegrationTests skipped: no flower-superlink in \(bin.path) (scripts/install-dependencies --with-flower)")
+                print(
+                    "FlowerIntegrationTests skipped: no flower-superlink in \(bin.path) (scripts/install-dependencies --with-flower)"
+                )
             }
             return nil
         }
@@ -60,7 +66,9 @@ final class FlowerDeployment: @unchecked Sendable {
         address.sin_port = 0
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, length) == 0 && getsockname(socket, $0, &length) == 0 }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(socket, $0, length) == 0 && getsockname(socket, $0, &length) == 0
+            }
         }
         guard bound else { throw CocoaError(.fileWriteUnknown) }
         return Int(UInt16(bigEndian: address.sin_port))
@@ -71,16 +79,20 @@ final class FlowerDeployment: @unchecked Sendable {
     func startSuperLink(port requested: Int? = nil) async throws -> Int {
         let port = try requested ?? Self.freePort()
         try """
-            [superlink]
-            default = "nervatest"
+        [superlink]
+        default = "nervatest"
 
-            [superlink.nervatest]
-            address = "127.0.0.1:\(port)"
-            insecure = true
+        [superlink.nervatest]
+        address = "127.0.0.1:\(port)"
+        insecure = true
 
-            """.write(to: folder.appendingPathComponent("home/config.toml"), atomically: true, encoding: .utf8)
-        let process = try start("flower-superlink", ["--insecure", "--host", "127.0.0.1", "--port", "\(port)",
-                                                     "--disable-runtime-dependency-installation"], log: "superlink.log")
+        """.write(to: folder.appendingPathComponent("home/config.toml"), atomically: true, encoding: .utf8)
+        let process = try start(
+            "flower-superlink",
+            [
+                "--insecure", "--host", "127.0.0.1", "--port", "\(port)",
+                "--disable-runtime-dependency-installation"
+            ], log: "superlink.log")
         lock.withLock { superLink = process }
         let deadline = Date(timeIntervalSinceNow: 120)
         while Date() < deadline {
@@ -93,7 +105,8 @@ final class FlowerDeployment: @unchecked Sendable {
     /// Starts `executable` (a name in the venv's bin folder, or a path), output to `log` in the folder.
     func start(_ executable: String, _ arguments: [String], log: String) throws -> Process {
         let process = Process()
-        process.executableURL = executable.hasPrefix("/") ? URL(fileURLWithPath: executable) : bin.appendingPathComponent(executable)
+        process.executableURL =
+            executable.hasPrefix("/") ? URL(fileURLWithPath: executable) : bin.appendingPathComponent(executable)
         process.arguments = arguments
         process.currentDirectoryURL = folder
         var environment = ProcessInfo.processInfo.environment
@@ -116,13 +129,18 @@ final class FlowerDeployment: @unchecked Sendable {
     func wait(for process: Process, seconds: Double) async throws -> Int32 {
         let deadline = Date(timeIntervalSinceNow: seconds)
         while process.isRunning && Date() < deadline { try await Task.sleep(for: .milliseconds(200)) }
-        guard !process.isRunning else { Self.signal(SIGKILL, tree: process.processIdentifier); return -1 }
+        guard !process.isRunning else {
+            Self.signal(SIGKILL, tree: process.processIdentifier)
+            return -1
+        }
         return process.terminationStatus
     }
 
     /// Waits until log `name` contains `text` (true), `process` has ended or `seconds` passed (false).
-    func waitForLog(_ name: String, containing text: String, of process: Process,
-                    seconds: Double) async throws -> Bool {
+    func waitForLog(
+        _ name: String, containing text: String, of process: Process,
+        seconds: Double
+    ) async throws -> Bool {
         let deadline = Date(timeIntervalSinceNow: seconds)
         while Date() < deadline {
             if log(name).contains(text) { return true }
@@ -140,8 +158,9 @@ final class FlowerDeployment: @unchecked Sendable {
         }
         let text = log("ls.log")
         guard let start = text.firstIndex(of: "{"),
-              let object = try? JSONSerialization.jsonObject(with: Data(text[start...].utf8)) as? [String: Any],
-              let nodes = object["nodes"] as? [[String: Any]] else {
+            let object = try? JSONSerialization.jsonObject(with: Data(text[start...].utf8)) as? [String: Any],
+            let nodes = object["nodes"] as? [[String: Any]]
+        else {
             throw FlowerDeploymentError(problem: "unreadable flwr supernode ls output:\n\(text)")
         }
         var statuses: [UInt64: String] = [:]
@@ -167,7 +186,9 @@ final class FlowerDeployment: @unchecked Sendable {
         let deadline = Date(timeIntervalSinceNow: 10)
         while tree.contains(where: { kill($0, 0) == 0 && !Self.isZombie($0) }) && Date() < deadline { usleep(100_000) }
         for pid in tree { kill(pid, SIGKILL) }
-        if ProcessInfo.processInfo.environment["NERVA_KEEP_FLOWER_LOGS"] == nil { try? FileManager.default.removeItem(at: folder) }
+        if ProcessInfo.processInfo.environment["NERVA_KEEP_FLOWER_LOGS"] == nil {
+            try? FileManager.default.removeItem(at: folder)
+        }
     }
 
     /// Sends `signal` to `pid` and all its descendants.
@@ -184,7 +205,10 @@ final class FlowerDeployment: @unchecked Sendable {
         }
         var found: [pid_t] = [], queue = [pid]
         while let next = queue.popLast() {
-            for child in children[next] ?? [] { found.append(child); queue.append(child) }
+            for child in children[next] ?? [] {
+                found.append(child)
+                queue.append(child)
+            }
         }
         return found
     }
@@ -192,14 +216,16 @@ final class FlowerDeployment: @unchecked Sendable {
     /// The parent of `pid` (field 4 of `/proc/PID/stat`, after the parenthesised command name).
     private static func parentID(of pid: pid_t) -> pid_t? {
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = stat.lastIndex(of: ")") else { return nil }
+            let close = stat.lastIndex(of: ")")
+        else { return nil }
         let fields = stat[stat.index(after: close)...].split(separator: " ")
         return fields.count > 1 ? pid_t(fields[1]) : nil
     }
 
     private static func isZombie(_ pid: pid_t) -> Bool {
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = stat.lastIndex(of: ")") else { return true }
+            let close = stat.lastIndex(of: ")")
+        else { return true }
         return stat[stat.index(after: close)...].split(separator: " ").first == "Z"
     }
 
@@ -211,7 +237,9 @@ final class FlowerDeployment: @unchecked Sendable {
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         address.sin_port = UInt16(port).bigEndian
         return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+            }
         }
     }
 }

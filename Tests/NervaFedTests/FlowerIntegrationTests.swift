@@ -1,7 +1,8 @@
 import Foundation
-@testable import NervaFed
 import NervaTestSupport
 import Testing
+
+@testable import NervaFed
 
 /// A real Flower 1.42 federation on loopback (the issue's CI interop test): `flower-superlink
 /// --insecure`, one Python `flower-supernode` running scripts/flower-app's numpy ClientApp, one
@@ -16,8 +17,9 @@ import Testing
         let port = try await deployment.startSuperLink()
 
         // A request signed by a key the SuperLink does not know: 401 with Flower's detail.
-        let stranger = try FleetClient(superlink: "127.0.0.1:\(port)", transport: .insecure, identity: FleetIdentity(),
-                                       retryPolicy: FleetRetryPolicy(maximumAttempts: 1))
+        let stranger = try FleetClient(
+            superlink: "127.0.0.1:\(port)", transport: .insecure, identity: FleetIdentity(),
+            retryPolicy: FleetRetryPolicy(maximumAttempts: 1))
         var pull = Flwr_Proto_PullMessagesRequest()
         pull.node.nodeID = 12345
         do {
@@ -28,20 +30,32 @@ import Testing
         }
         await stranger.shutdown()
 
-        let python = try deployment.start("flower-supernode", ["--insecure", "--superlink", "127.0.0.1:\(port)", "--host", "127.0.0.1",
-                                                               "--port", "\(try FlowerDeployment.freePort())",
-                                                               "--node-config", "partition-id=0 num-partitions=2 examples=90"],
-                                          log: "python-node.log")
-        let nerva = try deployment.start(NervaBinary.path, ["fed", "flower-client", "--superlink", "127.0.0.1:\(port)", "--insecure",
-                                                            "--model", "mlp", "--hidden", "8", "--partition-id", "1", "--num-partitions", "2",
-                                                            "--limit", "600", "--examples", "30", "--max-runs", "1",
-                                                            "--seed", "4",
-                                                            "--evaluate-metrics", "eval_loss"],
-                                         log: "nerva-node.log")
-        let run = try deployment.start("flwr", ["run", FlowerDeployment.app.path, "nervatest", "--stream", "--run-config",
-                                                "record=\"\(deployment.record.path)\" num-server-rounds=2 "
-                                                    + "evaluate-metrics=\"eval_loss\""],
-                                         log: "flwr-run.log")
+        let python = try deployment.start(
+            "flower-supernode",
+            [
+                "--insecure", "--superlink", "127.0.0.1:\(port)", "--host", "127.0.0.1",
+                "--port", "\(try FlowerDeployment.freePort())",
+                "--node-config", "partition-id=0 num-partitions=2 examples=90"
+            ],
+            log: "python-node.log")
+        let nerva = try deployment.start(
+            NervaBinary.path,
+            [
+                "fed", "flower-client", "--superlink", "127.0.0.1:\(port)", "--insecure",
+                "--model", "mlp", "--hidden", "8", "--partition-id", "1", "--num-partitions", "2",
+                "--limit", "600", "--examples", "30", "--max-runs", "1",
+                "--seed", "4",
+                "--evaluate-metrics", "eval_loss"
+            ],
+            log: "nerva-node.log")
+        let run = try deployment.start(
+            "flwr",
+            [
+                "run", FlowerDeployment.app.path, "nervatest", "--stream", "--run-config",
+                "record=\"\(deployment.record.path)\" num-server-rounds=2 "
+                    + "evaluate-metrics=\"eval_loss\""
+            ],
+            log: "flwr-run.log")
         #expect(try await deployment.wait(for: run, seconds: 420) == 0, "\(deployment.log("flwr-run.log"))")
         #expect(try await deployment.wait(for: nerva, seconds: 60) == 0, "\(deployment.log("nerva-node.log"))")
         _ = python
@@ -49,7 +63,8 @@ import Testing
         let nervaLog = deployment.log("nerva-node.log")
         #expect(nervaLog.components(separatedBy: "replied to train").count - 1 == 2, "\(nervaLog)")
         #expect(nervaLog.contains("replied to evaluate") && nervaLog.contains("left the SuperLink"), "\(nervaLog)")
-        let record = try #require(try? Data(contentsOf: deployment.record), "no record: \(deployment.log("flwr-run.log"))")
+        let record = try #require(
+            try? Data(contentsOf: deployment.record), "no record: \(deployment.log("flwr-run.log"))")
         let check = try FlowerRecordCheck(json: record)
         try check.verify(examples: [30, 90])
         // The Python nodes reply only eval_loss; so does Nerva with --evaluate-metrics (else the
@@ -83,10 +98,13 @@ struct FlowerRecordCheck {
         var previousAggregate: [String: [Double]]?
         for round in rounds {
             let global = try #require(round["global"] as? [String: [Double]])
-            if let previousAggregate { try expectClose(global, previousAggregate, tolerance: 1e-6, "global = previous aggregate") }
+            if let previousAggregate {
+                try expectClose(global, previousAggregate, tolerance: 1e-6, "global = previous aggregate")
+            }
             let replies = try #require(round["replies"] as? [[String: Any]])
-            #expect(replies.count == examples.count && replies.allSatisfy { ($0["error"] as? Bool) == false },
-                    "\(replies.map { $0["error"] ?? "?" })")
+            #expect(
+                replies.count == examples.count && replies.allSatisfy { ($0["error"] as? Bool) == false },
+                "\(replies.map { $0["error"] ?? "?" })")
             let counts = replies.compactMap { ($0["metrics"] as? [String: Any])?["num-examples"] as? Double }
             #expect(counts.sorted() == expectedCounts, "\(counts)")
             let arrays = try replies.map { try #require($0["arrays"] as? [String: [Double]]) }
@@ -95,8 +113,9 @@ struct FlowerRecordCheck {
                 #expect(array != global, "every node must send a trained model")
             }
             let aggregate = try #require(round["aggregate"] as? [String: [Double]])
-            try expectClose(aggregate, Self.weightedMean(arrays, counts), tolerance: 1e-5,
-                            "FedAvg aggregate = example-weighted mean")
+            try expectClose(
+                aggregate, Self.weightedMean(arrays, counts), tolerance: 1e-5,
+                "FedAvg aggregate = example-weighted mean")
             previousAggregate = aggregate
         }
         #expect(evaluations.count == 2)
@@ -128,7 +147,9 @@ struct FlowerRecordCheck {
         }
     }
 
-    private func expectClose(_ actual: [String: [Double]], _ expected: [String: [Double]], tolerance: Double, _ what: String) throws {
+    private func expectClose(
+        _ actual: [String: [Double]], _ expected: [String: [Double]], tolerance: Double, _ what: String
+    ) throws {
         #expect(Set(actual.keys) == Set(expected.keys), "\(what)")
         var worst = 0.0
         for (name, values) in expected {

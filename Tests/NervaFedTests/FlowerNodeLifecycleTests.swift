@@ -20,7 +20,7 @@ import Testing
         let port = try await deployment.startSuperLink()
         let arguments = [
             "fed", "flower-client", "--superlink", "127.0.0.1:\(port)", "--insecure", "--model", "mlp", "--hidden", "8",
-            "--limit", "100", "--attempts", "12",
+            "--limit", "100", "--attempts", "12"
         ]
 
         // SIGTERM: deactivated and unregistered before the exit.
@@ -70,12 +70,12 @@ import Testing
         }
         for (flag, value, field) in [
             ("--momentum", "nan", "momentum"), ("--learning-rate", "inf", "learning rate"),
-            ("--momentum", "1.5", "momentum"),
+            ("--momentum", "1.5", "momentum")
         ] {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: NervaBinary.path)
             process.arguments = [
-                "fed", "flower-client", "--superlink", "127.0.0.1:9", "--insecure", "--attempts", "1", flag, value,
+                "fed", "flower-client", "--superlink", "127.0.0.1:9", "--insecure", "--attempts", "1", flag, value
             ]
             let errors = Pipe()
             process.standardError = errors

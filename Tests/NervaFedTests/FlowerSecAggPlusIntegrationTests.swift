@@ -17,7 +17,7 @@ import Testing
 @Suite(.serialized) struct FlowerSecAggPlusIntegrationTests {
     static let nervaArguments = [
         "--insecure", "--model", "mlp", "--hidden", "8", "--partition-id", "2", "--num-partitions", "3",
-        "--limit", "600", "--examples", "30", "--max-runs", "1", "--seed", "4", "--heartbeat-interval", "10",
+        "--limit", "600", "--examples", "30", "--max-runs", "1", "--seed", "4", "--heartbeat-interval", "10"
     ]
 
     @Test(.timeLimit(.minutes(30))) func legacyAndSecAggPlusWorkflowsAggregateNervaAndPythonNodes() async throws {
@@ -30,7 +30,7 @@ import Testing
                 [
                     "--insecure", "--superlink", "127.0.0.1:\(port)", "--host", "127.0.0.1",
                     "--port", "\(try FlowerDeployment.freePort())", "--node-config",
-                    "partition-id=\(partition) num-partitions=3 examples=\(examples)",
+                    "partition-id=\(partition) num-partitions=3 examples=\(examples)"
                 ],
                 log: "python-node-\(partition).log")
         }
@@ -107,7 +107,7 @@ import Testing
             "flwr",
             [
                 "run", FlowerDeployment.app.path, "nervatest", "--stream", "--run-config",
-                "record=\"\(record)\" num-server-rounds=2 \(config)",
+                "record=\"\(record)\" num-server-rounds=2 \(config)"
             ], log: "flwr-\(name).log")
         if let killAfter {
             #expect(

@@ -104,7 +104,7 @@ import Testing
             "privatePEM": String(decoding: keys.privateKeyPEM, as: UTF8.self),
             "publicPEM": String(decoding: keys.publicKeyPEM, as: UTF8.self),
             "peerPublicPEM": String(decoding: peer, as: UTF8.self),
-            "sharedKey": String(decoding: fernetKey, as: UTF8.self),
+            "sharedKey": String(decoding: fernetKey, as: UTF8.self)
         ]
         try JSONSerialization.data(withJSONObject: json).write(to: file)
         let output = try FlowerContentTests.flower(["check", file.path], script: "secaggplus_interop.py")
@@ -164,7 +164,7 @@ import Testing
         let setup: [String: FlowerValue] = [
             "sample_num": .integer(3), "share_num": .integer(3), "threshold": .integer(2),
             "clipping_range": .double(8), "target_range": .integer(1 << 22),
-            "mod_range": .integer(1 << 32), "max_weight": .double(1000),
+            "mod_range": .integer(1 << 32), "max_weight": .double(1000)
         ]
         let reply = try client.reply(to: message("setup", setup), runID: 1, nodeID: 5, train: never)
         guard case .config(let keys)? = reply.records["secaggplus_configs"], case .bytes(let pk1)? = keys["pk1"],

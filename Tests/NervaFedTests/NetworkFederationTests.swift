@@ -1,7 +1,8 @@
 import Foundation
-import NervaData
 import NIOCore
+import NervaData
 import Testing
+
 @testable import NervaFed
 
 /// A federation on 127.0.0.1: a `FederationServer` on an ephemeral port and `FederationClient`s
@@ -13,8 +14,10 @@ enum NetworkTestbed {
         .fedAvg(clientSettings: settings, sampling: ClientSampling(minimumResults: minimumResults), seed: 9)
     }
 
-    static func configuration(minimumClients: Int, tls: (String, String)? = nil, credentials: FederationCredentials? = nil,
-                              checkpoint: URL? = nil) -> FederationServerConfiguration {
+    static func configuration(
+        minimumClients: Int, tls: (String, String)? = nil, credentials: FederationCredentials? = nil,
+        checkpoint: URL? = nil
+    ) -> FederationServerConfiguration {
         var configuration = FederationServerConfiguration()
         configuration.minimumClients = minimumClients
         configuration.tls = tls
@@ -47,13 +50,18 @@ enum NetworkTestbed {
 
         func join(timeout: Double = 120) -> [Result<FederationClientSummary, any Error>] {
             _ = group.wait(timeout: .now() + timeout)
-            return lock.withLock { (0..<count).map { outcomes[$0] ?? .failure(FederationClientError.invalidServer("still running")) } }
+            return lock.withLock {
+                (0..<count).map { outcomes[$0] ?? .failure(FederationClientError.invalidServer("still running")) }
+            }
         }
     }
 
-    static func client(_ participant: any FederatedParticipant, port: Int, https: Bool = false, token: String? = nil,
-                       roots: String? = nil, fault: FederationClientFault? = nil) throws -> FederationClient {
-        var configuration = FederationClientConfiguration(server: "\(https ? "https" : "http")://127.0.0.1:\(port)", token: token)
+    static func client(
+        _ participant: any FederatedParticipant, port: Int, https: Bool = false, token: String? = nil,
+        roots: String? = nil, fault: FederationClientFault? = nil
+    ) throws -> FederationClient {
+        var configuration = FederationClientConfiguration(
+            server: "\(https ? "https" : "http")://127.0.0.1:\(port)", token: token)
         configuration.rootCertificatesPath = roots
         configuration.fault = fault
         configuration.pollSeconds = 0.5
@@ -63,12 +71,15 @@ enum NetworkTestbed {
 
     /// A self-signed certificate for `localhost` and 127.0.0.1, made with the `openssl` tool.
     static func selfSignedCertificate(in folder: URL) throws -> (certificate: String, key: String) {
-        let certificate = folder.appendingPathComponent("cert.pem").path, key = folder.appendingPathComponent("key.pem").path
+        let certificate = folder.appendingPathComponent("cert.pem").path,
+            key = folder.appendingPathComponent("key.pem").path
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-                             "-keyout", key, "-out", certificate, "-days", "1", "-subj", "/CN=localhost",
-                             "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"]
+        process.arguments = [
+            "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+            "-keyout", key, "-out", certificate, "-days", "1", "-subj", "/CN=localhost",
+            "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"
+        ]
         process.standardError = FileHandle.nullDevice
         process.standardOutput = FileHandle.nullDevice
         try process.run()
@@ -89,68 +100,79 @@ enum NetworkTestbed {
 @Suite(.serialized) struct NetworkTests {}
 
 extension NetworkTests {
-@Suite struct NetworkFederationTests {
-    static let tokens = ["client-00": "token-of-client-zero-0000", "client-01": "token-of-client-one-11111",
-                         "client-02": "token-of-client-two-22222"]
+    @Suite struct NetworkFederationTests {
+        static let tokens = [
+            "client-00": "token-of-client-zero-0000", "client-01": "token-of-client-one-11111",
+            "client-02": "token-of-client-two-22222"
+        ]
 
-    /// TLS, credentials, three clients in three rounds: the global model is bit for bit the one
-    /// the in-process simulation computes with the same seed, and an intruder changes nothing.
-    @Test func tlsFederationWithCredentialsEqualsTheSimulation() throws {
-        let folder = try NetworkTestbed.temporaryFolder()
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let (certificate, key) = try NetworkTestbed.selfSignedCertificate(in: folder)
-        let data = SimulationTests.toyData(count: 600, seed: 1), test = SimulationTests.toyData(count: 200, seed: 2)
-        let credentials = FederationCredentials(Self.tokens.sorted(by: { $0.key < $1.key }).map { ($0.key, $0.value) })
-        let server = try FederationServer(model: SimulationTests.model, strategy: NetworkTestbed.strategy(),
-                                          configuration: NetworkTestbed.configuration(minimumClients: 3, tls: (certificate, key),
-                                                                                          credentials: credentials),
-                                          seed: 3)
-        let port = try server.start()
-        defer { server.stop() }
+        /// TLS, credentials, three clients in three rounds: the global model is bit for bit the one
+        /// the in-process simulation computes with the same seed, and an intruder changes nothing.
+        @Test func tlsFederationWithCredentialsEqualsTheSimulation() throws {
+            let folder = try NetworkTestbed.temporaryFolder()
+            defer { try? FileManager.default.removeItem(at: folder) }
+            let (certificate, key) = try NetworkTestbed.selfSignedCertificate(in: folder)
+            let data = SimulationTests.toyData(count: 600, seed: 1), test = SimulationTests.toyData(count: 200, seed: 2)
+            let credentials = FederationCredentials(
+                Self.tokens.sorted(by: { $0.key < $1.key }).map { ($0.key, $0.value) })
+            let server = try FederationServer(
+                model: SimulationTests.model, strategy: NetworkTestbed.strategy(),
+                configuration: NetworkTestbed.configuration(
+                    minimumClients: 3, tls: (certificate, key),
+                    credentials: credentials),
+                seed: 3)
+            let port = try server.start()
+            defer { server.stop() }
 
-        // An intruder with a wrong token is refused at once and never counts as connected.
-        let intruder = try NetworkTestbed.client(SimulationTests.participants(data, clients: 3)[0], port: port, https: true,
-                                                     token: "not-a-valid-token-at-all", roots: certificate)
-        #expect(throws: FederationClientError.self) { try intruder.run() }
-        #expect(server.hub.connected().isEmpty)
-        // A client that does not trust the server's certificate cannot connect (TLS is really on).
-        let untrusting = try NetworkTestbed.client(SimulationTests.participants(data, clients: 3)[0], port: port, https: true,
-                                                       token: Self.tokens["client-00"])
-        #expect(throws: (any Error).self) { try untrusting.transport.send(.post, FederationProtocol.registerPath) }
+            // An intruder with a wrong token is refused at once and never counts as connected.
+            let intruder = try NetworkTestbed.client(
+                SimulationTests.participants(data, clients: 3)[0], port: port, https: true,
+                token: "not-a-valid-token-at-all", roots: certificate)
+            #expect(throws: FederationClientError.self) { try intruder.run() }
+            #expect(server.hub.connected().isEmpty)
+            // A client that does not trust the server's certificate cannot connect (TLS is really on).
+            let untrusting = try NetworkTestbed.client(
+                SimulationTests.participants(data, clients: 3)[0], port: port, https: true,
+                token: Self.tokens["client-00"])
+            #expect(throws: (any Error).self) { try untrusting.transport.send(.post, FederationProtocol.registerPath) }
 
-        let participants = SimulationTests.participants(data, clients: 3)
-        let running = NetworkTestbed.Running(try participants.map {
-            try NetworkTestbed.client($0, port: port, https: true, token: Self.tokens[$0.id], roots: certificate)
-        })
-        let reports = try server.run(rounds: 3)
-        server.finish(grace: 10)
-        let outcomes = running.join()
-        for outcome in outcomes { #expect(try outcome.get().fitTasks == 3) }
-        #expect(reports.map(\.accepted.count) == [3, 3, 3])
-        #expect(reports.allSatisfy { $0.failures.isEmpty })
+            let participants = SimulationTests.participants(data, clients: 3)
+            let running = NetworkTestbed.Running(
+                try participants.map {
+                    try NetworkTestbed.client(
+                        $0, port: port, https: true, token: Self.tokens[$0.id], roots: certificate)
+                })
+            let reports = try server.run(rounds: 3)
+            server.finish(grace: 10)
+            let outcomes = running.join()
+            for outcome in outcomes { #expect(try outcome.get().fitTasks == 3) }
+            #expect(reports.map(\.accepted.count) == [3, 3, 3])
+            #expect(reports.allSatisfy { $0.failures.isEmpty })
 
-        let evaluator = try ClassificationEvaluator(model: SimulationTests.model, data: test)
-        let simulation = try FederatedSimulation(model: SimulationTests.model, participants: SimulationTests.participants(data, clients: 3),
-                                                 strategy: NetworkTestbed.strategy(), seed: 3, concurrency: 2)
-        try simulation.run(rounds: 3)
-        #expect(server.global == simulation.global)
-        let accuracy = try evaluator.evaluate(server.global).metrics["accuracy"] ?? 0
-        #expect(accuracy > 0.8, "networked accuracy \(accuracy)")
+            let evaluator = try ClassificationEvaluator(model: SimulationTests.model, data: test)
+            let simulation = try FederatedSimulation(
+                model: SimulationTests.model, participants: SimulationTests.participants(data, clients: 3),
+                strategy: NetworkTestbed.strategy(), seed: 3, concurrency: 2)
+            try simulation.run(rounds: 3)
+            #expect(server.global == simulation.global)
+            let accuracy = try evaluator.evaluate(server.global).metrics["accuracy"] ?? 0
+            #expect(accuracy > 0.8, "networked accuracy \(accuracy)")
+        }
+
+        /// The model download serves the architecture with the weights.
+        @Test func modelDownloadCarriesTheArchitecture() throws {
+            let server = try FederationServer(
+                model: SimulationTests.model, strategy: NetworkTestbed.strategy(),
+                configuration: NetworkTestbed.configuration(minimumClients: 1), seed: 4)
+            let port = try server.start()
+            defer { server.stop() }
+            let data = SimulationTests.toyData(count: 40, seed: 1)
+            let client = try NetworkTestbed.client(SimulationTests.participants(data, clients: 1)[0], port: port)
+            let reply = try client.transport.send(.get, FederationProtocol.modelPath).expecting(200)
+            let downloaded = try WireFormat.decodeGlobalModel(Array(reply.body.readableBytesView))
+            #expect(downloaded.model == SimulationTests.model)
+            #expect(downloaded.parameters == server.global)
+            #expect(downloaded.round == 0)
+        }
     }
-
-    /// The model download serves the architecture with the weights.
-    @Test func modelDownloadCarriesTheArchitecture() throws {
-        let server = try FederationServer(model: SimulationTests.model, strategy: NetworkTestbed.strategy(),
-                                          configuration: NetworkTestbed.configuration(minimumClients: 1), seed: 4)
-        let port = try server.start()
-        defer { server.stop() }
-        let data = SimulationTests.toyData(count: 40, seed: 1)
-        let client = try NetworkTestbed.client(SimulationTests.participants(data, clients: 1)[0], port: port)
-        let reply = try client.transport.send(.get, FederationProtocol.modelPath).expecting(200)
-        let downloaded = try WireFormat.decodeGlobalModel(Array(reply.body.readableBytesView))
-        #expect(downloaded.model == SimulationTests.model)
-        #expect(downloaded.parameters == server.global)
-        #expect(downloaded.round == 0)
-    }
-}
 }

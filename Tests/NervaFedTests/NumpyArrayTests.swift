@@ -29,14 +29,18 @@ import Testing
             let typed = values.map { type.rawValue.hasPrefix("u") || type == .bool ? abs($0) : $0 }
             let array = NumpyArray(scalars: typed, shape: [2, 4], scalarType: type)
             let expected = try NumpyArray(decoding: array.encoded()).scalars
-            cases.append(["name": type.rawValue, "npy": Data(array.encoded()).base64EncodedString(), "shape": [2, 4],
-                          "dtype": (type.byteCount == 1 ? "|" : "<") + type.rawValue, "values": expected.map(Double.init)])
+            cases.append([
+                "name": type.rawValue, "npy": Data(array.encoded()).base64EncodedString(), "shape": [2, 4],
+                "dtype": (type.byteCount == 1 ? "|" : "<") + type.rawValue, "values": expected.map(Double.init)
+            ])
         }
         for shape in [[], [0], [3], [2, 0, 3], [2, 3, 4]] {
             let count = shape.reduce(1, *)
             let array = NumpyArray(scalars: (0..<count).map(Float.init), shape: shape)
-            cases.append(["name": "shape \(shape)", "npy": Data(array.encoded()).base64EncodedString(), "shape": shape,
-                          "dtype": "<f4", "values": (0..<count).map(Double.init)])
+            cases.append([
+                "name": "shape \(shape)", "npy": Data(array.encoded()).base64EncodedString(), "shape": shape,
+                "dtype": "<f4", "values": (0..<count).map(Double.init)
+            ])
         }
         let input = FileManager.default.temporaryDirectory.appendingPathComponent("npy-\(UUID().uuidString).json")
         defer { try? FileManager.default.removeItem(at: input) }
@@ -78,11 +82,11 @@ import Testing
         ("{'descr': '<f4', 'fortran_order': False, 'shape': (1,), 'extra': 1}", "expected a quoted string"),
         ("{'descr': '<f4', 'fortran_order': False, 'shape': (1,), } trailing", "text follows"),
         ("{'descr': '<f4 , 'fortran_order': False, 'shape': (1,) }", "expected"),
-        ("['descr']", "expected '{'"),
+        ("['descr']", "expected '{'")
     ])
     func hostileInputIsANamedError(input: String, expected: String) {
         var bytes = Array(input.unicodeScalars.map { UInt8(truncatingIfNeeded: $0.value) })
-        if input.hasPrefix("{") || input.hasPrefix("[") {   // a header: wrap it as version 1.0 with 8 bytes of data
+        if input.hasPrefix("{") || input.hasPrefix("[") { // a header: wrap it as version 1.0 with 8 bytes of data
             let header = Array(input.utf8) + [UInt8(ascii: "\n")]
             bytes = NumpyArray.testMagic + [1, 0, UInt8(header.count), 0] + header + [UInt8](repeating: 0, count: 8)
         }

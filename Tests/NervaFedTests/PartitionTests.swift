@@ -1,4 +1,5 @@
 import Testing
+
 @testable import NervaFed
 
 @Suite struct PartitionTests {
@@ -6,7 +7,9 @@ import Testing
     private let labels = (0..<6000).map { $0 % 10 }
 
     private func split(_ scheme: PartitionScheme, clients: Int = 10, seed: UInt64 = 1) -> [[Int]] {
-        Partition.split(labels: labels, classCount: 10, clientCount: clients, scheme: scheme, generator: RandomGenerator(seed: seed))
+        Partition.split(
+            labels: labels, classCount: 10, clientCount: clients, scheme: scheme, generator: RandomGenerator(seed: seed)
+        )
     }
 
     private func expectDisjoint(_ parts: [[Int]], coveringAll: Bool = true) {
@@ -38,7 +41,10 @@ import Testing
     }
 
     @Test func partitionsAreReproducibleFromTheSeed() {
-        for scheme in [PartitionScheme.iid, .dirichlet(beta: 0.5), .labelsPerClient(2), .shards(perClient: 2), .quantitySkew(beta: 0.5)] {
+        for scheme in [
+            PartitionScheme.iid, .dirichlet(beta: 0.5), .labelsPerClient(2), .shards(perClient: 2),
+            .quantitySkew(beta: 0.5)
+        ] {
             #expect(split(scheme, seed: 7) == split(scheme, seed: 7), "\(scheme)")
             #expect(split(scheme, seed: 7) != split(scheme, seed: 8), "\(scheme)")
         }

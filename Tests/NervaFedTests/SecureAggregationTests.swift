@@ -1,26 +1,32 @@
 import Crypto
 import Foundation
 import Testing
+
 @testable import NervaFed
 
 @Suite struct SecureAggregationTests {
     /// Runs the four steps for `count` participants; those in `dropped` share their keys and then
     /// vanish before sending their masked vector.
     private func aggregate(_ vectors: [[Float]], dropped: Set<Int> = [], threshold: Int) throws
-        -> (sum: [Double], masked: [Int: [UInt64]]) {
+        -> (sum: [Double], masked: [Int: [UInt64]])
+    {
         let context = Data("test".utf8)
         let clients = vectors.indices.map { SecureAggregationClient(index: $0, context: context) }
         let server = SecureAggregationServer(threshold: threshold, context: context)
         clients.forEach { server.receive($0.advertisedKeys) }
         let roster = try server.roster()
-        for client in clients { try server.receive(shares: client.shareKeys(roster: roster, threshold: threshold), from: client.index) }
+        for client in clients {
+            try server.receive(shares: client.shareKeys(roster: roster, threshold: threshold), from: client.index)
+        }
         var masked: [Int: [UInt64]] = [:]
         for client in clients where !dropped.contains(client.index) {
             let vector = try client.maskedInput(vectors[client.index], received: server.shares(for: client.index))
             masked[client.index] = vector
             try server.receive(masked: vector, from: client.index)
         }
-        for client in clients where !dropped.contains(client.index) { server.receive(try client.unmask(survivors: server.survivors)) }
+        for client in clients where !dropped.contains(client.index) {
+            server.receive(try client.unmask(survivors: server.survivors))
+        }
         return (try server.sum(), masked)
     }
 
@@ -32,7 +38,9 @@ import Testing
     /// The exact sum of the quantised vectors, which secure aggregation must reproduce bit for bit.
     private func plainSum(_ vectors: [[Float]]) -> [Double] {
         var total = [UInt64](repeating: 0, count: vectors[0].count)
-        for vector in vectors.map({ SecureAggregation.quantize($0) }) { for k in total.indices { total[k] = total[k] &+ vector[k] } }
+        for vector in vectors.map({ SecureAggregation.quantize($0) }) {
+            for k in total.indices { total[k] = total[k] &+ vector[k] }
+        }
         return SecureAggregation.dequantize(total)
     }
 
@@ -41,8 +49,12 @@ import Testing
         let key = SymmetricKey(size: .bits256)
         var added = [UInt64](repeating: 0, count: 20_000)
         try SecureAggregation.apply(mask: key, sign: 1, to: &added)
-        let stream = try ChaChaPoly.seal(Data(count: 20_000 * 8), using: key, nonce: ChaChaPoly.Nonce(data: Data(count: 12))).ciphertext
-        let expected = stream.withUnsafeBytes { raw in (0..<20_000).map { raw.loadUnaligned(fromByteOffset: $0 * 8, as: UInt64.self) } }
+        let stream = try ChaChaPoly.seal(
+            Data(count: 20_000 * 8), using: key, nonce: ChaChaPoly.Nonce(data: Data(count: 12))
+        ).ciphertext
+        let expected = stream.withUnsafeBytes { raw in
+            (0..<20_000).map { raw.loadUnaligned(fromByteOffset: $0 * 8, as: UInt64.self) }
+        }
         #expect(added == expected)
         try SecureAggregation.apply(mask: key, sign: -1, to: &added)
         #expect(added.allSatisfy { $0 == 0 })
@@ -50,7 +62,9 @@ import Testing
 
     @Test func aMaskKeyOfTheWrongLengthIsAnErrorNotATrap() {
         var vector = [UInt64](repeating: 0, count: 10)
-        #expect(throws: (any Error).self) { try SecureAggregation.apply(mask: SymmetricKey(data: [UInt8](repeating: 1, count: 7)), sign: 1, to: &vector) }
+        #expect(throws: (any Error).self) {
+            try SecureAggregation.apply(mask: SymmetricKey(data: [UInt8](repeating: 1, count: 7)), sign: 1, to: &vector)
+        }
     }
 
     @Test func theMaskedSumEqualsThePlainSumExactly() throws {
@@ -102,7 +116,10 @@ import Testing
         var bytes = tampered[0].ciphertext
         bytes[bytes.startIndex + 20] ^= 1
         tampered[0] = EncryptedShares(from: tampered[0].from, to: 0, ciphertext: bytes)
-        #expect(throws: SecureAggregationError.invalidMessage(participant: tampered[0].from, reason: "shares fail authentication")) {
+        #expect(
+            throws: SecureAggregationError.invalidMessage(
+                participant: tampered[0].from, reason: "shares fail authentication")
+        ) {
             _ = try clients[0].maskedInput([1], received: tampered)
         }
         let misaddressed = boxes.filter { $0.to == 1 }
@@ -119,21 +136,30 @@ import Testing
 
     // MARK: - In a federation
 
-    private func run(secure: Bool, strategy: any Strategy, extra: [any FederatedParticipant] = []) throws -> [RoundReport] {
+    private func run(secure: Bool, strategy: any Strategy, extra: [any FederatedParticipant] = []) throws
+        -> [RoundReport]
+    {
         let data = SimulationTests.toyData(count: 600, seed: 1), test = SimulationTests.toyData(count: 200, seed: 2)
         let participants: [any FederatedParticipant] = SimulationTests.participants(data, clients: 5) + extra
         let evaluator = try ClassificationEvaluator(model: SimulationTests.model, data: test)
-        let simulation = try FederatedSimulation(model: SimulationTests.model, participants: participants, strategy: strategy, seed: 3,
-                                                 concurrency: 2, secureAggregation: secure ? SecureAggregationSettings() : nil,
-                                                 centralEvaluation: { try evaluator.evaluate($0) })
+        let simulation = try FederatedSimulation(
+            model: SimulationTests.model, participants: participants, strategy: strategy, seed: 3,
+            concurrency: 2, secureAggregation: secure ? SecureAggregationSettings() : nil,
+            centralEvaluation: { try evaluator.evaluate($0) })
         return try simulation.run(rounds: 3)
     }
 
     @Test func secureFedAvgMatchesPlainFedAvgWithADropoutAndABrokenUpdate() throws {
-        let broken: [any FederatedParticipant] = [BrokenParticipant(id: "vanishes", behaviour: .throwing),
-                                                  BrokenParticipant(id: "sends-nan", behaviour: .nan)]
-        let plain = try run(secure: false, strategy: FederatedStrategy.fedAvg(clientSettings: SimulationTests.settings, seed: 4), extra: broken)
-        let secure = try run(secure: true, strategy: FederatedStrategy.fedAvg(clientSettings: SimulationTests.settings, seed: 4), extra: broken)
+        let broken: [any FederatedParticipant] = [
+            BrokenParticipant(id: "vanishes", behaviour: .throwing),
+            BrokenParticipant(id: "sends-nan", behaviour: .nan)
+        ]
+        let plain = try run(
+            secure: false, strategy: FederatedStrategy.fedAvg(clientSettings: SimulationTests.settings, seed: 4),
+            extra: broken)
+        let secure = try run(
+            secure: true, strategy: FederatedStrategy.fedAvg(clientSettings: SimulationTests.settings, seed: 4),
+            extra: broken)
         for (p, s) in zip(plain, secure) {
             #expect(s.accepted == p.accepted && s.accepted.count == 5)
             #expect(Set(s.failures.map(\.participant)) == ["vanishes", "sends-nan"])
@@ -146,24 +172,30 @@ import Testing
     }
 
     @Test func secureAggregationCombinesWithDifferentialPrivacyAndServerOptimisers() throws {
-        let dp = try DifferentiallyPrivateStrategy(wrapping: FederatedStrategy.fedAvg(clientSettings: SimulationTests.settings, seed: 1),
-                                                   privacy: DifferentialPrivacy(clippingNorm: 2, noiseMultiplier: 0.5))
+        let dp = try DifferentiallyPrivateStrategy(
+            wrapping: FederatedStrategy.fedAvg(clientSettings: SimulationTests.settings, seed: 1),
+            privacy: DifferentialPrivacy(clippingNorm: 2, noiseMultiplier: 0.5))
         let reports = try run(secure: true, strategy: dp)
         #expect(reports.last?.trainMetrics["noise_standard_deviation"] == 0.2)
         // DP-FedAvg around FedAdam under secure aggregation: the same global model as in the clear
         // (the server's noise depends only on the seed and the round; the sum is exact up to 2⁻²⁴).
         let privacy = DifferentialPrivacy(clippingNorm: 2, noiseMultiplier: 0.5)
         func dpAdam() throws -> DifferentiallyPrivateStrategy {
-            try DifferentiallyPrivateStrategy(wrapping: FederatedStrategy.withServerOptimizer(.adam(learningRate: 0.05), clientSettings: SimulationTests.settings,
-                                                                             seed: 1), privacy: privacy)
+            try DifferentiallyPrivateStrategy(
+                wrapping: FederatedStrategy.withServerOptimizer(
+                    .adam(learningRate: 0.05), clientSettings: SimulationTests.settings,
+                    seed: 1), privacy: privacy)
         }
-        let (plain, secure) = (try run(secure: false, strategy: try dpAdam()), try run(secure: true, strategy: try dpAdam()))
+        let (plain, secure) = (
+            try run(secure: false, strategy: try dpAdam()), try run(secure: true, strategy: try dpAdam())
+        )
         #expect(secure.allSatisfy(\.isUpdated) && secure.count == plain.count)
         for (p, s) in zip(plain, secure) {
             let (a, b) = (try #require(p.centralEvaluation?.loss), try #require(s.centralEvaluation?.loss))
             #expect(abs(a - b) < 1e-3, "round \(s.round): plain loss \(a), secure \(b)")
         }
-        let adam = FederatedStrategy.withServerOptimizer(.adam(learningRate: 0.05), clientSettings: SimulationTests.settings)
+        let adam = FederatedStrategy.withServerOptimizer(
+            .adam(learningRate: 0.05), clientSettings: SimulationTests.settings)
         #expect(try run(secure: true, strategy: adam).allSatisfy(\.isUpdated))
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import NervaData
 import Testing
+
 @testable import NervaFed
 
 /// A participant that always fails, or always sends NaN: the round must go on without it.
@@ -8,7 +9,10 @@ final class BrokenParticipant: FederatedParticipant {
     enum Behaviour { case throwing, nan }
     let id: String
     let behaviour: Behaviour
-    init(id: String, behaviour: Behaviour) { self.id = id; self.behaviour = behaviour }
+    init(id: String, behaviour: Behaviour) {
+        self.id = id
+        self.behaviour = behaviour
+    }
 
     func fit(_ instruction: FitInstruction) throws -> FitResult {
         switch behaviour {
@@ -20,7 +24,9 @@ final class BrokenParticipant: FederatedParticipant {
         }
     }
 
-    func evaluate(model: ModelDescription, parameters: ParameterSet, configuration: EvaluateConfiguration) throws -> ParticipantEvaluation {
+    func evaluate(model: ModelDescription, parameters: ParameterSet, configuration: EvaluateConfiguration) throws
+        -> ParticipantEvaluation
+    {
         throw FederatedError.noLocalData(participant: id)
     }
 }
@@ -39,16 +45,26 @@ final class BrokenParticipant: FederatedParticipant {
 
     static let model = ModelDescription.mlp(inputShape: [1, 4, 4], hiddenSizes: [16], classCount: 4)
 
-    static func participants(_ data: LabeledImages, clients: Int, scheme: PartitionScheme = .iid) -> [ClassificationParticipant] {
-        let parts = Partition.split(labels: data.labels, classCount: 4, clientCount: clients, scheme: scheme, generator: RandomGenerator(seed: 5))
-        return parts.enumerated().map { ClassificationParticipant(id: String(format: "client-%02d", $0.offset), data: data, trainIndices: $0.element) }
+    static func participants(_ data: LabeledImages, clients: Int, scheme: PartitionScheme = .iid)
+        -> [ClassificationParticipant]
+    {
+        let parts = Partition.split(
+            labels: data.labels, classCount: 4, clientCount: clients, scheme: scheme,
+            generator: RandomGenerator(seed: 5))
+        return parts.enumerated().map {
+            ClassificationParticipant(
+                id: String(format: "client-%02d", $0.offset), data: data, trainIndices: $0.element)
+        }
     }
 
-    static func simulation(_ participants: [any FederatedParticipant], strategy: any Strategy, concurrency: Int,
-                           test: LabeledImages) throws -> FederatedSimulation {
+    static func simulation(
+        _ participants: [any FederatedParticipant], strategy: any Strategy, concurrency: Int,
+        test: LabeledImages
+    ) throws -> FederatedSimulation {
         let evaluator = try ClassificationEvaluator(model: model, data: test)
-        return try FederatedSimulation(model: model, participants: participants, strategy: strategy, seed: 3,
-                                       concurrency: concurrency, centralEvaluation: { try evaluator.evaluate($0) })
+        return try FederatedSimulation(
+            model: model, participants: participants, strategy: strategy, seed: 3,
+            concurrency: concurrency, centralEvaluation: { try evaluator.evaluate($0) })
     }
 
     static let settings = FitConfiguration(round: 0, localEpochs: 1, batchSize: 8, learningRate: 0.1, momentum: 0.5)
@@ -57,8 +73,10 @@ final class BrokenParticipant: FederatedParticipant {
         let data = Self.toyData(count: 800, seed: 1), test = Self.toyData(count: 200, seed: 2)
         var finals: [ParameterSet] = []
         for concurrency in [1, 2] {
-            let strategy = FederatedStrategy.fedAvg(clientSettings: Self.settings, sampling: ClientSampling(fraction: 0.5), seed: 9)
-            let simulation = try Self.simulation(Self.participants(data, clients: 8), strategy: strategy, concurrency: concurrency, test: test)
+            let strategy = FederatedStrategy.fedAvg(
+                clientSettings: Self.settings, sampling: ClientSampling(fraction: 0.5), seed: 9)
+            let simulation = try Self.simulation(
+                Self.participants(data, clients: 8), strategy: strategy, concurrency: concurrency, test: test)
             let reports = try simulation.run(rounds: 5)
             #expect(reports.allSatisfy { $0.selected.count == 4 && $0.accepted.count == 4 && $0.isUpdated })
             let accuracy = try #require(reports.last?.centralEvaluation?.metrics["accuracy"])
@@ -72,7 +90,9 @@ final class BrokenParticipant: FederatedParticipant {
         let data = Self.toyData(count: 400, seed: 1), test = Self.toyData(count: 100, seed: 2)
         var finals: [ParameterSet] = []
         for wired in [false, true] {
-            let clients: [any FederatedParticipant] = Self.participants(data, clients: 4).map { wired ? WireParticipant($0) as any FederatedParticipant : $0 }
+            let clients: [any FederatedParticipant] = Self.participants(data, clients: 4).map {
+                wired ? WireParticipant($0) as any FederatedParticipant : $0
+            }
             let strategy = FederatedStrategy.fedAvg(clientSettings: Self.settings, seed: 1)
             let simulation = try Self.simulation(clients, strategy: strategy, concurrency: 2, test: test)
             try simulation.run(rounds: 2)
@@ -83,8 +103,12 @@ final class BrokenParticipant: FederatedParticipant {
 
     @Test func failingAndPoisonedParticipantsAreCountedNotFatal() throws {
         let data = Self.toyData(count: 400, seed: 1), test = Self.toyData(count: 100, seed: 2)
-        let clients: [any FederatedParticipant] = Self.participants(data, clients: 4)
-            + [BrokenParticipant(id: "vanished", behaviour: .throwing), BrokenParticipant(id: "poisoned", behaviour: .nan)]
+        let clients: [any FederatedParticipant] =
+            Self.participants(data, clients: 4)
+            + [
+                BrokenParticipant(id: "vanished", behaviour: .throwing),
+                BrokenParticipant(id: "poisoned", behaviour: .nan)
+            ]
         let strategy = FederatedStrategy(name: "FedAvg", clientSettings: Self.settings, evaluationFraction: 1, seed: 1)
         let simulation = try Self.simulation(clients, strategy: strategy, concurrency: 2, test: test)
         let reports = try simulation.run(rounds: 3)
@@ -93,7 +117,7 @@ final class BrokenParticipant: FederatedParticipant {
             let reasons = Dictionary(uniqueKeysWithValues: report.failures.map { ($0.participant, $0.reason) })
             #expect(reasons["poisoned"] == .nonFinite(count: 1))
             #expect(reasons["vanished"] == .error("participant vanished has no local examples"))
-            #expect(report.federatedEvaluation?.exampleCount == 400)   // the broken ones fail to evaluate
+            #expect(report.federatedEvaluation?.exampleCount == 400) // the broken ones fail to evaluate
         }
         #expect((reports.last?.centralEvaluation?.metrics["accuracy"] ?? 0) > 0.8)
     }
@@ -106,7 +130,8 @@ final class BrokenParticipant: FederatedParticipant {
             var settings = Self.settings
             settings.localEpochs = 3
             settings.proximalMu = mu
-            let result = try participant.fit(FitInstruction(model: Self.model, parameters: global, configuration: settings))
+            let result = try participant.fit(
+                FitInstruction(model: Self.model, parameters: global, configuration: settings))
             return result.update.subtracting(global).norm
         }
         let free = try drift(mu: 0), proximal = try drift(mu: 5)
@@ -119,10 +144,11 @@ final class BrokenParticipant: FederatedParticipant {
             FederatedStrategy.fedSGD(serverLearningRate: 1, clientSettings: FitConfiguration(round: 0, batchSize: 100)),
             .robust(.coordinateMedian, clientSettings: Self.settings),
             .robust(.krum(byzantine: 1, selected: 2), clientSettings: Self.settings),
-            .withServerOptimizer(.adam(learningRate: 0.03), clientSettings: Self.settings),
+            .withServerOptimizer(.adam(learningRate: 0.03), clientSettings: Self.settings)
         ]
         for strategy in strategies {
-            let simulation = try Self.simulation(Self.participants(data, clients: 6), strategy: strategy, concurrency: 2, test: test)
+            let simulation = try Self.simulation(
+                Self.participants(data, clients: 6), strategy: strategy, concurrency: 2, test: test)
             let reports = try simulation.run(rounds: strategy.name == "FedSGD" ? 30 : 4)
             let accuracy = reports.last?.centralEvaluation?.metrics["accuracy"] ?? 0
             #expect(accuracy > 0.85, "\(strategy.name): accuracy \(accuracy)")

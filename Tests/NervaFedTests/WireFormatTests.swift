@@ -1,10 +1,12 @@
 import Foundation
 import Testing
+
 @testable import NervaFed
 
 @Suite struct WireFormatTests {
     private func parameters(seed: UInt64) throws -> ParameterSet {
-        ParameterSet(module: try ModelDescription.mlp(hiddenSizes: [8]).makeModel(generator: RandomGenerator(seed: seed)))
+        ParameterSet(
+            module: try ModelDescription.mlp(hiddenSizes: [8]).makeModel(generator: RandomGenerator(seed: seed)))
     }
 
     @Test func parameterSetsKeepOrderAndValuesThroughSafetensors() throws {
@@ -20,11 +22,14 @@ import Testing
 
     @Test func fitInstructionsAndResultsRoundTrip() throws {
         let global = try parameters(seed: 2)
-        let instruction = FitInstruction(model: .mlp(hiddenSizes: [8]), parameters: global,
-                                         configuration: FitConfiguration(round: 3, localEpochs: 2, batchSize: 16, learningRate: 0.05,
-                                                                         momentum: 0.9, proximalMu: 0.01, seed: 99))
+        let instruction = FitInstruction(
+            model: .mlp(hiddenSizes: [8]), parameters: global,
+            configuration: FitConfiguration(
+                round: 3, localEpochs: 2, batchSize: 16, learningRate: 0.05,
+                momentum: 0.9, proximalMu: 0.01, seed: 99))
         #expect(try WireFormat.decodeFitInstruction(WireFormat.encode(instruction)) == instruction)
-        let result = FitResult(update: try parameters(seed: 3), kind: .parameters, exampleCount: 600, metrics: ["train_loss": 0.5])
+        let result = FitResult(
+            update: try parameters(seed: 3), kind: .parameters, exampleCount: 600, metrics: ["train_loss": 0.5])
         #expect(try WireFormat.decodeFitResult(WireFormat.encode(result)) == result)
     }
 

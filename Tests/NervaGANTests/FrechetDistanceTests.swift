@@ -18,15 +18,18 @@ import Testing
         #expect(abs(frechetDistance(first, second) - expected) < 1e-9)
         // Rotating both covariances by the same orthogonal matrix changes nothing.
         let rotation = rotation3(0.7)
-        let rotatedA = GaussianStatistics(mean: first.mean, covariance: conjugate(diagonal(a), by: rotation), count: 100)
-        let rotatedB = GaussianStatistics(mean: second.mean, covariance: conjugate(diagonal(b), by: rotation), count: 100)
+        let rotatedA = GaussianStatistics(
+            mean: first.mean, covariance: conjugate(diagonal(a), by: rotation), count: 100)
+        let rotatedB = GaussianStatistics(
+            mean: second.mean, covariance: conjugate(diagonal(b), by: rotation), count: 100)
         #expect(abs(frechetDistance(rotatedA, rotatedB) - expected) < 1e-9)
     }
 
     @Test func nonCommutingCovariancesMatchTheTraceOfTheProductRoot() {
         // Σ₁ = I: Tr((Σ₁Σ₂)^½) = Tr(Σ₂^½) = Σ √λ(Σ₂), whatever Σ₂'s eigenvectors.
         let b: [Double] = [4, 9, 0.25]
-        let second = GaussianStatistics(mean: [0, 0, 0], covariance: conjugate(diagonal(b), by: rotation3(1.1)), count: 10)
+        let second = GaussianStatistics(
+            mean: [0, 0, 0], covariance: conjugate(diagonal(b), by: rotation3(1.1)), count: 10)
         let first = GaussianStatistics(mean: [0, 0, 0], covariance: diagonal([1, 1, 1]), count: 10)
         let expected = 3 + (4 + 9 + 0.25) - 2 * (2 + 3 + 0.5)
         #expect(abs(frechetDistance(first, second) - expected) < 1e-9)
@@ -68,9 +71,11 @@ import Testing
     /// A rotation about the axis (1, 1, 1)/√3.
     private func rotation3(_ angle: Double) -> [Double] {
         let (c, s, t) = (cos(angle), sin(angle), 1 - cos(angle)), u = 1 / 3.0.squareRoot()
-        return [t * u * u + c, t * u * u - s * u, t * u * u + s * u,
-                t * u * u + s * u, t * u * u + c, t * u * u - s * u,
-                t * u * u - s * u, t * u * u + s * u, t * u * u + c]
+        return [
+            t * u * u + c, t * u * u - s * u, t * u * u + s * u,
+            t * u * u + s * u, t * u * u + c, t * u * u - s * u,
+            t * u * u - s * u, t * u * u + s * u, t * u * u + c
+        ]
     }
 
     /// `R M Rᵀ`.

@@ -8,7 +8,10 @@ import Testing
         let k = counts.count, n = counts.reduce(0, +)
         var values = [Float](repeating: 0, count: n * k), row = 0
         for (label, count) in counts.enumerated() {
-            for _ in 0..<count { values[row * k + label] = 1; row += 1 }
+            for _ in 0..<count {
+                values[row * k + label] = 1
+                row += 1
+            }
         }
         return Tensor(values, shape: [n, k])
     }
@@ -48,7 +51,8 @@ import Testing
         let b = LatentDistribution.uniform.sample(count: 100, size: 10, generator: RandomGenerator(seed: 1))
         #expect(a.scalars == b.scalars)
         #expect(a.scalars.allSatisfy { $0 >= 0 && $0 < 1 })
-        let normal = LatentDistribution.normal.sample(count: 1000, size: 10, generator: RandomGenerator(seed: 2)).scalars
+        let normal = LatentDistribution.normal.sample(count: 1000, size: 10, generator: RandomGenerator(seed: 2))
+            .scalars
         let mean = normal.reduce(0, +) / Float(normal.count)
         let variance = normal.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Float(normal.count)
         #expect(abs(mean) < 0.05 && abs(variance - 1) < 0.05)

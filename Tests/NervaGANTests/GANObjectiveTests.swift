@@ -14,7 +14,7 @@ import Testing
         (.nonSaturating, 0.9808292530, 1.0397207708),
         (.leastSquares, 0.5541683361, 1.3510433845),
         (.wassersteinGP, -1.0986122887, 0.5493061443),
-        (.hinge, 1.0, 0.5493061443),
+        (.hinge, 1.0, 0.5493061443)
     ])
     func lossesMatchHandComputedValues(objective: GANObjective, discriminator: Double, generator: Double) {
         let lossD = objective.discriminatorLoss(realLogits: real, fakeLogits: fake).scalar
@@ -40,9 +40,11 @@ import Testing
 
     @Test func gradientsMatchFiniteDifferences() {
         for objective in GANObjective.allCases {
-            expectGradientsMatchFiniteDifferences({ x in
-                objective.discriminatorLoss(realLogits: x[0], fakeLogits: x[1]) + objective.generatorLoss(fakeLogits: x[1])
-            }, at: [Tensor([0.3, -1.2, 2.0]), Tensor([-0.7, 0.4, 1.5])], "\(objective)")
+            expectGradientsMatchFiniteDifferences(
+                { x in
+                    objective.discriminatorLoss(realLogits: x[0], fakeLogits: x[1])
+                        + objective.generatorLoss(fakeLogits: x[1])
+                }, at: [Tensor([0.3, -1.2, 2.0]), Tensor([-0.7, 0.4, 1.5])], "\(objective)")
         }
     }
 

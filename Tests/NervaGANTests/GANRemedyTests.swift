@@ -24,6 +24,8 @@ import Testing
         #expect(GANRemedy.twoDiscriminatorSteps.applied(to: baseline).discriminatorSteps == 2)
         #expect(GANRemedy.ema.applied(to: baseline).emaDecay == 0.999)
         let wgan = GANRemedy.wassersteinGP.applied(to: baseline)
-        #expect(wgan.objective == .wassersteinGP && wgan.discriminatorSteps == 5 && wgan.optimizer == .adam(beta1: 0, beta2: 0.9))
+        #expect(
+            wgan.objective == .wassersteinGP && wgan.discriminatorSteps == 5
+                && wgan.optimizer == .adam(beta1: 0, beta2: 0.9))
     }
 }

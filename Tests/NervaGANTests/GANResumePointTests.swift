@@ -5,9 +5,11 @@ import Testing
 
 @Suite struct GANResumePointTests {
     private func savedRun(extra: [String: String]) throws -> (folder: URL, checkpoint: URL) {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("nerva-gan-resume-\(UUID().uuidString)")
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "nerva-gan-resume-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let model = GANModelConfiguration(architecture: .mlp, latentSize: 2, generatorWidths: [3], discriminatorWidths: [3])
+        let model = GANModelConfiguration(
+            architecture: .mlp, latentSize: 2, generatorWidths: [3], discriminatorWidths: [3])
         let checkpoint = folder.appendingPathComponent("gan-checkpoint.safetensors")
         try GANTrainer(GANTrainingConfiguration(model: model)).save(to: checkpoint, extra: extra)
         return (folder, checkpoint)

@@ -6,8 +6,9 @@ import Testing
 @Suite struct GANTrainerTests {
     static func smallConfiguration(_ architecture: GANArchitecture, seed: UInt64 = 1) -> GANTrainingConfiguration {
         let widths = architecture == .mlp ? [16, 16] : [4]
-        var configuration = GANTrainingConfiguration(model: GANModelConfiguration(
-            architecture: architecture, latentSize: 8, generatorWidths: widths, discriminatorWidths: widths))
+        var configuration = GANTrainingConfiguration(
+            model: GANModelConfiguration(
+                architecture: architecture, latentSize: 8, generatorWidths: widths, discriminatorWidths: widths))
         configuration.batchSize = 8
         configuration.seed = seed
         return configuration
@@ -69,7 +70,7 @@ import Testing
         let initial = trainer.generator.parameters().map { $0.scalars }
         _ = trainer.step(real: Self.realBatch(16), labels: nil)
         let average = try #require(trainer.averageGenerator)
-        let decay: Float = 2.0 / 11.0   // min(0.999, (1 + t) / (10 + t)) at t = 1
+        let decay: Float = 2.0 / 11.0 // min(0.999, (1 + t) / (10 + t)) at t = 1
         for ((a, c), start) in zip(zip(average.parameters(), trainer.generator.parameters()), initial) {
             let expected = zip(start, c.scalars).map { decay * $0 + (1 - decay) * $1 }
             #expect(zip(a.scalars, expected).allSatisfy { abs($0 - $1) <= 1e-6 * max(1, abs($1)) })
@@ -77,7 +78,8 @@ import Testing
     }
 
     @Test func spectralNormalizationDividesByTheLargestSingularValue() {
-        let d = MLPDiscriminator(sampleShape: [3], hiddenSizes: [4], spectralNormalization: true, generator: RandomGenerator(seed: 2))
+        let d = MLPDiscriminator(
+            sampleShape: [3], hiddenSizes: [4], spectralNormalization: true, generator: RandomGenerator(seed: 2))
         let sn = d.spectralNormalization!
         for _ in 0..<50 { _ = sn.normalized(0, isTraining: true) }
         // σ of W·Wᵀ's square root: the power-iteration estimate converges to the largest singular value.
@@ -164,8 +166,10 @@ import Testing
         defer { try? FileManager.default.removeItem(at: url) }
         try GANTrainer(Self.smallConfiguration(.mlp)).save(to: url)
         let (tensors, metadata) = try Safetensors.read(from: url)
-        for (key, value) in [("generator_widths", "99999999999"), ("generator_widths", "100000,100000"),
-                             ("discriminator_widths", "-5,-5"), ("latent_size", "0")] {
+        for (key, value) in [
+            ("generator_widths", "99999999999"), ("generator_widths", "100000,100000"),
+            ("discriminator_widths", "-5,-5"), ("latent_size", "0")
+        ] {
             var changed = metadata
             changed[key] = value
             try Safetensors.write(tensors, metadata: changed, to: url)

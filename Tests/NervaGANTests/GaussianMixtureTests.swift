@@ -26,8 +26,10 @@ import Testing
         configuration.seed = 7
         let trainer = GANTrainer(configuration) { rng in
             // G's tanh output is scaled to the mixture's range by a fixed factor outside the net.
-            (MLPGenerator(latentSize: 4, hiddenSizes: [64, 64], sampleShape: [2], generator: rng),
-             MLPDiscriminator(sampleShape: [2], hiddenSizes: [64, 64], generator: rng))
+            (
+                MLPGenerator(latentSize: 4, hiddenSizes: [64, 64], sampleShape: [2], generator: rng),
+                MLPDiscriminator(sampleShape: [2], hiddenSizes: [64, 64], generator: rng)
+            )
         }
         let data = RandomGenerator(seed: 11), scale: Float = 3
         for _ in 0..<1500 {

@@ -66,18 +66,20 @@ private let smoothInputs = Tensor([-2.5, -1.1, -0.4, 0.3, 0.9, 1.7, 3.2, -0.05 *
     @Test func activationsHaveNoParametersAndDescribeTheirSettings() {
         let layers: [any Layer] = [ReLU(), LeakyReLU(), Sigmoid(), Tanh(), Softmax(), Flatten()]
         #expect(layers.allSatisfy { $0.parameterCount == 0 && $0.namedBuffers().isEmpty })
-        #expect(layers.map(\.description) == [
-            "ReLU()", "LeakyReLU(negativeSlope: 0.01)", "Sigmoid()", "Tanh()", "Softmax(axis: -1)", "Flatten()",
-        ])
+        #expect(
+            layers.map(\.description) == [
+                "ReLU()", "LeakyReLU(negativeSlope: 0.01)", "Sigmoid()", "Tanh()", "Softmax(axis: -1)", "Flatten()"
+            ])
     }
 
     @Test func gradientsMatchFiniteDifferences() {
         let layers: [(String, any Layer)] = [
             ("relu", ReLU()), ("leaky", LeakyReLU(negativeSlope: 0.3)), ("sigmoid", Sigmoid()), ("tanh", Tanh()),
-            ("softmax", Softmax()), ("softmax0", Softmax(axis: 0)), ("flatten", Flatten()),
+            ("softmax", Softmax()), ("softmax0", Softmax(axis: 0)), ("flatten", Flatten())
         ]
         for (name, layer) in layers {
-            expectGradientsMatchFiniteDifferences({ layer($0[0]) }, at: [smoothInputs], step: 1e-3, Comment(rawValue: name))
+            expectGradientsMatchFiniteDifferences(
+                { layer($0[0]) }, at: [smoothInputs], step: 1e-3, Comment(rawValue: name))
         }
     }
 

@@ -10,10 +10,14 @@ private func featureStatistics(_ x: Tensor) -> (mean: [Double], variance: [Doubl
     var mean = [Double](repeating: 0, count: c), variance = [Double](repeating: 0, count: c)
     for i in 0..<n { for f in 0..<c { for k in 0..<l { mean[f] += Double(v[(i * c + f) * l + k]) } } }
     for f in 0..<c { mean[f] /= Double(n * l) }
-    for i in 0..<n { for f in 0..<c { for k in 0..<l {
-        let d = Double(v[(i * c + f) * l + k]) - mean[f]
-        variance[f] += d * d
-    } } }
+    for i in 0..<n {
+        for f in 0..<c {
+            for k in 0..<l {
+                let d = Double(v[(i * c + f) * l + k]) - mean[f]
+                variance[f] += d * d
+            }
+        }
+    }
     for f in 0..<c { variance[f] /= Double(n * l) }
     return (mean, variance, n * l)
 }
@@ -87,7 +91,8 @@ private func skewedBatch(_ shape: [Int], seed: UInt64) -> Tensor {
                 runningMean[f] = 0.7 * runningMean[f] + 0.3 * mean[f]
                 runningVar[f] = 0.7 * runningVar[f] + 0.3 * variance[f] * Double(count) / Double(count - 1)
             }
-            expectClose(bn.runningMean, Tensor(runningMean.map(Float.init)), relativeTolerance: 1e-5, absoluteTolerance: 1e-5)
+            expectClose(
+                bn.runningMean, Tensor(runningMean.map(Float.init)), relativeTolerance: 1e-5, absoluteTolerance: 1e-5)
             expectClose(bn.runningVar, Tensor(runningVar.map(Float.init)), relativeTolerance: 1e-5)
         }
         #expect(bn.numBatchesTracked.scalar == 3)
@@ -107,7 +112,7 @@ private func skewedBatch(_ shape: [Int], seed: UInt64) -> Tensor {
         let expected: [Float] = [
             (3 - 1) / a * 2 + 0.1, (0 + 1) / b * 0.5 - 0.2,
             (-1 - 1) / a * 2 + 0.1, (-1.5 + 1) / b * 0.5 - 0.2,
-            (1 - 1) / a * 2 + 0.1, (2 + 1) / b * 0.5 - 0.2,
+            (1 - 1) / a * 2 + 0.1, (2 + 1) / b * 0.5 - 0.2
         ]
         expectClose(bn(x), Tensor(expected, shape: [3, 2]))
         #expect(bn.runningMean.scalars == [1, -1])
@@ -200,7 +205,8 @@ private func skewedBatch(_ shape: [Int], seed: UInt64) -> Tensor {
     }
 
     @Test func descriptionShowsSettings() {
-        #expect(BatchNorm1d(featureCount: 8, epsilon: 1e-3, momentum: 0.05).description
+        #expect(
+            BatchNorm1d(featureCount: 8, epsilon: 1e-3, momentum: 0.05).description
                 == "BatchNorm1d(featureCount: 8, epsilon: 0.001, momentum: 0.05)")
     }
 }

@@ -72,7 +72,8 @@ import Testing
     }
 
     @Test func descriptionShowsTheProbability() {
-        #expect(Dropout(probability: 0.3, generator: RandomGenerator(seed: 13)).description == "Dropout(probability: 0.3)")
+        #expect(
+            Dropout(probability: 0.3, generator: RandomGenerator(seed: 13)).description == "Dropout(probability: 0.3)")
         #expect(Dropout(generator: RandomGenerator(seed: 13)).probability == 0.5)
     }
 }

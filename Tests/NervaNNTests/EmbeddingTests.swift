@@ -78,8 +78,8 @@ import Testing
         let dense = Embedding(count: 8, dimension: 2, sparseGradients: false, generator: RandomGenerator(seed: 7))
         func loss(_ table: Embedding) -> Tensor {
             // Two lookups of the same table in one graph, one of them batched [2, 2].
-            let a = table([7, 1, 1, 0], indexShape: [2, 2]).sum(alongAxis: 1)   // [2, 2]
-            let b = table([1, 6])                                                // [2, 2]
+            let a = table([7, 1, 1, 0], indexShape: [2, 2]).sum(alongAxis: 1) // [2, 2]
+            let b = table([1, 6]) // [2, 2]
             return (a * b).sum()
         }
         loss(sparse).backward()
@@ -103,6 +103,7 @@ import Testing
     @Test func gradientMatchesFiniteDifferencesThroughGathering() {
         let g = RandomGenerator(seed: 9)
         let weight = Tensor.normal([4, 3], generator: g)
-        expectGradientsMatchFiniteDifferences({ $0[0].gathering(rows: [3, 0, 3, 1], indexShape: [2, 2]).tanh() }, at: [weight])
+        expectGradientsMatchFiniteDifferences(
+            { $0[0].gathering(rows: [3, 0, 3, 1], indexShape: [2, 2]).tanh() }, at: [weight])
     }
 }

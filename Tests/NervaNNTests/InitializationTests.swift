@@ -16,7 +16,9 @@ private func expectUniform(_ t: Tensor, bound: Double, sourceLocation: SourceLoc
     #expect(s.maxAbs <= bound, "max |x| \(s.maxAbs) exceeds \(bound)", sourceLocation: sourceLocation)
     #expect(s.maxAbs > 0.999 * bound, "max |x| \(s.maxAbs) is well inside \(bound)", sourceLocation: sourceLocation)
     #expect(abs(s.mean) < 0.01 * bound, sourceLocation: sourceLocation)
-    #expect(abs(s.std / (bound / 3.0.squareRoot()) - 1) < 0.01, "std \(s.std) for bound \(bound)", sourceLocation: sourceLocation)
+    #expect(
+        abs(s.std / (bound / 3.0.squareRoot()) - 1) < 0.01, "std \(s.std) for bound \(bound)",
+        sourceLocation: sourceLocation)
 }
 
 /// Expects `N(mean, std²)` samples.
@@ -41,7 +43,9 @@ private func expectNormal(_ t: Tensor, mean: Double, std: Double, sourceLocation
         // gain √2, bound √2 · √(3/512) = √(6/512).
         expectUniform(Initialization.kaimingUniform().tensor([256, 512], generator: g), bound: (6.0 / 512).squareRoot())
         // Negative slope 1: gain 1, bound √(3/fanIn); convolution-shaped weight: fanIn = 8·3·3.
-        expectUniform(Initialization.kaimingUniform(negativeSlope: 1).tensor([1000, 8, 3, 3], generator: g), bound: (3.0 / 72).squareRoot())
+        expectUniform(
+            Initialization.kaimingUniform(negativeSlope: 1).tensor([1000, 8, 3, 3], generator: g),
+            bound: (3.0 / 72).squareRoot())
     }
 
     @Test func pytorchDefaultIsOneOverSqrtFanIn() {
@@ -51,30 +55,38 @@ private func expectNormal(_ t: Tensor, mean: Double, std: Double, sourceLocation
 
     @Test func kaimingNormal() {
         let g = RandomGenerator(seed: 3)
-        expectNormal(Initialization.kaimingNormal().tensor([256, 512], generator: g), mean: 0, std: (2.0 / 512).squareRoot())
+        expectNormal(
+            Initialization.kaimingNormal().tensor([256, 512], generator: g), mean: 0, std: (2.0 / 512).squareRoot())
         // Leaky ReLU slope 0.2: gain √(2 / 1.04).
-        expectNormal(Initialization.kaimingNormal(negativeSlope: 0.2).tensor([1024, 128], generator: g), mean: 0,
-                     std: (2.0 / 1.04).squareRoot() / 128.0.squareRoot())
+        expectNormal(
+            Initialization.kaimingNormal(negativeSlope: 0.2).tensor([1024, 128], generator: g), mean: 0,
+            std: (2.0 / 1.04).squareRoot() / 128.0.squareRoot())
     }
 
     @Test func xavierUniform() {
         let g = RandomGenerator(seed: 4)
         expectUniform(Initialization.xavierUniform().tensor([300, 500], generator: g), bound: (6.0 / 800).squareRoot())
-        expectUniform(Initialization.xavierUniform(gain: 2).tensor([300, 500], generator: g), bound: 2 * (6.0 / 800).squareRoot())
+        expectUniform(
+            Initialization.xavierUniform(gain: 2).tensor([300, 500], generator: g), bound: 2 * (6.0 / 800).squareRoot())
         // fanIn = 4·5 = 20, fanOut = 64·5 = 320.
-        expectUniform(Initialization.xavierUniform().tensor([64, 4, 5, 100], generator: g), bound: (6.0 / 34_000).squareRoot())
+        expectUniform(
+            Initialization.xavierUniform().tensor([64, 4, 5, 100], generator: g), bound: (6.0 / 34_000).squareRoot())
     }
 
     @Test func xavierNormal() {
         let g = RandomGenerator(seed: 5)
-        expectNormal(Initialization.xavierNormal().tensor([300, 500], generator: g), mean: 0, std: (2.0 / 800).squareRoot())
-        expectNormal(Initialization.xavierNormal(gain: 0.5).tensor([400, 400], generator: g), mean: 0, std: 0.5 * (2.0 / 800).squareRoot())
+        expectNormal(
+            Initialization.xavierNormal().tensor([300, 500], generator: g), mean: 0, std: (2.0 / 800).squareRoot())
+        expectNormal(
+            Initialization.xavierNormal(gain: 0.5).tensor([400, 400], generator: g), mean: 0,
+            std: 0.5 * (2.0 / 800).squareRoot())
     }
 
     @Test func normalUniformAndConstant() {
         let g = RandomGenerator(seed: 6)
         expectNormal(Initialization.normal().tensor([400, 300], generator: g), mean: 0, std: 1)
-        expectNormal(Initialization.normal(mean: 3, standardDeviation: 0.5).tensor([400, 300], generator: g), mean: 3, std: 0.5)
+        expectNormal(
+            Initialization.normal(mean: 3, standardDeviation: 0.5).tensor([400, 300], generator: g), mean: 3, std: 0.5)
         let u = summary(Initialization.uniform(low: -2, high: 5).tensor([400, 300], generator: g))
         #expect(u.min >= -2 && u.min < -1.99)
         #expect(u.max < 5 && u.max > 4.99)

@@ -10,7 +10,8 @@ private let xorTargets = Tensor([0, 1, 1, 0], shape: [4, 1])
 
 private func xorNetwork(seed: UInt64) -> Sequential {
     let g = RandomGenerator(seed: seed)
-    return Sequential(Linear(inputSize: 2, outputSize: 8, generator: g), Tanh(), Linear(inputSize: 8, outputSize: 1, generator: g))
+    return Sequential(
+        Linear(inputSize: 2, outputSize: 8, generator: g), Tanh(), Linear(inputSize: 8, outputSize: 1, generator: g))
 }
 
 /// Full-batch training on XOR; returns the final loss.
@@ -41,8 +42,10 @@ private func rings(perClass: Int, seed: UInt64) -> (points: Tensor, labels: [Int
 }
 
 /// Mini-batch training with a seeded shuffle each epoch.
-private func trainClassifier(_ model: any Layer, _ optimizer: Optimizer, points: Tensor, labels: [Int],
-                             epochs: Int, batchSize: Int, seed: UInt64) {
+private func trainClassifier(
+    _ model: any Layer, _ optimizer: Optimizer, points: Tensor, labels: [Int],
+    epochs: Int, batchSize: Int, seed: UInt64
+) {
     let g = RandomGenerator(seed: seed)
     let n = labels.count
     model.train()
@@ -84,12 +87,14 @@ private func accuracy(_ model: any Layer, points: Tensor, labels: [Int]) -> Doub
     @Test func classifierSeparatesRingsWithSGD() {
         let train = rings(perClass: 200, seed: 3), test = rings(perClass: 200, seed: 4)
         let g = RandomGenerator(seed: 5)
-        let model = Sequential(Linear(inputSize: 2, outputSize: 32, generator: g), ReLU(),
-                               Linear(inputSize: 32, outputSize: 32, generator: g), ReLU(),
-                               Linear(inputSize: 32, outputSize: 3, generator: g))
+        let model = Sequential(
+            Linear(inputSize: 2, outputSize: 32, generator: g), ReLU(),
+            Linear(inputSize: 32, outputSize: 32, generator: g), ReLU(),
+            Linear(inputSize: 32, outputSize: 3, generator: g))
         let before = accuracy(model, points: test.points, labels: test.labels)
-        trainClassifier(model, SGD(model.parameters(), learningRate: 0.05, momentum: 0.9),
-                        points: train.points, labels: train.labels, epochs: 60, batchSize: 32, seed: 6)
+        trainClassifier(
+            model, SGD(model.parameters(), learningRate: 0.05, momentum: 0.9),
+            points: train.points, labels: train.labels, epochs: 60, batchSize: 32, seed: 6)
         let trained = accuracy(model, points: test.points, labels: test.labels)
         #expect(before < 0.6)
         #expect(trained >= 0.95, "test accuracy \(trained)")
@@ -98,12 +103,14 @@ private func accuracy(_ model: any Layer, points: Tensor, labels: [Int]) -> Doub
     @Test func classifierWithBatchNormAndDropoutSeparatesRingsWithAdam() {
         let train = rings(perClass: 200, seed: 7), test = rings(perClass: 200, seed: 8)
         let g = RandomGenerator(seed: 9)
-        let model = Sequential(Linear(inputSize: 2, outputSize: 32, generator: g), BatchNorm1d(featureCount: 32), ReLU(),
-                               Dropout(probability: 0.1, generator: g),
-                               Linear(inputSize: 32, outputSize: 32, generator: g), ReLU(),
-                               Linear(inputSize: 32, outputSize: 3, generator: g))
-        trainClassifier(model, Adam(model.parameters(), learningRate: 0.01),
-                        points: train.points, labels: train.labels, epochs: 60, batchSize: 32, seed: 10)
+        let model = Sequential(
+            Linear(inputSize: 2, outputSize: 32, generator: g), BatchNorm1d(featureCount: 32), ReLU(),
+            Dropout(probability: 0.1, generator: g),
+            Linear(inputSize: 32, outputSize: 32, generator: g), ReLU(),
+            Linear(inputSize: 32, outputSize: 3, generator: g))
+        trainClassifier(
+            model, Adam(model.parameters(), learningRate: 0.01),
+            points: train.points, labels: train.labels, epochs: 60, batchSize: 32, seed: 10)
         let trained = accuracy(model, points: test.points, labels: test.labels)
         #expect(trained >= 0.95, "test accuracy \(trained)")
     }

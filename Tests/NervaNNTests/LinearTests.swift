@@ -39,8 +39,9 @@ private func moments(_ values: [Float]) -> (mean: Double, std: Double) {
     }
 
     @Test func biasBoundDoesNotDependOnWeightInitialisation() {
-        let layer = Linear(inputSize: 16, outputSize: 500, weightInitialization: .constant(2),
-                           generator: RandomGenerator(seed: 3))
+        let layer = Linear(
+            inputSize: 16, outputSize: 500, weightInitialization: .constant(2),
+            generator: RandomGenerator(seed: 3))
         #expect(layer.weight.scalars.allSatisfy { $0 == 2 })
         let b = layer.bias!.scalars
         #expect(b.allSatisfy { abs($0) <= 0.25 })
@@ -80,7 +81,7 @@ private func moments(_ values: [Float]) -> (mean: Double, std: Double) {
         let w = layer.weight.scalars
         let expectedX: [Float] = [
             1 * w[0] + 2 * w[3], 1 * w[1] + 2 * w[4], 1 * w[2] + 2 * w[5],
-            -1 * w[0] + 3 * w[3], -1 * w[1] + 3 * w[4], -1 * w[2] + 3 * w[5],
+            -1 * w[0] + 3 * w[3], -1 * w[1] + 3 * w[4], -1 * w[2] + 3 * w[5]
         ]
         expectClose(x.gradient!, Tensor(expectedX, shape: [2, 3]))
     }
@@ -94,8 +95,9 @@ private func moments(_ values: [Float]) -> (mean: Double, std: Double) {
         expectGradientsMatchFiniteDifferences({ $0[0].linear(weight: $0[1], bias: nil) }, at: [x, w])
         // Through a nonlinearity and a second layer.
         let w2 = Tensor.normal([2, 5], generator: g)
-        expectGradientsMatchFiniteDifferences({ $0[0].linear(weight: $0[1], bias: $0[2]).tanh().linear(weight: $0[3], bias: nil) },
-                                              at: [x, w, b, w2])
+        expectGradientsMatchFiniteDifferences(
+            { $0[0].linear(weight: $0[1], bias: $0[2]).tanh().linear(weight: $0[3], bias: nil) },
+            at: [x, w, b, w2])
     }
 
     @Test func threeDimensionalInput() {
@@ -126,6 +128,8 @@ private func moments(_ values: [Float]) -> (mean: Double, std: Double) {
         // ∂Σy/∂b = number of rows; ∂Σy/∂W[o, i] = Σ_rows x[·, i].
         expectClose(layer.bias!.gradient!, Tensor([8, 8]))
         let columnSums = x.reshaped([8, 3]).sum(alongAxis: 0).scalars
-        expectClose(layer.weight.gradient!, Tensor(columnSums + columnSums, shape: [2, 3]), relativeTolerance: 1e-5, absoluteTolerance: 1e-5)
+        expectClose(
+            layer.weight.gradient!, Tensor(columnSums + columnSums, shape: [2, 3]), relativeTolerance: 1e-5,
+            absoluteTolerance: 1e-5)
     }
 }

@@ -7,17 +7,23 @@ import Testing
 private let reductions: [LossReduction] = [.mean, .sum, .none]
 
 /// Expects `loss` under each reduction to be the mean, the sum, or exactly `perElement`.
-private func expectReductions(_ loss: (LossReduction) -> Tensor, perElement: [Double], shape: [Int],
-                              relativeTolerance: Float = 1e-5, sourceLocation: SourceLocation = #_sourceLocation) {
+private func expectReductions(
+    _ loss: (LossReduction) -> Tensor, perElement: [Double], shape: [Int],
+    relativeTolerance: Float = 1e-5, sourceLocation: SourceLocation = #_sourceLocation
+) {
     let sum = perElement.reduce(0, +)
     let none = loss(.none)
     #expect(none.shape == shape, sourceLocation: sourceLocation)
-    expectClose(none.scalars, perElement.map(Float.init), relativeTolerance: relativeTolerance, "none", sourceLocation: sourceLocation)
+    expectClose(
+        none.scalars, perElement.map(Float.init), relativeTolerance: relativeTolerance, "none",
+        sourceLocation: sourceLocation)
     let summed = loss(.sum), averaged = loss(.mean)
     #expect(summed.shape == [] && averaged.shape == [], sourceLocation: sourceLocation)
-    expectClose(summed.scalars, [Float(sum)], relativeTolerance: relativeTolerance, "sum", sourceLocation: sourceLocation)
-    expectClose(averaged.scalars, [Float(sum / Double(perElement.count))], relativeTolerance: relativeTolerance, "mean",
-                sourceLocation: sourceLocation)
+    expectClose(
+        summed.scalars, [Float(sum)], relativeTolerance: relativeTolerance, "sum", sourceLocation: sourceLocation)
+    expectClose(
+        averaged.scalars, [Float(sum / Double(perElement.count))], relativeTolerance: relativeTolerance, "mean",
+        sourceLocation: sourceLocation)
 }
 
 private func sigmoid(_ x: Double) -> Double { 1 / (1 + Foundation.exp(-x)) }
@@ -27,15 +33,19 @@ private func sigmoid(_ x: Double) -> Double { 1 / (1 + Foundation.exp(-x)) }
 
     @Test func meanSquaredError() {
         let p = Tensor([1, 2, 3, 4], shape: [2, 2]), t = Tensor([0, 2, 5, 1], shape: [2, 2])
-        expectReductions({ mseLoss(predictions: p, targets: t, reduction: $0) }, perElement: [1, 0, 4, 9], shape: [2, 2])
+        expectReductions(
+            { mseLoss(predictions: p, targets: t, reduction: $0) }, perElement: [1, 0, 4, 9], shape: [2, 2])
         #expect(mseLoss(predictions: p, targets: t).scalar == 3.5)
     }
 
     @Test func binaryCrossEntropyOnProbabilities() {
         let p = Tensor([0.9, 0.2, 0.6, 0.5]), t = Tensor([1, 0, 1, 0.25])
-        let expected = [-Foundation.log(0.9), -Foundation.log(0.8), -Foundation.log(0.6),
-                        -(0.25 * Foundation.log(0.5) + 0.75 * Foundation.log(0.5))]
-        expectReductions({ binaryCrossEntropy(probabilities: p, targets: t, reduction: $0) }, perElement: expected, shape: [4])
+        let expected = [
+            -Foundation.log(0.9), -Foundation.log(0.8), -Foundation.log(0.6),
+            -(0.25 * Foundation.log(0.5) + 0.75 * Foundation.log(0.5))
+        ]
+        expectReductions(
+            { binaryCrossEntropy(probabilities: p, targets: t, reduction: $0) }, perElement: expected, shape: [4])
     }
 
     @Test func binaryCrossEntropyClampsLogsAtMinus100() {
@@ -65,17 +75,19 @@ private func sigmoid(_ x: Double) -> Double { 1 / (1 + Foundation.exp(-x)) }
             let p = sigmoid(Double(x))
             return -(Double(t) * Foundation.log(p) + (1 - Double(t)) * Foundation.log(1 - p))
         }
-        expectReductions({ binaryCrossEntropy(logits: Tensor(x), targets: Tensor(t), reduction: $0) },
-                         perElement: expected, shape: [5])
+        expectReductions(
+            { binaryCrossEntropy(logits: Tensor(x), targets: Tensor(t), reduction: $0) },
+            perElement: expected, shape: [5])
     }
 
     @Test func binaryCrossEntropyOnLogitsEqualsItOnSigmoidProbabilities() {
         let x = Tensor.normal([6, 5], standardDeviation: 3, generator: RandomGenerator(seed: 1))
         let t = Tensor.uniform([6, 5], generator: RandomGenerator(seed: 2))
         for reduction in reductions {
-            expectClose(binaryCrossEntropy(logits: x, targets: t, reduction: reduction),
-                        binaryCrossEntropy(probabilities: x.sigmoid(), targets: t, reduction: reduction),
-                        relativeTolerance: 1e-4, absoluteTolerance: 1e-5)
+            expectClose(
+                binaryCrossEntropy(logits: x, targets: t, reduction: reduction),
+                binaryCrossEntropy(probabilities: x.sigmoid(), targets: t, reduction: reduction),
+                relativeTolerance: 1e-4, absoluteTolerance: 1e-5)
         }
     }
 
@@ -100,26 +112,32 @@ private func sigmoid(_ x: Double) -> Double { 1 / (1 + Foundation.exp(-x)) }
     @Test func huberLossBothRegimes() {
         let p = Tensor([0.5, -0.3, 2, -3, 1]), t = Tensor([0, 0, 0, 0, 0])
         // |d| ≤ 1: 0.5 d²; otherwise |d| − 0.5 (delta 1); |d| = 1 is on the boundary: 0.5.
-        expectReductions({ huberLoss(predictions: p, targets: t, reduction: $0) },
-                         perElement: [0.125, 0.045, 1.5, 2.5, 0.5], shape: [5])
+        expectReductions(
+            { huberLoss(predictions: p, targets: t, reduction: $0) },
+            perElement: [0.125, 0.045, 1.5, 2.5, 0.5], shape: [5])
         // delta 2: 0.5 d² inside, 2 · (|d| − 1) outside.
         let q = Tensor([1, 3, -5]), u = Tensor([0, 0, -1])
-        expectReductions({ huberLoss(predictions: q, targets: u, delta: 2, reduction: $0) },
-                         perElement: [0.5, 4, 6], shape: [3])
+        expectReductions(
+            { huberLoss(predictions: q, targets: u, delta: 2, reduction: $0) },
+            perElement: [0.5, 4, 6], shape: [3])
     }
 
     @Test func smoothL1LossBothRegimes() {
         let p = Tensor([0.2, -1, 0.4, 3]), t = Tensor([0, 0, 0.1, 1])
         // beta 0.5: 0.5 d² / 0.5 = d² inside, |d| − 0.25 outside.
-        expectReductions({ smoothL1Loss(predictions: p, targets: t, beta: 0.5, reduction: $0) },
-                         perElement: [0.04, 0.75, 0.09, 1.75], shape: [4])
+        expectReductions(
+            { smoothL1Loss(predictions: p, targets: t, beta: 0.5, reduction: $0) },
+            perElement: [0.04, 0.75, 0.09, 1.75], shape: [4])
         // beta 1 is Huber with delta 1.
         let x = Tensor.normal([20], standardDeviation: 2, generator: RandomGenerator(seed: 3))
         let zeros = Tensor.zeros([20])
-        expectClose(smoothL1Loss(predictions: x, targets: zeros, reduction: .none), huberLoss(predictions: x, targets: zeros, reduction: .none))
+        expectClose(
+            smoothL1Loss(predictions: x, targets: zeros, reduction: .none),
+            huberLoss(predictions: x, targets: zeros, reduction: .none))
         // beta 2: d² / 4 inside, |d| − 1 outside (Huber with delta 2 divided by 2).
-        expectReductions({ smoothL1Loss(predictions: Tensor([1, -4]), targets: Tensor([0, 0]), beta: 2, reduction: $0) },
-                         perElement: [0.25, 3], shape: [2])
+        expectReductions(
+            { smoothL1Loss(predictions: Tensor([1, -4]), targets: Tensor([0, 0]), beta: 2, reduction: $0) },
+            perElement: [0.25, 3], shape: [2])
     }
 
     @Test func crossEntropyIsMinusLogSoftmaxPick() {
@@ -129,13 +147,16 @@ private func sigmoid(_ x: Double) -> Double { 1 / (1 + Foundation.exp(-x)) }
             Foundation.log(row.map(Foundation.exp).reduce(0, +)) - row[label]
         }
         let logits = Tensor(rows.flatMap { $0.map(Float.init) }, shape: [3, 3])
-        expectReductions({ crossEntropy(logits: logits, labels: labels, reduction: $0) }, perElement: expected, shape: [3])
+        expectReductions(
+            { crossEntropy(logits: logits, labels: labels, reduction: $0) }, perElement: expected, shape: [3])
         // The same from the tensor API.
         let picks = logits.logSoftmax(alongAxis: 1).scalars
-        expectClose(crossEntropy(logits: logits, labels: labels, reduction: .none).scalars,
-                    [-picks[2], -picks[3], -picks[7]])
+        expectClose(
+            crossEntropy(logits: logits, labels: labels, reduction: .none).scalars,
+            [-picks[2], -picks[3], -picks[7]])
         // Uniform logits over C classes: log C.
-        expectClose(crossEntropy(logits: Tensor.zeros([4, 10]), labels: [0, 3, 9, 5]).scalars, [Float(Foundation.log(10.0))])
+        expectClose(
+            crossEntropy(logits: Tensor.zeros([4, 10]), labels: [0, 3, 9, 5]).scalars, [Float(Foundation.log(10.0))])
     }
 
     @Test func crossEntropyIsStableForLargeLogits() {
@@ -154,19 +175,22 @@ private func sigmoid(_ x: Double) -> Double { 1 / (1 + Foundation.exp(-x)) }
     func meanSquaredErrorGradients(reduction: LossReduction) {
         let g = RandomGenerator(seed: 10)
         let p = Tensor.normal([3, 4], generator: g), t = Tensor.normal([3, 4], generator: g)
-        expectGradientsMatchFiniteDifferences({ mseLoss(predictions: $0[0], targets: $0[1], reduction: reduction) }, at: [p, t])
+        expectGradientsMatchFiniteDifferences(
+            { mseLoss(predictions: $0[0], targets: $0[1], reduction: reduction) }, at: [p, t])
     }
 
     @Test(arguments: [LossReduction.mean, .sum, .none])
     func binaryCrossEntropyGradients(reduction: LossReduction) {
         let g = RandomGenerator(seed: 11)
         let p = Tensor.uniform([3, 4], low: 0.1, high: 0.9, generator: g), t = Tensor.uniform([3, 4], generator: g)
-        expectGradientsMatchFiniteDifferences({ binaryCrossEntropy(probabilities: $0[0], targets: $0[1], reduction: reduction) },
-                                              at: [p, t], step: 1e-3)
+        expectGradientsMatchFiniteDifferences(
+            { binaryCrossEntropy(probabilities: $0[0], targets: $0[1], reduction: reduction) },
+            at: [p, t], step: 1e-3)
         // Logits away from 0 (where |x| has a kink in the stable formula).
         let x = Tensor([-4, -1.5, -0.3, 0.2, 0.8, 2.5, 6, -0.7, 1.1, -2.2, 0.4, 3.3], shape: [3, 4])
-        expectGradientsMatchFiniteDifferences({ binaryCrossEntropy(logits: $0[0], targets: $0[1], reduction: reduction) },
-                                              at: [x, t], step: 1e-3)
+        expectGradientsMatchFiniteDifferences(
+            { binaryCrossEntropy(logits: $0[0], targets: $0[1], reduction: reduction) },
+            at: [x, t], step: 1e-3)
     }
 
     @Test(arguments: [LossReduction.mean, .sum, .none])
@@ -174,19 +198,23 @@ private func sigmoid(_ x: Double) -> Double { 1 / (1 + Foundation.exp(-x)) }
         // Differences in both regimes, away from the kinks at 0 and ±delta.
         let p = Tensor([0.3, -0.6, 2.5, -3, 0.1, 1.6, -1.3, 0.75], shape: [2, 4])
         let t = Tensor([0, 0.2, 0.5, -1, 0.5, 0, 0, 0], shape: [2, 4])
-        expectGradientsMatchFiniteDifferences({ huberLoss(predictions: $0[0], targets: $0[1], reduction: reduction) },
-                                              at: [p, t], step: 1e-3)
-        expectGradientsMatchFiniteDifferences({ huberLoss(predictions: $0[0], targets: $0[1], delta: 1.5, reduction: reduction) },
-                                              at: [p, t], step: 1e-3)
-        expectGradientsMatchFiniteDifferences({ smoothL1Loss(predictions: $0[0], targets: $0[1], beta: 0.5, reduction: reduction) },
-                                              at: [p, t], step: 1e-3)
+        expectGradientsMatchFiniteDifferences(
+            { huberLoss(predictions: $0[0], targets: $0[1], reduction: reduction) },
+            at: [p, t], step: 1e-3)
+        expectGradientsMatchFiniteDifferences(
+            { huberLoss(predictions: $0[0], targets: $0[1], delta: 1.5, reduction: reduction) },
+            at: [p, t], step: 1e-3)
+        expectGradientsMatchFiniteDifferences(
+            { smoothL1Loss(predictions: $0[0], targets: $0[1], beta: 0.5, reduction: reduction) },
+            at: [p, t], step: 1e-3)
     }
 
     @Test(arguments: [LossReduction.mean, .sum, .none])
     func crossEntropyGradients(reduction: LossReduction) {
         let logits = Tensor.normal([4, 5], standardDeviation: 2, generator: RandomGenerator(seed: 12))
-        expectGradientsMatchFiniteDifferences({ crossEntropy(logits: $0[0], labels: [4, 0, 0, 2], reduction: reduction) },
-                                              at: [logits], step: 1e-3)
+        expectGradientsMatchFiniteDifferences(
+            { crossEntropy(logits: $0[0], labels: [4, 0, 0, 2], reduction: reduction) },
+            at: [logits], step: 1e-3)
     }
 
     @Test func gradientsByHand() {

@@ -34,8 +34,10 @@ private final class Model: Module, Layer {
 
     init(generator: RandomGenerator) {
         encoder = Encoder(generator: generator)
-        heads = [Linear(inputSize: 2, outputSize: 2, generator: generator),
-                 Linear(inputSize: 2, outputSize: 2, bias: false, generator: generator)]
+        heads = [
+            Linear(inputSize: 2, outputSize: 2, generator: generator),
+            Linear(inputSize: 2, outputSize: 2, bias: false, generator: generator)
+        ]
         outputBias = Tensor.zeros([2]).requiringGradient()
         norm = BatchNorm1d(featureCount: 2)
         _cachedHead = Linear(inputSize: 9, outputSize: 9, generator: generator)
@@ -51,20 +53,23 @@ private final class Model: Module, Layer {
 @Suite struct ModuleTests {
     @Test func namedParametersOfNestedCustomModulesInOrder() {
         let model = Model(generator: RandomGenerator(seed: 1))
-        #expect(model.namedParameters().map(\.name) == [
-            "output_bias",
-            "encoder.gain",
-            "encoder.projection.weight", "encoder.projection.bias",
-            "heads.0.weight", "heads.0.bias",
-            "heads.1.weight",
-            "norm.weight", "norm.bias",
-        ])
+        #expect(
+            model.namedParameters().map(\.name) == [
+                "output_bias",
+                "encoder.gain",
+                "encoder.projection.weight", "encoder.projection.bias",
+                "heads.0.weight", "heads.0.bias",
+                "heads.1.weight",
+                "norm.weight", "norm.bias"
+            ])
         // The names point at the very tensors the modules hold.
         let byName = Dictionary(uniqueKeysWithValues: model.namedParameters().map { ($0.name, $0.tensor) })
         #expect(byName["encoder.projection.weight"] === model.encoder.projection.weight)
         #expect(byName["heads.0.bias"] === model.heads[0].bias)
         #expect(byName["output_bias"] === model.outputBias)
-        #expect(model.parameters().map(ObjectIdentifier.init) == model.namedParameters().map { ObjectIdentifier($0.tensor) })
+        #expect(
+            model.parameters().map(ObjectIdentifier.init) == model.namedParameters().map { ObjectIdentifier($0.tensor) }
+        )
     }
 
     @Test func ownParametersExcludeChildren() {
@@ -84,10 +89,11 @@ private final class Model: Module, Layer {
 
     @Test func buffersAreNamedInSnakeCase() {
         let model = Model(generator: RandomGenerator(seed: 4))
-        #expect(model.namedBuffers().map(\.name) == [
-            "encoder.running_mean", "encoder.step_count",
-            "norm.running_mean", "norm.running_var", "norm.num_batches_tracked",
-        ])
+        #expect(
+            model.namedBuffers().map(\.name) == [
+                "encoder.running_mean", "encoder.step_count",
+                "norm.running_mean", "norm.running_var", "norm.num_batches_tracked"
+            ])
         #expect(model.namedBuffers()[0].tensor === model.encoder.runningMean)
         // Buffers are not parameters.
         #expect(!model.parameters().contains { $0 === model.encoder.runningMean })
@@ -96,8 +102,9 @@ private final class Model: Module, Layer {
 
     @Test func sequentialNamesChildrenByIndex() {
         let g = RandomGenerator(seed: 5)
-        let mlp = Sequential(Linear(inputSize: 4, outputSize: 3, generator: g), ReLU(),
-                             BatchNorm1d(featureCount: 3), Linear(inputSize: 3, outputSize: 2, generator: g))
+        let mlp = Sequential(
+            Linear(inputSize: 4, outputSize: 3, generator: g), ReLU(),
+            BatchNorm1d(featureCount: 3), Linear(inputSize: 3, outputSize: 2, generator: g))
         #expect(mlp.namedParameters().map(\.name) == ["0.weight", "0.bias", "2.weight", "2.bias", "3.weight", "3.bias"])
         #expect(mlp.namedBuffers().map(\.name) == ["2.running_mean", "2.running_var", "2.num_batches_tracked"])
         #expect(mlp.namedChildren().map(\.name) == ["0", "1", "2", "3"])
@@ -108,18 +115,20 @@ private final class Model: Module, Layer {
         final class Wrapper: Module, Layer {
             let body: Sequential
             init(_ g: RandomGenerator) {
-                body = Sequential(Linear(inputSize: 2, outputSize: 2, generator: g), Tanh(),
-                                  Sequential(Linear(inputSize: 2, outputSize: 1, bias: false, generator: g)))
+                body = Sequential(
+                    Linear(inputSize: 2, outputSize: 2, generator: g), Tanh(),
+                    Sequential(Linear(inputSize: 2, outputSize: 1, bias: false, generator: g)))
             }
             func callAsFunction(_ x: Tensor) -> Tensor { body(x) }
         }
         let wrapper = Wrapper(RandomGenerator(seed: 6))
         #expect(wrapper.namedParameters().map(\.name) == ["body.0.weight", "body.0.bias", "body.2.0.weight"])
         let outer = Sequential(wrapper, Encoder(generator: RandomGenerator(seed: 7)))
-        #expect(outer.namedParameters().map(\.name) == [
-            "0.body.0.weight", "0.body.0.bias", "0.body.2.0.weight",
-            "1.gain", "1.projection.weight", "1.projection.bias",
-        ])
+        #expect(
+            outer.namedParameters().map(\.name) == [
+                "0.body.0.weight", "0.body.0.bias", "0.body.2.0.weight",
+                "1.gain", "1.projection.weight", "1.projection.bias"
+            ])
         #expect(outer.namedBuffers().map(\.name) == ["1.running_mean", "1.step_count"])
     }
 
@@ -134,11 +143,15 @@ private final class Model: Module, Layer {
         }
         let stack = Stack(RandomGenerator(seed: 8))
         #expect(stack.namedChildren().map(\.name) == ["blocks.0", "blocks.1", "blocks.2", "extras.0", "extras.1"])
-        #expect(stack.namedParameters().map(\.name) == [
-            "blocks.0.weight", "blocks.0.bias", "blocks.1.weight", "blocks.1.bias",
-            "blocks.2.weight", "blocks.2.bias", "extras.1.weight", "extras.1.bias",
-        ])
-        #expect(stack.namedBuffers().map(\.name) == ["extras.1.running_mean", "extras.1.running_var", "extras.1.num_batches_tracked"])
+        #expect(
+            stack.namedParameters().map(\.name) == [
+                "blocks.0.weight", "blocks.0.bias", "blocks.1.weight", "blocks.1.bias",
+                "blocks.2.weight", "blocks.2.bias", "extras.1.weight", "extras.1.bias"
+            ])
+        #expect(
+            stack.namedBuffers().map(\.name) == [
+                "extras.1.running_mean", "extras.1.running_var", "extras.1.num_batches_tracked"
+            ])
         #expect(stack.namedParameters()[2].tensor === stack.blocks[1].weight)
     }
 
@@ -157,8 +170,9 @@ private final class Model: Module, Layer {
         // output_bias 2 + gain 2 + projection 3·2+2 + heads 2·2+2 and 2·2 + norm 2+2.
         #expect(model.parameterCount == 2 + 2 + 8 + 6 + 4 + 4)
         let g = RandomGenerator(seed: 10)
-        let mlp = Sequential(Linear(inputSize: 784, outputSize: 256, generator: g), ReLU(),
-                             Linear(inputSize: 256, outputSize: 10, generator: g))
+        let mlp = Sequential(
+            Linear(inputSize: 784, outputSize: 256, generator: g), ReLU(),
+            Linear(inputSize: 256, outputSize: 10, generator: g))
         #expect(mlp.parameterCount == 784 * 256 + 256 + 256 * 10 + 10)
         #expect(ReLU().parameterCount == 0)
     }
@@ -231,38 +245,44 @@ private final class Model: Module, Layer {
         let mlp = Sequential(
             Linear(inputSize: 4, outputSize: 3, generator: g),
             ReLU(),
-            Sequential(Linear(inputSize: 3, outputSize: 2, bias: false, generator: g), Dropout(probability: 0.25, generator: g)),
+            Sequential(
+                Linear(inputSize: 3, outputSize: 2, bias: false, generator: g), Dropout(probability: 0.25, generator: g)
+            ),
             LeakyReLU(negativeSlope: 0.2),
             Softmax(axis: 1)
         )
-        #expect(mlp.description == """
-            Sequential(
-              (0): Linear(inputSize: 4, outputSize: 3, bias: true)
-              (1): ReLU()
-              (2): Sequential(
-                (0): Linear(inputSize: 3, outputSize: 2, bias: false)
-                (1): Dropout(probability: 0.25)
-              )
-              (3): LeakyReLU(negativeSlope: 0.2)
-              (4): Softmax(axis: 1)
-            )
-            """)
-        #expect(Linear(inputSize: 784, outputSize: 256, generator: g).description == "Linear(inputSize: 784, outputSize: 256, bias: true)")
+        #expect(
+            mlp.description == """
+                Sequential(
+                  (0): Linear(inputSize: 4, outputSize: 3, bias: true)
+                  (1): ReLU()
+                  (2): Sequential(
+                    (0): Linear(inputSize: 3, outputSize: 2, bias: false)
+                    (1): Dropout(probability: 0.25)
+                  )
+                  (3): LeakyReLU(negativeSlope: 0.2)
+                  (4): Softmax(axis: 1)
+                )
+                """)
+        #expect(
+            Linear(inputSize: 784, outputSize: 256, generator: g).description
+                == "Linear(inputSize: 784, outputSize: 256, bias: true)")
         #expect(Embedding(count: 10, dimension: 4, generator: g).description == "Embedding(count: 10, dimension: 4)")
         #expect(Flatten().description == "Flatten()")
     }
 
     @Test func descriptionOfACustomModuleWithSettingsAndArrays() {
         let model = Model(generator: RandomGenerator(seed: 16))
-        #expect(model.description == """
-            Model(heads: 2
-              (encoder): Encoder(
-                (projection): Linear(inputSize: 3, outputSize: 2, bias: true)
-              )
-              (heads.0): Linear(inputSize: 2, outputSize: 2, bias: true)
-              (heads.1): Linear(inputSize: 2, outputSize: 2, bias: false)
-              (norm): BatchNorm1d(featureCount: 2, epsilon: 1e-05, momentum: 0.1)
-            )
-            """)
+        #expect(
+            model.description == """
+                Model(heads: 2
+                  (encoder): Encoder(
+                    (projection): Linear(inputSize: 3, outputSize: 2, bias: true)
+                  )
+                  (heads.0): Linear(inputSize: 2, outputSize: 2, bias: true)
+                  (heads.1): Linear(inputSize: 2, outputSize: 2, bias: false)
+                  (norm): BatchNorm1d(featureCount: 2, epsilon: 1e-05, momentum: 0.1)
+                )
+                """)
     }
 }

@@ -13,7 +13,9 @@ enum SafetensorsInterop {
 
     /// Fails the test with instructions when the reference implementation cannot be imported.
     static func requireReference() throws {
-        try #require(isAvailable, """
+        try #require(
+            isAvailable,
+            """
             \(PythonScript.python) cannot import safetensors and numpy (scripts/install-dependencies), \
             and NERVA_REQUIRE_INTEROP=1 makes this a failure.
             """)
@@ -27,8 +29,10 @@ struct SafetensorsInteropContents: Codable {
 }
 
 // Skipped, not failed, when Python lacks `safetensors` or `numpy`, unless NERVA_REQUIRE_INTEROP=1.
-@Suite(.enabled(if: SafetensorsInterop.isAvailable || SafetensorsInterop.isRequired,
-                "needs Python with safetensors and numpy: run scripts/install-dependencies"))
+@Suite(
+    .enabled(
+        if: SafetensorsInterop.isAvailable || SafetensorsInterop.isRequired,
+        "needs Python with safetensors and numpy: run scripts/install-dependencies"))
 struct SafetensorsInteropTests {
     @Test func referenceImplementationReadsNervaFiles() throws {
         try SafetensorsInterop.requireReference()
@@ -40,13 +44,15 @@ struct SafetensorsInteropTests {
             "scalar": Tensor(2.75),
             "empty": Tensor.zeros([0, 4]),
             "ünïcode \"name\"": Tensor([1, 2, 3, 4, 5, 6], shape: [1, 2, 3]),
-            "odd": Tensor([1, 2, 3], shape: [3]),  // a 12-byte tensor keeps later offsets off 8-byte alignment
+            "odd": Tensor([1, 2, 3], shape: [3]) // a 12-byte tensor keeps later offsets off 8-byte alignment
         ]
         let metadata = ["format": "pt", "note": "é \"quoted\"\n"]
         let file = directory.file("nerva.safetensors"), expectedFile = directory.file("expected.json")
         try Safetensors.write(tensors, metadata: metadata, to: file)
         let expected = SafetensorsInteropContents(
-            tensors: tensors.mapValues { .init(dtype: "float32", shape: $0.shape, values: $0.scalars.map(Double.init)) },
+            tensors: tensors.mapValues {
+                .init(dtype: "float32", shape: $0.shape, values: $0.scalars.map(Double.init))
+            },
             metadata: metadata)
         try JSONEncoder().encode(expected).write(to: expectedFile)
 
@@ -62,8 +68,11 @@ struct SafetensorsInteropTests {
         let output = SafetensorsInterop.run([SafetensorsInterop.script, "make", file.path])
         try #require(output.status == 0, "\(output.log)")
         let expected = try JSONDecoder().decode(SafetensorsInteropContents.self, from: Data(output.stdout.utf8))
-        #expect(Set(expected.tensors.map(\.value.dtype)).isSuperset(of: ["float32", "float64", "float16", "int64",
-                                                                          "int32", "uint8", "bool"]))
+        #expect(
+            Set(expected.tensors.map(\.value.dtype)).isSuperset(of: [
+                "float32", "float64", "float16", "int64",
+                "int32", "uint8", "bool"
+            ]))
 
         let (tensors, metadata) = try Safetensors.read(from: file)
         #expect(metadata == expected.metadata)

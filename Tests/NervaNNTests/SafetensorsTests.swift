@@ -33,7 +33,9 @@ struct SafetensorsHostileFile: Sendable, CustomTestStringConvertible {
 
 private let f32x2 = le([1, 2] as [Float])
 /// One header member; `dtype` is quoted when it starts with a letter, else inserted as raw JSON.
-private func entry(_ name: String = "a", _ dtype: String = "F32", _ shape: String = "[2]", _ offsets: String = "[0,8]") -> String {
+private func entry(_ name: String = "a", _ dtype: String = "F32", _ shape: String = "[2]", _ offsets: String = "[0,8]")
+    -> String
+{
     let dtypeJSON = dtype.first?.isLetter == true ? "\"\(dtype)\"" : dtype
     return #""\#(name)":{"dtype":\#(dtypeJSON),"shape":\#(shape),"data_offsets":\#(offsets)}"#
 }
@@ -41,7 +43,8 @@ private func entry(_ name: String = "a", _ dtype: String = "F32", _ shape: Strin
 private let hostileFiles: [SafetensorsHostileFile] = [
     SafetensorsHostileFile("empty file", [], "truncated", "0 bytes"),
     SafetensorsHostileFile("seven bytes", [8, 0, 0, 0, 0, 0, 0], "truncated", "7 bytes"),
-    SafetensorsHostileFile("header over 100 MB", le(UInt64(100_000_001)) + Array("{}".utf8), "headerTooLarge", "100000001"),
+    SafetensorsHostileFile(
+        "header over 100 MB", le(UInt64(100_000_001)) + Array("{}".utf8), "headerTooLarge", "100000001"),
     SafetensorsHostileFile("header length UInt64.max", le(UInt64.max), "headerTooLarge", "18446744073709551615"),
     SafetensorsHostileFile("header past end", le(UInt64(16)) + Array("{}  ".utf8), "headerOutOfBounds", "12-byte file"),
     SafetensorsHostileFile("invalid UTF-8", le(UInt64(4)) + [0x7B, 0xFF, 0xFE, 0x7D], "invalidHeader", "UTF-8"),
@@ -54,47 +57,90 @@ private let hostileFiles: [SafetensorsHostileFile] = [
     SafetensorsHostileFile("deep nesting", file(String(repeating: "[", count: 100_000)), "invalidHeader", "nesting"),
     SafetensorsHostileFile("lone surrogate", file(#"{"\ud800":1}"#), "invalidHeader", "surrogate"),
     SafetensorsHostileFile("entry not object", file(#"{"a":5}"#), "invalidEntry", "not a JSON object"),
-    SafetensorsHostileFile("missing dtype", file(#"{"a":{"shape":[2],"data_offsets":[0,8]}}"#, data: f32x2), "invalidEntry", #"no "dtype""#),
-    SafetensorsHostileFile("missing shape", file(#"{"a":{"dtype":"F32","data_offsets":[0,8]}}"#, data: f32x2), "invalidEntry", #"no "shape""#),
-    SafetensorsHostileFile("missing offsets", file(#"{"a":{"dtype":"F32","shape":[2]}}"#, data: f32x2), "invalidEntry", #"no "data_offsets""#),
-    SafetensorsHostileFile("dtype not string", file("{\(entry("a", "5"))}", data: f32x2), "invalidEntry", "not a string"),
-    SafetensorsHostileFile("shape not array", file("{\(entry("a", "F32", "2"))}", data: f32x2), "invalidEntry", "not an array"),
-    SafetensorsHostileFile("float dimension", file("{\(entry("a", "F32", "[2.0]"))}", data: f32x2), "invalidEntry", "integers"),
-    SafetensorsHostileFile("exponent dimension", file("{\(entry("a", "F32", "[2e0]"))}", data: f32x2), "invalidEntry", "integers"),
-    SafetensorsHostileFile("bool dimension", file("{\(entry("a", "F32", "[true]"))}", data: f32x2), "invalidEntry", "integers"),
-    SafetensorsHostileFile("negative dimension", file("{\(entry("a", "F32", "[-2]"))}", data: f32x2), "invalidEntry", "non-negative"),
-    SafetensorsHostileFile("huge dimension", file("{\(entry("a", "F32", "[99999999999999999999]"))}", data: f32x2), "invalidEntry", "integers"),
-    SafetensorsHostileFile("three offsets", file("{\(entry("a", "F32", "[2]", "[0,8,8]"))}", data: f32x2), "invalidEntry", "3 data_offsets"),
-    SafetensorsHostileFile("bool offset", file("{\(entry("a", "F32", "[2]", "[false,8]"))}", data: f32x2), "invalidEntry", "integers"),
-    SafetensorsHostileFile("negative offset", file("{\(entry("a", "F32", "[2]", "[-8,0]"))}", data: f32x2), "invalidEntry", "non-negative"),
-    SafetensorsHostileFile("duplicate entry key", file(#"{"a":{"dtype":"F32","dtype":"F32","shape":[2],"data_offsets":[0,8]}}"#, data: f32x2),
-                "invalidEntry", "twice"),
+    SafetensorsHostileFile(
+        "missing dtype", file(#"{"a":{"shape":[2],"data_offsets":[0,8]}}"#, data: f32x2), "invalidEntry", #"no "dtype""#
+    ),
+    SafetensorsHostileFile(
+        "missing shape", file(#"{"a":{"dtype":"F32","data_offsets":[0,8]}}"#, data: f32x2), "invalidEntry",
+        #"no "shape""#),
+    SafetensorsHostileFile(
+        "missing offsets", file(#"{"a":{"dtype":"F32","shape":[2]}}"#, data: f32x2), "invalidEntry",
+        #"no "data_offsets""#),
+    SafetensorsHostileFile(
+        "dtype not string", file("{\(entry("a", "5"))}", data: f32x2), "invalidEntry", "not a string"),
+    SafetensorsHostileFile(
+        "shape not array", file("{\(entry("a", "F32", "2"))}", data: f32x2), "invalidEntry", "not an array"),
+    SafetensorsHostileFile(
+        "float dimension", file("{\(entry("a", "F32", "[2.0]"))}", data: f32x2), "invalidEntry", "integers"),
+    SafetensorsHostileFile(
+        "exponent dimension", file("{\(entry("a", "F32", "[2e0]"))}", data: f32x2), "invalidEntry", "integers"),
+    SafetensorsHostileFile(
+        "bool dimension", file("{\(entry("a", "F32", "[true]"))}", data: f32x2), "invalidEntry", "integers"),
+    SafetensorsHostileFile(
+        "negative dimension", file("{\(entry("a", "F32", "[-2]"))}", data: f32x2), "invalidEntry", "non-negative"),
+    SafetensorsHostileFile(
+        "huge dimension", file("{\(entry("a", "F32", "[99999999999999999999]"))}", data: f32x2), "invalidEntry",
+        "integers"),
+    SafetensorsHostileFile(
+        "three offsets", file("{\(entry("a", "F32", "[2]", "[0,8,8]"))}", data: f32x2), "invalidEntry", "3 data_offsets"
+    ),
+    SafetensorsHostileFile(
+        "bool offset", file("{\(entry("a", "F32", "[2]", "[false,8]"))}", data: f32x2), "invalidEntry", "integers"),
+    SafetensorsHostileFile(
+        "negative offset", file("{\(entry("a", "F32", "[2]", "[-8,0]"))}", data: f32x2), "invalidEntry", "non-negative"),
+    SafetensorsHostileFile(
+        "duplicate entry key",
+        file(#"{"a":{"dtype":"F32","dtype":"F32","shape":[2],"data_offsets":[0,8]}}"#, data: f32x2),
+        "invalidEntry", "twice"),
     SafetensorsHostileFile("unknown dtype", file("{\(entry("a", "F8_E4M3"))}", data: f32x2), "unknownDType", "F8_E4M3"),
-    SafetensorsHostileFile("lower-case dtype", file("{\(entry("a", "f32"))}", data: f32x2), "unknownDType", #"unsupported dtype "f32""#),
-    SafetensorsHostileFile("size mismatch", file("{\(entry("fc.weight", "F32", "[3, 4]", "[0, 40]"))}", data: .init(repeating: 0, count: 40)),
-                "sizeMismatch", #"tensor "fc.weight" has data_offsets [0, 40] but shape [3, 4] of F32 needs 48 bytes"#),
-    SafetensorsHostileFile("size overflow", file("{\(entry("a", "F32", "[4611686018427387904,4]", "[0,8]"))}", data: f32x2),
-                "sizeMismatch", "overflows"),
-    SafetensorsHostileFile("reversed offsets", file("{\(entry("a", "F32", "[2]", "[8,0]"))}", data: f32x2), "invalidOffsets", "end before"),
-    SafetensorsHostileFile("offsets past buffer", file("{\(entry("a", "F32", "[2]", "[0,8]"))}", data: le([1] as [Float])),
-                "offsetsOutOfBounds", "4-byte data buffer"),
-    SafetensorsHostileFile("huge offsets", file("{\(entry("a", "U8", "[1]", "[9223372036854775806,9223372036854775807]"))}"),
-                "offsetsOutOfBounds", "0-byte data buffer"),
-    SafetensorsHostileFile("gap", file("{\(entry("a", "F32", "[1]", "[0,4]")),\(entry("b", "F32", "[1]", "[8,12]"))}", data: .init(repeating: 0, count: 12)),
-                "invalidOffsets", "gap"),
-    SafetensorsHostileFile("overlap", file("{\(entry("a", "F32", "[2]", "[0,8]")),\(entry("b", "F32", "[2]", "[4,12]"))}", data: .init(repeating: 0, count: 12)),
-                "invalidOffsets", "overlaps"),
-    SafetensorsHostileFile("same offsets twice", file("{\(entry("a", "F32", "[2]")),\(entry("b", "F32", "[2]"))}", data: f32x2),
-                "invalidOffsets", #"tensor "b""#),
-    SafetensorsHostileFile("unused data", file("{\(entry("a", "F32", "[1]", "[0,4]"))}", data: f32x2), "unusedData", "cover 4 bytes"),
-    SafetensorsHostileFile("data without tensors", file("{}", data: [0]), "unusedData", "cover 0 bytes but the data buffer has 1"),
+    SafetensorsHostileFile(
+        "lower-case dtype", file("{\(entry("a", "f32"))}", data: f32x2), "unknownDType", #"unsupported dtype "f32""#),
+    SafetensorsHostileFile(
+        "size mismatch",
+        file("{\(entry("fc.weight", "F32", "[3, 4]", "[0, 40]"))}", data: .init(repeating: 0, count: 40)),
+        "sizeMismatch", #"tensor "fc.weight" has data_offsets [0, 40] but shape [3, 4] of F32 needs 48 bytes"#),
+    SafetensorsHostileFile(
+        "size overflow", file("{\(entry("a", "F32", "[4611686018427387904,4]", "[0,8]"))}", data: f32x2),
+        "sizeMismatch", "overflows"),
+    SafetensorsHostileFile(
+        "reversed offsets", file("{\(entry("a", "F32", "[2]", "[8,0]"))}", data: f32x2), "invalidOffsets", "end before"),
+    SafetensorsHostileFile(
+        "offsets past buffer", file("{\(entry("a", "F32", "[2]", "[0,8]"))}", data: le([1] as [Float])),
+        "offsetsOutOfBounds", "4-byte data buffer"),
+    SafetensorsHostileFile(
+        "huge offsets", file("{\(entry("a", "U8", "[1]", "[9223372036854775806,9223372036854775807]"))}"),
+        "offsetsOutOfBounds", "0-byte data buffer"),
+    SafetensorsHostileFile(
+        "gap",
+        file(
+            "{\(entry("a", "F32", "[1]", "[0,4]")),\(entry("b", "F32", "[1]", "[8,12]"))}",
+            data: .init(repeating: 0, count: 12)),
+        "invalidOffsets", "gap"),
+    SafetensorsHostileFile(
+        "overlap",
+        file(
+            "{\(entry("a", "F32", "[2]", "[0,8]")),\(entry("b", "F32", "[2]", "[4,12]"))}",
+            data: .init(repeating: 0, count: 12)),
+        "invalidOffsets", "overlaps"),
+    SafetensorsHostileFile(
+        "same offsets twice", file("{\(entry("a", "F32", "[2]")),\(entry("b", "F32", "[2]"))}", data: f32x2),
+        "invalidOffsets", #"tensor "b""#),
+    SafetensorsHostileFile(
+        "unused data", file("{\(entry("a", "F32", "[1]", "[0,4]"))}", data: f32x2), "unusedData", "cover 4 bytes"),
+    SafetensorsHostileFile(
+        "data without tensors", file("{}", data: [0]), "unusedData", "cover 0 bytes but the data buffer has 1"),
     SafetensorsHostileFile("metadata not object", file(#"{"__metadata__":5}"#), "invalidMetadata", "not an object"),
-    SafetensorsHostileFile("metadata number value", file(#"{"__metadata__":{"k":1}}"#), "invalidMetadata", #""k" is not a string"#),
-    SafetensorsHostileFile("metadata nested", file(#"{"__metadata__":{"k":{"a":"b"}}}"#), "invalidMetadata", "not a string"),
-    SafetensorsHostileFile("metadata duplicate key", file(#"{"__metadata__":{"k":"a","k":"b"}}"#), "invalidMetadata", "twice"),
-    SafetensorsHostileFile("metadata twice", file(#"{"__metadata__":{},"__metadata__":{}}"#), "invalidName", "more than once"),
+    SafetensorsHostileFile(
+        "metadata number value", file(#"{"__metadata__":{"k":1}}"#), "invalidMetadata", #""k" is not a string"#),
+    SafetensorsHostileFile(
+        "metadata nested", file(#"{"__metadata__":{"k":{"a":"b"}}}"#), "invalidMetadata", "not a string"),
+    SafetensorsHostileFile(
+        "metadata duplicate key", file(#"{"__metadata__":{"k":"a","k":"b"}}"#), "invalidMetadata", "twice"),
+    SafetensorsHostileFile(
+        "metadata twice", file(#"{"__metadata__":{},"__metadata__":{}}"#), "invalidName", "more than once"),
     SafetensorsHostileFile("empty name", file("{\(entry(""))}", data: f32x2), "invalidName", "is empty"),
-    SafetensorsHostileFile("duplicate name", file("{\(entry("a")),\(entry("a"))}", data: f32x2), "invalidName", "more than once"),
+    SafetensorsHostileFile(
+        "duplicate name", file("{\(entry("a")),\(entry("a"))}", data: f32x2), "invalidName", "more than once")
 ]
 
 @Suite struct SafetensorsTests {
@@ -106,7 +152,7 @@ private let hostileFiles: [SafetensorsHostileFile] = [
             "empty.matrix": Tensor([], shape: [0, 3]),
             "deep": Tensor([1, 2, 3, 4, 5], shape: [1, 1, 1, 5]),
             "special": Tensor([.infinity, -.infinity, -0.0, .leastNonzeroMagnitude, .greatestFiniteMagnitude, .nan]),
-            "ünïcode \"quoted\" \\ name\n": Tensor([42]),
+            "ünïcode \"quoted\" \\ name\n": Tensor([42])
         ]
         let metadata = ["format": "pt", "note": "tab\there \"quotes\" \\ é 🚀 \u{01}"]
         let (decoded, decodedMetadata) = try Safetensors.decode(Safetensors.encode(tensors, metadata: metadata))
@@ -133,7 +179,8 @@ private let hostileFiles: [SafetensorsHostileFile] = [
 
     @Test func exactByteLayout() throws {
         let bytes = try Safetensors.encode(["b": Tensor([1, 2], shape: [2]), "a": Tensor(3)], metadata: ["k": "v"])
-        let json = #"{"__metadata__":{"k":"v"},"a":{"dtype":"F32","shape":[],"data_offsets":[0,4]},"#
+        let json =
+            #"{"__metadata__":{"k":"v"},"a":{"dtype":"F32","shape":[],"data_offsets":[0,4]},"#
             + #""b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}}"#
         let header = Array(json.utf8) + [UInt8](repeating: 0x20, count: (8 - json.utf8.count % 8) % 8)
         #expect(json.utf8.count == 132 && header.count == 136)
@@ -150,22 +197,29 @@ private let hostileFiles: [SafetensorsHostileFile] = [
         #expect(decoded.tensors.isEmpty && decoded.metadata.isEmpty)
     }
 
-    @Test(arguments: [
-        ("F32", le([1.5, -0.0, .infinity] as [Float]), [1.5, -0.0, .infinity]),
-        ("F64", [0.5, -1e300, 1.25, 1e-50].flatMap { le(($0 as Double).bitPattern) }, [0.5, -.infinity, 1.25, 0]),
-        ("F16", [0x3C00, 0xC000, 0x7BFF, 0x0001, 0x03FF, 0x0400, 0x7C00, 0xFC00, 0x8000].flatMap { le(UInt16($0)) },
-         [1, -2, 65504, 0x1p-24, 0x1.ff8p-15, 0x1p-14, .infinity, -.infinity, -0.0]),
-        ("BF16", [0x3F80, 0xC040, 0x7F80, 0x0001].flatMap { le(UInt16($0)) }, [1, -3, .infinity, Float(bitPattern: 0x0001_0000)]),
-        ("I64", ([-5, 1 << 40, .min] as [Int64]).flatMap(le), [-5, 0x1p40, -0x1p63]),
-        ("I32", ([-7, 123_456, .max] as [Int32]).flatMap(le), [-7, 123_456, 0x1p31]),
-        ("I16", ([.min, .max] as [Int16]).flatMap(le), [-32768, 32767]),
-        ("I8", [0x80, 0x7F, 0xFF], [-128, 127, -1]),
-        ("U64", le(UInt64.max) + le(UInt64(3)), [0x1p64, 3]),
-        ("U32", le(UInt32.max) + le(UInt32(9)), [0x1p32, 9]),
-        ("U16", le(UInt16.max), [65535]),
-        ("U8", [0, 255, 7], [0, 255, 7]),
-        ("BOOL", [0, 1, 1], [0, 1, 1]),
-    ] as [(String, [UInt8], [Float])])
+    @Test(
+        arguments: [
+            ("F32", le([1.5, -0.0, .infinity] as [Float]), [1.5, -0.0, .infinity]),
+            ("F64", [0.5, -1e300, 1.25, 1e-50].flatMap { le(($0 as Double).bitPattern) }, [0.5, -.infinity, 1.25, 0]),
+            (
+                "F16",
+                [0x3C00, 0xC000, 0x7BFF, 0x0001, 0x03FF, 0x0400, 0x7C00, 0xFC00, 0x8000].flatMap { le(UInt16($0)) },
+                [1, -2, 65504, 0x1p-24, 0x1.ff8p-15, 0x1p-14, .infinity, -.infinity, -0.0]
+            ),
+            (
+                "BF16", [0x3F80, 0xC040, 0x7F80, 0x0001].flatMap { le(UInt16($0)) },
+                [1, -3, .infinity, Float(bitPattern: 0x0001_0000)]
+            ),
+            ("I64", ([-5, 1 << 40, .min] as [Int64]).flatMap(le), [-5, 0x1p40, -0x1p63]),
+            ("I32", ([-7, 123_456, .max] as [Int32]).flatMap(le), [-7, 123_456, 0x1p31]),
+            ("I16", ([.min, .max] as [Int16]).flatMap(le), [-32768, 32767]),
+            ("I8", [0x80, 0x7F, 0xFF], [-128, 127, -1]),
+            ("U64", le(UInt64.max) + le(UInt64(3)), [0x1p64, 3]),
+            ("U32", le(UInt32.max) + le(UInt32(9)), [0x1p32, 9]),
+            ("U16", le(UInt16.max), [65535]),
+            ("U8", [0, 255, 7], [0, 255, 7]),
+            ("BOOL", [0, 1, 1], [0, 1, 1])
+        ] as [(String, [UInt8], [Float])])
     func convertsDType(dtype: String, data: [UInt8], expected: [Float]) throws {
         let tensor = try #require(Safetensors.decode(single(dtype, shape: [expected.count], data: data)).tensors["t"])
         #expect(tensor.shape == [expected.count])
@@ -181,7 +235,8 @@ private let hostileFiles: [SafetensorsHostileFile] = [
     }
 
     @Test func acceptsPaddingNullMetadataAndUnalignedOffsets() throws {
-        let header = #"{"__metadata__":null,"a":{"dtype":"U8","shape":[3],"data_offsets":[0,3]},"#
+        let header =
+            #"{"__metadata__":null,"a":{"dtype":"U8","shape":[3],"data_offsets":[0,3]},"#
             + #""b":{"dtype":"F32","shape":[],"data_offsets":[3,7]}}   "#
         let decoded = try Safetensors.decode(file(header, data: [1, 2, 3] + le([2.5] as [Float])))
         #expect(decoded.tensors["a"]?.scalars == [1, 2, 3])
@@ -191,7 +246,9 @@ private let hostileFiles: [SafetensorsHostileFile] = [
 
     @Test(arguments: hostileFiles)
     func rejectsHostileFile(_ hostile: SafetensorsHostileFile) {
-        let error = #expect(throws: SafetensorsError.self) { try Safetensors.decode(hostile.bytes, source: "bad.safetensors") }
+        let error = #expect(throws: SafetensorsError.self) {
+            try Safetensors.decode(hostile.bytes, source: "bad.safetensors")
+        }
         guard let error else { return }
         #expect(caseName(error) == hostile.errorCase, "\(error)")
         #expect(error.description.hasPrefix("bad.safetensors: "), "\(error)")
@@ -200,18 +257,26 @@ private let hostileFiles: [SafetensorsHostileFile] = [
 
     @Test func sizeMismatchMessage() {
         let bytes = file("{\(entry("fc.weight", "F32", "[3, 4]", "[0, 40]"))}", data: .init(repeating: 0, count: 40))
-        #expect(throws: SafetensorsError.sizeMismatch(source: "model.safetensors", name: "fc.weight", dtype: "F32",
-                                                       shape: [3, 4], dataOffsets: [0, 40], neededBytes: 48)) {
+        #expect(
+            throws: SafetensorsError.sizeMismatch(
+                source: "model.safetensors", name: "fc.weight", dtype: "F32",
+                shape: [3, 4], dataOffsets: [0, 40], neededBytes: 48)
+        ) {
             try Safetensors.decode(bytes, source: "model.safetensors")
         }
-        let expected = #"model.safetensors: tensor "fc.weight" has data_offsets [0, 40] but shape [3, 4] of F32 needs 48 bytes"#
-        #expect(SafetensorsError.sizeMismatch(source: "model.safetensors", name: "fc.weight", dtype: "F32", shape: [3, 4],
-                                              dataOffsets: [0, 40], neededBytes: 48).description == expected)
+        let expected =
+            #"model.safetensors: tensor "fc.weight" has data_offsets [0, 40] but shape [3, 4] of F32 needs 48 bytes"#
+        #expect(
+            SafetensorsError.sizeMismatch(
+                source: "model.safetensors", name: "fc.weight", dtype: "F32", shape: [3, 4],
+                dataOffsets: [0, 40], neededBytes: 48
+            ).description == expected)
     }
 
     @Test func everyTruncationAndCorruptionThrowsOrDecodes() throws {
-        let valid = try Safetensors.encode(["a": Tensor([1, 2, 3], shape: [3]), "b": Tensor([4, 5], shape: [1, 2])],
-                                           metadata: ["k": "v"])
+        let valid = try Safetensors.encode(
+            ["a": Tensor([1, 2, 3], shape: [3]), "b": Tensor([4, 5], shape: [1, 2])],
+            metadata: ["k": "v"])
         for length in 0..<valid.count {
             #expect(throws: SafetensorsError.self) { try Safetensors.decode(Array(valid[..<length])) }
         }
@@ -222,7 +287,7 @@ private let hostileFiles: [SafetensorsHostileFile] = [
                 state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
                 bytes[Int(state >> 33) % bytes.count] = UInt8(truncatingIfNeeded: state >> 13)
             }
-            _ = try? Safetensors.decode(bytes)  // must not crash
+            _ = try? Safetensors.decode(bytes) // must not crash
         }
     }
 

@@ -6,8 +6,9 @@ import Testing
 /// `Linear(3→4) · ReLU · BatchNorm1d(4) · Linear(4→2)`, drawn from `seed`.
 private func network(seed: UInt64) -> Sequential {
     let g = RandomGenerator(seed: seed)
-    return Sequential(Linear(inputSize: 3, outputSize: 4, generator: g), ReLU(),
-                      BatchNorm1d(featureCount: 4), Linear(inputSize: 4, outputSize: 2, generator: g))
+    return Sequential(
+        Linear(inputSize: 3, outputSize: 4, generator: g), ReLU(),
+        BatchNorm1d(featureCount: 4), Linear(inputSize: 4, outputSize: 2, generator: g))
 }
 
 /// Every value of the module's state, by name, copied out.
@@ -18,10 +19,11 @@ private func snapshot(_ module: Module) -> [String: [Float]] {
 @Suite struct StateDictionaryTests {
     @Test func keysInDeclarationOrderAndSharedStorage() {
         let net = network(seed: 1)
-        #expect(net.stateDictionaryKeys() == [
-            "0.weight", "0.bias", "2.weight", "2.bias", "3.weight", "3.bias",
-            "2.running_mean", "2.running_var", "2.num_batches_tracked",
-        ])
+        #expect(
+            net.stateDictionaryKeys() == [
+                "0.weight", "0.bias", "2.weight", "2.bias", "3.weight", "3.bias",
+                "2.running_mean", "2.running_var", "2.num_batches_tracked"
+            ])
         let state = net.stateDictionary()
         #expect(Set(state.keys) == Set(net.stateDictionaryKeys()))
         #expect(state["0.weight"]!.shape == [4, 3])
@@ -52,7 +54,8 @@ private func snapshot(_ module: Module) -> [String: [Float]] {
         sourceWeight.assign(Tensor.zeros(sourceWeight.shape))
         #expect((target.layers[0] as! Linear).weight.scalars != sourceWeight.scalars)
         // Same function afterwards, in evaluation mode.
-        source.eval(); target.eval()
+        source.eval()
+        target.eval()
         try! target.load(stateDictionary: source.stateDictionary())
         let x = Tensor.normal([5, 3], generator: RandomGenerator(seed: 5))
         #expect(target(x).scalars == source(x).scalars)
@@ -67,10 +70,12 @@ private func snapshot(_ module: Module) -> [String: [Float]] {
         state["0.gamma"] = Tensor.zeros([4])
         state["3.weight"] = Tensor.zeros([1, 1])
         let before = snapshot(target)
-        #expect(throws: StateDictionaryError.mismatch(
-            missing: ["0.bias", "2.running_mean"],
-            unexpected: ["0.gamma", "extra.weight"],
-            wrongShapes: ["3.weight: checkpoint [1, 1], module [2, 4]"])) {
+        #expect(
+            throws: StateDictionaryError.mismatch(
+                missing: ["0.bias", "2.running_mean"],
+                unexpected: ["0.gamma", "extra.weight"],
+                wrongShapes: ["3.weight: checkpoint [1, 1], module [2, 4]"])
+        ) {
             try target.load(stateDictionary: state)
         }
         #expect(snapshot(target) == before)
@@ -91,16 +96,22 @@ private func snapshot(_ module: Module) -> [String: [Float]] {
         }
         var wrongShape = network(seed: 9).stateDictionary()
         wrongShape["2.num_batches_tracked"] = Tensor.zeros([1])
-        #expect(throws: StateDictionaryError.mismatch(
-            missing: [], unexpected: [], wrongShapes: ["2.num_batches_tracked: checkpoint [1], module []"])) {
+        #expect(
+            throws: StateDictionaryError.mismatch(
+                missing: [], unexpected: [], wrongShapes: ["2.num_batches_tracked: checkpoint [1], module []"])
+        ) {
             try target.load(stateDictionary: wrongShape)
         }
         #expect(snapshot(target) == before)
     }
 
     @Test func errorDescriptionNamesEveryProblem() {
-        let error = StateDictionaryError.mismatch(missing: ["a", "b"], unexpected: ["c"], wrongShapes: ["d: checkpoint [1], module [2]"])
-        #expect(error.description == "state dictionary does not fit the module: missing keys: a, b; unexpected keys: c; shape mismatches: d: checkpoint [1], module [2]")
+        let error = StateDictionaryError.mismatch(
+            missing: ["a", "b"], unexpected: ["c"], wrongShapes: ["d: checkpoint [1], module [2]"])
+        #expect(
+            error.description
+                == "state dictionary does not fit the module: missing keys: a, b; unexpected keys: c; shape mismatches: d: checkpoint [1], module [2]"
+        )
     }
 
     @Test func nonStrictLoadSkipsMissingAndUnexpectedKeys() throws {
@@ -128,8 +139,10 @@ private func snapshot(_ module: Module) -> [String: [Float]] {
         state["0.weight"] = Tensor.zeros([3, 4])
         state["1.weight"] = Tensor.zeros([5])
         state["0.bias"] = nil
-        #expect(throws: StateDictionaryError.mismatch(
-            missing: [], unexpected: [], wrongShapes: ["0.weight: checkpoint [3, 4], module [4, 3]"])) {
+        #expect(
+            throws: StateDictionaryError.mismatch(
+                missing: [], unexpected: [], wrongShapes: ["0.weight: checkpoint [3, 4], module [4, 3]"])
+        ) {
             try target.load(stateDictionary: state, strict: false)
         }
         #expect(snapshot(target) == before)

@@ -10,7 +10,7 @@ private let initial: [Float] = [1.5, -2, 2.5, 3, -1, 0.8, 1.2, -0.6, 2]
 private let gradientSteps: [[Float]] = [
     [0.1, -0.3, 0.8, -0.05, 0.5, 0.02, -1.5, 0.3, 0.7],
     [0.2, -0.1, -0.4, 0.3, 0.5, -0.02, -1, 0.25, -0.7],
-    [-0.15, 0.25, 0.6, 0.1, 0.45, 0.03, 0.4, 0.2, 0.01],
+    [-0.15, 0.25, 0.6, 0.1, 0.45, 0.03, 0.4, 0.2, 0.01]
 ]
 
 private func trajectory(_ optimizer: Optimizer, _ parameter: Tensor, _ gradients: [[Float]]) -> [[Float]] {
@@ -24,8 +24,10 @@ private func trajectory(_ optimizer: Optimizer, _ parameter: Tensor, _ gradients
 /// `torch.optim.Adam` / `torch.optim.AdamW` as documented, in double precision:
 /// AdamW: θ ← θ(1 − γλ); Adam: g ← g + λθ; m ← β₁m + (1 − β₁)g; v ← β₂v + (1 − β₂)g²;
 /// m̂ = m / (1 − β₁ᵗ); v̂ = v / (1 − β₂ᵗ); θ ← θ − γ m̂ / (√v̂ + ε).
-private func referenceAdam(_ start: [Float], _ gradients: [[Float]], lr: Float, beta1: Float = 0.9, beta2: Float = 0.999,
-                           epsilon: Float = 1e-8, weightDecay: Float = 0, decoupled: Bool = false) -> [[Float]] {
+private func referenceAdam(
+    _ start: [Float], _ gradients: [[Float]], lr: Float, beta1: Float = 0.9, beta2: Float = 0.999,
+    epsilon: Float = 1e-8, weightDecay: Float = 0, decoupled: Bool = false
+) -> [[Float]] {
     let lr = Double(lr), b1 = Double(beta1), b2 = Double(beta2), eps = Double(epsilon), wd = Double(weightDecay)
     var theta = start.map(Double.init)
     var m = [Double](repeating: 0, count: start.count), v = m
@@ -45,10 +47,13 @@ private func referenceAdam(_ start: [Float], _ gradients: [[Float]], lr: Float, 
     return result
 }
 
-private func expectTrajectory(_ actual: [[Float]], _ expected: [[Float]], sourceLocation: SourceLocation = #_sourceLocation) {
+private func expectTrajectory(
+    _ actual: [[Float]], _ expected: [[Float]], sourceLocation: SourceLocation = #_sourceLocation
+) {
     #expect(actual.count == expected.count, sourceLocation: sourceLocation)
     for (step, (a, e)) in zip(actual, expected).enumerated() {
-        expectClose(a, e, relativeTolerance: 1e-6, absoluteTolerance: 1e-7, "step \(step + 1)", sourceLocation: sourceLocation)
+        expectClose(
+            a, e, relativeTolerance: 1e-6, absoluteTolerance: 1e-7, "step \(step + 1)", sourceLocation: sourceLocation)
     }
 }
 
@@ -83,7 +88,9 @@ private func expectTrajectory(_ actual: [[Float]], _ expected: [[Float]], source
     struct Configuration: Sendable, CustomTestStringConvertible {
         var lr: Float = 0.1, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8
         var weightDecay: Float = 0, decoupled = false
-        var testDescription: String { "lr \(lr) β (\(beta1), \(beta2)) ε \(epsilon) λ \(weightDecay) decoupled \(decoupled)" }
+        var testDescription: String {
+            "lr \(lr) β (\(beta1), \(beta2)) ε \(epsilon) λ \(weightDecay) decoupled \(decoupled)"
+        }
     }
 
     @Test(arguments: [
@@ -94,14 +101,16 @@ private func expectTrajectory(_ actual: [[Float]], _ expected: [[Float]], source
         Configuration(weightDecay: 0.1),
         Configuration(lr: 0.05, beta1: 0.8, beta2: 0.9, epsilon: 1e-3, weightDecay: 0.3),
         Configuration(weightDecay: 0.1, decoupled: true),
-        Configuration(lr: 0.2, beta1: 0.6, beta2: 0.95, epsilon: 0.01, weightDecay: 0.5, decoupled: true),
+        Configuration(lr: 0.2, beta1: 0.6, beta2: 0.95, epsilon: 0.01, weightDecay: 0.5, decoupled: true)
     ])
     func matchesTorchAlgorithm(_ c: Configuration) {
         let p = Tensor(initial, shape: [3, 3]).requiringGradient()
-        let optimizer = Adam([p], learningRate: c.lr, beta1: c.beta1, beta2: c.beta2, epsilon: c.epsilon,
-                             weightDecay: c.weightDecay, decoupledWeightDecay: c.decoupled)
-        let expected = referenceAdam(initial, gradientSteps, lr: c.lr, beta1: c.beta1, beta2: c.beta2, epsilon: c.epsilon,
-                                     weightDecay: c.weightDecay, decoupled: c.decoupled)
+        let optimizer = Adam(
+            [p], learningRate: c.lr, beta1: c.beta1, beta2: c.beta2, epsilon: c.epsilon,
+            weightDecay: c.weightDecay, decoupledWeightDecay: c.decoupled)
+        let expected = referenceAdam(
+            initial, gradientSteps, lr: c.lr, beta1: c.beta1, beta2: c.beta2, epsilon: c.epsilon,
+            weightDecay: c.weightDecay, decoupled: c.decoupled)
         expectTrajectory(trajectory(optimizer, p, gradientSteps), expected)
     }
 
@@ -109,8 +118,9 @@ private func expectTrajectory(_ actual: [[Float]], _ expected: [[Float]], source
         let p = Tensor(initial).requiringGradient()
         let optimizer = AdamW([p], learningRate: 0.1)
         #expect(optimizer.decoupledWeightDecay && optimizer.weightDecay == 0.01)
-        expectTrajectory(trajectory(optimizer, p, gradientSteps),
-                         referenceAdam(initial, gradientSteps, lr: 0.1, weightDecay: 0.01, decoupled: true))
+        expectTrajectory(
+            trajectory(optimizer, p, gradientSteps),
+            referenceAdam(initial, gradientSteps, lr: 0.1, weightDecay: 0.01, decoupled: true))
         // L2 and decoupled decay are different algorithms.
         let q = Tensor(initial).requiringGradient()
         let l2 = trajectory(Adam([q], learningRate: 0.1, weightDecay: 0.5), q, gradientSteps)
@@ -141,7 +151,8 @@ private func expectTrajectory(_ actual: [[Float]], _ expected: [[Float]], source
         let weights = Tensor.normal([3, 3], generator: RandomGenerator(seed: 2))
         for table in [sparse, dense] { (table([1, 4, 1]) * weights).sum().backward() }
         #expect(sparse.weight.gradient!.isRowSparse)
-        lazy.step(); full.step()
+        lazy.step()
+        full.step()
 
         func row(_ values: [Float], _ r: Int) -> [Float] { Array(values[r * 3..<(r * 3 + 3)]) }
         let afterFirst = sparse.weight.scalars
@@ -151,18 +162,22 @@ private func expectTrajectory(_ actual: [[Float]], _ expected: [[Float]], source
         // Row 1 moved by γ · sign(g₁ + g₃), row 4 by γ · sign(g₂).
         let w = weights.scalars
         let g1 = (0..<3).map { w[$0] + w[6 + $0] }, g4 = Array(w[3..<6])
-        expectClose(row(afterFirst, 1), (0..<3).map { start[3 + $0] - 0.1 * (g1[$0] > 0 ? 1 : -1) },
-                    relativeTolerance: 1e-6, absoluteTolerance: 1e-6)
-        expectClose(row(afterFirst, 4), (0..<3).map { start[12 + $0] - 0.1 * (g4[$0] > 0 ? 1 : -1) },
-                    relativeTolerance: 1e-6, absoluteTolerance: 1e-6)
+        expectClose(
+            row(afterFirst, 1), (0..<3).map { start[3 + $0] - 0.1 * (g1[$0] > 0 ? 1 : -1) },
+            relativeTolerance: 1e-6, absoluteTolerance: 1e-6)
+        expectClose(
+            row(afterFirst, 4), (0..<3).map { start[12 + $0] - 0.1 * (g4[$0] > 0 ? 1 : -1) },
+            relativeTolerance: 1e-6, absoluteTolerance: 1e-6)
         let firstMoments = lazy.stateDictionary()["0.exp_avg"]!.scalars
         for r in [0, 2, 3, 5] { #expect(row(firstMoments, r) == [0, 0, 0]) }
         expectClose(row(firstMoments, 1), g1.map { 0.1 * $0 }, relativeTolerance: 1e-6)
 
         // Second step touches only row 2: rows 1 and 4 and their moments stay put, unlike dense Adam.
-        lazy.zeroGradients(); full.zeroGradients()
+        lazy.zeroGradients()
+        full.zeroGradients()
         for table in [sparse, dense] { table([2]).sum().backward() }
-        lazy.step(); full.step()
+        lazy.step()
+        full.step()
         let afterSecond = sparse.weight.scalars
         for r in [0, 1, 3, 4, 5] { #expect(row(afterSecond, r) == row(afterFirst, r), "row \(r) moved") }
         #expect(row(dense.weight.scalars, 1) != row(afterFirst, 1))
@@ -172,7 +187,9 @@ private func expectTrajectory(_ actual: [[Float]], _ expected: [[Float]], source
         // Row 2 takes its first update at step 2: m = 0.1, v = 0.001, bias corrections of t = 2.
         let ratio: Double = 0.001 / 0.001999
         let expectedShift = Float(0.1 * (0.1 / 0.19) / (ratio.squareRoot() + 1e-8))
-        expectClose(row(afterSecond, 2), row(start, 2).map { $0 - expectedShift }, relativeTolerance: 1e-6, absoluteTolerance: 1e-6)
+        expectClose(
+            row(afterSecond, 2), row(start, 2).map { $0 - expectedShift }, relativeTolerance: 1e-6,
+            absoluteTolerance: 1e-6)
     }
 
     @Test func rowSparseGradientWithDuplicatesMatchesDenseWhenEveryRowIsTouched() {
@@ -181,9 +198,11 @@ private func expectTrajectory(_ actual: [[Float]], _ expected: [[Float]], source
         let a = Adam(sparse.parameters(), learningRate: 0.05, weightDecay: 0.1)
         let b = Adam(dense.parameters(), learningRate: 0.05, weightDecay: 0.1)
         for ids in [[0, 1, 2, 2], [2, 0, 1], [1, 1, 0, 2]] {
-            a.zeroGradients(); b.zeroGradients()
+            a.zeroGradients()
+            b.zeroGradients()
             for table in [sparse, dense] { table(ids).tanh().squared().sum().backward() }
-            a.step(); b.step()
+            a.step()
+            b.step()
             expectClose(sparse.weight, dense.weight, relativeTolerance: 1e-6, absoluteTolerance: 1e-6)
         }
     }
@@ -236,9 +255,11 @@ private func expectTrajectory(_ actual: [[Float]], _ expected: [[Float]], source
         }
         #expect(optimizer.stateDictionary().mapValues(\.scalars) == before)
         let continued = trajectory(optimizer, p, [gradientSteps[1]])
-        expectClose(continued[0], referenceAdam(initial, Array(gradientSteps[..<2]), lr: 0.1)[1],
-                    relativeTolerance: 1e-6, absoluteTolerance: 1e-7)
-        #expect(OptimizerStateError.shapeMismatch(key: "0.exp_avg", expected: [2], actual: [3]).description
+        expectClose(
+            continued[0], referenceAdam(initial, Array(gradientSteps[..<2]), lr: 0.1)[1],
+            relativeTolerance: 1e-6, absoluteTolerance: 1e-7)
+        #expect(
+            OptimizerStateError.shapeMismatch(key: "0.exp_avg", expected: [2], actual: [3]).description
                 == "optimizer state: \"0.exp_avg\" has shape [3], expected [2]")
     }
 
@@ -249,8 +270,10 @@ private func expectTrajectory(_ actual: [[Float]], _ expected: [[Float]], source
         let p = Tensor(initial).requiringGradient()
         let optimizer = Adam([p], learningRate: 0.1)
         #expect(throws: OptimizerStateError.self) {
-            try optimizer.load(stateDictionary: ["0.step": Tensor.zeros([9]), "0.exp_avg": Tensor.zeros([9]),
-                                                 "0.exp_avg_sq": Tensor.zeros([9])])
+            try optimizer.load(stateDictionary: [
+                "0.step": Tensor.zeros([9]), "0.exp_avg": Tensor.zeros([9]),
+                "0.exp_avg_sq": Tensor.zeros([9])
+            ])
         }
     }
 }

@@ -8,7 +8,7 @@ private let initial: [Float] = [1.5, -2, 2.5, 3, -1]
 private let gradientSteps: [[Float]] = [
     [0.1, -0.3, 0.8, -0.05, 0.5],
     [0.2, -0.1, -0.4, 0.3, 0.5],
-    [-0.15, 0.25, 0.6, 0.1, 0.45],
+    [-0.15, 0.25, 0.6, 0.1, 0.45]
 ]
 
 private func trajectory(_ optimizer: Optimizer, _ parameter: Tensor, _ gradients: [[Float]]) -> [[Float]] {
@@ -22,8 +22,10 @@ private func trajectory(_ optimizer: Optimizer, _ parameter: Tensor, _ gradients
 /// `torch.optim.RMSprop` as documented, in double precision:
 /// g ← g + λθ; v ← αv + (1 − α)g²; centred: ḡ ← αḡ + (1 − α)g, ṽ = v − ḡ²;
 /// momentum: b ← μb + g / (√ṽ + ε), θ ← θ − γb; else θ ← θ − γ g / (√ṽ + ε).
-private func referenceRMSprop(_ start: [Float], _ gradients: [[Float]], lr: Float, alpha: Float = 0.99, epsilon: Float = 1e-8,
-                              weightDecay: Float = 0, momentum: Float = 0, centered: Bool = false) -> [[Float]] {
+private func referenceRMSprop(
+    _ start: [Float], _ gradients: [[Float]], lr: Float, alpha: Float = 0.99, epsilon: Float = 1e-8,
+    weightDecay: Float = 0, momentum: Float = 0, centered: Bool = false
+) -> [[Float]] {
     let lr = Double(lr), a = Double(alpha), eps = Double(epsilon), wd = Double(weightDecay), mu = Double(momentum)
     var theta = start.map(Double.init)
     var v = [Double](repeating: 0, count: start.count), mean = v, buffer = v
@@ -50,10 +52,13 @@ private func referenceRMSprop(_ start: [Float], _ gradients: [[Float]], lr: Floa
     return result
 }
 
-private func expectTrajectory(_ actual: [[Float]], _ expected: [[Float]], sourceLocation: SourceLocation = #_sourceLocation) {
+private func expectTrajectory(
+    _ actual: [[Float]], _ expected: [[Float]], sourceLocation: SourceLocation = #_sourceLocation
+) {
     #expect(actual.count == expected.count, sourceLocation: sourceLocation)
     for (step, (a, e)) in zip(actual, expected).enumerated() {
-        expectClose(a, e, relativeTolerance: 1e-6, absoluteTolerance: 1e-7, "step \(step + 1)", sourceLocation: sourceLocation)
+        expectClose(
+            a, e, relativeTolerance: 1e-6, absoluteTolerance: 1e-7, "step \(step + 1)", sourceLocation: sourceLocation)
     }
 }
 
@@ -87,7 +92,9 @@ private func expectTrajectory(_ actual: [[Float]], _ expected: [[Float]], source
     struct Configuration: Sendable, CustomTestStringConvertible {
         var lr: Float = 0.01, alpha: Float = 0.99, epsilon: Float = 1e-8, weightDecay: Float = 0
         var momentum: Float = 0, centered = false
-        var testDescription: String { "lr \(lr) α \(alpha) ε \(epsilon) λ \(weightDecay) μ \(momentum) centred \(centered)" }
+        var testDescription: String {
+            "lr \(lr) α \(alpha) ε \(epsilon) λ \(weightDecay) μ \(momentum) centred \(centered)"
+        }
     }
 
     @Test(arguments: [
@@ -98,14 +105,16 @@ private func expectTrajectory(_ actual: [[Float]], _ expected: [[Float]], source
         Configuration(centered: true),
         Configuration(alpha: 0.8, centered: true),
         Configuration(momentum: 0.9),
-        Configuration(lr: 0.02, alpha: 0.7, epsilon: 1e-3, weightDecay: 0.2, momentum: 0.5, centered: true),
+        Configuration(lr: 0.02, alpha: 0.7, epsilon: 1e-3, weightDecay: 0.2, momentum: 0.5, centered: true)
     ])
     func matchesTorchAlgorithm(_ c: Configuration) {
         let p = Tensor(initial).requiringGradient()
-        let optimizer = RMSprop([p], learningRate: c.lr, alpha: c.alpha, epsilon: c.epsilon, weightDecay: c.weightDecay,
-                                momentum: c.momentum, centered: c.centered)
-        let expected = referenceRMSprop(initial, gradientSteps, lr: c.lr, alpha: c.alpha, epsilon: c.epsilon,
-                                        weightDecay: c.weightDecay, momentum: c.momentum, centered: c.centered)
+        let optimizer = RMSprop(
+            [p], learningRate: c.lr, alpha: c.alpha, epsilon: c.epsilon, weightDecay: c.weightDecay,
+            momentum: c.momentum, centered: c.centered)
+        let expected = referenceRMSprop(
+            initial, gradientSteps, lr: c.lr, alpha: c.alpha, epsilon: c.epsilon,
+            weightDecay: c.weightDecay, momentum: c.momentum, centered: c.centered)
         expectTrajectory(trajectory(optimizer, p, gradientSteps), expected)
     }
 
@@ -118,7 +127,10 @@ private func expectTrajectory(_ actual: [[Float]], _ expected: [[Float]], source
         let q = Tensor([1, 2]).requiringGradient()
         let full = RMSprop([q], learningRate: 0.01, momentum: 0.5, centered: true)
         _ = trajectory(full, q, [[0.5, 1]])
-        #expect(Set(full.stateDictionary().keys) == ["learning_rate", "0.step", "0.square_avg", "0.grad_avg", "0.momentum_buffer"])
+        #expect(
+            Set(full.stateDictionary().keys) == [
+                "learning_rate", "0.step", "0.square_avg", "0.grad_avg", "0.momentum_buffer"
+            ])
         expectClose(full.stateDictionary()["0.grad_avg"]!, Tensor([0.005, 0.01]), relativeTolerance: 1e-6)
     }
 
@@ -130,10 +142,12 @@ private func expectTrajectory(_ actual: [[Float]], _ expected: [[Float]], source
         let a = RMSprop(sparse.parameters(), learningRate: 0.01, momentum: 0.5, centered: true)
         let b = RMSprop(dense.parameters(), learningRate: 0.01, momentum: 0.5, centered: true)
         for ids in [[1, 1, 3], [0, 3], [2]] {
-            a.zeroGradients(); b.zeroGradients()
+            a.zeroGradients()
+            b.zeroGradients()
             for table in [sparse, dense] { table(ids).tanh().sum().backward() }
             #expect(sparse.weight.gradient!.isRowSparse)
-            a.step(); b.step()
+            a.step()
+            b.step()
             expectClose(sparse.weight, dense.weight, relativeTolerance: 1e-6, absoluteTolerance: 1e-7)
         }
     }
@@ -178,7 +192,8 @@ private func expectTrajectory(_ actual: [[Float]], _ expected: [[Float]], source
         }
         #expect(optimizer.stateDictionary().mapValues(\.scalars) == before)
         let continued = trajectory(optimizer, p, [gradientSteps[1]])
-        expectClose(continued[0], referenceRMSprop(initial, Array(gradientSteps[..<2]), lr: 0.01, centered: true)[1],
-                    relativeTolerance: 1e-6, absoluteTolerance: 1e-7)
+        expectClose(
+            continued[0], referenceRMSprop(initial, Array(gradientSteps[..<2]), lr: 0.01, centered: true)[1],
+            relativeTolerance: 1e-6, absoluteTolerance: 1e-7)
     }
 }

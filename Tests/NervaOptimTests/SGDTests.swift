@@ -19,8 +19,10 @@ private func trajectory(_ optimizer: Optimizer, _ parameter: Tensor, _ gradients
 
 /// `torch.optim.SGD`'s documented algorithm, in double precision:
 /// g ← g + λθ; b ← g on the first step, else μb + (1 − τ)g; g ← g + μb (Nesterov) or b; θ ← θ − γg.
-private func referenceSGD(_ start: [Float], _ gradients: [[Float]], lr: Float, momentum: Float = 0, dampening: Float = 0,
-                          nesterov: Bool = false, weightDecay: Float = 0) -> [[Float]] {
+private func referenceSGD(
+    _ start: [Float], _ gradients: [[Float]], lr: Float, momentum: Float = 0, dampening: Float = 0,
+    nesterov: Bool = false, weightDecay: Float = 0
+) -> [[Float]] {
     let lr = Double(lr), mu = Double(momentum), tau = Double(dampening), wd = Double(weightDecay)
     var theta = start.map(Double.init)
     var buffer: [Double]? = nil
@@ -38,10 +40,13 @@ private func referenceSGD(_ start: [Float], _ gradients: [[Float]], lr: Float, m
     return result
 }
 
-private func expectTrajectory(_ actual: [[Float]], _ expected: [[Float]], sourceLocation: SourceLocation = #_sourceLocation) {
+private func expectTrajectory(
+    _ actual: [[Float]], _ expected: [[Float]], sourceLocation: SourceLocation = #_sourceLocation
+) {
     #expect(actual.count == expected.count, sourceLocation: sourceLocation)
     for (step, (a, e)) in zip(actual, expected).enumerated() {
-        expectClose(a, e, relativeTolerance: 1e-6, absoluteTolerance: 1e-7, "step \(step + 1)", sourceLocation: sourceLocation)
+        expectClose(
+            a, e, relativeTolerance: 1e-6, absoluteTolerance: 1e-7, "step \(step + 1)", sourceLocation: sourceLocation)
     }
 }
 
@@ -64,14 +69,16 @@ private func expectTrajectory(_ actual: [[Float]], _ expected: [[Float]], source
     @Test func dampeningStepsByHand() {
         // The first step takes g undamped: b = 0.5; then b = 0.9·0.5 + 0.5·0.5 = 0.7, 0.9·0.7 + 0.25 = 0.88.
         let p = Tensor([1]).requiringGradient()
-        let steps = trajectory(SGD([p], learningRate: 0.1, momentum: 0.9, dampening: 0.5), p, Array(repeating: [0.5], count: 3))
+        let steps = trajectory(
+            SGD([p], learningRate: 0.1, momentum: 0.9, dampening: 0.5), p, Array(repeating: [0.5], count: 3))
         expectTrajectory(steps, [[0.95], [0.88], [0.792]])
     }
 
     @Test func nesterovStepsByHand() {
         // b: 0.5, 0.95, 1.355; update g + 0.9 b: 0.95, 1.355, 1.7195.
         let p = Tensor([1]).requiringGradient()
-        let steps = trajectory(SGD([p], learningRate: 0.1, momentum: 0.9, nesterov: true), p, Array(repeating: [0.5], count: 3))
+        let steps = trajectory(
+            SGD([p], learningRate: 0.1, momentum: 0.9, nesterov: true), p, Array(repeating: [0.5], count: 3))
         expectTrajectory(steps, [[0.905], [0.7695], [0.59755]])
     }
 
@@ -97,14 +104,16 @@ private func expectTrajectory(_ actual: [[Float]], _ expected: [[Float]], source
         Configuration(momentum: 0.9, nesterov: true),
         Configuration(momentum: 0.7, weightDecay: 0.05),
         Configuration(lr: 0.3, momentum: 0.9, nesterov: true, weightDecay: 0.1),
-        Configuration(momentum: 0.5, dampening: 0.5, weightDecay: 0.01),
+        Configuration(momentum: 0.5, dampening: 0.5, weightDecay: 0.01)
     ])
     func matchesTorchAlgorithm(_ c: Configuration) {
         let p = Tensor(initial).requiringGradient()
-        let optimizer = SGD([p], learningRate: c.lr, momentum: c.momentum, dampening: c.dampening,
-                            nesterov: c.nesterov, weightDecay: c.weightDecay)
-        let expected = referenceSGD(initial, gradientSteps, lr: c.lr, momentum: c.momentum, dampening: c.dampening,
-                                    nesterov: c.nesterov, weightDecay: c.weightDecay)
+        let optimizer = SGD(
+            [p], learningRate: c.lr, momentum: c.momentum, dampening: c.dampening,
+            nesterov: c.nesterov, weightDecay: c.weightDecay)
+        let expected = referenceSGD(
+            initial, gradientSteps, lr: c.lr, momentum: c.momentum, dampening: c.dampening,
+            nesterov: c.nesterov, weightDecay: c.weightDecay)
         expectTrajectory(trajectory(optimizer, p, gradientSteps), expected)
     }
 
@@ -126,23 +135,32 @@ private func expectTrajectory(_ actual: [[Float]], _ expected: [[Float]], source
         let sparse = Embedding(count: 6, dimension: 3, generator: RandomGenerator(seed: 1))
         let dense = Embedding(count: 6, dimension: 3, sparseGradients: false, generator: RandomGenerator(seed: 1))
         let start = sparse.weight.scalars
-        let sparseSGD = SGD(sparse.parameters(), learningRate: 0.1), denseSGD = SGD(dense.parameters(), learningRate: 0.1)
+        let sparseSGD = SGD(sparse.parameters(), learningRate: 0.1),
+            denseSGD = SGD(dense.parameters(), learningRate: 0.1)
         let weights = Tensor.normal([3, 3], generator: RandomGenerator(seed: 2))
         for table in [sparse, dense] { (table([1, 4, 1]) * weights).sum().backward() }
         #expect(sparse.weight.gradient!.isRowSparse)
-        sparseSGD.step(); denseSGD.step()
+        sparseSGD.step()
+        denseSGD.step()
         let after = sparse.weight.scalars
-        for row in [0, 2, 3, 5] { #expect(after[row * 3..<row * 3 + 3] == start[row * 3..<row * 3 + 3], "row \(row) moved") }
-        for row in [1, 4] { #expect(after[row * 3..<row * 3 + 3] != start[row * 3..<row * 3 + 3], "row \(row) did not move") }
+        for row in [0, 2, 3, 5] {
+            #expect(after[row * 3..<row * 3 + 3] == start[row * 3..<row * 3 + 3], "row \(row) moved")
+        }
+        for row in [1, 4] {
+            #expect(after[row * 3..<row * 3 + 3] != start[row * 3..<row * 3 + 3], "row \(row) did not move")
+        }
         expectClose(sparse.weight, dense.weight, relativeTolerance: 1e-6, absoluteTolerance: 1e-7)
         // Row 1 moved by the sum of both lookups' gradients.
         let w = weights.scalars
-        expectClose(Array(after[3..<6]), (0..<3).map { start[3 + $0] - 0.1 * (w[$0] + w[6 + $0]) },
-                    relativeTolerance: 1e-6, absoluteTolerance: 1e-7)
+        expectClose(
+            Array(after[3..<6]), (0..<3).map { start[3 + $0] - 0.1 * (w[$0] + w[6 + $0]) },
+            relativeTolerance: 1e-6, absoluteTolerance: 1e-7)
         // A second step with other rows.
-        sparseSGD.zeroGradients(); denseSGD.zeroGradients()
+        sparseSGD.zeroGradients()
+        denseSGD.zeroGradients()
         for table in [sparse, dense] { table([5, 0]).squared().sum().backward() }
-        sparseSGD.step(); denseSGD.step()
+        sparseSGD.step()
+        denseSGD.step()
         expectClose(sparse.weight, dense.weight, relativeTolerance: 1e-6, absoluteTolerance: 1e-7)
     }
 
@@ -153,9 +171,11 @@ private func expectTrajectory(_ actual: [[Float]], _ expected: [[Float]], source
         let a = SGD(sparse.parameters(), learningRate: 0.1, momentum: momentum, weightDecay: weightDecay)
         let b = SGD(dense.parameters(), learningRate: 0.1, momentum: momentum, weightDecay: weightDecay)
         for ids in [[1, 1, 3], [0, 3], [2]] {
-            a.zeroGradients(); b.zeroGradients()
+            a.zeroGradients()
+            b.zeroGradients()
             for table in [sparse, dense] { table(ids).tanh().sum().backward() }
-            a.step(); b.step()
+            a.step()
+            b.step()
             expectClose(sparse.weight, dense.weight, relativeTolerance: 1e-6, absoluteTolerance: 1e-7)
         }
     }
@@ -187,7 +207,8 @@ private func expectTrajectory(_ actual: [[Float]], _ expected: [[Float]], source
     func stateRoundTripContinuesLikeAnUninterruptedRun(nesterov: Bool) throws {
         let gradients = gradientSteps + [[0.3, 0.3, -0.2, 0.1]]
         let reference = Tensor(initial).requiringGradient()
-        let uninterrupted = trajectory(SGD([reference], learningRate: 0.1, momentum: 0.9, nesterov: nesterov), reference, gradients)
+        let uninterrupted = trajectory(
+            SGD([reference], learningRate: 0.1, momentum: 0.9, nesterov: nesterov), reference, gradients)
 
         let p = Tensor(initial).requiringGradient()
         let first = SGD([p], learningRate: 0.1, momentum: 0.9, nesterov: nesterov)
@@ -204,7 +225,9 @@ private func expectTrajectory(_ actual: [[Float]], _ expected: [[Float]], source
         #expect(continued == Array(uninterrupted[2...]))
         // Without the state, the next step would restart the momentum buffer and differ.
         let fresh = Tensor(p.scalars).requiringGradient()
-        #expect(trajectory(SGD([fresh], learningRate: 0.1, momentum: 0.9, nesterov: nesterov), fresh, [gradients[2]])[0] != uninterrupted[2])
+        #expect(
+            trajectory(SGD([fresh], learningRate: 0.1, momentum: 0.9, nesterov: nesterov), fresh, [gradients[2]])[0]
+                != uninterrupted[2])
     }
 
     @Test func loadRejectsForeignStateAndKeepsItsOwn() {
@@ -228,8 +251,9 @@ private func expectTrajectory(_ actual: [[Float]], _ expected: [[Float]], source
         #expect(optimizer.stateDictionary().mapValues(\.scalars) == before)
         // Training continues as if nothing had happened.
         let continued = trajectory(optimizer, p, [gradientSteps[1]])
-        expectClose(continued[0], referenceSGD(initial, Array(gradientSteps[..<2]), lr: 0.1, momentum: 0.9)[1],
-                    relativeTolerance: 1e-6, absoluteTolerance: 1e-7)
+        expectClose(
+            continued[0], referenceSGD(initial, Array(gradientSteps[..<2]), lr: 0.1, momentum: 0.9)[1],
+            relativeTolerance: 1e-6, absoluteTolerance: 1e-7)
         #expect(OptimizerStateError.unexpectedKey("x").description == "optimizer state: unexpected key \"x\"")
     }
 }

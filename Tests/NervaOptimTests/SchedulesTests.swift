@@ -5,17 +5,21 @@ import NervaTestSupport
 import Testing
 
 /// Expects a schedule's rates at `steps` to match `formula` (computed in double precision).
-private func expectRates(_ schedule: some LearningRateSchedule, at steps: [Int], _ formula: (Int) -> Double,
-                         sourceLocation: SourceLocation = #_sourceLocation) {
-    expectClose(steps.map(schedule.learningRate(at:)), steps.map { Float(formula($0)) },
-                relativeTolerance: 1e-6, absoluteTolerance: 1e-9, sourceLocation: sourceLocation)
+private func expectRates(
+    _ schedule: some LearningRateSchedule, at steps: [Int], _ formula: (Int) -> Double,
+    sourceLocation: SourceLocation = #_sourceLocation
+) {
+    expectClose(
+        steps.map(schedule.learningRate(at:)), steps.map { Float(formula($0)) },
+        relativeTolerance: 1e-6, absoluteTolerance: 1e-9, sourceLocation: sourceLocation)
 }
 
 @Suite struct SchedulesTests {
     @Test func stepScheduleByHand() {
         let schedule = StepSchedule(initial: 0.1, stepSize: 3, gamma: 0.5)
-        expectClose((0..<10).map(schedule.learningRate(at:)),
-                    [0.1, 0.1, 0.1, 0.05, 0.05, 0.05, 0.025, 0.025, 0.025, 0.0125], relativeTolerance: 1e-6)
+        expectClose(
+            (0..<10).map(schedule.learningRate(at:)),
+            [0.1, 0.1, 0.1, 0.05, 0.05, 0.05, 0.025, 0.025, 0.025, 0.0125], relativeTolerance: 1e-6)
     }
 
     @Test func stepScheduleMatchesStepLR() {
@@ -28,15 +32,18 @@ private func expectRates(_ schedule: some LearningRateSchedule, at steps: [Int],
     @Test func linearScheduleByHand() {
         // Warm-up from 1/4 to 1 of 0.2 over 4 steps, constant after.
         let schedule = LinearSchedule(initial: 0.2, startFactor: 0.25, endFactor: 1, totalSteps: 4)
-        expectClose([0, 1, 2, 3, 4, 5, 100].map(schedule.learningRate(at:)),
-                    [0.05, 0.0875, 0.125, 0.1625, 0.2, 0.2, 0.2], relativeTolerance: 1e-6)
+        expectClose(
+            [0, 1, 2, 3, 4, 5, 100].map(schedule.learningRate(at:)),
+            [0.05, 0.0875, 0.125, 0.1625, 0.2, 0.2, 0.2], relativeTolerance: 1e-6)
     }
 
     @Test func linearScheduleMatchesLinearLR() {
         // LinearLR: base_lr · (start + (end − start) · min(total_iters, epoch) / total_iters).
         let defaults = LinearSchedule(initial: 0.05)
         #expect(defaults.totalSteps == 5 && defaults.endFactor == 1)
-        expectRates(defaults, at: [0, 1, 2, 3, 4, 5, 6, 40]) { 0.05 * (1.0 / 3 + (1 - 1.0 / 3) * Double(min($0, 5)) / 5) }
+        expectRates(defaults, at: [0, 1, 2, 3, 4, 5, 6, 40]) {
+            0.05 * (1.0 / 3 + (1 - 1.0 / 3) * Double(min($0, 5)) / 5)
+        }
         // Decay rather than warm-up.
         let decay = LinearSchedule(initial: 1, startFactor: 1, endFactor: 0.1, totalSteps: 9)
         expectRates(decay, at: [0, 1, 4, 8, 9, 10]) { 1 + (0.1 - 1) * Double(min($0, 9)) / 9 }
@@ -45,8 +52,9 @@ private func expectRates(_ schedule: some LearningRateSchedule, at steps: [Int],
     @Test func cosineScheduleByHand() {
         let schedule = CosineSchedule(initial: 0.1, minimum: 0.001, period: 10)
         // Start, middle, end of the period; past it the cosine continues back up.
-        expectClose([0, 5, 10, 15, 20].map(schedule.learningRate(at:)), [0.1, 0.0505, 0.001, 0.0505, 0.1],
-                    relativeTolerance: 1e-5, absoluteTolerance: 1e-7)
+        expectClose(
+            [0, 5, 10, 15, 20].map(schedule.learningRate(at:)), [0.1, 0.0505, 0.001, 0.0505, 0.1],
+            relativeTolerance: 1e-5, absoluteTolerance: 1e-7)
     }
 
     @Test func cosineScheduleMatchesCosineAnnealingLR() {

@@ -8,15 +8,20 @@ import Testing
     static let cases = GymnasiumFixtures.classicControl.rollouts.indices.map { $0 }
 
     /// Replays a rollout in `environment` (already in the initial state) under `limit` steps.
-    static func replay<E: Environment>(_ rollout: GymnasiumFixtures.Rollout, in environment: inout E, limit: Int,
-                                       state: (E) -> [Double]) -> (worstObservation: Double, worstState: Double)
+    static func replay<E: Environment>(
+        _ rollout: GymnasiumFixtures.Rollout, in environment: inout E, limit: Int,
+        state: (E) -> [Double]
+    ) -> (worstObservation: Double, worstState: Double)
     where E.Observation == [Float], E.Action == Int {
         var worstObservation = 0.0, worstState = 0.0
         for (number, expected) in rollout.steps.enumerated() {
             let step = environment.step(expected.action)
             let truncated = number + 1 >= limit
-            #expect(step.reward == expected.reward && step.isTerminated == expected.terminated && truncated == expected.truncated,
-                    "\(rollout.id) seed \(rollout.seed) step \(number): reward \(step.reward), terminated \(step.isTerminated)")
+            #expect(
+                step.reward == expected.reward && step.isTerminated == expected.terminated
+                    && truncated == expected.truncated,
+                "\(rollout.id) seed \(rollout.seed) step \(number): reward \(step.reward), terminated \(step.isTerminated)"
+            )
             for (actual, wanted) in zip(step.observation, expected.observation) {
                 worstObservation = max(worstObservation, abs(Double(actual) - wanted))
             }
@@ -54,10 +59,13 @@ import Testing
             return
         }
         // Bit for bit, Acrobot's long chaotic episodes included (Gymnasium's `x**2` is libm's pow).
-        #expect(worst.worstObservation == 0,
-                "\(rollout.id) seed \(rollout.seed): observations differ by \(worst.worstObservation)")
+        #expect(
+            worst.worstObservation == 0,
+            "\(rollout.id) seed \(rollout.seed): observations differ by \(worst.worstObservation)")
         #expect(worst.worstState == 0, "\(rollout.id) seed \(rollout.seed): states differ by \(worst.worstState)")
-        print("\(rollout.id) seed \(rollout.seed): \(rollout.steps.count) steps, max |Δobservation| \(worst.worstObservation), max relative |Δstate| \(worst.worstState)")
+        print(
+            "\(rollout.id) seed \(rollout.seed): \(rollout.steps.count) steps, max |Δobservation| \(worst.worstObservation), max relative |Δstate| \(worst.worstState)"
+        )
     }
 
     /// `reset(seed:)` draws the very initial state Gymnasium's `reset(seed=)` draws.
@@ -76,8 +84,9 @@ import Testing
         // The whole rollout then follows from the seed alone.
         for (number, expected) in rollout.steps.enumerated() {
             let step = env.step(expected.action)
-            #expect(step.observation.map(Double.init) == expected.observation && step.isTruncated == expected.truncated,
-                    "\(rollout.id) seed \(rollout.seed) step \(number)")
+            #expect(
+                step.observation.map(Double.init) == expected.observation && step.isTruncated == expected.truncated,
+                "\(rollout.id) seed \(rollout.seed) step \(number)")
         }
     }
 }

@@ -23,8 +23,9 @@ struct SignBandit: Environment {
 
 @Suite struct DQNTests {
     @Test(arguments: [false, true]) func fastForwardMatchesTheTensorForward(_ isDueling: Bool) {
-        let network = QNetwork(inputSize: 4, actionCount: 3, hiddenSizes: [13, 9], isDueling: isDueling,
-                               generator: RandomGenerator(seed: 2))
+        let network = QNetwork(
+            inputSize: 4, actionCount: 3, hiddenSizes: [13, 9], isDueling: isDueling,
+            generator: RandomGenerator(seed: 2))
         let observation: [Float] = [0.3, -1.2, 0.05, 2]
         let viaTensors = withoutGradients { network(Tensor(observation, shape: [1, 4])) }.scalars
         expectClose(network.qValues(observation), viaTensors, relativeTolerance: 1e-5, absoluteTolerance: 1e-6)
@@ -32,8 +33,11 @@ struct SignBandit: Environment {
 
     @Test func checkpointNamesAreCleanRLs() {
         let network = QNetwork(inputSize: 4, actionCount: 2, generator: RandomGenerator(seed: 0))
-        #expect(network.namedParameters().map(\.name) == ["network.0.weight", "network.0.bias", "network.2.weight",
-                                                          "network.2.bias", "network.4.weight", "network.4.bias"])
+        #expect(
+            network.namedParameters().map(\.name) == [
+                "network.0.weight", "network.0.bias", "network.2.weight",
+                "network.2.bias", "network.4.weight", "network.4.bias"
+            ])
     }
 
     @Test func targetNetworkSyncCopiesOrAverages() {
@@ -59,7 +63,7 @@ struct SignBandit: Environment {
         let batch = buffer.batch(at: [0])
         let q = withoutGradients { agent.qNetwork(batch.observations) }.scalars[0]
         let summary = agent.update(on: batch)
-        #expect(abs(summary.loss - (q - 5) * (q - 5)) < 1e-4)   // target is the reward alone
+        #expect(abs(summary.loss - (q - 5) * (q - 5)) < 1e-4) // target is the reward alone
     }
 
     @Test(arguments: [false, true]) func learnsATrivialEnvironmentInSeconds(_ isDouble: Bool) throws {
@@ -139,12 +143,15 @@ struct SignBandit: Environment {
     }
 
     @Test func qNetworkSizesInACheckpointAreBounded() throws {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("q-\(UInt64.random(in: 0 ... .max)).safetensors")
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "q-\(UInt64.random(in: 0 ... .max)).safetensors")
         defer { try? FileManager.default.removeItem(at: url) }
         let network = QNetwork(inputSize: 4, actionCount: 2, hiddenSizes: [8], generator: RandomGenerator(seed: 1))
         for hidden in ["-5,-5", "100000,100000", "8,,8", "x"] {
             try network.save(to: url, metadata: ["hidden_sizes": hidden])
-            #expect(throws: ConfigurationError.self) { try QNetwork.load(from: url, observationSize: 4, actionCount: 2) }
+            #expect(throws: ConfigurationError.self) {
+                try QNetwork.load(from: url, observationSize: 4, actionCount: 2)
+            }
         }
         try network.save(to: url, metadata: ["hidden_sizes": "8"])
         let loaded = try QNetwork.load(from: url, observationSize: 4, actionCount: 2)

@@ -56,8 +56,9 @@ import Testing
 
     @Test func movingMeanOverEpisodes() {
         let history = [10.0, 20, 30, 40].enumerated().map {
-            EpisodeSummary(episode: $0.offset, episodeReturn: $0.element, length: 10, isTerminated: true, epsilon: 0,
-                           totalSteps: 10 * ($0.offset + 1))
+            EpisodeSummary(
+                episode: $0.offset, episodeReturn: $0.element, length: 10, isTerminated: true, epsilon: 0,
+                totalSteps: 10 * ($0.offset + 1))
         }
         #expect(DQNSeedSweep.movingMean(history, window: 2, at: [5, 10, 25, 40]) == [nil, 10, 15, 35])
     }

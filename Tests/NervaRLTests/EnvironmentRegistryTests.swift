@@ -8,7 +8,7 @@ import Testing
     @Test func everyGymnasiumIdOfTheBuiltInEnvironmentsIsAccepted() throws {
         for id in [
             "FrozenLake-v1", "FrozenLake8x8-v1", "Taxi-v4", "Taxi-v3", "CliffWalking-v1", "CliffWalkingSlippery-v1",
-            "CliffWalking-v0",
+            "CliffWalking-v0"
         ] {
             #expect(EnvironmentRegistry.tabularIDs.contains(id))
             _ = try EnvironmentRegistry.tabular(id)
@@ -44,7 +44,7 @@ import Testing
         #expect(EnvironmentRegistry.spec(for: "CliffWalking-v1")?.success == nil)
         #expect(EnvironmentRegistry.spec(for: "FrozenLake-v1")?.success == .reachedGoal)
         var lake = try EnvironmentRegistry.tabular("FrozenLake-v1", isSlippery: false)
-        let path = [1, 1, 2, 2, 1, 2]  // down, down, right, right, down, right: S to G
+        let path = [1, 1, 2, 2, 1, 2] // down, down, right, right, down, right: S to G
         var index = 0
         let result = evaluate(
             { _ in

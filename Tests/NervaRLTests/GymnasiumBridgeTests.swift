@@ -12,8 +12,11 @@ enum GymnasiumBridgeAvailability {
 
 /// The bridge against the real Gymnasium: the same CartPole as the built-in one, training
 /// through it, and clear errors. Runs where Python has gymnasium; CI requires it.
-@Suite(.serialized, .enabled(if: GymnasiumBridgeAvailability.isAvailable || PythonScript.isRequired,
-                             "needs Python with gymnasium: run scripts/install-dependencies"))
+@Suite(
+    .serialized,
+    .enabled(
+        if: GymnasiumBridgeAvailability.isAvailable || PythonScript.isRequired,
+        "needs Python with gymnasium: run scripts/install-dependencies"))
 struct GymnasiumBridgeTests {
     let python = GymnasiumBridgeAvailability.python
     let helper = GymnasiumBridgeAvailability.helper
@@ -40,7 +43,8 @@ struct GymnasiumBridgeTests {
             let mine = local.step(action), theirs = remote.step(action)
             steps += 1
             #expect(mine.observation == theirs.observation, "step \(steps)")
-            #expect(mine.reward == theirs.reward && mine.isTerminated == theirs.isTerminated
+            #expect(
+                mine.reward == theirs.reward && mine.isTerminated == theirs.isTerminated
                     && mine.isTruncated == theirs.isTruncated, "step \(steps)")
             if mine.isDone || theirs.isDone { break }
             observation = mine.observation
@@ -50,8 +54,9 @@ struct GymnasiumBridgeTests {
 
     /// FrozenLake without slipping through the bridge follows the same trajectory as Nerva's.
     @Test func frozenLakeTabularRoundTrip() throws {
-        var remote = try GymnasiumTabularEnvironment("FrozenLake-v1", python: python, helper: helper,
-                                                     options: #"{"is_slippery": false}"#)
+        var remote = try GymnasiumTabularEnvironment(
+            "FrozenLake-v1", python: python, helper: helper,
+            options: #"{"is_slippery": false}"#)
         var local = try EnvironmentRegistry.tabular("FrozenLake-v1", isSlippery: false)
         #expect(remote.observationSpace == .discrete(16) && remote.actionSpace == .discrete(4))
         #expect(remote.reset(seed: 1) == local.reset(seed: 1))
@@ -75,9 +80,12 @@ struct GymnasiumBridgeTests {
         }
         let cases: [(id: String, options: String, local: TimeLimit<TabularEnvironment>)] = [
             ("FrozenLake8x8-v1", "{}", try EnvironmentRegistry.tabular("FrozenLake8x8-v1")),
-            ("Taxi-v4", #"{"is_rainy": true, "fickle_passenger": true, "fickle_probability": 0.9}"#,
-             try EnvironmentRegistry.tabular("Taxi-v4", isRainy: true,
-                                             ficklePassenger: TaxiFicklePassenger(probability: 0.9))),
+            (
+                "Taxi-v4", #"{"is_rainy": true, "fickle_passenger": true, "fickle_probability": 0.9}"#,
+                try EnvironmentRegistry.tabular(
+                    "Taxi-v4", isRainy: true,
+                    ficklePassenger: TaxiFicklePassenger(probability: 0.9))
+            )
         ]
         for (id, options, environment) in cases {
             var remote = try GymnasiumTabularEnvironment(id, python: python, helper: helper, options: options)
@@ -129,7 +137,7 @@ struct GymnasiumBridgeTests {
             "\(error)".contains("NoSuchEnv-v9") && "\(error)".contains("Gymnasium")
         }
         #expect(throws: GymnasiumBridgeError.self) {
-            _ = try GymnasiumEnvironment("FrozenLake-v1", python: python, helper: helper)   // Discrete observations
+            _ = try GymnasiumEnvironment("FrozenLake-v1", python: python, helper: helper) // Discrete observations
         }
     }
 
@@ -147,12 +155,15 @@ struct GymnasiumBridgeTests {
 
     /// A helper that dies mid-episode ends the episode; the error keeps its exit status and stderr.
     @Test func helperCrashIsReported() throws {
-        let script = FileManager.default.temporaryDirectory.appendingPathComponent("nerva-crashing-bridge-\(UUID().uuidString).py")
+        let script = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "nerva-crashing-bridge-\(UUID().uuidString).py")
         defer { try? FileManager.default.removeItem(at: script) }
         // The real helper, made to die on the third step.
         let source = try String(contentsOfFile: helper, encoding: .utf8).replacingOccurrences(
             of: "        if command == \"step\":\n",
-            with: "        if command == \"step\":\n            self.steps = getattr(self, 'steps', 0) + 1\n            if self.steps == 3:\n                sys.stderr.write('simulated crash\\n'); sys.stderr.flush(); os._exit(7)\n")
+            with:
+                "        if command == \"step\":\n            self.steps = getattr(self, 'steps', 0) + 1\n            if self.steps == 3:\n                sys.stderr.write('simulated crash\\n'); sys.stderr.flush(); os._exit(7)\n"
+        )
         #expect(source.contains("simulated crash"))
         try source.write(to: script, atomically: true, encoding: .utf8)
         var env = try GymnasiumEnvironment("CartPole-v1", python: python, helper: script.path)

@@ -9,7 +9,9 @@ final class RecordedChannel: GymnasiumChannel {
     private(set) var isClosed = false
 
     init(_ replies: [String]) {
-        self.replies = replies.flatMap { withUnsafeBytes(of: UInt32($0.utf8.count).littleEndian, Array.init) + Array($0.utf8) }
+        self.replies = replies.flatMap {
+            withUnsafeBytes(of: UInt32($0.utf8.count).littleEndian, Array.init) + Array($0.utf8)
+        }
     }
 
     func write(_ data: Data) -> Bool {
@@ -30,13 +32,17 @@ final class RecordedChannel: GymnasiumChannel {
 
 /// The bridge's frames without Python: a session over a recorded conversation.
 @Suite struct GymnasiumChannelTests {
-    static let make = #"{"ok": true, "observation_space": {"type": "box", "low": [-1, null], "high": [1, null]}, "#
+    static let make =
+        #"{"ok": true, "observation_space": {"type": "box", "low": [-1, null], "high": [1, null]}, "#
         + #""action_space": {"type": "discrete", "n": 2, "start": 1}, "max_episode_steps": 10, "gymnasium_version": "1.1.1"}"#
 
     @Test func aRecordedEpisodeIsReadAndActionsAreShiftedByStart() throws {
-        let channel = RecordedChannel([Self.make, #"{"ok": true, "observation": [0.5, 2]}"#,
-                                       #"{"ok": true, "observation": [0.25, 3], "reward": 1.5, "terminated": true, "truncated": false}"#])
-        var environment = try GymnasiumEnvironment(session: GymnasiumSession(environmentID: "Recorded-v0", channel: channel))
+        let channel = RecordedChannel([
+            Self.make, #"{"ok": true, "observation": [0.5, 2]}"#,
+            #"{"ok": true, "observation": [0.25, 3], "reward": 1.5, "terminated": true, "truncated": false}"#
+        ])
+        var environment = try GymnasiumEnvironment(
+            session: GymnasiumSession(environmentID: "Recorded-v0", channel: channel))
         #expect(environment.observationSpace == .box(low: [-1, -.infinity], high: [1, .infinity]))
         #expect(environment.reset(seed: 3) == [0.5, 2])
         let step = environment.step(1)
@@ -50,12 +56,16 @@ final class RecordedChannel: GymnasiumChannel {
     @Test func aStartThatWouldOverflowIsAMalformedReply() {
         let make = Self.make.replacingOccurrences(of: #""start": 1"#, with: #""start": 9223372036854775807"#)
         let channel = RecordedChannel([make])
-        #expect(throws: GymnasiumBridgeError.self) { try GymnasiumSession(environmentID: "Recorded-v0", channel: channel) }
+        #expect(throws: GymnasiumBridgeError.self) {
+            try GymnasiumSession(environmentID: "Recorded-v0", channel: channel)
+        }
         #expect(channel.isClosed)
     }
 
     @Test func aConversationThatEndsIsTheHelperExiting() throws {
         let session = try GymnasiumSession(environmentID: "Recorded-v0", channel: RecordedChannel([Self.make]))
-        #expect(throws: GymnasiumBridgeError.helperExited(status: 0, stderr: "end of the recording")) { try session.reset(seed: nil) }
+        #expect(throws: GymnasiumBridgeError.helperExited(status: 0, stderr: "end of the recording")) {
+            try session.reset(seed: nil)
+        }
     }
 }

@@ -55,7 +55,11 @@ enum GymnasiumFixtures {
         let value: Double
         init(from decoder: Decoder) throws {
             let container = try decoder.singleValueContainer()
-            if let flag = try? container.decode(Bool.self) { value = flag ? 1 : 0 } else { value = try container.decode(Double.self) }
+            if let flag = try? container.decode(Bool.self) {
+                value = flag ? 1 : 0
+            } else {
+                value = try container.decode(Double.self)
+            }
         }
     }
 

@@ -79,9 +79,11 @@ import Testing
         try #require(lines.count == seeds.count)
         for (seed, line) in zip(seeds, lines) {
             var g = NumPyGenerator(seed: seed)
-            let mine = [g.random(), g.uniform(low: -0.1, high: 0.1), Double(g.integers(low: 0, high: 7)),
-                        Double(5 + g.choice(count: 3)), Double(g.choice(probabilities: [0.1, 0.2, 0.3, 0.4])),
-                        Double(g.integers(low: -3, high: 1 << 45)), g.random()]
+            let mine = [
+                g.random(), g.uniform(low: -0.1, high: 0.1), Double(g.integers(low: 0, high: 7)),
+                Double(5 + g.choice(count: 3)), Double(g.choice(probabilities: [0.1, 0.2, 0.3, 0.4])),
+                Double(g.integers(low: -3, high: 1 << 45)), g.random()
+            ]
             #expect(mine == line.split(separator: " ").compactMap { Double($0) }, "seed \(seed)")
         }
     }

@@ -16,8 +16,9 @@ import Testing
         let optimum = model.expectedInitialValue(Planning.finiteHorizonValues(model, horizon: 100).values)
         #expect(abs(optimum - 0.7442) < 1e-4, "\(optimum)")
         let stationary = Planning.valueIteration(model, discount: 1)
-        #expect(abs(stationary.values[0] - 0.8235) < 1e-4)   // 14/17 without a time limit
-        let withinLimit = model.expectedInitialValue(Planning.evaluate(stationary.policy, on: model, horizon: 100).values)
+        #expect(abs(stationary.values[0] - 0.8235) < 1e-4) // 14/17 without a time limit
+        let withinLimit = model.expectedInitialValue(
+            Planning.evaluate(stationary.policy, on: model, horizon: 100).values)
         #expect(abs(withinLimit - 0.7402) < 1e-4, "\(withinLimit)")
     }
 
@@ -29,7 +30,8 @@ import Testing
         // policy is all ties; a discount of 0.995 picks the stationary policy that does best
         // within 200 steps: 0.894, the "best stationary policy".
         let stationary = Planning.valueIteration(model, discount: 0.995)
-        let withinLimit = model.expectedInitialValue(Planning.evaluate(stationary.policy, on: model, horizon: 200).values)
+        let withinLimit = model.expectedInitialValue(
+            Planning.evaluate(stationary.policy, on: model, horizon: 200).values)
         #expect(abs(withinLimit - 0.8936) < 1e-4, "\(withinLimit)")
     }
 
@@ -41,6 +43,6 @@ import Testing
         let cliffOptimum = Planning.valueIteration(cliff, discount: 1)
         #expect(cliffOptimum.values[CliffWalking.startState] == -13)
         let policyIteration = Planning.policyIteration(cliff, discount: 0.99)
-        #expect(policyIteration.policy.actions[CliffWalking.startState] == 0)   // up, then along the edge
+        #expect(policyIteration.policy.actions[CliffWalking.startState] == 0) // up, then along the edge
     }
 }

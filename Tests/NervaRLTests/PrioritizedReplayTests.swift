@@ -24,8 +24,9 @@ import Testing
             let expected = powered[slot] / total
             #expect(abs(replay.probability(ofSlot: slot) - expected) < 1e-12)
             let standardError = (expected * (1 - expected) / draws).squareRoot()
-            #expect(abs(Double(counts[slot]) / draws - expected) < 4 * standardError + 1e-4,
-                    "slot \(slot): \(Double(counts[slot]) / draws) vs \(expected)")
+            #expect(
+                abs(Double(counts[slot]) / draws - expected) < 4 * standardError + 1e-4,
+                "slot \(slot): \(Double(counts[slot]) / draws) vs \(expected)")
         }
     }
 

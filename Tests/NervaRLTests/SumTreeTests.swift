@@ -1,11 +1,12 @@
-@testable import NervaRL
 import Testing
+
+@testable import NervaRL
 
 @Suite struct SumTreeTests {
     /// Every inner node holds the sum of its children, and the root the total, after random updates.
     @Test func innerNodesHoldTheSumsOfTheirChildren() {
         let random = RandomGenerator(seed: 3)
-        var tree = SumTree(capacity: 13)   // not a power of two: 3 unused leaves
+        var tree = SumTree(capacity: 13) // not a power of two: 3 unused leaves
         var leaves = [Double](repeating: 0, count: 13)
         for _ in 0..<500 {
             let index = random.integer(below: 13)
@@ -14,7 +15,8 @@ import Testing
             leaves[index] = value
         }
         for node in 1..<16 {
-            #expect(abs(tree.nodeSum(node) - (tree.nodeSum(2 * node) + tree.nodeSum(2 * node + 1))) < 1e-9, "node \(node)")
+            #expect(
+                abs(tree.nodeSum(node) - (tree.nodeSum(2 * node) + tree.nodeSum(2 * node + 1))) < 1e-9, "node \(node)")
         }
         #expect(abs(tree.total - leaves.reduce(0, +)) < 1e-9)
         #expect(tree.minimum == leaves.min())
@@ -32,7 +34,10 @@ import Testing
             var cumulative = 0.0, expected = 0
             for (index, value) in leaves.enumerated() {
                 cumulative += value
-                if prefix < cumulative { expected = index; break }
+                if prefix < cumulative {
+                    expected = index
+                    break
+                }
             }
             #expect(tree.leaf(coveringPrefixSum: prefix) == expected, "prefix \(prefix)")
         }

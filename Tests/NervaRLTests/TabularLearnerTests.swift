@@ -13,8 +13,9 @@ func chainModel() -> TransitionModel {
 @Suite struct TabularLearnerTests {
     @Test func qLearningUpdateMatchesTheHandWorkedExample() {
         // Prepare: Q(1, ·) = (2, 5), α = 0.5, γ = 0.9.
-        var learner = TabularLearner(stateCount: 2, actionCount: 2,
-                                     config: TabularConfig(algorithm: .qLearning, learningRate: 0.5, discount: 0.9), seed: 0)
+        var learner = TabularLearner(
+            stateCount: 2, actionCount: 2,
+            config: TabularConfig(algorithm: .qLearning, learningRate: 0.5, discount: 0.9), seed: 0)
         learner.qTable[1, 0] = 2
         learner.qTable[1, 1] = 5
         learner.qTable[0, 1] = 1
@@ -27,18 +28,21 @@ func chainModel() -> TransitionModel {
     }
 
     @Test func sarsaAndExpectedSarsaTargets() {
-        var sarsa = TabularLearner(stateCount: 2, actionCount: 2,
-                                   config: TabularConfig(algorithm: .sarsa, learningRate: 1, discount: 0.5), seed: 0)
+        var sarsa = TabularLearner(
+            stateCount: 2, actionCount: 2,
+            config: TabularConfig(algorithm: .sarsa, learningRate: 1, discount: 0.5), seed: 0)
         sarsa.qTable[1, 0] = 2
         sarsa.qTable[1, 1] = 6
         sarsa.update(state: 0, action: 0, reward: 1, nextState: 1, nextAction: 0, isTerminated: false, epsilon: 0.2)
-        #expect(sarsa.qTable[0, 0] == 1 + 0.5 * 2)   // uses A′, not the max
+        #expect(sarsa.qTable[0, 0] == 1 + 0.5 * 2) // uses A′, not the max
 
-        var expected = TabularLearner(stateCount: 2, actionCount: 2,
-                                      config: TabularConfig(algorithm: .expectedSarsa, learningRate: 1, discount: 0.5), seed: 0)
+        var expected = TabularLearner(
+            stateCount: 2, actionCount: 2,
+            config: TabularConfig(algorithm: .expectedSarsa, learningRate: 1, discount: 0.5), seed: 0)
         expected.qTable[1, 0] = 2
         expected.qTable[1, 1] = 6
-        expected.update(state: 0, action: 0, reward: 1, nextState: 1, nextAction: nil, isTerminated: false, epsilon: 0.2)
+        expected.update(
+            state: 0, action: 0, reward: 1, nextState: 1, nextAction: nil, isTerminated: false, epsilon: 0.2)
         // π(0|1) = 0.1, π(1|1) = 0.9: expectation 0.2 + 5.4 = 5.6
         #expect(abs(expected.qTable[0, 0] - (1 + 0.5 * 5.6)) < 1e-12)
     }
@@ -50,8 +54,9 @@ func chainModel() -> TransitionModel {
             [.init(probability: 1, nextState: 0, reward: 1, isTerminal: false)]
         }
         var env = TimeLimit(TabularEnvironment(name: "loop", model: loop), maxEpisodeSteps: 1)
-        var learner = TabularLearner(stateCount: 1, actionCount: 1,
-                                     config: TabularConfig(learningRate: 0.5, discount: 0.5, epsilon: .constant(0)), seed: 0)
+        var learner = TabularLearner(
+            stateCount: 1, actionCount: 1,
+            config: TabularConfig(learningRate: 0.5, discount: 0.5, epsilon: .constant(0)), seed: 0)
         learner.train(on: &env, episodes: 150)
         #expect(abs(learner.qTable[0, 0] - 2) < 1e-9)
     }

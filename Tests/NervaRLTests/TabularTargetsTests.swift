@@ -8,8 +8,9 @@ import Testing
     static func learn(_ id: String, algorithm: TabularAlgorithm = .qLearning, seed: UInt64) throws -> Double {
         var env = try EnvironmentRegistry.tabular(id)
         let (config, episodes) = TabularPresets.settings(for: id, algorithm: algorithm)
-        var learner = TabularLearner(stateCount: env.observationSpace.count, actionCount: env.actionSpace.count,
-                                     config: config, seed: seed)
+        var learner = TabularLearner(
+            stateCount: env.observationSpace.count, actionCount: env.actionSpace.count,
+            config: config, seed: seed)
         learner.train(on: &env, episodes: episodes, seed: seed)
         let horizon = env.maxEpisodeSteps == Int.max ? 1_000 : env.maxEpisodeSteps
         let values = Planning.evaluate(learner.qTable.greedyPolicy, on: env.base.model, horizon: horizon)

@@ -9,14 +9,18 @@ import Testing
     static func environment(for fixture: GymnasiumFixtures.ToyTextEnvironment) throws -> TimeLimit<TabularEnvironment> {
         switch fixture.id {
         case "FrozenLake-v1", "FrozenLake8x8-v1":
-            let map = fixture.kwargs.desc ?? (fixture.id == "FrozenLake8x8-v1" || fixture.kwargs.map_name == "8x8"
-                                              ? FrozenLake.map8x8 : FrozenLake.map4x4)
+            let map =
+                fixture.kwargs.desc
+                ?? (fixture.id == "FrozenLake8x8-v1" || fixture.kwargs.map_name == "8x8"
+                    ? FrozenLake.map8x8 : FrozenLake.map4x4)
             return try EnvironmentRegistry.tabular(fixture.id, isSlippery: fixture.kwargs.is_slippery, map: map)
         case "Taxi-v4":
-            let fickle = try fixture.kwargs.fickle_passenger == true
+            let fickle =
+                try fixture.kwargs.fickle_passenger == true
                 ? TaxiFicklePassenger(probability: fixture.kwargs.fickle_probability ?? 0.3) : nil
-            return try EnvironmentRegistry.tabular("Taxi-v4", isRainy: fixture.kwargs.is_rainy ?? false,
-                                                   ficklePassenger: fickle)
+            return try EnvironmentRegistry.tabular(
+                "Taxi-v4", isRainy: fixture.kwargs.is_rainy ?? false,
+                ficklePassenger: fickle)
         default: return try EnvironmentRegistry.tabular(fixture.id, isSlippery: fixture.kwargs.is_slippery)
         }
     }
@@ -33,13 +37,19 @@ import Testing
         for (state, actions) in fixture.model.enumerated() {
             for (action, expected) in actions.enumerated() {
                 let outcomes = Array(model.outcomes(state: state, action: action))
-                let same = outcomes.count == expected.count && zip(outcomes, expected).allSatisfy { outcome, entry in
-                    outcome.probability == entry[0].value && Double(outcome.nextState) == entry[1].value
-                        && outcome.reward == entry[2].value && (outcome.isTerminal ? 1 : 0) == entry[3].value
-                }
+                let same =
+                    outcomes.count == expected.count
+                    && zip(outcomes, expected).allSatisfy { outcome, entry in
+                        outcome.probability == entry[0].value && Double(outcome.nextState) == entry[1].value
+                            && outcome.reward == entry[2].value && (outcome.isTerminal ? 1 : 0) == entry[3].value
+                    }
                 if !same {
                     mismatches += 1
-                    if mismatches <= 3 { Issue.record("\(fixture.id) \(fixture.kwargs) P[\(state)][\(action)]: \(outcomes) vs \(expected.map { $0.map(\.value) })") }
+                    if mismatches <= 3 {
+                        Issue.record(
+                            "\(fixture.id) \(fixture.kwargs) P[\(state)][\(action)]: \(outcomes) vs \(expected.map { $0.map(\.value) })"
+                        )
+                    }
                 }
             }
         }
@@ -49,7 +59,7 @@ import Testing
 
     @Test(arguments: cases) func trajectoryReplaysGymnasiumsDraws(_ index: Int) throws {
         let fixture = GymnasiumFixtures.toyText.environments[index]
-        guard fixture.trajectory.destination_changes == nil else { return }   // recorded by seed only
+        guard fixture.trajectory.destination_changes == nil else { return } // recorded by seed only
         var env = try Self.environment(for: fixture)
         _ = env.reset(seed: 0)
         #expect(env.base.reset(draw: fixture.trajectory.initial_draw) == fixture.trajectory.initial_observation)
@@ -58,11 +68,14 @@ import Testing
             let step = env.base.step(expected.action, draw: expected.draw)
             elapsed += 1
             let truncated = elapsed >= env.maxEpisodeSteps
-            #expect(step.observation == expected.observation && step.reward == expected.reward
+            #expect(
+                step.observation == expected.observation && step.reward == expected.reward
                     && step.isTerminated == expected.terminated && truncated == expected.truncated,
-                    "\(fixture.id) step \(number)")
+                "\(fixture.id) step \(number)")
             if let draw = expected.reset_draw {
-                #expect(env.base.reset(draw: draw) == expected.reset_observation, "\(fixture.id) reset after step \(number)")
+                #expect(
+                    env.base.reset(draw: draw) == expected.reset_observation, "\(fixture.id) reset after step \(number)"
+                )
                 elapsed = 0
             }
         }
@@ -77,7 +90,8 @@ import Testing
         #expect(env.reset(seed: UInt64(fixture.trajectory.seed)) == fixture.trajectory.initial_observation)
         for (number, expected) in fixture.trajectory.steps.enumerated() {
             let step = env.step(expected.action)
-            let same = step.observation == expected.observation && step.reward == expected.reward
+            let same =
+                step.observation == expected.observation && step.reward == expected.reward
                 && step.isTerminated == expected.terminated && step.isTruncated == expected.truncated
             #expect(same, "\(fixture.id) \(fixture.kwargs) step \(number): \(step) vs \(expected)")
             if !same { return }

@@ -1,19 +1,22 @@
 import Foundation
 import Testing
+
 @testable import NervaRec
 
 @Suite struct ContentTests {
     func catalog() -> ItemCatalog {
-        ItemCatalog(titles: ["Red T-shirt", "Red T-shirt XL", "Blue jeans", "Red dress"],
-                    genres: [[0], [0], [1], [2]], genreNames: ["tops", "trousers", "dresses"],
-                    numericFeatures: [("price", [10, 12, 40, .nan])])
+        ItemCatalog(
+            titles: ["Red T-shirt", "Red T-shirt XL", "Blue jeans", "Red dress"],
+            genres: [[0], [0], [1], [2]], genreNames: ["tops", "trousers", "dresses"],
+            numericFeatures: [("price", [10, 12, 40, .nan])])
     }
 
     @Test func similarItemsAreTheRedTShirts() {
         let features = ItemFeatures(catalog: catalog())
         #expect(features.columnNames.contains("genre:tops") && features.columnNames.contains("word:red"))
         let data = dataset([("u", "0", 5, 1)])
-        var withCatalog = InteractionDataset(users: data.users, items: IDMap(["0", "1", "2", "3"]), userIndices: [0], itemIndices: [0], ratings: [5])
+        var withCatalog = InteractionDataset(
+            users: data.users, items: IDMap(["0", "1", "2", "3"]), userIndices: [0], itemIndices: [0], ratings: [5])
         withCatalog.attach(catalog())
         let model = ContentRecommender(train: withCatalog, features: features)
         #expect(model.similarItems(to: 0, count: 1).first?.item == 1)
@@ -41,7 +44,9 @@ import Testing
                     switch metric {
                     case .dot: return dot
                     case .cosine:
-                        return dot / (pairs.reduce(0) { $0 + $1.0 * $1.0 }.squareRoot() * pairs.reduce(0) { $0 + $1.1 * $1.1 }.squareRoot())
+                        return dot
+                            / (pairs.reduce(0) { $0 + $1.0 * $1.0 }.squareRoot()
+                                * pairs.reduce(0) { $0 + $1.1 * $1.1 }.squareRoot())
                     case .euclidean: return -pairs.reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }.squareRoot()
                     }
                 }
@@ -64,12 +69,14 @@ import Testing
             "267|unknown||||1|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0",
             "422|Aladdin and the King of Thieves (1996)|01-Jan-1996||http://us.imdb.com/M/title-exact?Aladdin%20and%20the%20King%20of%20Thieves%20(1996)%20(V)|0|0|0|1|1|1|0|0|0|0|0|0|0|0|0|0|0|0|0",
             "543|Mis\u{E9}rables, Les (1995)|01-Jan-1995||http://us.imdb.com/M/title-exact?Mis%E9rables%2C%20Les%20%281995%29|0|0|0|0|0|0|0|0|1|0|0|0|1|0|0|0|0|0|0",
-            "1633|\u{C1} k\u{F6}ldum klaka (Cold Fever) (1994)|08-Mar-1996||http://us.imdb.com/Title?%C1+k%F6ldum+klaka+(1994)|0|0|0|0|0|1|0|0|1|0|0|0|0|0|0|0|0|0|0",
+            "1633|\u{C1} k\u{F6}ldum klaka (Cold Fever) (1994)|08-Mar-1996||http://us.imdb.com/Title?%C1+k%F6ldum+klaka+(1994)|0|0|0|0|0|1|0|0|1|0|0|0|0|0|0|0|0|0|0"
         ]
         let folder = temporaryFolder()
         write(published.flatMap { line in line.unicodeScalars.map { UInt8($0.value) } + [10] }, "u.item", in: folder)
         let ids = published.map { String($0.prefix { $0 != "|" }) }
-        write(ids.enumerated().map { "\($0.offset % 3 + 1)\t\($0.element)\t4\t88125094\($0.offset)\n" }.joined(), "u.data", in: folder)
+        write(
+            ids.enumerated().map { "\($0.offset % 3 + 1)\t\($0.element)\t4\t88125094\($0.offset)\n" }.joined(),
+            "u.data", in: folder)
         let (data, _) = try MovieLens.load(directory: folder)
         let catalog = try #require(data.catalog)
         let index = { (id: String) in data.items.index(of: id)! }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import NervaRec
 
 @Suite struct NCFTrainerSelectionTests {
@@ -16,8 +17,9 @@ import Testing
         settings.seed = 2
         var reports: [NCFTrainer.EpochReport] = []
         var networks: [any NCFNetwork] = []
-        let network = try NCFTrainer.trainModel(settings: settings, train: split.train.implicit(), onNetwork: { networks.append($0) },
-                                            onEpoch: { _, report in reports.append(report) })
+        let network = try NCFTrainer.trainModel(
+            settings: settings, train: split.train.implicit(), onNetwork: { networks.append($0) },
+            onEpoch: { _, report in reports.append(report) })
         // The trainer saw only the training rows minus one validation row per user.
         let validationSplit = SplitRule.leaveOneOut.split(split.train.implicit())
         #expect(validationSplit.test.count == split.train.userCount)
@@ -27,7 +29,8 @@ import Testing
         // Stopped at most `patience` epochs after the best one.
         #expect(reports.count <= scores.firstIndex(of: best)! + 1 + settings.patience)
         // The returned parameters are the best epoch's: measuring again gives its NDCG.
-        let validation = SampledRankingEvaluation(split: validationSplit, negativeCount: 99, seed: settings.seed &+ 0x5EED)
+        let validation = SampledRankingEvaluation(
+            split: validationSplit, negativeCount: 99, seed: settings.seed &+ 0x5EED)
         let again = validation.evaluate(NCFRecommender(network, name: "neumf"), cutoff: 10)
         #expect(abs(again.ndcg - best) < 1e-9)
     }
@@ -43,14 +46,16 @@ import Testing
         settings.averagedEpochs = 1
         var network: (any NCFNetwork)?
         var snapshots: [[[Float]]] = []
-        _ = try NCFTrainer.trainModel(settings: settings, train: train, onNetwork: { network = $0 },
-                                  onEpoch: { _, _ in snapshots.append(network!.parameters().map(\.scalars)) })
+        _ = try NCFTrainer.trainModel(
+            settings: settings, train: train, onNetwork: { network = $0 },
+            onEpoch: { _, _ in snapshots.append(network!.parameters().map(\.scalars)) })
         // With averaging over 3: the same trajectory, and the mean of epochs 2–4 at the end.
         settings.averagedEpochs = 3
         let averaged = try NCFTrainer.trainModel(settings: settings, train: train).parameters().map(\.scalars)
         #expect(snapshots.count == 4)
         for (k, tensor) in averaged.enumerated() {
-            let expected = tensor.indices.map { i in (snapshots[1][k][i] + snapshots[2][k][i] + snapshots[3][k][i]) / 3 }
+            let expected = tensor.indices.map { i in (snapshots[1][k][i] + snapshots[2][k][i] + snapshots[3][k][i]) / 3
+            }
             #expect(zip(tensor, expected).allSatisfy { abs($0 - $1) <= 1e-5 * max(1, abs($1)) })
         }
         #expect(averaged != snapshots[3])
@@ -63,8 +68,9 @@ import Testing
         settings.validation = true
         settings.refit = true
         var stages: [String: Int] = [:]
-        _ = try NCFTrainer.trainModel(settings: settings, train: synthetic.dataset.implicit(),
-                                  onEpoch: { stage, report in stages[stage] = report.epoch })
+        _ = try NCFTrainer.trainModel(
+            settings: settings, train: synthetic.dataset.implicit(),
+            onEpoch: { stage, report in stages[stage] = report.epoch })
         #expect(stages["neumf"] != nil)
         #expect(stages["refit-neumf"] != nil && stages["refit-neumf"]! <= stages["neumf"]!)
     }

@@ -20,7 +20,7 @@ import Testing
         let expected = [("1", "2"), ("3", "4")]
         for (name, text) in [
             ("a.csv", "user,item\n1,2\n3,4\n"), ("b.tsv", "1\t2\t5\t100\n3\t4\t1\t101\n"),
-            ("c.txt", "1 2\n 3   4 \n"), ("d.csv", "\u{FEFF}user,item\r\n1,2\r\n3,4\r\n"),
+            ("c.txt", "1 2\n 3   4 \n"), ("d.csv", "\u{FEFF}user,item\r\n1,2\r\n3,4\r\n")
         ] {
             let pairs = try PairsFile.read(write(text, name, in: folder))
             #expect(
@@ -48,7 +48,8 @@ import Testing
         // μ + b_u + b_i + p·q, clipped: the same as the ranking scores.
         #expect(mf.scores(user: 0)[4] == mf.predict(user: 0, item: 4))
         let cold = model.score(pairs: [("nobody", items[0])])[0]
-        #expect(cold.fallback == .baselineRating && cold.score == mf.predict(user: -1, item: model.itemIndex(items[0])!))
+        #expect(
+            cold.fallback == .baselineRating && cold.score == mf.predict(user: -1, item: model.itemIndex(items[0])!))
     }
 
     @Test(arguments: [RecommenderKind.neumf, .popularity, .svd, .itemKNN])

@@ -1,12 +1,13 @@
 import Foundation
 import Testing
+
 @testable import NervaRec
 
 @Suite struct RankingMetricsTests {
     @Test func handComputedRankings() {
-        #expect(RankingMetrics.rank(of: 0.5, among: [0.9, 0.1, 0.5, 0.3]) == 2)   // a tie counts against
+        #expect(RankingMetrics.rank(of: 0.5, among: [0.9, 0.1, 0.5, 0.3]) == 2) // a tie counts against
         #expect(RankingMetrics.hit(rank: 9, cutoff: 10) == 1 && RankingMetrics.hit(rank: 10, cutoff: 10) == 0)
-        #expect(abs(RankingMetrics.ndcg(rank: 2, cutoff: 10) - 0.5) < 1e-12)   // 1 / log2(4)
+        #expect(abs(RankingMetrics.ndcg(rank: 2, cutoff: 10) - 0.5) < 1e-12) // 1 / log2(4)
         // List [a, b, c, d], relevant {b, d}.
         let list = [1, 2, 3, 4], relevant: Set = [2, 4]
         #expect(RankingMetrics.recall(list, relevant: relevant, cutoff: 2) == 0.5)
@@ -32,8 +33,9 @@ import Testing
         #expect(hr == 1 && ndcg == 1)
         let full = FullRankingEvaluation(split: split).evaluate(oracle, cutoff: 10)
         #expect(full.recall == 1 && full.ndcg == 1)
-        let constant = PopularityRecommender(counts: Array(repeating: 1, count: data.itemCount), userCount: data.userCount)
-        #expect(evaluation.evaluate(constant).hitRate == 0)   // ties count against the held-out item
+        let constant = PopularityRecommender(
+            counts: Array(repeating: 1, count: data.itemCount), userCount: data.userCount)
+        #expect(evaluation.evaluate(constant).hitRate == 0) // ties count against the held-out item
     }
 }
 

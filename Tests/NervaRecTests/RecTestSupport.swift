@@ -1,4 +1,5 @@
 import Foundation
+
 @testable import NervaRec
 
 /// A fresh temporary folder for one test.

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import NervaRec
 
 /// Hostile settings and degenerate data end in errors that name the problem, never in a trap,
@@ -9,7 +10,9 @@ import Testing
 
     /// The `field` of the `ConfigurationError` that `body` throws.
     func rejectedField(_ body: () throws -> Void) -> String? {
-        do { try body() } catch let error as ConfigurationError { return error.field } catch { return "other: \(error)" }
+        do { try body() } catch let error as ConfigurationError { return error.field } catch {
+            return "other: \(error)"
+        }
         return nil
     }
 
@@ -56,7 +59,7 @@ import Testing
         #expect(rejectedField { try training.validate() } == "positive threshold")
         training = RecommenderTraining(kind: .bpr)
         training.bpr.epochs = 1
-        training.positiveThreshold = 6   // above every rating: nothing left to learn from
+        training.positiveThreshold = 6 // above every rating: nothing left to learn from
         #expect(throws: RecDataError.self) { _ = try training.train(data) }
         // A threshold changes what is learnt.
         training.positiveThreshold = 4
@@ -72,7 +75,7 @@ import Testing
         #expect(throws: RecDataError.self) { try split.checkEvaluable() }
         var training = RecommenderTraining(kind: .gmf)
         training.ncf.epochs = 1
-        #expect(throws: RecDataError.self) { _ = try training.train(split.train) }   // no unseen item to sample
+        #expect(throws: RecDataError.self) { _ = try training.train(split.train) } // no unseen item to sample
         let svd = try RecommenderTraining(kind: .svd).train(split.train) as! BiasedMF
         #expect(throws: RecDataError.self) { _ = try svd.errors(on: split.test) }
     }
@@ -97,10 +100,11 @@ import Testing
     @Test func nonFiniteScoresNeverCountAsHits() {
         #expect(RankingMetrics.hit(rank: RankingMetrics.rank(of: .nan, among: [0, 1]), cutoff: 10) == 0)
         #expect(RankingMetrics.ndcg(rank: RankingMetrics.rank(of: .infinity, among: [0, 1]), cutoff: 10) == 0)
-        #expect(RankingMetrics.rank(of: 0.5, among: [.nan, 0.1]) == 1)   // a NaN rival counts against
+        #expect(RankingMetrics.rank(of: 0.5, among: [.nan, 0.1]) == 1) // a NaN rival counts against
         let split = SplitRule.leaveOneOut.split(data)
         let evaluation = SampledRankingEvaluation(split: split, negativeCount: 20, seed: 1)
-        let (hitRate, ndcg) = evaluation.evaluate(ConstantRecommender(score: .nan, users: data.userCount, items: data.itemCount))
+        let (hitRate, ndcg) = evaluation.evaluate(
+            ConstantRecommender(score: .nan, users: data.userCount, items: data.itemCount))
         #expect(hitRate == 0 && ndcg == 0)
         #expect(throws: ConfigurationError.self) { try RankingMetrics.checkCutoff(0) }
     }
@@ -110,7 +114,11 @@ import Testing
 final class ConstantRecommender: Recommender {
     let name = "constant"
     let score: Float, userCount: Int, itemCount: Int
-    init(score: Float, users: Int, items: Int) { self.score = score; userCount = users; itemCount = items }
+    init(score: Float, users: Int, items: Int) {
+        self.score = score
+        userCount = users
+        itemCount = items
+    }
     func scoreAll(users: Range<Int>, into scores: UnsafeMutablePointer<Float>) {
         scores.initialize(repeating: score, count: users.count * itemCount)
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import NervaRec
 
 @Suite struct SavedRecommenderTests {
@@ -12,8 +13,9 @@ import Testing
         training.bpr.epochs = 2
         training.als.iterations = 2
         let model = try training.train(data)
-        let description = RecommenderDescription(model: kind.rawValue, settings: training.settings, users: data.users.ids,
-                                                 items: data.items.ids, titles: data.catalog!.titles)
+        let description = RecommenderDescription(
+            model: kind.rawValue, settings: training.settings, users: data.users.ids,
+            items: data.items.ids, titles: data.catalog!.titles)
         let url = temporaryFolder().appendingPathComponent("model.safetensors")
         try SavedRecommender(model: model, description: description, history: UserItemMatrix(data)).save(to: url)
         let loaded = try SavedRecommender.load(from: url)
@@ -23,15 +25,18 @@ import Testing
     }
 
     /// A saved model of `kind`, then its tensors changed by `tamper`, then loaded.
-    func loadTampered(_ kind: RecommenderKind, settings: [String: String]? = nil,
-                      _ tamper: (inout [String: Tensor]) -> Void) throws -> SavedRecommender {
+    func loadTampered(
+        _ kind: RecommenderKind, settings: [String: String]? = nil,
+        _ tamper: (inout [String: Tensor]) -> Void
+    ) throws -> SavedRecommender {
         let data = SyntheticInteractions(users: 20, items: 40, meanInteractions: 10, seed: 2).dataset
         var training = RecommenderTraining(kind: kind, seed: 1)
         training.ncf.epochs = 1
         training.svd.epochs = 1
         let model = try training.train(data)
-        let description = RecommenderDescription(model: kind.rawValue, settings: settings ?? training.settings, users: data.users.ids,
-                                                 items: data.items.ids, titles: data.catalog!.titles)
+        let description = RecommenderDescription(
+            model: kind.rawValue, settings: settings ?? training.settings, users: data.users.ids,
+            items: data.items.ids, titles: data.catalog!.titles)
         let url = temporaryFolder().appendingPathComponent("model.safetensors")
         try SavedRecommender(model: model, description: description, history: UserItemMatrix(data)).save(to: url)
         var (tensors, metadata) = try Safetensors.read(from: url)
@@ -71,12 +76,15 @@ import Testing
     @Test func ncfCheckpointsNeedExactlyTheirTensorNames() throws {
         let renamed = problem {
             _ = try loadTampered(.gmf) { tensors in
-                tensors["item_embedding.weight.renamed"] = tensors.removeValue(forKey: "itemEmbedding.weight")
+                tensors["item_embedding.weight.renamed"] =
+                    tensors.removeValue(forKey: "itemEmbedding.weight")
                     ?? tensors.removeValue(forKey: "item_embedding.weight")
             }
         }
-        #expect(renamed?.contains("missing keys") == true && renamed?.contains("unexpected keys: item_embedding.weight.renamed") == true,
-                "\(renamed ?? "loaded")")
+        #expect(
+            renamed?.contains("missing keys") == true
+                && renamed?.contains("unexpected keys: item_embedding.weight.renamed") == true,
+            "\(renamed ?? "loaded")")
     }
 
     @Test func ncfSizesInTheDescriptionAreBoundedByTheFile() throws {

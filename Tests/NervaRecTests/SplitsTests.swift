@@ -1,13 +1,18 @@
 import Testing
+
 @testable import NervaRec
 
 @Suite struct SplitsTests {
     @Test func leaveOneOutHoldsOutTheLatestWithTiesToTheLargerItem() {
-        let data = dataset([("u1", "5", 4, 10), ("u1", "9", 3, 30), ("u1", "10", 5, 30), ("u1", "2", 1, 20),
-                            ("u2", "7", 2, 5), ("u2", "8", 2, 1), ("u3", "1", 5, 1)])
+        let data = dataset([
+            ("u1", "5", 4, 10), ("u1", "9", 3, 30), ("u1", "10", 5, 30), ("u1", "2", 1, 20),
+            ("u2", "7", 2, 5), ("u2", "8", 2, 1), ("u3", "1", 5, 1)
+        ])
         let split = SplitRule.leaveOneOut.split(data)
-        let test = (0..<split.test.count).map { (split.test.users[Int(split.test.userIndices[$0])], split.test.items[Int(split.test.itemIndices[$0])]) }
-        #expect(test.map(\.0) == ["u1", "u2"] && test.map(\.1) == ["10", "7"])   // "10" > "9" numerically
+        let test = (0..<split.test.count).map {
+            (split.test.users[Int(split.test.userIndices[$0])], split.test.items[Int(split.test.itemIndices[$0])])
+        }
+        #expect(test.map(\.0) == ["u1", "u2"] && test.map(\.1) == ["10", "7"]) // "10" > "9" numerically
         #expect(split.train.count == 5)
         let train = UserItemMatrix(split.train)
         for row in 0..<split.test.count {
@@ -25,7 +30,9 @@ import Testing
         for row in 0..<split.test.count {
             let user = Int(split.test.userIndices[row])
             #expect(!train.contains(user: user, item: Int(split.test.itemIndices[row])))
-            let latestTrain = (0..<split.train.count).filter { Int(split.train.userIndices[$0]) == user }.map { split.train.timestamps[$0] }.max()!
+            let latestTrain = (0..<split.train.count).filter { Int(split.train.userIndices[$0]) == user }.map {
+                split.train.timestamps[$0]
+            }.max()!
             #expect(split.test.timestamps[row] >= latestTrain)
         }
     }
@@ -38,8 +45,12 @@ import Testing
         #expect(SplitRule.randomHoldout(fraction: 0.2).split(data, seed: 7).test.itemIndices == random.test.itemIndices)
         let temporal = SplitRule.temporal(fraction: 0.25).split(data)
         for user in 0..<data.userCount {
-            let trainTimes = (0..<temporal.train.count).filter { Int(temporal.train.userIndices[$0]) == user }.map { temporal.train.timestamps[$0] }
-            let testTimes = (0..<temporal.test.count).filter { Int(temporal.test.userIndices[$0]) == user }.map { temporal.test.timestamps[$0] }
+            let trainTimes = (0..<temporal.train.count).filter { Int(temporal.train.userIndices[$0]) == user }.map {
+                temporal.train.timestamps[$0]
+            }
+            let testTimes = (0..<temporal.test.count).filter { Int(temporal.test.userIndices[$0]) == user }.map {
+                temporal.test.timestamps[$0]
+            }
             #expect(trainTimes.max()! <= testTimes.min()!)
         }
     }
@@ -59,7 +70,8 @@ import Testing
             let negatives = sampler.sample(for: user, count: 50, generator: RandomGenerator(seed: UInt64(user)))
             #expect(negatives.allSatisfy { !seen.contains(user: user, item: $0) })
             #expect(negatives == sampler.sample(for: user, count: 50, generator: RandomGenerator(seed: UInt64(user))))
-            let distinct = sampler.sampleDistinct(for: user, count: 20, excluding: [0], generator: RandomGenerator(seed: 1))
+            let distinct = sampler.sampleDistinct(
+                for: user, count: 20, excluding: [0], generator: RandomGenerator(seed: 1))
             #expect(Set(distinct).count == distinct.count && !distinct.contains(0))
             #expect(distinct.allSatisfy { !seen.contains(user: user, item: $0) })
         }

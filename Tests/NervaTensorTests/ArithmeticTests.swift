@@ -13,7 +13,7 @@ struct BinaryOperator: Sendable, CustomTestStringConvertible {
         BinaryOperator(name: "+", apply: { $0 + $1 }, reference: { $0 + $1 }),
         BinaryOperator(name: "-", apply: { $0 - $1 }, reference: { $0 - $1 }),
         BinaryOperator(name: "*", apply: { $0 * $1 }, reference: { $0 * $1 }),
-        BinaryOperator(name: "/", apply: { $0 / $1 }, reference: { $0 / $1 }),
+        BinaryOperator(name: "/", apply: { $0 / $1 }, reference: { $0 / $1 })
     ]
 }
 
@@ -30,7 +30,7 @@ let broadcastShapePairs: [([Int], [Int])] = [
     ([2, 1, 3], [4, 1]),
     ([3, 1, 2], [1, 4, 1]),
     ([2, 3, 4], [3, 1]),
-    ([1], [2, 2]),
+    ([1], [2, 2])
 ]
 
 @Suite struct ArithmeticTests {
@@ -141,7 +141,7 @@ let broadcastShapePairs: [([Int], [Int])] = [
         GradientCase("x / x", [positive([4], seed: 18)]) { $0[0] / $0[0] },
         GradientCase("(a - b) * (a + b)", [seeded([3], seed: 19), seeded([2, 3], seed: 20)]) {
             ($0[0] - $0[1]) * ($0[0] + $0[1])
-        },
+        }
     ]
 
     @Test(arguments: unaryCases)
@@ -161,8 +161,8 @@ let broadcastShapePairs: [([Int], [Int])] = [
         let a = Tensor([2]).requiringGradient()
         let b = Tensor([4]).requiringGradient()
         (a / b).sum().backward()
-        expectClose(a.gradient!, Tensor([0.25]))        // 1/b
-        expectClose(b.gradient!, Tensor([-0.125]))      // -a/b²
+        expectClose(a.gradient!, Tensor([0.25])) // 1/b
+        expectClose(b.gradient!, Tensor([-0.125])) // -a/b²
     }
 
     @Test func onlyInputsRequiringGradientReceiveOne() {

@@ -40,7 +40,7 @@ import Testing
 
     @Test func backwardOfScalarShapedOne() {
         let x = Tensor([2]).requiringGradient()
-        (x * x).backward()     // shape [1] is a one-element output
+        (x * x).backward() // shape [1] is a one-element output
         expectClose(x.gradient!, Tensor([4]))
     }
 
@@ -49,7 +49,7 @@ import Testing
         let y = x * x
         let g = gradients(of: y, wrt: [x], seed: Tensor([1, 0, -2]))[0]
         expectClose(g, Tensor([2, 0, -12]))
-        #expect(x.gradient == nil)        // returned, not accumulated
+        #expect(x.gradient == nil) // returned, not accumulated
     }
 
     @Test func gradientsOfDefaultSeedSumsTheOutput() {
@@ -62,8 +62,8 @@ import Testing
         let h = x * 3
         let y = (h * h).sum()
         let grads = gradients(of: y, wrt: [h, x])
-        expectClose(grads[0], Tensor([6, 12]))      // 2h
-        expectClose(grads[1], Tensor([18, 36]))     // 2h · 3
+        expectClose(grads[0], Tensor([6, 12])) // 2h
+        expectClose(grads[1], Tensor([18, 36])) // 2h · 3
     }
 
     @Test func unusedInputGetsZeros() {
@@ -165,10 +165,10 @@ import Testing
         #expect(grads[1].shape == [3])
         #expect(grads[2].shape == [2, 1])
         #expect(grads[3].shape == [])
-        expectClose(grads[0], Tensor([2, 2, 2, 4, 4, 4], shape: [2, 3]))   // column · scalar
-        expectClose(grads[1], Tensor([6, 6, 6]))                           // Σ_rows column · scalar
-        expectClose(grads[2], Tensor([12, 12], shape: [2, 1]))             // Σ_cols row · scalar
-        expectClose(grads[3], Tensor(18))                                  // Σ row · column
+        expectClose(grads[0], Tensor([2, 2, 2, 4, 4, 4], shape: [2, 3])) // column · scalar
+        expectClose(grads[1], Tensor([6, 6, 6])) // Σ_rows column · scalar
+        expectClose(grads[2], Tensor([12, 12], shape: [2, 1])) // Σ_cols row · scalar
+        expectClose(grads[3], Tensor(18)) // Σ row · column
     }
 
     @Test func broadcastingGradientsWithSeed() {
@@ -182,10 +182,10 @@ import Testing
         let x = Tensor([1.5]).requiringGradient()
         (x * x * x).sum().backward(createGraph: true)
         let first = x.gradient!
-        expectClose(first, Tensor([6.75]))          // 3x²
+        expectClose(first, Tensor([6.75])) // 3x²
         #expect(first.requiresGradient)
         let second = gradients(of: first, wrt: [x])[0]
-        expectClose(second, Tensor([9]))            // 6x
+        expectClose(second, Tensor([9])) // 6x
     }
 
     @Test func gradientsWithoutCreateGraphAreConstants() {
@@ -254,7 +254,7 @@ import Testing
             ("sqrt", { ($0 + 2).sqrt() }, values.map { -0.25 / Foundation.pow($0 + 2, 1.5) }),
             ("sigmoid", { $0.sigmoid() }, s.map { $0 * (1 - $0) * (1 - 2 * $0) }),
             ("tanh", { $0.tanh() }, t.map { -2 * $0 * (1 - $0 * $0) }),
-            ("squared", { $0.squared() }, values.map { _ in 2 }),
+            ("squared", { $0.squared() }, values.map { _ in 2 })
         ]
         for (name, f, expected) in table {
             let x = Tensor(values).requiringGradient()
@@ -274,10 +274,10 @@ import Testing
         expectClose(gx, Tensor([9, -2]))
         expectClose(gy, Tensor([2.25, 4]))
         let dgx = gradients(of: gx.sum(), wrt: [x, y])
-        expectClose(dgx[0], Tensor([6, 1]))       // 2y
-        expectClose(dgx[1], Tensor([3, -4]))      // 2x
+        expectClose(dgx[0], Tensor([6, 1])) // 2y
+        expectClose(dgx[1], Tensor([3, -4])) // 2x
         let dgy = gradients(of: gy.sum(), wrt: [x, y])
-        expectClose(dgy[0], Tensor([3, -4]))      // 2x
+        expectClose(dgy[0], Tensor([3, -4])) // 2x
         #expect(dgy[1].scalars == [0, 0])
     }
 
@@ -356,8 +356,10 @@ import Testing
             $0[0].gathering(rows: [3, 0, 3], sparseGradient: true).squared()
         },
         GradientCase("shape ops", [seeded([2, 3], seed: 77)]) {
-            Tensor.concatenated([$0[0].transposed(), $0[0].transposed()[1..<3]], alongAxis: 0).squared().expanded(to: [2, 5, 2])
-        },
+            Tensor.concatenated([$0[0].transposed(), $0[0].transposed()[1..<3]], alongAxis: 0).squared().expanded(to: [
+                2, 5, 2
+            ])
+        }
     ]
 
     @Test(arguments: secondOrderCases)

@@ -62,7 +62,7 @@ import Testing
 
     @Test func replacingBroadcastsAllThree() {
         let x = Tensor([1, 2, 3, 4, 5, 6], shape: [2, 3])
-        let mask = Tensor([1, 0, 1])          // [3]: replace columns 0 and 2 of x
+        let mask = Tensor([1, 0, 1]) // [3]: replace columns 0 and 2 of x
         let result = x.replacing(with: Tensor(0), where: mask)
         #expect(result.shape == [2, 3])
         #expect(result.scalars == [0, 2, 0, 0, 5, 0])

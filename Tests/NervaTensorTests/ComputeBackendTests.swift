@@ -11,7 +11,7 @@ import Testing
     /// and later tensors are allocated as usual.
     @Test func releasingCachedMemoryLeavesLiveTensorsIntact() {
         let live = Tensor.full([1 << 18], value: 3)
-        for _ in 0..<4 { _ = (Tensor.ones([1 << 18]) * 2).sum() }   // buffers back into the cache
+        for _ in 0..<4 { _ = (Tensor.ones([1 << 18]) * 2).sum() } // buffers back into the cache
         ComputeBackend.releaseCachedMemory()
         #expect(live.scalars.allSatisfy { $0 == 3 })
         #expect((Tensor.ones([1 << 18]) * 2).sum().scalar == Float(1 << 19))
@@ -20,13 +20,15 @@ import Testing
     @Test func instructionSetFollowsTheCPUAndNERVA_ISA() {
         let chosen = ComputeBackend.instructionSet, best = ComputeBackend.cpuInstructionSet
         #expect(chosen <= best)
-        if let cap = ProcessInfo.processInfo.environment["NERVA_ISA"].flatMap(ComputeBackend.InstructionSet.init(rawValue:)) {
+        if let cap = ProcessInfo.processInfo.environment["NERVA_ISA"].flatMap(
+            ComputeBackend.InstructionSet.init(rawValue:))
+        {
             #expect(chosen == min(cap, best))
         } else {
             #expect(chosen == best)
         }
         #if os(Linux)
-        #expect(ComputeBackend.library.hasPrefix("oneDNN "))
+            #expect(ComputeBackend.library.hasPrefix("oneDNN "))
         #endif
         #expect(ComputeBackend.summary.contains(chosen.rawValue))
     }
@@ -42,10 +44,14 @@ import Testing
     func activationsMatchLibm(count: Int) {
         let values = stressValues(count: count, seed: UInt64(count), scale: 12)
         let x = Tensor(values)
-        expectClose(x.tanh().scalars, values.map { Foundation.tanh($0) }, relativeTolerance: 2e-6, absoluteTolerance: 1e-7)
-        expectClose(x.sigmoid().scalars, values.map { 1 / (1 + Foundation.exp(-$0)) }, relativeTolerance: 2e-6,
-                    absoluteTolerance: 1e-7)
-        expectClose(x.exp().scalars, values.map { Foundation.exp($0) }, relativeTolerance: 2e-6, absoluteTolerance: 1e-37)  // flushes below e^−87.3
+        expectClose(
+            x.tanh().scalars, values.map { Foundation.tanh($0) }, relativeTolerance: 2e-6, absoluteTolerance: 1e-7)
+        expectClose(
+            x.sigmoid().scalars, values.map { 1 / (1 + Foundation.exp(-$0)) }, relativeTolerance: 2e-6,
+            absoluteTolerance: 1e-7)
+        // exp flushes to zero below e^−87.3
+        expectClose(
+            x.exp().scalars, values.map { Foundation.exp($0) }, relativeTolerance: 2e-6, absoluteTolerance: 1e-37)
         #expect(x.relu().scalars == values.map { $0 > 0 ? $0 : 0 })
         #expect(x.leakyReLU(negativeSlope: 0.2).scalars == values.map { $0 > 0 ? $0 : $0 * 0.2 })
     }
@@ -59,7 +65,8 @@ import Testing
 
     @Test(arguments: [5, 64, 300_001])
     func arithmeticMatchesScalarLoops(count: Int) {
-        let a = stressValues(count: count, seed: 1, scale: 3), b = stressValues(count: count, seed: 2, scale: 3).map { $0 + 5 }
+        let a = stressValues(count: count, seed: 1, scale: 3),
+            b = stressValues(count: count, seed: 2, scale: 3).map { $0 + 5 }
         let x = Tensor(a), y = Tensor(b)
         #expect((x + y).scalars == zip(a, b).map(+))
         #expect((x - y).scalars == zip(a, b).map(-))
@@ -67,7 +74,7 @@ import Testing
         #expect((x / y).scalars == zip(a, b).map(/))
         #expect((x * 3).scalars == a.map { $0 * 3 })
         #expect((x + 3).scalars == a.map { $0 + 3 })
-        #expect((-x).scalars.map(\.bitPattern) == a.map { (-$0).bitPattern })   // signed zeros too
+        #expect((-x).scalars.map(\.bitPattern) == a.map { (-$0).bitPattern }) // signed zeros too
     }
 
     @Test func largeProductsSplitAcrossThreadsEqualOneCall() {
@@ -83,7 +90,8 @@ import Testing
         expectClose(wide.sliced(alongAxis: 1, 4000..<5000), reference, relativeTolerance: 1e-5, absoluteTolerance: 1e-5)
         // Products above 512³ multiply-adds are one call on the backend's own threads.
         let big = seeded([520, 520], seed: 7)
-        expectClose(big.matmul(big).sliced(alongAxis: 0, 0..<4), big.sliced(alongAxis: 0, 0..<4).matmul(big),
-                    relativeTolerance: 1e-5, absoluteTolerance: 1e-5)
+        expectClose(
+            big.matmul(big).sliced(alongAxis: 0, 0..<4), big.sliced(alongAxis: 0, 0..<4).matmul(big),
+            relativeTolerance: 1e-5, absoluteTolerance: 1e-5)
     }
 }

@@ -57,7 +57,7 @@ import Testing
         GradientCase("scatteringRows", [seeded([3, 2], seed: 7)]) { $0[0].scatteringRows([2, 0, 2], into: [4, 2]) },
         GradientCase("gather then scatter", [seeded([3, 2], seed: 8)]) {
             $0[0].gathering(rows: [0, 2, 2]).scatteringRows([1, 1, 0], into: [2, 2])
-        },
+        }
     ]
 
     @Test(arguments: cases)
@@ -145,7 +145,7 @@ import Testing
 
     @Test func sparseGradientIsDenseForNonLeafTables() {
         let base = seeded([3, 2], seed: 18).requiringGradient()
-        let table = base * 2                     // recorded, not a leaf
+        let table = base * 2 // recorded, not a leaf
         table.gathering(rows: [0, 0], sparseGradient: true).sum().backward()
         let gradient = base.gradient!
         #expect(!gradient.isRowSparse)

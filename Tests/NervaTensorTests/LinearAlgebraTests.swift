@@ -104,16 +104,16 @@ struct MatmulCase: Sendable, CustomTestStringConvertible {
         MatmulCase([2, 3, 2], [2, 3, 4], true, false),
         MatmulCase([2, 2, 3], [2, 4, 3], false, true),
         MatmulCase([2, 3, 2], [2, 4, 3], true, true),
-        MatmulCase([2, 2, 3], [3, 4]),                  // batch × matrix
+        MatmulCase([2, 2, 3], [3, 4]), // batch × matrix
         MatmulCase([2, 3, 2], [3, 4], true, false),
         MatmulCase([2, 2, 3], [4, 3], false, true),
         MatmulCase([2, 3, 2], [4, 3], true, true),
-        MatmulCase([2, 3], [2, 3, 4]),                  // matrix × batch
+        MatmulCase([2, 3], [2, 3, 4]), // matrix × batch
         MatmulCase([3, 2], [2, 3, 4], true, false),
         MatmulCase([2, 3], [2, 4, 3], false, true),
         MatmulCase([3, 2], [2, 4, 3], true, true),
-        MatmulCase([2, 2, 2, 3], [2, 2, 3, 2]),         // two batch axes
-        MatmulCase([2, 2, 2, 3], [3, 2]),
+        MatmulCase([2, 2, 2, 3], [2, 2, 3, 2]), // two batch axes
+        MatmulCase([2, 2, 2, 3], [3, 2])
     ]
 
     @Test(arguments: cases)
@@ -128,24 +128,28 @@ struct MatmulCase: Sendable, CustomTestStringConvertible {
     @Test(arguments: cases)
     func matmulGradientsMatchFiniteDifferences(_ c: MatmulCase) {
         // The product is bilinear, so central differences are exact up to rounding: check tightly.
-        expectGradientsMatchFiniteDifferences({ c.apply($0[0], $0[1]) }, at: [seeded(c.a, seed: 3), seeded(c.b, seed: 4)],
-                                              relativeTolerance: 2e-3, absoluteTolerance: 3e-4, "\(c.testDescription)")
+        expectGradientsMatchFiniteDifferences(
+            { c.apply($0[0], $0[1]) }, at: [seeded(c.a, seed: 3), seeded(c.b, seed: 4)],
+            relativeTolerance: 2e-3, absoluteTolerance: 3e-4, "\(c.testDescription)")
     }
 
     @Test(arguments: cases)
     func matmulGradientWithOneSideConstant(_ c: MatmulCase) {
         // Only the left operand requires a gradient, then only the right one.
         let a = seeded(c.a, seed: 5), b = seeded(c.b, seed: 6)
-        expectGradientsMatchFiniteDifferences({ c.apply($0[0], b) }, at: [a], relativeTolerance: 2e-3, absoluteTolerance: 3e-4,
-                                              "left only, \(c.testDescription)")
-        expectGradientsMatchFiniteDifferences({ c.apply(a, $0[0]) }, at: [b], relativeTolerance: 2e-3, absoluteTolerance: 3e-4,
-                                              "right only, \(c.testDescription)")
+        expectGradientsMatchFiniteDifferences(
+            { c.apply($0[0], b) }, at: [a], relativeTolerance: 2e-3, absoluteTolerance: 3e-4,
+            "left only, \(c.testDescription)")
+        expectGradientsMatchFiniteDifferences(
+            { c.apply(a, $0[0]) }, at: [b], relativeTolerance: 2e-3, absoluteTolerance: 3e-4,
+            "right only, \(c.testDescription)")
     }
 
     @Test func transposeFlagsMatchExplicitTransposes() {
         let a = seeded([2, 3, 4], seed: 7), b = seeded([2, 5, 3], seed: 8)
-        expectClose(a.matmul(b, transposingSelf: true, transposingOther: true),
-                    a.transposed().matmul(b.transposed()))
+        expectClose(
+            a.matmul(b, transposingSelf: true, transposingOther: true),
+            a.transposed().matmul(b.transposed()))
         let c = seeded([5, 4], seed: 9)
         expectClose(a.matmul(c, transposingOther: true), a.matmul(c.transposed()))
     }
@@ -165,8 +169,9 @@ struct MatmulCase: Sendable, CustomTestStringConvertible {
 
     @Test func largeMatmulMatchesReference() {
         let a = seeded([33, 65], seed: 12), b = seeded([65, 17], seed: 13)
-        expectClose(a.matmul(b).scalars, referenceMatmul(a.scalars, b.scalars, m: 33, k: 65, n: 17),
-                    relativeTolerance: 1e-4, absoluteTolerance: 1e-4)
+        expectClose(
+            a.matmul(b).scalars, referenceMatmul(a.scalars, b.scalars, m: 33, k: 65, n: 17),
+            relativeTolerance: 1e-4, absoluteTolerance: 1e-4)
     }
 
     @Test func concurrentProductsOfMixedSizesAreCorrect() async {
@@ -179,9 +184,12 @@ struct MatmulCase: Sendable, CustomTestStringConvertible {
                 group.addTask {
                     var bad = 0
                     for i in 0..<12 {
-                        let (product, expected) = (i + task) % 4 == 0
+                        let (product, expected) =
+                            (i + task) % 4 == 0
                             ? (big.matmul(big), bigExpected) : (small.matmul(small), smallExpected)
-                        let close = zip(product.scalars, expected.scalars).allSatisfy { Swift.abs($0 - $1) <= 1e-4 + 1e-5 * Swift.abs($1) }
+                        let close = zip(product.scalars, expected.scalars).allSatisfy {
+                            Swift.abs($0 - $1) <= 1e-4 + 1e-5 * Swift.abs($1)
+                        }
                         if !close { bad += 1 }
                     }
                     return bad
@@ -196,7 +204,7 @@ struct MatmulCase: Sendable, CustomTestStringConvertible {
 
     @Test func linearGolden() {
         let x = Tensor([1, 2, 3, 4], shape: [2, 2])
-        let w = Tensor([1, 0, 1, 1, -1, 2], shape: [3, 2])    // [out 3, in 2]
+        let w = Tensor([1, 0, 1, 1, -1, 2], shape: [3, 2]) // [out 3, in 2]
         let b = Tensor([10, 20, 30])
         let y = x.linear(weight: w, bias: b)
         #expect(y.shape == [2, 3])
@@ -232,7 +240,9 @@ struct MatmulCase: Sendable, CustomTestStringConvertible {
         GradientCase("linear without bias", [seeded([4, 3], seed: 23), seeded([2, 3], seed: 24)]) {
             $0[0].linear(weight: $0[1], bias: nil)
         },
-        GradientCase("linear 3-D with bias", [seeded([2, 3, 4], seed: 25), seeded([3, 4], seed: 26), seeded([3], seed: 27)]) {
+        GradientCase(
+            "linear 3-D with bias", [seeded([2, 3, 4], seed: 25), seeded([3, 4], seed: 26), seeded([3], seed: 27)]
+        ) {
             $0[0].linear(weight: $0[1], bias: $0[2])
         },
         GradientCase("linear 3-D without bias", [seeded([2, 2, 3], seed: 28), seeded([4, 3], seed: 29)]) {
@@ -243,12 +253,13 @@ struct MatmulCase: Sendable, CustomTestStringConvertible {
         },
         GradientCase("linear, input only", [seeded([2, 3, 2], seed: 32)]) {
             $0[0].linear(weight: Tensor([1, -1, 2, 0.5], shape: [2, 2]), bias: Tensor([1, 2]))
-        },
+        }
     ]
 
     @Test(arguments: linearCases)
     func linearGradientsMatchFiniteDifferences(_ c: GradientCase) {
-        expectGradientsMatchFiniteDifferences(c.function, at: c.inputs, relativeTolerance: 2e-3, absoluteTolerance: 3e-4, "\(c.name)")
+        expectGradientsMatchFiniteDifferences(
+            c.function, at: c.inputs, relativeTolerance: 2e-3, absoluteTolerance: 3e-4, "\(c.name)")
     }
 
     @Test func linearOn1DInputBackward() async {

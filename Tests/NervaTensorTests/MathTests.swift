@@ -27,8 +27,8 @@ import Testing
 
     @Test func expOverflowsAndUnderflowsLikeIEEE() {
         let y = Tensor([100, -110]).exp().scalars
-        #expect(y[0] == .infinity)                       // e^100 > Float.greatestFiniteMagnitude
-        #expect(y[1] == 0)                               // e^-110 ≈ 1.7e-48 rounds to 0
+        #expect(y[0] == .infinity) // e^100 > Float.greatestFiniteMagnitude
+        #expect(y[1] == 0) // e^-110 ≈ 1.7e-48 rounds to 0
     }
 
     @Test func log1pIsAccurateForTinyValues() {
@@ -156,7 +156,7 @@ import Testing
         },
         GradientCase("tanh(exp(x) * y).log1p chain", [seeded([3], seed: 28), positive([3], seed: 29)]) {
             ($0[0].exp() * $0[1]).tanh().log1p()
-        },
+        }
     ]
 
     @Test(arguments: cases)

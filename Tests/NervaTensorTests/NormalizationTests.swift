@@ -25,8 +25,9 @@ import Testing
         expectClose(output, expected, relativeTolerance: 1e-4, absoluteTolerance: 1e-5)
         let axes = [0] + Array(2..<x.rank)
         expectClose(mean, x.mean(alongAxes: axes), relativeTolerance: 1e-4, absoluteTolerance: 1e-6)
-        expectClose(variance, (x - x.mean(alongAxes: axes, keepingDimensions: true)).squared().mean(alongAxes: axes),
-                    relativeTolerance: 1e-4, absoluteTolerance: 1e-6)
+        expectClose(
+            variance, (x - x.mean(alongAxes: axes, keepingDimensions: true)).squared().mean(alongAxes: axes),
+            relativeTolerance: 1e-4, absoluteTolerance: 1e-6)
 
         let cotangent = seeded(shape, seed: 4)
         let fused = gradients(of: output, wrt: [x, weight, bias], seed: cotangent)
@@ -37,14 +38,18 @@ import Testing
     }
 
     @Test func gradientsMatchFiniteDifferences() {
-        expectGradientsMatchFiniteDifferences({ $0[0].batchNormalized(weight: $0[1], bias: $0[2], epsilon: 1e-5).output },
-                                              at: [seeded([4, 3, 2, 3], seed: 5, low: -2, high: 2), seeded([3], seed: 6, low: 0.5, high: 1.5),
-                                                   seeded([3], seed: 7)], step: 1e-2)
+        expectGradientsMatchFiniteDifferences(
+            { $0[0].batchNormalized(weight: $0[1], bias: $0[2], epsilon: 1e-5).output },
+            at: [
+                seeded([4, 3, 2, 3], seed: 5, low: -2, high: 2), seeded([3], seed: 6, low: 0.5, high: 1.5),
+                seeded([3], seed: 7)
+            ], step: 1e-2)
     }
 
     /// With `createGraph`, the gradient is itself differentiable and has the composite's second derivatives.
     @Test func gradientsOfGradientsMatchTheFormula() {
-        let x = seeded([4, 3, 5], seed: 8).requiringGradient(), weight = seeded([3], seed: 9, low: 0.5, high: 1.5).requiringGradient()
+        let x = seeded([4, 3, 5], seed: 8).requiringGradient(),
+            weight = seeded([3], seed: 9, low: 0.5, high: 1.5).requiringGradient()
         let bias = seeded([3], seed: 10).requiringGradient(), cotangent = seeded([4, 3, 5], seed: 11)
         func secondOrder(_ f: (Tensor, Tensor, Tensor) -> Tensor) -> [Tensor] {
             let first = gradients(of: f(x, weight, bias), wrt: [x], seed: cotangent, createGraph: true)[0]

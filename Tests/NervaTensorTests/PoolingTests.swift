@@ -8,16 +8,22 @@ func referencePool(_ x: Tensor, kernel k: Int, stride s: Int, padding p: Int, ma
     let ho = (h + 2 * p - k) / s + 1, wo = (w + 2 * p - k) / s + 1
     let v = x.scalars
     var out: [Float] = []
-    for plane in 0..<(n * c) { for i in 0..<ho { for j in 0..<wo {
-        var best = -Float.infinity, total: Double = 0
-        for u in 0..<k { for t in 0..<k {
-            let r = i * s - p + u, q = j * s - p + t
-            guard r >= 0 && r < h && q >= 0 && q < w else { continue }
-            best = Swift.max(best, v[(plane * h + r) * w + q])
-            total += Double(v[(plane * h + r) * w + q])
-        } }
-        out.append(max ? best : Float(total / Double(k * k)))
-    } } }
+    for plane in 0..<(n * c) {
+        for i in 0..<ho {
+            for j in 0..<wo {
+                var best = -Float.infinity, total: Double = 0
+                for u in 0..<k {
+                    for t in 0..<k {
+                        let r = i * s - p + u, q = j * s - p + t
+                        guard r >= 0 && r < h && q >= 0 && q < w else { continue }
+                        best = Swift.max(best, v[(plane * h + r) * w + q])
+                        total += Double(v[(plane * h + r) * w + q])
+                    }
+                }
+                out.append(max ? best : Float(total / Double(k * k)))
+            }
+        }
+    }
     return Tensor(out, shape: [n, c, ho, wo])
 }
 
@@ -31,10 +37,11 @@ func referencePool(_ x: Tensor, kernel k: Int, stride s: Int, padding p: Int, ma
         #expect(y.shape == [1, 1, 2, 2])
         #expect(y.scalars == [5, 7, 13, 15])
         // Overlapping 3×3 windows, stride 1, padding 1 (−∞): maxima of the clipped windows.
-        let overlapping = Tensor([1, 5, 2, 4, 3, 9, 8, 7, 6], shape: [1, 1, 3, 3]).maxPool2d(kernelSize: 3, stride: 1, padding: 1)
+        let overlapping = Tensor([1, 5, 2, 4, 3, 9, 8, 7, 6], shape: [1, 1, 3, 3]).maxPool2d(
+            kernelSize: 3, stride: 1, padding: 1)
         #expect(overlapping.scalars == [5, 9, 9, 8, 9, 9, 8, 9, 9])
         let negative = Tensor([-4, -3, -2, -1], shape: [1, 1, 2, 2]).maxPool2d(kernelSize: 2, stride: 1, padding: 1)
-        #expect(negative.scalars == [-4, -3, -3, -2, -1, -1, -2, -1, -1])   // padding never wins
+        #expect(negative.scalars == [-4, -3, -3, -2, -1, -1, -2, -1, -1]) // padding never wins
     }
 
     @Test func maxPoolGradientGoesToTheFirstMaximum() {
@@ -55,10 +62,12 @@ func referencePool(_ x: Tensor, kernel k: Int, stride s: Int, padding p: Int, ma
     @Test func avgPoolByHand() {
         #expect(ramp.avgPool2d(kernelSize: 2).scalars == [2.5, 4.5, 10.5, 12.5])
         // count_include_pad: border windows still divide by 9.
-        expectClose(ramp.avgPool2d(kernelSize: 3, stride: 2, padding: 1), Tensor([10, 24, 51, 90].map { $0 / 9 }, shape: [1, 1, 2, 2]))
+        expectClose(
+            ramp.avgPool2d(kernelSize: 3, stride: 2, padding: 1),
+            Tensor([10, 24, 51, 90].map { $0 / 9 }, shape: [1, 1, 2, 2]))
         let x = Tensor([1, 2, 3, 4], shape: [1, 1, 2, 2]).requiringGradient()
         let g = gradients(of: x.avgPool2d(kernelSize: 2, stride: 1, padding: 1), wrt: [x])[0]
-        #expect(g.scalars == [1, 1, 1, 1])   // each pixel lies in 4 windows, each weighing it 1/4
+        #expect(g.scalars == [1, 1, 1, 1]) // each pixel lies in 4 windows, each weighing it 1/4
     }
 
     @Test func upsampleNearestByHand() {
@@ -67,7 +76,7 @@ func referencePool(_ x: Tensor, kernel k: Int, stride s: Int, padding p: Int, ma
         #expect(y.shape == [1, 1, 4, 4])
         #expect(y.scalars == [1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4])
         let seed = Tensor((0..<16).map(Float.init), shape: [1, 1, 4, 4])
-        #expect(gradients(of: y, wrt: [x], seed: seed)[0].scalars == [10, 18, 42, 50])   // block sums
+        #expect(gradients(of: y, wrt: [x], seed: seed)[0].scalars == [10, 18, 42, 50]) // block sums
         #expect(Tensor.zeros([2, 3, 1, 5]).upsampledNearest(scale: 3).shape == [2, 3, 3, 15])
     }
 
@@ -83,11 +92,15 @@ func referencePool(_ x: Tensor, kernel k: Int, stride s: Int, padding p: Int, ma
 
     @Test(arguments: [(2, 2, 0), (3, 2, 1), (3, 1, 1), (2, 1, 0), (4, 3, 2)])
     func poolsMatchReference(_ k: Int, _ s: Int, _ p: Int) {
-        for shape in [[2, 3, 7, 6], [16, 8, 24, 24]] {      // the larger one is split across threads
+        for shape in [[2, 3, 7, 6], [16, 8, 24, 24]] { // the larger one is split across threads
             let x = seeded(shape, seed: UInt64(k * 100 + s * 10 + p))
-            expectClose(x.maxPool2d(kernelSize: k, stride: s, padding: p), referencePool(x, kernel: k, stride: s, padding: p, max: true))
-            expectClose(x.avgPool2d(kernelSize: k, stride: s, padding: p), referencePool(x, kernel: k, stride: s, padding: p, max: false),
-                        absoluteTolerance: 1e-6)
+            expectClose(
+                x.maxPool2d(kernelSize: k, stride: s, padding: p),
+                referencePool(x, kernel: k, stride: s, padding: p, max: true))
+            expectClose(
+                x.avgPool2d(kernelSize: k, stride: s, padding: p),
+                referencePool(x, kernel: k, stride: s, padding: p, max: false),
+                absoluteTolerance: 1e-6)
         }
     }
 
@@ -98,34 +111,44 @@ func referencePool(_ x: Tensor, kernel k: Int, stride s: Int, padding p: Int, ma
         GradientCase("maxPool2d 3 stride 2 padding 1", [distinct([1, 2, 7, 5], seed: 2)]) {
             $0[0].maxPool2d(kernelSize: 3, stride: 2, padding: 1)
         },
-        GradientCase("maxPool2d overlapping", [distinct([1, 1, 5, 5], seed: 3)]) { $0[0].maxPool2d(kernelSize: 3, stride: 1) },
+        GradientCase("maxPool2d overlapping", [distinct([1, 1, 5, 5], seed: 3)]) {
+            $0[0].maxPool2d(kernelSize: 3, stride: 1)
+        },
         GradientCase("avgPool2d 2", [seeded([2, 2, 4, 5], seed: 4)]) { $0[0].avgPool2d(kernelSize: 2) },
         GradientCase("avgPool2d 3 stride 2 padding 1", [seeded([1, 2, 6, 7], seed: 5)]) {
             $0[0].avgPool2d(kernelSize: 3, stride: 2, padding: 1)
         },
         GradientCase("upsampledNearest 2", [seeded([2, 2, 3, 2], seed: 6)]) { $0[0].upsampledNearest(scale: 2) },
-        GradientCase("upsampledNearest 3", [seeded([1, 1, 2, 3], seed: 7)]) { $0[0].upsampledNearest(scale: 3) },
+        GradientCase("upsampledNearest 3", [seeded([1, 1, 2, 3], seed: 7)]) { $0[0].upsampledNearest(scale: 3) }
     ]
 
     @Test(arguments: gradientCases)
     func gradientsMatchFiniteDifferences(_ c: GradientCase) {
-        expectGradientsMatchFiniteDifferences(c.function, at: c.inputs, relativeTolerance: 2e-3, absoluteTolerance: 3e-4, "\(c.name)")
+        expectGradientsMatchFiniteDifferences(
+            c.function, at: c.inputs, relativeTolerance: 2e-3, absoluteTolerance: 3e-4, "\(c.name)")
     }
 
     static let secondOrderCases: [GradientCase] = [
         // max pooling is piecewise linear: the second derivative comes from squaring, through
         // the scatter of its pullback and the gather of that scatter's pullback.
-        GradientCase("maxPool2d squared", [distinct([1, 2, 4, 4], seed: 10)]) { $0[0].maxPool2d(kernelSize: 2).squared() * 0.1 },
+        GradientCase("maxPool2d squared", [distinct([1, 2, 4, 4], seed: 10)]) {
+            $0[0].maxPool2d(kernelSize: 2).squared() * 0.1
+        },
         GradientCase("tanh(maxPool2d) padded", [distinct([1, 1, 5, 5], seed: 11) * 0.2]) {
             $0[0].maxPool2d(kernelSize: 3, stride: 2, padding: 1).tanh()
         },
-        GradientCase("tanh(avgPool2d)", [seeded([1, 2, 5, 5], seed: 12)]) { $0[0].avgPool2d(kernelSize: 3, stride: 2, padding: 1).tanh() },
-        GradientCase("tanh(upsampledNearest)", [seeded([1, 2, 2, 3], seed: 13)]) { $0[0].upsampledNearest(scale: 2).tanh() },
+        GradientCase("tanh(avgPool2d)", [seeded([1, 2, 5, 5], seed: 12)]) {
+            $0[0].avgPool2d(kernelSize: 3, stride: 2, padding: 1).tanh()
+        },
+        GradientCase("tanh(upsampledNearest)", [seeded([1, 2, 2, 3], seed: 13)]) {
+            $0[0].upsampledNearest(scale: 2).tanh()
+        }
     ]
 
     @Test(arguments: secondOrderCases)
     func secondOrderGradientsMatchFiniteDifferences(_ c: GradientCase) {
-        expectSecondOrderMatchesFiniteDifferences(c.function, at: c.inputs, relativeTolerance: 5e-3, absoluteTolerance: 5e-4, "\(c.name)")
+        expectSecondOrderMatchesFiniteDifferences(
+            c.function, at: c.inputs, relativeTolerance: 5e-3, absoluteTolerance: 5e-4, "\(c.name)")
     }
 
     @Test func maxPoolDoubleBackwardIsLinearInTheSeed() {
@@ -135,15 +158,19 @@ func referencePool(_ x: Tensor, kernel k: Int, stride s: Int, padding p: Int, ma
         let first = gradients(of: x.maxPool2d(kernelSize: 2), wrt: [x], seed: g, createGraph: true)[0]
         let v = Tensor((0..<16).map(Float.init), shape: [1, 1, 4, 4])
         let second = gradients(of: (first * v).sum(), wrt: [g])[0]
-        #expect(second.scalars == x.maxPool2d(kernelSize: 2).scalars.map { value in
-            Float(x.scalars.firstIndex(of: value)!)
-        })
+        #expect(
+            second.scalars
+                == x.maxPool2d(kernelSize: 2).scalars.map { value in
+                    Float(x.scalars.firstIndex(of: value)!)
+                })
     }
 
     // MARK: - Errors
 
     @Test func invalidSettingsTrap() async {
-        await #expect(processExitsWith: .failure) { _ = Tensor.zeros([1, 1, 4, 4]).maxPool2d(kernelSize: 2, padding: 2) }
+        await #expect(processExitsWith: .failure) {
+            _ = Tensor.zeros([1, 1, 4, 4]).maxPool2d(kernelSize: 2, padding: 2)
+        }
         await #expect(processExitsWith: .failure) { _ = Tensor.zeros([1, 4, 4]).avgPool2d(kernelSize: 2) }
         await #expect(processExitsWith: .failure) { _ = Tensor.zeros([1, 1, 4, 4]).upsampledNearest(scale: 0) }
     }

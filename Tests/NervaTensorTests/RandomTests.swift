@@ -18,10 +18,12 @@ import Testing
         let streamA = (0..<100).map { _ in a.next() }
         let streamB = (0..<100).map { _ in b.next() }
         #expect(streamA == streamB)
-        #expect(Tensor.uniform([50], generator: RandomGenerator(seed: 3)).scalars
-            == Tensor.uniform([50], generator: RandomGenerator(seed: 3)).scalars)
-        #expect(Tensor.normal([51], generator: RandomGenerator(seed: 3)).scalars
-            == Tensor.normal([51], generator: RandomGenerator(seed: 3)).scalars)
+        #expect(
+            Tensor.uniform([50], generator: RandomGenerator(seed: 3)).scalars
+                == Tensor.uniform([50], generator: RandomGenerator(seed: 3)).scalars)
+        #expect(
+            Tensor.normal([51], generator: RandomGenerator(seed: 3)).scalars
+                == Tensor.normal([51], generator: RandomGenerator(seed: 3)).scalars)
         #expect(RandomGenerator(seed: 9).permutation(20) == RandomGenerator(seed: 9).permutation(20))
     }
 
@@ -38,13 +40,20 @@ import Testing
 
     @Test func differentSeedsDiffer() {
         let a = (0..<20).map { _ in RandomGenerator(seed: 1).next() }
-        let streamA = { let g = RandomGenerator(seed: 1); return (0..<20).map { _ in g.next() } }()
-        let streamB = { let g = RandomGenerator(seed: 2); return (0..<20).map { _ in g.next() } }()
+        let streamA = {
+            let g = RandomGenerator(seed: 1)
+            return (0..<20).map { _ in g.next() }
+        }()
+        let streamB = {
+            let g = RandomGenerator(seed: 2)
+            return (0..<20).map { _ in g.next() }
+        }()
         #expect(streamA != streamB)
-        #expect(Set(a).count == 1)            // fresh generators with one seed all start alike
-        #expect(Set(streamA).count == 20)     // and a stream does not repeat itself
-        #expect(Tensor.uniform([10], generator: RandomGenerator(seed: 1)).scalars
-            != Tensor.uniform([10], generator: RandomGenerator(seed: 2)).scalars)
+        #expect(Set(a).count == 1) // fresh generators with one seed all start alike
+        #expect(Set(streamA).count == 20) // and a stream does not repeat itself
+        #expect(
+            Tensor.uniform([10], generator: RandomGenerator(seed: 1)).scalars
+                != Tensor.uniform([10], generator: RandomGenerator(seed: 2)).scalars)
     }
 
     @Test func reseedRestartsTheStream() {
@@ -117,9 +126,9 @@ import Testing
     @Test func uniformNeverReturnsTheUpperBound() {
         // Seed 8280086 makes the first draw the largest possible one, 1 − 2⁻²⁴; the documented
         // range [low, high) must still exclude `high` after rounding low + (high − low)·u.
-        #expect(RandomGenerator(seed: 8280086).uniform() == 1 - 0x1p-24)
-        #expect(RandomGenerator(seed: 8280086).uniform(1, 2) < 2)
-        let t = Tensor.uniform([1], low: 1, high: 2, generator: RandomGenerator(seed: 8280086))
+        #expect(RandomGenerator(seed: 8_280_086).uniform() == 1 - 0x1p-24)
+        #expect(RandomGenerator(seed: 8_280_086).uniform(1, 2) < 2)
+        let t = Tensor.uniform([1], low: 1, high: 2, generator: RandomGenerator(seed: 8_280_086))
         #expect(t.scalar < 2)
         // With a large offset many draws round up to `high`.
         let far = Tensor.uniform([1000], low: 1_000_000, high: 1_000_001, generator: RandomGenerator(seed: 16)).scalars
@@ -146,12 +155,16 @@ import Testing
     }
 
     @Test func normalTensorWithMeanAndStandardDeviation() {
-        let values = Tensor.normal([100_001], mean: 3, standardDeviation: 0.5, generator: RandomGenerator(seed: 19)).scalars
-        #expect(values.count == 100_001)     // odd count: the last pair is cut in half
+        let values = Tensor.normal([100_001], mean: 3, standardDeviation: 0.5, generator: RandomGenerator(seed: 19))
+            .scalars
+        #expect(values.count == 100_001) // odd count: the last pair is cut in half
         let (mean, std) = moments(values)
         #expect(Swift.abs(mean - 3) < 0.01)
         #expect(Swift.abs(std - 0.5) < 0.01)
-        #expect(Tensor.normal([5], mean: 7, standardDeviation: 0, generator: RandomGenerator(seed: 20)).scalars == [7, 7, 7, 7, 7])
+        #expect(
+            Tensor.normal([5], mean: 7, standardDeviation: 0, generator: RandomGenerator(seed: 20)).scalars == [
+                7, 7, 7, 7, 7
+            ])
     }
 
     @Test func normalScalarMoments() {
@@ -236,8 +249,12 @@ import Testing
         #expect(values.allSatisfy { $0 == 0 || $0 == 1 })
         let rate = Double(values.reduce(0, +)) / 100_000
         #expect(Swift.abs(rate - 0.25) < 0.01)
-        #expect(Tensor.bernoulli([100], probability: 0, generator: RandomGenerator(seed: 32)).scalars.allSatisfy { $0 == 0 })
-        #expect(Tensor.bernoulli([100], probability: 1, generator: RandomGenerator(seed: 33)).scalars.allSatisfy { $0 == 1 })
+        #expect(
+            Tensor.bernoulli([100], probability: 0, generator: RandomGenerator(seed: 32)).scalars.allSatisfy { $0 == 0 }
+        )
+        #expect(
+            Tensor.bernoulli([100], probability: 1, generator: RandomGenerator(seed: 33)).scalars.allSatisfy { $0 == 1 }
+        )
     }
 
     @Test func generatorWorksWithStandardLibraryShuffling() {

@@ -88,7 +88,7 @@ import Testing
         #expect(x.argmax(alongAxis: 0).scalars == [0, 1, 0])
         #expect(x.argmax(alongAxis: 0, keepingDimensions: true).shape == [1, 3])
         #expect(x.argmax().shape == [2])
-        #expect(Tensor([4, 9, 9, 1]).argmax().scalars == [1])     // first of the tied maxima
+        #expect(Tensor([4, 9, 9, 1]).argmax().scalars == [1]) // first of the tied maxima
         #expect(Tensor([4, 9, 9, 1]).argmax().shape == [])
         let cube = Tensor.arange(0, 24).reshaped([2, 3, 4])
         #expect(cube.argmax(alongAxis: 1).scalars == [2, 2, 2, 2, 2, 2, 2, 2])
@@ -135,15 +135,19 @@ import Testing
         for axis in [0, 1, 2, -1] {
             let s = x.softmax(alongAxis: axis)
             #expect(s.shape == x.shape)
-            expectClose(s.sum(alongAxis: axis), Tensor.ones(x.shape.enumerated().filter { $0.offset != (axis + 3) % 3 }.map(\.element)))
+            expectClose(
+                s.sum(alongAxis: axis),
+                Tensor.ones(x.shape.enumerated().filter { $0.offset != (axis + 3) % 3 }.map(\.element)))
             expectClose(s, x.exp() / x.exp().sum(alongAxis: axis, keepingDimensions: true), "axis \(axis)")
         }
     }
 
     @Test func softmaxColumnsMatchRowsOfTranspose() {
-        let x = Tensor([1, 4, 2, 5, 3, 6], shape: [3, 2])    // columns [1, 2, 3] and [4, 5, 6]
+        let x = Tensor([1, 4, 2, 5, 3, 6], shape: [3, 2]) // columns [1, 2, 3] and [4, 5, 6]
         let s = x.softmax(alongAxis: 0)
-        expectClose(s.transposed(), Tensor([0.09003057, 0.24472847, 0.66524096, 0.09003057, 0.24472847, 0.66524096], shape: [2, 3]))
+        expectClose(
+            s.transposed(),
+            Tensor([0.09003057, 0.24472847, 0.66524096, 0.09003057, 0.24472847, 0.66524096], shape: [2, 3]))
     }
 
     @Test func softmaxMasksNegativeInfinity() {
@@ -153,7 +157,9 @@ import Testing
 
     @Test func logSoftmaxGolden() {
         expectClose(Tensor([1, 2, 3]).logSoftmax(), Tensor([-2.4076059, -1.4076059, -0.4076059]))
-        expectClose(Tensor([1001, 1002, 1003]).logSoftmax(), Tensor([-2.4076059, -1.4076059, -0.4076059]), absoluteTolerance: 2e-4)
+        expectClose(
+            Tensor([1001, 1002, 1003]).logSoftmax(), Tensor([-2.4076059, -1.4076059, -0.4076059]),
+            absoluteTolerance: 2e-4)
         let big = Tensor([0, 1000]).logSoftmax().scalars
         #expect(big[0] == -1000)
         #expect(big[1] == 0)
@@ -162,8 +168,12 @@ import Testing
     @Test func logSoftmaxMatchesLogOfSoftmax() {
         let x = seeded([4, 6], seed: 2, low: -3, high: 3)
         for axis in [0, 1] {
-            expectClose(x.logSoftmax(alongAxis: axis), x.softmax(alongAxis: axis).log(), relativeTolerance: 1e-4, absoluteTolerance: 1e-5)
-            expectClose(x.logSoftmax(alongAxis: axis), x - x.logSumExp(alongAxes: [axis], keepingDimensions: true), relativeTolerance: 1e-4, absoluteTolerance: 1e-5)
+            expectClose(
+                x.logSoftmax(alongAxis: axis), x.softmax(alongAxis: axis).log(), relativeTolerance: 1e-4,
+                absoluteTolerance: 1e-5)
+            expectClose(
+                x.logSoftmax(alongAxis: axis), x - x.logSumExp(alongAxes: [axis], keepingDimensions: true),
+                relativeTolerance: 1e-4, absoluteTolerance: 1e-5)
         }
     }
 
@@ -194,19 +204,27 @@ import Testing
     static let cases: [GradientCase] = [
         GradientCase("sum all", [seeded([2, 3], seed: 10)]) { $0[0].sum() },
         GradientCase("sum axis 0", [seeded([2, 3], seed: 11)]) { $0[0].sum(alongAxis: 0) },
-        GradientCase("sum axis -1 keep", [seeded([2, 3], seed: 12)]) { $0[0].sum(alongAxis: -1, keepingDimensions: true) },
+        GradientCase("sum axis -1 keep", [seeded([2, 3], seed: 12)]) {
+            $0[0].sum(alongAxis: -1, keepingDimensions: true)
+        },
         GradientCase("sum axes [0, 2]", [seeded([2, 3, 2], seed: 13)]) { $0[0].sum(alongAxes: [0, 2]) },
         GradientCase("mean all", [seeded([2, 3], seed: 14)]) { $0[0].mean() },
         GradientCase("mean axis 1", [seeded([2, 3, 2], seed: 15)]) { $0[0].mean(alongAxis: 1) },
-        GradientCase("mean axes keep", [seeded([2, 3, 2], seed: 16)]) { $0[0].mean(alongAxes: [1, 2], keepingDimensions: true) },
+        GradientCase("mean axes keep", [seeded([2, 3, 2], seed: 16)]) {
+            $0[0].mean(alongAxes: [1, 2], keepingDimensions: true)
+        },
         GradientCase("max all", [distinct([2, 3], seed: 17)]) { $0[0].max() },
         GradientCase("max axis 0", [distinct([3, 4], seed: 18)]) { $0[0].max(alongAxis: 0) },
-        GradientCase("max axis 1 keep", [distinct([3, 4], seed: 19)]) { $0[0].max(alongAxis: 1, keepingDimensions: true) },
+        GradientCase("max axis 1 keep", [distinct([3, 4], seed: 19)]) {
+            $0[0].max(alongAxis: 1, keepingDimensions: true)
+        },
         GradientCase("max axes [0, 2]", [distinct([2, 3, 2], seed: 20)]) { $0[0].max(alongAxes: [0, 2]) },
         GradientCase("min all", [distinct([2, 3], seed: 21)]) { $0[0].min() },
         GradientCase("min axis -1", [distinct([3, 4], seed: 22)]) { $0[0].min(alongAxes: [-1]) },
         GradientCase("logSumExp all", [seeded([2, 3], seed: 23, low: -2, high: 2)]) { $0[0].logSumExp() },
-        GradientCase("logSumExp axis 1", [seeded([3, 4], seed: 24, low: -2, high: 2)]) { $0[0].logSumExp(alongAxes: [1]) },
+        GradientCase("logSumExp axis 1", [seeded([3, 4], seed: 24, low: -2, high: 2)]) {
+            $0[0].logSumExp(alongAxes: [1])
+        },
         GradientCase("logSumExp axis 0 keep", [seeded([3, 4], seed: 25, low: -2, high: 2)]) {
             $0[0].logSumExp(alongAxes: [0], keepingDimensions: true)
         },
@@ -215,13 +233,19 @@ import Testing
         },
         GradientCase("softmax last axis", [seeded([3, 4], seed: 27, low: -2, high: 2)]) { $0[0].softmax() },
         GradientCase("softmax axis 0", [seeded([3, 4], seed: 28, low: -2, high: 2)]) { $0[0].softmax(alongAxis: 0) },
-        GradientCase("softmax middle axis", [seeded([2, 3, 2], seed: 29, low: -2, high: 2)]) { $0[0].softmax(alongAxis: 1) },
+        GradientCase("softmax middle axis", [seeded([2, 3, 2], seed: 29, low: -2, high: 2)]) {
+            $0[0].softmax(alongAxis: 1)
+        },
         GradientCase("logSoftmax last axis", [seeded([3, 4], seed: 30, low: -2, high: 2)]) { $0[0].logSoftmax() },
-        GradientCase("logSoftmax axis 0", [seeded([3, 4], seed: 31, low: -2, high: 2)]) { $0[0].logSoftmax(alongAxis: 0) },
-        GradientCase("logSoftmax middle axis", [seeded([2, 3, 2], seed: 32, low: -2, high: 2)]) { $0[0].logSoftmax(alongAxis: 1) },
+        GradientCase("logSoftmax axis 0", [seeded([3, 4], seed: 31, low: -2, high: 2)]) {
+            $0[0].logSoftmax(alongAxis: 0)
+        },
+        GradientCase("logSoftmax middle axis", [seeded([2, 3, 2], seed: 32, low: -2, high: 2)]) {
+            $0[0].logSoftmax(alongAxis: 1)
+        },
         GradientCase("summed(toShape:) [3]", [seeded([2, 3], seed: 33)]) { $0[0].summed(toShape: [3]) },
         GradientCase("summed(toShape:) [2, 1]", [seeded([2, 3], seed: 34)]) { $0[0].summed(toShape: [2, 1]) },
-        GradientCase("summed(toShape:) []", [seeded([2, 3], seed: 35)]) { $0[0].summed(toShape: []) },
+        GradientCase("summed(toShape:) []", [seeded([2, 3], seed: 35)]) { $0[0].summed(toShape: []) }
     ]
 
     @Test(arguments: cases)

@@ -86,9 +86,15 @@ import Testing
         #expect(y.shape == [5, 3, 2, 4])
         // y[e, b, a, c] = x[a, b, c, e] = 60a + 20b + 5c + e
         let v = y.scalars
-        for e in 0..<5 { for b in 0..<3 { for a in 0..<2 { for c in 0..<4 {
-            #expect(v[((e * 3 + b) * 2 + a) * 4 + c] == Float(60 * a + 20 * b + 5 * c + e))
-        } } } }
+        for e in 0..<5 {
+            for b in 0..<3 {
+                for a in 0..<2 {
+                    for c in 0..<4 {
+                        #expect(v[((e * 3 + b) * 2 + a) * 4 + c] == Float(60 * a + 20 * b + 5 * c + e))
+                    }
+                }
+            }
+        }
     }
 
     // MARK: - Expand
@@ -167,7 +173,9 @@ import Testing
         GradientCase("reshaped", [seeded([2, 3], seed: 1)]) { $0[0].reshaped([3, 2]) * Tensor([1, 2]) },
         GradientCase("reshaped -1", [seeded([2, 3, 2], seed: 2)]) { $0[0].reshaped([-1, 4]) },
         GradientCase("flattened", [seeded([2, 3], seed: 3)]) { $0[0].flattened() },
-        GradientCase("unsqueezed", [seeded([2, 3], seed: 4)]) { $0[0].unsqueezed(at: 1) * Tensor([1, 2], shape: [2, 1]) },
+        GradientCase("unsqueezed", [seeded([2, 3], seed: 4)]) {
+            $0[0].unsqueezed(at: 1) * Tensor([1, 2], shape: [2, 1])
+        },
         GradientCase("squeezed", [seeded([2, 1, 3], seed: 5)]) { $0[0].squeezed(at: 1) },
         GradientCase("transposed", [seeded([2, 3], seed: 6)]) { $0[0].transposed() },
         GradientCase("transposed batch", [seeded([2, 3, 4], seed: 7)]) { $0[0].transposed() },
@@ -185,7 +193,10 @@ import Testing
         GradientCase("concatenated axis 0", [seeded([2, 3], seed: 19), seeded([1, 3], seed: 20)]) {
             Tensor.concatenated([$0[0], $0[1]], alongAxis: 0)
         },
-        GradientCase("concatenated axis 1 of three", [seeded([2, 1], seed: 21), seeded([2, 3], seed: 22), seeded([2, 2], seed: 23)]) {
+        GradientCase(
+            "concatenated axis 1 of three",
+            [seeded([2, 1], seed: 21), seeded([2, 3], seed: 22), seeded([2, 2], seed: 23)]
+        ) {
             Tensor.concatenated([$0[0], $0[1], $0[2]], alongAxis: 1)
         },
         GradientCase("concatenated with itself", [seeded([2, 2], seed: 24)]) {
@@ -197,9 +208,11 @@ import Testing
         GradientCase("stacked axis 0", [seeded([3], seed: 26), seeded([3], seed: 27)]) {
             Tensor.stacked([$0[0], $0[1]])
         },
-        GradientCase("stacked last axis", [seeded([2, 2], seed: 28), seeded([2, 2], seed: 29), seeded([2, 2], seed: 30)]) {
+        GradientCase(
+            "stacked last axis", [seeded([2, 2], seed: 28), seeded([2, 2], seed: 29), seeded([2, 2], seed: 30)]
+        ) {
             Tensor.stacked([$0[0], $0[1], $0[2]], alongAxis: -1)
-        },
+        }
     ]
 
     @Test(arguments: cases)

@@ -140,7 +140,7 @@ func expectSecondOrderMatchesFiniteDifferences(
     if contracted.requiresGradient {
         analytic = gradients(of: contracted, wrt: leaves)
     } else {
-        analytic = inputs.map { Tensor.zeros($0.shape) }   // every first derivative was constant
+        analytic = inputs.map { Tensor.zeros($0.shape) } // every first derivative was constant
     }
 
     /// Σ_k v_k · G_k(x) computed with a plain (non-recording) backward pass, in Double.
@@ -166,9 +166,10 @@ func expectSecondOrderMatchesFiniteDifferences(
             }
             numeric[i] = Float((shifted(step) - shifted(-step)) / (2 * Double(step)))
         }
-        expectClose(analytic[which], Tensor(numeric, shape: inputs[which].shape),
-                    relativeTolerance: relativeTolerance, absoluteTolerance: absoluteTolerance,
-                    "second derivative with respect to input \(which). \(comment.map(String.init(describing:)) ?? "")",
-                    sourceLocation: sourceLocation)
+        expectClose(
+            analytic[which], Tensor(numeric, shape: inputs[which].shape),
+            relativeTolerance: relativeTolerance, absoluteTolerance: absoluteTolerance,
+            "second derivative with respect to input \(which). \(comment.map(String.init(describing:)) ?? "")",
+            sourceLocation: sourceLocation)
     }
 }

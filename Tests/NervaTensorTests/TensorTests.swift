@@ -71,7 +71,7 @@ import Testing
         #expect(Tensor.arange(2, 5).scalars == [2, 3, 4])
         #expect(Tensor.arange(0, 2, step: 0.5).scalars == [0, 0.5, 1, 1.5])
         #expect(Tensor.arange(3, 0, step: -1).scalars == [3, 2, 1])
-        #expect(Tensor.arange(0, 1, step: 0.3).scalarCount == 4)   // 0, 0.3, 0.6, 0.9
+        #expect(Tensor.arange(0, 1, step: 0.3).scalarCount == 4) // 0, 0.3, 0.6, 0.9
         #expect(Tensor.arange(4, 2).scalarCount == 0)
     }
 
@@ -154,7 +154,7 @@ import Testing
         let update = Tensor([5, 6]).requiringGradient() * 2
         parameter.assign(update)
         #expect(parameter.scalars == [10, 12])
-        #expect(parameter.requiresGradient)   // still the same leaf
+        #expect(parameter.requiresGradient) // still the same leaf
         let y = (parameter * 3).sum()
         y.backward()
         expectClose(parameter.gradient!, Tensor([3, 3]))

@@ -14,10 +14,12 @@ import Testing
         try defaults.validate()
     }
 
-    @Test(arguments: [("epochs", "epochs must be in 0…1000000, got -1"),
-                      ("batch size", "batch size must be at least 1, got 0"),
-                      ("learning rate", "learning rate must be positive, got nan"),
-                      ("limit", "limit must be at least 10, got 9")])
+    @Test(arguments: [
+        ("epochs", "epochs must be in 0…1000000, got -1"),
+        ("batch size", "batch size must be at least 1, got 0"),
+        ("learning rate", "learning rate must be positive, got nan"),
+        ("limit", "limit must be at least 10, got 9")
+    ])
     func invalidSettingsAreNamed(field: String, message: String) {
         var configuration = ClassificationConfiguration()
         switch field {
@@ -40,7 +42,10 @@ import Testing
         configuration.limit = 500
         configuration.seed = 9
         let table = Dictionary(uniqueKeysWithValues: configuration.settingsTable)
-        #expect(table == ["model": "cnn-wide", "epochs": "7", "batch size": "32", "learning rate": "0.01 (cosine to 0)",
-                          "augmentation": "none", "limit": "500", "seed": "9"])
+        #expect(
+            table == [
+                "model": "cnn-wide", "epochs": "7", "batch size": "32", "learning rate": "0.01 (cosine to 0)",
+                "augmentation": "none", "limit": "500", "seed": "9"
+            ])
     }
 }

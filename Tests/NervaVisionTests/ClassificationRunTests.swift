@@ -30,20 +30,24 @@ import Testing
     }
 
     @Test func theLearningCurveHasAPointPerStepEvenForOneEpoch() {
-        let history = [ImageClassification.EpochResult(epoch: 1, trainLoss: 1, validationAccuracy: 0.7,
-                                                       samplesPerSecond: 1)]
+        let history = [
+            ImageClassification.EpochResult(
+                epoch: 1, trainLoss: 1, validationAccuracy: 0.7,
+                samplesPerSecond: 1)
+        ]
         let steps = (0..<40).map { 2 - Double($0) / 40 }
-        let chart = ClassificationRun.learningCurves(name: "cnn", history: history, stepLosses: steps,
-                                                     stepsPerEpoch: 40)
+        let chart = ClassificationRun.learningCurves(
+            name: "cnn", history: history, stepLosses: steps,
+            stepsPerEpoch: 40)
         let loss = chart.series[0].points
         #expect(loss.count == 40)
         #expect(loss.first!.x == 1.0 / 40 && loss.last!.x == 1)
-        #expect(loss.first!.y == 2)   // bias-corrected: the first value is not pulled towards 0
+        #expect(loss.first!.y == 2) // bias-corrected: the first value is not pulled towards 0
         #expect(chart.series[1].points.count == 1)
     }
 
     @Test func theMovingAverageIsBiasCorrected() {
-        let smoothed = ClassificationRun.exponentialMovingAverage([4, 4, 4, 0], span: 3)   // α = 0.5
+        let smoothed = ClassificationRun.exponentialMovingAverage([4, 4, 4, 0], span: 3) // α = 0.5
         #expect(smoothed[0] == 4 && smoothed[1] == 4 && smoothed[2] == 4)
         #expect(abs(smoothed[3] - 4 * (0.5 * 0.875) / 0.9375) < 1e-12)
     }

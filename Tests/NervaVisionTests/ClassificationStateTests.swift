@@ -7,16 +7,22 @@ import Testing
 @Suite struct ClassificationStateTests {
     /// A trainer after one step and the state of two epochs with their step losses.
     private func makeState(_ configuration: ClassificationConfiguration) -> (ClassificationState, ImageClassification) {
-        let training = ImageClassification(architecture: configuration.architecture,
-                                           learningRate: configuration.learningRate,
-                                           generator: RandomGenerator(seed: 3))
+        let training = ImageClassification(
+            architecture: configuration.architecture,
+            learningRate: configuration.learningRate,
+            generator: RandomGenerator(seed: 3))
         training.step(inputs: Tensor.uniform([4, 1, 28, 28], generator: RandomGenerator(seed: 4)), labels: [0, 1, 2, 3])
-        let history = [ImageClassification.EpochResult(epoch: 1, trainLoss: 0.9, validationAccuracy: 0.7,
-                                                       samplesPerSecond: 50, stepLosses: [1.2, 0.8]),
-                       ImageClassification.EpochResult(epoch: 2, trainLoss: 0.5, validationAccuracy: 0.8,
-                                                       samplesPerSecond: 60, stepLosses: [0.6, 0.4])]
-        let state = ClassificationState(configuration: configuration, history: history,
-                                        stepLosses: [1.2, 0.8, 0.6, 0.4], training: training)
+        let history = [
+            ImageClassification.EpochResult(
+                epoch: 1, trainLoss: 0.9, validationAccuracy: 0.7,
+                samplesPerSecond: 50, stepLosses: [1.2, 0.8]),
+            ImageClassification.EpochResult(
+                epoch: 2, trainLoss: 0.5, validationAccuracy: 0.8,
+                samplesPerSecond: 60, stepLosses: [0.6, 0.4])
+        ]
+        let state = ClassificationState(
+            configuration: configuration, history: history,
+            stepLosses: [1.2, 0.8, 0.6, 0.4], training: training)
         return (state, training)
     }
 
@@ -40,8 +46,9 @@ import Testing
         #expect(read.history.map(\.validationAccuracy).map { Float($0) } == [0.7, 0.8])
         #expect(read.stepLosses.map { Float($0) } == [1.2, 0.8, 0.6, 0.4])
 
-        let restored = ImageClassification(architecture: .mlp, learningRate: configuration.learningRate,
-                                           generator: RandomGenerator(seed: 99))
+        let restored = ImageClassification(
+            architecture: .mlp, learningRate: configuration.learningRate,
+            generator: RandomGenerator(seed: 99))
         try read.restore(into: restored)
         let input = Tensor.uniform([2, 1, 28, 28], generator: RandomGenerator(seed: 5))
         #expect(withoutGradients { restored.model(input).scalars == training.model(input).scalars })
@@ -49,9 +56,11 @@ import Testing
     }
 
     /// Sizes and counts are checked before anything is allocated from them.
-    @Test(arguments: [("batch_size", "0", "batch size must be at least 1, got 0"),
-                      ("epochs", "-3", "epochs must be in 0…1000000, got -3"),
-                      ("limit", "2", "limit must be at least 10, got 2")])
+    @Test(arguments: [
+        ("batch_size", "0", "batch size must be at least 1, got 0"),
+        ("epochs", "-3", "epochs must be in 0…1000000, got -3"),
+        ("limit", "2", "limit must be at least 10, got 2")
+    ])
     func outOfRangeSettingsAreRefused(key: String, value: String, message: String) throws {
         let (state, _) = makeState(ClassificationConfiguration())
         var file = try Safetensors.decode(encoded(state))

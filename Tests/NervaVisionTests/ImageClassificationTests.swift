@@ -13,10 +13,10 @@ import Testing
         let training = ImageClassification(architecture: .mlp, learningRate: 3e-3, generator: RandomGenerator(seed: 2))
         let epochs = try training.train(dataset.train, validation: dataset.test, epochs: 3, batchSize: 32)
         #expect(epochs.map(\.epoch) == [1, 2, 3])
-        #expect(epochs.allSatisfy { $0.stepLosses.count == 8 })   // 240 images in batches of 32
+        #expect(epochs.allSatisfy { $0.stepLosses.count == 8 }) // 240 images in batches of 32
         let last = try #require(epochs.last)
         #expect(last.validationAccuracy > 0.8, "a lit band encodes the class; got \(last.validationAccuracy)")
-        #expect(abs(last.trainLoss - last.stepLosses.reduce(0, +) / 8) < 0.1)   // batch-weighted mean vs plain mean
+        #expect(abs(last.trainLoss - last.stepLosses.reduce(0, +) / 8) < 0.1) // batch-weighted mean vs plain mean
         #expect(epochs[0].stepLosses.first! > last.stepLosses.last!)
     }
 
@@ -24,8 +24,9 @@ import Testing
         let data = try TinyFashionMNIST()
         defer { data.remove() }
         let dataset = try data.load()
-        let training = ImageClassification(architecture: .mlp, learningRate: .infinity,
-                                           generator: RandomGenerator(seed: 2))
+        let training = ImageClassification(
+            architecture: .mlp, learningRate: .infinity,
+            generator: RandomGenerator(seed: 2))
         var reported = 0
         do {
             try training.train(dataset.train, validation: dataset.test, epochs: 2, batchSize: 32) { _ in reported += 1 }

@@ -10,7 +10,7 @@ struct TinyFashionMNIST {
         url = FileManager.default.temporaryDirectory.appendingPathComponent("nerva-vision-test-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         var state = seed
-        func next() -> UInt64 {   // SplitMix64: test data independent of Nerva's generator
+        func next() -> UInt64 { // SplitMix64: test data independent of Nerva's generator
             state &+= 0x9E37_79B9_7F4A_7C15
             var z = state
             z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9

@@ -34,7 +34,7 @@ import Testing
             #expect(["baseline", "avx2", "avx512"].contains(line["isa"] as? String ?? ""), "\(line)")
             #expect(line["cpu"] is String)
             #if os(Linux)
-            #expect((line["backend"] as? String)?.hasPrefix("oneDNN ") == true, "\(line)")
+                #expect((line["backend"] as? String)?.hasPrefix("oneDNN ") == true, "\(line)")
             #endif
         }
     }
@@ -49,7 +49,9 @@ import Testing
             #expect(ProcessInfo.processInfo.environment["NERVA_REQUIRE_TORCH"] == nil, "PyTorch is required here")
             return
         }
-        let result = try NervaCLI.run(["bench", "engine", "--json", "--quick", "--only", "mlp_train", "--compare-pytorch"])
+        let result = try NervaCLI.run([
+            "bench", "engine", "--json", "--quick", "--only", "mlp_train", "--compare-pytorch"
+        ])
         #expect(result.status == 0, "\(result.text)")
         let training = try objects(result.text).filter { $0["name"] as? String == "mlp_train" }
         #expect(training.count == 2, "\(result.text)")

@@ -25,7 +25,10 @@ enum SweepRunner {
         manager.createFile(atPath: outURL.path, contents: nil)
         manager.createFile(atPath: errURL.path, contents: nil)
         let out = try FileHandle(forWritingTo: outURL), err = try FileHandle(forWritingTo: errURL)
-        defer { try? out.close(); try? err.close() }
+        defer {
+            try? out.close()
+            try? err.close()
+        }
         let process = Process()
         process.executableURL = NervaCLI.executable
         process.arguments = arguments
@@ -45,14 +48,18 @@ enum SweepRunner {
             ended.wait()
         }
         process.waitUntilExit()
-        return Outcome(status: process.terminationStatus, signalled: process.terminationReason == .uncaughtSignal && !timedOut,
-                       timedOut: timedOut, stdout: (try? String(contentsOf: outURL, encoding: .utf8)) ?? "",
-                       stderr: (try? String(contentsOf: errURL, encoding: .utf8)) ?? "", seconds: Date().timeIntervalSince(started))
+        return Outcome(
+            status: process.terminationStatus, signalled: process.terminationReason == .uncaughtSignal && !timedOut,
+            timedOut: timedOut, stdout: (try? String(contentsOf: outURL, encoding: .utf8)) ?? "",
+            stderr: (try? String(contentsOf: errURL, encoding: .utf8)) ?? "", seconds: Date().timeIntervalSince(started)
+        )
     }
 
     /// Calls `work` on every element of `items`, `width` at a time; the results in the order of `items`.
-    static func parallelMap<Item: Sendable, Result: Sendable>(_ items: [Item], width: Int = 2,
-                                                               _ work: @escaping @Sendable (Item) -> Result) -> [Result] {
+    static func parallelMap<Item: Sendable, Result: Sendable>(
+        _ items: [Item], width: Int = 2,
+        _ work: @escaping @Sendable (Item) -> Result
+    ) -> [Result] {
         let state = PoolState<Result>(count: items.count)
         DispatchQueue.concurrentPerform(iterations: width) { _ in
             while let index = state.next() { state.store(work(items[index]), at: index) }
@@ -86,7 +93,10 @@ private final class PoolState<Result>: @unchecked Sendable {
 
 /// The commands and options of `nerva --experimental-dump-help` (ArgumentParser's tool info).
 struct HelpTree: Decodable {
-    struct Name: Decodable { let kind: String; let name: String }
+    struct Name: Decodable {
+        let kind: String
+        let name: String
+    }
     struct Argument: Decodable {
         let kind: String
         let names: [Name]?

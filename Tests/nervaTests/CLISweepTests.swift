@@ -45,7 +45,10 @@ import Testing
             }
         }
         let probes = SweepRunner.parallelMap(candidates) { command, arguments, name in
-            (command, name, Self.rejects(arguments, name, "abc", in: folder) && !Self.rejects(arguments, name, "1", in: folder))
+            (
+                command, name,
+                Self.rejects(arguments, name, "abc", in: folder) && !Self.rejects(arguments, name, "1", in: folder)
+            )
         }
         let numeric = probes.filter(\.2).map { ($0.0, $0.1) }
         let commandsSwept = Set(numeric.map(\.0))
@@ -53,18 +56,25 @@ import Testing
         var runs: [Run] = []
         for (command, option) in numeric {
             let path = command.split(separator: " ").map(String.init)
-            let chosen = bases[command]!.enumerated().filter { $0.offset == 0 || $0.element.only?.contains(option) == true }
+            let chosen = bases[command]!.enumerated().filter {
+                $0.offset == 0 || $0.element.only?.contains(option) == true
+            }
             for (_, base) in chosen {
                 for value in Self.values {
-                    runs.append(Run(command: command, option: option, value: value,
-                                    arguments: path + Self.replacing(option, in: base.arguments) + [option, value],
-                                    isBudget: SweepInvocations.budgets[command]?.contains(option) == true && Self.hugeValues.contains(value)))
+                    runs.append(
+                        Run(
+                            command: command, option: option, value: value,
+                            arguments: path + Self.replacing(option, in: base.arguments) + [option, value],
+                            isBudget: SweepInvocations.budgets[command]?.contains(option) == true
+                                && Self.hugeValues.contains(value)))
                 }
             }
         }
-        let claimed = bases.flatMap { command, list in list.compactMap(\.only).flatMap { $0 }.map { "\(command) \($0)" } }
+        let claimed = bases.flatMap { command, list in list.compactMap(\.only).flatMap { $0 }.map { "\(command) \($0)" }
+        }
         let unswept = Set(claimed).subtracting(numeric.map { "\($0.0) \($0.1)" })
-        #expect(unswept.isEmpty, "options a base names that are not numeric options of its command: \(unswept.sorted())")
+        #expect(
+            unswept.isEmpty, "options a base names that are not numeric options of its command: \(unswept.sorted())")
 
         let sweepStarted = Date()
         let findings = SweepRunner.parallelMap(Array(runs.enumerated())) { index, run in
@@ -74,16 +84,20 @@ import Testing
             Issue.record("\(run.description): \(problems.joined(separator: "; "))")
         }
         let failed = findings.filter { !$0.isEmpty }.count
-        print(String(format: "CLI sweep: %d commands, %d numeric options, %d runs (%d failed) in %.0f s; %.0f s with probes and fixtures",
-                     commandsSwept.count, numeric.count, runs.count, failed, Date().timeIntervalSince(sweepStarted),
-                     Date().timeIntervalSince(started)))
+        print(
+            String(
+                format:
+                    "CLI sweep: %d commands, %d numeric options, %d runs (%d failed) in %.0f s; %.0f s with probes and fixtures",
+                commandsSwept.count, numeric.count, runs.count, failed, Date().timeIntervalSince(sweepStarted),
+                Date().timeIntervalSince(started)))
     }
 
     // MARK: - Helpers
 
     /// The command tree of the binary itself.
     func helpTree(in folder: URL) throws -> HelpTree {
-        let outcome = try SweepRunner.run(["--experimental-dump-help"], in: folder.appendingPathComponent("help"), limit: 60)
+        let outcome = try SweepRunner.run(
+            ["--experimental-dump-help"], in: folder.appendingPathComponent("help"), limit: 60)
         try #require(outcome.status == 0, "--experimental-dump-help failed: \(outcome.stderr)")
         return try JSONDecoder().decode(HelpTree.self, from: Data(outcome.stdout.utf8))
     }
@@ -101,7 +115,10 @@ import Testing
     static func rejects(_ arguments: [String], _ option: String, _ value: String, in folder: URL) -> Bool {
         let probe = folder.appendingPathComponent("probe-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: probe) }
-        guard let outcome = try? SweepRunner.run(arguments + [option, value, "--no-such-option-of-the-sweep"], in: probe, limit: 60) else {
+        guard
+            let outcome = try? SweepRunner.run(
+                arguments + [option, value, "--no-such-option-of-the-sweep"], in: probe, limit: 60)
+        else {
             return false
         }
         return outcome.stderr.contains("The value '\(value)' is invalid for '\(option)")
@@ -118,7 +135,9 @@ import Testing
         defer { try? FileManager.default.removeItem(at: folder) }
         var problems: [String] = []
         if outcome.signalled { problems.append("killed by signal \(outcome.status)") }
-        if outcome.timedOut && !run.isBudget { problems.append(String(format: "still running after %.0f s", outcome.seconds)) }
+        if outcome.timedOut && !run.isBudget {
+            problems.append(String(format: "still running after %.0f s", outcome.seconds))
+        }
         if !outcome.signalled && !outcome.timedOut {
             if ![0, 1, 64].contains(outcome.status) { problems.append("exit status \(outcome.status)") }
             if outcome.status != 0 && outcome.stderr.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
@@ -132,7 +151,8 @@ import Testing
             problems += nonFiniteFigures(in: folder).map { "non-finite figure: \($0)" }
         }
         if !problems.isEmpty {
-            let tail = (outcome.stderr.isEmpty ? outcome.stdout : outcome.stderr).split(separator: "\n").suffix(3).joined(separator: " | ")
+            let tail = (outcome.stderr.isEmpty ? outcome.stdout : outcome.stderr).split(separator: "\n").suffix(3)
+                .joined(separator: " | ")
             problems.append("output: \(tail.prefix(600))")
         }
         return problems
@@ -140,11 +160,13 @@ import Testing
 
     /// Lines of the run's output and written text files that show NaN or an infinity as a number.
     static func nonFiniteFigures(in folder: URL) -> [String] {
-        let pattern = try! NSRegularExpression(pattern: "(?<![A-Za-z0-9_.])[-+]?(nan|inf|infinity)(?![A-Za-z0-9_])",
-                                               options: .caseInsensitive)
+        let pattern = try! NSRegularExpression(
+            pattern: "(?<![A-Za-z0-9_.])[-+]?(nan|inf|infinity)(?![A-Za-z0-9_])",
+            options: .caseInsensitive)
         let textKinds: Set<String> = ["txt", "jsonl", "json", "html", "csv", "svg"]
         var lines: [String] = []
-        let files = FileManager.default.enumerator(at: folder, includingPropertiesForKeys: nil)?.compactMap { $0 as? URL } ?? []
+        let files =
+            FileManager.default.enumerator(at: folder, includingPropertiesForKeys: nil)?.compactMap { $0 as? URL } ?? []
         for file in files where textKinds.contains(file.pathExtension) {
             guard let text = try? String(contentsOf: file, encoding: .utf8) else { continue }
             for line in text.split(separator: "\n").map(String.init)

@@ -9,7 +9,10 @@ enum NervaCLI {
         return products.appendingPathComponent("nerva")
     }()
 
-    struct Output { let status: Int32; let text: String }
+    struct Output {
+        let status: Int32
+        let text: String
+    }
 
     /// Runs `nerva arguments…` with stdout and stderr merged. With `killWhenPrinted`, the process
     /// is killed (SIGKILL, as a crash would end it) as soon as its output contains that text.
@@ -51,8 +54,12 @@ enum NervaCLI {
             let pixels = labels.flatMap { label in
                 (0..<784).map { i in i / 28 / 3 == Int(label) ? 255 : UInt8.random(in: 0..<60, using: &generator) }
             }
-            try gzip(idx(type: 0x08, shape: [count, 28, 28], payload: pixels), to: folder.appendingPathComponent("\(prefix)-images-idx3-ubyte.gz"))
-            try gzip(idx(type: 0x08, shape: [count], payload: labels), to: folder.appendingPathComponent("\(prefix)-labels-idx1-ubyte.gz"))
+            try gzip(
+                idx(type: 0x08, shape: [count, 28, 28], payload: pixels),
+                to: folder.appendingPathComponent("\(prefix)-images-idx3-ubyte.gz"))
+            try gzip(
+                idx(type: 0x08, shape: [count], payload: labels),
+                to: folder.appendingPathComponent("\(prefix)-labels-idx1-ubyte.gz"))
         }
     }
 
@@ -80,11 +87,15 @@ enum NervaCLI {
         defer { try? FileManager.default.removeItem(at: folder) }
         try NervaCLI.writeTinyDataset(in: folder)
         let out = folder.appendingPathComponent("run")
-        let result = try NervaCLI.run(["classify", "--model", "mlp", "--epochs", "8", "--batch-size", "32",
-                                       "--data", folder.path, "--out", out.path, "--seed", "3"])
+        let result = try NervaCLI.run([
+            "classify", "--model", "mlp", "--epochs", "8", "--batch-size", "32",
+            "--data", folder.path, "--out", out.path, "--seed", "3"
+        ])
         #expect(result.status == 0, "\(result.text)")
         #expect(result.text.contains("test accuracy"))
-        for name in ["metrics.jsonl", "index.html", "classifier-mlp.safetensors", "confusion-mlp.svg", "learning-curves-mlp.svg"] {
+        for name in [
+            "metrics.jsonl", "index.html", "classifier-mlp.safetensors", "confusion-mlp.svg", "learning-curves-mlp.svg"
+        ] {
             #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent(name).path), "missing \(name)")
         }
         let metrics = try String(contentsOf: out.appendingPathComponent("metrics.jsonl"), encoding: .utf8)
@@ -94,9 +105,11 @@ enum NervaCLI {
         #expect(accuracy > 0.5, "a lit band encodes the class; got \(accuracy)")
 
         // The saved model evaluates to the same accuracy without training.
-        let again = try NervaCLI.run(["classify", "--model", "mlp", "--epochs", "0", "--data", folder.path,
-                                      "--checkpoint", out.appendingPathComponent("classifier-mlp.safetensors").path,
-                                      "--out", folder.appendingPathComponent("eval").path])
+        let again = try NervaCLI.run([
+            "classify", "--model", "mlp", "--epochs", "0", "--data", folder.path,
+            "--checkpoint", out.appendingPathComponent("classifier-mlp.safetensors").path,
+            "--out", folder.appendingPathComponent("eval").path
+        ])
         #expect(again.status == 0, "\(again.text)")
         #expect(again.text.contains(String(format: "test accuracy %.4f", accuracy)), "\(again.text)")
     }
@@ -119,7 +132,10 @@ enum NervaCLI {
 
         func finalLines(_ text: String) -> [String] {
             text.split(separator: "\n").filter { $0.hasPrefix("epoch 4  ") || $0.hasPrefix("test accuracy") }
-                .map { $0.replacingOccurrences(of: #"\s+\d+ samples/s|; report: .*"#, with: "", options: .regularExpression) }
+                .map {
+                    $0.replacingOccurrences(
+                        of: #"\s+\d+ samples/s|; report: .*"#, with: "", options: .regularExpression)
+                }
         }
         #expect(finalLines(whole.text).count == 2, "\(whole.text)")
         #expect(finalLines(resumed.text) == finalLines(whole.text))
@@ -130,8 +146,10 @@ enum NervaCLI {
     @Test func missingDataSaysHowToInstallIt() throws {
         let folder = try NervaCLI.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let result = try NervaCLI.run(["classify", "--data", folder.appendingPathComponent("nowhere").path,
-                                       "--out", folder.appendingPathComponent("run").path])
+        let result = try NervaCLI.run([
+            "classify", "--data", folder.appendingPathComponent("nowhere").path,
+            "--out", folder.appendingPathComponent("run").path
+        ])
         #expect(result.status != 0)
         #expect(result.text.contains("apt-get install dataset-fashion-mnist"), "\(result.text)")
     }
@@ -145,7 +163,7 @@ enum NervaCLI {
         (["classify", "--resume", "somewhere", "--model", "cnn"], "drop --model"),
         (["classify", "--resume", "/nonexistent"], "no training-state.safetensors there"),
         (["classify", "--augment", "rotate"], "flip"),
-        (["tour", "--seed", "abc"], "--seed"),
+        (["tour", "--seed", "abc"], "--seed")
     ])
     func badFlagsAreRejectedWithAnExplanation(arguments: [String], expected: String) throws {
         let result = try NervaCLI.run(arguments)

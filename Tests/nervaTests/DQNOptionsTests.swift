@@ -1,5 +1,6 @@
 import NervaRL
 import Testing
+
 @testable import nerva
 
 /// The DQN flags start from the preset: a flag left out keeps the preset's value.

@@ -30,7 +30,10 @@ private final class BackgroundNerva: @unchecked Sendable {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
             if let line = text.split(separator: "\n").first(where: { $0.contains(marker) }) { return String(line) }
-            if !process.isRunning && finished.wait(timeout: .now()) == .success { finished.signal(); return text.contains(marker) ? marker : nil }
+            if !process.isRunning && finished.wait(timeout: .now()) == .success {
+                finished.signal()
+                return text.contains(marker) ? marker : nil
+            }
             Thread.sleep(forTimeInterval: 0.05)
         }
         return nil
@@ -52,8 +55,10 @@ private final class BackgroundNerva: @unchecked Sendable {
 
 /// `nerva fed server` and `nerva fed client` as separate processes on loopback.
 @Suite(.serialized) struct FedNetworkCLITests {
-    static let tokens = ["client-000": "0000-secret-token-of-client-zero", "client-001": "1111-secret-token-of-client-one",
-                         "client-002": "2222-secret-token-of-client-two"]
+    static let tokens = [
+        "client-000": "0000-secret-token-of-client-zero", "client-001": "1111-secret-token-of-client-one",
+        "client-002": "2222-secret-token-of-client-two"
+    ]
 
     /// The port in "listening on https://127.0.0.1:PORT".
     private static func port(_ server: BackgroundNerva) throws -> String {
@@ -62,16 +67,23 @@ private final class BackgroundNerva: @unchecked Sendable {
     }
 
     private static func metrics(_ out: URL) throws -> [[String: Any]] {
-        try String(contentsOf: out.appendingPathComponent("metrics.jsonl"), encoding: .utf8).split(separator: "\n").compactMap {
-            try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
-        }
+        try String(contentsOf: out.appendingPathComponent("metrics.jsonl"), encoding: .utf8).split(separator: "\n")
+            .compactMap {
+                try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+            }
     }
 
-    private static func client(_ id: Int, port: String, data: URL, scheme: String = "http", extra: [String] = [],
-                               token: String? = nil) throws -> BackgroundNerva {
-        try BackgroundNerva(["fed", "client", "--server", "\(scheme)://127.0.0.1:\(port)", "--partition-id", "\(id)", "--num-partitions", "3",
-                             "--data", data.path, "--seed", "1", "--give-up-after", "30"] + extra,
-                            environment: token.map { ["NERVA_FED_TOKEN": $0] } ?? [:])
+    private static func client(
+        _ id: Int, port: String, data: URL, scheme: String = "http", extra: [String] = [],
+        token: String? = nil
+    ) throws -> BackgroundNerva {
+        try BackgroundNerva(
+            [
+                "fed", "client", "--server", "\(scheme)://127.0.0.1:\(port)", "--partition-id", "\(id)",
+                "--num-partitions", "3",
+                "--data", data.path, "--seed", "1", "--give-up-after", "30"
+            ] + extra,
+            environment: token.map { ["NERVA_FED_TOKEN": $0] } ?? [:])
     }
 
     /// The scenario over TLS with credentials: three client processes, one killed
@@ -81,33 +93,43 @@ private final class BackgroundNerva: @unchecked Sendable {
         let folder = try NervaCLI.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         try NervaCLI.writeTinyDataset(in: folder, trainCount: 600, testCount: 100)
-        let certificate = folder.appendingPathComponent("cert.pem").path, key = folder.appendingPathComponent("key.pem").path
+        let certificate = folder.appendingPathComponent("cert.pem").path,
+            key = folder.appendingPathComponent("key.pem").path
         let openssl = Process()
         openssl.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        openssl.arguments = ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key,
-                             "-out", certificate, "-days", "1", "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1"]
+        openssl.arguments = [
+            "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout",
+            key,
+            "-out", certificate, "-days", "1", "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1"
+        ]
         openssl.standardError = FileHandle.nullDevice
         try openssl.run()
         openssl.waitUntilExit()
         try #require(openssl.terminationStatus == 0)
         let credentials = folder.appendingPathComponent("clients.txt")
-        try Data(Self.tokens.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)\n" }.joined().utf8).write(to: credentials)
+        try Data(Self.tokens.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)\n" }.joined().utf8).write(
+            to: credentials)
         let out = folder.appendingPathComponent("server")
 
-        let server = try BackgroundNerva(["fed", "server", "--port", "0", "--rounds", "3", "--min-clients", "3", "--batch-size", "8",
-                                          "--learning-rate", "0.1", "--heartbeat-timeout", "2", "--round-timeout", "60",
-                                          "--tls-certificate", certificate, "--tls-key", key, "--credentials", credentials.path,
-                                          "--data", folder.path, "--out", out.path, "--seed", "1"])
+        let server = try BackgroundNerva([
+            "fed", "server", "--port", "0", "--rounds", "3", "--min-clients", "3", "--batch-size", "8",
+            "--learning-rate", "0.1", "--heartbeat-timeout", "2", "--round-timeout", "60",
+            "--tls-certificate", certificate, "--tls-key", key, "--credentials", credentials.path,
+            "--data", folder.path, "--out", out.path, "--seed", "1"
+        ])
         let port = try Self.port(server)
         let tls = ["--root-certificates", certificate]
-        let intruder = try Self.client(0, port: port, data: folder, scheme: "https", extra: tls, token: "not-the-right-token-000000")
+        let intruder = try Self.client(
+            0, port: port, data: folder, scheme: "https", extra: tls, token: "not-the-right-token-000000")
         let clients = try [(0, [String]()), (1, ["--fault", "nan"]), (2, ["--fault", "hang"])].map { id, fault in
-            try Self.client(id, port: port, data: folder, scheme: "https", extra: tls + fault, token: Self.tokens[String(format: "client-%03d", id)])
+            try Self.client(
+                id, port: port, data: folder, scheme: "https", extra: tls + fault,
+                token: Self.tokens[String(format: "client-%03d", id)])
         }
         #expect(intruder.finish() != 0)
         #expect(intruder.text.contains("refused the credential"), "\(intruder.text)")
         #expect(clients[2].wait(for: "hanging on purpose") != nil, "\(clients[2].text)")
-        clients[2].kill()   // mid-round: it holds its round-1 task
+        clients[2].kill() // mid-round: it holds its round-1 task
         #expect(server.finish() == 0, "\(server.text)")
         #expect(clients[0].finish() == 0, "\(clients[0].text)")
         #expect(clients[1].finish() == 0, "\(clients[1].text)")
@@ -134,8 +156,10 @@ private final class BackgroundNerva: @unchecked Sendable {
         defer { try? FileManager.default.removeItem(at: folder) }
         try NervaCLI.writeTinyDataset(in: folder, trainCount: 600, testCount: 100)
         let out = folder.appendingPathComponent("server")
-        let serverArguments = ["fed", "server", "--rounds", "3", "--min-clients", "3", "--batch-size", "8", "--learning-rate", "0.1",
-                               "--heartbeat-timeout", "5", "--data", folder.path, "--out", out.path, "--seed", "1"]
+        let serverArguments = [
+            "fed", "server", "--rounds", "3", "--min-clients", "3", "--batch-size", "8", "--learning-rate", "0.1",
+            "--heartbeat-timeout", "5", "--data", folder.path, "--out", out.path, "--seed", "1"
+        ]
         let first = try BackgroundNerva(serverArguments + ["--port", "0", "--crash-after-round", "2"])
         let port = try Self.port(first)
         let clients = try (0..<3).map { try Self.client($0, port: port, data: folder) }
@@ -152,11 +176,14 @@ private final class BackgroundNerva: @unchecked Sendable {
         #expect(rounds.compactMap { $0["round"] as? Int } == [1, 2, 3])
         #expect(rounds.allSatisfy { $0["accepted"] as? Int == 3 })
 
-        let simulated = try NervaCLI.run(["fed", "simulate", "--clients", "3", "--rounds", "3", "--batch-size", "8", "--learning-rate", "0.1",
-                                          "--data", folder.path, "--out", folder.appendingPathComponent("simulated").path, "--seed", "1"])
+        let simulated = try NervaCLI.run([
+            "fed", "simulate", "--clients", "3", "--rounds", "3", "--batch-size", "8", "--learning-rate", "0.1",
+            "--data", folder.path, "--out", folder.appendingPathComponent("simulated").path, "--seed", "1"
+        ])
         #expect(simulated.status == 0, "\(simulated.text)")
         let simulatedRounds = try Self.metrics(folder.appendingPathComponent("simulated"))
-        let networked = rounds.compactMap { $0["test_accuracy"] as? Double }, local = simulatedRounds.compactMap { $0["test_accuracy"] as? Double }
+        let networked = rounds.compactMap { $0["test_accuracy"] as? Double },
+            local = simulatedRounds.compactMap { $0["test_accuracy"] as? Double }
         #expect(networked == local, "networked \(networked) vs simulated \(local)")
     }
 }

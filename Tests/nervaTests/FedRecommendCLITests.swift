@@ -7,9 +7,11 @@ import Testing
         let folder = try NervaCLI.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let out = folder.appendingPathComponent("run")
-        let result = try NervaCLI.run(["fed", "recommend", "--data", "planted", "--users", "60", "--items", "80", "--model", "gmf",
-                                       "--rounds", "3", "--fraction", "0.5", "--centralised-epochs", "2", "--clip-norm", "1",
-                                       "--dp-sweep", "0.5,2", "--out", out.path])
+        let result = try NervaCLI.run([
+            "fed", "recommend", "--data", "planted", "--users", "60", "--items", "80", "--model", "gmf",
+            "--rounds", "3", "--fraction", "0.5", "--centralised-epochs", "2", "--clip-norm", "1",
+            "--dp-sweep", "0.5,2", "--out", out.path
+        ])
         #expect(result.status == 0, "\(result.text)")
         #expect(result.text.contains("federated gmf HR@10"))
         #expect(result.text.contains("centralised gmf (2 epochs) HR@10"))
@@ -19,9 +21,14 @@ import Testing
         let metrics = try String(contentsOf: out.appendingPathComponent("metrics.jsonl"), encoding: .utf8)
         let lines = metrics.split(separator: "\n")
         #expect(lines.filter { $0.contains("\"part\":\"fedrec\"") && $0.contains("\"round\"") }.count == 3)
-        #expect(lines.contains { $0.contains("\"final\":true") && $0.contains("federated_over_centralised") && $0.contains("dp_epsilon") })
+        #expect(
+            lines.contains {
+                $0.contains("\"final\":true") && $0.contains("federated_over_centralised") && $0.contains("dp_epsilon")
+            })
         #expect(lines.filter { $0.contains("\"part\":\"dp-sweep\"") }.count == 2)
-        for file in ["index.html", "fedrec-curve.svg", "fedrec-curve.png", "dp-sweep.svg", "fedrec-shared-gmf.safetensors"] {
+        for file in [
+            "index.html", "fedrec-curve.svg", "fedrec-curve.png", "dp-sweep.svg", "fedrec-shared-gmf.safetensors"
+        ] {
             #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent(file).path), "missing \(file)")
         }
         let report = try String(contentsOf: out.appendingPathComponent("index.html"), encoding: .utf8)
@@ -32,8 +39,10 @@ import Testing
         let folder = try NervaCLI.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         try RecCLITests().writeTinyMovieLens(in: folder)
-        let result = try NervaCLI.run(["fed", "recommend", "--data", folder.path, "--rounds", "2", "--layers", "16,8",
-                                       "--centralised-epochs", "0", "--out", folder.appendingPathComponent("run").path])
+        let result = try NervaCLI.run([
+            "fed", "recommend", "--data", folder.path, "--rounds", "2", "--layers", "16,8",
+            "--centralised-epochs", "0", "--out", folder.appendingPathComponent("run").path
+        ])
         #expect(result.status == 0, "\(result.text)")
         #expect(result.text.contains("30 users, 40 items"))
         #expect(result.text.contains("federated neumf HR@10") && !result.text.contains("centralised neumf"))
@@ -41,10 +50,15 @@ import Testing
 
     /// `fed recommend` on the tiny MovieLens folder in `folder` (half the users per round, no
     /// centralised baseline) with `flags`, into a run folder named after them; expects success.
-    static func runTinyMovieLens(in folder: URL, rounds: Int, flags: [String]) throws -> (output: NervaCLI.Output, out: URL) {
+    static func runTinyMovieLens(in folder: URL, rounds: Int, flags: [String]) throws -> (
+        output: NervaCLI.Output, out: URL
+    ) {
         let out = folder.appendingPathComponent("run" + flags.joined())
-        let result = try NervaCLI.run(["fed", "recommend", "--data", folder.path, "--rounds", "\(rounds)", "--fraction", "0.5",
-                                       "--layers", "16,8", "--centralised-epochs", "0", "--out", out.path] + flags)
+        let result = try NervaCLI.run(
+            [
+                "fed", "recommend", "--data", folder.path, "--rounds", "\(rounds)", "--fraction", "0.5",
+                "--layers", "16,8", "--centralised-epochs", "0", "--out", out.path
+            ] + flags)
         #expect(result.status == 0, "\(result.text)")
         return (result, out)
     }
@@ -58,11 +72,16 @@ import Testing
             let (result, out) = try Self.runTinyMovieLens(in: folder, rounds: 3, flags: http ? ["--over-http"] : [])
             #expect(result.text.contains("over HTTP on 127.0.0.1") == http)
             // Each round's HR/NDCG and upload size (the seconds differ).
-            let lines = try String(contentsOf: out.appendingPathComponent("metrics.jsonl"), encoding: .utf8).split(separator: "\n")
-            curves.append(lines.filter { $0.contains("\"round\"") }.map { line in
-                String(line.split(separator: ",").filter { $0.contains("hit_rate") || $0.contains("ndcg") || $0.contains("upload") }
-                    .joined(separator: ","))
-            })
+            let lines = try String(contentsOf: out.appendingPathComponent("metrics.jsonl"), encoding: .utf8).split(
+                separator: "\n")
+            curves.append(
+                lines.filter { $0.contains("\"round\"") }.map { line in
+                    String(
+                        line.split(separator: ",").filter {
+                            $0.contains("hit_rate") || $0.contains("ndcg") || $0.contains("upload")
+                        }
+                        .joined(separator: ","))
+                })
         }
         #expect(curves[0].count == 3 && curves[0] == curves[1], "\(curves)")
     }
@@ -90,9 +109,13 @@ import Testing
         try RecCLITests().writeTinyMovieLens(in: folder)
         var finals: [String] = []
         for secure in [false, true] {
-            let (result, out) = try Self.runTinyMovieLens(in: folder, rounds: 2, flags: secure ? ["--secure-aggregation"] : [])
+            let (result, out) = try Self.runTinyMovieLens(
+                in: folder, rounds: 2, flags: secure ? ["--secure-aggregation"] : [])
             #expect(result.text.contains("under secure aggregation") == secure)
-            finals.append(String(result.text.split(separator: "\n").first { $0.hasPrefix("federated neumf HR@10") }?.prefix(48) ?? ""))
+            finals.append(
+                String(
+                    result.text.split(separator: "\n").first { $0.hasPrefix("federated neumf HR@10") }?.prefix(48) ?? ""
+                ))
             let report = try String(contentsOf: out.appendingPathComponent("index.html"), encoding: .utf8)
             #expect(report.contains("This run used secure aggregation") == secure)
         }

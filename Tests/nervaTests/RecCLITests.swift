@@ -29,7 +29,7 @@ import Testing
         try writeTinyMovieLens(in: folder)
         let out = folder.appendingPathComponent("run")
         let trained = try NervaCLI.run([
-            "rec", "train", "--data", folder.path, "--model", "neumf", "--epochs", "2", "--out", out.path,
+            "rec", "train", "--data", folder.path, "--model", "neumf", "--epochs", "2", "--out", out.path
         ])
         #expect(trained.status == 0, "\(trained.text)")
         #expect(trained.text.contains("HR@10 (1 + 99 sampled)"))
@@ -42,7 +42,7 @@ import Testing
         let checkpoint = out.appendingPathComponent("rec-neumf.safetensors").path
 
         let recommended = try NervaCLI.run([
-            "rec", "recommend", "--checkpoint", checkpoint, "--user", "3", "--count", "5",
+            "rec", "recommend", "--checkpoint", checkpoint, "--user", "3", "--count", "5"
         ])
         #expect(recommended.status == 0 && recommended.text.contains("top 5 for user 3"), "\(recommended.text)")
         let cold = try NervaCLI.run(["rec", "recommend", "--checkpoint", checkpoint, "--user", "999"])
@@ -54,7 +54,7 @@ import Testing
         let scores = folder.appendingPathComponent("scores.csv")
         try "user,item\n3,5\n4,25\n999,5\n".write(to: pairs, atomically: true, encoding: .utf8)
         let scored = try NervaCLI.run([
-            "rec", "score", "--checkpoint", checkpoint, "--pairs", pairs.path, "--output", scores.path,
+            "rec", "score", "--checkpoint", checkpoint, "--pairs", pairs.path, "--output", scores.path
         ])
         #expect(scored.status == 0, "\(scored.text)")
         let lines = try String(contentsOf: scores, encoding: .utf8).split(separator: "\n")
@@ -70,7 +70,7 @@ import Testing
         try writeTinyMovieLens(in: folder)
         let out = folder.appendingPathComponent("run")
         let trained = try NervaCLI.run([
-            "rec", "train", "--data", folder.path, "--model", "svd", "--epochs", "3", "--out", out.path,
+            "rec", "train", "--data", folder.path, "--model", "svd", "--epochs", "3", "--out", out.path
         ])
         #expect(trained.status == 0, "\(trained.text)")
         let pairs = folder.appendingPathComponent("pairs.csv")
@@ -78,7 +78,7 @@ import Testing
         try "user,item\n1,1\n2,3\n3,5\n4,25\n".write(to: pairs, atomically: true, encoding: .utf8)
         let scored = try NervaCLI.run([
             "rec", "score", "--checkpoint", out.appendingPathComponent("rec-svd.safetensors").path,
-            "--pairs", pairs.path, "--output", scores.path,
+            "--pairs", pairs.path, "--output", scores.path
         ])
         #expect(scored.status == 0, "\(scored.text)")
         let values = try String(contentsOf: scores, encoding: .utf8).split(separator: "\n").dropFirst()
@@ -106,7 +106,7 @@ import Testing
         let out = folder.appendingPathComponent("run")
         let trained = try NervaCLI.run([
             "rec", "train", "--train", file.path, "--model", "gmf", "--epochs", "2", "--no-validation",
-            "--out", out.path,
+            "--out", out.path
         ])
         #expect(trained.status == 0, "\(trained.text)")
         #expect(trained.text.contains("300 training and no test interactions (no evaluation)"), "\(trained.text)")
@@ -120,7 +120,7 @@ import Testing
         // The same file with a held-out split is evaluated.
         let split = try NervaCLI.run([
             "rec", "train", "--train", file.path, "--split", "leave-one-out", "--model", "popularity",
-            "--out", folder.appendingPathComponent("split").path,
+            "--out", folder.appendingPathComponent("split").path
         ])
         #expect(
             split.status == 0 && split.text.contains("270 training and 30 test interactions")
@@ -137,12 +137,12 @@ import Testing
         try tinyRows().replacingOccurrences(of: "\t", with: ";").write(to: named, atomically: true, encoding: .utf8)
         for (index, arguments) in [
             ["--train", tsv.path], ["--train", tsv.path, "--no-header", "--delimiter", "tab"],
-            ["--train", named.path, "--no-header", "--delimiter", ";", "--columns", "1,2,3"],
+            ["--train", named.path, "--no-header", "--delimiter", ";", "--columns", "1,2,3"]
         ].enumerated() {
             let trained = try NervaCLI.run(
                 ["rec", "train"] + arguments + [
                     "--model", "popularity",
-                    "--out", folder.appendingPathComponent("o\(index)").path,
+                    "--out", folder.appendingPathComponent("o\(index)").path
                 ])
             #expect(
                 trained.status == 0 && trained.text.contains("30 users, 40 items, 300 training"),
@@ -158,7 +158,7 @@ import Testing
         try "user,item\nann,1\nbob,2\nann,2\n".write(to: words, atomically: true, encoding: .utf8)
         let text = try NervaCLI.run([
             "rec", "train", "--train", words.path, "--model", "popularity", "--out",
-            folder.appendingPathComponent("w").path,
+            folder.appendingPathComponent("w").path
         ])
         #expect(
             text.status != 0
@@ -166,7 +166,7 @@ import Testing
             "\(text.text)")
         let allowed = try NervaCLI.run([
             "rec", "train", "--train", words.path, "--string-ids", "--model", "popularity",
-            "--out", folder.appendingPathComponent("w2").path,
+            "--out", folder.appendingPathComponent("w2").path
         ])
         #expect(allowed.status == 0, "\(allowed.text)")
     }
@@ -177,7 +177,7 @@ import Testing
         try writeTinyMovieLens(in: folder)
         let out = folder.appendingPathComponent("run")
         let trained = try NervaCLI.run([
-            "rec", "train", "--data", folder.path, "--model", "popularity", "--out", out.path,
+            "rec", "train", "--data", folder.path, "--model", "popularity", "--out", out.path
         ])
         #expect(trained.status == 0, "\(trained.text)")
         let checkpoint = out.appendingPathComponent("rec-popularity.safetensors").path
@@ -188,7 +188,7 @@ import Testing
             try (prefix + items.map { "3\(separator)\($0)\(separator)4" }.joined(separator: "\n"))
                 .write(to: pairs, atomically: true, encoding: .utf8)
             let scored = try NervaCLI.run([
-                "rec", "score", "--checkpoint", checkpoint, "--pairs", pairs.path, "--output", scores.path,
+                "rec", "score", "--checkpoint", checkpoint, "--pairs", pairs.path, "--output", scores.path
             ])
             #expect(scored.status == 0, "\(scored.text)")
             #expect(
@@ -215,18 +215,18 @@ import Testing
         try writeTinyMovieLens(in: folder, malformedLine: true)
         let failed = try NervaCLI.run([
             "rec", "train", "--data", folder.path, "--model", "item-knn", "--out",
-            folder.appendingPathComponent("a").path,
+            folder.appendingPathComponent("a").path
         ])
         #expect(failed.status != 0)
         #expect(failed.text.contains("u.data:301: rating 'five' is not a number"), "\(failed.text)")
         let out = folder.appendingPathComponent("b")
         let trained = try NervaCLI.run([
-            "rec", "train", "--data", folder.path, "--model", "item-knn", "--malformed", "skip", "--out", out.path,
+            "rec", "train", "--data", folder.path, "--model", "item-knn", "--malformed", "skip", "--out", out.path
         ])
         #expect(trained.status == 0 && trained.text.contains("skipped 1 malformed line"), "\(trained.text)")
         let recommended = try NervaCLI.run([
             "rec", "recommend", "--checkpoint", out.appendingPathComponent("rec-item-knn.safetensors").path,
-            "--user", "2",
+            "--user", "2"
         ])
         #expect(recommended.text.contains("because you liked"), "\(recommended.text)")
     }
@@ -245,7 +245,7 @@ import Testing
             noSteps.status != 0 && noSteps.text.contains("conjugate-gradient steps must be at least 1"),
             "\(noSteps.text)")
         let both = try NervaCLI.run([
-            "rec", "train", "--data", "synthetic", "--model", "als", "--cg-steps", "2", "--exact-solve",
+            "rec", "train", "--data", "synthetic", "--model", "als", "--cg-steps", "2", "--exact-solve"
         ])
         #expect(both.status != 0 && both.text.contains("choose different ALS solvers"))
     }
@@ -259,7 +259,7 @@ import Testing
         #expect(trained.status == 0, "\(trained.text)")
         let checkpoint = out.appendingPathComponent("rec-content.safetensors").path
         let similar = try NervaCLI.run([
-            "rec", "similar", "--checkpoint", checkpoint, "--title", "movie 3 (", "--count", "3",
+            "rec", "similar", "--checkpoint", checkpoint, "--title", "movie 3 (", "--count", "3"
         ])
         #expect(
             similar.status == 0 && similar.text.contains("items similar to Movie 3 (1993) (id 3)"), "\(similar.text)")
@@ -286,14 +286,14 @@ import Testing
         defer { try? FileManager.default.removeItem(at: folder) }
         let classifier = folder.appendingPathComponent("classifier")
         let trained = try NervaCLI.run([
-            "classify", "--model", "cnn", "--epochs", "2", "--limit", "3000", "--out", classifier.path,
+            "classify", "--model", "cnn", "--epochs", "2", "--limit", "3000", "--out", classifier.path
         ])
         #expect(trained.status == 0, "\(trained.text)")
         let out = folder.appendingPathComponent("similar")
         let found = try NervaCLI.run([
             "rec", "similar-images", "--classifier",
             classifier.appendingPathComponent("classifier-cnn.safetensors").path,
-            "--limit", "2000", "--query", "0,1", "--count", "5", "--evaluate", "500", "--out", out.path,
+            "--limit", "2000", "--query", "0,1", "--count", "5", "--evaluate", "500", "--out", out.path
         ])
         #expect(found.status == 0, "\(found.text)")
         #expect(found.text.contains("test picture 0 (Ankle boot)"), "\(found.text)")
@@ -304,7 +304,7 @@ import Testing
         // Chance is 0.1; a briefly trained LeNet's neighbours mostly share the query's class.
         #expect(numbers.count == 2 && numbers[0] > 0.5 && numbers[1] > 0.5, "\(line)")
         let bad = try NervaCLI.run([
-            "rec", "similar-images", "--classifier", folder.appendingPathComponent("none.safetensors").path,
+            "rec", "similar-images", "--classifier", folder.appendingPathComponent("none.safetensors").path
         ])
         #expect(bad.status != 0 && bad.text.contains("No classifier at"))
     }

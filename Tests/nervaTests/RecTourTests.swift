@@ -1,6 +1,7 @@
 import Foundation
 import NervaData
 import Testing
+
 @testable import nerva
 
 /// The recommender part of the tour runs and writes its table, chart and explanations.

@@ -1,6 +1,7 @@
 import Foundation
 import NervaData
 import Testing
+
 @testable import nerva
 
 /// The tour's parts and the summary table that closes it.
@@ -38,14 +39,17 @@ import Testing
 
         #expect(summary.rows.map(\.part) == ["vision: LeNet-5 on Fashion-MNIST", "gan: MLP GAN with the R1 remedy"])
         #expect(summary.rows[0].result.hasPrefix("test accuracy "), "\(summary.rows[0].result)")
-        #expect(summary.rows[1].result.contains("remedy r1") && summary.rows[1].result.contains("/10 classes"),
-                "\(summary.rows[1].result)")
+        #expect(
+            summary.rows[1].result.contains("remedy r1") && summary.rows[1].result.contains("/10 classes"),
+            "\(summary.rows[1].result)")
         let text = summary.text
-        #expect(text.contains("vision: LeNet-5 on Fashion-MNIST") && text.contains("gan: MLP GAN with the R1 remedy")
+        #expect(
+            text.contains("vision: LeNet-5 on Fashion-MNIST") && text.contains("gan: MLP GAN with the R1 remedy")
                 && text.contains("total"), "\(text)")
         let report = try String(contentsOf: folder.file("index.html"), encoding: .utf8)
-        #expect(report.contains("Summary of the tour") && report.contains(summary.rows[1].result),
-                "\(report.suffix(2000))")
+        #expect(
+            report.contains("Summary of the tour") && report.contains(summary.rows[1].result),
+            "\(report.suffix(2000))")
         #expect(report.contains("R1 penalty"))
         let svg = try String(contentsOf: folder.file("learning-curves-cnn.svg"), encoding: .utf8)
         #expect(svg.contains("per step, smoothed"))

@@ -36,10 +36,12 @@ struct Corridor: Environment {
 // Tabular Q-learning exactly as in Sutton & Barto: Q starts at 0, ε-greedy actions, and
 // Q(S, A) ← Q(S, A) + α[R + γ·max_a Q(S', a) − Q(S, A)]. A time limit ends wandering episodes.
 var corridor = TimeLimit(Corridor(length: 8, slip: 0.1), maxEpisodeSteps: 100)
-var learner = TabularLearner(stateCount: 8, actionCount: 2,
-                             config: TabularConfig(learningRate: 0.2, discount: 0.95,
-                                                   epsilon: .linear(start: 1, end: 0.05, duration: 300)),
-                             seed: 3)
+var learner = TabularLearner(
+    stateCount: 8, actionCount: 2,
+    config: TabularConfig(
+        learningRate: 0.2, discount: 0.95,
+        epsilon: .linear(start: 1, end: 0.05, duration: 300)),
+    seed: 3)
 var returns: [Double] = []
 learner.train(on: &corridor, episodes: 500, seed: 11) { returns.append($0.episodeReturn) }
 

@@ -35,12 +35,15 @@ final class PrivateRegressionSite: FederatedParticipant, @unchecked Sendable {
                 loss = error.scalar
             }
         }
-        return FitResult(update: ParameterSet(module: model), kind: .parameters, exampleCount: x.shape[0],
-                         metrics: ["train_loss": Double(loss)])
+        return FitResult(
+            update: ParameterSet(module: model), kind: .parameters, exampleCount: x.shape[0],
+            metrics: ["train_loss": Double(loss)])
     }
 
-    func evaluate(model description: ModelDescription, parameters: ParameterSet,
-                  configuration: EvaluateConfiguration) throws -> ParticipantEvaluation {
+    func evaluate(
+        model description: ModelDescription, parameters: ParameterSet,
+        configuration: EvaluateConfiguration
+    ) throws -> ParticipantEvaluation {
         let model = try description.makeModel(generator: RandomGenerator(seed: 0))
         try model.load(parameters)
         let loss = withoutGradients { mseLoss(predictions: model(x), targets: y) }
@@ -51,26 +54,34 @@ final class PrivateRegressionSite: FederatedParticipant, @unchecked Sendable {
 // Three sites with different amounts of data, one linear model, FedAvg for 30 rounds: the global
 // model approaches the weights that generated everyone's data, though no site shared a row.
 let trueWeights = Tensor([2, -1, 0.5], shape: [3, 1])
-let sites = [PrivateRegressionSite(id: "site-a", count: 200, offset: -1, trueWeights: trueWeights, seed: 1),
-             PrivateRegressionSite(id: "site-b", count: 50, offset: 0, trueWeights: trueWeights, seed: 2),
-             PrivateRegressionSite(id: "site-c", count: 120, offset: 1.5, trueWeights: trueWeights, seed: 3)]
+let sites = [
+    PrivateRegressionSite(id: "site-a", count: 200, offset: -1, trueWeights: trueWeights, seed: 1),
+    PrivateRegressionSite(id: "site-b", count: 50, offset: 0, trueWeights: trueWeights, seed: 2),
+    PrivateRegressionSite(id: "site-c", count: 120, offset: 1.5, trueWeights: trueWeights, seed: 3)
+]
 let model = ModelDescription(inputShape: [3], layers: [.linear(inputSize: 3, outputSize: 1)])
-let strategy = FederatedStrategy.fedAvg(clientSettings: FitConfiguration(round: 0, localEpochs: 2, batchSize: 16, learningRate: 0.05),
-                                        seed: 4)
+let strategy = FederatedStrategy.fedAvg(
+    clientSettings: FitConfiguration(round: 0, localEpochs: 2, batchSize: 16, learningRate: 0.05),
+    seed: 4)
 let simulation = try FederatedSimulation(model: model, participants: sites, strategy: strategy, seed: 5)
 
 /// The global model's loss on every site's rows, weighted by their counts (the sites compute it).
 @MainActor func globalLoss() throws -> Double {
-    let results = try sites.map { try $0.evaluate(model: model, parameters: simulation.global, configuration: EvaluateConfiguration(round: 0)) }
-    return results.reduce(0) { $0 + $1.loss * Double($1.exampleCount) } / Double(results.reduce(0) { $0 + $1.exampleCount })
+    let results = try sites.map {
+        try $0.evaluate(model: model, parameters: simulation.global, configuration: EvaluateConfiguration(round: 0))
+    }
+    return results.reduce(0) { $0 + $1.loss * Double($1.exampleCount) }
+        / Double(results.reduce(0) { $0 + $1.exampleCount })
 }
 
 let firstLoss = try globalLoss()
 let reports = try simulation.run(rounds: 30)
 let lastLoss = try globalLoss()
 let learned = simulation.global.stateDictionary()
-let weights = learned.first { $0.key.hasSuffix("weight") }!.value.scalars, bias = learned.first { $0.key.hasSuffix("bias") }!.value.scalar
-print("federated regression: loss of the global model \(firstLoss) → \(lastLoss) after \(reports.count) rounds of FedAvg")
+let weights = learned.first { $0.key.hasSuffix("weight") }!.value.scalars,
+    bias = learned.first { $0.key.hasSuffix("bias") }!.value.scalar
+print(
+    "federated regression: loss of the global model \(firstLoss) → \(lastLoss) after \(reports.count) rounds of FedAvg")
 print("federated regression: weights \(weights), bias \(bias) (data made with [2.0, -1.0, 0.5] and 0.5)")
 let error = zip(weights, [2, -1, 0.5]).map { abs($0 - $1) }.max()! + abs(bias - 0.5)
 guard error < 0.1, lastLoss < firstLoss else { fatalError("the example did not learn") }

@@ -14,7 +14,7 @@ struct FuzzTarget: Sendable {
         .classifierCheckpoint, .classificationState,
         .ganCheckpoint, .dqnCheckpoint, .qTableCheckpoint, .recommenderCheckpoint, .federationCheckpoint,
         .ratingsCSV, .movieLens,
-        .federationMessages, .flowerObjects, .gymnasiumFrames,
+        .federationMessages, .flowerObjects, .gymnasiumFrames
     ]
 }
 
@@ -24,7 +24,10 @@ enum FuzzParts {
     static func split(_ bytes: [UInt8], count: Int) -> [[UInt8]] {
         var parts: [[UInt8]] = [], position = 0
         while parts.count < count - 1 {
-            guard bytes.count - position >= 4 else { parts.append([]); continue }
+            guard bytes.count - position >= 4 else {
+                parts.append([])
+                continue
+            }
             let length = (0..<4).reduce(0) { $0 | Int(bytes[position + $1]) << (8 * $1) }
             position += 4
             let end = position + min(length, bytes.count - position)

@@ -20,7 +20,9 @@ import Foundation
         let program = arguments.removeFirst()
         switch arguments.first {
         case "list":
-            for target in FuzzTarget.all { print(target.name.padding(toLength: 24, withPad: " ", startingAt: 0), target.reader) }
+            for target in FuzzTarget.all {
+                print(target.name.padding(toLength: 24, withPad: " ", startingAt: 0), target.reader)
+            }
         case "seeds" where arguments.count == 2:
             writeSeeds(to: URL(fileURLWithPath: arguments[1]))
         case "run" where arguments.count >= 2:
@@ -43,7 +45,7 @@ import Foundation
                 let seeds = try target.seeds()
                 for (name, bytes) in seeds {
                     try Data(bytes).write(to: directory.appendingPathComponent(name))
-                    target.run(bytes)   // every seed must pass through the harness without a crash
+                    target.run(bytes) // every seed must pass through the harness without a crash
                 }
                 print("\(target.name): \(seeds.count) seeds")
             } catch {

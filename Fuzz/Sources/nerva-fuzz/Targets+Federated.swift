@@ -13,7 +13,9 @@ extension FuzzTarget {
         run: { bytes in
             let limit = 1 << 20
             if let result = try? WireFormat.decodeFitResult(bytes, sizeLimit: limit) { _ = result.update.norm }
-            if let instruction = try? WireFormat.decodeFitInstruction(bytes, sizeLimit: limit) { _ = try? instruction.model.validated() }
+            if let instruction = try? WireFormat.decodeFitInstruction(bytes, sizeLimit: limit) {
+                _ = try? instruction.model.validated()
+            }
             _ = try? WireFormat.decodeEvaluation(bytes, sizeLimit: limit)
             _ = try? WireFormat.decodeGlobalModel(bytes, sizeLimit: limit)
             _ = try? JSONDecoder().decode(ParticipantEvaluation.self, from: Data(bytes))
@@ -23,14 +25,35 @@ extension FuzzTarget {
             let parameters = ParameterSet(module: try model.makeModel(generator: RandomGenerator(seed: 1)))
             let result = FitResult(update: parameters, kind: .parameters, exampleCount: 12, metrics: ["loss": 0.5])
             return [
-                ("fit.safetensors", try WireFormat.encode(FitInstruction(model: model, parameters: parameters,
-                                                                         configuration: FitConfiguration(round: 2, localEpochs: 1, batchSize: 4)))),
+                (
+                    "fit.safetensors",
+                    try WireFormat.encode(
+                        FitInstruction(
+                            model: model, parameters: parameters,
+                            configuration: FitConfiguration(round: 2, localEpochs: 1, batchSize: 4)))
+                ),
                 ("fit-result.safetensors", try WireFormat.encode(result)),
-                ("fit-result-gradient.safetensors", try WireFormat.encode(FitResult(update: parameters, kind: .gradient, exampleCount: 3))),
-                ("evaluate.safetensors", try WireFormat.encodeEvaluation(model: model, parameters: parameters,
-                                                                         configuration: EvaluateConfiguration(round: 2))),
-                ("model.safetensors", try WireFormat.encodeGlobalModel(model: .lenet(classCount: 3), parameters: ParameterSet(tensors: []), round: 4)),
-                ("evaluation-result.json", [UInt8](try JSONEncoder().encode(ParticipantEvaluation(loss: 0.25, exampleCount: 7, metrics: ["accuracy": 0.5])))),
+                (
+                    "fit-result-gradient.safetensors",
+                    try WireFormat.encode(FitResult(update: parameters, kind: .gradient, exampleCount: 3))
+                ),
+                (
+                    "evaluate.safetensors",
+                    try WireFormat.encodeEvaluation(
+                        model: model, parameters: parameters,
+                        configuration: EvaluateConfiguration(round: 2))
+                ),
+                (
+                    "model.safetensors",
+                    try WireFormat.encodeGlobalModel(
+                        model: .lenet(classCount: 3), parameters: ParameterSet(tensors: []), round: 4)
+                ),
+                (
+                    "evaluation-result.json",
+                    [UInt8](
+                        try JSONEncoder().encode(
+                            ParticipantEvaluation(loss: 0.25, exampleCount: 7, metrics: ["accuracy": 0.5])))
+                )
             ]
         })
 
@@ -48,8 +71,10 @@ extension FuzzTarget {
             let parts = FuzzParts.splitAll(Array(bytes.dropFirst()))
             let objects = first & 1 == 0 ? parts : FlowerObjects.assemble(parts)
             guard let message = objects.last else { return }
-            let byID = Dictionary(objects.map { (FlowerObjects.id(of: $0), $0) }, uniquingKeysWith: { first, _ in first })
-            guard let content = try? FlowerContent(messageObjects: byID, messageID: FlowerObjects.id(of: message)) else { return }
+            let byID = Dictionary(
+                objects.map { (FlowerObjects.id(of: $0), $0) }, uniquingKeysWith: { first, _ in first })
+            guard let content = try? FlowerContent(messageObjects: byID, messageID: FlowerObjects.id(of: message))
+            else { return }
             let type = ["train", "evaluate", "query", "train.default"][Int(first >> 1) % 4]
             _ = try? FlowerObjects.handler.reply(to: type, content: content)
         },
@@ -80,7 +105,8 @@ enum FlowerObjects {
 
     static func id(of bytes: [UInt8]) -> String {
         let digits = Array("0123456789abcdef".utf8)
-        return String(decoding: SHA256.hash(data: bytes).flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 0xF)]] }, as: UTF8.self)
+        return String(
+            decoding: SHA256.hash(data: bytes).flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 0xF)]] }, as: UTF8.self)
     }
 
     static func object(_ kind: String, children: [String], body: [UInt8]) -> [UInt8] {
@@ -115,7 +141,9 @@ enum FlowerObjects {
         func fit(_ instruction: FitInstruction) throws -> FitResult {
             FitResult(update: instruction.parameters, kind: .parameters, exampleCount: 1, metrics: ["loss": 1])
         }
-        func evaluate(model: ModelDescription, parameters: ParameterSet, configuration: EvaluateConfiguration) throws -> ParticipantEvaluation {
+        func evaluate(model: ModelDescription, parameters: ParameterSet, configuration: EvaluateConfiguration) throws
+            -> ParticipantEvaluation
+        {
             ParticipantEvaluation(loss: 1, exampleCount: 1, metrics: ["accuracy": 0.5])
         }
     }
@@ -140,32 +168,46 @@ enum FlowerObjects {
             let tensor = tensors[name]!
             let npy = NumpyArray(tensor).encoded()
             let chunks = [add("ArrayChunk", [], Array(npy.prefix(64))), add("ArrayChunk", [], Array(npy.dropFirst(64)))]
-            let metadata = #"{"dtype": "float32", "shape": \#(tensor.shape), "stype": "numpy.ndarray", "arraychunk_ids": [0, 1]}"#
+            let metadata =
+                #"{"dtype": "float32", "shape": \#(tensor.shape), "stype": "numpy.ndarray", "arraychunk_ids": [0, 1]}"#
             arrayEntries.append((name, add("Array", chunks, Array(metadata.utf8))))
         }
         func map(_ entries: [(String, Int)]) -> [UInt8] {
             var body = Array("{".utf8)
             for (index, (name, part)) in entries.enumerated() {
-                body += Array(((index == 0 ? "" : ", ") + "\"\(name)\": \"").utf8) + [UInt8(ascii: "#"), UInt8(part)] + Array("\"".utf8)
+                body +=
+                    Array(((index == 0 ? "" : ", ") + "\"\(name)\": \"").utf8) + [UInt8(ascii: "#"), UInt8(part)]
+                    + Array("\"".utf8)
             }
             return body + Array("}".utf8)
         }
         let arrays = add("ArrayRecord", arrayEntries.map(\.1), map(arrayEntries))
-        let config = add("ConfigRecord", [], Protobuf.record([
-            Protobuf.item("lr", Protobuf.double(1, 0.1)), Protobuf.item("local-epochs", Protobuf.sint64(2, 1)),
-            Protobuf.item("server-round", Protobuf.sint64(2, 3)), Protobuf.item("name", Protobuf.bytes(5, Array("nerva".utf8))),
-            Protobuf.item("clipping_norm", Protobuf.double(1, 2)), Protobuf.item("flags", Protobuf.bytes(24, Protobuf.bytes(1, [1, 0, 1]))),
-        ]))
-        let metrics = add("MetricRecord", [], Protobuf.record([
-            Protobuf.item("loss", Protobuf.double(1, 0.25)), Protobuf.item("num-examples", Protobuf.sint64(2, 10)),
-            Protobuf.item("losses", Protobuf.bytes(21, Protobuf.bytes(1, Protobuf.fixed64(0.5) + Protobuf.fixed64(0.25)))),
-        ]))
-        let recordDict = add("RecordDict", [arrays, config, metrics], map([("arrays", arrays), ("config", config), ("metrics", metrics)]))
+        let config = add(
+            "ConfigRecord", [],
+            Protobuf.record([
+                Protobuf.item("lr", Protobuf.double(1, 0.1)), Protobuf.item("local-epochs", Protobuf.sint64(2, 1)),
+                Protobuf.item("server-round", Protobuf.sint64(2, 3)),
+                Protobuf.item("name", Protobuf.bytes(5, Array("nerva".utf8))),
+                Protobuf.item("clipping_norm", Protobuf.double(1, 2)),
+                Protobuf.item("flags", Protobuf.bytes(24, Protobuf.bytes(1, [1, 0, 1])))
+            ]))
+        let metrics = add(
+            "MetricRecord", [],
+            Protobuf.record([
+                Protobuf.item("loss", Protobuf.double(1, 0.25)), Protobuf.item("num-examples", Protobuf.sint64(2, 10)),
+                Protobuf.item(
+                    "losses", Protobuf.bytes(21, Protobuf.bytes(1, Protobuf.fixed64(0.5) + Protobuf.fixed64(0.25))))
+            ]))
+        let recordDict = add(
+            "RecordDict", [arrays, config, metrics], map([("arrays", arrays), ("config", config), ("metrics", metrics)])
+        )
         _ = add("Message", [recordDict], Array("flower message body".utf8))
         let assembled = [1] + FuzzParts.join(parts + [[]])
         let raw = [0] + FuzzParts.join(assemble(parts) + [[]])
-        return [("train-assembled.bin", assembled), ("train-raw.bin", raw),
-                ("evaluate-assembled.bin", [3] + assembled.dropFirst()), ("query-raw.bin", [4] + raw.dropFirst())]
+        return [
+            ("train-assembled.bin", assembled), ("train-raw.bin", raw),
+            ("evaluate-assembled.bin", [3] + assembled.dropFirst()), ("query-raw.bin", [4] + raw.dropFirst())
+        ]
     }
 }
 
@@ -179,7 +221,9 @@ enum Protobuf {
         } while value > 0
         return bytes
     }
-    static func bytes(_ field: Int, _ payload: [UInt8]) -> [UInt8] { varint(UInt64(field << 3 | 2)) + varint(UInt64(payload.count)) + payload }
+    static func bytes(_ field: Int, _ payload: [UInt8]) -> [UInt8] {
+        varint(UInt64(field << 3 | 2)) + varint(UInt64(payload.count)) + payload
+    }
     static func fixed64(_ value: Double) -> [UInt8] { withUnsafeBytes(of: value.bitPattern.littleEndian, Array.init) }
     static func double(_ field: Int, _ value: Double) -> [UInt8] { varint(UInt64(field << 3 | 1)) + fixed64(value) }
     static func sint64(_ field: Int, _ value: Int64) -> [UInt8] {

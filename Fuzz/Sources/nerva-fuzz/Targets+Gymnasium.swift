@@ -10,7 +10,9 @@ extension FuzzTarget {
         name: "gymnasium-frames",
         reader: "GymnasiumSession over a GymnasiumChannel, GymnasiumEnvironment and GymnasiumTabularEnvironment",
         run: { bytes in
-            guard let session = try? GymnasiumSession(environmentID: "Fuzz-v0", channel: ReplayChannel(bytes)) else { return }
+            guard let session = try? GymnasiumSession(environmentID: "Fuzz-v0", channel: ReplayChannel(bytes)) else {
+                return
+            }
             func episode<E: Environment>(_ environment: inout E) where E.Action == Int {
                 let actions = max(1, session.actionSpace.count)
                 _ = environment.reset(seed: 7)
@@ -25,31 +27,47 @@ extension FuzzTarget {
         },
         seeds: {
             func frames(_ replies: [String]) -> [UInt8] {
-                replies.flatMap { reply in withUnsafeBytes(of: UInt32(reply.utf8.count).littleEndian, Array.init) + Array(reply.utf8) }
+                replies.flatMap { reply in
+                    withUnsafeBytes(of: UInt32(reply.utf8.count).littleEndian, Array.init) + Array(reply.utf8)
+                }
             }
-            let step = #"{"ok": true, "observation": [0.01, -0.2, 0.03, 0.25], "reward": 1.0, "terminated": false, "truncated": false}"#
+            let step =
+                #"{"ok": true, "observation": [0.01, -0.2, 0.03, 0.25], "reward": 1.0, "terminated": false, "truncated": false}"#
             return [
-                ("cartpole.bin", frames([
-                    #"{"ok": true, "env_id": "CartPole-v1", "observation_space": {"type": "box", "shape": [4], "low": [-4.8, null, -0.42, null], "#
-                        + #""high": [4.8, null, 0.42, null]}, "action_space": {"type": "discrete", "n": 2, "start": 0}, "#
-                        + #""max_episode_steps": 500, "reward_threshold": 475.0, "gymnasium_version": "1.1.1"}"#,
-                    #"{"ok": true, "observation": [0.01, 0.02, -0.03, 0.04], "state": [0.01, 0.02, -0.03, 0.04]}"#,
-                    step, step,
-                    #"{"ok": true, "observation": [0.1, 0.2, 0.3, 0.4], "reward": 1.0, "terminated": true, "truncated": false}"#,
-                ])),
-                ("frozenlake.bin", frames([
-                    #"{"ok": true, "env_id": "FrozenLake-v1", "observation_space": {"type": "discrete", "n": 16, "start": 0}, "#
-                        + #""action_space": {"type": "discrete", "n": 4, "start": 0}, "max_episode_steps": 100, "reward_threshold": 0.7, "#
-                        + #""gymnasium_version": "1.1.1"}"#,
-                    #"{"ok": true, "observation": 0}"#,
-                    #"{"ok": true, "observation": 4, "reward": 0.0, "terminated": false, "truncated": false}"#,
-                    #"{"ok": true, "observation": 15, "reward": 1.0, "terminated": true, "truncated": false}"#,
-                ])),
-                ("remote-error.bin", frames([#"{"ok": false, "error": "NameNotFound: Environment `Nope` doesn't exist."}"#])),
-                ("start-offset.bin", frames([
-                    #"{"ok": true, "observation_space": {"type": "discrete", "n": 3, "start": -1}, "action_space": {"type": "discrete", "n": 2, "start": 5}}"#,
-                    #"{"ok": true, "observation": 1}"#, #"{"ok": false, "error": "ValueError: action 6 is not in Discrete(2, start=5)"}"#,
-                ])),
+                (
+                    "cartpole.bin",
+                    frames([
+                        #"{"ok": true, "env_id": "CartPole-v1", "observation_space": {"type": "box", "shape": [4], "low": [-4.8, null, -0.42, null], "#
+                            + #""high": [4.8, null, 0.42, null]}, "action_space": {"type": "discrete", "n": 2, "start": 0}, "#
+                            + #""max_episode_steps": 500, "reward_threshold": 475.0, "gymnasium_version": "1.1.1"}"#,
+                        #"{"ok": true, "observation": [0.01, 0.02, -0.03, 0.04], "state": [0.01, 0.02, -0.03, 0.04]}"#,
+                        step, step,
+                        #"{"ok": true, "observation": [0.1, 0.2, 0.3, 0.4], "reward": 1.0, "terminated": true, "truncated": false}"#
+                    ])
+                ),
+                (
+                    "frozenlake.bin",
+                    frames([
+                        #"{"ok": true, "env_id": "FrozenLake-v1", "observation_space": {"type": "discrete", "n": 16, "start": 0}, "#
+                            + #""action_space": {"type": "discrete", "n": 4, "start": 0}, "max_episode_steps": 100, "reward_threshold": 0.7, "#
+                            + #""gymnasium_version": "1.1.1"}"#,
+                        #"{"ok": true, "observation": 0}"#,
+                        #"{"ok": true, "observation": 4, "reward": 0.0, "terminated": false, "truncated": false}"#,
+                        #"{"ok": true, "observation": 15, "reward": 1.0, "terminated": true, "truncated": false}"#
+                    ])
+                ),
+                (
+                    "remote-error.bin",
+                    frames([#"{"ok": false, "error": "NameNotFound: Environment `Nope` doesn't exist."}"#])
+                ),
+                (
+                    "start-offset.bin",
+                    frames([
+                        #"{"ok": true, "observation_space": {"type": "discrete", "n": 3, "start": -1}, "action_space": {"type": "discrete", "n": 2, "start": 5}}"#,
+                        #"{"ok": true, "observation": 1}"#,
+                        #"{"ok": false, "error": "ValueError: action 6 is not in Discrete(2, start=5)"}"#
+                    ])
+                )
             ]
         })
 }

@@ -48,7 +48,7 @@ public struct AxisTicks: Sendable, Equatable {
     /// `value` written with the precision of `step`.
     public static func format(_ value: Double, step: Double) -> String {
         guard value.isFinite else { return value.isNaN ? "NaN" : (value > 0 ? "∞" : "-∞") }
-        let value = Swift.abs(value) < step * 1e-6 ? 0 : value    // no "-0.0" from rounding noise
+        let value = Swift.abs(value) < step * 1e-6 ? 0 : value // no "-0.0" from rounding noise
         let largest = Swift.max(Swift.abs(value), step)
         if largest >= 1e6 || step < 1e-4 {
             // Enough significant digits to tell neighbouring ticks apart.

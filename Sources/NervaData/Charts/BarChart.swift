@@ -26,8 +26,10 @@ public struct BarChart: Sendable {
     /// A chart with one bar per label.
     ///
     /// - Precondition: `labels.count == values.count`.
-    public init(title: String, xLabel: String = "", yLabel: String = "", labels: [String], values: [Double],
-                color: String = "#1f77b4") {
+    public init(
+        title: String, xLabel: String = "", yLabel: String = "", labels: [String], values: [Double],
+        color: String = "#1f77b4"
+    ) {
         precondition(labels.count == values.count, "BarChart: \(labels.count) labels for \(values.count) values.")
         self.title = title
         self.xLabel = xLabel
@@ -47,8 +49,9 @@ public struct BarChart: Sendable {
         var svg = SVG(width: width, height: height)
         PlotFrame.drawTitle(title, in: &svg)
         let finite = values.filter(\.isFinite)
-        let yTicks = AxisTicks(covering: Swift.min(0, finite.min() ?? 0)...Swift.max(0, finite.max() ?? 1),
-                               targetCount: Swift.max(2, height / 70))
+        let yTicks = AxisTicks(
+            covering: Swift.min(0, finite.min() ?? 0)...Swift.max(0, finite.max() ?? 1),
+            targetCount: Swift.max(2, height / 70))
         let shownLabels = labels.map { truncated($0, to: Self.maximumLabelCharacters) }
         let labelWidth = shownLabels.map { SVG.textWidth($0, size: PlotFrame.tickSize) }.max() ?? 0
 
@@ -58,13 +61,15 @@ public struct BarChart: Sendable {
         let rotates = labelWidth > slot - 6
         let radians = Self.labelAngle * .pi / 180
         // Rotated labels hang below the axis by their width times sin(angle), plus their height.
-        let labelDepth = rotates ? labelWidth * sin(radians) + PlotFrame.tickSize * cos(radians) + 4 : PlotFrame.tickSize
+        let labelDepth =
+            rotates ? labelWidth * sin(radians) + PlotFrame.tickSize * cos(radians) + 4 : PlotFrame.tickSize
         let top = title.isEmpty ? 20.0 : 44.0
         let bottom = 14 + labelDepth + (xLabel.isEmpty ? 8 : 28)
         // When rotated, the first label extends left of its bar: keep it on the canvas.
         let overhang = rotates ? Swift.max(0, labelWidth * cos(radians) - slot / 2 - left + 6) : 0
-        let frame = PlotFrame(left: left + overhang, top: top, width: Swift.max(plotWidth - overhang, 40),
-                              height: Swift.max(Double(height) - top - bottom, 40))
+        let frame = PlotFrame(
+            left: left + overhang, top: top, width: Swift.max(plotWidth - overhang, 40),
+            height: Swift.max(Double(height) - top - bottom, 40))
         let barSlot = frame.width / Double(Swift.max(values.count, 1))
 
         frame.drawYAxis(yTicks, label: yLabel, in: &svg)
@@ -75,8 +80,9 @@ public struct BarChart: Sendable {
             if value.isFinite {
                 let y = frame.y(value, yTicks)
                 let barWidth = barSlot * 0.7
-                svg.rect(x: centre - barWidth / 2, y: Swift.min(y, zeroY), width: barWidth, height: Swift.abs(zeroY - y),
-                         fill: color, title: "\(labels[index]): \(AxisTicks.format(value))")
+                svg.rect(
+                    x: centre - barWidth / 2, y: Swift.min(y, zeroY), width: barWidth, height: Swift.abs(zeroY - y),
+                    fill: color, title: "\(labels[index]): \(AxisTicks.format(value))")
                 if showsValues {
                     let textY = value >= 0 ? y - 4 : y + 12
                     svg.text(AxisTicks.format(value), x: centre, y: textY, size: 10, anchor: .middle, fill: "#333333")
@@ -84,8 +90,9 @@ public struct BarChart: Sendable {
             }
             let labelY = frame.bottom + 16
             if rotates {
-                svg.text(shownLabels[index], x: centre + 4, y: labelY - 4, size: PlotFrame.tickSize, anchor: .end,
-                         rotation: -Self.labelAngle)
+                svg.text(
+                    shownLabels[index], x: centre + 4, y: labelY - 4, size: PlotFrame.tickSize, anchor: .end,
+                    rotation: -Self.labelAngle)
             } else {
                 svg.text(shownLabels[index], x: centre, y: labelY, size: PlotFrame.tickSize, anchor: .middle)
             }

@@ -27,9 +27,12 @@ public enum ColorMap {
     /// matplotlib's viridis (van der Walt and Smith, 2015), sampled at ten evenly spaced points
     /// (R's `viridis(10)`); lightness grows steadily from dark purple to yellow.
     static let viridisAnchors: [Color] = {
-        let codes: [Int] = [0x440154, 0x482878, 0x3E4A89, 0x31688E, 0x26828E, 0x1F9E89, 0x35B779, 0x6DCD59, 0xB4DE2C, 0xFDE725]
+        let codes: [Int] = [
+            0x440154, 0x482878, 0x3E4A89, 0x31688E, 0x26828E, 0x1F9E89, 0x35B779, 0x6DCD59, 0xB4DE2C, 0xFDE725
+        ]
         return codes.map { code -> Color in
-            let red = Double(code >> 16) / 255, green = Double((code >> 8) & 0xFF) / 255, blue = Double(code & 0xFF) / 255
+            let red = Double(code >> 16) / 255, green = Double((code >> 8) & 0xFF) / 255,
+                blue = Double(code & 0xFF) / 255
             return Color(red: red, green: green, blue: blue)
         }
     }()
@@ -41,8 +44,9 @@ public enum ColorMap {
         let index = Swift.min(Int(position), viridisAnchors.count - 2)
         let fraction = position - Double(index)
         let a = viridisAnchors[index], b = viridisAnchors[index + 1]
-        return Color(red: a.red + (b.red - a.red) * fraction,
-                     green: a.green + (b.green - a.green) * fraction,
-                     blue: a.blue + (b.blue - a.blue) * fraction)
+        return Color(
+            red: a.red + (b.red - a.red) * fraction,
+            green: a.green + (b.green - a.green) * fraction,
+            blue: a.blue + (b.blue - a.blue) * fraction)
     }
 }

@@ -32,15 +32,19 @@ public struct HeatMap: Sendable {
     /// A heat map of `values`, one row per row label and one column per column label.
     ///
     /// - Precondition: `values` has `rowLabels.count` rows of `columnLabels.count` values.
-    public init(title: String, rowLabels: [String], columnLabels: [String], values: [[Double]],
-                showsValues: Bool = true, xLabel: String = "", yLabel: String = "", cellLabels: [[String]]? = nil) {
-        precondition(values.count == rowLabels.count && values.allSatisfy { $0.count == columnLabels.count },
-                     "HeatMap: values must have \(rowLabels.count) rows of \(columnLabels.count) columns.")
+    public init(
+        title: String, rowLabels: [String], columnLabels: [String], values: [[Double]],
+        showsValues: Bool = true, xLabel: String = "", yLabel: String = "", cellLabels: [[String]]? = nil
+    ) {
+        precondition(
+            values.count == rowLabels.count && values.allSatisfy { $0.count == columnLabels.count },
+            "HeatMap: values must have \(rowLabels.count) rows of \(columnLabels.count) columns.")
         let labelsFit = cellLabels.map { labels in
             labels.count == values.count && zip(labels, values).allSatisfy { $0.count == $1.count }
         }
-        precondition(labelsFit ?? true,
-                     "HeatMap: cellLabels must have the shape of values.")
+        precondition(
+            labelsFit ?? true,
+            "HeatMap: cellLabels must have the shape of values.")
         self.cellLabels = cellLabels
         self.title = title
         self.rowLabels = rowLabels
@@ -107,7 +111,8 @@ public struct HeatMap: Sendable {
         // About one colour-bar label per 30 pixels of map height, so that they never overlap.
         let barTicks = AxisTicks(covering: range, targetCount: Swift.max(1, Swift.min(5, rows * Int(cell) / 30)))
         let shownTicks = zip(barTicks.values, barTicks.labels).filter {
-            $0.0 >= range.lowerBound - 1e-9 * Swift.abs(range.lowerBound) && $0.0 <= range.upperBound + 1e-9 * Swift.abs(range.upperBound)
+            $0.0 >= range.lowerBound - 1e-9 * Swift.abs(range.lowerBound)
+                && $0.0 <= range.upperBound + 1e-9 * Swift.abs(range.upperBound)
         }
         let barLabelWidth = shownTicks.map { SVG.textWidth($0.1, size: tickSize) }.max() ?? 0
 
@@ -129,24 +134,28 @@ public struct HeatMap: Sendable {
             for (column, value) in rowValues.enumerated() {
                 let c = value.isFinite ? color(of: value) : Self.missingColor
                 let x = x0 + Double(column) * cell, y = top + Double(row) * cell
-                svg.rect(x: x, y: y, width: cell, height: cell, fill: c.hex,
-                         title: "\(rowLabels[row]) / \(columnLabels[column]): \(format(value))")
+                svg.rect(
+                    x: x, y: y, width: cell, height: cell, fill: c.hex,
+                    title: "\(rowLabels[row]) / \(columnLabels[column]): \(format(value))")
                 let ink = value.isFinite && c.luminance < 0.5 ? "#ffffff" : "#111111"
                 // With a cell label the label takes the upper half of the cell and the value the lower.
                 let label = cellLabels?[row][column]
                 if let label, let labelSize = Self.valueTextSize(cell: cell, texts: [label]) {
-                    svg.text(label, x: x + cell / 2, y: y + cell * (showsValues ? 0.38 : 0.5) + labelSize * 0.35,
-                             size: labelSize, anchor: .middle, fill: ink)
+                    svg.text(
+                        label, x: x + cell / 2, y: y + cell * (showsValues ? 0.38 : 0.5) + labelSize * 0.35,
+                        size: labelSize, anchor: .middle, fill: ink)
                 }
                 if showsValues, let textSize, value.isFinite {
                     let size = label == nil ? textSize : Swift.min(textSize, cell * 0.25)
-                    svg.text(format(value), x: x + cell / 2, y: y + cell * (label == nil ? 0.5 : 0.75) + size * 0.35,
-                             size: size, anchor: .middle, fill: ink)
+                    svg.text(
+                        format(value), x: x + cell / 2, y: y + cell * (label == nil ? 0.5 : 0.75) + size * 0.35,
+                        size: size, anchor: .middle, fill: ink)
                 }
             }
         }
         for (row, name) in rowNames.enumerated() {
-            svg.text(name, x: x0 - 6, y: top + (Double(row) + 0.5) * cell + tickSize * 0.35, size: tickSize, anchor: .end)
+            svg.text(
+                name, x: x0 - 6, y: top + (Double(row) + 0.5) * cell + tickSize * 0.35, size: tickSize, anchor: .end)
         }
         for (column, name) in columnNames.enumerated() {
             let centre = x0 + (Double(column) + 0.5) * cell
@@ -157,7 +166,9 @@ public struct HeatMap: Sendable {
             }
         }
         if !yLabel.isEmpty {
-            svg.text(yLabel, x: overhang + 18, y: top + gridHeight / 2, size: PlotFrame.labelSize, anchor: .middle, rotation: -90)
+            svg.text(
+                yLabel, x: overhang + 18, y: top + gridHeight / 2, size: PlotFrame.labelSize, anchor: .middle,
+                rotation: -90)
         }
         if !xLabel.isEmpty {
             svg.text(xLabel, x: x0 + gridWidth / 2, y: Double(height) - 12, size: PlotFrame.labelSize, anchor: .middle)
@@ -172,9 +183,12 @@ public struct HeatMap: Sendable {
             let t = Double(i) / 10
             return #"<stop offset="\#(SVG.number(t))" stop-color="\#(ColorMap.viridis(t).hex)"/>"#
         }
-        svg.raw(#"<defs><linearGradient id="colorbar" x1="0" y1="1" x2="0" y2="0">"# + stops.joined() + "</linearGradient></defs>")
-        svg.raw(#"<rect x="\#(SVG.number(x))" y="\#(SVG.number(top))" width="14" height="\#(SVG.number(height))" "#
-            + ##"fill="url(#colorbar)" stroke="#444444" stroke-width="0.5"/>"##)
+        svg.raw(
+            #"<defs><linearGradient id="colorbar" x1="0" y1="1" x2="0" y2="0">"# + stops.joined()
+                + "</linearGradient></defs>")
+        svg.raw(
+            #"<rect x="\#(SVG.number(x))" y="\#(SVG.number(top))" width="14" height="\#(SVG.number(height))" "#
+                + ##"fill="url(#colorbar)" stroke="#444444" stroke-width="0.5"/>"##)
         let range = valueRange
         for (value, label) in ticks {
             let y = top + height - (value - range.lowerBound) / (range.upperBound - range.lowerBound) * height

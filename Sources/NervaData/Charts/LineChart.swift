@@ -29,7 +29,8 @@ public struct LineChart: Sendable {
 
         /// A series of `values` at x = `firstX`, `firstX + 1`, … (e.g. per epoch from 1).
         public init(name: String, values: [Double], firstX: Double = 1, color: String? = nil) {
-            self.init(name: name, points: values.enumerated().map { (firstX + Double($0.offset), $0.element) }, color: color)
+            self.init(
+                name: name, points: values.enumerated().map { (firstX + Double($0.offset), $0.element) }, color: color)
         }
     }
 
@@ -56,9 +57,10 @@ public struct LineChart: Sendable {
         PlotFrame.drawTitle(title, in: &svg)
         let finite = series.flatMap(\.points).filter { $0.x.isFinite && $0.y.isFinite }
         let xRange = (finite.map(\.x).min() ?? 0)...(finite.map(\.x).max() ?? 1)
-        let xIntegral = finite.allSatisfy { $0.x == $0.x.rounded() }    // epochs, steps: no tick at 2.5
-        let yTicks = AxisTicks(covering: (finite.map(\.y).min() ?? 0)...(finite.map(\.y).max() ?? 1),
-                               targetCount: Swift.max(2, height / 70))
+        let xIntegral = finite.allSatisfy { $0.x == $0.x.rounded() } // epochs, steps: no tick at 2.5
+        let yTicks = AxisTicks(
+            covering: (finite.map(\.y).min() ?? 0)...(finite.map(\.y).max() ?? 1),
+            targetCount: Swift.max(2, height / 70))
 
         let legendCharacters = 28
         let legendText = series.map { SVG.textWidth(truncated($0.name, to: legendCharacters), size: 12) }.max() ?? 0
@@ -67,11 +69,13 @@ public struct LineChart: Sendable {
         let top = title.isEmpty ? 20.0 : 44.0
         let bottom = xLabel.isEmpty ? 34.0 : 54.0
         // The last x tick label is centred on the right edge: leave room for its half.
-        let lastXLabel = Self.xTicks(covering: xRange, integral: xIntegral, width: Double(width) - left - 20).labels.last ?? ""
+        let lastXLabel =
+            Self.xTicks(covering: xRange, integral: xIntegral, width: Double(width) - left - 20).labels.last ?? ""
         let right = Swift.max(20, SVG.textWidth(lastXLabel, size: PlotFrame.tickSize) / 2 + 6)
         func makeFrame(reservingRight reserved: Double) -> PlotFrame {
-            PlotFrame(left: left, top: top, width: Swift.max(Double(width) - left - right - reserved, 40),
-                      height: Swift.max(Double(height) - top - bottom, 40))
+            PlotFrame(
+                left: left, top: top, width: Swift.max(Double(width) - left - right - reserved, 40),
+                height: Swift.max(Double(height) - top - bottom, 40))
         }
 
         // The legend goes inside the plot, in a corner no line crosses; failing that, beside it.
@@ -80,7 +84,8 @@ public struct LineChart: Sendable {
         var legendOrigin: (x: Double, y: Double)?
         var legendInside = true
         if !series.isEmpty {
-            legendOrigin = Self.freeCorner(size: legendSize, in: frame, avoiding: Array(pixelLines(frame, xTicks, yTicks).joined()))
+            legendOrigin = Self.freeCorner(
+                size: legendSize, in: frame, avoiding: Array(pixelLines(frame, xTicks, yTicks).joined()))
             if legendOrigin == nil {
                 frame = makeFrame(reservingRight: legendSize.width)
                 xTicks = Self.xTicks(covering: xRange, integral: xIntegral, width: frame.width)
@@ -101,7 +106,7 @@ public struct LineChart: Sendable {
 
         let colors = series.indices.map { series[$0].color ?? Palette.color($0) }
         for (index, segments) in pixelLines(frame, xTicks, yTicks).enumerated() {
-            let showsMarkers = series[index].points.count * series.count <= 60   // dots only where they stay legible
+            let showsMarkers = series[index].points.count * series.count <= 60 // dots only where they stay legible
             for segment in segments {
                 if segment.count > 1 { svg.polyline(segment, stroke: colors[index]) }
                 if showsMarkers || segment.count == 1 {
@@ -110,33 +115,45 @@ public struct LineChart: Sendable {
             }
         }
         if let legendOrigin {
-            PlotFrame.drawLegend(zip(series.map(\.name), colors).map { ($0, $1) }, origin: legendOrigin, size: legendSize,
-                                 maximumCharacters: legendCharacters, boxed: legendInside, in: &svg)
+            PlotFrame.drawLegend(
+                zip(series.map(\.name), colors).map { ($0, $1) }, origin: legendOrigin, size: legendSize,
+                maximumCharacters: legendCharacters, boxed: legendInside, in: &svg)
         }
         return svg.document
     }
 
     /// Each series' runs of finite points, in pixels.
-    private func pixelLines(_ frame: PlotFrame, _ xTicks: AxisTicks, _ yTicks: AxisTicks) -> [[[(x: Double, y: Double)]]] {
+    private func pixelLines(_ frame: PlotFrame, _ xTicks: AxisTicks, _ yTicks: AxisTicks) -> [[[(
+        x: Double, y: Double
+    )]]] {
         series.map { line in
-            Self.segments(of: line.points).map { segment in segment.map { (x: frame.x($0.x, xTicks), y: frame.y($0.y, yTicks)) } }
+            Self.segments(of: line.points).map { segment in
+                segment.map { (x: frame.x($0.x, xTicks), y: frame.y($0.y, yTicks)) }
+            }
         }
     }
 
     /// The top-left point of the first corner of `frame` (top right, top left, bottom right,
     /// bottom left) where a box of `size` touches none of the `lines`, or `nil`.
-    static func freeCorner(size: (width: Double, height: Double), in frame: PlotFrame,
-                           avoiding lines: [[(x: Double, y: Double)]]) -> (x: Double, y: Double)? {
+    static func freeCorner(
+        size: (width: Double, height: Double), in frame: PlotFrame,
+        avoiding lines: [[(x: Double, y: Double)]]
+    ) -> (x: Double, y: Double)? {
         let inset = 8.0, margin = 6.0
         guard size.width + 2 * inset < frame.width && size.height + 2 * inset < frame.height else { return nil }
-        let corners = [(frame.right - inset - size.width, frame.top + inset), (frame.left + inset, frame.top + inset),
-                       (frame.right - inset - size.width, frame.bottom - inset - size.height),
-                       (frame.left + inset, frame.bottom - inset - size.height)]
+        let corners = [
+            (frame.right - inset - size.width, frame.top + inset), (frame.left + inset, frame.top + inset),
+            (frame.right - inset - size.width, frame.bottom - inset - size.height),
+            (frame.left + inset, frame.bottom - inset - size.height)
+        ]
         var free = [Bool](repeating: true, count: corners.count)
         func visit(_ x: Double, _ y: Double) {
             for (i, corner) in corners.enumerated() where free[i] {
                 if x >= corner.0 - margin && x <= corner.0 + size.width + margin
-                    && y >= corner.1 - margin && y <= corner.1 + size.height + margin { free[i] = false }
+                    && y >= corner.1 - margin && y <= corner.1 + size.height + margin
+                {
+                    free[i] = false
+                }
             }
         }
         for line in lines {

@@ -29,7 +29,9 @@ struct PlotFrame {
     static func drawTitle(_ title: String, in svg: inout SVG) {
         guard !title.isEmpty else { return }
         let fitting = Int(Double(svg.width - 20) / (titleSize * 0.62))
-        svg.text(truncated(title, to: fitting), x: Double(svg.width) / 2, y: 26, size: titleSize, anchor: .middle, bold: true)
+        svg.text(
+            truncated(title, to: fitting), x: Double(svg.width) / 2, y: 26, size: titleSize, anchor: .middle, bold: true
+        )
     }
 
     /// Horizontal grid lines, tick labels, the y axis line and the rotated y-axis label.
@@ -43,8 +45,9 @@ struct PlotFrame {
         svg.line(x1: left, y1: top, x2: left, y2: bottom, stroke: Self.axisColor)
         if !label.isEmpty {
             let fitting = Int(height / (Self.labelSize * 0.6))
-            svg.text(truncated(label, to: fitting), x: 18, y: top + height / 2, size: Self.labelSize,
-                     anchor: .middle, rotation: -90)
+            svg.text(
+                truncated(label, to: fitting), x: 18, y: top + height / 2, size: Self.labelSize,
+                anchor: .middle, rotation: -90)
         }
     }
 
@@ -52,17 +55,21 @@ struct PlotFrame {
     func drawXLabel(_ label: String, in svg: inout SVG) {
         guard !label.isEmpty else { return }
         let fitting = Int(width / (Self.labelSize * 0.6))
-        svg.text(truncated(label, to: fitting), x: left + width / 2, y: Double(svg.height) - 12,
-                 size: Self.labelSize, anchor: .middle)
+        svg.text(
+            truncated(label, to: fitting), x: left + width / 2, y: Double(svg.height) - 12,
+            size: Self.labelSize, anchor: .middle)
     }
 
     /// A legend of coloured swatches and names, one per line, in a box of `size` whose top-left
     /// corner is `origin`; `boxed` gives it a white background and a frame (inside the plot).
-    static func drawLegend(_ entries: [(name: String, color: String)], origin: (x: Double, y: Double),
-                           size: (width: Double, height: Double), maximumCharacters: Int, boxed: Bool, in svg: inout SVG) {
+    static func drawLegend(
+        _ entries: [(name: String, color: String)], origin: (x: Double, y: Double),
+        size: (width: Double, height: Double), maximumCharacters: Int, boxed: Bool, in svg: inout SVG
+    ) {
         if boxed {
-            svg.rect(x: origin.x, y: origin.y, width: size.width, height: size.height, fill: "white",
-                     stroke: "#cccccc", strokeWidth: 1)
+            svg.rect(
+                x: origin.x, y: origin.y, width: size.width, height: size.height, fill: "white",
+                stroke: "#cccccc", strokeWidth: 1)
         }
         for (i, entry) in entries.enumerated() {
             let rowY = origin.y + 18 + Double(i) * 20

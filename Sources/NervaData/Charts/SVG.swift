@@ -64,9 +64,12 @@ public struct SVG: Sendable {
     public mutating func raw(_ markup: String) { elements.append(markup) }
 
     /// A rectangle.
-    public mutating func rect(x: Double, y: Double, width: Double, height: Double, fill: String,
-                              stroke: String? = nil, strokeWidth: Double = 1, title: String? = nil) {
-        var markup = #"<rect x="\#(Self.number(x))" y="\#(Self.number(y))" width="\#(Self.number(width))" "#
+    public mutating func rect(
+        x: Double, y: Double, width: Double, height: Double, fill: String,
+        stroke: String? = nil, strokeWidth: Double = 1, title: String? = nil
+    ) {
+        var markup =
+            #"<rect x="\#(Self.number(x))" y="\#(Self.number(y))" width="\#(Self.number(width))" "#
             + #"height="\#(Self.number(height))" fill="\#(Self.escape(fill))""#
         if let stroke { markup += #" stroke="\#(Self.escape(stroke))" stroke-width="\#(Self.number(strokeWidth))""# }
         if let title { markup += "><title>\(Self.escape(title))</title></rect>" } else { markup += "/>" }
@@ -74,9 +77,12 @@ public struct SVG: Sendable {
     }
 
     /// A straight line; `dash` is an SVG dash pattern such as `"4 3"`.
-    public mutating func line(x1: Double, y1: Double, x2: Double, y2: Double, stroke: String,
-                              width: Double = 1, dash: String? = nil) {
-        var markup = #"<line x1="\#(Self.number(x1))" y1="\#(Self.number(y1))" x2="\#(Self.number(x2))" "#
+    public mutating func line(
+        x1: Double, y1: Double, x2: Double, y2: Double, stroke: String,
+        width: Double = 1, dash: String? = nil
+    ) {
+        var markup =
+            #"<line x1="\#(Self.number(x1))" y1="\#(Self.number(y1))" x2="\#(Self.number(x2))" "#
             + #"y2="\#(Self.number(y2))" stroke="\#(Self.escape(stroke))" stroke-width="\#(Self.number(width))""#
         if let dash { markup += #" stroke-dasharray="\#(Self.escape(dash))""# }
         elements.append(markup + "/>")
@@ -85,21 +91,26 @@ public struct SVG: Sendable {
     /// A line through `points`.
     public mutating func polyline(_ points: [(x: Double, y: Double)], stroke: String, width: Double = 2) {
         let coordinates = points.map { "\(Self.number($0.x)),\(Self.number($0.y))" }.joined(separator: " ")
-        elements.append(#"<polyline points="\#(coordinates)" fill="none" stroke="\#(Self.escape(stroke))" "#
-            + #"stroke-width="\#(Self.number(width))" stroke-linejoin="round" stroke-linecap="round"/>"#)
+        elements.append(
+            #"<polyline points="\#(coordinates)" fill="none" stroke="\#(Self.escape(stroke))" "#
+                + #"stroke-width="\#(Self.number(width))" stroke-linejoin="round" stroke-linecap="round"/>"#)
     }
 
     /// A filled circle.
     public mutating func circle(x: Double, y: Double, radius: Double, fill: String) {
-        elements.append(#"<circle cx="\#(Self.number(x))" cy="\#(Self.number(y))" r="\#(Self.number(radius))" "#
-            + #"fill="\#(Self.escape(fill))"/>"#)
+        elements.append(
+            #"<circle cx="\#(Self.number(x))" cy="\#(Self.number(y))" r="\#(Self.number(radius))" "#
+                + #"fill="\#(Self.escape(fill))"/>"#)
     }
 
     /// Text whose baseline starts, is centred or ends at `(x, y)`, optionally rotated by
     /// `rotation` degrees (clockwise) about that point.
-    public mutating func text(_ text: String, x: Double, y: Double, size: Double = 12, anchor: Anchor = .start,
-                              bold: Bool = false, fill: String = "#222222", rotation: Double = 0) {
-        var markup = #"<text x="\#(Self.number(x))" y="\#(Self.number(y))" font-size="\#(Self.number(size))" "#
+    public mutating func text(
+        _ text: String, x: Double, y: Double, size: Double = 12, anchor: Anchor = .start,
+        bold: Bool = false, fill: String = "#222222", rotation: Double = 0
+    ) {
+        var markup =
+            #"<text x="\#(Self.number(x))" y="\#(Self.number(y))" font-size="\#(Self.number(size))" "#
             + #"font-family="\#(Self.fontFamily)" text-anchor="\#(anchor.rawValue)" fill="\#(Self.escape(fill))""#
         if bold { markup += #" font-weight="bold""# }
         if rotation != 0 {
@@ -120,8 +131,10 @@ public struct SVG: Sendable {
 
 /// The colours of successive series: matplotlib's `tab10`, distinct and colour-blind tolerable.
 enum Palette {
-    static let categorical = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
-                              "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
+    static let categorical = [
+        "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
+        "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"
+    ]
 
     static func color(_ index: Int) -> String { categorical[index % categorical.count] }
 }

@@ -48,12 +48,14 @@ public enum FleetError: Error, CustomStringConvertible, Equatable {
 
     public var description: String {
         switch self {
-        case let .invalidAddress(address): "--superlink \"\(address)\" is not HOST:PORT (e.g. 127.0.0.1:8000 or superlink.example.org:443)"
+        case let .invalidAddress(address):
+            "--superlink \"\(address)\" is not HOST:PORT (e.g. 127.0.0.1:8000 or superlink.example.org:443)"
         case let .tls(problem): "TLS: \(problem)"
         case let .unreachable(address, call, attempts, lastError):
             "cannot reach the Flower SuperLink at \(address) (\(call), \(attempts) attempt\(attempts == 1 ? "" : "s")): \(lastError)"
         case let .rejected(call, status, detail):
-            status == 401 ? "the SuperLink refused the node's credentials (\(call), HTTP 401): \(detail)"
+            status == 401
+                ? "the SuperLink refused the node's credentials (\(call), HTTP 401): \(detail)"
                 : "the SuperLink rejected \(call) with HTTP \(status): \(detail)"
         case let .badResponse(call, problem): "unreadable SuperLink answer to \(call): \(problem)"
         case let .refused(problem): "the SuperLink refused: \(problem)"
@@ -81,10 +83,13 @@ public final class FleetClient: Sendable {
     ///   - retryPolicy: how often and how long to retry an unreachable SuperLink.
     ///   - requestTimeout: seconds one HTTP request may take.
     /// - Throws: `FleetError.invalidAddress` or `.tls`.
-    public init(superlink: String, transport: FleetTransport, identity: FleetIdentity,
-                retryPolicy: FleetRetryPolicy = FleetRetryPolicy(), requestTimeout: Double = 120) throws {
+    public init(
+        superlink: String, transport: FleetTransport, identity: FleetIdentity,
+        retryPolicy: FleetRetryPolicy = FleetRetryPolicy(), requestTimeout: Double = 120
+    ) throws {
         guard let colon = superlink.lastIndex(of: ":"), let port = Int(superlink[superlink.index(after: colon)...]),
-              (1...65535).contains(port), colon != superlink.startIndex, !superlink.contains("/") else {
+            (1...65535).contains(port), colon != superlink.startIndex, !superlink.contains("/")
+        else {
             throw FleetError.invalidAddress(superlink)
         }
         var configuration = HTTPClient.Configuration()
@@ -97,7 +102,9 @@ public final class FleetClient: Sendable {
             if let rootCertificates {
                 do {
                     let certificates = try NIOSSLCertificate.fromPEMFile(rootCertificates)
-                    guard !certificates.isEmpty else { throw FleetError.tls("\(rootCertificates) holds no PEM certificate") }
+                    guard !certificates.isEmpty else {
+                        throw FleetError.tls("\(rootCertificates) holds no PEM certificate")
+                    }
                     tls.trustRoots = .certificates(certificates)
                 } catch let error as FleetError { throw error } catch {
                     throw FleetError.tls("cannot read the root certificates \(rootCertificates): \(error)")
@@ -120,8 +127,10 @@ public final class FleetClient: Sendable {
 
     /// Sends `request` to `/v1/fleet/<rpc>` and parses the answer as `Response`, retrying
     /// transport errors (unless `retrying` is false: one attempt).
-    func call<Response: SwiftProtobuf.Message>(_ rpc: String, _ request: some SwiftProtobuf.Message,
-                                               as _: Response.Type = Response.self, retrying: Bool = true) async throws -> Response {
+    func call<Response: SwiftProtobuf.Message>(
+        _ rpc: String, _ request: some SwiftProtobuf.Message,
+        as _: Response.Type = Response.self, retrying: Bool = true
+    ) async throws -> Response {
         var options = BinaryEncodingOptions()
         options.useDeterministicOrdering = true
         let body: [UInt8] = try request.serializedBytes(options: options)
@@ -134,7 +143,8 @@ public final class FleetClient: Sendable {
                 switch status {
                 case 200..<300:
                     do { return try Response(serializedBytes: payload) } catch {
-                        throw FleetError.badResponse(call: rpc, problem: "not a \(Response.protoMessageName) (\(payload.count) bytes)")
+                        throw FleetError.badResponse(
+                            call: rpc, problem: "not a \(Response.protoMessageName) (\(payload.count) bytes)")
                     }
                 case 502, 503, 504:
                     lastError = "HTTP \(status): \(Self.detail(of: payload))"

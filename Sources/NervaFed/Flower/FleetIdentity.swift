@@ -44,9 +44,11 @@ public struct FleetIdentity: Sendable {
         formatter.timeZone = TimeZone(identifier: "UTC")
         let timestamp = formatter.string(from: date).replacingOccurrences(of: "Z", with: "+00:00")
         let signature = try P256.Signing.PrivateKey(rawRepresentation: rawKey).signature(for: Data(timestamp.utf8))
-        return [("flwr-public-key", Data(publicKeyPEM).base64EncodedString()),
-                ("flwr-timestamp", timestamp),
-                ("flwr-signature", signature.derRepresentation.base64EncodedString())]
+        return [
+            ("flwr-public-key", Data(publicKeyPEM).base64EncodedString()),
+            ("flwr-timestamp", timestamp),
+            ("flwr-signature", signature.derRepresentation.base64EncodedString())
+        ]
     }
 }
 

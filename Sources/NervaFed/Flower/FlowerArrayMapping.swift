@@ -25,12 +25,15 @@ struct FlowerArrayMapping {
             entryIndices = Array(entries.indices)
             byName = false
         } else {
-            throw .badContent("the ArrayRecord's arrays [\(described(Array(zip(names, arrays.map(\.shape)))))] match neither the names "
-                + "nor the order and shapes of the model's tensors [\(described(entries.map { ($0.name, $0.shape) }))]; "
-                + "is --model the architecture the ServerApp uses?")
+            throw .badContent(
+                "the ArrayRecord's arrays [\(described(Array(zip(names, arrays.map(\.shape)))))] match neither the names "
+                    + "nor the order and shapes of the model's tensors [\(described(entries.map { ($0.name, $0.shape) }))]; "
+                    + "is --model the architecture the ServerApp uses?")
         }
         for (index, (name, array)) in zip(entryIndices, zip(names, arrays)) where entries[index].shape != array.shape {
-            throw .badContent("array \"\(name)\" has shape \(array.shape), the model's tensor \"\(entries[index].name)\" \(entries[index].shape)")
+            throw .badContent(
+                "array \"\(name)\" has shape \(array.shape), the model's tensor \"\(entries[index].name)\" \(entries[index].shape)"
+            )
         }
     }
 
@@ -52,8 +55,9 @@ struct FlowerArrayMapping {
     func arrays(from parameters: ParameterSet, like received: [NumpyArray]) -> [NumpyArray] {
         zip(entryIndices, received).map { index, array in
             let entry = layout.entries[index]
-            return NumpyArray(scalars: Array(parameters.values[entry.offset..<entry.offset + entry.count]), shape: array.shape,
-                              scalarType: array.scalarType)
+            return NumpyArray(
+                scalars: Array(parameters.values[entry.offset..<entry.offset + entry.count]), shape: array.shape,
+                scalarType: array.scalarType)
         }
     }
 }

@@ -2,8 +2,18 @@ import Foundation
 
 /// A value in a Flower `ConfigRecord` or `MetricRecord` (metrics hold only the numeric kinds).
 public enum FlowerValue: Equatable, Sendable {
-    case double(Double), integer(Int64), unsigned(UInt64), bool(Bool), string(String), bytes([UInt8])
-    case doubles([Double]), integers([Int64]), unsigneds([UInt64]), bools([Bool]), strings([String]), bytesList([[UInt8]])
+    case double(Double)
+    case integer(Int64)
+    case unsigned(UInt64)
+    case bool(Bool)
+    case string(String)
+    case bytes([UInt8])
+    case doubles([Double])
+    case integers([Int64])
+    case unsigneds([UInt64])
+    case bools([Bool])
+    case strings([String])
+    case bytesList([[UInt8]])
 
     /// The value as a number, when it is one.
     public var number: Double? {
@@ -33,7 +43,9 @@ public struct FlowerContent: Equatable, Sendable {
 
     /// The objects that carry this content, children before parents (the order of pushing), and
     /// the id of the `RecordDict` at the top.
-    func deflated(chunkSize: Int = 5 * 1024 * 1024) throws(FlowerProtocolError) -> (objects: [FlowerObject], rootID: String) {
+    func deflated(chunkSize: Int = 5 * 1024 * 1024) throws(FlowerProtocolError) -> (
+        objects: [FlowerObject], rootID: String
+    ) {
         var objects: [FlowerObject] = []
         var references: [String: String] = [:]
         for name in records.keys.sorted() {
@@ -45,13 +57,18 @@ public struct FlowerContent: Equatable, Sendable {
                     let data = array.encoded()
                     var chunkIDs: [String] = [], uniqueChunks: [String] = []
                     for start in stride(from: 0, to: max(data.count, 1), by: chunkSize) {
-                        let chunk = FlowerObject(kind: .arrayChunk, body: Array(data[start..<min(start + chunkSize, data.count)]))
-                        if !uniqueChunks.contains(chunk.id) { uniqueChunks.append(chunk.id); objects.append(chunk) }
+                        let chunk = FlowerObject(
+                            kind: .arrayChunk, body: Array(data[start..<min(start + chunkSize, data.count)]))
+                        if !uniqueChunks.contains(chunk.id) {
+                            uniqueChunks.append(chunk.id)
+                            objects.append(chunk)
+                        }
                         chunkIDs.append(chunk.id)
                     }
                     let metadata = FlowerJSON.object([
                         ("dtype", .string(Self.dtypeName[array.scalarType]!)), ("shape", .integers(array.shape)),
-                        ("stype", .string("numpy.ndarray")), ("arraychunk_ids", .integers(chunkIDs.map { uniqueChunks.firstIndex(of: $0)! })),
+                        ("stype", .string("numpy.ndarray")),
+                        ("arraychunk_ids", .integers(chunkIDs.map { uniqueChunks.firstIndex(of: $0)! }))
                     ])
                     let object = FlowerObject(kind: .array, children: uniqueChunks, body: Array(metadata.utf8))
                     objects.append(object)
@@ -72,7 +89,9 @@ public struct FlowerContent: Equatable, Sendable {
     }
 
     /// An object whose body is the JSON map `{name: id}` and whose children are the unique ids.
-    private static func referencing(_ kind: FlowerObject.Kind, _ references: [String: String], order: [String]) -> FlowerObject {
+    private static func referencing(_ kind: FlowerObject.Kind, _ references: [String: String], order: [String])
+        -> FlowerObject
+    {
         var children: [String] = []
         for name in order where !children.contains(references[name]!) { children.append(references[name]!) }
         let body = FlowerJSON.object(order.map { ($0, .string(references[$0]!)) })
@@ -90,13 +109,16 @@ public struct FlowerContent: Equatable, Sendable {
     public init(messageObjects: [String: [UInt8]], messageID: String) throws(FlowerProtocolError) {
         var objects: [String: FlowerObject] = [:]
         for (id, bytes) in messageObjects { objects[id] = try FlowerObject(bytes: bytes, expectedID: id) }
-        guard let message = objects[messageID] else { throw .badContent("the message object \(messageID.prefix(12))… was not pulled") }
+        guard let message = objects[messageID] else {
+            throw .badContent("the message object \(messageID.prefix(12))… was not pulled")
+        }
         guard message.kind == .message else {
             throw .badContent("the message's root object is a \(message.kind.rawValue)")
         }
         guard message.children.count == 1 else {
-            throw .badContent("the message object has \(message.children.count) children, not its one RecordDict "
-                + "(a message carrying an error has no content to work on)")
+            throw .badContent(
+                "the message object has \(message.children.count) children, not its one RecordDict "
+                    + "(a message carrying an error has no content to work on)")
         }
         try self.init(inflating: message.children[0], from: objects)
     }
@@ -105,7 +127,9 @@ public struct FlowerContent: Equatable, Sendable {
     init(inflating rootID: String, from objects: [String: FlowerObject]) throws(FlowerProtocolError) {
         func object(_ id: String, _ kind: FlowerObject.Kind) throws(FlowerProtocolError) -> FlowerObject {
             guard let object = objects[id] else { throw .badContent("object \(id.prefix(12))… was not pulled") }
-            guard object.kind == kind else { throw .badContent("object \(id.prefix(12))… is a \(object.kind.rawValue), not a \(kind.rawValue)") }
+            guard object.kind == kind else {
+                throw .badContent("object \(id.prefix(12))… is a \(object.kind.rawValue), not a \(kind.rawValue)")
+            }
             return object
         }
         func references(_ object: FlowerObject) throws(FlowerProtocolError) -> [(String, String)] {
@@ -126,14 +150,17 @@ public struct FlowerContent: Equatable, Sendable {
                 for (arrayName, arrayID) in try references(record) {
                     let arrayObject = try object(arrayID, .array)
                     guard let metadata = try? FlowerJSON.parseArrayMetadata(arrayObject.body),
-                          metadata.chunkIndices.allSatisfy({ arrayObject.children.indices.contains($0) }) else {
+                        metadata.chunkIndices.allSatisfy({ arrayObject.children.indices.contains($0) })
+                    else {
                         throw .badContent("array \"\(arrayName)\" has unreadable metadata")
                     }
                     guard metadata.stype == "numpy.ndarray" else {
                         throw .badContent("array \"\(arrayName)\" is a \(metadata.stype), not a numpy.ndarray")
                     }
                     var data: [UInt8] = []
-                    for index in metadata.chunkIndices { data += try object(arrayObject.children[index], .arrayChunk).body }
+                    for index in metadata.chunkIndices {
+                        data += try object(arrayObject.children[index], .arrayChunk).body
+                    }
                     do { arrays.append(try NumpyArray(decoding: data, source: "array \"\(arrayName)\"")) } catch {
                         throw .badContent("\(error)")
                     }
@@ -151,6 +178,7 @@ public struct FlowerContent: Equatable, Sendable {
     /// NumPy's names of the element types (`str(array.dtype)`).
     static let dtypeName: [NumpyArray.ScalarType: String] = [
         .bool: "bool", .int8: "int8", .int16: "int16", .int32: "int32", .int64: "int64", .uint8: "uint8",
-        .uint16: "uint16", .uint32: "uint32", .uint64: "uint64", .float16: "float16", .float32: "float32", .float64: "float64",
+        .uint16: "uint16", .uint32: "uint32", .uint64: "uint64", .float16: "float16", .float32: "float32",
+        .float64: "float64"
     ]
 }

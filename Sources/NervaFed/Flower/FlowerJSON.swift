@@ -15,10 +15,11 @@ enum FlowerJSON {
 
     static func object(_ members: [(String, Value)]) -> String {
         let body = members.map { key, value in
-            let text = switch value {
-            case let .string(string): quoted(string)
-            case let .integers(numbers): "[" + numbers.map(String.init).joined(separator: ", ") + "]"
-            }
+            let text =
+                switch value {
+                case let .string(string): quoted(string)
+                case let .integers(numbers): "[" + numbers.map(String.init).joined(separator: ", ") + "]"
+                }
             return quoted(key) + ": " + text
         }
         return "{" + body.joined(separator: ", ") + "}"
@@ -62,8 +63,9 @@ enum FlowerJSON {
     /// An `Array` object's body: `{"dtype", "shape", "stype", "arraychunk_ids"}`.
     static func parseArrayMetadata(_ bytes: [UInt8]) throws -> ArrayMetadata {
         guard let map = try JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any],
-              let dtype = map["dtype"] as? String, let stype = map["stype"] as? String,
-              let shape = map["shape"] as? [Int], let chunks = map["arraychunk_ids"] as? [Int] else { throw ParseError() }
+            let dtype = map["dtype"] as? String, let stype = map["stype"] as? String,
+            let shape = map["shape"] as? [Int], let chunks = map["arraychunk_ids"] as? [Int]
+        else { throw ParseError() }
         return ArrayMetadata(dtype: dtype, shape: shape, stype: stype, chunkIndices: chunks)
     }
 
@@ -71,7 +73,12 @@ enum FlowerJSON {
         let bytes: [UInt8]
         var position = 0
 
-        var isAtEnd: Bool { mutating get { skipSpace(); return position == bytes.count } }
+        var isAtEnd: Bool {
+            mutating get {
+                skipSpace()
+                return position == bytes.count
+            }
+        }
 
         mutating func skipSpace() {
             while position < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[position]) { position += 1 }
@@ -90,7 +97,10 @@ enum FlowerJSON {
             try expect(UInt8(ascii: "\""))
             var units: [UInt16] = []
             var raw: [UInt8] = []
-            func flushRaw() { units += String(decoding: raw, as: UTF8.self).utf16; raw.removeAll() }
+            func flushRaw() {
+                units += String(decoding: raw, as: UTF8.self).utf16
+                raw.removeAll()
+            }
             while position < bytes.count {
                 let byte = bytes[position]
                 position += 1
@@ -112,7 +122,8 @@ enum FlowerJSON {
                     case UInt8(ascii: "f"): units.append(0x0C)
                     case UInt8(ascii: "u"):
                         guard position + 4 <= bytes.count,
-                              let unit = UInt16(String(decoding: bytes[position..<(position + 4)], as: UTF8.self), radix: 16)
+                            let unit = UInt16(
+                                String(decoding: bytes[position..<(position + 4)], as: UTF8.self), radix: 16)
                         else { throw ParseError() }
                         units.append(unit)
                         position += 4

@@ -44,7 +44,7 @@ public enum FlowerLegacyLayout {
             fitResultParameters: .arrays(names: names, arrays: arrays),
             "fitres.num_examples": .metrics(["num_examples": .integer(Int64(exampleCount))]),
             "fitres.metrics": .config(metrics),
-            "fitres.status": success,
+            "fitres.status": success
         ])
     }
 
@@ -54,7 +54,7 @@ public enum FlowerLegacyLayout {
             "evaluateres.loss": .metrics(["loss": .double(loss)]),
             "evaluateres.num_examples": .metrics(["num_examples": .integer(Int64(exampleCount))]),
             "evaluateres.metrics": .config(metrics),
-            "evaluateres.status": success,
+            "evaluateres.status": success
         ])
     }
 

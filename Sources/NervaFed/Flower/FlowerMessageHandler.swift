@@ -10,7 +10,9 @@ public struct FlowerTrainingDefaults: Sendable, Equatable {
     /// Mixed with the round number into each round's training seed.
     public var seed: UInt64
 
-    public init(localEpochs: Int = 1, batchSize: Int = 32, learningRate: Float = 0.01, momentum: Float = 0, seed: UInt64 = 0) {
+    public init(
+        localEpochs: Int = 1, batchSize: Int = 32, learningRate: Float = 0.01, momentum: Float = 0, seed: UInt64 = 0
+    ) {
         self.localEpochs = localEpochs
         self.batchSize = batchSize
         self.learningRate = learningRate
@@ -59,9 +61,11 @@ public struct FlowerMessageHandler: Sendable {
     /// Which metrics the replies carry.
     public let metricKeys: FlowerMetricKeys
 
-    public init(participant: any FederatedParticipant, model: ModelDescription,
-                defaults: FlowerTrainingDefaults = .init(),
-                metricKeys: FlowerMetricKeys = .init()) throws {
+    public init(
+        participant: any FederatedParticipant, model: ModelDescription,
+        defaults: FlowerTrainingDefaults = .init(),
+        metricKeys: FlowerMetricKeys = .init()
+    ) throws {
         try defaults.validate()
         self.participant = participant
         self.model = model
@@ -87,8 +91,9 @@ public struct FlowerMessageHandler: Sendable {
     private func train(_ content: FlowerContent) throws -> FlowerContent {
         if let legacy = try FlowerLegacyLayout.instruction(in: content, prefix: "fitins") {
             let fit = try fitResult(names: legacy.names, arrays: legacy.arrays, config: legacy.config)
-            return FlowerLegacyLayout.fitReply(names: legacy.names, arrays: fit.arrays, exampleCount: fit.exampleCount,
-                                               metrics: fit.metrics)
+            return FlowerLegacyLayout.fitReply(
+                names: legacy.names, arrays: fit.arrays, exampleCount: fit.exampleCount,
+                metrics: fit.metrics)
         }
         let (key, names, arrays) = try arrayRecord(of: content)
         let fit = try fitResult(names: names, arrays: arrays, config: try configRecord(of: content))
@@ -100,24 +105,30 @@ public struct FlowerMessageHandler: Sendable {
     /// Trains from the received arrays: the trained arrays (received names' order and types), the
     /// example count and the selected metrics (`train_loss`, `norm_bit`, …).
     private func fitResult(names: [String], arrays: [NumpyArray], config: [String: FlowerValue])
-        throws -> (arrays: [NumpyArray], exampleCount: Int, metrics: [String: FlowerValue]) {
+        throws -> (arrays: [NumpyArray], exampleCount: Int, metrics: [String: FlowerValue])
+    {
         let mapping = try FlowerArrayMapping(names: names, arrays: arrays, layout: layout)
         let global = mapping.parameters(from: arrays)
         let configuration = try fitConfiguration(config)
         let result = try participant.fit(FitInstruction(model: model, parameters: global, configuration: configuration))
         guard result.kind == .parameters, result.update.layout == layout else {
-            throw FlowerProtocolError.badContent("the participant returned a \(result.kind.rawValue) update in another layout")
+            throw FlowerProtocolError.badContent(
+                "the participant returned a \(result.kind.rawValue) update in another layout")
         }
         var trained = result.update
         var metrics: [String: FlowerValue] = result.metrics.mapValues { .double($0) }
         if let clippingNorm = config["clipping_norm"] {
-            guard let norm = clippingNorm.number, norm > 0 else { throw FlowerProtocolError.badContent("config clipping_norm must be a positive number") }
+            guard let norm = clippingNorm.number, norm > 0 else {
+                throw FlowerProtocolError.badContent("config clipping_norm must be a positive number")
+            }
             let (clipped, wasClipped) = Self.clip(trained, around: global, to: norm)
             trained = clipped
             metrics["norm_bit"] = .integer(wasClipped ? 1 : 0)
         }
-        return (mapping.arrays(from: trained, like: arrays), result.exampleCount,
-                try metricKeys.selecting(metrics, keys: metricKeys.train, kind: "train"))
+        return (
+            mapping.arrays(from: trained, like: arrays), result.exampleCount,
+            try metricKeys.selecting(metrics, keys: metricKeys.train, kind: "train")
+        )
     }
 
     private func evaluate(_ content: FlowerContent) throws -> FlowerContent {
@@ -125,8 +136,9 @@ public struct FlowerMessageHandler: Sendable {
             let evaluation = try evaluationResult(names: legacy.names, arrays: legacy.arrays, config: legacy.config)
             var metrics = evaluation.metrics
             metrics["eval_loss"] = nil
-            return FlowerLegacyLayout.evaluateReply(loss: evaluation.loss, exampleCount: evaluation.exampleCount,
-                                                    metrics: metrics)
+            return FlowerLegacyLayout.evaluateReply(
+                loss: evaluation.loss, exampleCount: evaluation.exampleCount,
+                metrics: metrics)
         }
         let (_, names, arrays) = try arrayRecord(of: content)
         let config = (try? configRecord(of: content)) ?? [:]
@@ -139,22 +151,29 @@ public struct FlowerMessageHandler: Sendable {
     /// Evaluates the received arrays: loss, example count and the selected metrics (`eval_loss`,
     /// `eval_acc`, …).
     private func evaluationResult(names: [String], arrays: [NumpyArray], config: [String: FlowerValue])
-        throws -> (loss: Double, exampleCount: Int, metrics: [String: FlowerValue]) {
+        throws -> (loss: Double, exampleCount: Int, metrics: [String: FlowerValue])
+    {
         let global = try FlowerArrayMapping(names: names, arrays: arrays, layout: layout).parameters(from: arrays)
         let round = try Self.count(["server-round", "server_round"], in: config, default: 0, minimum: 0)
-        let result = try participant.evaluate(model: model, parameters: global, configuration: EvaluateConfiguration(round: round))
+        let result = try participant.evaluate(
+            model: model, parameters: global, configuration: EvaluateConfiguration(round: round))
         var metrics: [String: FlowerValue] = result.metrics.mapValues { .double($0) }
-        if let accuracy = result.metrics["accuracy"] { metrics["accuracy"] = nil; metrics["eval_acc"] = .double(accuracy) }
+        if let accuracy = result.metrics["accuracy"] {
+            metrics["accuracy"] = nil
+            metrics["eval_acc"] = .double(accuracy)
+        }
         metrics["eval_loss"] = .double(result.loss)
         let selected = try metricKeys.selecting(metrics, keys: metricKeys.evaluate, kind: "evaluate")
         return (result.loss, result.exampleCount, selected)
     }
 
     private func query() -> FlowerContent {
-        FlowerContent(records: ["config": .config([
-            "framework": .string("nerva"), "participant": .string(participant.id),
-            "tensor-names": .strings(layout.names), "parameter-count": .integer(Int64(layout.scalarCount)),
-        ])])
+        FlowerContent(records: [
+            "config": .config([
+                "framework": .string("nerva"), "participant": .string(participant.id),
+                "tensor-names": .strings(layout.names), "parameter-count": .integer(Int64(layout.scalarCount))
+            ])
+        ])
     }
 
     /// The one `ArrayRecord` of a message.
@@ -175,7 +194,9 @@ public struct FlowerMessageHandler: Sendable {
             if case let .config(values) = record { return values }
             return nil
         }
-        guard records.count <= 1 else { throw FlowerProtocolError.badContent("expected at most one ConfigRecord, found \(records.count)") }
+        guard records.count <= 1 else {
+            throw FlowerProtocolError.badContent("expected at most one ConfigRecord, found \(records.count)")
+        }
         return records.first ?? [:]
     }
 
@@ -187,16 +208,22 @@ public struct FlowerMessageHandler: Sendable {
         }
         let round = try count(["server-round", "server_round"], default: 0, minimum: 0)
         let mu = try number(["proximal-mu", "proximal_mu"]) ?? 0
-        guard mu >= 0 else { throw FlowerProtocolError.badContent("config proximal-mu must not be negative, got \(mu)") }
-        let learningRate = try number(["lr", "learning-rate", "learning_rate"]).map { Float($0) } ?? defaults.learningRate
+        guard mu >= 0 else {
+            throw FlowerProtocolError.badContent("config proximal-mu must not be negative, got \(mu)")
+        }
+        let learningRate =
+            try number(["lr", "learning-rate", "learning_rate"]).map { Float($0) } ?? defaults.learningRate
         guard learningRate > 0, learningRate.isFinite else {
             throw FlowerProtocolError.badContent("config lr must be a positive Float32, got \(learningRate)")
         }
         let momentum = try number(["momentum"]).map { Float($0) } ?? defaults.momentum
-        guard momentum.isFinite else { throw FlowerProtocolError.badContent("config momentum must be a Float32, got \(momentum)") }
+        guard momentum.isFinite else {
+            throw FlowerProtocolError.badContent("config momentum must be a Float32, got \(momentum)")
+        }
         return FitConfiguration(
             round: round,
-            localEpochs: try count(["local-epochs", "local_epochs", "epochs"], default: defaults.localEpochs, minimum: 0),
+            localEpochs: try count(
+                ["local-epochs", "local_epochs", "epochs"], default: defaults.localEpochs, minimum: 0),
             batchSize: try count(["batch-size", "batch_size"], default: defaults.batchSize, minimum: 1),
             learningRate: learningRate,
             momentum: momentum,
@@ -217,7 +244,9 @@ public struct FlowerMessageHandler: Sendable {
     }
 
     /// The first of `keys` present in `config` as an integer in `minimum...1e9`, else `value`.
-    private static func count(_ keys: [String], in config: [String: FlowerValue], default value: Int, minimum: Int) throws -> Int {
+    private static func count(_ keys: [String], in config: [String: FlowerValue], default value: Int, minimum: Int)
+        throws -> Int
+    {
         guard let number = try number(keys, in: config) else { return value }
         guard number == number.rounded(), number >= Double(minimum), number <= 1e9 else {
             throw FlowerProtocolError.badContent("config \(keys[0]) must be an integer ≥ \(minimum), got \(number)")

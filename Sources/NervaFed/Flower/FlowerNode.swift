@@ -45,8 +45,10 @@ public struct FlowerNode: Sendable {
         /// Seconds that leaving (DeactivateNode, UnregisterNode) may take.
         public var leaveTimeout: Double
 
-        public init(heartbeatInterval: Double = 30, pollInterval: Double = 1, registers: Bool = true, maximumRuns: Int? = nil,
-                    runCheckInterval: Double = 2, rejoinDelay: Double = 1, leaveTimeout: Double = 5) {
+        public init(
+            heartbeatInterval: Double = 30, pollInterval: Double = 1, registers: Bool = true, maximumRuns: Int? = nil,
+            runCheckInterval: Double = 2, rejoinDelay: Double = 1, leaveTimeout: Double = 5
+        ) {
             self.heartbeatInterval = heartbeatInterval
             self.pollInterval = pollInterval
             self.registers = registers
@@ -76,9 +78,11 @@ public struct FlowerNode: Sendable {
     /// Called with one line per event (joined, message received, reply sent, run finished, left).
     public let log: @Sendable (String) -> Void
 
-    public init(client: FleetClient, handler: FlowerMessageHandler, configuration: Configuration = .init(),
-                secureAggregation: SecAggPlusClient = SecAggPlusClient(),
-                log: @escaping @Sendable (String) -> Void = { _ in }) {
+    public init(
+        client: FleetClient, handler: FlowerMessageHandler, configuration: Configuration = .init(),
+        secureAggregation: SecAggPlusClient = SecAggPlusClient(),
+        log: @escaping @Sendable (String) -> Void = { _ in }
+    ) {
         self.client = client
         self.handler = handler
         self.configuration = configuration
@@ -88,8 +92,10 @@ public struct FlowerNode: Sendable {
 
     /// The reply's content to a message of `messageType` for run `runID`: SecAgg+ stages go to
     /// `secureAggregation` (which calls `handler` to train), everything else to `handler`.
-    public func replyContent(to messageType: String, content: FlowerContent, runID: UInt64,
-                             nodeID: UInt64) throws -> FlowerContent {
+    public func replyContent(
+        to messageType: String, content: FlowerContent, runID: UInt64,
+        nodeID: UInt64
+    ) throws -> FlowerContent {
         guard messageType.split(separator: ".").first == "train", SecAggPlusClient.stage(of: content) != nil else {
             return try handler.reply(to: messageType, content: content)
         }
@@ -104,7 +110,8 @@ public struct FlowerNode: Sendable {
     ///   cancellation ends the session cleanly (deactivated, unregistered) without an error.
     public func run() async throws -> Summary {
         guard (10...1800).contains(configuration.heartbeatInterval) else {
-            throw FleetError.refused("the heartbeat interval must be between 10 and 1800 s, got \(configuration.heartbeatInterval)")
+            throw FleetError.refused(
+                "the heartbeat interval must be between 10 and 1800 s, got \(configuration.heartbeatInterval)")
         }
         var summary = Summary()
         var rejoinDelay = configuration.rejoinDelay
@@ -113,15 +120,19 @@ public struct FlowerNode: Sendable {
             let session = FlowerNodeSession(node: self, nodeID: nodeID, carrying: summary)
             let outcome: Result<Summary, any Error>
             do {
-                outcome = .success(try await withThrowingTaskGroup(of: Summary?.self) { group in
-                    group.addTask { try await session.beat(); return nil }
-                    group.addTask { try await session.work() }
-                    defer { group.cancelAll() }
-                    while let result = try await group.next() {
-                        if let result { return result }
-                    }
-                    return await session.summary
-                })
+                outcome = .success(
+                    try await withThrowingTaskGroup(of: Summary?.self) { group in
+                        group.addTask {
+                            try await session.beat()
+                            return nil
+                        }
+                        group.addTask { try await session.work() }
+                        defer { group.cancelAll() }
+                        while let result = try await group.next() {
+                            if let result { return result }
+                        }
+                        return await session.summary
+                    })
             } catch is CancellationError {
                 outcome = .success(await session.summary)
             } catch {
@@ -158,7 +169,9 @@ public struct FlowerNode: Sendable {
         if configuration.registers {
             var request = Flwr_Proto_RegisterNodeFleetRequest()
             request.publicKey = publicKey
-            registeredID = try await client.call("register-node", request, as: Flwr_Proto_RegisterNodeFleetResponse.self).nodeID
+            registeredID = try await client.call(
+                "register-node", request, as: Flwr_Proto_RegisterNodeFleetResponse.self
+            ).nodeID
         }
         var activate = Flwr_Proto_ActivateNodeRequest()
         activate.publicKey = publicKey
@@ -192,7 +205,10 @@ public struct FlowerNode: Sendable {
     private func leave(nodeID: UInt64) async {
         var request = Flwr_Proto_DeactivateNodeRequest()
         request.nodeID = nodeID
-        do { _ = try await client.call("deactivate-node", request, as: Flwr_Proto_DeactivateNodeResponse.self, retrying: false) } catch {
+        do {
+            _ = try await client.call(
+                "deactivate-node", request, as: Flwr_Proto_DeactivateNodeResponse.self, retrying: false)
+        } catch {
             log("could not deactivate node \(nodeID): \(error)")
         }
         if configuration.registers { await unregister(nodeID: nodeID) }
@@ -203,7 +219,10 @@ public struct FlowerNode: Sendable {
         guard let nodeID else { return }
         var request = Flwr_Proto_UnregisterNodeFleetRequest()
         request.nodeID = nodeID
-        do { _ = try await client.call("unregister-node", request, as: Flwr_Proto_UnregisterNodeFleetResponse.self, retrying: false) } catch {
+        do {
+            _ = try await client.call(
+                "unregister-node", request, as: Flwr_Proto_UnregisterNodeFleetResponse.self, retrying: false)
+        } catch {
             log("could not unregister node \(nodeID): \(error)")
         }
     }

@@ -33,8 +33,11 @@ actor FlowerNodeSession {
         request.heartbeatInterval = node.configuration.heartbeatInterval
         while true {
             try await Task.sleep(for: .seconds(0.8 * node.configuration.heartbeatInterval))
-            let response = try await node.client.call("send-node-heartbeat", request, as: Flwr_Proto_SendNodeHeartbeatResponse.self)
-            guard response.success else { throw FleetError.refused("the SuperLink no longer recognises node \(nodeID) (heartbeat)") }
+            let response = try await node.client.call(
+                "send-node-heartbeat", request, as: Flwr_Proto_SendNodeHeartbeatResponse.self)
+            guard response.success else {
+                throw FleetError.refused("the SuperLink no longer recognises node \(nodeID) (heartbeat)")
+            }
         }
     }
 
@@ -95,17 +98,20 @@ actor FlowerNodeSession {
         let runtime = pushStarted.timeIntervalSince(workStarted)
         switch reply {
         case let .success(content):
-            try await transfer.pushReply(content: content, error: nil, to: metadata, messageID: messageID, runtime: runtime)
+            try await transfer.pushReply(
+                content: content, error: nil, to: metadata, messageID: messageID, runtime: runtime)
             summary.replies[metadata.messageType, default: 0] += 1
             func seconds(_ value: Double) -> String { String(format: "%.3f", value) }
-            node.log("run \(metadata.runID): replied to \(metadata.messageType)\(stage) "
-                + "(pull \(seconds(workStarted.timeIntervalSince(pullStarted))) s, "
-                + "work \(seconds(runtime)) s, push \(seconds(Date().timeIntervalSince(pushStarted))) s)")
+            node.log(
+                "run \(metadata.runID): replied to \(metadata.messageType)\(stage) "
+                    + "(pull \(seconds(workStarted.timeIntervalSince(pullStarted))) s, "
+                    + "work \(seconds(runtime)) s, push \(seconds(Date().timeIntervalSince(pushStarted))) s)")
         case let .failure(error):
             var flowerError = Flwr_Proto_Error()
-            flowerError.code = 2   // CLIENT_APP_RAISED_EXCEPTION
+            flowerError.code = 2 // CLIENT_APP_RAISED_EXCEPTION
             flowerError.reason = "Nerva: \(error)"
-            try await transfer.pushReply(content: nil, error: flowerError, to: metadata, messageID: messageID, runtime: runtime)
+            try await transfer.pushReply(
+                content: nil, error: flowerError, to: metadata, messageID: messageID, runtime: runtime)
             summary.errorReplies += 1
             node.log("run \(metadata.runID): answered \(metadata.messageType)\(stage) with an error: \(error)")
         }
@@ -122,9 +128,10 @@ actor FlowerNodeSession {
             request.runID = runID
             let status: String
             do {
-                status = try await node.client.call("get-run", request, as: Flwr_Proto_GetRunResponse.self).run.status.status
+                status = try await node.client.call("get-run", request, as: Flwr_Proto_GetRunResponse.self).run.status
+                    .status
             } catch FleetError.rejected(_, let code, _) where code == 403 || code == 404 {
-                status = "finished"   // Flower 1.42 refuses Fleet calls for a run that has ended (403)
+                status = "finished" // Flower 1.42 refuses Fleet calls for a run that has ended (403)
             }
             if status == "finished" {
                 openRuns[runID] = nil

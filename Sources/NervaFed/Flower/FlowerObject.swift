@@ -7,8 +7,13 @@ import Foundation
 struct FlowerObject: Equatable {
     /// The object types a message is made of.
     enum Kind: String, CaseIterable {
-        case message = "Message", recordDict = "RecordDict", arrayRecord = "ArrayRecord", array = "Array"
-        case arrayChunk = "ArrayChunk", configRecord = "ConfigRecord", metricRecord = "MetricRecord"
+        case message = "Message"
+        case recordDict = "RecordDict"
+        case arrayRecord = "ArrayRecord"
+        case array = "Array"
+        case arrayChunk = "ArrayChunk"
+        case configRecord = "ConfigRecord"
+        case metricRecord = "MetricRecord"
     }
 
     let kind: Kind
@@ -35,7 +40,7 @@ struct FlowerObject: Equatable {
         var hex: [UInt8] = []
         hex.reserveCapacity(64)
         for byte in SHA256.hash(data: bytes) { hex += [digits[Int(byte >> 4)], digits[Int(byte & 0xF)]] }
-        return String(decoding: hex, as: UTF8.self)   // String(format:) per byte dominated reading a message
+        return String(decoding: hex, as: UTF8.self) // String(format:) per byte dominated reading a message
     }
 
     /// Parses `bytes` pulled under `expectedID`, checking the hash and the head.
@@ -44,9 +49,12 @@ struct FlowerObject: Equatable {
             throw .badObject(id: expectedID, problem: "its SHA-256 is \(Self.id(of: bytes))")
         }
         guard let divider = bytes.firstIndex(of: 0) else { throw .badObject(id: expectedID, problem: "it has no head") }
-        let head = String(decoding: bytes[..<divider], as: UTF8.self).split(separator: " ", omittingEmptySubsequences: false)
+        let head = String(decoding: bytes[..<divider], as: UTF8.self).split(
+            separator: " ", omittingEmptySubsequences: false)
         guard head.count == 3, let kind = Kind(rawValue: String(head[0])) else {
-            throw .badObject(id: expectedID, problem: "its head \"\(head.joined(separator: " "))\" is not \"<Type> <children> <length>\"")
+            throw .badObject(
+                id: expectedID,
+                problem: "its head \"\(head.joined(separator: " "))\" is not \"<Type> <children> <length>\"")
         }
         let body = Array(bytes[(divider + 1)...])
         guard Int(head[2]) == body.count else {

@@ -24,7 +24,8 @@ struct FlowerObjectTransfer: Sendable {
         var pending = [tree]
         while let next = pending.popLast() {
             guard FlowerObject.isObjectID(next.objectID) else {
-                throw FlowerProtocolError.badContent("the object tree holds the invalid id \"\(next.objectID.prefix(70))\"")
+                throw FlowerProtocolError.badContent(
+                    "the object tree holds the invalid id \"\(next.objectID.prefix(70))\"")
             }
             if objects[next.objectID] == nil { objects[next.objectID] = try await pull(next.objectID) }
             pending += next.children
@@ -42,10 +43,13 @@ struct FlowerObjectTransfer: Sendable {
         var pause = 0.05
         while true {
             let response = try await client.call("pull-object", request, as: Flwr_Proto_PullObjectResponse.self)
-            guard response.objectFound else { throw FlowerProtocolError.badObject(id: id, problem: "the SuperLink does not have it") }
+            guard response.objectFound else {
+                throw FlowerProtocolError.badObject(id: id, problem: "the SuperLink does not have it")
+            }
             if response.objectAvailable { return [UInt8](response.objectContent) }
             guard Date() < deadline else {
-                throw FlowerProtocolError.badObject(id: id, problem: "still unavailable after \(Int(availabilityTimeout)) s")
+                throw FlowerProtocolError.badObject(
+                    id: id, problem: "still unavailable after \(Int(availabilityTimeout)) s")
             }
             try await Task.sleep(for: .seconds(pause))
             pause = min(pause * 2, 1)
@@ -58,13 +62,16 @@ struct FlowerObjectTransfer: Sendable {
         request.node = node
         request.runID = runID
         request.messageObjectID = messageID
-        _ = try await client.call("confirm-message-received", request, as: Flwr_Proto_ConfirmMessageReceivedResponse.self)
+        _ = try await client.call(
+            "confirm-message-received", request, as: Flwr_Proto_ConfirmMessageReceivedResponse.self)
     }
 
     /// Sends the reply to the message `instruction` (whose id is `messageID`): `content`, or
     /// `error` when the work failed.
-    func pushReply(content: FlowerContent?, error: Flwr_Proto_Error?, to instruction: Flwr_Proto_Metadata, messageID: String,
-                   runtime: Double) async throws {
+    func pushReply(
+        content: FlowerContent?, error: Flwr_Proto_Error?, to instruction: Flwr_Proto_Metadata, messageID: String,
+        runtime: Double
+    ) async throws {
         var objects: [FlowerObject] = []
         var messageChildren: [String] = []
         if let content {
@@ -89,7 +96,8 @@ struct FlowerObjectTransfer: Sendable {
         if let error { body.error = error }
         var options = BinaryEncodingOptions()
         options.useDeterministicOrdering = true
-        let messageObject = FlowerObject(kind: .message, children: messageChildren, body: try body.serializedBytes(options: options))
+        let messageObject = FlowerObject(
+            kind: .message, children: messageChildren, body: try body.serializedBytes(options: options))
         objects.append(messageObject)
 
         let byID = Dictionary(objects.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
@@ -109,12 +117,15 @@ struct FlowerObjectTransfer: Sendable {
         request.messageObjectTrees = [tree(messageObject.id)]
         request.clientappRuntimeList = [runtime]
         let response = try await client.call("push-messages", request, as: Flwr_Proto_PushMessagesResponse.self)
-        try await push(objects.map(\.id), wanted: Set(response.objectsToPush), objects: byID, session: response.sessionID)
+        try await push(
+            objects.map(\.id), wanted: Set(response.objectsToPush), objects: byID, session: response.sessionID)
     }
 
     /// PushObject for every id in `order` the SuperLink asked for, failing clearly when the
     /// session would have expired (more than 180 s since the last stored object).
-    private func push(_ order: [String], wanted: Set<String>, objects: [String: FlowerObject], session: String) async throws {
+    private func push(_ order: [String], wanted: Set<String>, objects: [String: FlowerObject], session: String)
+        async throws
+    {
         var lastSuccess = Date()
         var seen: Set<String> = []
         for id in order where wanted.contains(id) && seen.insert(id).inserted {
@@ -126,10 +137,14 @@ struct FlowerObjectTransfer: Sendable {
             request.sessionID = session
             let response = try await client.call("push-object", request, as: Flwr_Proto_PushObjectResponse.self)
             guard Date().timeIntervalSince(lastSuccess) < Self.pushSessionLifetime else {
-                throw FleetError.refused("the reply's push session expired: pushing object \(id.prefix(12))… took more than "
-                    + "\(Int(Self.pushSessionLifetime)) s since the previous one (uplink too slow for Flower's session limit)")
+                throw FleetError.refused(
+                    "the reply's push session expired: pushing object \(id.prefix(12))… took more than "
+                        + "\(Int(Self.pushSessionLifetime)) s since the previous one (uplink too slow for Flower's session limit)"
+                )
             }
-            guard response.stored else { throw FleetError.refused("the SuperLink did not store object \(id.prefix(12))… of the reply") }
+            guard response.stored else {
+                throw FleetError.refused("the SuperLink did not store object \(id.prefix(12))… of the reply")
+            }
             lastSuccess = Date()
         }
         let unknown = wanted.subtracting(order)

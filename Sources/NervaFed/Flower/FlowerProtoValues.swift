@@ -40,7 +40,9 @@ enum FlowerProtoValues {
         }
         var values: [String: FlowerValue] = [:]
         for item in record.items {
-            guard let value = item.value.value.map(value(of:)) else { throw .badContent("config \"\(item.key)\" has no value") }
+            guard let value = item.value.value.map(value(of:)) else {
+                throw .badContent("config \"\(item.key)\" has no value")
+            }
             values[item.key] = value
         }
         return values

@@ -29,7 +29,8 @@ extension NumpyArray {
         }
         let headerBytes = bytes[headerStart..<(headerStart + headerLength)]
         guard version.0 == 3 || headerBytes.allSatisfy({ $0 < 0x80 }),
-              let headerText = String(validating: headerBytes, as: UTF8.self) else {
+            let headerText = String(validating: headerBytes, as: UTF8.self)
+        else {
             throw fail("the header is not \(version.0 == 3 ? "UTF-8" : "ASCII") text")
         }
         let header: NumpyHeader
@@ -37,29 +38,38 @@ extension NumpyArray {
             header = try NumpyHeader(parsing: headerText)
         } catch {
             let problem = (error as? NumpyHeader.ParseError)?.problem ?? "\(error)"
-            throw fail("header \(headerText.trimmingCharacters(in: .whitespacesAndNewlines).debugDescription): \(problem)")
+            throw fail(
+                "header \(headerText.trimmingCharacters(in: .whitespacesAndNewlines).debugDescription): \(problem)")
         }
 
         var count = 1
         for dimension in header.shape {
             let (product, overflow) = count.multipliedReportingOverflow(by: dimension)
-            guard !overflow, product <= bytes.count else { throw fail("the shape \(header.shape) is larger than the file") }
+            guard !overflow, product <= bytes.count else {
+                throw fail("the shape \(header.shape) is larger than the file")
+            }
             count = product
         }
         let payloadStart = headerStart + headerLength
         let expected = count * header.scalarType.byteCount
         guard bytes.count - payloadStart == expected else {
-            throw fail("shape \(header.shape) of \(header.scalarType) needs \(expected) bytes of data, found \(bytes.count - payloadStart)")
+            throw fail(
+                "shape \(header.shape) of \(header.scalarType) needs \(expected) bytes of data, found \(bytes.count - payloadStart)"
+            )
         }
         var scalars = bytes.withUnsafeBytes { raw in
-            Self.convert(UnsafeRawBufferPointer(rebasing: raw[payloadStart...]), count: count,
-                         type: header.scalarType, bigEndian: header.isBigEndian)
+            Self.convert(
+                UnsafeRawBufferPointer(rebasing: raw[payloadStart...]), count: count,
+                type: header.scalarType, bigEndian: header.isBigEndian)
         }
-        if header.isFortranOrder && header.shape.count > 1 { scalars = Self.rowMajor(columnMajor: scalars, shape: header.shape) }
+        if header.isFortranOrder && header.shape.count > 1 {
+            scalars = Self.rowMajor(columnMajor: scalars, shape: header.shape)
+        }
         self.init(scalars: scalars, shape: header.shape, scalarType: header.scalarType)
     }
 
-    private static func convert(_ raw: UnsafeRawBufferPointer, count: Int, type: ScalarType, bigEndian: Bool) -> [Float] {
+    private static func convert(_ raw: UnsafeRawBufferPointer, count: Int, type: ScalarType, bigEndian: Bool) -> [Float]
+    {
         func read<T: FixedWidthInteger>(_: T.Type, _ index: Int) -> T {
             let value = raw.loadUnaligned(fromByteOffset: index * MemoryLayout<T>.size, as: T.self)
             return bigEndian ? T(bigEndian: value) : T(littleEndian: value)
@@ -124,14 +134,18 @@ struct NumpyHeader {
             guard fields.updateValue(try scanner.value(), forKey: key) == nil else {
                 throw ParseError(problem: "the key '\(key)' appears twice")
             }
-            if !scanner.consume(",") { try scanner.expect("}"); break }
+            if !scanner.consume(",") {
+                try scanner.expect("}")
+                break
+            }
         }
         guard scanner.isAtEnd else { throw ParseError(problem: "text follows the dictionary") }
         guard Set(fields.keys) == ["descr", "fortran_order", "shape"] else {
             throw ParseError(problem: "the keys are \(fields.keys.sorted()), not descr, fortran_order and shape")
         }
         guard case let .string(descr)? = fields["descr"], let order = descr.first, "<>|=".contains(order),
-              let type = NumpyArray.ScalarType(rawValue: String(descr.dropFirst())) else {
+            let type = NumpyArray.ScalarType(rawValue: String(descr.dropFirst()))
+        else {
             throw ParseError(problem: "the element type is not one of bool, int8–64, uint8–64, float16/32/64")
         }
         guard case let .boolean(fortran)? = fields["fortran_order"] else {
@@ -150,14 +164,23 @@ struct NumpyHeader {
 /// Reads the few Python literals a `.npy` header holds: quoted strings, True/False, and tuples of
 /// integers.
 struct LiteralScanner {
-    enum Value { case string(String), boolean(Bool), tuple([Int]) }
+    enum Value {
+        case string(String)
+        case boolean(Bool)
+        case tuple([Int])
+    }
 
     private let characters: [Character]
     private var position = 0
 
     init(_ text: String) { characters = Array(text) }
 
-    var isAtEnd: Bool { mutating get { skipSpace(); return position == characters.count } }
+    var isAtEnd: Bool {
+        mutating get {
+            skipSpace()
+            return position == characters.count
+        }
+    }
 
     private mutating func skipSpace() {
         while position < characters.count, characters[position].isWhitespace { position += 1 }
@@ -171,7 +194,9 @@ struct LiteralScanner {
     }
 
     mutating func expect(_ symbol: Character) throws {
-        guard consume(symbol) else { throw NumpyHeader.ParseError(problem: "expected '\(symbol)' at character \(position)") }
+        guard consume(symbol) else {
+            throw NumpyHeader.ParseError(problem: "expected '\(symbol)' at character \(position)")
+        }
     }
 
     mutating func string() throws -> String {
@@ -193,7 +218,10 @@ struct LiteralScanner {
             var items: [Int] = []
             while !consume(")") {
                 items.append(try integer())
-                if !consume(",") { try expect(")"); break }
+                if !consume(",") {
+                    try expect(")")
+                    break
+                }
             }
             return .tuple(items)
         }
@@ -208,7 +236,7 @@ struct LiteralScanner {
         skipSpace()
         let start = position
         while position < characters.count, characters[position].isASCII, characters[position].isNumber { position += 1 }
-        if position < characters.count, characters[position] == "L" { position += 1 }   // Python 2's long suffix
+        if position < characters.count, characters[position] == "L" { position += 1 } // Python 2's long suffix
         guard let value = Int(String(characters[start..<position]).trimmingSuffix("L")) else {
             throw NumpyHeader.ParseError(problem: "expected a non-negative integer at character \(start)")
         }
@@ -216,6 +244,8 @@ struct LiteralScanner {
     }
 }
 
-private extension String {
-    func trimmingSuffix(_ suffix: String) -> String { hasSuffix(suffix) ? String(dropLast(suffix.count)) : self }
+extension String {
+    fileprivate func trimmingSuffix(_ suffix: String) -> String {
+        hasSuffix(suffix) ? String(dropLast(suffix.count)) : self
+    }
 }

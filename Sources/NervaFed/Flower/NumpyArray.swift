@@ -19,9 +19,18 @@ import NervaTensor
 public struct NumpyArray: Sendable, Equatable {
     /// The element types of `.npy` files that Nerva reads, by NumPy's type code.
     public enum ScalarType: String, Sendable, CaseIterable {
-        case bool = "b1", int8 = "i1", int16 = "i2", int32 = "i4", int64 = "i8"
-        case uint8 = "u1", uint16 = "u2", uint32 = "u4", uint64 = "u8"
-        case float16 = "f2", float32 = "f4", float64 = "f8"
+        case bool = "b1"
+        case int8 = "i1"
+        case int16 = "i2"
+        case int32 = "i4"
+        case int64 = "i8"
+        case uint8 = "u1"
+        case uint16 = "u2"
+        case uint32 = "u4"
+        case uint64 = "u8"
+        case float16 = "f2"
+        case float32 = "f4"
+        case float64 = "f8"
 
         /// Bytes per element.
         public var byteCount: Int { Int(rawValue.dropFirst())! }
@@ -36,8 +45,9 @@ public struct NumpyArray: Sendable, Equatable {
 
     /// An array of `scalars` (row-major) with `shape`, to be written as `scalarType`.
     public init(scalars: [Float], shape: [Int], scalarType: ScalarType = .float32) {
-        precondition(shape.allSatisfy { $0 >= 0 } && shape.reduce(1, *) == scalars.count,
-                     "NumpyArray: \(scalars.count) scalars do not fill the shape \(shape).")
+        precondition(
+            shape.allSatisfy { $0 >= 0 } && shape.reduce(1, *) == scalars.count,
+            "NumpyArray: \(scalars.count) scalars do not fill the shape \(shape).")
         self.scalars = scalars
         self.shape = shape
         self.scalarType = scalarType
@@ -64,8 +74,9 @@ public struct NumpyArray: Sendable, Equatable {
     /// The `.npy` file of int64 `values` (row-major) with `shape`, exactly (SecAgg+'s masked
     /// vectors need all 64 bits, which `Float` scalars cannot hold).
     public static func encoded(int64 values: [Int64], shape: [Int]) -> [UInt8] {
-        precondition(shape.reduce(1, *) == values.count,
-                     "NumpyArray: \(values.count) values do not fill the shape \(shape).")
+        precondition(
+            shape.reduce(1, *) == values.count,
+            "NumpyArray: \(values.count) values do not fill the shape \(shape).")
         var bytes = header(scalarType: .int64, shape: shape)
         bytes.reserveCapacity(bytes.count + 8 * values.count)
         for value in values { withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) } }

@@ -10,7 +10,8 @@ public enum FederationCheckpointError: Error, CustomStringConvertible, Equatable
     public var description: String {
         switch self {
         case let .invalid(path, problem): "\(path) is not a federation checkpoint: \(problem)"
-        case let .differentModel(path): "\(path) was written for a different model architecture; start without --resume or choose another --out"
+        case let .differentModel(path):
+            "\(path) was written for a different model architecture; start without --resume or choose another --out"
         }
     }
 }
@@ -37,8 +38,10 @@ public struct FederationCheckpoint: Sendable, Equatable {
     /// Tensors of the server state are stored under this prefix beside the model's.
     static let serverStatePrefix = "nerva.server."
 
-    public init(model: ModelDescription, global: ParameterSet, completedRounds: Int, generatorState: [UInt64],
-                serverState: [String: [Float]] = [:]) {
+    public init(
+        model: ModelDescription, global: ParameterSet, completedRounds: Int, generatorState: [UInt64],
+        serverState: [String: [Float]] = [:]
+    ) {
         self.model = model
         self.global = global
         self.completedRounds = completedRounds
@@ -48,13 +51,17 @@ public struct FederationCheckpoint: Sendable, Equatable {
 
     /// Writes the checkpoint to `url` atomically.
     public func write(to url: URL) throws {
-        let state = serverState.keys.sorted().map { (name: Self.serverStatePrefix + $0, tensor: Tensor(serverState[$0]!)) }
-        let stored = state.isEmpty ? global : ParameterSet(tensors: global.layout.names.map { ($0, global.stateDictionary()[$0]!) } + state)
+        let state = serverState.keys.sorted().map {
+            (name: Self.serverStatePrefix + $0, tensor: Tensor(serverState[$0]!))
+        }
+        let stored =
+            state.isEmpty
+            ? global : ParameterSet(tensors: global.layout.names.map { ($0, global.stateDictionary()[$0]!) } + state)
         let bytes = try stored.encoded(metadata: [
             "nerva.message": "checkpoint",
             "nerva.model": try model.jsonString(),
             "nerva.completedRounds": String(completedRounds),
-            "nerva.generator": generatorState.map(String.init).joined(separator: " "),
+            "nerva.generator": generatorState.map(String.init).joined(separator: " ")
         ])
         try AtomicFile.write(bytes, to: url)
     }
@@ -65,7 +72,8 @@ public struct FederationCheckpoint: Sendable, Equatable {
     public init(contentsOf url: URL) throws {
         let bytes: [UInt8]
         do { bytes = Array(try Data(contentsOf: url)) } catch {
-            throw FederationCheckpointError.invalid(path: url.path, problem: "cannot read it (\(error.localizedDescription))")
+            throw FederationCheckpointError.invalid(
+                path: url.path, problem: "cannot read it (\(error.localizedDescription))")
         }
         try self.init(bytes: bytes, source: url.path)
     }
@@ -77,26 +85,34 @@ public struct FederationCheckpoint: Sendable, Equatable {
         let (stored, metadata) = try ParameterSet.decode(safetensors: bytes, source: source)
         let tensors = stored.stateDictionary()
         let modelNames = stored.layout.names.filter { !$0.hasPrefix(Self.serverStatePrefix) }
-        let parameters = modelNames.count == stored.layout.names.count ? stored : ParameterSet(tensors: modelNames.map { ($0, tensors[$0]!) })
-        let serverState = Dictionary(uniqueKeysWithValues: stored.layout.names.filter { $0.hasPrefix(Self.serverStatePrefix) }.map {
-            (String($0.dropFirst(Self.serverStatePrefix.count)), tensors[$0]!.scalars)
-        })
+        let parameters =
+            modelNames.count == stored.layout.names.count
+            ? stored : ParameterSet(tensors: modelNames.map { ($0, tensors[$0]!) })
+        let serverState = Dictionary(
+            uniqueKeysWithValues: stored.layout.names.filter { $0.hasPrefix(Self.serverStatePrefix) }.map {
+                (String($0.dropFirst(Self.serverStatePrefix.count)), tensors[$0]!.scalars)
+            })
         guard metadata["nerva.message"] == "checkpoint", let modelText = metadata["nerva.model"],
-              let roundsText = metadata["nerva.completedRounds"], let rounds = Int(roundsText), rounds >= 0 else {
+            let roundsText = metadata["nerva.completedRounds"], let rounds = Int(roundsText), rounds >= 0
+        else {
             throw FederationCheckpointError.invalid(path: source, problem: "missing or invalid nerva.* metadata")
         }
         let state = (metadata["nerva.generator"] ?? "").split(separator: " ").compactMap { UInt64($0) }
         guard state.count == 4, state.contains(where: { $0 != 0 }) else {
-            throw FederationCheckpointError.invalid(path: source, problem: "the generator state is not 4 non-zero words")
+            throw FederationCheckpointError.invalid(
+                path: source, problem: "the generator state is not 4 non-zero words")
         }
         let model = try ModelDescription(json: Data(modelText.utf8))
         // The description's sizes become allocations when the server builds the model: they must
         // fit in the values the checkpoint holds.
-        let needed = model.layers.reduce(0) { $0 + ($1.weightCount ?? 0) }   // each validated against the memory budget
+        let needed = model.layers.reduce(0) { $0 + ($1.weightCount ?? 0) } // each validated against the memory budget
         guard needed <= parameters.scalarCount else {
-            throw FederationCheckpointError.invalid(path: source, problem: "the model description needs \(needed) values, "
-                + "the checkpoint holds \(parameters.scalarCount)")
+            throw FederationCheckpointError.invalid(
+                path: source,
+                problem: "the model description needs \(needed) values, "
+                    + "the checkpoint holds \(parameters.scalarCount)")
         }
-        self.init(model: model, global: parameters, completedRounds: rounds, generatorState: state, serverState: serverState)
+        self.init(
+            model: model, global: parameters, completedRounds: rounds, generatorState: state, serverState: serverState)
     }
 }

@@ -43,11 +43,14 @@ public struct FederationClientConfiguration: Sendable {
     /// Throws `ConfigurationError` unless every wait is positive and at most a week
     /// (`FederationServerConfiguration.maximumTimeout`).
     public func validate() throws {
-        let waits = [("initial backoff", initialBackoff), ("maximum backoff", maximumBackoff), ("give-up time", giveUpAfter),
-                     ("poll time", pollSeconds)]
+        let waits = [
+            ("initial backoff", initialBackoff), ("maximum backoff", maximumBackoff), ("give-up time", giveUpAfter),
+            ("poll time", pollSeconds)
+        ]
         for (name, seconds) in waits {
-            try ConfigurationError.require(seconds > 0 && seconds <= FederationServerConfiguration.maximumTimeout, name, seconds,
-                                           allowed: "positive and at most \(Int(FederationServerConfiguration.maximumTimeout)) seconds (a week)")
+            try ConfigurationError.require(
+                seconds > 0 && seconds <= FederationServerConfiguration.maximumTimeout, name, seconds,
+                allowed: "positive and at most \(Int(FederationServerConfiguration.maximumTimeout)) seconds (a week)")
         }
     }
 
@@ -124,21 +127,26 @@ public final class FederationClient: @unchecked Sendable {
     /// - Throws: `FederationClientError.unauthorized` (at once: retrying cannot help) or
     ///   `.unreachable` after `giveUpAfter` seconds without the server.
     public func run(log: @escaping @Sendable (String) -> Void = { _ in }) throws -> FederationClientSummary {
-        let registration = try JSONDecoder().decode(RegistrationReply.self, from: Data(
-            try retrying(log) { try transport.send(.post, FederationProtocol.registerPath) }.expecting(200).data))
+        let registration = try JSONDecoder().decode(
+            RegistrationReply.self,
+            from: Data(
+                try retrying(log) { try transport.send(.post, FederationProtocol.registerPath) }.expecting(200).data))
         log("registered as \(registration.client) (server at round \(registration.completedRounds))")
-        var summary = FederationClientSummary(client: registration.client, fitTasks: 0, evaluationTasks: 0, completedRounds: 0)
+        var summary = FederationClientSummary(
+            client: registration.client, fitTasks: 0, evaluationTasks: 0, completedRounds: 0)
         while true {
             let reply = try retrying(log) {
-                try transport.send(.get, "\(FederationProtocol.taskPath)?wait=\(configuration.pollSeconds)",
-                                   timeout: configuration.pollSeconds + 30)
+                try transport.send(
+                    .get, "\(FederationProtocol.taskPath)?wait=\(configuration.pollSeconds)",
+                    timeout: configuration.pollSeconds + 30)
             }
             switch reply.status {
             case 204: continue
             case 410:
                 summary.completedRounds = registration.completedRounds
                 if let status = try? transport.send(.get, FederationProtocol.statusPath).expecting(200),
-                   let decoded = try? JSONDecoder().decode(FederationStatus.self, from: status.data) {
+                    let decoded = try? JSONDecoder().decode(FederationStatus.self, from: status.data)
+                {
                     summary.completedRounds = decoded.completedRounds
                 }
                 log("the federation is over after \(summary.completedRounds) rounds")
@@ -153,15 +161,20 @@ public final class FederationClient: @unchecked Sendable {
     }
 
     /// Runs one task and posts its answer.
-    private func perform(_ task: FederationTransport.Reply, heartbeat interval: Double, summary: inout FederationClientSummary,
-                         log: @escaping @Sendable (String) -> Void) throws {
+    private func perform(
+        _ task: FederationTransport.Reply, heartbeat interval: Double, summary: inout FederationClientSummary,
+        log: @escaping @Sendable (String) -> Void
+    ) throws {
         let kind = task.header(FederationProtocol.taskKindHeader).flatMap(FederationTaskKind.init(rawValue:))
-        let id = task.header(FederationProtocol.taskIDHeader) ?? "", round = task.header(FederationProtocol.roundHeader) ?? "?"
+        let id = task.header(FederationProtocol.taskIDHeader) ?? "",
+            round = task.header(FederationProtocol.roundHeader) ?? "?"
         // A task delivered again (its first answer or the reply to it was lost on the way) is
         // answered again, not run again: every task runs at most once.
         if let (answeredID, answer) = lastAnswer, answeredID == id, !id.isEmpty {
             log("round \(round): task delivered again; resending its result")
-            _ = try retrying(log) { try transport.send(.post, "\(FederationProtocol.resultPath)/\(id)", body: answer, timeout: 300) }
+            _ = try retrying(log) {
+                try transport.send(.post, "\(FederationProtocol.resultPath)/\(id)", body: answer, timeout: 300)
+            }
             return
         }
         let heartbeat = Heartbeat(transport: transport, interval: interval)
@@ -183,11 +196,16 @@ public final class FederationClient: @unchecked Sendable {
             case .evaluate:
                 let request = try task.body.withUnsafeReadableBytes { try WireFormat.decodeEvaluation($0) }
                 log("round \(round): evaluating")
-                answer = Array(try JSONEncoder().encode(participant.evaluate(model: request.model, parameters: request.parameters,
-                                                                             configuration: request.configuration)))
+                answer = Array(
+                    try JSONEncoder().encode(
+                        participant.evaluate(
+                            model: request.model, parameters: request.parameters,
+                            configuration: request.configuration)))
                 summary.evaluationTasks += 1
             case nil:
-                log("round \(round): ignoring a task of unknown kind \(task.header(FederationProtocol.taskKindHeader) ?? "none")")
+                log(
+                    "round \(round): ignoring a task of unknown kind \(task.header(FederationProtocol.taskKindHeader) ?? "none")"
+                )
                 return
             }
         } catch {
@@ -196,7 +214,9 @@ public final class FederationClient: @unchecked Sendable {
             return
         }
         lastAnswer = (id, answer)
-        let reply = try retrying(log) { try transport.send(.post, "\(FederationProtocol.resultPath)/\(id)", body: answer, timeout: 300) }
+        let reply = try retrying(log) {
+            try transport.send(.post, "\(FederationProtocol.resultPath)/\(id)", body: answer, timeout: 300)
+        }
         switch reply.status {
         case 200: log("round \(round): sent \(kind!.rawValue) result (\(answer.count) bytes)")
         default: log("round \(round): the server refused the result (\(reply.status)): \(reply.errorMessage)")
@@ -208,7 +228,10 @@ public final class FederationClient: @unchecked Sendable {
         while true {
             Thread.sleep(forTimeInterval: 0.5)
             if let reply = try? transport.send(.get, FederationProtocol.statusPath),
-               let status = try? JSONDecoder().decode(FederationStatus.self, from: reply.data), status.isFinished { return }
+                let status = try? JSONDecoder().decode(FederationStatus.self, from: reply.data), status.isFinished
+            {
+                return
+            }
         }
     }
 
@@ -221,7 +244,8 @@ public final class FederationClient: @unchecked Sendable {
         case .wrongShape:
             var tensors = result.update.stateDictionary()
             tensors.removeValue(forKey: result.update.layout.names.last!)
-            result.update = ParameterSet(tensors: result.update.layout.names.compactMap { name in tensors[name].map { (name, $0) } })
+            result.update = ParameterSet(
+                tensors: result.update.layout.names.compactMap { name in tensors[name].map { (name, $0) } })
         case .garbage: return Array(try WireFormat.encode(result).prefix(64))
         case .hang, nil: break
         }
@@ -229,7 +253,9 @@ public final class FederationClient: @unchecked Sendable {
     }
 
     /// `body`, retried with exponential backoff while the server cannot be reached or answers 5xx.
-    private func retrying(_ log: (String) -> Void, _ body: () throws -> FederationTransport.Reply) throws -> FederationTransport.Reply {
+    private func retrying(_ log: (String) -> Void, _ body: () throws -> FederationTransport.Reply) throws
+        -> FederationTransport.Reply
+    {
         var delay = configuration.initialBackoff
         let start = Date()
         while true {

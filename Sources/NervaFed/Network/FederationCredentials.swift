@@ -52,15 +52,18 @@ public struct FederationCredentials: Sendable {
             guard !line.isEmpty, !line.hasPrefix("#") else { continue }
             let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
             guard fields.count == 2 else {
-                throw FederationCredentialsError.malformedLine(path: url.path, line: index + 1,
-                                                               problem: "expected \"<client-id> <token>\", found \(fields.count) fields")
+                throw FederationCredentialsError.malformedLine(
+                    path: url.path, line: index + 1,
+                    problem: "expected \"<client-id> <token>\", found \(fields.count) fields")
             }
             guard fields[1].count >= 16 else {
-                throw FederationCredentialsError.malformedLine(path: url.path, line: index + 1,
-                                                               problem: "the token of \(fields[0]) is shorter than 16 characters")
+                throw FederationCredentialsError.malformedLine(
+                    path: url.path, line: index + 1,
+                    problem: "the token of \(fields[0]) is shorter than 16 characters")
             }
             guard seen.insert(fields[0]).inserted else {
-                throw FederationCredentialsError.malformedLine(path: url.path, line: index + 1, problem: "client \(fields[0]) is listed twice")
+                throw FederationCredentialsError.malformedLine(
+                    path: url.path, line: index + 1, problem: "client \(fields[0]) is listed twice")
             }
             pairs.append((fields[0], fields[1]))
         }

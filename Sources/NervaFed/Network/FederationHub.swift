@@ -27,8 +27,8 @@ final class FederationHub: @unchecked Sendable {
     let heartbeatTimeout: Double
     private let condition = NSCondition()
     private var lastSeen: [String: Date] = [:]
-    private var assignments: [String: Assignment] = [:]   // by client: one task at a time
-    private var answers: [String: Answer] = [:]           // by assignment id
+    private var assignments: [String: Assignment] = [:] // by client: one task at a time
+    private var answers: [String: Answer] = [:] // by assignment id
     private var finished = false
     private var dismissed = Set<String>()
     private var completedRounds = 0
@@ -109,7 +109,9 @@ final class FederationHub: @unchecked Sendable {
     ///
     /// - Throws: `ParticipantUnavailable` with `.timedOut` after `timeout` seconds, or with
     ///   `.error("vanished …")` as soon as the client has been silent for the heartbeat timeout.
-    func perform(_ kind: FederationTaskKind, round: Int, body: ByteBuffer, for client: String, timeout: Double) throws -> Answer {
+    func perform(_ kind: FederationTaskKind, round: Int, body: ByteBuffer, for client: String, timeout: Double) throws
+        -> Answer
+    {
         let assignment = Assignment(id: UUID().uuidString, client: client, round: round, kind: kind, body: body)
         let deadline = Date().addingTimeInterval(timeout)
         condition.lock()
@@ -125,7 +127,8 @@ final class FederationHub: @unchecked Sendable {
             if now >= deadline { throw ParticipantUnavailable(.timedOut(seconds: timeout)) }
             let silence = now.timeIntervalSince(lastSeen[client] ?? .distantPast)
             if silence > heartbeatTimeout {
-                throw ParticipantUnavailable(.error(String(format: "vanished: no request or heartbeat for %.1f s", silence)))
+                throw ParticipantUnavailable(
+                    .error(String(format: "vanished: no request or heartbeat for %.1f s", silence)))
             }
             _ = condition.wait(until: min(deadline, now.addingTimeInterval(0.1)))
         }
@@ -154,8 +157,11 @@ final class RemoteParticipant: FederatedParticipant {
         }
     }
 
-    func evaluate(model: ModelDescription, parameters: ParameterSet, configuration: EvaluateConfiguration) throws -> ParticipantEvaluation {
-        let body = ByteBuffer(bytes: try WireFormat.encodeEvaluation(model: model, parameters: parameters, configuration: configuration))
+    func evaluate(model: ModelDescription, parameters: ParameterSet, configuration: EvaluateConfiguration) throws
+        -> ParticipantEvaluation
+    {
+        let body = ByteBuffer(
+            bytes: try WireFormat.encodeEvaluation(model: model, parameters: parameters, configuration: configuration))
         switch try hub.perform(.evaluate, round: configuration.round, body: body, for: id, timeout: timeout) {
         case .evaluation(let result): return result
         case .unreadable(let problem): throw ParticipantUnavailable(.error("sent an unreadable evaluation: \(problem)"))

@@ -9,8 +9,10 @@ extension FederationServer {
         router.post(RouterPath(FederationProtocol.registerPath)) { [self] request, _ in
             guard let client = authenticate(request) else { return Self.unauthorized(request) }
             hub.touch(client)
-            return Self.json(RegistrationReply(client: client, heartbeatSeconds: configuration.heartbeatTimeout / 4,
-                                               maximumMessageBytes: configuration.maximumMessageBytes, completedRounds: hub.rounds))
+            return Self.json(
+                RegistrationReply(
+                    client: client, heartbeatSeconds: configuration.heartbeatTimeout / 4,
+                    maximumMessageBytes: configuration.maximumMessageBytes, completedRounds: hub.rounds))
         }
         router.post(RouterPath(FederationProtocol.heartbeatPath)) { [self] request, _ in
             guard let client = authenticate(request) else { return Self.unauthorized(request) }
@@ -34,7 +36,8 @@ extension FederationServer {
         }
         router.get(RouterPath(FederationProtocol.statusPath)) { [self] request, _ in
             guard authenticate(request) != nil else { return Self.unauthorized(request) }
-            return Self.json(FederationStatus(completedRounds: hub.rounds, connected: hub.connected(), isFinished: hub.isFinished))
+            return Self.json(
+                FederationStatus(completedRounds: hub.rounds, connected: hub.connected(), isFinished: hub.isFinished))
         }
         return router
     }
@@ -46,8 +49,10 @@ extension FederationServer {
             guard let value = request.headers[.authorization], value.hasPrefix("Bearer ") else { return nil }
             return credentials.client(presenting: String(value.dropFirst("Bearer ".count)))
         }
-        guard let name = request.headers[HTTPField.Name(FederationProtocol.clientHeader)!], (1...64).contains(name.count),
-              name.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }) else { return nil }
+        guard let name = request.headers[HTTPField.Name(FederationProtocol.clientHeader)!],
+            (1...64).contains(name.count),
+            name.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) })
+        else { return nil }
         return name
     }
 
@@ -78,10 +83,11 @@ extension FederationServer {
     private func receiveResult(_ request: Request, task id: String, from client: String) async -> Response {
         let limit = configuration.maximumMessageBytes
         if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
-            return Self.error(.contentTooLarge, "the body of \(length) bytes exceeds the server's limit of \(limit) bytes")
+            return Self.error(
+                .contentTooLarge, "the body of \(length) bytes exceeds the server's limit of \(limit) bytes")
         }
         var request = request
-        let body: ByteBuffer   // shared with the request's, not copied
+        let body: ByteBuffer // shared with the request's, not copied
         do { body = try await request.collectBody(upTo: limit) } catch {
             return Self.error(.contentTooLarge, "the body exceeds the server's limit of \(limit) bytes")
         }
@@ -91,8 +97,11 @@ extension FederationServer {
         let answer: FederationHub.Answer
         do {
             switch task.kind {
-            case .fit: answer = .fit(try body.withUnsafeReadableBytes { try WireFormat.decodeFitResult($0, sizeLimit: limit) })
-            case .evaluate: answer = .evaluation(try JSONDecoder().decode(ParticipantEvaluation.self, from: Data(body.readableBytesView)))
+            case .fit:
+                answer = .fit(try body.withUnsafeReadableBytes { try WireFormat.decodeFitResult($0, sizeLimit: limit) })
+            case .evaluate:
+                answer = .evaluation(
+                    try JSONDecoder().decode(ParticipantEvaluation.self, from: Data(body.readableBytesView)))
             }
         } catch {
             _ = hub.deliver(.unreadable("\(error)"), task: id, from: client)
@@ -120,10 +129,14 @@ extension FederationServer {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let data = (try? encoder.encode(value)) ?? Data("{}".utf8)
-        return Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+        return Response(
+            status: .ok, headers: [.contentType: "application/json"],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
     }
 
     static func bytes(_ bytes: [UInt8]) -> Response {
-        Response(status: .ok, headers: [.contentType: "application/octet-stream"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+        Response(
+            status: .ok, headers: [.contentType: "application/octet-stream"],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 }

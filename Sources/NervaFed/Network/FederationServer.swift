@@ -43,10 +43,13 @@ public struct FederationServerConfiguration: Sendable {
         try ConfigurationError.check("port", port, in: 0...65535)
         try ConfigurationError.check("maximum message bytes", maximumMessageBytes, atLeast: 1)
         try ConfigurationError.check("minimum clients", minimumClients, atLeast: 1)
-        let timeouts = [("round timeout", roundTimeout), ("heartbeat timeout", heartbeatTimeout)] + (clientWaitTimeout.map { [("client wait timeout", $0)] } ?? [])
+        let timeouts =
+            [("round timeout", roundTimeout), ("heartbeat timeout", heartbeatTimeout)]
+            + (clientWaitTimeout.map { [("client wait timeout", $0)] } ?? [])
         for (name, seconds) in timeouts {
-            try ConfigurationError.require(seconds > 0 && seconds <= Self.maximumTimeout, name, seconds,
-                                           allowed: "positive and at most \(Int(Self.maximumTimeout)) seconds (a week)")
+            try ConfigurationError.require(
+                seconds > 0 && seconds <= Self.maximumTimeout, name, seconds,
+                allowed: "positive and at most \(Int(Self.maximumTimeout)) seconds (a week)")
         }
     }
 }
@@ -107,15 +110,18 @@ public final class FederationServer: @unchecked Sendable {
     ///   - checkpoint: continue after this checkpoint's rounds, with its model and sampling state.
     ///   - centralEvaluation: the server's evaluation of each new global model on its own data.
     /// - Throws: `ModelDescriptionError`, or `FederationCheckpointError.differentModel`.
-    public init(model: ModelDescription, strategy: any Strategy, configuration: FederationServerConfiguration, seed: UInt64,
-                initialParameters: ParameterSet? = nil, resumingFrom checkpoint: FederationCheckpoint? = nil,
-                centralEvaluation: (@Sendable (ParameterSet) throws -> ParticipantEvaluation)? = nil) throws {
+    public init(
+        model: ModelDescription, strategy: any Strategy, configuration: FederationServerConfiguration, seed: UInt64,
+        initialParameters: ParameterSet? = nil, resumingFrom checkpoint: FederationCheckpoint? = nil,
+        centralEvaluation: (@Sendable (ParameterSet) throws -> ParticipantEvaluation)? = nil
+    ) throws {
         try configuration.validate()
         self.model = model
         self.configuration = configuration
         hub = FederationHub(heartbeatTimeout: configuration.heartbeatTimeout)
         let generator = RandomGenerator(seed: seed)
-        var global = try initialParameters ?? ParameterSet(module: model.makeModel(generator: RandomGenerator(seed: seed)))
+        var global =
+            try initialParameters ?? ParameterSet(module: model.makeModel(generator: RandomGenerator(seed: seed)))
         var completed = 0
         if let checkpoint {
             guard checkpoint.model == model, checkpoint.global.layout == global.layout else {
@@ -127,9 +133,12 @@ public final class FederationServer: @unchecked Sendable {
             strategy.restoreServerState(checkpoint.serverState)
         }
         // Remote participants mostly wait, so every selected client gets a thread.
-        rounds = try FederatedRounds(model: model, strategy: strategy, global: global, completedRounds: completed,
-                                 generator: generator, concurrency: 4096, centralEvaluation: centralEvaluation)
-        hub.publish(model: try WireFormat.encodeGlobalModel(model: model, parameters: global, round: completed), rounds: completed)
+        rounds = try FederatedRounds(
+            model: model, strategy: strategy, global: global, completedRounds: completed,
+            generator: generator, concurrency: 4096, centralEvaluation: centralEvaluation)
+        hub.publish(
+            model: try WireFormat.encodeGlobalModel(model: model, parameters: global, round: completed),
+            rounds: completed)
     }
 
     /// Starts listening; returns the port (the chosen one when the configuration says 0).
@@ -137,13 +146,15 @@ public final class FederationServer: @unchecked Sendable {
     /// - Throws: `FederationServerError.cannotListen` or `.tls`.
     @discardableResult
     public func start() throws -> Int {
-        let server: HTTPServerBuilder = try configuration.tls.map { try HTTPServerBuilder.tls(tlsConfiguration: Self.serverTLS($0)) } ?? .http1()
+        let server: HTTPServerBuilder =
+            try configuration.tls.map { try HTTPServerBuilder.tls(tlsConfiguration: Self.serverTLS($0)) } ?? .http1()
         var logger = Logger(label: "nerva.fed.server")
-        logger.logLevel = .critical   // cancellation at shutdown is logged as an error
+        logger.logLevel = .critical // cancellation at shutdown is logged as an error
         let bound = BoundPort()
-        let app = Application(router: makeRouter(), server: server,
-                              configuration: .init(address: .hostname(configuration.host, port: configuration.port)),
-                              onServerRunning: { channel in bound.set(channel.localAddress?.port ?? -1) }, logger: logger)
+        let app = Application(
+            router: makeRouter(), server: server,
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port)),
+            onServerRunning: { channel in bound.set(channel.localAddress?.port ?? -1) }, logger: logger)
         let stopped = self.stopped
         service = Task(executorPreference: DedicatedThreadExecutor.servers) {
             do { try await app.runService(gracefulShutdownSignals: []) } catch { bound.fail("\(error)") }
@@ -152,7 +163,9 @@ public final class FederationServer: @unchecked Sendable {
         }
         switch bound.wait(seconds: 120) {
         case .success(let port): return port
-        case .failure(let problem): throw FederationServerError.cannotListen(host: configuration.host, port: configuration.port, problem: problem.text)
+        case .failure(let problem):
+            throw FederationServerError.cannotListen(
+                host: configuration.host, port: configuration.port, problem: problem.text)
         }
     }
 
@@ -172,14 +185,17 @@ public final class FederationServer: @unchecked Sendable {
             minimum = 1
             let report: RoundReport
             do {
-                report = try rounds.runRound(available: hub.connected()) { RemoteParticipant(id: $0, hub: hub, timeout: timeout) }
+                report = try rounds.runRound(available: hub.connected()) {
+                    RemoteParticipant(id: $0, hub: hub, timeout: timeout)
+                }
             } catch FederatedError.tooFewParticipants {
-                Thread.sleep(forTimeInterval: 0.1)   // a client left between the count and the sampling
+                Thread.sleep(forTimeInterval: 0.1) // a client left between the count and the sampling
                 continue
             }
             try checkpoint()
-            hub.publish(model: try WireFormat.encodeGlobalModel(model: model, parameters: rounds.global, round: report.round),
-                        rounds: report.round)
+            hub.publish(
+                model: try WireFormat.encodeGlobalModel(model: model, parameters: rounds.global, round: report.round),
+                rounds: report.round)
             reports.append(report)
             try onRound(report)
         }
@@ -205,16 +221,19 @@ public final class FederationServer: @unchecked Sendable {
 
     private func checkpoint() throws {
         guard let url = configuration.checkpoint else { return }
-        try FederationCheckpoint(model: model, global: rounds.global, completedRounds: rounds.completedRounds,
-                                 generatorState: rounds.generator.snapshot, serverState: rounds.strategy.serverState).write(to: url)
+        try FederationCheckpoint(
+            model: model, global: rounds.global, completedRounds: rounds.completedRounds,
+            generatorState: rounds.generator.snapshot, serverState: rounds.strategy.serverState
+        ).write(to: url)
     }
 
     private func waitForClients(_ minimum: Int) throws {
         let start = Date()
         while hub.connected().count < minimum {
             if let limit = configuration.clientWaitTimeout, Date().timeIntervalSince(start) > limit {
-                throw FederationServerError.tooFewClients(connected: hub.connected().count, required: minimum,
-                                                          seconds: limit)
+                throw FederationServerError.tooFewClients(
+                    connected: hub.connected().count, required: minimum,
+                    seconds: limit)
             }
             Thread.sleep(forTimeInterval: 0.05)
         }
@@ -223,13 +242,17 @@ public final class FederationServer: @unchecked Sendable {
     private static func serverTLS(_ files: (certificatePath: String, keyPath: String)) throws -> TLSConfiguration {
         let chain: [NIOSSLCertificate], key: NIOSSLPrivateKey
         do { chain = try NIOSSLCertificate.fromPEMFile(files.certificatePath) } catch {
-            throw FederationServerError.tls(path: files.certificatePath, problem: "not a PEM certificate chain (\(error))")
+            throw FederationServerError.tls(
+                path: files.certificatePath, problem: "not a PEM certificate chain (\(error))")
         }
-        guard !chain.isEmpty else { throw FederationServerError.tls(path: files.certificatePath, problem: "holds no certificate") }
+        guard !chain.isEmpty else {
+            throw FederationServerError.tls(path: files.certificatePath, problem: "holds no certificate")
+        }
         do { key = try NIOSSLPrivateKey(file: files.keyPath, format: .pem) } catch {
             throw FederationServerError.tls(path: files.keyPath, problem: "not a PEM private key (\(error))")
         }
-        return TLSConfiguration.makeServerConfiguration(certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
+        return TLSConfiguration.makeServerConfiguration(
+            certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
     }
 }
 
@@ -252,7 +275,9 @@ private final class BoundPort: @unchecked Sendable {
     }
 
     func wait(seconds: Double) -> Result<Int, Problem> {
-        guard ready.wait(timeout: .now() + seconds) == .success else { return .failure(Problem(text: "not listening after \(seconds) s")) }
+        guard ready.wait(timeout: .now() + seconds) == .success else {
+            return .failure(Problem(text: "not listening after \(seconds) s"))
+        }
         lock.lock()
         defer { lock.unlock() }
         return outcome!

@@ -28,7 +28,9 @@ final class FederationTransport: @unchecked Sendable {
         ///
         /// - Throws: `FederationTransportError.unexpected` naming the status and the server's message.
         func expecting(_ status: Int) throws -> Reply {
-            guard self.status == status else { throw FederationTransportError.unexpected(status: self.status, message: errorMessage) }
+            guard self.status == status else {
+                throw FederationTransportError.unexpected(status: self.status, message: errorMessage)
+            }
             return self
         }
     }
@@ -40,7 +42,8 @@ final class FederationTransport: @unchecked Sendable {
     private let client: HTTPClient
 
     init(configuration: FederationClientConfiguration, name: String) throws {
-        guard let url = URL(string: configuration.server), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
+        guard let url = URL(string: configuration.server), ["http", "https"].contains(url.scheme ?? ""), url.host != nil
+        else {
             throw FederationClientError.invalidServer(configuration.server)
         }
         base = configuration.server.hasSuffix("/") ? String(configuration.server.dropLast()) : configuration.server
@@ -68,9 +71,11 @@ final class FederationTransport: @unchecked Sendable {
             request.headers.add(name: "Content-Type", value: "application/octet-stream")
             request.body = .bytes(body)
         }
-        let response = try client.execute(request: request, deadline: .now() + .milliseconds(Int64(timeout * 1000))).wait()
-        return Reply(status: Int(response.status.code), headers: response.headers,
-                     body: response.body ?? ByteBuffer())
+        let response = try client.execute(request: request, deadline: .now() + .milliseconds(Int64(timeout * 1000)))
+            .wait()
+        return Reply(
+            status: Int(response.status.code), headers: response.headers,
+            body: response.body ?? ByteBuffer())
     }
 
     func shutdown() { try? client.syncShutdown() }

@@ -27,15 +27,18 @@ public final class LoopbackFederation: @unchecked Sendable {
     ///   - initialParameters: the global model to start from (default: `model`'s seeded initialisation).
     ///   - pollSeconds: how long a client's task request waits at the server.
     /// - Throws: the server's or a client's configuration errors.
-    public init(model: ModelDescription, participants: [any FederatedParticipant], strategy: any Strategy, seed: UInt64,
-                initialParameters: ParameterSet? = nil, pollSeconds: Double? = nil) throws {
+    public init(
+        model: ModelDescription, participants: [any FederatedParticipant], strategy: any Strategy, seed: UInt64,
+        initialParameters: ParameterSet? = nil, pollSeconds: Double? = nil
+    ) throws {
         var configuration = FederationServerConfiguration()
         configuration.minimumClients = participants.count
         configuration.clientWaitTimeout = 300
         // Hundreds of clients may share two cores: be patient with heartbeats.
         configuration.heartbeatTimeout = 120
-        server = try FederationServer(model: model, strategy: strategy, configuration: configuration, seed: seed,
-                                      initialParameters: initialParameters)
+        server = try FederationServer(
+            model: model, strategy: strategy, configuration: configuration, seed: seed,
+            initialParameters: initialParameters)
         port = try server.start()
         for participant in participants {
             var settings = FederationClientConfiguration(server: "http://127.0.0.1:\(port)", name: participant.id)

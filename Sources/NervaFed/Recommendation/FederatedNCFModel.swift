@@ -25,9 +25,13 @@ public struct FederatedNCFModel: Sendable, Equatable {
     /// user step first, as in FCF (Ammad-ud-din et al. 2019). 0: off.
     public var refitEpochs: Int
 
-    public init(architecture: NCFSettings.Architecture = .neumf, itemCount: Int, factors: Int = 8,
-                layers: [Int] = [64, 32, 16, 8], negatives: Int = 4, refitEpochs: Int = 1) {
-        precondition(itemCount > 0 && factors > 0 && negatives >= 0 && refitEpochs >= 0, "FederatedNCFModel: item count and factors must be positive, negatives and refit epochs non-negative.")
+    public init(
+        architecture: NCFSettings.Architecture = .neumf, itemCount: Int, factors: Int = 8,
+        layers: [Int] = [64, 32, 16, 8], negatives: Int = 4, refitEpochs: Int = 1
+    ) {
+        precondition(
+            itemCount > 0 && factors > 0 && negatives >= 0 && refitEpochs >= 0,
+            "FederatedNCFModel: item count and factors must be positive, negatives and refit epochs non-negative.")
         self.architecture = architecture
         self.itemCount = itemCount
         self.factors = factors
@@ -95,7 +99,9 @@ struct NCFTables {
         case let gmf as GMF: (user, item) = ([gmf.userEmbedding], [gmf.itemEmbedding])
         case let mlp as NCFMLP: (user, item) = ([mlp.userEmbedding], [mlp.itemEmbedding])
         case let neumf as NeuMF:
-            (user, item) = ([neumf.gmfUserEmbedding, neumf.mlpUserEmbedding], [neumf.gmfItemEmbedding, neumf.mlpItemEmbedding])
+            (user, item) = (
+                [neumf.gmfUserEmbedding, neumf.mlpUserEmbedding], [neumf.gmfItemEmbedding, neumf.mlpItemEmbedding]
+            )
         default: preconditionFailure("NCFTables: unknown NCF network \(type(of: network)).")
         }
     }

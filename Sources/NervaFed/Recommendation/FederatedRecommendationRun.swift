@@ -75,8 +75,11 @@ public struct FederatedRecommendationRun: Sendable {
 
     /// The model for a catalogue of `itemCount` items.
     public var model: (Int) -> FederatedNCFModel {
-        { FederatedNCFModel(architecture: architecture, itemCount: $0, factors: factors, layers: layers, negatives: negatives,
-                            refitEpochs: refitEpochs) }
+        {
+            FederatedNCFModel(
+                architecture: architecture, itemCount: $0, factors: factors, layers: layers, negatives: negatives,
+                refitEpochs: refitEpochs)
+        }
     }
 
     /// Checks every setting.
@@ -89,8 +92,9 @@ public struct FederatedRecommendationRun: Sendable {
             try ConfigurationError.check("items", items, in: 32...100_000)
         }
         try ConfigurationError.check("factors", factors, atLeast: 1)
-        try ConfigurationError.require(layers.count >= 2 && layers.allSatisfy { $0 > 0 } && layers[0] % 2 == 0, "layers", layers,
-                                       allowed: "at least two positive sizes with an even first one")
+        try ConfigurationError.require(
+            layers.count >= 2 && layers.allSatisfy { $0 > 0 } && layers[0] % 2 == 0, "layers", layers,
+            allowed: "at least two positive sizes with an even first one")
         try ConfigurationError.check("negatives", negatives, atLeast: 1)
         try ConfigurationError.check("refit epochs", refitEpochs, atLeast: 0)
         try ConfigurationError.check("rounds", rounds, atLeast: 1)
@@ -99,29 +103,49 @@ public struct FederatedRecommendationRun: Sendable {
         try ConfigurationError.check("batch size", batchSize, atLeast: 1)
         try ConfigurationError.check("learning rate", learningRate, positive: true)
         try ConfigurationError.check("mu", mu, positive: false)
-        if let privacy { try DifferentialPrivacy.validate(clippingNorm: privacy.clippingNorm, noiseMultiplier: privacy.noiseMultiplier) }
+        if let privacy {
+            try DifferentialPrivacy.validate(
+                clippingNorm: privacy.clippingNorm, noiseMultiplier: privacy.noiseMultiplier)
+        }
         try ConfigurationError.require(delta > 0 && delta < 1, "delta", delta, allowed: "in (0, 1)")
         if let threads { try ConfigurationError.check("threads", threads, atLeast: 1) }
-        try ConfigurationError.require(learningRateDecay > 0 && learningRateDecay <= 1, "learning-rate decay", learningRateDecay,
-                                       allowed: "in (0, 1]")
-        if let serverLearningRate { try ConfigurationError.check("server learning rate", serverLearningRate, positive: true) }
-        try ConfigurationError.require(!(secureAggregation && overHTTP), "secure aggregation", "with HTTP",
-                                       allowed: "in process only (the HTTP protocol has no secure-aggregation steps yet)")
+        try ConfigurationError.require(
+            learningRateDecay > 0 && learningRateDecay <= 1, "learning-rate decay", learningRateDecay,
+            allowed: "in (0, 1]")
+        if let serverLearningRate {
+            try ConfigurationError.check("server learning rate", serverLearningRate, positive: true)
+        }
+        try ConfigurationError.require(
+            !(secureAggregation && overHTTP), "secure aggregation", "with HTTP",
+            allowed: "in process only (the HTTP protocol has no secure-aggregation steps yet)")
     }
 
     /// The settings as the report's table.
     public var settings: [(String, String)] {
-        let source = switch data {
-        case let .planted(users, items): "planted synthetic (\(users) users × \(items) items)"
-        case let .movieLens(path): path
-        }
-        return [("data", source), ("model", architecture.rawValue), ("factors / layers", "\(factors) / \(layers.map(String.init).joined(separator: "-"))"),
-                ("negatives per positive", "\(negatives)"), ("user-embedding refit epochs", "\(refitEpochs)"), ("rounds", "\(rounds)"), ("fraction C", "\(fraction)"),
-                ("local epochs E", "\(localEpochs)"), ("server update", serverOptimizer.description), ("batch size B", "\(batchSize)"), ("local Adam learning rate", learningRateDecay == 1 ? "\(learningRate)" : "\(learningRate) × \(learningRateDecay)^(round − 1)"),
-                ("FedProx μ", mu > 0 ? "\(mu)" : "off"),
-                ("secure aggregation", secureAggregation ? "on (the server sees sums only)" : "off"),
-                ("differential privacy", privacy.map { "S = \($0.clippingNorm), z = \($0.noiseMultiplier), δ = \(delta)" } ?? "off"),
-                ("seed", "\(seed)")]
+        let source =
+            switch data {
+            case let .planted(users, items): "planted synthetic (\(users) users × \(items) items)"
+            case let .movieLens(path): path
+            }
+        return [
+            ("data", source), ("model", architecture.rawValue),
+            ("factors / layers", "\(factors) / \(layers.map(String.init).joined(separator: "-"))"),
+            ("negatives per positive", "\(negatives)"), ("user-embedding refit epochs", "\(refitEpochs)"),
+            ("rounds", "\(rounds)"), ("fraction C", "\(fraction)"),
+            ("local epochs E", "\(localEpochs)"), ("server update", serverOptimizer.description),
+            ("batch size B", "\(batchSize)"),
+            (
+                "local Adam learning rate",
+                learningRateDecay == 1 ? "\(learningRate)" : "\(learningRate) × \(learningRateDecay)^(round − 1)"
+            ),
+            ("FedProx μ", mu > 0 ? "\(mu)" : "off"),
+            ("secure aggregation", secureAggregation ? "on (the server sees sums only)" : "off"),
+            (
+                "differential privacy",
+                privacy.map { "S = \($0.clippingNorm), z = \($0.noiseMultiplier), δ = \(delta)" } ?? "off"
+            ),
+            ("seed", "\(seed)")
+        ]
     }
 
     /// Reads (or generates) the interactions and splits them leave-one-out (latest item held out).
@@ -158,13 +182,16 @@ public struct FederatedRecommendationRun: Sendable {
 
     /// The participants' local training settings (the round and seed are filled in per round).
     public var clientSettings: FitConfiguration {
-        FitConfiguration(round: 0, localEpochs: localEpochs, batchSize: batchSize, learningRate: learningRate, proximalMu: mu)
+        FitConfiguration(
+            round: 0, localEpochs: localEpochs, batchSize: batchSize, learningRate: learningRate, proximalMu: mu)
     }
 
     /// The strategy: the row-weighted FedAvg, wrapped in DP-FedAvg when `privacy` is set.
     public func makeStrategy(model: FederatedNCFModel) throws -> any SecureAggregationStrategy {
-        let base = RowWeightedFedAvg(model: model, sampling: ClientSampling(fraction: fraction),
-                                     clientSettings: clientSettings, serverOptimizer: serverOptimizer, learningRateDecay: learningRateDecay, seed: seed)
+        let base = RowWeightedFedAvg(
+            model: model, sampling: ClientSampling(fraction: fraction),
+            clientSettings: clientSettings, serverOptimizer: serverOptimizer, learningRateDecay: learningRateDecay,
+            seed: seed)
         guard let privacy else { return base }
         return try DifferentiallyPrivateStrategy(wrapping: base, privacy: privacy)
     }
@@ -172,11 +199,13 @@ public struct FederatedRecommendationRun: Sendable {
     /// Runs the federation on `split`, logging rounds into `folder` under `part`.
     ///
     /// - Throws: `NCFSettings`' size errors, `TrainingDivergedError`, and the federation's errors.
-    public func run(split: InteractionSplit, folder: RunFolder, part: String = "fedrec", showsProgress: Bool = true) throws
-        -> Outcome {
+    public func run(split: InteractionSplit, folder: RunFolder, part: String = "fedrec", showsProgress: Bool = true)
+        throws
+        -> Outcome
+    {
         try validate()
         let model = model(split.train.itemCount)
-        let settings = model.settings(seed: seed)   // the embeddings and one epoch's samples must fit in memory
+        let settings = model.settings(seed: seed) // the embeddings and one epoch's samples must fit in memory
         try settings.checkSize(users: split.train.userCount, items: split.train.itemCount)
         try settings.checkEpochSize(interactions: split.train.count)
         let federation = FederatedRecommendation(split: split, model: model, seed: seed)
@@ -184,20 +213,28 @@ public struct FederatedRecommendationRun: Sendable {
         let clientSettings = self.clientSettings
         let meters = federation.participants.map { MeteredParticipant($0) }
         let meterByID = Dictionary(uniqueKeysWithValues: meters.map { ($0.id, $0) })
-        let federationRounds: any RoundRunner = overHTTP
-            ? try LoopbackFederation(model: FederatedNCFModel.protocolDescription, participants: meters, strategy: strategy, seed: seed,
-                                     initialParameters: model.initialParameters(seed: federation.seed))
-            : try federation.simulation(strategy: strategy, seed: seed, concurrency: threads,
-                                        secureAggregation: secureAggregation ? SecureAggregationSettings() : nil) { participant in
+        let federationRounds: any RoundRunner =
+            overHTTP
+            ? try LoopbackFederation(
+                model: FederatedNCFModel.protocolDescription, participants: meters, strategy: strategy, seed: seed,
+                initialParameters: model.initialParameters(seed: federation.seed))
+            : try federation.simulation(
+                strategy: strategy, seed: seed, concurrency: threads,
+                secureAggregation: secureAggregation ? SecureAggregationSettings() : nil
+            ) { participant in
                 meterByID[participant.id]!
             }
         defer { (federationRounds as? LoopbackFederation)?.finish() }
-        let instructionBytes = try WireFormat.encode(FitInstruction(model: FederatedNCFModel.protocolDescription, parameters: federationRounds.global,
-                                                                    configuration: clientSettings)).count
-        print("\(part): \(strategy.name), \(architecture.rawValue) (\(federationRounds.global.scalarCount) shared parameters, "
-              + "\(model.userDimensions.reduce(0, +)) private per user), \(federation.participants.count) users, "
-              + "\(Int(fraction * Double(federation.participants.count))) per round, \(federationRounds.transport)"
-              + (secureAggregation ? ", under secure aggregation" : ""))
+        let instructionBytes = try WireFormat.encode(
+            FitInstruction(
+                model: FederatedNCFModel.protocolDescription, parameters: federationRounds.global,
+                configuration: clientSettings)
+        ).count
+        print(
+            "\(part): \(strategy.name), \(architecture.rawValue) (\(federationRounds.global.scalarCount) shared parameters, "
+                + "\(model.userDimensions.reduce(0, +)) private per user), \(federation.participants.count) users, "
+                + "\(Int(fraction * Double(federation.participants.count))) per round, \(federationRounds.transport)"
+                + (secureAggregation ? ", under secure aggregation" : ""))
         let progress = showsProgress ? ProgressBar(label: part, total: rounds) : nil
         let hitName = RecommendationMetric.hitRate(10), ndcgName = RecommendationMetric.ndcg(10)
         // Under secure aggregation the fit results stay on the devices: each sends its masked vector
@@ -210,26 +247,37 @@ public struct FederatedRecommendationRun: Sendable {
             let evaluation = report.federatedEvaluation
             maskedSent += report.accepted.count * maskedBytes
             let sent = secureAggregation ? maskedSent : meters.reduce(0) { $0 + $1.traffic.fitBytes }
-            var record: MetricRecord = ["part": part, "round": report.round, "strategy": strategy.name,
-                                        "hit_rate@10": evaluation?.metrics[hitName] ?? .nan, "ndcg@10": evaluation?.metrics[ndcgName] ?? .nan,
-                                        "train_loss": report.trainMetrics["train_loss"] ?? .nan, "participants": report.selected.count,
-                                        "accepted": report.accepted.count, "failures": report.failures.count,
-                                        "upload_bytes_per_participant": Double(sent - sentBefore) / Double(max(report.selected.count, 1)),
-                                        "rows_per_update": report.trainMetrics["rows_per_update"] ?? .nan, "seconds": report.seconds]
-            if !report.failures.isEmpty { record["failure_reasons"] = .string(report.failures.prefix(5).map(\.description).joined(separator: "; ")) }
+            var record: MetricRecord = [
+                "part": part, "round": report.round, "strategy": strategy.name,
+                "hit_rate@10": evaluation?.metrics[hitName] ?? .nan, "ndcg@10": evaluation?.metrics[ndcgName] ?? .nan,
+                "train_loss": report.trainMetrics["train_loss"] ?? .nan, "participants": report.selected.count,
+                "accepted": report.accepted.count, "failures": report.failures.count,
+                "upload_bytes_per_participant": Double(sent - sentBefore) / Double(max(report.selected.count, 1)),
+                "rows_per_update": report.trainMetrics["rows_per_update"] ?? .nan, "seconds": report.seconds
+            ]
+            if !report.failures.isEmpty {
+                record["failure_reasons"] = .string(
+                    report.failures.prefix(5).map(\.description).joined(separator: "; "))
+            }
             folder.log(record)
             if let divergence = report.divergence {
                 progress?.finish()
                 throw divergence
             }
-            if !federationRounds.global.values.allSatisfy(\.isFinite) {   // the server's own update, e.g. a huge server learning rate
+            // the server's own update, e.g. a huge server learning rate
+            if !federationRounds.global.values.allSatisfy(\.isFinite) {
                 progress?.finish()
-                throw TrainingDivergedError(what: "federated training", position: "round \(report.round)",
-                                            detail: "the shared model became NaN or infinite after the server's update")
+                throw TrainingDivergedError(
+                    what: "federated training", position: "round \(report.round)",
+                    detail: "the shared model became NaN or infinite after the server's update")
             }
             sentBefore = sent
-            progress?.update(step: report.round, values: [("HR@10", evaluation?.metrics[hitName] ?? .nan),
-                                                          ("loss", report.trainMetrics["train_loss"] ?? .nan), ("s/round", report.seconds)])
+            progress?.update(
+                step: report.round,
+                values: [
+                    ("HR@10", evaluation?.metrics[hitName] ?? .nan),
+                    ("loss", report.trainMetrics["train_loss"] ?? .nan), ("s/round", report.seconds)
+                ])
         }
         progress?.finish()
         let traffic = meters.map(\.traffic)
@@ -237,19 +285,25 @@ public struct FederatedRecommendationRun: Sendable {
         let messages = secureAggregation ? maskedSent / maskedBytes : traffic.reduce(0) { $0 + $1.fitMessages }
         let last = reports.last?.federatedEvaluation
         let epsilon = privacy.map { $0.epsilon(rounds: rounds, delta: delta) }
-        try Safetensors.write(federationRounds.global.stateDictionary(),
-                              metadata: ["model": architecture.rawValue, "strategy": strategy.name, "rounds": "\(rounds)", "seed": "\(seed)",
-                                         "note": "shared weights only: the user embeddings stayed on the participants"],
-                              to: folder.file("\(part)-shared-\(architecture.rawValue).safetensors"))
-        return Outcome(reports: reports, hitRate: last?.metrics[hitName] ?? 0, ndcg: last?.metrics[ndcgName] ?? 0,
-                       uploadBytesPerUser: Double(totalBytes) / Double(max(federation.participants.count, 1)),
-                       bytesPerUpdate: Double(totalBytes) / Double(max(messages, 1)), instructionBytes: instructionBytes,
-                       epsilon: epsilon, global: federationRounds.global)
+        try Safetensors.write(
+            federationRounds.global.stateDictionary(),
+            metadata: [
+                "model": architecture.rawValue, "strategy": strategy.name, "rounds": "\(rounds)", "seed": "\(seed)",
+                "note": "shared weights only: the user embeddings stayed on the participants"
+            ],
+            to: folder.file("\(part)-shared-\(architecture.rawValue).safetensors"))
+        return Outcome(
+            reports: reports, hitRate: last?.metrics[hitName] ?? 0, ndcg: last?.metrics[ndcgName] ?? 0,
+            uploadBytesPerUser: Double(totalBytes) / Double(max(federation.participants.count, 1)),
+            bytesPerUpdate: Double(totalBytes) / Double(max(messages, 1)), instructionBytes: instructionBytes,
+            epsilon: epsilon, global: federationRounds.global)
     }
 
     /// Centralised NCF (NervaRec's trainer, same architecture, same split, same evaluation cases)
     /// and popularity, for the comparison line; `epochs` 0 skips NCF.
-    public func baselines(split: InteractionSplit, epochs: Int) throws -> (popularity: (Double, Double), centralised: (Double, Double)?) {
+    public func baselines(split: InteractionSplit, epochs: Int) throws -> (
+        popularity: (Double, Double), centralised: (Double, Double)?
+    ) {
         let evaluation = SampledRankingEvaluation(split: split, negativeCount: 99, seed: seed)
         let popularity = evaluation.evaluate(PopularityRecommender(train: split.train))
         guard epochs > 0 else { return ((popularity.hitRate, popularity.ndcg), nil) }

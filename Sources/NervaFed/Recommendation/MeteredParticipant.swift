@@ -41,16 +41,25 @@ public final class MeteredParticipant: FederatedParticipant {
 
     public func fit(_ instruction: FitInstruction) throws -> FitResult {
         let bytes = try WireFormat.encode(inner.fit(instruction))
-        counters.withLock { $0.fitMessages += 1; $0.fitBytes += bytes.count }
+        counters.withLock {
+            $0.fitMessages += 1
+            $0.fitBytes += bytes.count
+        }
         observer?(id, .fitResult(bytes))
         return try WireFormat.decodeFitResult(bytes)
     }
 
-    public func evaluate(model: ModelDescription, parameters: ParameterSet, configuration: EvaluateConfiguration) throws -> ParticipantEvaluation {
+    public func evaluate(model: ModelDescription, parameters: ParameterSet, configuration: EvaluateConfiguration) throws
+        -> ParticipantEvaluation
+    {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        let bytes = Array(try encoder.encode(inner.evaluate(model: model, parameters: parameters, configuration: configuration)))
-        counters.withLock { $0.evaluationMessages += 1; $0.evaluationBytes += bytes.count }
+        let bytes = Array(
+            try encoder.encode(inner.evaluate(model: model, parameters: parameters, configuration: configuration)))
+        counters.withLock {
+            $0.evaluationMessages += 1
+            $0.evaluationBytes += bytes.count
+        }
         observer?(id, .evaluationResult(bytes))
         return try JSONDecoder().decode(ParticipantEvaluation.self, from: Data(bytes))
     }

@@ -37,8 +37,9 @@ final class NCFWorkspace {
     /// - Throws: `FederatedError.invalidConfiguration` when `global` has another layout.
     func load(_ global: ParameterSet, rows: [Int], user: [Float]) throws {
         guard global.layout == layout else {
-            throw FederatedError.invalidConfiguration("the global parameters do not fit this NCF model: "
-                                                      + UpdateValidation.layoutDifference(global.layout, layout))
+            throw FederatedError.invalidConfiguration(
+                "the global parameters do not fit this NCF model: "
+                    + UpdateValidation.layoutDifference(global.layout, layout))
         }
         withoutGradients {
             global.values.withUnsafeBufferPointer { source in
@@ -51,7 +52,8 @@ final class NCFWorkspace {
                                     .update(from: source.baseAddress! + target.entry.offset + row * width, count: width)
                             }
                         } else {
-                            destination.baseAddress!.update(from: source.baseAddress! + target.entry.offset, count: target.entry.count)
+                            destination.baseAddress!.update(
+                                from: source.baseAddress! + target.entry.offset, count: target.entry.count)
                         }
                     }
                 }
@@ -95,8 +97,10 @@ final class NCFWorkspace {
     /// batches of `batchSize` with `optimizer`, and returns the summed loss and the example count.
     /// With `proximal` (FedProx) every step adds `μ·(w − w_global)` to the gradient of the
     /// loaded shared weights (the item rows in `rows`, every dense weight).
-    func train(_ epochs: [LocalSamples], batchSize: Int, optimizer: Optimizer,
-               proximal: (mu: Float, global: ParameterSet, rows: [Int])? = nil) -> (lossSum: Double, count: Int) {
+    func train(
+        _ epochs: [LocalSamples], batchSize: Int, optimizer: Optimizer,
+        proximal: (mu: Float, global: ParameterSet, rows: [Int])? = nil
+    ) -> (lossSum: Double, count: Int) {
         let network = tables.network
         network.train()
         defer { network.eval() }
@@ -105,10 +109,12 @@ final class NCFWorkspace {
             var start = 0
             while start < epoch.items.count {
                 let end = min(epoch.items.count, start + batchSize)
-                self.optimizer.zeroGradients()   // every tensor's gradient, whichever optimiser steps
-                let loss = binaryCrossEntropy(logits: network.logits(users: Array(repeating: 0, count: end - start),
-                                                                     items: Array(epoch.items[start..<end])),
-                                              targets: Tensor(Array(epoch.labels[start..<end])))
+                self.optimizer.zeroGradients() // every tensor's gradient, whichever optimiser steps
+                let loss = binaryCrossEntropy(
+                    logits: network.logits(
+                        users: Array(repeating: 0, count: end - start),
+                        items: Array(epoch.items[start..<end])),
+                    targets: Tensor(Array(epoch.labels[start..<end])))
                 loss.backward()
                 if let proximal { addProximalGradient(mu: proximal.mu, global: proximal.global, rows: proximal.rows) }
                 optimizer.step()
@@ -129,7 +135,8 @@ final class NCFWorkspace {
             for target in targets {
                 let weight = target.tensor
                 // The gradient may share storage with a graph value; write into a fresh copy.
-                let gradient = weight.gradient.map { dense in Tensor(dense.densified().scalars, shape: weight.shape) }
+                let gradient =
+                    weight.gradient.map { dense in Tensor(dense.densified().scalars, shape: weight.shape) }
                     ?? Tensor.zeros(weight.shape)
                 gradient.withUnsafeMutableBufferPointer { g in
                     weight.withUnsafeBufferPointer { w in
@@ -164,7 +171,8 @@ final class NCFWorkspace {
     /// The trained shared weights as a sparse update: `item_rows` (the touched rows, ascending),
     /// `item_row_weights` (examples per row), each item table's touched rows, each dense tensor.
     func sparseUpdate(rows: [Int]) -> ParameterSet {
-        var names = [RecommendationUpdate.rowsName, RecommendationUpdate.rowWeightsName], shapes = [[rows.count], [rows.count]]
+        var names = [RecommendationUpdate.rowsName, RecommendationUpdate.rowWeightsName],
+            shapes = [[rows.count], [rows.count]]
         for target in targets {
             names.append(target.entry.name)
             shapes.append(target.isItemTable ? [rows.count, target.entry.shape[1]] : target.entry.shape)
@@ -181,7 +189,8 @@ final class NCFWorkspace {
                     if target.isItemTable {
                         let width = target.entry.shape[1]
                         for (k, row) in rows.enumerated() {
-                            (out.baseAddress! + entry.offset + k * width).update(from: source.baseAddress! + row * width, count: width)
+                            (out.baseAddress! + entry.offset + k * width).update(
+                                from: source.baseAddress! + row * width, count: width)
                         }
                     } else {
                         (out.baseAddress! + entry.offset).update(from: source.baseAddress!, count: entry.count)

@@ -44,10 +44,13 @@ public final class RecommendationParticipant: FederatedParticipant, @unchecked S
     ///   - workspaces: the scratch models shared by the participants of one process.
     ///   - seed: initialises the private user embedding.
     ///   - cutoff: the rank cutoff of HR and NDCG.
-    public init(id: String, positives: [Int], evaluationCase: (item: Int, negatives: [Int])?, workspaces: NCFWorkspacePool,
-                seed: UInt64, cutoff: Int = 10) {
-        precondition(positives.allSatisfy { (0..<workspaces.model.itemCount).contains($0) },
-                     "RecommendationParticipant: item indices must be in 0..<\(workspaces.model.itemCount).")
+    public init(
+        id: String, positives: [Int], evaluationCase: (item: Int, negatives: [Int])?, workspaces: NCFWorkspacePool,
+        seed: UInt64, cutoff: Int = 10
+    ) {
+        precondition(
+            positives.allSatisfy { (0..<workspaces.model.itemCount).contains($0) },
+            "RecommendationParticipant: item indices must be in 0..<\(workspaces.model.itemCount).")
         self.id = id
         self.positives = Array(Set(positives)).sorted()
         self.evaluationCase = evaluationCase
@@ -63,11 +66,13 @@ public final class RecommendationParticipant: FederatedParticipant, @unchecked S
     public func fit(_ instruction: FitInstruction) throws -> FitResult {
         let configuration = instruction.configuration
         guard configuration.batchSize > 0, configuration.localEpochs >= 1, configuration.learningRate > 0 else {
-            throw FederatedError.invalidConfiguration("batch size \(configuration.batchSize), local epochs \(configuration.localEpochs) "
-                                                      + "and learning rate \(configuration.learningRate) must be positive")
+            throw FederatedError.invalidConfiguration(
+                "batch size \(configuration.batchSize), local epochs \(configuration.localEpochs) "
+                    + "and learning rate \(configuration.learningRate) must be positive")
         }
         guard configuration.proximalMu.isFinite, configuration.proximalMu >= 0 else {
-            throw FederatedError.invalidConfiguration("FedProx's μ must be finite and non-negative, got \(configuration.proximalMu)")
+            throw FederatedError.invalidConfiguration(
+                "FedProx's μ must be finite and non-negative, got \(configuration.proximalMu)")
         }
         guard !positives.isEmpty else { throw FederatedError.noLocalData(participant: id) }
         let model = workspaces.model
@@ -89,20 +94,24 @@ public final class RecommendationParticipant: FederatedParticipant, @unchecked S
             try workspace.load(instruction.parameters, rows: rows, user: userEmbedding)
             refitSettings = (configuration.learningRate, configuration.batchSize)
             if model.refitEpochs > 0 {
-                workspace.refitUserRow((0..<model.refitEpochs).map { epochs[$0 % epochs.count] }, batchSize: configuration.batchSize,
-                                       learningRate: configuration.learningRate)
+                workspace.refitUserRow(
+                    (0..<model.refitEpochs).map { epochs[$0 % epochs.count] }, batchSize: configuration.batchSize,
+                    learningRate: configuration.learningRate)
             }
             workspace.reset(workspace.optimizer, rows: rows, learningRate: configuration.learningRate)
             let mu = configuration.proximalMu
-            let (lossSum, count) = workspace.train(epochs, batchSize: configuration.batchSize, optimizer: workspace.optimizer,
-                                                   proximal: mu > 0 ? (mu, instruction.parameters, rows) : nil)
-            guard lossSum.isFinite else {   // a diverged participant reports a failure instead of sending NaNs
-                throw TrainingDivergedError(what: "participant \(id)'s local training", position: "round \(configuration.round)",
-                                            detail: "loss \(lossSum)")
+            let (lossSum, count) = workspace.train(
+                epochs, batchSize: configuration.batchSize, optimizer: workspace.optimizer,
+                proximal: mu > 0 ? (mu, instruction.parameters, rows) : nil)
+            guard lossSum.isFinite else { // a diverged participant reports a failure instead of sending NaNs
+                throw TrainingDivergedError(
+                    what: "participant \(id)'s local training", position: "round \(configuration.round)",
+                    detail: "loss \(lossSum)")
             }
             userEmbedding = workspace.userRow()
-            return FitResult(update: workspace.sparseUpdate(rows: rows), kind: .parameters, exampleCount: count,
-                             metrics: ["train_loss": lossSum / Double(max(count, 1))])
+            return FitResult(
+                update: workspace.sparseUpdate(rows: rows), kind: .parameters, exampleCount: count,
+                metrics: ["train_loss": lossSum / Double(max(count, 1))])
         }
     }
 
@@ -136,37 +145,47 @@ public final class RecommendationParticipant: FederatedParticipant, @unchecked S
         return low < positives.count && positives[low] == item
     }
 
-    public func evaluate(model: ModelDescription, parameters: ParameterSet, configuration: EvaluateConfiguration) throws -> ParticipantEvaluation {
+    public func evaluate(model: ModelDescription, parameters: ParameterSet, configuration: EvaluateConfiguration) throws
+        -> ParticipantEvaluation
+    {
         guard let evaluationCase else { throw FederatedError.noLocalData(participant: id) }
         let candidates = [evaluationCase.item] + evaluationCase.negatives
         let model = workspaces.model
         var refit: [LocalSamples] = []
         if model.refitEpochs > 0, refitSettings != nil, !positives.isEmpty, positives.count < model.itemCount {
-            let generator = RandomGenerator(seed: FederatedStrategy.seed(seed, round: configuration.round, participant: "refit"))
+            let generator = RandomGenerator(
+                seed: FederatedStrategy.seed(seed, round: configuration.round, participant: "refit"))
             refit = (0..<model.refitEpochs).map { _ in epochSamples(generator: generator) }
         }
         let scores: [Float] = try workspaces.withWorkspace { workspace in
             try workspace.load(parameters, rows: Array(Set(candidates + refit.flatMap(\.items))), user: userEmbedding)
             if let refitSettings, !refit.isEmpty {
-                workspace.refitUserRow(refit, batchSize: refitSettings.batchSize, learningRate: refitSettings.learningRate)
+                workspace.refitUserRow(
+                    refit, batchSize: refitSettings.batchSize, learningRate: refitSettings.learningRate)
             }
             return withoutGradients {
-                workspace.tables.network.logits(users: Array(repeating: 0, count: candidates.count), items: candidates).scalars
+                workspace.tables.network.logits(users: Array(repeating: 0, count: candidates.count), items: candidates)
+                    .scalars
             }
         }
         guard scores.allSatisfy(\.isFinite) else {
-            throw TrainingDivergedError(what: "participant \(id)'s evaluation", position: "round \(configuration.round)",
-                                        detail: "the global model gives NaN or infinite scores")
+            throw TrainingDivergedError(
+                what: "participant \(id)'s evaluation", position: "round \(configuration.round)",
+                detail: "the global model gives NaN or infinite scores")
         }
         let rank = RankingMetrics.rank(of: scores[0], among: Array(scores.dropFirst()))
         let labels = [Float(1)] + Array(repeating: 0, count: candidates.count - 1)
-        let loss = zip(scores, labels).reduce(0.0) { sum, pair in
-            let (logit, label) = (Double(pair.0), Double(pair.1))
-            return sum + max(logit, 0) - logit * label + log1p(exp(-abs(logit)))
-        } / Double(candidates.count)
-        return ParticipantEvaluation(loss: loss, exampleCount: 1,
-                                metrics: [RecommendationMetric.hitRate(cutoff): RankingMetrics.hit(rank: rank, cutoff: cutoff),
-                                          RecommendationMetric.ndcg(cutoff): RankingMetrics.ndcg(rank: rank, cutoff: cutoff)])
+        let loss =
+            zip(scores, labels).reduce(0.0) { sum, pair in
+                let (logit, label) = (Double(pair.0), Double(pair.1))
+                return sum + max(logit, 0) - logit * label + log1p(exp(-abs(logit)))
+            } / Double(candidates.count)
+        return ParticipantEvaluation(
+            loss: loss, exampleCount: 1,
+            metrics: [
+                RecommendationMetric.hitRate(cutoff): RankingMetrics.hit(rank: rank, cutoff: cutoff),
+                RecommendationMetric.ndcg(cutoff): RankingMetrics.ndcg(rank: rank, cutoff: cutoff)
+            ])
     }
 }
 

@@ -26,22 +26,26 @@ public struct RecommendationUpdate: Sendable {
     public static func read(_ update: ParameterSet, global: ParameterLayout, itemTables: Set<String>) -> Reading {
         let entries = update.layout.entries
         guard entries.count == global.entries.count + 2, entries[0].name == rowsName, entries[1].name == rowWeightsName,
-              entries[0].shape.count == 1, entries[1].shape == entries[0].shape else {
-            return .rejected(.wrongLayout("expected \(rowsName), \(rowWeightsName) and the \(global.entries.count) shared tensors"))
+            entries[0].shape.count == 1, entries[1].shape == entries[0].shape
+        else {
+            return .rejected(
+                .wrongLayout("expected \(rowsName), \(rowWeightsName) and the \(global.entries.count) shared tensors"))
         }
         let k = entries[0].shape[0]
         let itemCount = global.entries.first { itemTables.contains($0.name) }?.shape[0] ?? 0
         for (received, expected) in zip(entries.dropFirst(2), global.entries) {
             let shape = itemTables.contains(expected.name) ? [k, expected.shape[1]] : expected.shape
             guard received.name == expected.name, received.shape == shape else {
-                return .rejected(.wrongLayout("\"\(received.name)\" \(received.shape), expected \"\(expected.name)\" \(shape)"))
+                return .rejected(
+                    .wrongLayout("\"\(received.name)\" \(received.shape), expected \"\(expected.name)\" \(shape)"))
             }
         }
         let nonFinite = update.values.reduce(0) { $0 + ($1.isFinite ? 0 : 1) }
         guard nonFinite == 0 else { return .rejected(.nonFinite(count: nonFinite)) }
         let rows = update.values[0..<k].map { Int($0) }
         guard zip(rows, update.values[0..<k]).allSatisfy({ Float($0) == $1 && (0..<itemCount).contains($0) }),
-              zip(rows, rows.dropFirst()).allSatisfy({ $0 < $1 }) else {
+            zip(rows, rows.dropFirst()).allSatisfy({ $0 < $1 })
+        else {
             return .rejected(.wrongLayout("\(rowsName) must be distinct ascending item indices in 0..<\(itemCount)"))
         }
         let weights = Array(update.values[k..<(2 * k)])

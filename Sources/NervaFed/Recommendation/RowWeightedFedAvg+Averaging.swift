@@ -3,9 +3,13 @@ import Foundation
 extension RowWeightedFedAvg {
     /// Item rows: `Σᵢ cᵢᵣ·xᵢᵣ / Σᵢ cᵢᵣ` over the participants that touched row `r` (untouched rows keep
     /// the global value); dense tensors: `Σᵢ nᵢ·xᵢ / Σᵢ nᵢ`. Sums in `Double`, in the updates' order.
-    public static func rowWeightedAverage(_ updates: [RecommendationUpdate], exampleCounts: [Int], global: ParameterSet,
-                                          itemTables: Set<String>) -> [Float] {
-        precondition(updates.count == exampleCounts.count && !updates.isEmpty, "RowWeightedFedAvg: one example count per update.")
+    public static func rowWeightedAverage(
+        _ updates: [RecommendationUpdate], exampleCounts: [Int], global: ParameterSet,
+        itemTables: Set<String>
+    ) -> [Float] {
+        precondition(
+            updates.count == exampleCounts.count && !updates.isEmpty, "RowWeightedFedAvg: one example count per update."
+        )
         var result = global.values
         let totalExamples = Double(exampleCounts.reduce(0, +))
         for (index, entry) in global.layout.entries.enumerated() {
@@ -24,7 +28,9 @@ extension RowWeightedFedAvg {
                     }
                 }
                 for row in 0..<entry.shape[0] where denominator[row] > 0 {
-                    for j in 0..<width { result[entry.offset + row * width + j] = Float(numerator[row * width + j] / denominator[row]) }
+                    for j in 0..<width {
+                        result[entry.offset + row * width + j] = Float(numerator[row * width + j] / denominator[row])
+                    }
                 }
             } else {
                 var sum = [Double](repeating: 0, count: entry.count)
@@ -43,8 +49,11 @@ extension RowWeightedFedAvg {
     /// A participant's change `Δ = x − global` on the coordinates it sent (the touched rows of
     /// the item tables, every dense weight), with their positions in the global layout and their
     /// weights in the row-weighted mean (the row's example count, or `exampleCount` for dense).
-    static func sparseDelta(_ update: RecommendationUpdate, exampleCount: Int, global: ParameterSet, itemTables: Set<String>)
-        -> (delta: [Float], positions: [Int], weights: [Float]) {
+    static func sparseDelta(
+        _ update: RecommendationUpdate, exampleCount: Int, global: ParameterSet, itemTables: Set<String>
+    )
+        -> (delta: [Float], positions: [Int], weights: [Float])
+    {
         var delta: [Float] = [], positions: [Int] = [], weights: [Float] = []
         delta.reserveCapacity(update.parameters.scalarCount)
         positions.reserveCapacity(update.parameters.scalarCount)

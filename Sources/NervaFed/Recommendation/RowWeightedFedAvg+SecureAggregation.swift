@@ -34,15 +34,18 @@ extension RowWeightedFedAvg: SecureAggregationStrategy {
         return input
     }
 
-    public func aggregateSecureSum(round: Int, global: ParameterSet, sum: [Double], accepted: [String],
-                                   failures: [ParticipantFailure], metrics: [String: Double]) -> RoundAggregate {
+    public func aggregateSecureSum(
+        round: Int, global: ParameterSet, sum: [Double], accepted: [String],
+        failures: [ParticipantFailure], metrics: [String: Double]
+    ) -> RoundAggregate {
         var metrics = metrics
         metrics["accepted"] = Double(accepted.count)
         metrics["failures"] = Double(failures.count)
         let shared = global.scalarCount
         metrics["upload_scalars_per_participant"] = Double(shared + itemRowCount(global.layout) + 1)
         guard accepted.count >= sampling.minimumResults, sum.count == shared + itemRowCount(global.layout) + 1,
-              let total = sum.last, total > 0 else {
+            let total = sum.last, total > 0
+        else {
             return RoundAggregate(parameters: nil, accepted: [], failures: failures, metrics: metrics)
         }
         var delta = [Float](repeating: 0, count: shared)
@@ -51,14 +54,17 @@ extension RowWeightedFedAvg: SecureAggregationStrategy {
                 let width = entry.shape[1]
                 for row in 0..<entry.shape[0] where sum[shared + row] > 0 {
                     let weight = sum[shared + row]
-                    for j in 0..<width { delta[entry.offset + row * width + j] = Float(sum[entry.offset + row * width + j] / weight) }
+                    for j in 0..<width {
+                        delta[entry.offset + row * width + j] = Float(sum[entry.offset + row * width + j] / weight)
+                    }
                 }
             } else {
                 for j in 0..<entry.count { delta[entry.offset + j] = Float(sum[entry.offset + j] / total) }
             }
         }
-        return RoundAggregate(parameters: ParameterSet(layout: global.layout, values: step(global: global.values, delta: delta)),
-                              accepted: accepted, failures: failures, metrics: metrics)
+        return RoundAggregate(
+            parameters: ParameterSet(layout: global.layout, values: step(global: global.values, delta: delta)),
+            accepted: accepted, failures: failures, metrics: metrics)
     }
 }
 

@@ -38,14 +38,21 @@ public final class RowWeightedFedAvg: Strategy {
     public let learningRateDecay: Float
     private let optimizerState = Mutex(ServerOptimizerState())
 
-    public init(model: FederatedNCFModel, sampling: ClientSampling = ClientSampling(), clientSettings: FitConfiguration,
-                evaluationFraction: Double = 1, maximumExampleCount: Int? = nil,
-                serverOptimizer: ServerOptimizer = .average(), learningRateDecay: Float = 1, seed: UInt64 = 0) {
-        precondition(learningRateDecay > 0 && learningRateDecay <= 1, "RowWeightedFedAvg: learning-rate decay must be in (0, 1].")
-        precondition(evaluationFraction >= 0 && evaluationFraction <= 1, "RowWeightedFedAvg: evaluation fraction must be in [0, 1].")
+    public init(
+        model: FederatedNCFModel, sampling: ClientSampling = ClientSampling(), clientSettings: FitConfiguration,
+        evaluationFraction: Double = 1, maximumExampleCount: Int? = nil,
+        serverOptimizer: ServerOptimizer = .average(), learningRateDecay: Float = 1, seed: UInt64 = 0
+    ) {
+        precondition(
+            learningRateDecay > 0 && learningRateDecay <= 1, "RowWeightedFedAvg: learning-rate decay must be in (0, 1]."
+        )
+        precondition(
+            evaluationFraction >= 0 && evaluationFraction <= 1,
+            "RowWeightedFedAvg: evaluation fraction must be in [0, 1].")
         let tables = NCFTables(model.makeNetwork(users: 1, seed: 0))
         let itemWeights = Set(tables.item.map { ObjectIdentifier($0.weight) })
-        itemTables = Set(tables.sharedTensors().filter { itemWeights.contains(ObjectIdentifier($0.tensor)) }.map(\.name))
+        itemTables = Set(
+            tables.sharedTensors().filter { itemWeights.contains(ObjectIdentifier($0.tensor)) }.map(\.name))
         name = "FedAvg (per-row item weighting)"
         self.sampling = sampling
         self.clientSettings = clientSettings
@@ -57,7 +64,8 @@ public final class RowWeightedFedAvg: Strategy {
     }
 
     public func configureFit(round: Int, available: [String], generator: RandomGenerator) throws
-        -> [(participant: String, configuration: FitConfiguration)] {
+        -> [(participant: String, configuration: FitConfiguration)]
+    {
         try sampling.sample(available, generator: generator).map { participant in
             var settings = clientSettings.forRound(round, participant: participant, strategySeed: seed)
             settings.learningRate = clientSettings.learningRate * pow(learningRateDecay, Float(round - 1))
@@ -65,8 +73,10 @@ public final class RowWeightedFedAvg: Strategy {
         }
     }
 
-    public func aggregateFit(round: Int, global: ParameterSet, results: [(participant: String, result: FitResult)],
-                             failures: [ParticipantFailure]) -> RoundAggregate {
+    public func aggregateFit(
+        round: Int, global: ParameterSet, results: [(participant: String, result: FitResult)],
+        failures: [ParticipantFailure]
+    ) -> RoundAggregate {
         var failures = failures
         var accepted: [(participant: String, result: FitResult, update: RecommendationUpdate)] = []
         for (participant, result) in results {
@@ -82,18 +92,25 @@ public final class RowWeightedFedAvg: Strategy {
         guard accepted.count >= sampling.minimumResults, !accepted.isEmpty else {
             return RoundAggregate(parameters: nil, accepted: [], failures: failures, metrics: metrics)
         }
-        var values = Self.rowWeightedAverage(accepted.map(\.update), exampleCounts: accepted.map(\.result.exampleCount),
-                                             global: global, itemTables: itemTables)
-        if serverOptimizer != .average() { values = step(global: global.values, delta: zip(values, global.values).map { $0 - $1 }) }
-        return RoundAggregate(parameters: ParameterSet(layout: global.layout, values: values), accepted: accepted.map(\.participant),
-                              failures: failures, metrics: metrics)
+        var values = Self.rowWeightedAverage(
+            accepted.map(\.update), exampleCounts: accepted.map(\.result.exampleCount),
+            global: global, itemTables: itemTables)
+        if serverOptimizer != .average() {
+            values = step(global: global.values, delta: zip(values, global.values).map { $0 - $1 })
+        }
+        return RoundAggregate(
+            parameters: ParameterSet(layout: global.layout, values: values), accepted: accepted.map(\.participant),
+            failures: failures, metrics: metrics)
     }
 
     /// The mean number of item rows and of scalars per update (empty for no updates).
     static func updateMetrics(_ updates: [RecommendationUpdate]) -> [String: Double] {
         guard !updates.isEmpty else { return [:] }
-        return ["rows_per_update": Double(updates.reduce(0) { $0 + $1.rows.count }) / Double(updates.count),
-                "upload_scalars_per_participant": Double(updates.reduce(0) { $0 + $1.parameters.scalarCount }) / Double(updates.count)]
+        return [
+            "rows_per_update": Double(updates.reduce(0) { $0 + $1.rows.count }) / Double(updates.count),
+            "upload_scalars_per_participant": Double(updates.reduce(0) { $0 + $1.parameters.scalarCount })
+                / Double(updates.count)
+        ]
     }
 
     /// Checks one fit result: its kind, its example count and its layout (`RecommendationUpdate.read`).
@@ -112,10 +129,13 @@ public final class RowWeightedFedAvg: Strategy {
 
     public var serverState: [String: [Float]] { optimizerState.withLock { $0.tensors } }
 
-    public func restoreServerState(_ saved: [String: [Float]]) { optimizerState.withLock { $0 = ServerOptimizerState(tensors: saved) } }
+    public func restoreServerState(_ saved: [String: [Float]]) {
+        optimizerState.withLock { $0 = ServerOptimizerState(tensors: saved) }
+    }
 
     public func configureEvaluate(round: Int, available: [String], generator: RandomGenerator)
-        -> [(participant: String, configuration: EvaluateConfiguration)] {
+        -> [(participant: String, configuration: EvaluateConfiguration)]
+    {
         guard evaluationFraction > 0, !available.isEmpty else { return [] }
         if evaluationFraction >= 1 { return available.map { ($0, EvaluateConfiguration(round: round)) } }
         let count = max(1, Int(evaluationFraction * Double(available.count) + 1e-9))
@@ -123,8 +143,10 @@ public final class RowWeightedFedAvg: Strategy {
         return available.indices.filter(chosen.contains).map { (available[$0], EvaluateConfiguration(round: round)) }
     }
 
-    public func aggregateEvaluate(round: Int, results: [(participant: String, result: ParticipantEvaluation)],
-                                  failures: [ParticipantFailure]) -> EvaluationSummary? {
+    public func aggregateEvaluate(
+        round: Int, results: [(participant: String, result: ParticipantEvaluation)],
+        failures: [ParticipantFailure]
+    ) -> EvaluationSummary? {
         EvaluationSummary(combining: results.map(\.result))
     }
 }

@@ -1,6 +1,6 @@
 import Crypto
-import _CryptoExtras
 import Foundation
+import _CryptoExtras
 
 /// Secure aggregation (Bonawitz et al. 2017, "Practical Secure Aggregation for
 /// Privacy-Preserving Machine Learning", https://eprint.iacr.org/2017/281, the
@@ -66,13 +66,18 @@ public enum SecureAggregation {
             while start < out.count {
                 let count = min(chunk, out.count - start)
                 let counter = try Insecure.ChaCha20CTR.Counter(offset: UInt32(1 + start * 8 / 64))
-                let stream = try Insecure.ChaCha20CTR.encrypt(zeros.prefix(count * 8), using: key, counter: counter, nonce: nonce)
+                let stream = try Insecure.ChaCha20CTR.encrypt(
+                    zeros.prefix(count * 8), using: key, counter: counter, nonce: nonce)
                 stream.withUnsafeBytes { raw in
                     let part = out.baseAddress! + start
                     if sign > 0 {
-                        for k in 0..<count { part[k] &+= UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: k &* 8, as: UInt64.self)) }
+                        for k in 0..<count {
+                            part[k] &+= UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: k &* 8, as: UInt64.self))
+                        }
                     } else {
-                        for k in 0..<count { part[k] &-= UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: k &* 8, as: UInt64.self)) }
+                        for k in 0..<count {
+                            part[k] &-= UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: k &* 8, as: UInt64.self))
+                        }
                     }
                 }
                 start += count
@@ -81,19 +86,25 @@ public enum SecureAggregation {
     }
 
     /// The mask key two participants agree on from their masking keys.
-    static func pairKey(_ privateKey: Curve25519.KeyAgreement.PrivateKey, _ publicKey: Curve25519.KeyAgreement.PublicKey,
-                        context: Data) throws -> SymmetricKey {
+    static func pairKey(
+        _ privateKey: Curve25519.KeyAgreement.PrivateKey, _ publicKey: Curve25519.KeyAgreement.PublicKey,
+        context: Data
+    ) throws -> SymmetricKey {
         try privateKey.sharedSecretFromKeyAgreement(with: publicKey)
-            .hkdfDerivedSymmetricKey(using: SHA256.self, salt: Data("nerva secure aggregation mask".utf8),
-                                     sharedInfo: context, outputByteCount: 32)
+            .hkdfDerivedSymmetricKey(
+                using: SHA256.self, salt: Data("nerva secure aggregation mask".utf8),
+                sharedInfo: context, outputByteCount: 32)
     }
 
     /// The key that encrypts shares between two participants.
-    static func channelKey(_ privateKey: Curve25519.KeyAgreement.PrivateKey, _ publicKey: Curve25519.KeyAgreement.PublicKey,
-                           context: Data) throws -> SymmetricKey {
+    static func channelKey(
+        _ privateKey: Curve25519.KeyAgreement.PrivateKey, _ publicKey: Curve25519.KeyAgreement.PublicKey,
+        context: Data
+    ) throws -> SymmetricKey {
         try privateKey.sharedSecretFromKeyAgreement(with: publicKey)
-            .hkdfDerivedSymmetricKey(using: SHA256.self, salt: Data("nerva secure aggregation shares".utf8),
-                                     sharedInfo: context, outputByteCount: 32)
+            .hkdfDerivedSymmetricKey(
+                using: SHA256.self, salt: Data("nerva secure aggregation shares".utf8),
+                sharedInfo: context, outputByteCount: 32)
     }
 
     // MARK: - Shamir secret sharing of 32-byte secrets over GF(2⁶¹ − 1)
@@ -114,13 +125,17 @@ public enum SecureAggregation {
     public static func shares(of secret: [UInt8], threshold: Int, count: Int) -> [Share] {
         precondition(threshold >= 1 && threshold <= count, "Shamir: threshold \(threshold) must be in 1...\(count).")
         var random = SystemRandomNumberGenerator()
-        let polynomials = limbs(of: secret).map { limb in [limb] + (1..<threshold).map { _ in UInt64.random(in: 0..<prime, using: &random) } }
+        let polynomials = limbs(of: secret).map { limb in
+            [limb] + (1..<threshold).map { _ in UInt64.random(in: 0..<prime, using: &random) }
+        }
         return (1...count).map { x in
-            Share(x: UInt64(x), y: polynomials.map { coefficients in
-                var y: UInt64 = 0
-                for coefficient in coefficients.reversed() { y = (multiply(y, UInt64(x)) + coefficient) % prime }
-                return y
-            })
+            Share(
+                x: UInt64(x),
+                y: polynomials.map { coefficients in
+                    var y: UInt64 = 0
+                    for coefficient in coefficients.reversed() { y = (multiply(y, UInt64(x)) + coefficient) % prime }
+                    return y
+                })
         }
     }
 
@@ -131,10 +146,10 @@ public enum SecureAggregation {
         let lagrange = shares.indices.map { i in
             var numerator: UInt64 = 1, denominator: UInt64 = 1
             for j in shares.indices where j != i {
-                numerator = multiply(numerator, prime - shares[j].x)                             // (0 − x_j)
+                numerator = multiply(numerator, prime - shares[j].x) // (0 − x_j)
                 denominator = multiply(denominator, (shares[i].x + prime - shares[j].x) % prime)
             }
-            return multiply(numerator, power(denominator, prime - 2))                              // Fermat inverse
+            return multiply(numerator, power(denominator, prime - 2)) // Fermat inverse
         }
         let limbs = (0..<limbCount).map { limb in
             zip(shares, lagrange).reduce(UInt64(0)) { ($0 + multiply($1.0.y[limb], $1.1)) % prime }
@@ -149,7 +164,9 @@ public enum SecureAggregation {
 
     static func limbs(of secret: [UInt8]) -> [UInt64] {
         stride(from: 0, to: secret.count, by: limbBytes).map { start in
-            secret[start..<min(start + limbBytes, secret.count)].enumerated().reduce(UInt64(0)) { $0 | UInt64($1.1) << (8 * $1.0) }
+            secret[start..<min(start + limbBytes, secret.count)].enumerated().reduce(UInt64(0)) {
+                $0 | UInt64($1.1) << (8 * $1.0)
+            }
         }
     }
 

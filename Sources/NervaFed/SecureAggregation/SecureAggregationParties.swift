@@ -37,7 +37,10 @@ public final class SecureAggregationClient: @unchecked Sendable {
     public let context: Data
     private let encryptionKey = Curve25519.KeyAgreement.PrivateKey()
     private let maskingKey = Curve25519.KeyAgreement.PrivateKey()
-    private let selfMaskSeed: [UInt8] = { var random = SystemRandomNumberGenerator(); return (0..<32).map { _ in random.next() } }()
+    private let selfMaskSeed: [UInt8] = {
+        var random = SystemRandomNumberGenerator()
+        return (0..<32).map { _ in random.next() }
+    }()
     private var roster: [Int: AdvertisedKeys] = [:]
     private var threshold = 0
     /// Shares held for others: (share of `s_v`, share of `b_v`), by participant `v`.
@@ -51,20 +54,23 @@ public final class SecureAggregationClient: @unchecked Sendable {
 
     /// Step 1: the public keys to send.
     public var advertisedKeys: AdvertisedKeys {
-        AdvertisedKeys(index: index, encryptionKey: encryptionKey.publicKey.rawRepresentation,
-                       maskingKey: maskingKey.publicKey.rawRepresentation)
+        AdvertisedKeys(
+            index: index, encryptionKey: encryptionKey.publicKey.rawRepresentation,
+            maskingKey: maskingKey.publicKey.rawRepresentation)
     }
 
     /// Step 2: shares of this participant's masking key and self-mask seed, one encrypted box per
     /// other participant of `roster` (any `threshold` shares rebuild a secret).
     public func shareKeys(roster: [AdvertisedKeys], threshold: Int) throws -> [EncryptedShares] {
         guard roster.count >= threshold, threshold >= 2 else {
-            throw SecureAggregationError.belowThreshold(stage: "key sharing", count: roster.count, threshold: max(threshold, 2))
+            throw SecureAggregationError.belowThreshold(
+                stage: "key sharing", count: roster.count, threshold: max(threshold, 2))
         }
         self.roster = Dictionary(roster.map { ($0.index, $0) }, uniquingKeysWith: { first, _ in first })
         self.threshold = threshold
         let ordered = roster.map(\.index).sorted()
-        let keyShares = SecureAggregation.shares(of: Array(maskingKey.rawRepresentation), threshold: threshold, count: ordered.count)
+        let keyShares = SecureAggregation.shares(
+            of: Array(maskingKey.rawRepresentation), threshold: threshold, count: ordered.count)
         let seedShares = SecureAggregation.shares(of: selfMaskSeed, threshold: threshold, count: ordered.count)
         var boxes: [EncryptedShares] = []
         for (position, other) in ordered.enumerated() {
@@ -72,24 +78,32 @@ public final class SecureAggregationClient: @unchecked Sendable {
                 held[index] = (keyShares[position], seedShares[position])
                 continue
             }
-            let key = try SecureAggregation.channelKey(encryptionKey, publicKey(of: other, \.encryptionKey), context: context)
+            let key = try SecureAggregation.channelKey(
+                encryptionKey, publicKey(of: other, \.encryptionKey), context: context)
             let plaintext = Self.encode(from: index, to: other, keyShares[position], seedShares[position])
-            boxes.append(EncryptedShares(from: index, to: other, ciphertext: try ChaChaPoly.seal(plaintext, using: key).combined))
+            boxes.append(
+                EncryptedShares(from: index, to: other, ciphertext: try ChaChaPoly.seal(plaintext, using: key).combined)
+            )
         }
         return boxes
     }
 
     /// Step 3: decrypts the shares others sent (their senders are the participants this one masks
     /// with) and returns `values` fixed-point encoded and masked.
-    public func maskedInput(_ values: some Collection<Float>, received: [EncryptedShares],
-                            scale: Double = SecureAggregation.defaultScale) throws -> [UInt64] {
+    public func maskedInput(
+        _ values: some Collection<Float>, received: [EncryptedShares],
+        scale: Double = SecureAggregation.defaultScale
+    ) throws -> [UInt64] {
         for box in received {
             guard box.to == index, box.from != index, roster[box.from] != nil else {
-                throw SecureAggregationError.invalidMessage(participant: box.from, reason: "shares addressed to \(box.to) from outside the roster")
+                throw SecureAggregationError.invalidMessage(
+                    participant: box.from, reason: "shares addressed to \(box.to) from outside the roster")
             }
-            let key = try SecureAggregation.channelKey(encryptionKey, publicKey(of: box.from, \.encryptionKey), context: context)
+            let key = try SecureAggregation.channelKey(
+                encryptionKey, publicKey(of: box.from, \.encryptionKey), context: context)
             guard let plaintext = try? ChaChaPoly.open(ChaChaPoly.SealedBox(combined: box.ciphertext), using: key),
-                  let decoded = Self.decode(plaintext), decoded.from == box.from, decoded.to == index else {
+                let decoded = Self.decode(plaintext), decoded.from == box.from, decoded.to == index
+            else {
                 throw SecureAggregationError.invalidMessage(participant: box.from, reason: "shares fail authentication")
             }
             held[box.from] = (decoded.maskingKey, decoded.selfMask)
@@ -108,35 +122,53 @@ public final class SecureAggregationClient: @unchecked Sendable {
     /// and a survivor set below the threshold, so the server never gets both secrets of anyone.
     public func unmask(survivors: Set<Int>) throws -> UnmaskingShares {
         guard survivors.count >= threshold else {
-            throw SecureAggregationError.belowThreshold(stage: "unmasking", count: survivors.count, threshold: threshold)
+            throw SecureAggregationError.belowThreshold(
+                stage: "unmasking", count: survivors.count, threshold: threshold)
         }
-        guard !unmaskingSent else { throw SecureAggregationError.invalidMessage(participant: index, reason: "asked to unmask twice") }
+        guard !unmaskingSent else {
+            throw SecureAggregationError.invalidMessage(participant: index, reason: "asked to unmask twice")
+        }
         unmaskingSent = true
         var selfMasks: [Int: SecureAggregation.Share] = [:], maskingKeys: [Int: SecureAggregation.Share] = [:]
         for (other, shares) in held {
-            if survivors.contains(other) { selfMasks[other] = shares.selfMask } else { maskingKeys[other] = shares.maskingKey }
+            if survivors.contains(other) {
+                selfMasks[other] = shares.selfMask
+            } else {
+                maskingKeys[other] = shares.maskingKey
+            }
         }
         return UnmaskingShares(from: index, selfMaskShares: selfMasks, maskingKeyShares: maskingKeys)
     }
 
-    private func publicKey(of participant: Int, _ field: KeyPath<AdvertisedKeys, Data>) throws -> Curve25519.KeyAgreement.PublicKey {
-        guard let keys = roster[participant], let key = try? Curve25519.KeyAgreement.PublicKey(rawRepresentation: keys[keyPath: field]) else {
-            throw SecureAggregationError.invalidMessage(participant: participant, reason: "no valid public key in the roster")
+    private func publicKey(of participant: Int, _ field: KeyPath<AdvertisedKeys, Data>) throws
+        -> Curve25519.KeyAgreement.PublicKey
+    {
+        guard let keys = roster[participant],
+            let key = try? Curve25519.KeyAgreement.PublicKey(rawRepresentation: keys[keyPath: field])
+        else {
+            throw SecureAggregationError.invalidMessage(
+                participant: participant, reason: "no valid public key in the roster")
         }
         return key
     }
 
     // MARK: - Share boxes: from, to, then each share as x and its limbs (little-endian UInt64)
 
-    private static func encode(from: Int, to: Int, _ first: SecureAggregation.Share, _ second: SecureAggregation.Share) -> Data {
+    private static func encode(from: Int, to: Int, _ first: SecureAggregation.Share, _ second: SecureAggregation.Share)
+        -> Data
+    {
         var words = [UInt64(from), UInt64(to), first.x] + first.y + [second.x] + second.y
         return Data(bytes: &words, count: words.count * 8)
     }
 
-    private static func decode(_ data: Data) -> (from: Int, to: Int, maskingKey: SecureAggregation.Share, selfMask: SecureAggregation.Share)? {
+    private static func decode(_ data: Data) -> (
+        from: Int, to: Int, maskingKey: SecureAggregation.Share, selfMask: SecureAggregation.Share
+    )? {
         let limbs = (32 + SecureAggregation.limbBytes - 1) / SecureAggregation.limbBytes
         guard data.count == (2 + 2 * (1 + limbs)) * 8 else { return nil }
-        let words = data.withUnsafeBytes { raw in (0..<(data.count / 8)).map { raw.loadUnaligned(fromByteOffset: $0 * 8, as: UInt64.self) } }
+        let words = data.withUnsafeBytes { raw in
+            (0..<(data.count / 8)).map { raw.loadUnaligned(fromByteOffset: $0 * 8, as: UInt64.self) }
+        }
         let first = SecureAggregation.Share(x: words[2], y: Array(words[3..<(3 + limbs)]))
         let second = SecureAggregation.Share(x: words[3 + limbs], y: Array(words[(4 + limbs)...]))
         return (Int(words[0]), Int(words[1]), first, second)
@@ -167,14 +199,18 @@ public final class SecureAggregationServer {
 
     /// The roster every participant gets after step 1.
     public func roster() throws -> [AdvertisedKeys] {
-        guard keys.count >= threshold else { throw SecureAggregationError.belowThreshold(stage: "key advertising", count: keys.count, threshold: threshold) }
+        guard keys.count >= threshold else {
+            throw SecureAggregationError.belowThreshold(
+                stage: "key advertising", count: keys.count, threshold: threshold)
+        }
         return keys.keys.sorted().map { keys[$0]! }
     }
 
     /// Step 2: a participant's encrypted boxes, to relay.
     public func receive(shares: [EncryptedShares], from participant: Int) throws {
         guard keys[participant] != nil, shares.allSatisfy({ $0.from == participant && keys[$0.to] != nil }) else {
-            throw SecureAggregationError.invalidMessage(participant: participant, reason: "shares from or to a participant outside the roster")
+            throw SecureAggregationError.invalidMessage(
+                participant: participant, reason: "shares from or to a participant outside the roster")
         }
         sharers.insert(participant)
         for box in shares { boxes[box.to, default: []].append(box) }
@@ -182,14 +218,18 @@ public final class SecureAggregationServer {
 
     /// The boxes addressed to `participant` by participants that completed step 2.
     public func shares(for participant: Int) throws -> [EncryptedShares] {
-        guard sharers.count >= threshold else { throw SecureAggregationError.belowThreshold(stage: "key sharing", count: sharers.count, threshold: threshold) }
+        guard sharers.count >= threshold else {
+            throw SecureAggregationError.belowThreshold(
+                stage: "key sharing", count: sharers.count, threshold: threshold)
+        }
         return (boxes[participant] ?? []).filter { sharers.contains($0.from) }
     }
 
     /// Step 3: a participant's masked vector.
     public func receive(masked vector: [UInt64], from participant: Int) throws {
         guard sharers.contains(participant) else {
-            throw SecureAggregationError.invalidMessage(participant: participant, reason: "masked input without shared keys")
+            throw SecureAggregationError.invalidMessage(
+                participant: participant, reason: "masked input without shared keys")
         }
         if let length = masked.values.first?.count, length != vector.count {
             throw SecureAggregationError.lengthMismatch(expected: length, got: vector.count, participant: participant)
@@ -205,8 +245,13 @@ public final class SecureAggregationServer {
 
     /// The sum of the survivors' vectors, decoded with `scale`.
     public func sum(scale: Double = SecureAggregation.defaultScale) throws -> [Double] {
-        guard masked.count >= threshold else { throw SecureAggregationError.belowThreshold(stage: "masked input", count: masked.count, threshold: threshold) }
-        guard answers.count >= threshold else { throw SecureAggregationError.belowThreshold(stage: "unmasking", count: answers.count, threshold: threshold) }
+        guard masked.count >= threshold else {
+            throw SecureAggregationError.belowThreshold(
+                stage: "masked input", count: masked.count, threshold: threshold)
+        }
+        guard answers.count >= threshold else {
+            throw SecureAggregationError.belowThreshold(stage: "unmasking", count: answers.count, threshold: threshold)
+        }
         let length = masked.values.first!.count
         var total = [UInt64](repeating: 0, count: length)
         for participant in masked.keys.sorted() {
@@ -225,10 +270,14 @@ public final class SecureAggregationServer {
             let shares = answers.values.compactMap { $0.maskingKeyShares[dropped] }
             let raw = try rebuild(shares, of: dropped, what: "masking key")
             guard let privateKey = try? Curve25519.KeyAgreement.PrivateKey(rawRepresentation: raw) else {
-                throw SecureAggregationError.invalidMessage(participant: dropped, reason: "rebuilt masking key is not an X25519 key")
+                throw SecureAggregationError.invalidMessage(
+                    participant: dropped, reason: "rebuilt masking key is not an X25519 key")
             }
             for survivor in masked.keys.sorted() {
-                guard let publicKey = try? Curve25519.KeyAgreement.PublicKey(rawRepresentation: keys[survivor]!.maskingKey) else {
+                guard
+                    let publicKey = try? Curve25519.KeyAgreement.PublicKey(
+                        rawRepresentation: keys[survivor]!.maskingKey)
+                else {
                     throw SecureAggregationError.invalidMessage(participant: survivor, reason: "invalid masking key")
                 }
                 let key = try SecureAggregation.pairKey(privateKey, publicKey, context: context)
@@ -239,9 +288,12 @@ public final class SecureAggregationServer {
     }
 
     private func rebuild(_ shares: [SecureAggregation.Share], of participant: Int, what: String) throws -> [UInt8] {
-        let distinct = Dictionary(shares.map { ($0.x, $0) }, uniquingKeysWith: { first, _ in first }).values.sorted { $0.x < $1.x }
+        let distinct = Dictionary(shares.map { ($0.x, $0) }, uniquingKeysWith: { first, _ in first }).values.sorted {
+            $0.x < $1.x
+        }
         guard distinct.count >= threshold else {
-            throw SecureAggregationError.belowThreshold(stage: "rebuilding the \(what) of \(participant)", count: distinct.count, threshold: threshold)
+            throw SecureAggregationError.belowThreshold(
+                stage: "rebuilding the \(what) of \(participant)", count: distinct.count, threshold: threshold)
         }
         return SecureAggregation.reconstruct(Array(distinct.prefix(threshold)), byteCount: 32)
     }

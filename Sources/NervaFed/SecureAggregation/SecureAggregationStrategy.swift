@@ -11,7 +11,9 @@ public struct SecureAggregationSettings: Sendable, Equatable {
     public var scale: Double
 
     public init(thresholdFraction: Double = 0.5, scale: Double = SecureAggregation.defaultScale) {
-        precondition(thresholdFraction >= 0 && thresholdFraction < 1, "SecureAggregationSettings: threshold fraction must be in [0, 1).")
+        precondition(
+            thresholdFraction >= 0 && thresholdFraction < 1,
+            "SecureAggregationSettings: threshold fraction must be in [0, 1).")
         self.thresholdFraction = thresholdFraction
         self.scale = scale
     }
@@ -33,8 +35,10 @@ public protocol SecureAggregationStrategy: Strategy {
     /// - Throws: `ParticipantUnavailable` with the reason the update is unusable.
     func secureInput(_ result: FitResult, global: ParameterSet) throws -> [Float]
     /// The round's aggregate from the unmasked sum of the accepted participants' inputs.
-    func aggregateSecureSum(round: Int, global: ParameterSet, sum: [Double], accepted: [String],
-                            failures: [ParticipantFailure], metrics: [String: Double]) -> RoundAggregate
+    func aggregateSecureSum(
+        round: Int, global: ParameterSet, sum: [Double], accepted: [String],
+        failures: [ParticipantFailure], metrics: [String: Double]
+    ) -> RoundAggregate
 }
 
 extension FederatedStrategy: SecureAggregationStrategy {
@@ -54,17 +58,22 @@ extension FederatedStrategy: SecureAggregationStrategy {
         return delta.map { $0 * weight } + [weight]
     }
 
-    public func aggregateSecureSum(round: Int, global: ParameterSet, sum: [Double], accepted: [String],
-                                   failures: [ParticipantFailure], metrics: [String: Double]) -> RoundAggregate {
+    public func aggregateSecureSum(
+        round: Int, global: ParameterSet, sum: [Double], accepted: [String],
+        failures: [ParticipantFailure], metrics: [String: Double]
+    ) -> RoundAggregate {
         var metrics = metrics
         metrics["accepted"] = Double(accepted.count)
         metrics["failures"] = Double(failures.count)
-        guard accepted.count >= sampling.minimumResults, sum.count == global.values.count + 1, let total = sum.last, total > 0 else {
+        guard accepted.count >= sampling.minimumResults, sum.count == global.values.count + 1, let total = sum.last,
+            total > 0
+        else {
             return RoundAggregate(parameters: nil, accepted: [], failures: failures, metrics: metrics)
         }
         let delta = sum.dropLast().map { Float($0 / total) }
         let values = applyServerOptimizer(global: global.values, delta: delta)
-        return RoundAggregate(parameters: ParameterSet(layout: global.layout, values: values), accepted: accepted,
-                              failures: failures, metrics: metrics)
+        return RoundAggregate(
+            parameters: ParameterSet(layout: global.layout, values: values), accepted: accepted,
+            failures: failures, metrics: metrics)
     }
 }

@@ -30,10 +30,12 @@ public final class BatchNorm1d: Module, Layer {
     }
 
     public func callAsFunction(_ input: Tensor) -> Tensor {
-        precondition((input.rank == 2 || input.rank == 3) && input.shape[1] == featureCount,
-                     "BatchNorm1d: expected [N, \(featureCount)] or [N, \(featureCount), L], got \(input.shape).")
-        let statistics = BatchStatistics(runningMean: runningMean, runningVar: runningVar,
-                                         numBatchesTracked: numBatchesTracked, epsilon: epsilon, momentum: momentum)
+        precondition(
+            (input.rank == 2 || input.rank == 3) && input.shape[1] == featureCount,
+            "BatchNorm1d: expected [N, \(featureCount)] or [N, \(featureCount), L], got \(input.shape).")
+        let statistics = BatchStatistics(
+            runningMean: runningMean, runningVar: runningVar,
+            numBatchesTracked: numBatchesTracked, epsilon: epsilon, momentum: momentum)
         return statistics.normalize(input, weight: weight, bias: bias, isTraining: isTraining, "BatchNorm1d")
     }
 

@@ -46,10 +46,12 @@ public final class BatchNorm2d: Module, Layer {
     /// `input` (`[N, C, H, W]`) normalised per channel, with batch statistics in training mode
     /// and running statistics in evaluation mode.
     public func callAsFunction(_ input: Tensor) -> Tensor {
-        precondition(input.rank == 4 && input.shape[1] == featureCount,
-                     "BatchNorm2d: expected [N, \(featureCount), H, W], got \(input.shape).")
-        let statistics = BatchStatistics(runningMean: runningMean, runningVar: runningVar,
-                                         numBatchesTracked: numBatchesTracked, epsilon: epsilon, momentum: momentum)
+        precondition(
+            input.rank == 4 && input.shape[1] == featureCount,
+            "BatchNorm2d: expected [N, \(featureCount), H, W], got \(input.shape).")
+        let statistics = BatchStatistics(
+            runningMean: runningMean, runningVar: runningVar,
+            numBatchesTracked: numBatchesTracked, epsilon: epsilon, momentum: momentum)
         return statistics.normalize(input, weight: weight, bias: bias, isTraining: isTraining, "BatchNorm2d")
     }
 
@@ -76,7 +78,8 @@ struct BatchStatistics {
         let featureCount = weight.shape[0]
         if isTraining {
             let count = input.scalarCount / featureCount
-            precondition(count > 1, "\(layer): training needs more than one value per feature, got input \(input.shape).")
+            precondition(
+                count > 1, "\(layer): training needs more than one value per feature, got input \(input.shape).")
             let (output, mean, variance) = input.batchNormalized(weight: weight, bias: bias, epsilon: epsilon)
             withoutGradients {
                 let unbiased = variance * (Float(count) / Float(count - 1))

@@ -40,16 +40,24 @@ public final class Conv2d: Module, Layer {
     ///   - bias: whether to learn an additive bias per output channel.
     ///   - weightInitialization: how to draw the weight (PyTorch's default unless given).
     ///   - generator: the source of the initial weights.
-    public init(inputChannels: Int, outputChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
-                bias: Bool = true, weightInitialization: Initialization = .pytorchDefault,
-                generator: RandomGenerator = .default) {
-        precondition(inputChannels > 0 && outputChannels > 0 && kernelSize > 0,
-                     "Conv2d: channels and kernel size must be positive, got \(inputChannels) → \(outputChannels), kernel \(kernelSize).")
-        precondition(stride > 0 && padding >= 0, "Conv2d: stride must be positive and padding non-negative, got \(stride) and \(padding).")
+    public init(
+        inputChannels: Int, outputChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
+        bias: Bool = true, weightInitialization: Initialization = .pytorchDefault,
+        generator: RandomGenerator = .default
+    ) {
+        precondition(
+            inputChannels > 0 && outputChannels > 0 && kernelSize > 0,
+            "Conv2d: channels and kernel size must be positive, got \(inputChannels) → \(outputChannels), kernel \(kernelSize)."
+        )
+        precondition(
+            stride > 0 && padding >= 0,
+            "Conv2d: stride must be positive and padding non-negative, got \(stride) and \(padding).")
         let shape = [outputChannels, inputChannels, kernelSize, kernelSize]
         weight = weightInitialization.tensor(shape, generator: generator).requiringGradient()
         let bound = 1 / Float(Initialization.fans(of: shape).fanIn).squareRoot()
-        self.bias = bias ? Tensor.uniform([outputChannels], low: -bound, high: bound, generator: generator).requiringGradient() : nil
+        self.bias =
+            bias
+            ? Tensor.uniform([outputChannels], low: -bound, high: bound, generator: generator).requiringGradient() : nil
         self.stride = stride
         self.padding = padding
     }

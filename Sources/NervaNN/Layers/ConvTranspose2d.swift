@@ -44,19 +44,27 @@ public final class ConvTranspose2d: Module, Layer {
     ///   - bias: whether to learn an additive bias per output channel.
     ///   - weightInitialization: how to draw the weight (PyTorch's default unless given).
     ///   - generator: the source of the initial weights.
-    public init(inputChannels: Int, outputChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
-                outputPadding: Int = 0, bias: Bool = true, weightInitialization: Initialization = .pytorchDefault,
-                generator: RandomGenerator = .default) {
-        precondition(inputChannels > 0 && outputChannels > 0 && kernelSize > 0,
-                     "ConvTranspose2d: channels and kernel size must be positive, got \(inputChannels) → \(outputChannels), kernel \(kernelSize).")
-        precondition(stride > 0 && padding >= 0,
-                     "ConvTranspose2d: stride must be positive and padding non-negative, got \(stride) and \(padding).")
-        precondition(outputPadding >= 0 && outputPadding < stride,
-                     "ConvTranspose2d: outputPadding must be in 0..<stride (\(stride)), got \(outputPadding).")
+    public init(
+        inputChannels: Int, outputChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
+        outputPadding: Int = 0, bias: Bool = true, weightInitialization: Initialization = .pytorchDefault,
+        generator: RandomGenerator = .default
+    ) {
+        precondition(
+            inputChannels > 0 && outputChannels > 0 && kernelSize > 0,
+            "ConvTranspose2d: channels and kernel size must be positive, got \(inputChannels) → \(outputChannels), kernel \(kernelSize)."
+        )
+        precondition(
+            stride > 0 && padding >= 0,
+            "ConvTranspose2d: stride must be positive and padding non-negative, got \(stride) and \(padding).")
+        precondition(
+            outputPadding >= 0 && outputPadding < stride,
+            "ConvTranspose2d: outputPadding must be in 0..<stride (\(stride)), got \(outputPadding).")
         let shape = [inputChannels, outputChannels, kernelSize, kernelSize]
         weight = weightInitialization.tensor(shape, generator: generator).requiringGradient()
         let bound = 1 / Float(Initialization.fans(of: shape).fanIn).squareRoot()
-        self.bias = bias ? Tensor.uniform([outputChannels], low: -bound, high: bound, generator: generator).requiringGradient() : nil
+        self.bias =
+            bias
+            ? Tensor.uniform([outputChannels], low: -bound, high: bound, generator: generator).requiringGradient() : nil
         self.stride = stride
         self.padding = padding
         self.outputPadding = outputPadding
@@ -64,7 +72,8 @@ public final class ConvTranspose2d: Module, Layer {
 
     /// The transposed convolution of `input` (`[N, inputChannels, H, W]`), `[N, outputChannels, Ho, Wo]`.
     public func callAsFunction(_ input: Tensor) -> Tensor {
-        input.convTranspose2d(weight: weight, bias: bias, stride: stride, padding: padding, outputPadding: outputPadding)
+        input.convTranspose2d(
+            weight: weight, bias: bias, stride: stride, padding: padding, outputPadding: outputPadding)
     }
 
     public override var settingsDescription: String {

@@ -14,9 +14,12 @@ public final class Embedding: Module, Layer {
     public var count: Int { weight.shape[0] }
     public var dimension: Int { weight.shape[1] }
 
-    public init(count: Int, dimension: Int, sparseGradients: Bool = true,
-                initialization: Initialization = .normal(), generator: RandomGenerator = .default) {
-        precondition(count > 0 && dimension > 0, "Embedding: count and dimension must be positive, got \(count) × \(dimension).")
+    public init(
+        count: Int, dimension: Int, sparseGradients: Bool = true,
+        initialization: Initialization = .normal(), generator: RandomGenerator = .default
+    ) {
+        precondition(
+            count > 0 && dimension > 0, "Embedding: count and dimension must be positive, got \(count) × \(dimension).")
         weight = initialization.tensor([count, dimension], generator: generator).requiringGradient()
         hasSparseGradients = sparseGradients
     }

@@ -20,12 +20,17 @@ public final class Linear: Module, Layer {
     ///   - bias: whether to learn an additive bias.
     ///   - weightInitialization: how to draw the weight (PyTorch's default unless given).
     ///   - generator: the source of the initial weights.
-    public init(inputSize: Int, outputSize: Int, bias: Bool = true,
-                weightInitialization: Initialization = .pytorchDefault, generator: RandomGenerator = .default) {
-        precondition(inputSize > 0 && outputSize > 0, "Linear: sizes must be positive, got \(inputSize) → \(outputSize).")
+    public init(
+        inputSize: Int, outputSize: Int, bias: Bool = true,
+        weightInitialization: Initialization = .pytorchDefault, generator: RandomGenerator = .default
+    ) {
+        precondition(
+            inputSize > 0 && outputSize > 0, "Linear: sizes must be positive, got \(inputSize) → \(outputSize).")
         weight = weightInitialization.tensor([outputSize, inputSize], generator: generator).requiringGradient()
         let bound = 1 / Float(inputSize).squareRoot()
-        self.bias = bias ? Tensor.uniform([outputSize], low: -bound, high: bound, generator: generator).requiringGradient() : nil
+        self.bias =
+            bias
+            ? Tensor.uniform([outputSize], low: -bound, high: bound, generator: generator).requiringGradient() : nil
     }
 
     public func callAsFunction(_ input: Tensor) -> Tensor { input.linear(weight: weight, bias: bias) }

@@ -17,9 +17,12 @@ public final class MaxPool2d: Module, Layer {
     ///   - stride: the step between windows; `kernelSize` when `nil`.
     ///   - padding: border padding, at most `kernelSize / 2`.
     public init(kernelSize: Int, stride: Int? = nil, padding: Int = 0) {
-        precondition(kernelSize > 0 && (stride ?? 1) > 0, "MaxPool2d: kernel size and stride must be positive, got \(kernelSize) and \(stride ?? kernelSize).")
-        precondition(padding >= 0 && padding <= kernelSize / 2,
-                     "MaxPool2d: padding must be in 0...\(kernelSize / 2) (half the kernel size), got \(padding).")
+        precondition(
+            kernelSize > 0 && (stride ?? 1) > 0,
+            "MaxPool2d: kernel size and stride must be positive, got \(kernelSize) and \(stride ?? kernelSize).")
+        precondition(
+            padding >= 0 && padding <= kernelSize / 2,
+            "MaxPool2d: padding must be in 0...\(kernelSize / 2) (half the kernel size), got \(padding).")
         self.kernelSize = kernelSize
         self.stride = stride ?? kernelSize
         self.padding = padding
@@ -30,7 +33,9 @@ public final class MaxPool2d: Module, Layer {
         input.maxPool2d(kernelSize: kernelSize, stride: stride, padding: padding)
     }
 
-    public override var settingsDescription: String { "kernelSize: \(kernelSize), stride: \(stride), padding: \(padding)" }
+    public override var settingsDescription: String {
+        "kernelSize: \(kernelSize), stride: \(stride), padding: \(padding)"
+    }
 }
 
 /// The mean of each `kernelSize × kernelSize` window (PyTorch's `nn.AvgPool2d` with its defaults,
@@ -50,9 +55,12 @@ public final class AvgPool2d: Module, Layer {
     ///   - stride: the step between windows; `kernelSize` when `nil`.
     ///   - padding: border padding, at most `kernelSize / 2`.
     public init(kernelSize: Int, stride: Int? = nil, padding: Int = 0) {
-        precondition(kernelSize > 0 && (stride ?? 1) > 0, "AvgPool2d: kernel size and stride must be positive, got \(kernelSize) and \(stride ?? kernelSize).")
-        precondition(padding >= 0 && padding <= kernelSize / 2,
-                     "AvgPool2d: padding must be in 0...\(kernelSize / 2) (half the kernel size), got \(padding).")
+        precondition(
+            kernelSize > 0 && (stride ?? 1) > 0,
+            "AvgPool2d: kernel size and stride must be positive, got \(kernelSize) and \(stride ?? kernelSize).")
+        precondition(
+            padding >= 0 && padding <= kernelSize / 2,
+            "AvgPool2d: padding must be in 0...\(kernelSize / 2) (half the kernel size), got \(padding).")
         self.kernelSize = kernelSize
         self.stride = stride ?? kernelSize
         self.padding = padding
@@ -63,5 +71,7 @@ public final class AvgPool2d: Module, Layer {
         input.avgPool2d(kernelSize: kernelSize, stride: stride, padding: padding)
     }
 
-    public override var settingsDescription: String { "kernelSize: \(kernelSize), stride: \(stride), padding: \(padding)" }
+    public override var settingsDescription: String {
+        "kernelSize: \(kernelSize), stride: \(stride), padding: \(padding)"
+    }
 }

@@ -30,8 +30,10 @@ public final class MLPClassifier: Module, FeatureClassifier {
     ///   - classCount: the number of classes (logits per image).
     ///   - dropout: the dropout probability after each hidden layer.
     ///   - generator: the source of the initial weights.
-    public init(inputSize: Int = 784, hiddenSizes: [Int] = [256, 128], classCount: Int = 10,
-                dropout: Float = 0.2, generator: RandomGenerator = .default) {
+    public init(
+        inputSize: Int = 784, hiddenSizes: [Int] = [256, 128], classCount: Int = 10,
+        dropout: Float = 0.2, generator: RandomGenerator = .default
+    ) {
         precondition(!hiddenSizes.isEmpty, "MLPClassifier: needs at least one hidden layer.")
         var layers: [any Layer] = [Flatten()]
         var width = inputSize

@@ -13,10 +13,14 @@ public final class LeNet: Module, FeatureClassifier {
 
     public var classCount: Int { output.outputSize }
 
-    public init(inputChannels: Int = 1, classCount: Int = 10, channels: (Int, Int) = (6, 16),
-                hidden: (Int, Int) = (120, 84), generator: RandomGenerator = .default) {
+    public init(
+        inputChannels: Int = 1, classCount: Int = 10, channels: (Int, Int) = (6, 16),
+        hidden: (Int, Int) = (120, 84), generator: RandomGenerator = .default
+    ) {
         convolutions = Sequential(
-            Conv2d(inputChannels: inputChannels, outputChannels: channels.0, kernelSize: 5, padding: 2, generator: generator),
+            Conv2d(
+                inputChannels: inputChannels, outputChannels: channels.0, kernelSize: 5, padding: 2,
+                generator: generator),
             ReLU(), MaxPool2d(kernelSize: 2),
             Conv2d(inputChannels: channels.0, outputChannels: channels.1, kernelSize: 5, generator: generator),
             ReLU(), MaxPool2d(kernelSize: 2),
@@ -28,8 +32,9 @@ public final class LeNet: Module, FeatureClassifier {
     }
 
     public func features(_ images: Tensor) -> Tensor {
-        precondition(images.rank == 4 && images.shape[2] == 28 && images.shape[3] == 28,
-                     "LeNet: expected images [N, C, 28, 28], got \(images.shape).")
+        precondition(
+            images.rank == 4 && images.shape[2] == 28 && images.shape[3] == 28,
+            "LeNet: expected images [N, C, 28, 28], got \(images.shape).")
         return dense(convolutions(images))
     }
 

@@ -14,10 +14,12 @@ extension DQN {
     ///   - onUpdate: Called after each gradient step.
     /// - Throws: `TrainingDivergedError` at the first gradient step whose loss is NaN or infinite
     ///   (the networks then hold that step's values; save nothing from them).
-    public func train<E: Environment>(on environment: inout E, seed: UInt64 = 0, steps: Int? = nil,
-                                      selectionEnvironment: (any Environment<[Float], Int>)? = nil, shouldStop: () -> Bool = { false },
-                                      onEpisode: (EpisodeSummary) -> Void = { _ in },
-                                      onUpdate: (UpdateSummary) -> Void = { _ in }) throws
+    public func train<E: Environment>(
+        on environment: inout E, seed: UInt64 = 0, steps: Int? = nil,
+        selectionEnvironment: (any Environment<[Float], Int>)? = nil, shouldStop: () -> Bool = { false },
+        onEpisode: (EpisodeSummary) -> Void = { _ in },
+        onUpdate: (UpdateSummary) -> Void = { _ in }
+    ) throws
     where E.Observation == [Float], E.Action == Int {
         let schedule = config.epsilon
         var selection: any Environment<[Float], Int> = selectionEnvironment ?? environment
@@ -32,12 +34,15 @@ extension DQN {
             episodeLength += 1
             let slot = buffer.position
             // The final observation of a truncated episode is kept: its value is bootstrapped.
-            buffer.add(observation: observation, action: action, reward: Float(step.reward),
-                       nextObservation: step.observation, isTerminated: step.isTerminated)
+            buffer.add(
+                observation: observation, action: action, reward: Float(step.reward),
+                nextObservation: step.observation, isTerminated: step.isTerminated)
             priorities?.added(slot: slot)
             if step.isDone {
-                onEpisode(EpisodeSummary(episode: episodes, episodeReturn: episodeReturn, length: episodeLength,
-                                         isTerminated: step.isTerminated, epsilon: epsilon, totalSteps: globalStep + 1))
+                onEpisode(
+                    EpisodeSummary(
+                        episode: episodes, episodeReturn: episodeReturn, length: episodeLength,
+                        isTerminated: step.isTerminated, epsilon: epsilon, totalSteps: globalStep + 1))
                 if shouldStop() { return }
                 episodes += 1
                 episodeReturn = 0
@@ -51,7 +56,8 @@ extension DQN {
                     for _ in 0..<config.gradientSteps {
                         let summary = updateFromReplay()
                         guard summary.loss.isFinite else {
-                            throw TrainingDivergedError(what: "DQN training", position: "step \(globalStep)", detail: "TD loss \(summary.loss)")
+                            throw TrainingDivergedError(
+                                what: "DQN training", position: "step \(globalStep)", detail: "TD loss \(summary.loss)")
                         }
                         onUpdate(summary)
                     }
@@ -75,11 +81,13 @@ extension DQN {
     /// so far (ties go to the later network). With `config.selectionConfirmationEpisodes`, a
     /// network whose first `selectionEpisodes` episodes reach the best mean so far plays that many
     /// episodes in all, and that longer mean decides (a race: weak networks cost few episodes).
-    func selectBest<E: Environment>(on environment: inout E, seed: UInt64) where E.Observation == [Float], E.Action == Int {
+    func selectBest<E: Environment>(on environment: inout E, seed: UInt64)
+    where E.Observation == [Float], E.Action == Int {
         var result = evaluate(greedyAction, on: &environment, episodes: config.selectionEpisodes, seed: seed)
         selectionSteps += result.lengths.reduce(0, +)
         if let total = config.selectionConfirmationEpisodes, total > config.selectionEpisodes,
-           bestSelectionReturn.map({ result.meanReturn >= $0 }) ?? true {
+            bestSelectionReturn.map({ result.meanReturn >= $0 }) ?? true
+        {
             // The same stream continues: the further episodes start where Gymnasium's would.
             let more = evaluate(greedyAction, on: &environment, episodes: total - config.selectionEpisodes, seed: nil)
             selectionSteps += more.lengths.reduce(0, +)

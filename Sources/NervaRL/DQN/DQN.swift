@@ -1,4 +1,3 @@
-
 /// Deep Q-Learning (Mnih et al. 2015, https://www.nature.com/articles/nature14236), CleanRL's
 /// `dqn.py` loop built from tested parts: ε-greedy collection, replay (uniform or prioritised),
 /// TD target under `withoutGradients`, Adam step, target network sync.
@@ -49,10 +48,12 @@ public final class DQN {
         if let problem = config.problem() { preconditionFailure("DQNConfig: \(problem)") }
         self.config = config
         generator = RandomGenerator(seed: seed)
-        qNetwork = QNetwork(inputSize: observationSize, actionCount: actionCount, hiddenSizes: config.hiddenSizes,
-                            isDueling: config.isDueling, generator: generator)
-        targetNetwork = QNetwork(inputSize: observationSize, actionCount: actionCount, hiddenSizes: config.hiddenSizes,
-                                 isDueling: config.isDueling, generator: generator)
+        qNetwork = QNetwork(
+            inputSize: observationSize, actionCount: actionCount, hiddenSizes: config.hiddenSizes,
+            isDueling: config.isDueling, generator: generator)
+        targetNetwork = QNetwork(
+            inputSize: observationSize, actionCount: actionCount, hiddenSizes: config.hiddenSizes,
+            isDueling: config.isDueling, generator: generator)
         targetNetwork.update(from: qNetwork)
         optimizer = Adam(qNetwork.parameters(), learningRate: config.learningRate)
         buffer = ReplayBuffer(capacity: config.bufferSize, observationSize: observationSize)
@@ -91,7 +92,8 @@ public final class DQN {
         var loss: Tensor
         switch config.loss {
         case .mse: loss = mseLoss(predictions: predicted, targets: targets, reduction: reduction)
-        case let .huber(delta): loss = huberLoss(predictions: predicted, targets: targets, delta: delta, reduction: reduction)
+        case let .huber(delta):
+            loss = huberLoss(predictions: predicted, targets: targets, delta: delta, reduction: reduction)
         }
         if let weights { loss = (loss * Tensor(weights)).mean() }
         optimizer.zeroGradients()
@@ -100,8 +102,9 @@ public final class DQN {
         optimizer.step()
         let predictedValues = predicted.scalars, targetValues = targets.scalars
         let errors = zip(predictedValues, targetValues).map { $0 - $1 }
-        return UpdateSummary(step: globalStep, loss: loss.scalar,
-                             meanQ: predictedValues.reduce(0, +) / Float(Swift.max(1, predictedValues.count)), tdErrors: errors)
+        return UpdateSummary(
+            step: globalStep, loss: loss.scalar,
+            meanQ: predictedValues.reduce(0, +) / Float(Swift.max(1, predictedValues.count)), tdErrors: errors)
     }
 
     /// One gradient step on a batch drawn from the replay memory (prioritised when configured),
@@ -111,7 +114,8 @@ public final class DQN {
         guard var replay = priorities else {
             return update(on: buffer.sample(batchSize: config.batchSize, generator: generator))
         }
-        let draw = replay.sample(batchSize: config.batchSize, count: buffer.count, step: globalStep, generator: generator)
+        let draw = replay.sample(
+            batchSize: config.batchSize, count: buffer.count, step: globalStep, generator: generator)
         let summary = update(on: buffer.batch(at: draw.indices), weights: draw.weights)
         replay.update(slots: draw.indices, tdErrors: summary.tdErrors)
         priorities = replay

@@ -68,7 +68,9 @@ public struct DQNConfig: Sendable {
 
     /// ε at `step`: CleanRL's `linear_schedule(start_e, end_e, exploration_fraction · total, step)`.
     public var epsilon: EpsilonSchedule {
-        .linear(start: startEpsilon, end: endEpsilon, duration: Int(min(explorationFraction * Double(totalTimesteps), 0x1p62)))
+        .linear(
+            start: startEpsilon, end: endEpsilon,
+            duration: Int(min(explorationFraction * Double(totalTimesteps), 0x1p62)))
     }
 
     /// The most transitions a replay buffer holds: 2^26, 67 million (64 times CleanRL's Atari
@@ -78,11 +80,16 @@ public struct DQNConfig: Sendable {
     /// Checks the settings; returns a sentence naming the first bad one, or `nil`.
     public func problem() -> String? {
         if totalTimesteps <= 0 { return "total timesteps must be positive, got \(totalTimesteps)." }
-        if !(learningRate > 0 && learningRate.isFinite) { return "learning rate must be finite and positive, got \(learningRate)." }
+        if !(learningRate > 0 && learningRate.isFinite) {
+            return "learning rate must be finite and positive, got \(learningRate)."
+        }
         if learningStarts < 0 { return "learning starts must be at least 0, got \(learningStarts)." }
-        if !(0...1).contains(explorationFraction) { return "exploration fraction must be in [0, 1], got \(explorationFraction)." }
+        if !(0...1).contains(explorationFraction) {
+            return "exploration fraction must be in [0, 1], got \(explorationFraction)."
+        }
         if !(1...Self.maximumBufferSize).contains(bufferSize) {
-            return "buffer size must be in 1…\(Self.maximumBufferSize) (the replay buffer must fit in memory), got \(bufferSize)."
+            return
+                "buffer size must be in 1…\(Self.maximumBufferSize) (the replay buffer must fit in memory), got \(bufferSize)."
         }
         if !(0...1).contains(discount) { return "discount must be in [0, 1], got \(discount)." }
         if !(tau > 0 && tau <= 1) { return "tau must be in (0, 1], got \(tau)." }
@@ -92,14 +99,20 @@ public struct DQNConfig: Sendable {
         if let maxGradientNorm, !(maxGradientNorm > 0 && maxGradientNorm.isFinite) {
             return "max gradient norm must be finite and positive, got \(maxGradientNorm)."
         }
-        if !(1...bufferSize).contains(batchSize) { return "batch size must be in 1…\(bufferSize) (the buffer size), got \(batchSize)." }
+        if !(1...bufferSize).contains(batchSize) {
+            return "batch size must be in 1…\(bufferSize) (the buffer size), got \(batchSize)."
+        }
         if !(0...1).contains(startEpsilon) || !(0...1).contains(endEpsilon) { return "epsilons must be in [0, 1]." }
-        if let selectionFrequency, selectionFrequency <= 0 { return "selection frequency must be positive, got \(selectionFrequency)." }
+        if let selectionFrequency, selectionFrequency <= 0 {
+            return "selection frequency must be positive, got \(selectionFrequency)."
+        }
         if selectionEpisodes <= 0 { return "selection episodes must be positive, got \(selectionEpisodes)." }
         if let confirmation = selectionConfirmationEpisodes, confirmation <= 0 || confirmation > 1_000_000 {
             return "selection confirmation episodes must be in 1…1000000, got \(confirmation)."
         }
-        if hiddenSizes.isEmpty || hiddenSizes.contains(where: { $0 <= 0 }) { return "hidden sizes must be positive, got \(hiddenSizes)." }
+        if hiddenSizes.isEmpty || hiddenSizes.contains(where: { $0 <= 0 }) {
+            return "hidden sizes must be positive, got \(hiddenSizes)."
+        }
         return nil
     }
 }

@@ -94,7 +94,7 @@ public struct DQNTrainingRun: Sendable {
                 "env": environmentID, "algorithm": "dqn", "seed": "\(seed)",
                 "total_timesteps": "\(config.totalTimesteps)",
                 "hidden_sizes": config.hiddenSizes.map(String.init).joined(separator: ","),
-                "dueling": "\(config.isDueling)",
+                "dueling": "\(config.isDueling)"
             ])
     }
 }

@@ -77,7 +77,8 @@ public struct PrioritizedReplay: Sendable {
 
     /// Sets the priorities of updated slots to `(|δ| + ε)ᵅ`.
     public mutating func update(slots: [Int], tdErrors: [Float]) {
-        precondition(slots.count == tdErrors.count, "PrioritizedReplay: \(slots.count) slots but \(tdErrors.count) TD errors.")
+        precondition(
+            slots.count == tdErrors.count, "PrioritizedReplay: \(slots.count) slots but \(tdErrors.count) TD errors.")
         for (slot, error) in zip(slots, tdErrors) {
             let magnitude = Double(error.magnitude)
             let priority = (magnitude.isFinite ? magnitude : maxPriority) + config.epsilon

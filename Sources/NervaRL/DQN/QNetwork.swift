@@ -27,8 +27,10 @@ public final class QNetwork: Module, Layer {
     ///   - hiddenSizes: The width of each hidden layer (CleanRL: 120, 84).
     ///   - isDueling: Separate value and advantage heads.
     ///   - generator: The source of the initial weights.
-    public init(inputSize: Int, actionCount: Int, hiddenSizes: [Int] = [120, 84], isDueling: Bool = false,
-                generator: RandomGenerator) {
+    public init(
+        inputSize: Int, actionCount: Int, hiddenSizes: [Int] = [120, 84], isDueling: Bool = false,
+        generator: RandomGenerator
+    ) {
         precondition(!hiddenSizes.isEmpty, "QNetwork: needs at least one hidden layer.")
         var layers: [any Layer] = []
         var width = inputSize
@@ -38,8 +40,10 @@ public final class QNetwork: Module, Layer {
             width = size
         }
         if isDueling {
-            heads = [Linear(inputSize: width, outputSize: 1, generator: generator),
-                     Linear(inputSize: width, outputSize: actionCount, generator: generator)]
+            heads = [
+                Linear(inputSize: width, outputSize: 1, generator: generator),
+                Linear(inputSize: width, outputSize: actionCount, generator: generator)
+            ]
         } else {
             layers.append(Linear(inputSize: width, outputSize: actionCount, generator: generator))
             heads = []
@@ -64,7 +68,9 @@ public final class QNetwork: Module, Layer {
 
     /// The Q-values of one observation, computed on the weights directly (no tensors, no graph).
     public func qValues(_ observation: [Float]) -> [Float] {
-        precondition(observation.count == inputSize, "QNetwork: observation of \(observation.count) values, expected \(inputSize).")
+        precondition(
+            observation.count == inputSize,
+            "QNetwork: observation of \(observation.count) values, expected \(inputSize).")
         let layers = linearLayers
         let trunkCount = layers.count - heads.count
         var input = observation
@@ -107,7 +113,10 @@ public final class QNetwork: Module, Layer {
                             i += 8
                         }
                         var sum = accumulator.sum()
-                        while i < inCount { sum += row[i] * xs[i]; i += 1 }
+                        while i < inCount {
+                            sum += row[i] * xs[i]
+                            i += 1
+                        }
                         y[o] = sum
                     }
                 }
@@ -123,7 +132,10 @@ public final class QNetwork: Module, Layer {
     /// copy when `tau` is 1).
     public func update(from other: QNetwork, tau: Float = 1) {
         for (mine, theirs) in zip(parameters(), other.parameters()) {
-            if tau == 1 { mine.assign(theirs); continue }
+            if tau == 1 {
+                mine.assign(theirs)
+                continue
+            }
             mine.withUnsafeMutableBufferPointer { target in
                 theirs.withUnsafeBufferPointer { source in
                     for i in target.indices { target[i] = tau * source[i] + (1 - tau) * target[i] }

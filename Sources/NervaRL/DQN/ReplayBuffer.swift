@@ -36,7 +36,8 @@ public struct ReplayBuffer {
     private var terminations: [Float]
 
     public init(capacity: Int, observationSize: Int) {
-        precondition(capacity > 0 && observationSize > 0, "ReplayBuffer: capacity and observation size must be positive.")
+        precondition(
+            capacity > 0 && observationSize > 0, "ReplayBuffer: capacity and observation size must be positive.")
         self.capacity = capacity
         self.observationSize = observationSize
         observations = [Float](repeating: 0, count: capacity * observationSize)
@@ -47,9 +48,12 @@ public struct ReplayBuffer {
     }
 
     /// Stores one transition, overwriting the oldest when full.
-    public mutating func add(observation: [Float], action: Int, reward: Float, nextObservation: [Float], isTerminated: Bool) {
-        precondition(observation.count == observationSize && nextObservation.count == observationSize,
-                     "ReplayBuffer: observations must have \(observationSize) values.")
+    public mutating func add(
+        observation: [Float], action: Int, reward: Float, nextObservation: [Float], isTerminated: Bool
+    ) {
+        precondition(
+            observation.count == observationSize && nextObservation.count == observationSize,
+            "ReplayBuffer: observations must have \(observationSize) values.")
         let base = position * observationSize
         observations.withUnsafeMutableBufferPointer { buffer in
             for i in 0..<observationSize { buffer[base + i] = observation[i] }
@@ -65,10 +69,15 @@ public struct ReplayBuffer {
     }
 
     /// The transition in `slot`, for inspection and tests.
-    public func transition(at slot: Int) -> (observation: [Float], action: Int, reward: Float, nextObservation: [Float], isTerminated: Bool) {
+    public func transition(at slot: Int) -> (
+        observation: [Float], action: Int, reward: Float, nextObservation: [Float], isTerminated: Bool
+    ) {
         precondition(slot < count, "ReplayBuffer: slot \(slot) is empty (\(count) stored).")
         let range = slot * observationSize..<(slot + 1) * observationSize
-        return (Array(observations[range]), actions[slot], rewards[slot], Array(nextObservations[range]), terminations[slot] == 1)
+        return (
+            Array(observations[range]), actions[slot], rewards[slot], Array(nextObservations[range]),
+            terminations[slot] == 1
+        )
     }
 
     /// `batchSize` transitions drawn uniformly with replacement.
@@ -92,8 +101,9 @@ public struct ReplayBuffer {
             }
             return tensor
         }
-        return Batch(observations: rows(observations), actions: indices.map { actions[$0] },
-                     rewards: Tensor(indices.map { rewards[$0] }), nextObservations: rows(nextObservations),
-                     terminations: Tensor(indices.map { terminations[$0] }), indices: indices)
+        return Batch(
+            observations: rows(observations), actions: indices.map { actions[$0] },
+            rewards: Tensor(indices.map { rewards[$0] }), nextObservations: rows(nextObservations),
+            terminations: Tensor(indices.map { terminations[$0] }), indices: indices)
     }
 }

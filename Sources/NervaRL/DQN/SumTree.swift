@@ -36,7 +36,9 @@ public struct SumTree: Sendable {
         }
         set {
             precondition(index >= 0 && index < capacity, "SumTree: leaf \(index) is outside 0..<\(capacity).")
-            precondition(newValue >= 0 && newValue.isFinite, "SumTree: leaf values must be finite and non-negative, got \(newValue).")
+            precondition(
+                newValue >= 0 && newValue.isFinite,
+                "SumTree: leaf values must be finite and non-negative, got \(newValue).")
             var node = leafBase + index
             sums[node] = newValue
             minima[node] = newValue

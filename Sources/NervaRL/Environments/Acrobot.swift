@@ -43,8 +43,10 @@ public struct Acrobot: Environment {
 
     /// The observation of the current state.
     public var observation: [Float] {
-        [Float(cos(state[0])), Float(sin(state[0])), Float(cos(state[1])), Float(sin(state[1])),
-         Float(state[2]), Float(state[3])]
+        [
+            Float(cos(state[0])), Float(sin(state[0])), Float(cos(state[1])), Float(sin(state[1])),
+            Float(state[2]), Float(state[3])
+        ]
     }
 
     public mutating func step(_ action: Int) -> Step<[Float]> {
@@ -80,11 +82,13 @@ public struct Acrobot: Environment {
         let d1 = m1 * pow(lc1, 2) + m2 * (pow(l1, 2) + pow(lc2, 2) + 2 * l1 * lc2 * cos(theta2)) + i1 + i2
         let d2 = m2 * (pow(lc2, 2) + l1 * lc2 * cos(theta2)) + i2
         let phi2 = m2 * lc2 * g * cos(theta1 + theta2 - Double.pi / 2.0)
-        let phi1 = -m2 * l1 * lc2 * pow(dtheta2, 2) * sin(theta2)
+        let phi1 =
+            -m2 * l1 * lc2 * pow(dtheta2, 2) * sin(theta2)
             - 2 * m2 * l1 * lc2 * dtheta2 * dtheta1 * sin(theta2)
             + (m1 * lc1 + m2 * l1) * g * cos(theta1 - Double.pi / 2)
             + phi2
-        let ddtheta2 = (a + d2 / d1 * phi1 - m2 * l1 * lc2 * pow(dtheta1, 2) * sin(theta2) - phi2)
+        let ddtheta2 =
+            (a + d2 / d1 * phi1 - m2 * l1 * lc2 * pow(dtheta1, 2) * sin(theta2) - phi2)
             / (m2 * pow(lc2, 2) + i2 - pow(d2, 2) / d1)
         let ddtheta1 = -(d2 * ddtheta2 + phi1) / d1
         return SIMD4(dtheta1, dtheta2, ddtheta1, ddtheta2)

@@ -57,7 +57,8 @@ public struct CartPole: Environment {
         let force = action == 1 ? Self.forceMagnitude : -Self.forceMagnitude
         let cosTheta = cos(theta), sinTheta = sin(theta)
         let temp = (force + Self.poleMassLength * (thetaDot * thetaDot) * sinTheta) / Self.totalMass
-        let thetaAcc = (Self.gravity * sinTheta - cosTheta * temp)
+        let thetaAcc =
+            (Self.gravity * sinTheta - cosTheta * temp)
             / (Self.halfLength * (4.0 / 3.0 - Self.poleMass * (cosTheta * cosTheta) / Self.totalMass))
         let xAcc = temp - Self.poleMassLength * thetaAcc * cosTheta / Self.totalMass
         x = x + Self.tau * xDot
@@ -66,13 +67,18 @@ public struct CartPole: Environment {
         thetaDot = thetaDot + Self.tau * thetaAcc
         state = SIMD4(x, xDot, theta, thetaDot)
 
-        let terminated = x < -Self.positionThreshold || x > Self.positionThreshold
+        let terminated =
+            x < -Self.positionThreshold || x > Self.positionThreshold
             || theta < -Self.angleThreshold || theta > Self.angleThreshold
         var reward = 1.0
         if terminated {
             // Gymnasium gives 1 on the terminating step and 0 if stepped again afterwards.
-            if let beyond = stepsBeyondTerminated { reward = 0; stepsBeyondTerminated = beyond + 1 }
-            else { stepsBeyondTerminated = 0 }
+            if let beyond = stepsBeyondTerminated {
+                reward = 0
+                stepsBeyondTerminated = beyond + 1
+            } else {
+                stepsBeyondTerminated = 0
+            }
         }
         return Step(observation: observation, reward: reward, isTerminated: terminated)
     }

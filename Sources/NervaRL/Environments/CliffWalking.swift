@@ -27,8 +27,9 @@ public enum CliffWalking {
                 if row == 3 && (1...10).contains(column) {
                     return .init(probability: probability, nextState: startState, reward: -100, isTerminal: false)
                 }
-                return .init(probability: probability, nextState: row * 12 + column, reward: -1,
-                             isTerminal: row == 3 && column == 11)
+                return .init(
+                    probability: probability, nextState: row * 12 + column, reward: -1,
+                    isTerminal: row == 3 && column == 11)
             }
         }
     }

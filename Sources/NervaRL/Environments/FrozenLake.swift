@@ -16,8 +16,10 @@ public enum FrozenLake {
     /// Gymnasium's `MAPS["4x4"]`.
     public static let map4x4 = ["SFFF", "FHFH", "FFFH", "HFFG"]
     /// Gymnasium's `MAPS["8x8"]`.
-    public static let map8x8 = ["SFFFFFFF", "FFFFFFFF", "FFFHFFFF", "FFFFFHFF",
-                                "FFFHFFFF", "FHHFFFHF", "FHFFHFHF", "FFFHFFFG"]
+    public static let map8x8 = [
+        "SFFFFFFF", "FFFFFFFF", "FFFHFFFF", "FFFFFHFF",
+        "FFFHFFFF", "FHHFFFHF", "FHFFHFHF", "FFFHFFFG"
+    ]
 
     /// An environment on `map`.
     ///
@@ -26,15 +28,20 @@ public enum FrozenLake {
     ///   - isSlippery: Moves go sideways with probability `1 − successRate`, split evenly.
     ///   - successRate: The probability of moving as intended on slippery ice (Gymnasium: 1/3).
     /// - Throws: `EnvironmentError.invalidMap` naming the problem.
-    public static func environment(map: [String] = map4x4, isSlippery: Bool = true,
-                                   successRate: Double = 1.0 / 3.0) throws -> TabularEnvironment {
-        TabularEnvironment(name: "FrozenLake-v1",
-                           model: try model(map: map, isSlippery: isSlippery, successRate: successRate), grid: map)
+    public static func environment(
+        map: [String] = map4x4, isSlippery: Bool = true,
+        successRate: Double = 1.0 / 3.0
+    ) throws -> TabularEnvironment {
+        TabularEnvironment(
+            name: "FrozenLake-v1",
+            model: try model(map: map, isSlippery: isSlippery, successRate: successRate), grid: map)
     }
 
     /// The transition model of FrozenLake on `map`, identical to Gymnasium's `P`.
-    public static func model(map: [String], isSlippery: Bool = true,
-                             successRate: Double = 1.0 / 3.0) throws -> TransitionModel {
+    public static func model(
+        map: [String], isSlippery: Bool = true,
+        successRate: Double = 1.0 / 3.0
+    ) throws -> TransitionModel {
         try validate(map)
         let board = map.map { Array($0) }
         let rows = board.count, columns = board[0].count
@@ -48,13 +55,16 @@ public enum FrozenLake {
             default: row = Swift.max(row - 1, 0)
             }
             let letter = board[row][column]
-            return .init(probability: 0, nextState: row * columns + column, reward: letter == "G" ? 1 : 0,
-                         isTerminal: letter == "G" || letter == "H")
+            return .init(
+                probability: 0, nextState: row * columns + column, reward: letter == "G" ? 1 : 0,
+                isTerminal: letter == "G" || letter == "H")
         }
         let starts = board.joined().map { $0 == "S" ? 1.0 : 0.0 }
         let startCount = starts.reduce(0, +)
-        return TransitionModel(stateCount: rows * columns, actionCount: 4,
-                               initialDistribution: starts.map { $0 / startCount }) { state, action in
+        return TransitionModel(
+            stateCount: rows * columns, actionCount: 4,
+            initialDistribution: starts.map { $0 / startCount }
+        ) { state, action in
             let row = state / columns, column = state % columns
             if "GH".contains(board[row][column]) {
                 return [.init(probability: 1, nextState: state, reward: 0, isTerminal: true)]
@@ -77,8 +87,9 @@ public enum FrozenLake {
     ///   learner keeps a row per tile) or `frozenProbability` outside (0, 1].
     public static func randomMap(size: Int = 8, frozenProbability: Double = 0.8, seed: UInt64) throws -> [String] {
         try ConfigurationError.check("random map size", size, in: 2...maximumRandomMapSize)
-        try ConfigurationError.require(frozenProbability > 0 && frozenProbability <= 1, "frozen probability",
-                                       frozenProbability, allowed: "in (0, 1]")
+        try ConfigurationError.require(
+            frozenProbability > 0 && frozenProbability <= 1, "frozen probability",
+            frozenProbability, allowed: "in (0, 1]")
         var generator = NumPyGenerator(seed: seed)
         let weights = [frozenProbability, 1 - frozenProbability]
         while true {

@@ -21,7 +21,9 @@ public struct MountainCar: Environment {
     public init(goalVelocity: Double = 0) { self.goalVelocity = goalVelocity }
 
     public var observationSpace: Space {
-        .box(low: [Float(Self.minPosition), Float(-Self.maxSpeed)], high: [Float(Self.maxPosition), Float(Self.maxSpeed)])
+        .box(
+            low: [Float(Self.minPosition), Float(-Self.maxSpeed)], high: [Float(Self.maxPosition), Float(Self.maxSpeed)]
+        )
     }
     public var actionSpace: Space { .discrete(3) }
 

@@ -13,8 +13,9 @@ public struct TaxiFicklePassenger: Sendable, Equatable {
     ///
     /// - Throws: `ConfigurationError` when `probability` is outside `[0, 1]`.
     public init(probability: Double = 0.3) throws {
-        try ConfigurationError.require((0...1).contains(probability), "fickle probability", probability,
-                                       allowed: "in [0, 1]")
+        try ConfigurationError.require(
+            (0...1).contains(probability), "fickle probability", probability,
+            allowed: "in [0, 1]")
         self.probability = probability
     }
 

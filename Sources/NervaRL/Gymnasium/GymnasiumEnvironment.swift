@@ -26,7 +26,8 @@ public struct GymnasiumEnvironment: Environment {
     /// Uses a started session, which must have Box observations.
     public init(session: GymnasiumSession) throws {
         guard !session.hasDiscreteObservations else {
-            throw GymnasiumBridgeError.unsupportedSpace("\(session.environmentID) has Discrete observations; train it with a tabular algorithm.")
+            throw GymnasiumBridgeError.unsupportedSpace(
+                "\(session.environmentID) has Discrete observations; train it with a tabular algorithm.")
         }
         self.session = session
         last = [Float](repeating: 0, count: session.observationSpace.flatSize)
@@ -38,7 +39,9 @@ public struct GymnasiumEnvironment: Environment {
     public var failure: GymnasiumBridgeError? { session.failure }
 
     public mutating func reset(seed: UInt64?) -> [Float] {
-        do { last = try GymnasiumJSON.vector(try session.reset(seed: seed), size: last.count) } catch { session.record(error) }
+        do { last = try GymnasiumJSON.vector(try session.reset(seed: seed), size: last.count) } catch {
+            session.record(error)
+        }
         return last
     }
 
@@ -46,7 +49,9 @@ public struct GymnasiumEnvironment: Environment {
         do {
             let reply = try session.step(action)
             last = try GymnasiumJSON.vector(reply.observation, size: last.count)
-            return Step(observation: last, reward: reply.reward, isTerminated: reply.isTerminated, isTruncated: reply.isTruncated)
+            return Step(
+                observation: last, reward: reply.reward, isTerminated: reply.isTerminated,
+                isTruncated: reply.isTruncated)
         } catch {
             session.record(error)
             return Step(observation: last, reward: 0, isTerminated: true)
@@ -71,7 +76,8 @@ public struct GymnasiumTabularEnvironment: Environment {
     /// Uses a started session, which must have Discrete observations.
     public init(session: GymnasiumSession) throws {
         guard session.hasDiscreteObservations else {
-            throw GymnasiumBridgeError.unsupportedSpace("\(session.environmentID) has Box observations; train it with --algorithm dqn.")
+            throw GymnasiumBridgeError.unsupportedSpace(
+                "\(session.environmentID) has Box observations; train it with --algorithm dqn.")
         }
         self.session = session
     }
@@ -82,7 +88,9 @@ public struct GymnasiumTabularEnvironment: Environment {
     public var failure: GymnasiumBridgeError? { session.failure }
 
     public mutating func reset(seed: UInt64?) -> Int {
-        do { last = try GymnasiumJSON.index(try session.reset(seed: seed), count: observationSpace.count) } catch { session.record(error) }
+        do { last = try GymnasiumJSON.index(try session.reset(seed: seed), count: observationSpace.count) } catch {
+            session.record(error)
+        }
         return last
     }
 
@@ -90,7 +98,9 @@ public struct GymnasiumTabularEnvironment: Environment {
         do {
             let reply = try session.step(action)
             last = try GymnasiumJSON.index(reply.observation, count: observationSpace.count)
-            return Step(observation: last, reward: reply.reward, isTerminated: reply.isTerminated, isTruncated: reply.isTruncated)
+            return Step(
+                observation: last, reward: reply.reward, isTerminated: reply.isTerminated,
+                isTruncated: reply.isTruncated)
         } catch {
             session.record(error)
             return Step(observation: last, reward: 0, isTerminated: true)

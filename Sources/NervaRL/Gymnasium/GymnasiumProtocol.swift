@@ -5,7 +5,9 @@ public enum GymnasiumLocations {
     /// `$NERVA_PYTHON`, else `.venv/bin/python3` of the repository (made by
     /// `scripts/install-dependencies`, with gymnasium), else `python3` on the PATH.
     public static var python: String {
-        if let configured = ProcessInfo.processInfo.environment["NERVA_PYTHON"], !configured.isEmpty { return configured }
+        if let configured = ProcessInfo.processInfo.environment["NERVA_PYTHON"], !configured.isEmpty {
+            return configured
+        }
         if let root = repositoryRoot {
             let venv = root.appendingPathComponent(".venv/bin/python3").path
             if FileManager.default.isExecutableFile(atPath: venv) { return venv }
@@ -15,7 +17,9 @@ public enum GymnasiumLocations {
 
     /// `$NERVA_GYMNASIUM_BRIDGE`, else `scripts/gymnasium_bridge.py` of the repository.
     public static var helper: String {
-        if let configured = ProcessInfo.processInfo.environment["NERVA_GYMNASIUM_BRIDGE"], !configured.isEmpty { return configured }
+        if let configured = ProcessInfo.processInfo.environment["NERVA_GYMNASIUM_BRIDGE"], !configured.isEmpty {
+            return configured
+        }
         return (repositoryRoot ?? URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
             .appendingPathComponent("scripts/gymnasium_bridge.py").path
     }
@@ -23,13 +27,19 @@ public enum GymnasiumLocations {
     /// The nearest folder holding `scripts/gymnasium_bridge.py`, looking up from the current
     /// directory, then from the running executable (`.build/release/nerva` lives in the repository).
     public static var repositoryRoot: URL? {
-        let starts = [URL(fileURLWithPath: FileManager.default.currentDirectoryPath),
-                      URL(fileURLWithPath: CommandLine.arguments.first ?? "/").deletingLastPathComponent(),
-                      URL(fileURLWithPath: #filePath).deletingLastPathComponent()]
+        let starts = [
+            URL(fileURLWithPath: FileManager.default.currentDirectoryPath),
+            URL(fileURLWithPath: CommandLine.arguments.first ?? "/").deletingLastPathComponent(),
+            URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        ]
         for start in starts {
             var url = start.standardizedFileURL
             while true {
-                if FileManager.default.fileExists(atPath: url.appendingPathComponent("scripts/gymnasium_bridge.py").path) { return url }
+                if FileManager.default.fileExists(
+                    atPath: url.appendingPathComponent("scripts/gymnasium_bridge.py").path)
+                {
+                    return url
+                }
                 let parent = url.deletingLastPathComponent()
                 if parent.path == url.path { break }
                 url = parent
@@ -59,18 +69,25 @@ enum GymnasiumJSON {
         }
         switch type {
         case "discrete":
-            guard let count = space["n"] as? Int, count > 0 else { throw GymnasiumBridgeError.malformedReply("Discrete space without n") }
+            guard let count = space["n"] as? Int, count > 0 else {
+                throw GymnasiumBridgeError.malformedReply("Discrete space without n")
+            }
             // Actions are sent as `start + a` for a in 0..<n: that must not overflow.
             let start = space["start"] as? Int ?? 0
             guard !start.addingReportingOverflow(count).overflow else {
-                throw GymnasiumBridgeError.malformedReply("Discrete space with n \(count) and start \(start) beyond 64-bit integers")
+                throw GymnasiumBridgeError.malformedReply(
+                    "Discrete space with n \(count) and start \(start) beyond 64-bit integers")
             }
             return .discrete(count: count, start: start)
         case "box":
-            guard let low = space["low"] as? [Any], let high = space["high"] as? [Any], low.count == high.count, !low.isEmpty else {
+            guard let low = space["low"] as? [Any], let high = space["high"] as? [Any], low.count == high.count,
+                !low.isEmpty
+            else {
                 throw GymnasiumBridgeError.malformedReply("Box space without matching bounds")
             }
-            func bound(_ value: Any, _ infinity: Float) -> Float { (value as? NSNumber).map { Float($0.doubleValue) } ?? infinity }
+            func bound(_ value: Any, _ infinity: Float) -> Float {
+                (value as? NSNumber).map { Float($0.doubleValue) } ?? infinity
+            }
             return .box(low: low.map { bound($0, -.infinity) }, high: high.map { bound($0, .infinity) })
         default:
             throw GymnasiumBridgeError.unsupportedSpace(type)
@@ -84,7 +101,9 @@ enum GymnasiumJSON {
         }
         var result = [Float](repeating: 0, count: size)
         for (index, element) in values.enumerated() {
-            guard let number = element as? NSNumber else { throw GymnasiumBridgeError.malformedReply("a non-numeric observation") }
+            guard let number = element as? NSNumber else {
+                throw GymnasiumBridgeError.malformedReply("a non-numeric observation")
+            }
             result[index] = Float(number.doubleValue)
         }
         return result

@@ -18,9 +18,11 @@ public enum GymnasiumBridgeError: Error, CustomStringConvertible, Equatable {
     public var description: String {
         switch self {
         case let .pythonNotFound(python):
-            return "Python not found at '\(python)'. Run scripts/install-dependencies (it makes .venv with gymnasium) or set NERVA_PYTHON."
+            return
+                "Python not found at '\(python)'. Run scripts/install-dependencies (it makes .venv with gymnasium) or set NERVA_PYTHON."
         case let .helperNotFound(path):
-            return "The Gymnasium helper script is missing at '\(path)'; run from the repository or set NERVA_GYMNASIUM_BRIDGE."
+            return
+                "The Gymnasium helper script is missing at '\(path)'; run from the repository or set NERVA_GYMNASIUM_BRIDGE."
         case let .helperExited(status, stderr):
             return "The Gymnasium helper exited with status \(status)" + (stderr.isEmpty ? "." : ":\n\(stderr)")
         case let .remote(message): return "Gymnasium: \(message)"
@@ -70,7 +72,9 @@ public final class GymnasiumSession {
     ///   - helper: The path of `gymnasium_bridge.py` (default: `$NERVA_GYMNASIUM_BRIDGE`, else `scripts/` of the repository).
     ///   - options: Keyword arguments of `gymnasium.make`, as a JSON object text (such as `{"is_slippery": false}`).
     /// - Throws: `GymnasiumBridgeError`.
-    public convenience init(environmentID: String, python: String? = nil, helper: String? = nil, options: String = "{}") throws {
+    public convenience init(environmentID: String, python: String? = nil, helper: String? = nil, options: String = "{}")
+        throws
+    {
         let python = python ?? GymnasiumLocations.python
         let helper = helper ?? GymnasiumLocations.helper
         guard FileManager.default.fileExists(atPath: helper) else { throw GymnasiumBridgeError.helperNotFound(helper) }
@@ -78,7 +82,8 @@ public final class GymnasiumSession {
             throw GymnasiumBridgeError.pythonNotFound(python)
         }
         Self.ignoreBrokenPipes
-        let errorLog = FileManager.default.temporaryDirectory.appendingPathComponent("nerva-gymnasium-\(UUID().uuidString).log")
+        let errorLog = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "nerva-gymnasium-\(UUID().uuidString).log")
         _ = FileManager.default.createFile(atPath: errorLog.path, contents: nil)
         let toHelper = Pipe(), fromHelper = Pipe()
         let process = Process()
@@ -88,8 +93,9 @@ public final class GymnasiumSession {
         process.standardOutput = fromHelper
         process.standardError = FileHandle(forWritingAtPath: errorLog.path)
         do { try process.run() } catch { throw GymnasiumBridgeError.pythonNotFound(python) }
-        let channel = GymnasiumProcessChannel(process: process, input: toHelper.fileHandleForWriting,
-                                              output: fromHelper.fileHandleForReading, errorLog: errorLog)
+        let channel = GymnasiumProcessChannel(
+            process: process, input: toHelper.fileHandleForWriting,
+            output: fromHelper.fileHandleForReading, errorLog: errorLog)
         do {
             try self.init(environmentID: environmentID, channel: channel, options: options)
         } catch let GymnasiumBridgeError.helperExited(status, _) where status == 127 {
@@ -105,11 +111,13 @@ public final class GymnasiumSession {
     public init(environmentID: String, channel: any GymnasiumChannel, options: String = "{}") throws {
         let environmentID = environmentID.trimmingCharacters(in: .whitespaces)
         do {
-            let reply = try Self.exchange(#"{"cmd":"make","env_id":\#(GymnasiumJSON.quoted(environmentID)),"kwargs":\#(options)}"#,
-                                          over: channel)
+            let reply = try Self.exchange(
+                #"{"cmd":"make","env_id":\#(GymnasiumJSON.quoted(environmentID)),"kwargs":\#(options)}"#,
+                over: channel)
             let observation = try GymnasiumJSON.space(reply["observation_space"])
             guard case let .discrete(count, start) = try GymnasiumJSON.space(reply["action_space"]) else {
-                throw GymnasiumBridgeError.unsupportedSpace("the actions of \(environmentID) form a Box; Nerva's learners need Discrete actions.")
+                throw GymnasiumBridgeError.unsupportedSpace(
+                    "the actions of \(environmentID) form a Box; Nerva's learners need Discrete actions.")
             }
             actionSpace = .discrete(count)
             actionStart = start
@@ -134,16 +142,20 @@ public final class GymnasiumSession {
     /// Resets the environment, seeded when `seed` is given; the observation as sent (an index or a vector).
     public func reset(seed: UInt64?) throws -> Any {
         let reply = try call(#"{"cmd":"reset","seed":\#(seed.map(String.init) ?? "null")}"#)
-        guard let observation = reply["observation"] else { throw GymnasiumBridgeError.malformedReply("reset without an observation") }
+        guard let observation = reply["observation"] else {
+            throw GymnasiumBridgeError.malformedReply("reset without an observation")
+        }
         lastResetState = (reply["state"] as? [Any])?.compactMap { ($0 as? NSNumber)?.doubleValue }
         return observation
     }
 
     /// Applies action `action` (in `0..<n`) and returns the raw reply fields.
-    public func step(_ action: Int) throws -> (observation: Any, reward: Double, isTerminated: Bool, isTruncated: Bool) {
+    public func step(_ action: Int) throws -> (observation: Any, reward: Double, isTerminated: Bool, isTruncated: Bool)
+    {
         let reply = try call(#"{"cmd":"step","action":\#(action + actionStart)}"#)
         guard let observation = reply["observation"], let reward = (reply["reward"] as? NSNumber)?.doubleValue,
-              let terminated = reply["terminated"] as? Bool, let truncated = reply["truncated"] as? Bool else {
+            let terminated = reply["terminated"] as? Bool, let truncated = reply["truncated"] as? Bool
+        else {
             throw GymnasiumBridgeError.malformedReply("step reply lacks observation, reward, terminated or truncated")
         }
         return (observation, reward, terminated, truncated)
@@ -170,7 +182,9 @@ public final class GymnasiumSession {
         let length = header.withUnsafeBytes { Int(UInt32(littleEndian: $0.loadUnaligned(as: UInt32.self))) }
         guard length <= 64 << 20 else { throw GymnasiumBridgeError.malformedReply("a frame of \(length) bytes") }
         guard let body = channel.read(count: length) else { throw channel.endError() }
-        guard let reply = (try? JSONSerialization.jsonObject(with: body)) as? [String: Any], let ok = reply["ok"] as? Bool else {
+        guard let reply = (try? JSONSerialization.jsonObject(with: body)) as? [String: Any],
+            let ok = reply["ok"] as? Bool
+        else {
             throw GymnasiumBridgeError.malformedReply(String(decoding: body.prefix(200), as: UTF8.self))
         }
         guard ok else { throw GymnasiumBridgeError.remote(reply["error"] as? String ?? "unknown error") }

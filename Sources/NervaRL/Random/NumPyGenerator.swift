@@ -40,7 +40,7 @@ public struct NumPyGenerator: Sendable, Equatable {
     /// - Precondition: `low < high`.
     public mutating func integers(low: Int, high: Int) -> Int {
         precondition(low < high, "NumPyGenerator.integers: low (\(low)) must be below high (\(high)).")
-        let range = UInt64(bitPattern: Int64(high) &- Int64(low)) &- 1   // NumPy's inclusive `rng`
+        let range = UInt64(bitPattern: Int64(high) &- Int64(low)) &- 1 // NumPy's inclusive `rng`
         let offset = UInt64(bitPattern: Int64(low))
         let value: UInt64
         if range == 0 {
@@ -61,8 +61,9 @@ public struct NumPyGenerator: Sendable, Equatable {
     ///
     /// - Precondition: the probabilities are finite, non-negative and not all zero.
     public mutating func choice(probabilities: [Double]) -> Int {
-        precondition(!probabilities.isEmpty && probabilities.allSatisfy { $0 >= 0 && $0.isFinite },
-                     "NumPyGenerator.choice: probabilities must be finite and non-negative.")
+        precondition(
+            !probabilities.isEmpty && probabilities.allSatisfy { $0 >= 0 && $0.isFinite },
+            "NumPyGenerator.choice: probabilities must be finite and non-negative.")
         var cumulative = [Double]()
         cumulative.reserveCapacity(probabilities.count)
         var total = 0.0

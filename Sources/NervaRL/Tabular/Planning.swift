@@ -22,8 +22,10 @@ public enum Planning {
     ///
     /// With `discount` 1 it converges on episodic tasks whose optimal policy ends episodes
     /// (FrozenLake, Taxi, CliffWalking).
-    public static func valueIteration(_ model: TransitionModel, discount: Double, tolerance: Double = 1e-12,
-                                      maxIterations: Int = 100_000) -> PlanningResult {
+    public static func valueIteration(
+        _ model: TransitionModel, discount: Double, tolerance: Double = 1e-12,
+        maxIterations: Int = 100_000
+    ) -> PlanningResult {
         var values = [Double](repeating: 0, count: model.stateCount)
         var iterations = 0
         while iterations < maxIterations {
@@ -32,15 +34,17 @@ public enum Planning {
             for state in 0..<model.stateCount {
                 var best = -Double.infinity
                 for action in 0..<model.actionCount {
-                    best = Swift.max(best, model.actionValue(state: state, action: action, values: values, discount: discount))
+                    best = Swift.max(
+                        best, model.actionValue(state: state, action: action, values: values, discount: discount))
                 }
                 change = Swift.max(change, Swift.abs(best - values[state]))
-                values[state] = best   // in place (Gauss–Seidel): converges in fewer sweeps
+                values[state] = best // in place (Gauss–Seidel): converges in fewer sweeps
             }
             if change < tolerance { break }
         }
-        return PlanningResult(values: ValueTable(values: values),
-                              policy: greedyPolicy(model, values: values, discount: discount), iterations: iterations)
+        return PlanningResult(
+            values: ValueTable(values: values),
+            policy: greedyPolicy(model, values: values, discount: discount), iterations: iterations)
     }
 
     /// The optimal expected return within a time limit of `horizon` steps (undiscounted):
@@ -50,7 +54,8 @@ public enum Planning {
         var values = [Double](repeating: 0, count: model.stateCount)
         for _ in 0..<horizon {
             values = (0..<model.stateCount).map { state in
-                (0..<model.actionCount).map { model.actionValue(state: state, action: $0, values: values, discount: 1) }.max()!
+                (0..<model.actionCount).map { model.actionValue(state: state, action: $0, values: values, discount: 1) }
+                    .max()!
             }
         }
         return ValueTable(values: values)
@@ -60,8 +65,10 @@ public enum Planning {
     ///
     /// - Precondition: `discount < 1`, so that every policy, even one that never ends an
     ///   episode, has finite values.
-    public static func policyIteration(_ model: TransitionModel, discount: Double, tolerance: Double = 1e-12,
-                                       maxIterations: Int = 1_000) -> PlanningResult {
+    public static func policyIteration(
+        _ model: TransitionModel, discount: Double, tolerance: Double = 1e-12,
+        maxIterations: Int = 1_000
+    ) -> PlanningResult {
         precondition(discount < 1, "Planning.policyIteration: discount must be below 1, got \(discount).")
         var policy = TabularPolicy(actions: [Int](repeating: 0, count: model.stateCount))
         var values = ValueTable(values: [Double](repeating: 0, count: model.stateCount))
@@ -75,8 +82,12 @@ public enum Planning {
                 var best = policy.actions[state]
                 var bestValue = model.actionValue(state: state, action: best, values: values.values, discount: discount)
                 for action in 0..<model.actionCount {
-                    let value = model.actionValue(state: state, action: action, values: values.values, discount: discount)
-                    if value > bestValue + 1e-12 { best = action; bestValue = value }
+                    let value = model.actionValue(
+                        state: state, action: action, values: values.values, discount: discount)
+                    if value > bestValue + 1e-12 {
+                        best = action
+                        bestValue = value
+                    }
                 }
                 improved.actions[state] = best
             }
@@ -87,13 +98,16 @@ public enum Planning {
     }
 
     /// Iterative policy evaluation: `V(s) ← Σ p · (r + γ · V(s′))` under `policy` until converged.
-    public static func evaluate(_ policy: TabularPolicy, on model: TransitionModel, discount: Double,
-                                tolerance: Double = 1e-12, maxIterations: Int = 1_000_000, initial: ValueTable? = nil) -> ValueTable {
+    public static func evaluate(
+        _ policy: TabularPolicy, on model: TransitionModel, discount: Double,
+        tolerance: Double = 1e-12, maxIterations: Int = 1_000_000, initial: ValueTable? = nil
+    ) -> ValueTable {
         var values = initial?.values ?? [Double](repeating: 0, count: model.stateCount)
         for _ in 0..<maxIterations {
             var change = 0.0
             for state in 0..<model.stateCount {
-                let value = model.actionValue(state: state, action: policy.actions[state], values: values, discount: discount)
+                let value = model.actionValue(
+                    state: state, action: policy.actions[state], values: values, discount: discount)
                 change = Swift.max(change, Swift.abs(value - values[state]))
                 values[state] = value
             }
@@ -116,13 +130,17 @@ public enum Planning {
 
     /// The greedy policy with respect to `values`: in each state the first action of largest value.
     public static func greedyPolicy(_ model: TransitionModel, values: [Double], discount: Double) -> TabularPolicy {
-        TabularPolicy(actions: (0..<model.stateCount).map { state in
-            var best = 0, bestValue = -Double.infinity
-            for action in 0..<model.actionCount {
-                let value = model.actionValue(state: state, action: action, values: values, discount: discount)
-                if value > bestValue + 1e-12 { best = action; bestValue = value }
-            }
-            return best
-        })
+        TabularPolicy(
+            actions: (0..<model.stateCount).map { state in
+                var best = 0, bestValue = -Double.infinity
+                for action in 0..<model.actionCount {
+                    let value = model.actionValue(state: state, action: action, values: values, discount: discount)
+                    if value > bestValue + 1e-12 {
+                        best = action
+                        bestValue = value
+                    }
+                }
+                return best
+            })
     }
 }

@@ -9,7 +9,8 @@ public struct QTable: Sendable, Equatable {
 
     /// A table of zeros.
     public init(stateCount: Int, actionCount: Int) {
-        precondition(stateCount > 0 && actionCount > 0, "QTable: needs states and actions, got \(stateCount)×\(actionCount).")
+        precondition(
+            stateCount > 0 && actionCount > 0, "QTable: needs states and actions, got \(stateCount)×\(actionCount).")
         self.stateCount = stateCount
         self.actionCount = actionCount
         self.values = [Double](repeating: 0, count: stateCount * actionCount)

@@ -19,9 +19,13 @@ public struct TabularConfig: Sendable {
     /// ε as a function of the episode index.
     public var epsilon: EpsilonSchedule = .linear(start: 1, end: 0.01, duration: 5_000)
 
-    public init(algorithm: TabularAlgorithm = .qLearning, learningRate: Double = 0.1, discount: Double = 0.99,
-                epsilon: EpsilonSchedule = .linear(start: 1, end: 0.01, duration: 5_000)) {
-        precondition(learningRate > 0 && learningRate <= 1, "TabularConfig: learningRate must be in (0, 1], got \(learningRate).")
+    public init(
+        algorithm: TabularAlgorithm = .qLearning, learningRate: Double = 0.1, discount: Double = 0.99,
+        epsilon: EpsilonSchedule = .linear(start: 1, end: 0.01, duration: 5_000)
+    ) {
+        precondition(
+            learningRate > 0 && learningRate <= 1, "TabularConfig: learningRate must be in (0, 1], got \(learningRate)."
+        )
         precondition(discount >= 0 && discount <= 1, "TabularConfig: discount must be in [0, 1], got \(discount).")
         self.algorithm = algorithm
         self.learningRate = learningRate
@@ -46,8 +50,10 @@ public struct EpisodeSummary: Sendable {
     public var totalSteps: Int
 
     /// A summary with these values.
-    public init(episode: Int, episodeReturn: Double, length: Int, isTerminated: Bool, epsilon: Double,
-                totalSteps: Int) {
+    public init(
+        episode: Int, episodeReturn: Double, length: Int, isTerminated: Bool, epsilon: Double,
+        totalSteps: Int
+    ) {
         self.episode = episode
         self.episodeReturn = episodeReturn
         self.length = length
@@ -115,8 +121,10 @@ public struct TabularLearner {
     ///   - nextAction: `A′`, needed by SARSA only.
     ///   - isTerminated: `S′` is terminal: the target is `R` alone.
     ///   - epsilon: The exploration rate of the policy (Expected SARSA).
-    public mutating func update(state: Int, action: Int, reward: Double, nextState: Int, nextAction: Int?,
-                                isTerminated: Bool, epsilon: Double) {
+    public mutating func update(
+        state: Int, action: Int, reward: Double, nextState: Int, nextAction: Int?,
+        isTerminated: Bool, epsilon: Double
+    ) {
         var target = reward
         if !isTerminated {
             let future: Double
@@ -145,14 +153,17 @@ public struct TabularLearner {
             let step = environment.step(action)
             total += step.reward
             length += 1
-            let nextAction = step.isDone && config.algorithm != .sarsa ? nil : self.action(state: step.observation, epsilon: epsilon)
-            update(state: state, action: action, reward: step.reward, nextState: step.observation,
-                   nextAction: nextAction, isTerminated: step.isTerminated, epsilon: epsilon)
+            let nextAction =
+                step.isDone && config.algorithm != .sarsa ? nil : self.action(state: step.observation, epsilon: epsilon)
+            update(
+                state: state, action: action, reward: step.reward, nextState: step.observation,
+                nextAction: nextAction, isTerminated: step.isTerminated, epsilon: epsilon)
             if step.isDone {
                 episodesTrained += 1
                 stepsTaken += length
-                return EpisodeSummary(episode: episodesTrained - 1, episodeReturn: total, length: length,
-                                      isTerminated: step.isTerminated, epsilon: epsilon, totalSteps: stepsTaken)
+                return EpisodeSummary(
+                    episode: episodesTrained - 1, episodeReturn: total, length: length,
+                    isTerminated: step.isTerminated, epsilon: epsilon, totalSteps: stepsTaken)
             }
             state = step.observation
             action = nextAction ?? self.action(state: state, epsilon: epsilon)
@@ -161,8 +172,10 @@ public struct TabularLearner {
 
     /// Trains for `episodes` episodes, seeding the environment with `seed` at the start, and
     /// calls `onEpisode` after each.
-    public mutating func train<E: Environment>(on environment: inout E, episodes: Int, seed: UInt64 = 0,
-                                               onEpisode: (EpisodeSummary) -> Void = { _ in })
+    public mutating func train<E: Environment>(
+        on environment: inout E, episodes: Int, seed: UInt64 = 0,
+        onEpisode: (EpisodeSummary) -> Void = { _ in }
+    )
     where E.Observation == Int, E.Action == Int {
         for index in 0..<episodes {
             onEpisode(runEpisode(on: &environment, seed: index == 0 && episodesTrained == 0 ? seed : nil))

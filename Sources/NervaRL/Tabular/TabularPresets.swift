@@ -5,20 +5,34 @@
 public enum TabularPresets {
     /// The recommended configuration and episode count for an environment id, or Q-learning with
     /// α 0.1, γ 0.99, ε 1 → 0.01 over half of 20,000 episodes for others.
-    public static func settings(for id: String, algorithm: TabularAlgorithm = .qLearning) -> (config: TabularConfig, episodes: Int) {
+    public static func settings(for id: String, algorithm: TabularAlgorithm = .qLearning) -> (
+        config: TabularConfig, episodes: Int
+    ) {
         switch id {
         case "FrozenLake8x8-v1":
-            return (TabularConfig(algorithm: algorithm, learningRate: 0.02, discount: 0.999,
-                                  epsilon: .linear(start: 1, end: 0.01, duration: 50_000)), 100_000)
+            return (
+                TabularConfig(
+                    algorithm: algorithm, learningRate: 0.02, discount: 0.999,
+                    epsilon: .linear(start: 1, end: 0.01, duration: 50_000)), 100_000
+            )
         case "Taxi-v3", "Taxi-v4":
-            return (TabularConfig(algorithm: algorithm, learningRate: 0.1, discount: 0.99,
-                                  epsilon: .linear(start: 1, end: 0.01, duration: 2_000)), 5_000)
+            return (
+                TabularConfig(
+                    algorithm: algorithm, learningRate: 0.1, discount: 0.99,
+                    epsilon: .linear(start: 1, end: 0.01, duration: 2_000)), 5_000
+            )
         case "CliffWalking-v1", "CliffWalking-v0", "CliffWalkingSlippery-v1":
-            return (TabularConfig(algorithm: algorithm, learningRate: 0.1, discount: 0.99,
-                                  epsilon: .linear(start: 1, end: 0.01, duration: 400)), 1_000)
+            return (
+                TabularConfig(
+                    algorithm: algorithm, learningRate: 0.1, discount: 0.99,
+                    epsilon: .linear(start: 1, end: 0.01, duration: 400)), 1_000
+            )
         default:
-            return (TabularConfig(algorithm: algorithm, learningRate: 0.1, discount: 0.99,
-                                  epsilon: .linear(start: 1, end: 0.01, duration: 10_000)), 20_000)
+            return (
+                TabularConfig(
+                    algorithm: algorithm, learningRate: 0.1, discount: 0.99,
+                    epsilon: .linear(start: 1, end: 0.01, duration: 10_000)), 20_000
+            )
         }
     }
 }

@@ -12,7 +12,9 @@ public final class ContentRecommender: Recommender {
     public let likeThreshold: Float
 
     public init(train: InteractionDataset, features: ItemFeatures, likeThreshold: Float = 4) {
-        precondition(features.count == train.itemCount, "ContentRecommender: \(features.count) feature rows for \(train.itemCount) items.")
+        precondition(
+            features.count == train.itemCount,
+            "ContentRecommender: \(features.count) feature rows for \(train.itemCount) items.")
         self.features = features
         history = UserItemMatrix(train)
         let threshold = train.hasRatings ? likeThreshold : -.infinity
@@ -57,7 +59,8 @@ public final class ContentRecommender: Recommender {
         let width = features.matrix.shape[1]
         return features.matrix.withUnsafeBufferPointer { m -> (item: Int, similarity: Float)? in
             var best: (item: Int, similarity: Float)?
-            for (liked, rating) in zip(history.items(of: user), history.ratings(of: user)) where rating >= likeThreshold && Int(liked) != item {
+            for (liked, rating) in zip(history.items(of: user), history.ratings(of: user))
+            where rating >= likeThreshold && Int(liked) != item {
                 var s: Float = 0
                 for c in 0..<width { s += m[item * width + c] * m[Int(liked) * width + c] }
                 if best == nil || s > best!.similarity { best = (Int(liked), s) }

@@ -13,7 +13,9 @@ public enum ImageEmbeddings {
     /// `classifier.features(_:)` of `images` (`[N, C, H, W]`) in batches of `batchSize`, in
     /// evaluation mode and without recording gradients: `[N, featureSize]`.
     public static func features(of images: Tensor, classifier: any FeatureClassifier, batchSize: Int = 1000) -> Tensor {
-        precondition(images.rank == 4 && images.shape[0] > 0, "ImageEmbeddings: images must be [N, C, H, W], got \(images.shape).")
+        precondition(
+            images.rank == 4 && images.shape[0] > 0,
+            "ImageEmbeddings: images must be [N, C, H, W], got \(images.shape).")
         precondition(batchSize > 0, "ImageEmbeddings: batch size must be positive, got \(batchSize).")
         let module = classifier as? Module
         let wasTraining = module?.isTraining ?? false
@@ -38,10 +40,13 @@ public enum ImageEmbeddings {
     /// The fraction of each query's `k` nearest gallery rows whose label is the query's own,
     /// averaged over queries: how well a representation groups like with like.
     /// `excludingSelf` leaves out the query's own row when queries and gallery are the same set.
-    public static func labelPrecision(queries: Tensor, queryLabels: [Int], index: NearestNeighborIndex, galleryLabels: [Int],
-                                      k: Int, excludingSelf: Bool = false) -> Double {
-        precondition(queries.shape[0] == queryLabels.count && index.count == galleryLabels.count,
-                     "labelPrecision: one label per query and per gallery row.")
+    public static func labelPrecision(
+        queries: Tensor, queryLabels: [Int], index: NearestNeighborIndex, galleryLabels: [Int],
+        k: Int, excludingSelf: Bool = false
+    ) -> Double {
+        precondition(
+            queries.shape[0] == queryLabels.count && index.count == galleryLabels.count,
+            "labelPrecision: one label per query and per gallery row.")
         let neighbors = index.search(queries, k: k, excluding: { excludingSelf ? [$0] : [] })
         var same = 0, total = 0
         for (query, list) in neighbors.enumerated() {

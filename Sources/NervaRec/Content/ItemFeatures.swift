@@ -30,15 +30,19 @@ public struct ItemFeatures: Sendable {
 
     /// Features from `catalog`, plus `embeddings` (`[items × d]`, e.g. a network's penultimate
     /// layer) when given; `weights` scales each block (default 1).
-    public init(catalog: ItemCatalog, blocks: [Block] = [.genres, .titleTFIDF, .numeric], embeddings: Tensor? = nil,
-                weights: [Float]? = nil) {
+    public init(
+        catalog: ItemCatalog, blocks: [Block] = [.genres, .titleTFIDF, .numeric], embeddings: Tensor? = nil,
+        weights: [Float]? = nil
+    ) {
         let n = catalog.count
         var parts: [(values: [Float], width: Int, names: [String], normalized: Bool)] = []
         for block in blocks {
             switch block {
             case .genres:
                 var values = [Float](repeating: 0, count: n * catalog.genreNames.count)
-                for (item, genres) in catalog.genres.enumerated() { for g in genres { values[item * catalog.genreNames.count + g] = 1 } }
+                for (item, genres) in catalog.genres.enumerated() {
+                    for g in genres { values[item * catalog.genreNames.count + g] = 1 }
+                }
                 parts.append((values, catalog.genreNames.count, catalog.genreNames.map { "genre:\($0)" }, true))
             case .titleTFIDF:
                 let tfidf = ItemFeatures.tfidf(catalog.titles)
@@ -49,7 +53,8 @@ public struct ItemFeatures: Sendable {
                 for (f, feature) in catalog.numericFeatures.enumerated() {
                     let known = feature.values.filter { !$0.isNaN }
                     let mean = known.isEmpty ? 0 : known.reduce(0, +) / Float(known.count)
-                    let variance = known.isEmpty ? 0 : known.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Float(known.count)
+                    let variance =
+                        known.isEmpty ? 0 : known.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Float(known.count)
                     let scale = variance > 0 ? 1 / variance.squareRoot() : 0
                     let blockScale = 1 / (2 * Float(width).squareRoot())
                     for item in 0..<n where !feature.values[item].isNaN {
@@ -60,8 +65,11 @@ public struct ItemFeatures: Sendable {
             }
         }
         if let embeddings {
-            precondition(embeddings.rank == 2 && embeddings.shape[0] == n, "ItemFeatures: embeddings must be [\(n), d], got \(embeddings.shape).")
-            parts.append((embeddings.scalars, embeddings.shape[1], (0..<embeddings.shape[1]).map { "embedding:\($0)" }, true))
+            precondition(
+                embeddings.rank == 2 && embeddings.shape[0] == n,
+                "ItemFeatures: embeddings must be [\(n), d], got \(embeddings.shape).")
+            parts.append(
+                (embeddings.scalars, embeddings.shape[1], (0..<embeddings.shape[1]).map { "embedding:\($0)" }, true))
         }
         let width = parts.reduce(0) { $0 + $1.width }
         var matrix = [Float](repeating: 0, count: n * max(width, 1))
@@ -77,7 +85,8 @@ public struct ItemFeatures: Sendable {
             offset += part.width
         }
         for item in 0..<n {
-            let norm = (0..<width).reduce(Float(0)) { $0 + matrix[item * width + $1] * matrix[item * width + $1] }.squareRoot()
+            let norm = (0..<width).reduce(Float(0)) { $0 + matrix[item * width + $1] * matrix[item * width + $1] }
+                .squareRoot()
             if norm > 0 { for c in 0..<width { matrix[item * width + c] /= norm } }
         }
         self.matrix = Tensor(matrix, shape: [n, max(width, 1)])
@@ -111,7 +120,10 @@ public struct ItemFeatures: Sendable {
         let idf = frequency.map { Float(log((1 + Double(n)) / (1 + Double($0)))) + 1 }
         var values = [Float](repeating: 0, count: titles.count * width)
         for (item, words) in documents.enumerated() {
-            for word in words { let w = vocabulary.index(of: word)!; values[item * width + w] += idf[w] }
+            for word in words {
+                let w = vocabulary.index(of: word)!
+                values[item * width + w] += idf[w]
+            }
         }
         return (values, width, vocabulary.ids.map { "word:\($0)" })
     }

@@ -40,10 +40,13 @@ public struct NearestNeighborIndex: Sendable {
     /// For each query row (`[q × dimension]`), the `k` nearest indexed rows as (row, score):
     /// similarity for cosine/dot (higher is nearer), negated distance for Euclidean.
     /// `excluding(query)` lists rows to leave out for that query (itself, seen items).
-    public func search(_ queries: Tensor, k: Int, excluding: (Int) -> [Int] = { _ in [] }) -> [[(row: Int, score: Float)]] {
-        precondition(queries.rank == 2 && queries.shape[1] == dimension,
-                     "NearestNeighborIndex: queries must be [q, \(dimension)], got \(queries.shape).")
-        let k = min(k, count)   // there are no more neighbours than items, however many are asked for
+    public func search(_ queries: Tensor, k: Int, excluding: (Int) -> [Int] = { _ in [] }) -> [[(
+        row: Int, score: Float
+    )]] {
+        precondition(
+            queries.rank == 2 && queries.shape[1] == dimension,
+            "NearestNeighborIndex: queries must be [q, \(dimension)], got \(queries.shape).")
+        let k = min(k, count) // there are no more neighbours than items, however many are asked for
         let q = metric == .cosine ? NearestNeighborIndex(queries, metric: .cosine).vectors : queries
         let queryCount = q.shape[0], width = dimension, items = count
         let block = max(1, min(queryCount, 4_194_304 / max(items, 1)))
@@ -56,15 +59,22 @@ public struct NearestNeighborIndex: Sendable {
                     var start = 0
                     while start < queryCount {
                         let rows = min(block, queryCount - start)
-                        NearestNeighborIndex.products(queryValues.baseAddress! + start * width, rows: rows, v.baseAddress!, items: items,
-                                                      width: width, into: scores.baseAddress!)
+                        NearestNeighborIndex.products(
+                            queryValues.baseAddress! + start * width, rows: rows, v.baseAddress!, items: items,
+                            width: width, into: scores.baseAddress!)
                         for r in 0..<rows {
                             let line = UnsafeMutableBufferPointer(rebasing: scores[(r * items)..<((r + 1) * items)])
                             if metric == .euclidean {
-                                for c in 0..<items { line[c] = 2 * line[c] - squaredNorms[c] }   // −‖b‖² + 2a·b (‖a‖² is constant)
+                                // −‖b‖² + 2a·b (‖a‖² is constant)
+                                for c in 0..<items { line[c] = 2 * line[c] - squaredNorms[c] }
                             }
-                            for excluded in excluding(start + r) where excluded >= 0 && excluded < items { line[excluded] = -.infinity }
-                            results.append(TopK.select(k, from: UnsafeBufferPointer(line)).filter { $0.score > -.infinity }.map { ($0.item, $0.score) })
+                            for excluded in excluding(start + r) where excluded >= 0 && excluded < items {
+                                line[excluded] = -.infinity
+                            }
+                            results.append(
+                                TopK.select(k, from: UnsafeBufferPointer(line)).filter { $0.score > -.infinity }.map {
+                                    ($0.item, $0.score)
+                                })
                         }
                         start += rows
                     }
@@ -84,8 +94,10 @@ public struct NearestNeighborIndex: Sendable {
 
     /// `scores[r][i] = queries[r] · vectors[i]` for `rows` queries: a matrix-vector product for
     /// one query (streams the vectors once, no packing), a matrix product otherwise.
-    static func products(_ queries: UnsafePointer<Float>, rows: Int, _ vectors: UnsafePointer<Float>, items: Int, width: Int,
-                         into scores: UnsafeMutablePointer<Float>) {
+    static func products(
+        _ queries: UnsafePointer<Float>, rows: Int, _ vectors: UnsafePointer<Float>, items: Int, width: Int,
+        into scores: UnsafeMutablePointer<Float>
+    ) {
         if rows == 1 {
             LinearAlgebra.multiply(matrix: vectors, rows: items, columns: width, vector: queries, into: scores)
         } else {

@@ -27,11 +27,17 @@ public struct InteractionDataset: Sendable {
     public var userTable: UserTable?
 
     /// A dataset from parallel arrays of indices into `users` and `items`.
-    public init(users: IDMap, items: IDMap, userIndices: [Int32], itemIndices: [Int32], ratings: [Float]? = nil,
-                timestamps: [Int64]? = nil, catalog: ItemCatalog? = nil) {
-        precondition(userIndices.count == itemIndices.count, "InteractionDataset: user and item columns differ in length.")
-        precondition(ratings.map { $0.count == userIndices.count } ?? true, "InteractionDataset: rating column length differs.")
-        precondition(timestamps.map { $0.count == userIndices.count } ?? true, "InteractionDataset: timestamp column length differs.")
+    public init(
+        users: IDMap, items: IDMap, userIndices: [Int32], itemIndices: [Int32], ratings: [Float]? = nil,
+        timestamps: [Int64]? = nil, catalog: ItemCatalog? = nil
+    ) {
+        precondition(
+            userIndices.count == itemIndices.count, "InteractionDataset: user and item columns differ in length.")
+        precondition(
+            ratings.map { $0.count == userIndices.count } ?? true, "InteractionDataset: rating column length differs.")
+        precondition(
+            timestamps.map { $0.count == userIndices.count } ?? true,
+            "InteractionDataset: timestamp column length differs.")
         self.users = users
         self.items = items
         self.userIndices = userIndices
@@ -111,8 +117,9 @@ public struct InteractionDatasetBuilder {
 
     /// The dataset; `hasRatings`/`hasTimestamps` say whether those columns are real.
     public func build(hasRatings: Bool, hasTimestamps: Bool, catalog: ItemCatalog? = nil) -> InteractionDataset {
-        var dataset = InteractionDataset(users: users, items: items, userIndices: userIndices, itemIndices: itemIndices,
-                                         ratings: hasRatings ? ratings : nil, timestamps: hasTimestamps ? timestamps : nil)
+        var dataset = InteractionDataset(
+            users: users, items: items, userIndices: userIndices, itemIndices: itemIndices,
+            ratings: hasRatings ? ratings : nil, timestamps: hasTimestamps ? timestamps : nil)
         if let catalog { dataset.attach(catalog) }
         return dataset
     }

@@ -10,8 +10,11 @@ public struct ItemCatalog: Sendable {
     /// Named numeric features (e.g. release year), one value per item (`nan` when missing).
     public var numericFeatures: [(name: String, values: [Float])]
 
-    public init(titles: [String], genres: [[Int]], genreNames: [String], numericFeatures: [(name: String, values: [Float])] = []) {
-        precondition(titles.count == genres.count, "ItemCatalog: \(titles.count) titles but \(genres.count) genre lists.")
+    public init(
+        titles: [String], genres: [[Int]], genreNames: [String], numericFeatures: [(name: String, values: [Float])] = []
+    ) {
+        precondition(
+            titles.count == genres.count, "ItemCatalog: \(titles.count) titles but \(genres.count) genre lists.")
         self.titles = titles
         self.genres = genres
         self.genreNames = genreNames
@@ -23,8 +26,10 @@ public struct ItemCatalog: Sendable {
 
     /// A catalogue keyed by external item id, re-indexed by `items` (ids missing there are added
     /// to it: items nobody interacted with can still be recommended by content).
-    static func indexed(byID rows: [(id: String, title: String, genres: [String], numeric: [Float])], numericNames: [String],
-                        genreNames fixedGenres: [String]? = nil, items: inout IDMap) -> ItemCatalog {
+    static func indexed(
+        byID rows: [(id: String, title: String, genres: [String], numeric: [Float])], numericNames: [String],
+        genreNames fixedGenres: [String]? = nil, items: inout IDMap
+    ) -> ItemCatalog {
         var genreMap = IDMap(fixedGenres ?? [])
         for row in rows { items.insert(row.id) }
         var titles = Array(repeating: "", count: items.count)
@@ -36,8 +41,9 @@ public struct ItemCatalog: Sendable {
             genres[index] = row.genres.map { genreMap.insert($0) }
             for (f, value) in row.numeric.enumerated() where f < numericNames.count { numeric[f][index] = value }
         }
-        return ItemCatalog(titles: titles, genres: genres, genreNames: genreMap.ids,
-                           numericFeatures: zip(numericNames, numeric).map { ($0, $1) })
+        return ItemCatalog(
+            titles: titles, genres: genres, genreNames: genreMap.ids,
+            numericFeatures: zip(numericNames, numeric).map { ($0, $1) })
     }
 
     /// Pads the per-item arrays to `count` items (items known only from interactions).
@@ -73,7 +79,9 @@ public struct UserTable: Sendable {
     }
 
     /// A table keyed by external user id, re-indexed by `users` (unknown ids are added).
-    static func indexed(byID entries: [(id: String, values: [String])], columns: [String], users: inout IDMap) -> UserTable {
+    static func indexed(byID entries: [(id: String, values: [String])], columns: [String], users: inout IDMap)
+        -> UserTable
+    {
         for entry in entries { users.insert(entry.id) }
         var rows = Array(repeating: Array(repeating: "", count: columns.count), count: users.count)
         for entry in entries { rows[users.index(of: entry.id)!] = entry.values }

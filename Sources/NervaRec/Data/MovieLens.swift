@@ -21,9 +21,11 @@ public enum MovieLens {
     }
 
     /// ml-100k's 19 genres, in the order of the flags in `u.item` (as listed in `u.genre`).
-    public static let genres100K = ["unknown", "Action", "Adventure", "Animation", "Children's", "Comedy", "Crime",
-                                    "Documentary", "Drama", "Fantasy", "Film-Noir", "Horror", "Musical", "Mystery",
-                                    "Romance", "Sci-Fi", "Thriller", "War", "Western"]
+    public static let genres100K = [
+        "unknown", "Action", "Adventure", "Animation", "Children's", "Comedy", "Crime",
+        "Documentary", "Drama", "Fantasy", "Film-Noir", "Horror", "Musical", "Mystery",
+        "Romance", "Sci-Fi", "Thriller", "War", "Western"
+    ]
 
     /// The layout of `directory`, judged by the files in it.
     public static func layout(of directory: URL) -> Layout? {
@@ -37,7 +39,9 @@ public enum MovieLens {
     /// Reads the ratings of a MovieLens folder with its movie catalogue (and users, where the
     /// layout has them). Malformed lines stop the read (`.fail`) or are skipped and listed in
     /// the report (`.skip`).
-    public static func load(directory: URL, malformed: MalformedLinePolicy = .fail) throws -> (InteractionDataset, ReadReport) {
+    public static func load(directory: URL, malformed: MalformedLinePolicy = .fail) throws -> (
+        InteractionDataset, ReadReport
+    ) {
         guard let layout = layout(of: directory) else { throw RecDataError.unknownLayout(directory: directory.path) }
         var parser = LineParser(policy: malformed)
         let file = { (name: String) in directory.appendingPathComponent(name) }
@@ -50,36 +54,44 @@ public enum MovieLens {
             try readRatings(file("u.data"), .separator("\t"), header: false, parser: &parser, into: &builder)
             if exists("u.item") { catalog = try read100KItems(file("u.item"), parser: &parser, items: &builder.items) }
             if exists("u.user") {
-                userTable = try readUsers(file("u.user"), .separator("|"), columns: ["age", "gender", "occupation", "zip_code"],
-                                          parser: &parser, users: &builder.users)
+                userTable = try readUsers(
+                    file("u.user"), .separator("|"), columns: ["age", "gender", "occupation", "zip_code"],
+                    parser: &parser, users: &builder.users)
             }
         case .ml1m:
             try readRatings(file("ratings.dat"), .separator("::"), header: false, parser: &parser, into: &builder)
             if exists("movies.dat") {
-                catalog = try readMovies(file("movies.dat"), .separator("::"), encoding: .latin1, header: false,
-                                         parser: &parser, items: &builder.items)
+                catalog = try readMovies(
+                    file("movies.dat"), .separator("::"), encoding: .latin1, header: false,
+                    parser: &parser, items: &builder.items)
             }
             if exists("users.dat") {
-                userTable = try readUsers(file("users.dat"), .separator("::"), columns: ["gender", "age", "occupation", "zip_code"],
-                                          parser: &parser, users: &builder.users)
+                userTable = try readUsers(
+                    file("users.dat"), .separator("::"), columns: ["gender", "age", "occupation", "zip_code"],
+                    parser: &parser, users: &builder.users)
             }
         case .latest:
             try readRatings(file("ratings.csv"), .csv(","), header: true, parser: &parser, into: &builder)
             if exists("movies.csv") {
-                catalog = try readMovies(file("movies.csv"), .csv(","), encoding: .utf8OrLatin1, header: true,
-                                         parser: &parser, items: &builder.items)
+                catalog = try readMovies(
+                    file("movies.csv"), .csv(","), encoding: .utf8OrLatin1, header: true,
+                    parser: &parser, items: &builder.items)
             }
         }
         var dataset = builder.build(hasRatings: true, hasTimestamps: true, catalog: catalog)
         if var table = userTable {
-            table.rows += Array(repeating: Array(repeating: "", count: table.columns.count), count: max(0, dataset.userCount - table.rows.count))
+            table.rows += Array(
+                repeating: Array(repeating: "", count: table.columns.count),
+                count: max(0, dataset.userCount - table.rows.count))
             dataset.userTable = table
         }
         return (dataset, parser.report)
     }
 
-    static func readRatings(_ url: URL, _ splitter: FieldSplitter, header: Bool, parser: inout LineParser,
-                            into builder: inout InteractionDatasetBuilder) throws {
+    static func readRatings(
+        _ url: URL, _ splitter: FieldSplitter, header: Bool, parser: inout LineParser,
+        into builder: inout InteractionDatasetBuilder
+    ) throws {
         let before = builder.users.count
         let lines = try TextLines(url: url, encoding: .utf8OrLatin1)
         var rows = 0
@@ -113,19 +125,24 @@ public enum MovieLens {
         return ItemCatalog.indexed(byID: rows, numericNames: ["year"], genreNames: genres100K, items: &items)
     }
 
-    static func readMovies(_ url: URL, _ splitter: FieldSplitter, encoding: TextEncoding, header: Bool,
-                           parser: inout LineParser, items: inout IDMap) throws -> ItemCatalog {
+    static func readMovies(
+        _ url: URL, _ splitter: FieldSplitter, encoding: TextEncoding, header: Bool,
+        parser: inout LineParser, items: inout IDMap
+    ) throws -> ItemCatalog {
         var rows: [(id: String, title: String, genres: [String], numeric: [Float])] = []
         try parser.parse(try TextLines(url: url, encoding: encoding), skipHeader: header ? 1 : 0) { line in
             let fields = try LineProblem.fields(line, splitter, atLeast: 3, exactly: true)
             let genres = fields[2] == "(no genres listed)" ? [] : fields[2].split(separator: "|").map(String.init)
-            rows.append((try LineProblem.identifier(fields[0], "movie id"), fields[1], genres, [yearInTitle(fields[1])]))
+            rows.append(
+                (try LineProblem.identifier(fields[0], "movie id"), fields[1], genres, [yearInTitle(fields[1])]))
         }
         return ItemCatalog.indexed(byID: rows, numericNames: ["year"], items: &items)
     }
 
-    static func readUsers(_ url: URL, _ splitter: FieldSplitter, columns: [String], parser: inout LineParser,
-                          users: inout IDMap) throws -> UserTable {
+    static func readUsers(
+        _ url: URL, _ splitter: FieldSplitter, columns: [String], parser: inout LineParser,
+        users: inout IDMap
+    ) throws -> UserTable {
         var entries: [(id: String, values: [String])] = []
         try parser.parse(try TextLines(url: url, encoding: .utf8OrLatin1)) { line in
             let fields = try LineProblem.fields(line, splitter, atLeast: columns.count + 1, exactly: true)
@@ -145,11 +162,14 @@ public enum MovieLens {
 extension MovieLens {
     /// Reads one MovieLens ratings file on its own (`u.data`, `u1.base`, `ratings.dat`,
     /// `ratings.csv`, judged by name), without the catalogue.
-    public static func readRatings(_ url: URL, malformed: MalformedLinePolicy = .fail) throws -> (InteractionDataset, ReadReport) {
+    public static func readRatings(_ url: URL, malformed: MalformedLinePolicy = .fail) throws -> (
+        InteractionDataset, ReadReport
+    ) {
         var parser = LineParser(policy: malformed)
         var builder = InteractionDatasetBuilder()
         let name = url.lastPathComponent
-        let splitter: FieldSplitter = name.hasSuffix(".dat") ? .separator("::") : name.hasSuffix(".csv") ? .csv(",") : .separator("\t")
+        let splitter: FieldSplitter =
+            name.hasSuffix(".dat") ? .separator("::") : name.hasSuffix(".csv") ? .csv(",") : .separator("\t")
         try readRatings(url, splitter, header: name.hasSuffix(".csv"), parser: &parser, into: &builder)
         return (builder.build(hasRatings: true, hasTimestamps: true), parser.report)
     }
@@ -157,7 +177,8 @@ extension MovieLens {
     /// Whether `url` is named like a MovieLens ratings file.
     public static func isRatingsFile(_ url: URL) -> Bool {
         let name = url.lastPathComponent
-        return ["u.data", "ratings.dat", "ratings.csv"].contains(name) || name.hasSuffix(".base") || name.hasSuffix(".test")
+        return ["u.data", "ratings.dat", "ratings.csv"].contains(name) || name.hasSuffix(".base")
+            || name.hasSuffix(".test")
     }
 }
 
@@ -172,9 +193,13 @@ extension InteractionSplit {
             users.append(Int32(full.users.insert(test.users[Int(test.userIndices[row])])))
             items.append(Int32(full.items.insert(test.items[Int(test.itemIndices[row])])))
         }
-        if var catalog = full.catalog { catalog.pad(to: full.itemCount); full.catalog = catalog }
-        var remapped = InteractionDataset(users: full.users, items: full.items, userIndices: users, itemIndices: items,
-                                          ratings: test.ratings, timestamps: test.timestamps, catalog: full.catalog)
+        if var catalog = full.catalog {
+            catalog.pad(to: full.itemCount)
+            full.catalog = catalog
+        }
+        var remapped = InteractionDataset(
+            users: full.users, items: full.items, userIndices: users, itemIndices: items,
+            ratings: test.ratings, timestamps: test.timestamps, catalog: full.catalog)
         remapped.hasRatings = test.hasRatings
         remapped.hasTimestamps = test.hasTimestamps
         self.init(train: full, test: remapped)

@@ -26,13 +26,16 @@ public struct NegativeSampler: Sendable {
 
     /// `count` distinct negatives for `user`, none in `excluding` (evaluation: 99 per held-out
     /// item). Fewer when the user has not that many unseen items.
-    public func sampleDistinct(for user: Int, count: Int, excluding: Set<Int> = [], generator: RandomGenerator) -> [Int] {
+    public func sampleDistinct(for user: Int, count: Int, excluding: Set<Int> = [], generator: RandomGenerator) -> [Int]
+    {
         let available = seen.itemCount - seen.count(of: user) - excluding.count
         let wanted = min(count, max(0, available))
         var chosen = Set<Int>(), result: [Int] = []
         while result.count < wanted {
             let item = generator.integer(below: seen.itemCount)
-            if seen.contains(user: user, item: item) || excluding.contains(item) || !chosen.insert(item).inserted { continue }
+            if seen.contains(user: user, item: item) || excluding.contains(item) || !chosen.insert(item).inserted {
+                continue
+            }
             result.append(item)
         }
         return result

@@ -20,7 +20,8 @@ public enum RecDataError: Error, CustomStringConvertible, Equatable {
         case let .missingColumn(file, column, header):
             return "\(file): no column named '\(column)' in the header (columns: \(header.joined(separator: ", ")))"
         case let .unknownLayout(directory):
-            return "\(directory): not a MovieLens folder (expected u.data (ml-100k), ratings.dat (ml-1m) or ratings.csv (ml-latest, ml-25m))"
+            return
+                "\(directory): not a MovieLens folder (expected u.data (ml-100k), ratings.dat (ml-1m) or ratings.csv (ml-latest, ml-25m))"
         case let .empty(file): return "\(file): no interactions"
         case let .tooLittleData(problem): return "too little data: \(problem)"
         }

@@ -16,8 +16,9 @@ public struct InteractionSplit: Sendable {
             throw RecDataError.tooLittleData(problem: "no training interactions (\(test.count) test)")
         }
         guard test.count > 0 else {
-            throw RecDataError.tooLittleData(problem: "no user has a held-out test interaction among \(train.count) interaction(s); "
-                                             + "with leave-one-out a user needs at least 2 interactions")
+            throw RecDataError.tooLittleData(
+                problem: "no user has a held-out test interaction among \(train.count) interaction(s); "
+                    + "with leave-one-out a user needs at least 2 interactions")
         }
     }
 }
@@ -38,13 +39,16 @@ public enum SplitRule: Sendable, Equatable {
         case .leaveOneOut: return Self.perUser(dataset) { rows in rows.count < 2 ? 0 : 1 }
         case .temporal(let fraction):
             precondition(fraction > 0 && fraction < 1, "temporal split: fraction must be in (0, 1), got \(fraction).")
-            return Self.perUser(dataset) { rows in rows.count < 2 ? 0 : max(1, Int((Double(rows.count) * fraction).rounded())) }
+            return Self.perUser(dataset) { rows in
+                rows.count < 2 ? 0 : max(1, Int((Double(rows.count) * fraction).rounded()))
+            }
         case .randomHoldout(let fraction):
             precondition(fraction > 0 && fraction < 1, "random holdout: fraction must be in (0, 1), got \(fraction).")
             let order = RandomGenerator(seed: seed).permutation(dataset.count)
             let testCount = Int((Double(dataset.count) * fraction).rounded())
-            return InteractionSplit(train: dataset.subset(Array(order[testCount...]).sorted()),
-                                    test: dataset.subset(Array(order[..<testCount]).sorted()))
+            return InteractionSplit(
+                train: dataset.subset(Array(order[testCount...]).sorted()),
+                test: dataset.subset(Array(order[..<testCount]).sorted()))
         }
     }
 

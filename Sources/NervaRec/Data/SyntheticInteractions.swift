@@ -31,8 +31,10 @@ public struct SyntheticInteractions: Sendable {
     }
 
     /// Generates the data. Same seed, same data.
-    public init(users userCount: Int = 943, items itemCount: Int = 1682, meanInteractions: Int = 106,
-                clusterCount: Int = 8, loved: Double = 0.6, liked: Double = 0.25, seed: UInt64 = 0) {
+    public init(
+        users userCount: Int = 943, items itemCount: Int = 1682, meanInteractions: Int = 106,
+        clusterCount: Int = 8, loved: Double = 0.6, liked: Double = 0.25, seed: UInt64 = 0
+    ) {
         precondition(clusterCount >= 2 && clusterCount <= 18, "SyntheticInteractions: 2 to 18 clusters.")
         precondition(itemCount >= clusterCount * 4, "SyntheticInteractions: too few items for the clusters.")
         let rng = RandomGenerator(seed: seed)
@@ -54,14 +56,17 @@ public struct SyntheticInteractions: Sendable {
             if likedCluster >= lovedCluster { likedCluster += 1 }
             clusters.append((lovedCluster, likedCluster))
             // Activity: at least 20 items, long-tailed like MovieLens.
-            let activity = min(itemCount / 2, 20 + Int(Double(meanInteractions - 20) * -log(Double(max(rng.uniform(), 1e-6)))))
+            let activity = min(
+                itemCount / 2, 20 + Int(Double(meanInteractions - 20) * -log(Double(max(rng.uniform(), 1e-6)))))
             var chosen = Set<Int>()
             var time = start + Int64(rng.integer(below: 20_000_000))
             var attempts = 0
             while chosen.count < activity && attempts < activity * 50 {
                 attempts += 1
                 let draw = Double(rng.uniform())
-                let source = draw < loved ? clusterSampler[lovedCluster] : draw < loved + liked ? clusterSampler[likedCluster] : globalSampler
+                let source =
+                    draw < loved
+                    ? clusterSampler[lovedCluster] : draw < loved + liked ? clusterSampler[likedCluster] : globalSampler
                 let item = source.sample(rng)
                 guard chosen.insert(item).inserted else { continue }
                 let cluster = itemClusters[item]
@@ -76,13 +81,17 @@ public struct SyntheticInteractions: Sendable {
         for item in 0..<itemCount {
             let cluster = itemClusters[item]
             var itemGenres = [genres[cluster]]
-            if rng.bernoulli(0.3) { itemGenres.append(genres[(cluster + 1 + rng.integer(below: clusterCount - 1)) % clusterCount]) }
+            if rng.bernoulli(0.3) {
+                itemGenres.append(genres[(cluster + 1 + rng.integer(below: clusterCount - 1)) % clusterCount])
+            }
             let words = SyntheticInteractions.words[cluster % SyntheticInteractions.words.count]
             let year = Float(1930 + rng.integer(below: 68))
-            let title = "\(words[rng.integer(below: words.count)].capitalized) \(SyntheticInteractions.nouns[rng.integer(below: SyntheticInteractions.nouns.count)]) (\(Int(year)))"
+            let title =
+                "\(words[rng.integer(below: words.count)].capitalized) \(SyntheticInteractions.nouns[rng.integer(below: SyntheticInteractions.nouns.count)]) (\(Int(year)))"
             rows.append((String(item + 1), title, itemGenres, [year]))
         }
-        let catalog = ItemCatalog.indexed(byID: rows, numericNames: ["year"], genreNames: MovieLens.genres100K, items: &builder.items)
+        let catalog = ItemCatalog.indexed(
+            byID: rows, numericNames: ["year"], genreNames: MovieLens.genres100K, items: &builder.items)
         dataset = builder.build(hasRatings: true, hasTimestamps: true, catalog: catalog)
         userClusters = clusters.map { (loved: $0.0, liked: $0.1) }
         // Item indices follow first appearance; re-map the clusters to them.
@@ -100,7 +109,7 @@ public struct SyntheticInteractions: Sendable {
         ["haunted", "blood", "scream", "zombie", "curse"], ["song", "dance", "melody", "stage", "broadway"],
         ["secret", "clue", "puzzle", "vanishing", "riddle"], ["love", "kiss", "paris", "romance", "summer"],
         ["space", "robot", "alien", "galaxy", "future"], ["hostage", "chase", "conspiracy", "target", "fear"],
-        ["battle", "soldier", "front", "army", "victory"], ["outlaw", "ranch", "sheriff", "frontier", "saloon"],
+        ["battle", "soldier", "front", "army", "victory"], ["outlaw", "ranch", "sheriff", "frontier", "saloon"]
     ]
     static let nouns = ["Story", "Returns", "Forever", "Legacy", "Affair", "Days", "Road", "Game", "Code", "Line"]
 }
@@ -113,7 +122,10 @@ struct WeightedSampler: Sendable {
     init(items: [Int], weights: [Double]) {
         self.items = items
         var total = 0.0
-        cumulative = weights.map { total += $0; return total }
+        cumulative = weights.map {
+            total += $0
+            return total
+        }
     }
 
     func sample(_ rng: RandomGenerator) -> Int {

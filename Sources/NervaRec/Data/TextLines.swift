@@ -21,7 +21,8 @@ struct TextLines {
     init(url: URL, encoding: TextEncoding) throws {
         guard let data = FileManager.default.contents(atPath: url.path) else {
             let exists = FileManager.default.fileExists(atPath: url.path)
-            throw RecDataError.unreadable(file: url.path, problem: exists ? "permission denied or not a file" : "no such file")
+            throw RecDataError.unreadable(
+                file: url.path, problem: exists ? "permission denied or not a file" : "no such file")
         }
         self.init(bytes: [UInt8](data), file: url.path, encoding: encoding)
     }
@@ -106,14 +107,26 @@ enum FieldSplitter {
                 if quoted {
                     if character == "\"" {
                         if let next = iterator.next() {
-                            if next == "\"" { field.append("\"") } else { quoted = false; pending = next }
-                        } else { quoted = false }
-                    } else { field.append(character) }
+                            if next == "\"" {
+                                field.append("\"")
+                            } else {
+                                quoted = false
+                                pending = next
+                            }
+                        } else {
+                            quoted = false
+                        }
+                    } else {
+                        field.append(character)
+                    }
                 } else if character == "\"" && field.isEmpty {
                     quoted = true
                 } else if character == delimiter {
-                    fields.append(field); field = ""
-                } else { field.append(character) }
+                    fields.append(field)
+                    field = ""
+                } else {
+                    field.append(character)
+                }
             }
             fields.append(field)
             return fields
@@ -151,7 +164,9 @@ struct LineProblem: Error {
     init(_ message: String) { self.message = message }
 
     /// The fields of `line`, or a problem when there are fewer than `count`.
-    static func fields(_ line: String, _ splitter: FieldSplitter, atLeast count: Int, exactly: Bool = false) throws -> [String] {
+    static func fields(_ line: String, _ splitter: FieldSplitter, atLeast count: Int, exactly: Bool = false) throws
+        -> [String]
+    {
         let fields = splitter.split(line)
         if fields.count < count || (exactly && fields.count != count) {
             throw LineProblem("expected \(exactly ? "" : "at least ")\(count) fields, found \(fields.count)")

@@ -12,14 +12,16 @@ public struct UserItemMatrix: Sendable {
 
     /// The matrix of `dataset`'s rows.
     public init(_ dataset: InteractionDataset) {
-        self.init(userCount: dataset.userCount, itemCount: dataset.itemCount, users: dataset.userIndices,
-                  items: dataset.itemIndices, values: dataset.ratings)
+        self.init(
+            userCount: dataset.userCount, itemCount: dataset.itemCount, users: dataset.userIndices,
+            items: dataset.itemIndices, values: dataset.ratings)
     }
 
     /// The matrix of the transposed interactions: rows are items, columns users.
     public static func transposed(_ dataset: InteractionDataset) -> UserItemMatrix {
-        UserItemMatrix(userCount: dataset.itemCount, itemCount: dataset.userCount, users: dataset.itemIndices,
-                       items: dataset.userIndices, values: dataset.ratings)
+        UserItemMatrix(
+            userCount: dataset.itemCount, itemCount: dataset.userCount, users: dataset.itemIndices,
+            items: dataset.userIndices, values: dataset.ratings)
     }
 
     init(userCount: Int, itemCount: Int, users: [Int32], items: [Int32], values: [Float]) {
@@ -41,7 +43,10 @@ public struct UserItemMatrix: Sendable {
         for u in 0..<userCount {
             let row = entries[counts[u]..<counts[u + 1]].sorted { ($0.item, $0.order) < ($1.item, $1.order) }
             for entry in row {
-                if columns.count > start[u] && columns.last == entry.item { kept[kept.count - 1] = entry.value; continue }
+                if columns.count > start[u] && columns.last == entry.item {
+                    kept[kept.count - 1] = entry.value
+                    continue
+                }
                 columns.append(entry.item)
                 kept.append(entry.value)
             }
@@ -63,8 +68,9 @@ public struct UserItemMatrix: Sendable {
 
     /// The same entries with every value 1 (implicit feedback).
     public func binarized() -> UserItemMatrix {
-        UserItemMatrix(userCount: userCount, itemCount: itemCount, rowStart: rowStart, columns: columns,
-                       values: Array(repeating: 1, count: columns.count))
+        UserItemMatrix(
+            userCount: userCount, itemCount: itemCount, rowStart: rowStart, columns: columns,
+            values: Array(repeating: 1, count: columns.count))
     }
 
     /// The items of `user`, ascending.

@@ -17,8 +17,11 @@ public struct SampledRankingEvaluation: Sendable {
             let user = Int(split.test.userIndices[row])
             guard done.insert(user).inserted else { continue }
             let excluded = Set(heldOut.items(of: user).map(Int.init))
-            cases.append((user, Int(split.test.itemIndices[row]),
-                          sampler.sampleDistinct(for: user, count: negativeCount, excluding: excluded, generator: rng)))
+            cases.append(
+                (
+                    user, Int(split.test.itemIndices[row]),
+                    sampler.sampleDistinct(for: user, count: negativeCount, excluding: excluded, generator: rng)
+                ))
         }
         self.cases = cases.sorted { $0.user < $1.user }
     }
@@ -32,7 +35,9 @@ public struct SampledRankingEvaluation: Sendable {
         while start < cases.count {
             let end = min(cases.count, start + block)
             let users = cases[start].user..<(cases[end - 1].user + 1)
-            if buffer.count < users.count * model.itemCount { buffer = [Float](repeating: 0, count: users.count * model.itemCount) }
+            if buffer.count < users.count * model.itemCount {
+                buffer = [Float](repeating: 0, count: users.count * model.itemCount)
+            }
             buffer.withUnsafeMutableBufferPointer { model.scoreAll(users: users, into: $0.baseAddress!) }
             for c in cases[start..<end] {
                 let row = (c.user - users.lowerBound) * model.itemCount
@@ -84,7 +89,8 @@ public struct FullRankingEvaluation: Sendable {
             map += RankingMetrics.averagePrecision(list, relevant: items, cutoff: cutoff)
         }
         let n = Double(max(relevant.count, 1))
-        return Result(recall: recall / n, ndcg: ndcg / n, map: map / n,
-                      coverage: Double(recommended.count) / Double(max(model.itemCount, 1)))
+        return Result(
+            recall: recall / n, ndcg: ndcg / n, map: map / n,
+            coverage: Double(recommended.count) / Double(max(model.itemCount, 1)))
     }
 }

@@ -6,7 +6,9 @@ public enum RankingMetrics {
     public static func hit(rank: Int, cutoff: Int) -> Double { rank < cutoff ? 1 : 0 }
 
     /// NDCG of one relevant item at `rank`: `1 / log2(rank + 2)` inside the top `cutoff`, else 0.
-    public static func ndcg(rank: Int, cutoff: Int) -> Double { rank >= 0 && rank < cutoff ? 1 / log2(Double(rank) + 2) : 0 }
+    public static func ndcg(rank: Int, cutoff: Int) -> Double {
+        rank >= 0 && rank < cutoff ? 1 / log2(Double(rank) + 2) : 0
+    }
 
     /// Throws unless `cutoff` (the K of HR@K, NDCG@K) is at least 1.
     public static func checkCutoff(_ cutoff: Int) throws {
@@ -33,7 +35,9 @@ public enum RankingMetrics {
     public static func ndcg(_ list: [Int], relevant: Set<Int>, cutoff: Int) -> Double {
         guard !relevant.isEmpty else { return 0 }
         var dcg = 0.0
-        for (rank, item) in list.prefix(cutoff).enumerated() where relevant.contains(item) { dcg += 1 / log2(Double(rank) + 2) }
+        for (rank, item) in list.prefix(cutoff).enumerated() where relevant.contains(item) {
+            dcg += 1 / log2(Double(rank) + 2)
+        }
         let ideal = (0..<min(cutoff, relevant.count)).reduce(0.0) { $0 + 1 / log2(Double($1) + 2) }
         return dcg / ideal
     }

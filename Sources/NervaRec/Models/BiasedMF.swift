@@ -117,12 +117,17 @@ public final class BiasedMF: Recommender {
     /// - Throws: `RecDataError.tooLittleData` when `test` has no ratings to compare with.
     public func errors(on test: InteractionDataset) throws -> (rmse: Double, mae: Double) {
         guard test.count > 0 else {
-            throw RecDataError.tooLittleData(problem: "RMSE and MAE need at least one test rating, got none "
-                                             + "(with leave-one-out, users need at least 2 ratings)")
+            throw RecDataError.tooLittleData(
+                problem: "RMSE and MAE need at least one test rating, got none "
+                    + "(with leave-one-out, users need at least 2 ratings)")
         }
-        let predictions = (0..<test.count).map { predict(user: Int(test.userIndices[$0]), item: Int(test.itemIndices[$0])) }
-        return (RankingMetrics.rmse(predictions: predictions, targets: test.ratings),
-                RankingMetrics.mae(predictions: predictions, targets: test.ratings))
+        let predictions = (0..<test.count).map {
+            predict(user: Int(test.userIndices[$0]), item: Int(test.itemIndices[$0]))
+        }
+        return (
+            RankingMetrics.rmse(predictions: predictions, targets: test.ratings),
+            RankingMetrics.mae(predictions: predictions, targets: test.ratings)
+        )
     }
 
     /// Predicted ratings, as `predict(user:item:)`: `μ + b_u + b_i + p_uᵀq_i`, clipped to the
@@ -140,8 +145,11 @@ public final class BiasedMF: Recommender {
     }
 
     /// A model from saved parameters.
-    init(settings: Settings, globalMean: Float, userBias: [Float], itemBias: [Float], userFactors: [Float], itemFactors: [Float],
-         ratingRange: ClosedRange<Float>) {
+    init(
+        settings: Settings, globalMean: Float, userBias: [Float], itemBias: [Float], userFactors: [Float],
+        itemFactors: [Float],
+        ratingRange: ClosedRange<Float>
+    ) {
         self.settings = settings
         self.globalMean = globalMean
         self.userBias = userBias

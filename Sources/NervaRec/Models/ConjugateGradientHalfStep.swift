@@ -41,7 +41,7 @@ struct ConjugateGradientHalfStep {
         var residual = [Float](repeating: 0, count: count * k)
         var direction = [Float](repeating: 0, count: count * k)
         var product = [Float](repeating: 0, count: count * k)
-        var residualNorm = [Float](repeating: 0, count: count)  // rᵀr per row; 0 once converged
+        var residualNorm = [Float](repeating: 0, count: count) // rᵀr per row; 0 once converged
         let entryWork = rows.columns.count * k * 2 + count * k
         let tasks = ThreadBudget.tasks(forWork: entryWork)
         fixed.withUnsafeBufferPointer { fixedBuffer in
@@ -152,7 +152,7 @@ struct ConjugateGradientHalfStep {
         while d + 8 <= k {
             let va = rawA.loadUnaligned(fromByteOffset: d * 4, as: SIMD8<Float>.self)
             let vb = rawB.loadUnaligned(fromByteOffset: d * 4, as: SIMD8<Float>.self)
-            lanes += va * vb   // not addingProduct: without FMA in the baseline ISA that is a libm call per lane
+            lanes += va * vb // not addingProduct: without FMA in the baseline ISA that is a libm call per lane
             d += 8
         }
         var sum = lanes.sum()

@@ -14,7 +14,10 @@ public class FactorRecommender: Recommender {
     public let userCount: Int
     public let itemCount: Int
 
-    init(name: String, users: Int, items: Int, factors: Int, userFactors: [Float], itemFactors: [Float], itemBias: [Float]? = nil) {
+    init(
+        name: String, users: Int, items: Int, factors: Int, userFactors: [Float], itemFactors: [Float],
+        itemBias: [Float]? = nil
+    ) {
         self.name = name
         self.factors = factors
         userCount = users
@@ -69,7 +72,10 @@ public final class BPRMF: FactorRecommender {
             for _ in 0..<seen.entryCount {
                 let entry = rng.integer(below: seen.entryCount)
                 var u = 0, high = users
-                while u < high { let m = (u + high) / 2; if seen.rowStart[m + 1] <= entry { u = m + 1 } else { high = m } }
+                while u < high {
+                    let m = (u + high) / 2
+                    if seen.rowStart[m + 1] <= entry { u = m + 1 } else { high = m }
+                }
                 let i = Int(seen.columns[entry])
                 guard seen.count(of: u) < items else { continue }
                 var j: Int
@@ -79,7 +85,7 @@ public final class BPRMF: FactorRecommender {
                         let pu = pb.baseAddress! + u * k, qi = qb.baseAddress! + i * k, qj = qb.baseAddress! + j * k
                         var x = bias[i] - bias[j]
                         for f in 0..<k { x += pu[f] * (qi[f] - qj[f]) }
-                        let g = 1 / (1 + Float.exp(x))   // σ(−x)
+                        let g = 1 / (1 + Float.exp(x)) // σ(−x)
                         bias[i] += lr * (g - reg * bias[i])
                         bias[j] += lr * (-g - reg * bias[j])
                         for f in 0..<k {

@@ -1,12 +1,13 @@
-
 extension NCFScoring {
     /// All-pairs scoring straight on BLAS with preallocated scratch buffers: per block of users,
     /// `relu(userPart + itemPart)` is written once, each further tower layer is one `sgemm` plus
     /// an in-place bias and ReLU, and the GMF term and the final layer accumulate into the
     /// output. No tensor is allocated per block.
-    static func fusedScoreAll(users: Range<Int>, into scores: UnsafeMutablePointer<Float>, itemCount: Int,
-                              gmf: (users: Tensor, items: Tensor)?, mlp: (users: Tensor, items: Tensor, tower: [Linear])?,
-                              weight: Tensor, bias: Tensor?) {
+    static func fusedScoreAll(
+        users: Range<Int>, into scores: UnsafeMutablePointer<Float>, itemCount: Int,
+        gmf: (users: Tensor, items: Tensor)?, mlp: (users: Tensor, items: Tensor, tower: [Linear])?,
+        weight: Tensor, bias: Tensor?
+    ) {
         let items = itemCount
         let gmfSize = gmf?.users.shape[1] ?? 0
         let w = weight.scalars, b = bias?.scalars.first ?? 0
@@ -17,13 +18,20 @@ extension NCFScoring {
             let half = mlp.users.shape[1]
             hidden = first.outputSize
             withoutGradients {
-                itemPart = mlp.items.matmul(first.weight.sliced(alongAxis: 1, half..<(2 * half)), transposingOther: true).scalars
-                var u = mlp.users.sliced(alongAxis: 0, users).matmul(first.weight.sliced(alongAxis: 1, 0..<half), transposingOther: true)
+                itemPart =
+                    mlp.items.matmul(first.weight.sliced(alongAxis: 1, half..<(2 * half)), transposingOther: true)
+                    .scalars
+                var u = mlp.users.sliced(alongAxis: 0, users).matmul(
+                    first.weight.sliced(alongAxis: 1, 0..<half), transposingOther: true)
                 if let firstBias = first.bias { u = u + firstBias }
                 userPart = u.scalars
             }
-            layers = mlp.tower.dropFirst().map { ($0.weight.scalars, $0.bias?.scalars ?? Array(repeating: 0, count: $0.outputSize),
-                                                  $0.inputSize, $0.outputSize) }
+            layers = mlp.tower.dropFirst().map {
+                (
+                    $0.weight.scalars, $0.bias?.scalars ?? Array(repeating: 0, count: $0.outputSize),
+                    $0.inputSize, $0.outputSize
+                )
+            }
         }
         let mlpWeight = Array(w[gmfSize...])
         let gmfUsers = gmf.map { g in withoutGradients { g.users.sliced(alongAxis: 0, users) }.scalars } ?? []
@@ -40,9 +48,12 @@ extension NCFScoring {
             let rows = count * items
             for r in 0..<rows { out[r] = b }
             if gmf != nil {
-                for u in 0..<count { for f in 0..<gmfSize { weighted[u * gmfSize + f] = gmfUsers[(start + u) * gmfSize + f] * w[f] } }
-                LinearAlgebra.multiply(weighted, gmfItems, transposingB: true, into: out,
-                                       m: count, n: items, k: gmfSize, beta: 1)
+                for u in 0..<count {
+                    for f in 0..<gmfSize { weighted[u * gmfSize + f] = gmfUsers[(start + u) * gmfSize + f] * w[f] }
+                }
+                LinearAlgebra.multiply(
+                    weighted, gmfItems, transposingB: true, into: out,
+                    m: count, n: items, k: gmfSize, beta: 1)
             }
             if hidden > 0 {
                 bufferA.withUnsafeMutableBufferPointer { a in
@@ -53,7 +64,8 @@ extension NCFScoring {
                                 itemPart.withUnsafeBufferPointer { ip in
                                     let userRow = up.baseAddress! + (start + u) * hidden
                                     for i in 0..<items {
-                                        let target = current + (u * items + i) * hidden, itemRow = ip.baseAddress! + i * hidden
+                                        let target = current + (u * items + i) * hidden,
+                                            itemRow = ip.baseAddress! + i * hidden
                                         for k in 0..<hidden { target[k] = max(0, userRow[k] + itemRow[k]) }
                                     }
                                 }
@@ -61,8 +73,9 @@ extension NCFScoring {
                         }
                         var width = hidden
                         for layer in layers {
-                            LinearAlgebra.multiply(current, layer.weight, transposingB: true, into: next,
-                                                   m: rows, n: layer.output, k: layer.input)
+                            LinearAlgebra.multiply(
+                                current, layer.weight, transposingB: true, into: next,
+                                m: rows, n: layer.output, k: layer.input)
                             layer.bias.withUnsafeBufferPointer { lb in
                                 for r in 0..<rows {
                                     let row = next + r * layer.output
@@ -72,8 +85,9 @@ extension NCFScoring {
                             swap(&current, &next)
                             width = layer.output
                         }
-                        LinearAlgebra.multiply(matrix: current, rows: rows, columns: width, vector: mlpWeight,
-                                               into: out, beta: 1)
+                        LinearAlgebra.multiply(
+                            matrix: current, rows: rows, columns: width, vector: mlpWeight,
+                            into: out, beta: 1)
                     }
                 }
             }

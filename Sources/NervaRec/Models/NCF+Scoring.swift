@@ -9,17 +9,20 @@ enum NCFScoring {
     /// Users per block: large enough for efficient products, small enough to stay in cache.
     static let blockRows = 16_384
 
-    static func scoreAll(users: Range<Int>, into scores: UnsafeMutablePointer<Float>, itemCount: Int,
-                         gmf: (users: Tensor, items: Tensor)?, mlp: (users: Tensor, items: Tensor, tower: [Linear])?,
-                         weight: Tensor, bias: Tensor?) {
+    static func scoreAll(
+        users: Range<Int>, into scores: UnsafeMutablePointer<Float>, itemCount: Int,
+        gmf: (users: Tensor, items: Tensor)?, mlp: (users: Tensor, items: Tensor, tower: [Linear])?,
+        weight: Tensor, bias: Tensor?
+    ) {
         // Halves of the users on two threads when there is enough work; each half's products
         // then run on its own thread.
         let halves = users.count * itemCount >= 200_000 ? min(2, ThreadBudget.threadCount) : 1
         ThreadBudget.forEachPart(count: users.count, tasks: halves) { _, share in
             guard !share.isEmpty else { return }
             let part = (users.lowerBound + share.lowerBound)..<(users.lowerBound + share.upperBound)
-            fusedScoreAll(users: part, into: scores + share.lowerBound * itemCount, itemCount: itemCount,
-                          gmf: gmf, mlp: mlp, weight: weight, bias: bias)
+            fusedScoreAll(
+                users: part, into: scores + share.lowerBound * itemCount, itemCount: itemCount,
+                gmf: gmf, mlp: mlp, weight: weight, bias: bias)
         }
     }
 }

@@ -25,8 +25,10 @@ public final class GMF: Module, NCFNetwork {
     ///   - factors: the embedding size, i.e. the predictive factors (8 in the paper's default).
     ///   - generator: the source of the initial weights.
     public init(users: Int, items: Int, factors: Int = 8, generator: RandomGenerator = .default) {
-        userEmbedding = Embedding(count: users, dimension: factors, initialization: .normal(standardDeviation: 0.01), generator: generator)
-        itemEmbedding = Embedding(count: items, dimension: factors, initialization: .normal(standardDeviation: 0.01), generator: generator)
+        userEmbedding = Embedding(
+            count: users, dimension: factors, initialization: .normal(standardDeviation: 0.01), generator: generator)
+        itemEmbedding = Embedding(
+            count: items, dimension: factors, initialization: .normal(standardDeviation: 0.01), generator: generator)
         prediction = Linear(inputSize: factors, outputSize: 1, generator: generator)
     }
 
@@ -41,8 +43,9 @@ public final class GMF: Module, NCFNetwork {
     }
 
     public func scoreAll(users: Range<Int>, into scores: UnsafeMutablePointer<Float>) {
-        NCFScoring.scoreAll(users: users, into: scores, itemCount: itemCount, gmf: (userEmbedding.weight, itemEmbedding.weight),
-                            mlp: nil, weight: prediction.weight, bias: prediction.bias)
+        NCFScoring.scoreAll(
+            users: users, into: scores, itemCount: itemCount, gmf: (userEmbedding.weight, itemEmbedding.weight),
+            mlp: nil, weight: prediction.weight, bias: prediction.bias)
     }
 }
 
@@ -60,17 +63,28 @@ public final class NCFMLP: Module, NCFNetwork {
     ///   - layers: `[64, 32, 16, 8]` in the paper's default: embeddings of 32 each, then 32, 16, 8.
     ///   - generator: the source of the initial weights.
     public init(users: Int, items: Int, layers: [Int] = [64, 32, 16, 8], generator: RandomGenerator = .default) {
-        precondition(layers.count >= 2 && layers[0] % 2 == 0, "NCFMLP: layers need an even input size and at least one hidden layer, got \(layers).")
-        userEmbedding = Embedding(count: users, dimension: layers[0] / 2, initialization: .normal(standardDeviation: 0.01), generator: generator)
-        itemEmbedding = Embedding(count: items, dimension: layers[0] / 2, initialization: .normal(standardDeviation: 0.01), generator: generator)
+        precondition(
+            layers.count >= 2 && layers[0] % 2 == 0,
+            "NCFMLP: layers need an even input size and at least one hidden layer, got \(layers).")
+        userEmbedding = Embedding(
+            count: users, dimension: layers[0] / 2, initialization: .normal(standardDeviation: 0.01),
+            generator: generator)
+        itemEmbedding = Embedding(
+            count: items, dimension: layers[0] / 2, initialization: .normal(standardDeviation: 0.01),
+            generator: generator)
         tower = NCFMLP.makeTower(layers, generator: generator)
         prediction = Linear(inputSize: layers.last!, outputSize: 1, generator: generator)
     }
 
     static func makeTower(_ layers: [Int], generator: RandomGenerator) -> Sequential {
-        Sequential(zip(layers, layers.dropFirst()).flatMap { input, output -> [any Layer] in
-            [Linear(inputSize: input, outputSize: output, weightInitialization: .xavierUniform(), generator: generator), ReLU()]
-        })
+        Sequential(
+            zip(layers, layers.dropFirst()).flatMap { input, output -> [any Layer] in
+                [
+                    Linear(
+                        inputSize: input, outputSize: output, weightInitialization: .xavierUniform(),
+                        generator: generator), ReLU()
+                ]
+            })
     }
 
     public var userCount: Int { userEmbedding.count }
@@ -86,9 +100,10 @@ public final class NCFMLP: Module, NCFNetwork {
     }
 
     public func scoreAll(users: Range<Int>, into scores: UnsafeMutablePointer<Float>) {
-        NCFScoring.scoreAll(users: users, into: scores, itemCount: itemCount, gmf: nil,
-                            mlp: (userEmbedding.weight, itemEmbedding.weight, tower.linearLayers),
-                            weight: prediction.weight, bias: prediction.bias)
+        NCFScoring.scoreAll(
+            users: users, into: scores, itemCount: itemCount, gmf: nil,
+            mlp: (userEmbedding.weight, itemEmbedding.weight, tower.linearLayers),
+            weight: prediction.weight, bias: prediction.bias)
     }
 }
 
@@ -108,13 +123,19 @@ public final class NeuMF: Module, NCFNetwork {
     ///   - factors: the GMF embedding size (8 by default).
     ///   - layers: the MLP sizes, `[64, 32, 16, 8]` by default.
     ///   - generator: the source of the initial weights.
-    public init(users: Int, items: Int, factors: Int = 8, layers: [Int] = [64, 32, 16, 8], generator: RandomGenerator = .default) {
-        precondition(layers.count >= 2 && layers[0] % 2 == 0, "NeuMF: layers need an even input size and at least one hidden layer, got \(layers).")
+    public init(
+        users: Int, items: Int, factors: Int = 8, layers: [Int] = [64, 32, 16, 8], generator: RandomGenerator = .default
+    ) {
+        precondition(
+            layers.count >= 2 && layers[0] % 2 == 0,
+            "NeuMF: layers need an even input size and at least one hidden layer, got \(layers).")
         let normal = Initialization.normal(standardDeviation: 0.01)
         gmfUserEmbedding = Embedding(count: users, dimension: factors, initialization: normal, generator: generator)
         gmfItemEmbedding = Embedding(count: items, dimension: factors, initialization: normal, generator: generator)
-        mlpUserEmbedding = Embedding(count: users, dimension: layers[0] / 2, initialization: normal, generator: generator)
-        mlpItemEmbedding = Embedding(count: items, dimension: layers[0] / 2, initialization: normal, generator: generator)
+        mlpUserEmbedding = Embedding(
+            count: users, dimension: layers[0] / 2, initialization: normal, generator: generator)
+        mlpItemEmbedding = Embedding(
+            count: items, dimension: layers[0] / 2, initialization: normal, generator: generator)
         tower = NCFMLP.makeTower(layers, generator: generator)
         prediction = Linear(inputSize: factors + layers.last!, outputSize: 1, generator: generator)
     }
@@ -134,7 +155,8 @@ public final class NeuMF: Module, NCFNetwork {
                 target.weight.assign(source.weight)
                 if let bias = target.bias, let sourceBias = source.bias { bias.assign(sourceBias) }
             }
-            prediction.weight.assign(Tensor.concatenated([gmf.prediction.weight * alpha, mlp.prediction.weight * (1 - alpha)], alongAxis: 1))
+            prediction.weight.assign(
+                Tensor.concatenated([gmf.prediction.weight * alpha, mlp.prediction.weight * (1 - alpha)], alongAxis: 1))
             if let bias = prediction.bias, let gmfBias = gmf.prediction.bias, let mlpBias = mlp.prediction.bias {
                 bias.assign(gmfBias * alpha + mlpBias * (1 - alpha))
             }
@@ -151,10 +173,11 @@ public final class NeuMF: Module, NCFNetwork {
     }
 
     public func scoreAll(users: Range<Int>, into scores: UnsafeMutablePointer<Float>) {
-        NCFScoring.scoreAll(users: users, into: scores, itemCount: itemCount,
-                            gmf: (gmfUserEmbedding.weight, gmfItemEmbedding.weight),
-                            mlp: (mlpUserEmbedding.weight, mlpItemEmbedding.weight, tower.linearLayers),
-                            weight: prediction.weight, bias: prediction.bias)
+        NCFScoring.scoreAll(
+            users: users, into: scores, itemCount: itemCount,
+            gmf: (gmfUserEmbedding.weight, gmfItemEmbedding.weight),
+            mlp: (mlpUserEmbedding.weight, mlpItemEmbedding.weight, tower.linearLayers),
+            weight: prediction.weight, bias: prediction.bias)
     }
 }
 

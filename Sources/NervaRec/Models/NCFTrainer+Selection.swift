@@ -4,8 +4,10 @@ extension NCFTrainer {
     /// Trains `network` for at most `epochs`; with `validation`, measures HR@10/NDCG@10 on it
     /// after every epoch, stops after `settings.patience` epochs without a better NDCG and
     /// restores the parameters of the best epoch. Returns the epochs the network kept.
-    func fitStage(_ network: any NCFNetwork, epochs: Int, learningRate: Float, validation: SampledRankingEvaluation?,
-                  onEpoch: (EpochReport) throws -> Void) throws -> Int {
+    func fitStage(
+        _ network: any NCFNetwork, epochs: Int, learningRate: Float, validation: SampledRankingEvaluation?,
+        onEpoch: (EpochReport) throws -> Void
+    ) throws -> Int {
         let optimizer = makeOptimizer(network, learningRate: learningRate)
         let parameters = network.parameters()
         var best: (epoch: Int, ndcg: Double, snapshot: [[Float]])?
@@ -46,7 +48,9 @@ extension NCFTrainer {
 
     private static func assign(_ values: [[Float]], to parameters: [Tensor]) {
         withoutGradients {
-            for (parameter, values) in zip(parameters, values) { parameter.assign(Tensor(values, shape: parameter.shape)) }
+            for (parameter, values) in zip(parameters, values) {
+                parameter.assign(Tensor(values, shape: parameter.shape))
+            }
         }
     }
 
@@ -65,9 +69,11 @@ extension NCFTrainer {
     /// id) to choose the epochs, never the test set; with `settings.refit` the model is then
     /// trained again on all of `train` for the chosen epochs. `onEpoch` receives the stage
     /// ("gmf", "mlp", "neumf"; "refit-" before each when refitting), its report and the network.
-    public static func trainModel(settings: NCFSettings, train: InteractionDataset,
-                                  onNetwork: (any NCFNetwork) -> Void = { _ in },
-                                  onEpoch: (String, EpochReport) throws -> Void = { _, _ in }) throws -> any NCFNetwork {
+    public static func trainModel(
+        settings: NCFSettings, train: InteractionDataset,
+        onNetwork: (any NCFNetwork) -> Void = { _ in },
+        onEpoch: (String, EpochReport) throws -> Void = { _, _ in }
+    ) throws -> any NCFNetwork {
         guard settings.validation else {
             return try NCFTrainer(settings: settings, train: train).trainModel(onNetwork: onNetwork, onEpoch: onEpoch)
         }
@@ -77,8 +83,10 @@ extension NCFTrainer {
             .trainModel(validation: validation, onNetwork: onNetwork, onEpoch: onEpoch)
         guard settings.refit else { return selected.network }
         return try NCFTrainer(settings: settings, train: train)
-            .trainModel(validation: nil, stageEpochs: selected.epochs, onNetwork: onNetwork,
-                        onEpoch: { try onEpoch("refit-" + $0, $1) }).network
+            .trainModel(
+                validation: nil, stageEpochs: selected.epochs, onNetwork: onNetwork,
+                onEpoch: { try onEpoch("refit-" + $0, $1) }
+            ).network
     }
 }
 

@@ -59,15 +59,18 @@ public struct NCFSettings: Sendable, Codable, Equatable {
     /// - Throws: `ConfigurationError` naming the first setting out of range, its value and the range.
     public func validate() throws {
         try ConfigurationError.check("factors", factors, atLeast: 1)
-        try ConfigurationError.require(layers.count >= 2 && layers.allSatisfy { $0 > 0 } && layers[0] % 2 == 0, "layers",
-                                       layers.map(String.init).joined(separator: ","),
-                                       allowed: "at least two positive sizes, the first even (e.g. 64,32,16,8)")
+        try ConfigurationError.require(
+            layers.count >= 2 && layers.allSatisfy { $0 > 0 } && layers[0] % 2 == 0, "layers",
+            layers.map(String.init).joined(separator: ","),
+            allowed: "at least two positive sizes, the first even (e.g. 64,32,16,8)")
         try ConfigurationError.check("negatives", negatives, atLeast: 1)
         try ConfigurationError.check("learning rate", learningRate, positive: true)
         try ConfigurationError.check("batch size", batchSize, atLeast: 1)
         try ConfigurationError.check("epochs", epochs, atLeast: 1)
         try ConfigurationError.check("alpha", alpha, in: 0...1)
-        if let fineTuneLearningRate { try ConfigurationError.check("fine-tune learning rate", fineTuneLearningRate, positive: true) }
+        if let fineTuneLearningRate {
+            try ConfigurationError.check("fine-tune learning rate", fineTuneLearningRate, positive: true)
+        }
         try ConfigurationError.check("weight decay", weightDecay, positive: false)
         try ConfigurationError.check("patience", patience, atLeast: 1)
         try ConfigurationError.check("averaged epochs", averagedEpochs, atLeast: 1)
@@ -76,13 +79,15 @@ public struct NCFSettings: Sendable, Codable, Equatable {
     /// Throws unless the network for `users` × `items` fits in memory (its parameters, Adam's two
     /// moments and a snapshot, 4 bytes each, in at most half of the machine's memory).
     public func checkSize(users: Int, items: Int) throws {
-        let (perRow, overflow0) = (architecture == .mlp ? 0 : factors).addingReportingOverflow(architecture == .gmf ? 0 : layers[0] / 2)
+        let (perRow, overflow0) = (architecture == .mlp ? 0 : factors).addingReportingOverflow(
+            architecture == .gmf ? 0 : layers[0] / 2)
         let (rows, overflow1) = users.addingReportingOverflow(items)
         let (values, overflow2) = rows.multipliedReportingOverflow(by: perRow)
         let limit = SizeLimits.memoryBudget(bytesPerValue: 16)
-        try ConfigurationError.require(!overflow0 && !overflow1 && !overflow2 && values <= limit, "factors",
-                                       "\(factors) (layers \(layers.map(String.init).joined(separator: ","))) for \(users) users and \(items) items",
-                                       allowed: "small enough for the embeddings to fit in memory (at most \(limit) values)")
+        try ConfigurationError.require(
+            !overflow0 && !overflow1 && !overflow2 && values <= limit, "factors",
+            "\(factors) (layers \(layers.map(String.init).joined(separator: ","))) for \(users) users and \(items) items",
+            allowed: "small enough for the embeddings to fit in memory (at most \(limit) values)")
     }
 
     /// Throws unless one epoch's samples (each of `interactions` positives with its `negatives`)
@@ -90,9 +95,12 @@ public struct NCFSettings: Sendable, Codable, Equatable {
     public func checkEpochSize(interactions: Int) throws {
         let (perPositive, overflow1) = negatives.addingReportingOverflow(1)
         let (samples, overflow2) = max(interactions, 1).multipliedReportingOverflow(by: perPositive)
-        let limit = SizeLimits.memoryBudget(bytesPerValue: 24)   // user, item and label of every sample, and copies
-        try ConfigurationError.require(!overflow1 && !overflow2 && samples <= limit, "negatives", negatives,
-                                       allowed: "at most \(limit / max(interactions, 1) - 1) for \(interactions) interactions (one epoch's samples must fit in memory)")
+        let limit = SizeLimits.memoryBudget(bytesPerValue: 24) // user, item and label of every sample, and copies
+        try ConfigurationError.require(
+            !overflow1 && !overflow2 && samples <= limit, "negatives", negatives,
+            allowed:
+                "at most \(limit / max(interactions, 1) - 1) for \(interactions) interactions (one epoch's samples must fit in memory)"
+        )
     }
 
     /// A freshly initialised network for `users` × `items`.
@@ -141,8 +149,9 @@ public final class NCFTrainer {
         }
         let positives = UserItemMatrix(train)
         if let user = (0..<positives.userCount).first(where: { positives.count(of: $0) >= positives.itemCount }) {
-            throw RecDataError.tooLittleData(problem: "user \(train.users[user]) has interacted with all \(positives.itemCount) item(s), "
-                                             + "so no negative item can be sampled; NCF needs at least one unseen item per user")
+            throw RecDataError.tooLittleData(
+                problem: "user \(train.users[user]) has interacted with all \(positives.itemCount) item(s), "
+                    + "so no negative item can be sampled; NCF needs at least one unseen item per user")
         }
         self.settings = settings
         self.positives = positives
@@ -155,12 +164,19 @@ public final class NCFTrainer {
         let perPositive = 1 + settings.negatives
         let total = positives.entryCount * perPositive
         var users = [Int](), items = [Int](), labels = [Float]()
-        users.reserveCapacity(total); items.reserveCapacity(total); labels.reserveCapacity(total)
+        users.reserveCapacity(total)
+        items.reserveCapacity(total)
+        labels.reserveCapacity(total)
         for user in 0..<positives.userCount {
             for item in positives.items(of: user) {
-                users.append(user); items.append(Int(item)); labels.append(1)
+                users.append(user)
+                items.append(Int(item))
+                labels.append(1)
                 sampler.appendSamples(for: user, count: settings.negatives, generator: generator, to: &items)
-                for _ in 0..<settings.negatives { users.append(user); labels.append(0) }
+                for _ in 0..<settings.negatives {
+                    users.append(user)
+                    labels.append(0)
+                }
             }
         }
         let order = generator.permutation(total)
@@ -170,8 +186,10 @@ public final class NCFTrainer {
     /// Trains `network` for `epochs` (default: the settings'), calling `onEpoch` after each.
     ///
     /// - Throws: `TrainingDivergedError` when the loss or a parameter stops being finite, or what `onEpoch` throws.
-    public func fit(_ network: any NCFNetwork, epochs: Int? = nil, onStep: ((Int, Int) -> Void)? = nil,
-                    onEpoch: (EpochReport) throws -> Void = { _ in }) throws {
+    public func fit(
+        _ network: any NCFNetwork, epochs: Int? = nil, onStep: ((Int, Int) -> Void)? = nil,
+        onEpoch: (EpochReport) throws -> Void = { _ in }
+    ) throws {
         let optimizer = makeOptimizer(network, learningRate: settings.learningRate)
         network.train()
         for epoch in 1...max(1, epochs ?? settings.epochs) {
@@ -187,33 +205,42 @@ public final class NCFTrainer {
 
     /// One pass over freshly sampled and shuffled samples; stops with `TrainingDivergedError` at
     /// the first step whose loss is not finite, or at the end when a parameter is not.
-    func runEpoch(_ epoch: Int, _ network: any NCFNetwork, optimizer: Optimizer, onStep: ((Int, Int) -> Void)?) throws -> EpochReport {
+    func runEpoch(_ epoch: Int, _ network: any NCFNetwork, optimizer: Optimizer, onStep: ((Int, Int) -> Void)?) throws
+        -> EpochReport
+    {
         let start = DispatchTime.now().uptimeNanoseconds
         let samples = epochSamples()
         var lossSum = 0.0
         let batch = settings.batchSize
-        let steps = samples.users.count / batch + (samples.users.count % batch == 0 ? 0 : 1)   // no overflow for huge batches
+        // no overflow for huge batches
+        let steps = samples.users.count / batch + (samples.users.count % batch == 0 ? 0 : 1)
         for step in 0..<steps {
             let range = (step * batch)..<(step * batch + min(batch, samples.users.count - step * batch))
-            let loss = self.step(network, optimizer: optimizer, users: Array(samples.users[range]),
-                                 items: Array(samples.items[range]), labels: Array(samples.labels[range]))
+            let loss = self.step(
+                network, optimizer: optimizer, users: Array(samples.users[range]),
+                items: Array(samples.items[range]), labels: Array(samples.labels[range]))
             guard loss.isFinite else {
-                throw TrainingDivergedError(what: "NCF training", position: "epoch \(epoch), step \(step + 1)", detail: "loss \(loss)")
+                throw TrainingDivergedError(
+                    what: "NCF training", position: "epoch \(epoch), step \(step + 1)", detail: "loss \(loss)")
             }
             lossSum += Double(loss) * Double(range.count)
             onStep?(step + 1, steps)
         }
         if let bad = network.namedParameters().first(where: { !$0.tensor.scalars.allSatisfy(\.isFinite) }) {
-            throw TrainingDivergedError(what: "NCF training", position: "the end of epoch \(epoch)", detail: "\(bad.name) is not finite")
+            throw TrainingDivergedError(
+                what: "NCF training", position: "the end of epoch \(epoch)", detail: "\(bad.name) is not finite")
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        return EpochReport(epoch: epoch, loss: lossSum / Double(max(samples.users.count, 1)), seconds: seconds,
-                           samples: samples.users.count)
+        return EpochReport(
+            epoch: epoch, loss: lossSum / Double(max(samples.users.count, 1)), seconds: seconds,
+            samples: samples.users.count)
     }
 
     /// One Adam step on a batch; returns the mean log loss.
     @discardableResult
-    public func step(_ network: any NCFNetwork, optimizer: Optimizer, users: [Int], items: [Int], labels: [Float]) -> Float {
+    public func step(_ network: any NCFNetwork, optimizer: Optimizer, users: [Int], items: [Int], labels: [Float])
+        -> Float
+    {
         optimizer.zeroGradients()
         let loss = binaryCrossEntropy(logits: network.logits(users: users, items: items), targets: Tensor(labels))
         loss.backward()
@@ -226,9 +253,11 @@ public final class NCFTrainer {
     /// With `validation`, each stage keeps its best epoch by validation NDCG (see
     /// `NCFSettings.validation`); `stageEpochs` fixes a stage's epochs by name instead.
     /// Returns the network and the epochs each stage kept.
-    public func trainModel(validation: SampledRankingEvaluation?, stageEpochs: [String: Int] = [:],
-                           onNetwork: (any NCFNetwork) -> Void = { _ in },
-                           onEpoch: (String, EpochReport) throws -> Void = { _, _ in }) throws -> (network: any NCFNetwork, epochs: [String: Int]) {
+    public func trainModel(
+        validation: SampledRankingEvaluation?, stageEpochs: [String: Int] = [:],
+        onNetwork: (any NCFNetwork) -> Void = { _ in },
+        onEpoch: (String, EpochReport) throws -> Void = { _, _ in }
+    ) throws -> (network: any NCFNetwork, epochs: [String: Int]) {
         let users = positives.userCount, items = positives.itemCount
         var kept: [String: Int] = [:]
         let stageValidation = { (name: String) in stageEpochs[name] == nil ? validation : nil }
@@ -239,29 +268,35 @@ public final class NCFTrainer {
             let gmf = gmfSettings.makeNetwork(users: users, items: items) as! GMF
             let mlp = mlpSettings.makeNetwork(users: users, items: items) as! NCFMLP
             onNetwork(gmf)
-            kept["gmf"] = try fitStage(gmf, epochs: stageEpochs["gmf"] ?? settings.epochs, learningRate: settings.learningRate,
-                                       validation: stageValidation("gmf"), onEpoch: { try onEpoch("gmf", $0) })
+            kept["gmf"] = try fitStage(
+                gmf, epochs: stageEpochs["gmf"] ?? settings.epochs, learningRate: settings.learningRate,
+                validation: stageValidation("gmf"), onEpoch: { try onEpoch("gmf", $0) })
             onNetwork(mlp)
-            kept["mlp"] = try fitStage(mlp, epochs: stageEpochs["mlp"] ?? settings.epochs, learningRate: settings.learningRate,
-                                       validation: stageValidation("mlp"), onEpoch: { try onEpoch("mlp", $0) })
+            kept["mlp"] = try fitStage(
+                mlp, epochs: stageEpochs["mlp"] ?? settings.epochs, learningRate: settings.learningRate,
+                validation: stageValidation("mlp"), onEpoch: { try onEpoch("mlp", $0) })
             let neumf = NeuMF(pretrainedGMF: gmf, mlp: mlp, alpha: settings.alpha)
             onNetwork(neumf)
-            kept["neumf"] = try fitStage(neumf, epochs: stageEpochs["neumf"] ?? settings.epochs,
-                                         learningRate: settings.fineTuneLearningRate ?? settings.learningRate,
-                                         validation: stageValidation("neumf"), onEpoch: { try onEpoch("neumf", $0) })
+            kept["neumf"] = try fitStage(
+                neumf, epochs: stageEpochs["neumf"] ?? settings.epochs,
+                learningRate: settings.fineTuneLearningRate ?? settings.learningRate,
+                validation: stageValidation("neumf"), onEpoch: { try onEpoch("neumf", $0) })
             return (neumf, kept)
         }
         let network = settings.makeNetwork(users: users, items: items)
         let name = settings.architecture.rawValue
         onNetwork(network)
-        kept[name] = try fitStage(network, epochs: stageEpochs[name] ?? settings.epochs, learningRate: settings.learningRate,
-                                  validation: stageValidation(name), onEpoch: { try onEpoch(name, $0) })
+        kept[name] = try fitStage(
+            network, epochs: stageEpochs[name] ?? settings.epochs, learningRate: settings.learningRate,
+            validation: stageValidation(name), onEpoch: { try onEpoch(name, $0) })
         return (network, kept)
     }
 
     /// `trainModel(validation: nil)`'s network.
-    public func trainModel(onNetwork: (any NCFNetwork) -> Void = { _ in },
-                           onEpoch: (String, EpochReport) throws -> Void = { _, _ in }) throws -> any NCFNetwork {
+    public func trainModel(
+        onNetwork: (any NCFNetwork) -> Void = { _ in },
+        onEpoch: (String, EpochReport) throws -> Void = { _, _ in }
+    ) throws -> any NCFNetwork {
         try trainModel(validation: nil, onNetwork: onNetwork, onEpoch: onEpoch).network
     }
 }

@@ -42,7 +42,8 @@ public struct NeighborLists: Sendable {
         var binary = [Float](repeating: 0, count: settings.shrinkage > 0 ? rows * columns : 0)
         for row in 0..<rows {
             let entries = matrix.items(of: row), ratings = matrix.ratings(of: row)
-            let mean = settings.similarity == .pearson && !ratings.isEmpty ? ratings.reduce(0, +) / Float(ratings.count) : 0
+            let mean =
+                settings.similarity == .pearson && !ratings.isEmpty ? ratings.reduce(0, +) / Float(ratings.count) : 0
             for (column, rating) in zip(entries, ratings) {
                 values[row * columns + Int(column)] = rating - mean
                 if settings.shrinkage > 0 { binary[row * columns + Int(column)] = 1 }
@@ -50,8 +51,12 @@ public struct NeighborLists: Sendable {
         }
         let dense = Tensor(values, shape: [rows, columns])
         let products = withoutGradients { dense.matmul(dense, transposingOther: true) }.scalars
-        let common: [Float] = settings.shrinkage > 0
-            ? withoutGradients { let b = Tensor(binary, shape: [rows, columns]); return b.matmul(b, transposingOther: true) }.scalars : []
+        let common: [Float] =
+            settings.shrinkage > 0
+            ? withoutGradients {
+                let b = Tensor(binary, shape: [rows, columns])
+                return b.matmul(b, transposingOther: true)
+            }.scalars : []
         let norms = (0..<rows).map { products[$0 * rows + $0].squareRoot() }
         var lists: [[(row: Int, similarity: Float)]] = []
         lists.reserveCapacity(rows)
@@ -66,8 +71,9 @@ public struct NeighborLists: Sendable {
                 }
                 similarities[b] = s
             }
-            lists.append(TopK.select(settings.neighbors, from: similarities)
-                .filter { $0.score > 0 }.map { (row: $0.item, similarity: $0.score) })
+            lists.append(
+                TopK.select(settings.neighbors, from: similarities)
+                    .filter { $0.score > 0 }.map { (row: $0.item, similarity: $0.score) })
         }
         neighbors = lists
     }
@@ -90,8 +96,9 @@ public final class ItemKNNRecommender: Recommender {
     let reverse: [[(row: Int, similarity: Float)]]
 
     public convenience init(train: InteractionDataset, settings: NeighborhoodSettings = NeighborhoodSettings()) {
-        self.init(history: UserItemMatrix(train.implicit()), lists: NeighborLists(.transposed(train), settings: settings),
-                  settings: settings)
+        self.init(
+            history: UserItemMatrix(train.implicit()), lists: NeighborLists(.transposed(train), settings: settings),
+            settings: settings)
     }
 
     init(history: UserItemMatrix, lists: NeighborLists, settings: NeighborhoodSettings) {
@@ -122,7 +129,9 @@ public final class ItemKNNRecommender: Recommender {
     /// The item the user liked that contributed most to `item`'s score, with its similarity.
     public func explanation(user: Int, item: Int) -> (item: Int, similarity: Float)? {
         guard user < history.userCount else { return nil }
-        return lists.neighbors[item].first { history.contains(user: user, item: $0.row) }.map { ($0.row, $0.similarity) }
+        return lists.neighbors[item].first { history.contains(user: user, item: $0.row) }.map {
+            ($0.row, $0.similarity)
+        }
     }
 }
 
@@ -136,7 +145,9 @@ public final class UserKNNRecommender: Recommender {
     public let lists: NeighborLists
 
     public convenience init(train: InteractionDataset, settings: NeighborhoodSettings = NeighborhoodSettings()) {
-        self.init(history: UserItemMatrix(train), lists: NeighborLists(UserItemMatrix(train), settings: settings), settings: settings)
+        self.init(
+            history: UserItemMatrix(train), lists: NeighborLists(UserItemMatrix(train), settings: settings),
+            settings: settings)
     }
 
     init(history: UserItemMatrix, lists: NeighborLists, settings: NeighborhoodSettings) {

@@ -63,19 +63,25 @@ public final class WeightedALS: FactorRecommender {
 
     /// One half-step: for every row r, `(FᵀF + λI + Σ_{j∈r} α r_j f_j f_jᵀ) w_r = Σ_{j∈r} (1 + α r_j) f_j`,
     /// solved as `settings.solver` says; `target` holds the previous factors on entry.
-    static func solve(rows: UserItemMatrix, fixed: [Float], into target: inout [Float], factors k: Int, settings: Settings) {
+    static func solve(
+        rows: UserItemMatrix, fixed: [Float], into target: inout [Float], factors k: Int, settings: Settings
+    ) {
         switch settings.solver {
         case .conjugateGradient(let steps):
-            ConjugateGradientHalfStep(rows: rows, fixed: fixed, factors: k, alpha: settings.alpha,
-                                      regularization: settings.regularization).run(steps: steps, updating: &target)
+            ConjugateGradientHalfStep(
+                rows: rows, fixed: fixed, factors: k, alpha: settings.alpha,
+                regularization: settings.regularization
+            ).run(steps: steps, updating: &target)
         case .exact:
             solveExactly(rows: rows, fixed: fixed, into: &target, factors: k, settings: settings)
         }
     }
 
     /// The exact half-step: one Cholesky solve per row.
-    static func solveExactly(rows: UserItemMatrix, fixed: [Float], into target: inout [Float], factors k: Int,
-                             settings: Settings) {
+    static func solveExactly(
+        rows: UserItemMatrix, fixed: [Float], into target: inout [Float], factors k: Int,
+        settings: Settings
+    ) {
         let gram = ConjugateGradientHalfStep.gram(
             fixed, rows: rows.itemCount, factors: k, regularization: settings.regularization
         ).map { Double($0) }

@@ -29,7 +29,8 @@ public struct RecommenderDescription: Codable, Sendable, Equatable {
 /// The kinds of recommender NervaRec can train, save and load.
 public enum RecommenderKind: String, Sendable, CaseIterable, Codable {
     case popularity, gmf, mlp, neumf
-    case itemKNN = "item-knn", userKNN = "user-knn"
+    case itemKNN = "item-knn"
+    case userKNN = "user-knn"
     case svd, bpr, als, content
 }
 
@@ -64,7 +65,9 @@ public final class SavedRecommender {
     }
 
     /// The JSON file beside a safetensors file: `model.safetensors` → `model.json`.
-    public static func descriptionURL(for url: URL) -> URL { url.deletingPathExtension().appendingPathExtension("json") }
+    public static func descriptionURL(for url: URL) -> URL {
+        url.deletingPathExtension().appendingPathExtension("json")
+    }
 
     /// Writes `url` (safetensors, atomically) and its JSON description.
     public func save(to url: URL) throws {
@@ -82,13 +85,15 @@ public final class SavedRecommender {
     public static func load(from url: URL) throws -> SavedRecommender {
         let jsonURL = descriptionURL(for: url)
         guard let json = FileManager.default.contents(atPath: jsonURL.path) else {
-            throw RecDataError.unreadable(file: jsonURL.path, problem: "missing (saved beside \(url.lastPathComponent))")
+            throw RecDataError.unreadable(
+                file: jsonURL.path, problem: "missing (saved beside \(url.lastPathComponent))")
         }
         let bytes: Data
         do { bytes = try Data(contentsOf: url) } catch {
             throw SafetensorsError.unreadable(source: url.path, problem: error.localizedDescription)
         }
-        return try load(safetensors: [UInt8](bytes), description: json, source: url.path, descriptionSource: jsonURL.path)
+        return try load(
+            safetensors: [UInt8](bytes), description: json, source: url.path, descriptionSource: jsonURL.path)
     }
 
     /// Reads a model from the bytes of its two files, as `load(from:)`.
@@ -98,14 +103,18 @@ public final class SavedRecommender {
     ///   - json: the JSON description beside it.
     ///   - source: the name of the tensors file in error messages.
     ///   - descriptionSource: the name of the description file in error messages.
-    public static func load(safetensors: [UInt8], description json: Data, source: String = "<memory>",
-                            descriptionSource: String = "<description>") throws -> SavedRecommender {
+    public static func load(
+        safetensors: [UInt8], description json: Data, source: String = "<memory>",
+        descriptionSource: String = "<description>"
+    ) throws -> SavedRecommender {
         let description: RecommenderDescription
         do { description = try JSONDecoder().decode(RecommenderDescription.self, from: json) } catch {
-            throw SavedRecommenderError.badDescription(file: descriptionSource, problem: "not a model description: \(error)")
+            throw SavedRecommenderError.badDescription(
+                file: descriptionSource, problem: "not a model description: \(error)")
         }
         guard let kind = RecommenderKind(rawValue: description.model) else {
-            throw SavedRecommenderError.badDescription(file: descriptionSource, problem: "unknown model '\(description.model)'")
+            throw SavedRecommenderError.badDescription(
+                file: descriptionSource, problem: "unknown model '\(description.model)'")
         }
         let (tensors, _) = try Safetensors.decode(safetensors, source: source)
         let tensor = { (name: String) throws -> Tensor in
@@ -114,11 +123,13 @@ public final class SavedRecommender {
         }
         let users = description.users.count, items = description.items.count
         guard description.titles.count == items else {
-            throw SavedRecommenderError.badDescription(file: descriptionSource, problem: "\(description.titles.count) titles for \(items) items")
+            throw SavedRecommenderError.badDescription(
+                file: descriptionSource, problem: "\(description.titles.count) titles for \(items) items")
         }
         let history = try SavedRecommender.history(tensor, users: users, items: items, file: source)
-        let model = try SavedRecommender.model(kind, description: description, tensor: tensor, tensors: tensors, history: history,
-                                             file: source)
+        let model = try SavedRecommender.model(
+            kind, description: description, tensor: tensor, tensors: tensors, history: history,
+            file: source)
         return SavedRecommender(model: model, description: description, history: history)
     }
 }

@@ -8,8 +8,10 @@ import CNervaKernels
 /// that short rows of a few pixels cost in the NCHW path.
 extension Convolution {
     /// Calls `body` with `weight` (`[O, C, kh, kw]`) reordered to `[O, kh, kw, C]`.
-    private static func withChannelsLastWeight<R>(_ weight: UnsafePointer<Float>, _ g: ConvGeometry,
-                                                  _ body: (UnsafePointer<Float>) -> R) -> R {
+    private static func withChannelsLastWeight<R>(
+        _ weight: UnsafePointer<Float>, _ g: ConvGeometry,
+        _ body: (UnsafePointer<Float>) -> R
+    ) -> R {
         let (o, c, taps) = (g.outputChannels, g.inputChannels, g.kernelHeight * g.kernelWidth)
         let reordered = UnsafeMutablePointer<Float>.allocate(capacity: o * c * taps)
         defer { reordered.deallocate() }
@@ -18,8 +20,10 @@ extension Convolution {
     }
 
     /// `forward` channels last: `product[O, n·P] = W'[O, K] · columnsᵀ`, then unpacked to NCHW.
-    static func forwardChannelsLast(_ x: UnsafePointer<Float>, _ weight: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?,
-                                    _ y: UnsafeMutablePointer<Float>, _ g: ConvGeometry) {
+    static func forwardChannelsLast(
+        _ x: UnsafePointer<Float>, _ weight: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?,
+        _ y: UnsafeMutablePointer<Float>, _ g: ConvGeometry
+    ) {
         let (k, o, p, c, plane) = (g.kernelVolume, g.outputChannels, g.outputPlane, g.inputChannels, g.inputPlane)
         withChannelsLastWeight(weight, g) { w in
             forEachChunk(g, plan(g)) { _, images in
@@ -40,11 +44,15 @@ extension Convolution {
 
     /// `backwardData` channels last: `columns[n·P, K] = packedᵀ · W'`, folded back per image and
     /// transposed to `[C, H, W]`.
-    static func backwardDataChannelsLast(_ g: UnsafePointer<Float>, _ weight: UnsafePointer<Float>,
-                                         _ bias: UnsafePointer<Float>?, _ dx: UnsafeMutablePointer<Float>,
-                                         _ geometry: ConvGeometry) {
-        let (k, o, p, c, plane) = (geometry.kernelVolume, geometry.outputChannels, geometry.outputPlane,
-                                   geometry.inputChannels, geometry.inputPlane)
+    static func backwardDataChannelsLast(
+        _ g: UnsafePointer<Float>, _ weight: UnsafePointer<Float>,
+        _ bias: UnsafePointer<Float>?, _ dx: UnsafeMutablePointer<Float>,
+        _ geometry: ConvGeometry
+    ) {
+        let (k, o, p, c, plane) = (
+            geometry.kernelVolume, geometry.outputChannels, geometry.outputPlane,
+            geometry.inputChannels, geometry.inputPlane
+        )
         withChannelsLastWeight(weight, geometry) { w in
             forEachChunk(geometry, plan(geometry)) { _, images in
                 let rows = images.count * p
@@ -65,10 +73,14 @@ extension Convolution {
 
     /// `backwardWeight` channels last: `dW'[O, K] = Σ packed · columns` per task, the tasks' sums
     /// added in order, then reordered to `[O, C, kh, kw]`.
-    static func backwardWeightChannelsLast(_ x: UnsafePointer<Float>, _ g: UnsafePointer<Float>,
-                                           _ dw: UnsafeMutablePointer<Float>, _ geometry: ConvGeometry) {
-        let (k, o, p, c, plane) = (geometry.kernelVolume, geometry.outputChannels, geometry.outputPlane,
-                                   geometry.inputChannels, geometry.inputPlane)
+    static func backwardWeightChannelsLast(
+        _ x: UnsafePointer<Float>, _ g: UnsafePointer<Float>,
+        _ dw: UnsafeMutablePointer<Float>, _ geometry: ConvGeometry
+    ) {
+        let (k, o, p, c, plane) = (
+            geometry.kernelVolume, geometry.outputChannels, geometry.outputPlane,
+            geometry.inputChannels, geometry.inputPlane
+        )
         let plan = plan(geometry), size = o * k, taps = geometry.kernelHeight * geometry.kernelWidth
         let sums = UnsafeMutablePointer<Float>.allocate(capacity: plan.tasks * size)
         defer { sums.deallocate() }
@@ -83,8 +95,9 @@ extension Convolution {
                     nerva_im2col_channels_last(&shape, image, columns + b * p * k)
                 }
                 let packed = gathered(g, images, spare: columns + rows * k, channels: o, plane: p)
-                Gemm.sgemm(packed, transposeA: false, columns, transposeB: false, sums + task * size,
-                           m: o, n: k, k: rows, beta: 1)
+                Gemm.sgemm(
+                    packed, transposeA: false, columns, transposeB: false, sums + task * size,
+                    m: o, n: k, k: rows, beta: 1)
             }
         }
         for task in 1..<Swift.max(plan.tasks, 1) { nerva_add_in_place(sums, sums + task * size, Int64(size)) }

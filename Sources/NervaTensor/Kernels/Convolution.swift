@@ -1,8 +1,9 @@
 import CNervaKernels
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// The three products of a convolution layer, on im2col + GEMM:
@@ -41,7 +42,8 @@ enum Convolution {
     /// product instead.
     static func plan(_ g: ConvGeometry) -> Plan {
         let perImage = Swift.max(g.macsPerImage, 1)
-        let tasks = Parallel.threadCount > 1 && g.batch >= Parallel.threadCount && g.batch * perImage >= parallelThreshold
+        let tasks =
+            Parallel.threadCount > 1 && g.batch >= Parallel.threadCount && g.batch * perImage >= parallelThreshold
             ? Parallel.threadCount : 1
         let perTask = (g.batch + tasks - 1) / tasks
         let fitting = columnBudget / Swift.max(g.kernelVolume * g.outputPlane, 1)
@@ -61,8 +63,10 @@ enum Convolution {
 
     /// Copies `packed` (`[O, n·P]`) into `y[images]` (`[n, O, P]`), adding `bias[o]` to channel `o`.
     @inline(__always)
-    static func unpack(_ packed: UnsafePointer<Float>, _ images: Range<Int>, into y: UnsafeMutablePointer<Float>,
-                       bias: UnsafePointer<Float>?, channels: Int, plane: Int) {
+    static func unpack(
+        _ packed: UnsafePointer<Float>, _ images: Range<Int>, into y: UnsafeMutablePointer<Float>,
+        bias: UnsafePointer<Float>?, channels: Int, plane: Int
+    ) {
         let columns = images.count * plane
         for (b, n) in images.enumerated() {
             for c in 0..<channels {
@@ -76,8 +80,10 @@ enum Convolution {
     /// `g[images]` (`[n, O, P]`) as one `[O, n·P]` matrix: `g` itself for one image, else packed
     /// into `spare`.
     @inline(__always)
-    static func gathered(_ g: UnsafePointer<Float>, _ images: Range<Int>, spare: UnsafeMutablePointer<Float>,
-                         channels: Int, plane: Int) -> UnsafePointer<Float> {
+    static func gathered(
+        _ g: UnsafePointer<Float>, _ images: Range<Int>, spare: UnsafeMutablePointer<Float>,
+        channels: Int, plane: Int
+    ) -> UnsafePointer<Float> {
         guard images.count > 1 else { return g + images.lowerBound * channels * plane }
         pack(g, images, into: spare, channels: channels, plane: plane)
         return UnsafePointer(spare)
@@ -85,8 +91,10 @@ enum Convolution {
 
     /// Copies `g[images]` (`[n, O, P]`) into `packed` as `[O, n·P]`, the layout of a packed GEMM.
     @inline(__always)
-    private static func pack(_ g: UnsafePointer<Float>, _ images: Range<Int>, into packed: UnsafeMutablePointer<Float>,
-                             channels: Int, plane: Int) {
+    private static func pack(
+        _ g: UnsafePointer<Float>, _ images: Range<Int>, into packed: UnsafeMutablePointer<Float>,
+        channels: Int, plane: Int
+    ) {
         let columns = images.count * plane
         for (b, n) in images.enumerated() {
             for o in 0..<channels {
@@ -121,13 +129,16 @@ enum Convolution {
     // MARK: - The three products
 
     /// `y = conv(x, weight) + bias`: `x` is `inputShape`, `y` is `outputShape`.
-    static func forward(_ x: UnsafePointer<Float>, _ weight: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?,
-                        _ y: UnsafeMutablePointer<Float>, _ g: ConvGeometry) {
+    static func forward(
+        _ x: UnsafePointer<Float>, _ weight: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?,
+        _ y: UnsafeMutablePointer<Float>, _ g: ConvGeometry
+    ) {
         if onednn(g, { nerva_conv_forward($0, x, weight, bias, y, $1) }) { return }
-        if g.isFullyConnected {  // Y[N, O] = X[N, K] · Wᵀ (+ bias)
+        if g.isFullyConnected { // Y[N, O] = X[N, K] · Wᵀ (+ bias)
             if let bias { nerva_fill_rows(bias, y, Int64(g.batch), Int64(g.outputChannels)) }
-            Gemm.sgemm(x, transposeA: false, weight, transposeB: true, y,
-                       m: g.batch, n: g.outputChannels, k: g.kernelVolume, beta: bias == nil ? 0 : 1)
+            Gemm.sgemm(
+                x, transposeA: false, weight, transposeB: true, y,
+                m: g.batch, n: g.outputChannels, k: g.kernelVolume, beta: bias == nil ? 0 : 1)
             return
         }
         if g.prefersChannelsLast { return forwardChannelsLast(x, weight, bias, y, g) }
@@ -141,8 +152,9 @@ enum Convolution {
                 if images.count == 1 {
                     let out = y + images.lowerBound * o * p
                     if let bias { for c in 0..<o { (out + c * p).initialize(repeating: bias[c], count: p) } }
-                    Gemm.sgemm(weight, transposeA: false, scratch, transposeB: false, out,
-                               m: o, n: p, k: k, beta: bias == nil ? 0 : 1)
+                    Gemm.sgemm(
+                        weight, transposeA: false, scratch, transposeB: false, out,
+                        m: o, n: p, k: k, beta: bias == nil ? 0 : 1)
                     return
                 }
                 let product = scratch + k * columns
@@ -154,8 +166,10 @@ enum Convolution {
 
     /// `dx = col2im(weightᵀ · g) + bias`: `g` is `outputShape`, `dx` is `inputShape`, and `bias`
     /// (a transposed convolution's) has one value per input channel.
-    static func backwardData(_ g: UnsafePointer<Float>, _ weight: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?,
-                             _ dx: UnsafeMutablePointer<Float>, _ geometry: ConvGeometry) {
+    static func backwardData(
+        _ g: UnsafePointer<Float>, _ weight: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?,
+        _ dx: UnsafeMutablePointer<Float>, _ geometry: ConvGeometry
+    ) {
         if onednn(geometry, { nerva_conv_backward_data($0, g, weight, dx, $1) }) {
             guard let bias else { return }
             let imageSize = geometry.inputChannels * geometry.inputPlane
@@ -164,9 +178,11 @@ enum Convolution {
         }
         let (k, o, p) = (geometry.kernelVolume, geometry.outputChannels, geometry.outputPlane)
         let imageSize = geometry.inputChannels * geometry.inputPlane
-        if geometry.isFullyConnected {  // dX[N, K] = G[N, O] · W[O, K] (+ bias)
+        if geometry.isFullyConnected { // dX[N, K] = G[N, O] · W[O, K] (+ bias)
             Gemm.sgemm(g, transposeA: false, weight, transposeB: false, dx, m: geometry.batch, n: k, k: o)
-            if let bias { for image in 0..<geometry.batch { addChannelBias(bias, to: dx + image * imageSize, geometry) } }
+            if let bias {
+                for image in 0..<geometry.batch { addChannelBias(bias, to: dx + image * imageSize, geometry) }
+            }
             return
         }
         if geometry.prefersChannelsLast { return backwardDataChannelsLast(g, weight, bias, dx, geometry) }
@@ -185,8 +201,10 @@ enum Convolution {
     }
 
     /// Adds `bias[c]` to every pixel of channel `c` of one input-shaped image.
-    static func addChannelBias(_ bias: UnsafePointer<Float>, to image: UnsafeMutablePointer<Float>,
-                                       _ geometry: ConvGeometry) {
+    static func addChannelBias(
+        _ bias: UnsafePointer<Float>, to image: UnsafeMutablePointer<Float>,
+        _ geometry: ConvGeometry
+    ) {
         let plane = geometry.inputPlane
         for c in 0..<geometry.inputChannels {
             let d = image + c * plane, shift = bias[c]
@@ -195,12 +213,16 @@ enum Convolution {
     }
 
     /// `dW = Σₙ g[n] · im2col(x[n])ᵀ`, written to `dw` (`weightShape`).
-    static func backwardWeight(_ x: UnsafePointer<Float>, _ g: UnsafePointer<Float>, _ dw: UnsafeMutablePointer<Float>,
-                               _ geometry: ConvGeometry) {
+    static func backwardWeight(
+        _ x: UnsafePointer<Float>, _ g: UnsafePointer<Float>, _ dw: UnsafeMutablePointer<Float>,
+        _ geometry: ConvGeometry
+    ) {
         if onednn(geometry, { nerva_conv_backward_weights($0, x, g, dw, nil, $1) }) { return }
-        let (k, o, p, imageSize) = (geometry.kernelVolume, geometry.outputChannels, geometry.outputPlane,
-                                    geometry.inputChannels * geometry.inputPlane)
-        if geometry.isFullyConnected {  // dW[O, K] = G[N, O]ᵀ · X[N, K]
+        let (k, o, p, imageSize) = (
+            geometry.kernelVolume, geometry.outputChannels, geometry.outputPlane,
+            geometry.inputChannels * geometry.inputPlane
+        )
+        if geometry.isFullyConnected { // dW[O, K] = G[N, O]ᵀ · X[N, K]
             Gemm.sgemm(g, transposeA: true, x, transposeB: false, dw, m: o, n: k, k: geometry.batch)
             return
         }
@@ -219,8 +241,9 @@ enum Convolution {
                     Im2col.im2col(x + n * imageSize, scratch + b * p, rowStride: columns, geometry)
                 }
                 let packed = gathered(g, images, spare: scratch + k * columns, channels: o, plane: p)
-                Gemm.sgemm(packed, transposeA: false, scratch, transposeB: true, target(task),
-                           m: o, n: k, k: columns, beta: 1)
+                Gemm.sgemm(
+                    packed, transposeA: false, scratch, transposeB: true, target(task),
+                    m: o, n: k, k: columns, beta: 1)
             }
         }
         for task in 1..<Swift.max(plan.tasks, 1) {

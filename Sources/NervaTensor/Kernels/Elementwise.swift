@@ -1,8 +1,9 @@
 import CNervaKernels
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Element-wise kernels. Each is `@inline(__always)` with the scalar function as a closure, so every
@@ -21,8 +22,10 @@ enum Elementwise {
     /// `out[i] = f(a[i], b[i])` with NumPy broadcasting; `kernel`, when given, computes the same
     /// function on whole rows with the backend's vectorised code.
     @inline(__always)
-    static func zip(_ a: Tensor, _ b: Tensor, _ op: StaticString, kernel: Vectorized.Binary? = nil,
-                    _ f: (Float, Float) -> Float) -> Tensor {
+    static func zip(
+        _ a: Tensor, _ b: Tensor, _ op: StaticString, kernel: Vectorized.Binary? = nil,
+        _ f: (Float, Float) -> Float
+    ) -> Tensor {
         let pa = a.dense, pb = b.dense
         if a.shape == b.shape, let kernel { return Vectorized.binary(a, b, kernel) }
         if a.shape == b.shape {
@@ -40,9 +43,15 @@ enum Elementwise {
             switch (plan.innerStrideA, plan.innerStrideB) {
             case (1, 1):
                 if let kernel { kernel(x, y, o, Int64(n)) } else { for i in 0..<n { o[i] = f(x[i], y[i]) } }
-            case (1, _): let s = y[0]; for i in 0..<n { o[i] = f(x[i], s) }
-            case (_, 1): let s = x[0]; for i in 0..<n { o[i] = f(s, y[i]) }
-            default: let v = f(x[0], y[0]); for i in 0..<n { o[i] = v }
+            case (1, _):
+                let s = y[0]
+                for i in 0..<n { o[i] = f(x[i], s) }
+            case (_, 1):
+                let s = x[0]
+                for i in 0..<n { o[i] = f(s, y[i]) }
+            default:
+                let v = f(x[0], y[0])
+                for i in 0..<n { o[i] = v }
             }
         }
         return out
@@ -77,15 +86,22 @@ struct BroadcastPlan {
         let stridesA = Shape.broadcastStrides(a, to: shape), stridesB = Shape.broadcastStrides(b, to: shape)
         for axis in shape.indices where shape[axis] != 1 {
             if let last = dims.last,
-               sa.last! == stridesA[axis] * shape[axis], sb.last! == stridesB[axis] * shape[axis] {
+                sa.last! == stridesA[axis] * shape[axis], sb.last! == stridesB[axis] * shape[axis]
+            {
                 dims[dims.count - 1] = last * shape[axis]
                 sa[sa.count - 1] = stridesA[axis]
                 sb[sb.count - 1] = stridesB[axis]
             } else {
-                dims.append(shape[axis]); sa.append(stridesA[axis]); sb.append(stridesB[axis])
+                dims.append(shape[axis])
+                sa.append(stridesA[axis])
+                sb.append(stridesB[axis])
             }
         }
-        if dims.isEmpty { dims = [1]; sa = [0]; sb = [0] }
+        if dims.isEmpty {
+            dims = [1]
+            sa = [0]
+            sb = [0]
+        }
         inner = dims.removeLast()
         innerStrideA = sa.removeLast()
         innerStrideB = sb.removeLast()

@@ -1,8 +1,9 @@
 import CNervaKernels
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// The geometry of a 2-D convolution (dilation 1, groups 1) seen from its *input* side, the larger
@@ -18,13 +19,17 @@ struct ConvGeometry: Equatable {
     let stride, padding: Int
     let outputHeight, outputWidth: Int
 
-    init(batch: Int, inputChannels: Int, height: Int, width: Int, outputChannels: Int,
-         kernelHeight: Int, kernelWidth: Int, stride: Int, padding: Int, _ op: StaticString) {
+    init(
+        batch: Int, inputChannels: Int, height: Int, width: Int, outputChannels: Int,
+        kernelHeight: Int, kernelWidth: Int, stride: Int, padding: Int, _ op: StaticString
+    ) {
         precondition(stride > 0, "\(op): stride must be positive, got \(stride).")
         precondition(padding >= 0, "\(op): padding must be non-negative, got \(padding).")
         precondition(kernelHeight > 0 && kernelWidth > 0, "\(op): the kernel \(kernelHeight)×\(kernelWidth) is empty.")
-        precondition(height + 2 * padding >= kernelHeight && width + 2 * padding >= kernelWidth,
-                     "\(op): the \(kernelHeight)×\(kernelWidth) kernel does not fit a \(height)×\(width) image with padding \(padding).")
+        precondition(
+            height + 2 * padding >= kernelHeight && width + 2 * padding >= kernelWidth,
+            "\(op): the \(kernelHeight)×\(kernelWidth) kernel does not fit a \(height)×\(width) image with padding \(padding)."
+        )
         self.batch = batch
         self.inputChannels = inputChannels
         self.height = height
@@ -62,9 +67,10 @@ struct ConvGeometry: Equatable {
 
     /// The geometry as the backend's kernels take it.
     var kernelShape: NervaConvShape {
-        NervaConvShape(batch: Int64(batch), in_channels: Int64(inputChannels), height: Int64(height), width: Int64(width),
-                       out_channels: Int64(outputChannels), kernel_h: Int64(kernelHeight), kernel_w: Int64(kernelWidth),
-                       stride: Int64(stride), padding: Int64(padding), out_h: Int64(outputHeight), out_w: Int64(outputWidth))
+        NervaConvShape(
+            batch: Int64(batch), in_channels: Int64(inputChannels), height: Int64(height), width: Int64(width),
+            out_channels: Int64(outputChannels), kernel_h: Int64(kernelHeight), kernel_w: Int64(kernelWidth),
+            stride: Int64(stride), padding: Int64(padding), out_h: Int64(outputHeight), out_w: Int64(outputWidth))
     }
 
     /// The rows and columns of the input that no output window reaches (0 up to `stride − 1`):
@@ -96,8 +102,10 @@ struct ConvGeometry: Equatable {
 enum Im2col {
     /// Unfolds image `x` (`[C, H, W]`) into `columns` (`[C·kh·kw, rowStride]`, first `Ho·Wo` used).
     @inline(__always)
-    static func im2col(_ x: UnsafePointer<Float>, _ columns: UnsafeMutablePointer<Float>, rowStride: Int,
-                       _ g: ConvGeometry) {
+    static func im2col(
+        _ x: UnsafePointer<Float>, _ columns: UnsafeMutablePointer<Float>, rowStride: Int,
+        _ g: ConvGeometry
+    ) {
         var shape = g.kernelShape
         nerva_im2col(&shape, x, columns, Int64(rowStride))
     }
@@ -105,8 +113,10 @@ enum Im2col {
     /// Folds `columns` (`[C·kh·kw, rowStride]`) back into image `x` (`[C, H, W]`), overwriting it
     /// with the sum of the entries that `im2col` would have read from each pixel.
     @inline(__always)
-    static func col2im(_ columns: UnsafePointer<Float>, rowStride: Int, _ x: UnsafeMutablePointer<Float>,
-                       _ g: ConvGeometry) {
+    static func col2im(
+        _ columns: UnsafePointer<Float>, rowStride: Int, _ x: UnsafeMutablePointer<Float>,
+        _ g: ConvGeometry
+    ) {
         var shape = g.kernelShape
         nerva_col2im(&shape, columns, Int64(rowStride), x)
     }
@@ -122,17 +132,23 @@ enum ShortVector {
         if count >= 8 {
             var k = 0
             while k + 8 <= count {
-                d.storeBytes(of: s.loadUnaligned(fromByteOffset: 4 * k, as: SIMD8<Float>.self), toByteOffset: 4 * k, as: SIMD8<Float>.self)
+                d.storeBytes(
+                    of: s.loadUnaligned(fromByteOffset: 4 * k, as: SIMD8<Float>.self), toByteOffset: 4 * k,
+                    as: SIMD8<Float>.self)
                 k += 8
             }
             if k < count {
                 let last = 4 * (count - 8)
-                d.storeBytes(of: s.loadUnaligned(fromByteOffset: last, as: SIMD8<Float>.self), toByteOffset: last, as: SIMD8<Float>.self)
+                d.storeBytes(
+                    of: s.loadUnaligned(fromByteOffset: last, as: SIMD8<Float>.self), toByteOffset: last,
+                    as: SIMD8<Float>.self)
             }
         } else if count >= 4 {
             d.storeBytes(of: s.loadUnaligned(as: SIMD4<Float>.self), as: SIMD4<Float>.self)
             let last = 4 * (count - 4)
-            d.storeBytes(of: s.loadUnaligned(fromByteOffset: last, as: SIMD4<Float>.self), toByteOffset: last, as: SIMD4<Float>.self)
+            d.storeBytes(
+                of: s.loadUnaligned(fromByteOffset: last, as: SIMD4<Float>.self), toByteOffset: last,
+                as: SIMD4<Float>.self)
         } else {
             for k in 0..<count { dst[k] = src[k] }
         }
@@ -144,18 +160,23 @@ enum ShortVector {
         let d = UnsafeMutableRawPointer(dst), s = UnsafeRawPointer(src)
         var k = 0
         while k + 8 <= count {
-            let sum = d.loadUnaligned(fromByteOffset: 4 * k, as: SIMD8<Float>.self)
+            let sum =
+                d.loadUnaligned(fromByteOffset: 4 * k, as: SIMD8<Float>.self)
                 + s.loadUnaligned(fromByteOffset: 4 * k, as: SIMD8<Float>.self)
             d.storeBytes(of: sum, toByteOffset: 4 * k, as: SIMD8<Float>.self)
             k += 8
         }
         if k + 4 <= count {
-            let sum = d.loadUnaligned(fromByteOffset: 4 * k, as: SIMD4<Float>.self)
+            let sum =
+                d.loadUnaligned(fromByteOffset: 4 * k, as: SIMD4<Float>.self)
                 + s.loadUnaligned(fromByteOffset: 4 * k, as: SIMD4<Float>.self)
             d.storeBytes(of: sum, toByteOffset: 4 * k, as: SIMD4<Float>.self)
             k += 4
         }
-        while k < count { dst[k] += src[k]; k += 1 }
+        while k < count {
+            dst[k] += src[k]
+            k += 1
+        }
     }
 
     /// `dst[0..<count] = 0`.
@@ -166,7 +187,10 @@ enum ShortVector {
             UnsafeMutableRawPointer(dst).storeBytes(of: .zero, toByteOffset: 4 * k, as: SIMD8<Float>.self)
             k += 8
         }
-        while k < count { dst[k] = 0; k += 1 }
+        while k < count {
+            dst[k] = 0
+            k += 1
+        }
     }
 }
 
@@ -206,7 +230,8 @@ final class ScratchBuffer {
         if count > scratch.capacity {
             scratch.base?.deallocate()
             scratch.capacity = Swift.max(count, scratch.capacity * 3 / 2)
-            scratch.base = UnsafeMutableRawPointer
+            scratch.base =
+                UnsafeMutableRawPointer
                 .allocate(byteCount: scratch.capacity * MemoryLayout<Float>.stride, alignment: 64)
                 .bindMemory(to: Float.self, capacity: scratch.capacity)
         }

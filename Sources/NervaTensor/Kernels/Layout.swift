@@ -9,7 +9,7 @@ enum Layout {
         let src = x.dense, dst = out.storage.base
         let total = out.scalarCount
         guard total > 0 else { return out }
-        let strides = axes.map { inStrides[$0] }     // input stride of each output axis
+        let strides = axes.map { inStrides[$0] } // input stride of each output axis
         if outShape.count == 2 {
             transpose2D(src, dst, rows: inShape[0], columns: inShape[1])
             return out

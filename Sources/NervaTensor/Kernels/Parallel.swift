@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// Splitting kernel work across the cores.
 ///
@@ -31,7 +32,9 @@ enum Parallel {
             return
         }
         defer { pool.release() }
-        withoutActuallyEscaping(body) { body in pool.run(tasks: tasks) { task in body(task, share(task, of: tasks, count)) } }
+        withoutActuallyEscaping(body) { body in
+            pool.run(tasks: tasks) { task in body(task, share(task, of: tasks, count)) }
+        }
     }
 
     /// Task `task`'s share of `0..<count` split into `tasks` nearly equal ranges.
@@ -50,10 +53,10 @@ final class WorkerPool: @unchecked Sendable {
     /// How long an idle worker spins for the next job before it sleeps, in nanoseconds.
     static let spinNanoseconds: UInt64 = 300_000
 
-    private let isBusy = Atomic<Bool>(false)    // a thread's job owns the pool
-    private let generation = Atomic<Int>(0)     // bumped once per job
-    private let isActive = Atomic<Bool>(false)  // workers may join the current job
-    private let inside = Atomic<Int>(0)         // workers between joining and leaving a job
+    private let isBusy = Atomic<Bool>(false) // a thread's job owns the pool
+    private let generation = Atomic<Int>(0) // bumped once per job
+    private let isActive = Atomic<Bool>(false) // workers may join the current job
+    private let inside = Atomic<Int>(0) // workers between joining and leaving a job
     private let nextTask = Atomic<Int>(0)
     private let finished = Atomic<Int>(0)
     private let sleepers = Atomic<Int>(0)
@@ -68,19 +71,23 @@ final class WorkerPool: @unchecked Sendable {
         for _ in 0..<workers {
             let context = Unmanaged.passRetained(self).toOpaque()
             #if canImport(Glibc)
-            var thread = pthread_t()
-            let started = pthread_create(&thread, nil, { context in
-                Unmanaged<WorkerPool>.fromOpaque(context!).takeRetainedValue().work()
-                return nil
-            }, context)
-            if started == 0 { pthread_detach(thread) }
+                var thread = pthread_t()
+                let started = pthread_create(
+                    &thread, nil,
+                    { context in
+                        Unmanaged<WorkerPool>.fromOpaque(context!).takeRetainedValue().work()
+                        return nil
+                    }, context)
+                if started == 0 { pthread_detach(thread) }
             #else
-            var thread: pthread_t?
-            let started = pthread_create(&thread, nil, { context in
-                Unmanaged<WorkerPool>.fromOpaque(context).takeRetainedValue().work()
-                return nil
-            }, context)
-            if started == 0, let thread { pthread_detach(thread) }
+                var thread: pthread_t?
+                let started = pthread_create(
+                    &thread, nil,
+                    { context in
+                        Unmanaged<WorkerPool>.fromOpaque(context).takeRetainedValue().work()
+                        return nil
+                    }, context)
+                if started == 0, let thread { pthread_detach(thread) }
             #endif
             precondition(started == 0, "WorkerPool: cannot start a worker thread (error \(started)).")
         }
@@ -133,7 +140,10 @@ final class WorkerPool: @unchecked Sendable {
             var spins = 0
             while generation.load(ordering: .acquiring) == seen {
                 spins += 1
-                if spins & 15 == 0 && now() > deadline { sleep(until: seen); break }
+                if spins & 15 == 0 && now() > deadline {
+                    sleep(until: seen)
+                    break
+                }
                 spinHint()
             }
             seen = generation.load(ordering: .sequentiallyConsistent)

@@ -14,8 +14,10 @@ enum Pooling {
     /// tap updates the running maxima with masks, never with data-dependent branches (on random
     /// data they would mispredict half the time). Every window still sees its pixels in
     /// row-major order and keeps the first maximum (or NaN), as in PyTorch.
-    static func max(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ indices: UnsafeMutablePointer<Int32>?,
-                    _ g: ConvGeometry) {
+    static func max(
+        _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ indices: UnsafeMutablePointer<Int32>?,
+        _ g: ConvGeometry
+    ) {
         let (h, w, ho, wo) = (g.height, g.width, g.outputHeight, g.outputWidth)
         let (s, p) = (g.stride, g.padding)
         let planes = g.batch * g.inputChannels, groups = (wo + 3) / 4
@@ -23,8 +25,11 @@ enum Pooling {
         // The outputs whose window reaches column tap `j`, as a range and as lane groups.
         let taps = (0..<g.kernelWidth).map { j in
             let valid = g.validOutputs(kernelOffset: j, size: w, outputSize: wo)
-            return (valid: valid, lower: SIMD4(repeating: Int32(valid.lowerBound)), upper: SIMD4(repeating: Int32(valid.upperBound)),
-                    groups: (valid.lowerBound / 4)..<((valid.upperBound + 3) / 4))
+            return (
+                valid: valid, lower: SIMD4(repeating: Int32(valid.lowerBound)),
+                upper: SIMD4(repeating: Int32(valid.upperBound)),
+                groups: (valid.lowerBound / 4)..<((valid.upperBound + 3) / 4)
+            )
         }
         let isPairwise = g.kernelHeight == 2 && g.kernelWidth == 2 && s == 2 && p == 0 && wo >= 4
         Parallel.forEachPart(count: planes, tasks: tasks(g)) { _, share in
@@ -34,7 +39,10 @@ enum Pooling {
             }
             let best = UnsafeMutablePointer<SIMD4<Float>>.allocate(capacity: groups)
             let index = UnsafeMutablePointer<SIMD4<Int32>>.allocate(capacity: groups)
-            defer { best.deallocate(); index.deallocate() }
+            defer {
+                best.deallocate()
+                index.deallocate()
+            }
             for plane in share {
                 for oh in 0..<ho {
                     let rows = window(oh, g, size: h, kernel: g.kernelHeight)
@@ -42,28 +50,34 @@ enum Pooling {
                     for group in 0..<groups {
                         let ow = SIMD4<Int32>(repeating: Int32(group * 4)) &+ lanes
                         best[group] = SIMD4(repeating: -.infinity)
-                        index[group] = firstRow &+ pointwiseMax(ow &* Int32(s) &- Int32(p), .zero)   // the window's first pixel
+                        // the window's first pixel
+                        index[group] = firstRow &+ pointwiseMax(ow &* Int32(s) &- Int32(p), .zero)
                     }
                     for i in rows {
                         for tap in 0..<g.kernelWidth {
                             let (valid, lower, upper, tapGroups) = taps[tap]
-                            let base = (plane * h + i) * w + tap - p          // + ow·s is the pixel read
+                            let base = (plane * h + i) * w + tap - p // + ow·s is the pixel read
                             for group in tapGroups {
                                 let first = group * 4, start = base + first * s
-                                var value: SIMD4<Float>, position = SIMD4(repeating: Int32(truncatingIfNeeded: start)) &+ strides
+                                var value: SIMD4<Float>,
+                                    position = SIMD4(repeating: Int32(truncatingIfNeeded: start)) &+ strides
                                 var inside = SIMDMask<SIMD4<Int32>>(repeating: true)
                                 if first >= valid.lowerBound && first + 4 <= valid.upperBound {
                                     value = SIMD4(x[start], x[start + s], x[start + 2 * s], x[start + 3 * s])
                                 } else {
                                     let ow = SIMD4<Int32>(repeating: Int32(first)) &+ lanes
                                     inside = (ow .>= lower) .& (ow .< upper)
-                                    position = SIMD4(repeating: Int32(truncatingIfNeeded: base))
+                                    position =
+                                        SIMD4(repeating: Int32(truncatingIfNeeded: base))
                                         &+ ow.clamped(lowerBound: lower, upperBound: upper &- 1) &* Int32(s)
-                                    value = SIMD4(x[Int(position[0])], x[Int(position[1])], x[Int(position[2])], x[Int(position[3])])
+                                    value = SIMD4(
+                                        x[Int(position[0])], x[Int(position[1])], x[Int(position[2])],
+                                        x[Int(position[3])])
                                 }
                                 let current = best[group]
                                 // value > current, or value is NaN; a NaN maximum stays.
-                                let wins = inside .& .!(value .<= current) .& ((current .== current) .| (value .!= value))
+                                let wins =
+                                    inside .& .!(value .<= current) .& ((current .== current) .| (value .!= value))
                                 best[group] = current.replacing(with: value, where: wins)
                                 index[group] = index[group].replacing(with: position, where: wins)
                             }
@@ -79,13 +93,17 @@ enum Pooling {
 
     /// 2×2 max pooling with stride 2 and no padding (the common case), four outputs at a time
     /// from two rows of eight pixels; the last group of a row overlaps the previous one.
-    private static func maxOfPairs(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
-                                   _ indices: UnsafeMutablePointer<Int32>?, _ g: ConvGeometry, planes: Range<Int>) {
+    private static func maxOfPairs(
+        _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
+        _ indices: UnsafeMutablePointer<Int32>?, _ g: ConvGeometry, planes: Range<Int>
+    ) {
         let (h, w, ho, wo) = (g.height, g.width, g.outputHeight, g.outputWidth)
         let even = SIMD4<Int32>(0, 2, 4, 6), lastGroup = wo - 4
-        @inline(__always) func update(_ best: inout SIMD4<Float>, _ index: inout SIMD4<Int32>,
-                                      _ value: SIMD4<Float>, _ position: SIMD4<Int32>) {
-            let wins = .!(value .<= best) .& ((best .== best) .| (value .!= value))   // value > best, or NaN
+        @inline(__always) func update(
+            _ best: inout SIMD4<Float>, _ index: inout SIMD4<Int32>,
+            _ value: SIMD4<Float>, _ position: SIMD4<Int32>
+        ) {
+            let wins = .!(value .<= best) .& ((best .== best) .| (value .!= value)) // value > best, or NaN
             best.replace(with: value, where: wins)
             index.replace(with: position, where: wins)
         }
@@ -105,7 +123,9 @@ enum Pooling {
                     update(&best, &index, lower.evenHalf, first &+ below)
                     update(&best, &index, lower.oddHalf, first &+ (below + 1))
                     UnsafeMutableRawPointer(y + out + ow).storeBytes(of: best, as: SIMD4<Float>.self)
-                    if let indices { UnsafeMutableRawPointer(indices + out + ow).storeBytes(of: index, as: SIMD4<Int32>.self) }
+                    if let indices {
+                        UnsafeMutableRawPointer(indices + out + ow).storeBytes(of: index, as: SIMD4<Int32>.self)
+                    }
                     if ow == lastGroup { break }
                     ow = Swift.min(ow + 4, lastGroup)
                 }
@@ -136,7 +156,10 @@ enum Pooling {
         let (h, w, ho, wo) = (g.height, g.width, g.outputHeight, g.outputWidth)
         let scale = 1 / Float(g.kernelHeight * g.kernelWidth)
         let (columnStarts, columnEnds) = windowColumns(g)
-        defer { columnStarts.deallocate(); columnEnds.deallocate() }
+        defer {
+            columnStarts.deallocate()
+            columnEnds.deallocate()
+        }
         Parallel.forEachPart(count: g.batch * g.inputChannels, tasks: tasks(g)) { _, planes in
             let rowSum = UnsafeMutablePointer<Float>.allocate(capacity: w)
             defer { rowSum.deallocate() }
@@ -150,7 +173,10 @@ enum Pooling {
                     for ow in 0..<wo {
                         let (lower, upper) = (columnStarts[ow], columnEnds[ow])
                         var total: Float = 0, j = lower
-                        while j < upper { total += rowSum[j]; j &+= 1 }
+                        while j < upper {
+                            total += rowSum[j]
+                            j &+= 1
+                        }
                         out[ow] = total * scale
                     }
                 }
@@ -164,7 +190,10 @@ enum Pooling {
         let (h, w, ho, wo) = (g.height, g.width, g.outputHeight, g.outputWidth)
         let scale = 1 / Float(g.kernelHeight * g.kernelWidth)
         let (columnStarts, columnEnds) = windowColumns(g)
-        defer { columnStarts.deallocate(); columnEnds.deallocate() }
+        defer {
+            columnStarts.deallocate()
+            columnEnds.deallocate()
+        }
         Parallel.forEachPart(count: g.batch * g.inputChannels, tasks: tasks(g)) { _, planes in
             let rowShare = UnsafeMutablePointer<Float>.allocate(capacity: w)
             defer { rowShare.deallocate() }
@@ -178,7 +207,10 @@ enum Pooling {
                     for ow in 0..<wo {
                         let value = gradient[ow] * scale
                         var j = columnStarts[ow]
-                        while j < columnEnds[ow] { rowShare[j] += value; j &+= 1 }
+                        while j < columnEnds[ow] {
+                            rowShare[j] += value
+                            j &+= 1
+                        }
                     }
                     for i in rows { ShortVector.add(image + i * w, rowShare, w) }
                 }
@@ -188,8 +220,10 @@ enum Pooling {
 
     /// Nearest-neighbour upsampling by `scale`: each input row is widened once, then copied to
     /// `scale` output rows. `x` is `[planes, h, w]`, `y` is `[planes, h·scale, w·scale]`.
-    static func upsampleNearest(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
-                                planes: Int, height h: Int, width w: Int, scale: Int) {
+    static func upsampleNearest(
+        _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
+        planes: Int, height h: Int, width w: Int, scale: Int
+    ) {
         let wide = w * scale
         let tasks = planes * h * w >= 1 << 16 ? Parallel.threadCount : 1
         Parallel.forEachPart(count: planes, tasks: tasks) { _, share in

@@ -1,8 +1,9 @@
 import CNervaKernels
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Reduction kernels over one (merged) axis of a tensor viewed as `[outer, n, inner]`.
@@ -20,11 +21,14 @@ enum Reduce {
         // Runs of consecutive axes are merged into one, processed from the last run backwards.
         var runs: [Range<Int>] = []
         for axis in axes {
-            if let last = runs.last, last.upperBound == axis { runs[runs.count - 1] = last.lowerBound..<(axis + 1) }
-            else { runs.append(axis..<(axis + 1)) }
+            if let last = runs.last, last.upperBound == axis {
+                runs[runs.count - 1] = last.lowerBound..<(axis + 1)
+            } else {
+                runs.append(axis..<(axis + 1))
+            }
         }
         for run in runs.reversed() { current = reduce(current, run, kind) }
-        if axes.isEmpty {   // a copy, never a view: results are independent of their inputs
+        if axes.isEmpty { // a copy, never a view: results are independent of their inputs
             let copy = Tensor(uninitializedShape: x.shape)
             copy.storage.base.update(from: x.dense, count: x.scalarCount)
             return copy
@@ -42,7 +46,10 @@ enum Reduce {
         let out = Tensor(uninitializedShape: outShape)
         let src = x.dense, dst = out.storage.base
         precondition(n > 0 || kind == .sum, "max: cannot reduce an empty axis of shape \(shape).")
-        if n == 0 { dst.initialize(repeating: 0, count: outer * inner); return out }
+        if n == 0 {
+            dst.initialize(repeating: 0, count: outer * inner)
+            return out
+        }
         for o in 0..<outer {
             let s = src + o * n * inner, d = dst + o * inner
             if inner == 1 {
@@ -94,7 +101,10 @@ enum Reduce {
             for k in 0..<inner {
                 let s = src + o * n * inner + k
                 var best = 0, value = s[0]
-                for j in 1..<n where s[j * inner] > value { best = j; value = s[j * inner] }
+                for j in 1..<n where s[j * inner] > value {
+                    best = j
+                    value = s[j * inner]
+                }
                 dst[o * inner + k] = Float(best)
             }
         }
@@ -131,13 +141,15 @@ enum Reduce {
     }
 
     /// Softmax of one contiguous row, vectorised.
-    private static func softmaxRow(_ s: UnsafePointer<Float>, _ d: UnsafeMutablePointer<Float>, _ n: Int, logarithmic: Bool) {
+    private static func softmaxRow(
+        _ s: UnsafePointer<Float>, _ d: UnsafeMutablePointer<Float>, _ n: Int, logarithmic: Bool
+    ) {
         var m = maximum(s, n)
         if m == -.infinity { m = 0 }
         for j in 0..<n { d[j] = VectorMath.exp(s[j] - m) }
         let total = sum(d, n)
         if logarithmic {
-            let logTotal = logf(total)   // (x − m) − log Σ: exact where x = m, as PyTorch
+            let logTotal = logf(total) // (x − m) − log Σ: exact where x = m, as PyTorch
             for j in 0..<n { d[j] = (s[j] - m) - logTotal }
         } else {
             let scale = 1 / total

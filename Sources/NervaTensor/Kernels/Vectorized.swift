@@ -10,7 +10,10 @@ enum Vectorized {
     @inline(__always)
     static func forChunks(_ count: Int, _ body: (Range<Int>) -> Void) {
         let tasks = ThreadBudget.tasks(forWork: count)
-        if tasks <= 1 { body(0..<count); return }
+        if tasks <= 1 {
+            body(0..<count)
+            return
+        }
         Parallel.forEachPart(count: count, tasks: tasks) { _, range in body(range) }
     }
 

@@ -19,7 +19,8 @@ final class BenchmarkReporter {
 
     /// The process's peak resident memory so far, in megabytes.
     var processPeakMegabytes: Double {
-        Swift.max(highestPeakMegabytes, ResourceUsage.peakMegabytesSinceReset() ?? 0, ResourceUsage.peakResidentMegabytes)
+        Swift.max(
+            highestPeakMegabytes, ResourceUsage.peakMegabytesSinceReset() ?? 0, ResourceUsage.peakResidentMegabytes)
     }
 
     init(suite: String, json: Bool, filter: String?, quick: Bool, pytorch: PyTorchPeer?) {
@@ -52,8 +53,10 @@ final class BenchmarkReporter {
         highestPeakMegabytes = Swift.max(highestPeakMegabytes, peak ?? 0)
         var measured: PyTorchPeer.Measurement?
         if let pytorch {
-            do { measured = try pytorch.measure(name, params: Dictionary(uniqueKeysWithValues: params.map { ($0.key, $0.value) }), quick: quick) }
-            catch { FileHandle.standardError.write(Data("nerva bench: \(error)\n".utf8)) }
+            do {
+                measured = try pytorch.measure(
+                    name, params: Dictionary(uniqueKeysWithValues: params.map { ($0.key, $0.value) }), quick: quick)
+            } catch { FileHandle.standardError.write(Data("nerva bench: \(error)\n".utf8)) }
         }
         let reference = measured?.value
         let lowerIsBetter = ["s", "ms", "MB"].contains(unit)
@@ -61,11 +64,15 @@ final class BenchmarkReporter {
         count += 1
         if json {
             let fields = params.map { key, value in "\"\(key)\":\(encoded(value))" }.joined(separator: ",")
-            var line = "{\"suite\":\"\(suite)\",\"name\":\"\(name)\",\"params\":{\(fields)},\"value\":\(rounded(value)),\"unit\":\"\(unit)\""
+            var line =
+                "{\"suite\":\"\(suite)\",\"name\":\"\(name)\",\"params\":{\(fields)},\"value\":\(rounded(value)),\"unit\":\"\(unit)\""
             if let reference, let ratio { line += ",\"pytorch\":\(rounded(reference)),\"ratio\":\(rounded(ratio))" }
             if let peak, unit != "MB" { line += ",\"peak_rss_mb\":\(rounded(peak))" }
-            if let theirs = measured?.peakMegabytes, unit != "MB" { line += ",\"pytorch_peak_rss_mb\":\(rounded(theirs))" }
-            line += ",\"cpu\":\(encoded(machine.cpu)),\"isa\":\"\(machine.isa)\",\"backend\":\(encoded(machine.backend))}"
+            if let theirs = measured?.peakMegabytes, unit != "MB" {
+                line += ",\"pytorch_peak_rss_mb\":\(rounded(theirs))"
+            }
+            line +=
+                ",\"cpu\":\(encoded(machine.cpu)),\"isa\":\"\(machine.isa)\",\"backend\":\(encoded(machine.backend))}"
             print(line)
         } else {
             let settings = params.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
@@ -73,12 +80,15 @@ final class BenchmarkReporter {
             let width = Swift.max(44, label.count + 1)
             var line = label.padding(toLength: width, withPad: " ", startingAt: 0) + " \(rounded(value)) \(unit)"
             if let reference, let ratio {
-                line = line.padding(toLength: Swift.max(width + 22, line.count + 1), withPad: " ", startingAt: 0)
+                line =
+                    line.padding(toLength: Swift.max(width + 22, line.count + 1), withPad: " ", startingAt: 0)
                     + " PyTorch \(rounded(reference)) \(unit)".padding(toLength: 28, withPad: " ", startingAt: 0)
                     + " \(rounded(ratio))× \(ratio >= 1 ? "better" : "worse")"
             }
             if let peak, unit != "MB" {
-                line += " · peak \(Int(peak.rounded())) MB" + (measured?.peakMegabytes.map { " (PyTorch \(Int($0.rounded())) MB)" } ?? "")
+                line +=
+                    " · peak \(Int(peak.rounded())) MB"
+                    + (measured?.peakMegabytes.map { " (PyTorch \(Int($0.rounded())) MB)" } ?? "")
             }
             print(line)
         }
@@ -127,8 +137,8 @@ enum ResourceUsage {
     /// `nil` where `/proc/self/status` does not say.
     static func peakMegabytesSinceReset() -> Double? {
         guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
-              let kilobytes = Double(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "")
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+            let kilobytes = Double(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "")
         else { return nil }
         return kilobytes / 1024
     }
@@ -148,6 +158,6 @@ enum ResourceUsage {
     static var peakResidentMegabytes: Double {
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
-        return Double(usage.ru_maxrss) / 1024   // kilobytes on Linux
+        return Double(usage.ru_maxrss) / 1024 // kilobytes on Linux
     }
 }

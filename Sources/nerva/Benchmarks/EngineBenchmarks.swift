@@ -39,8 +39,9 @@ struct EngineBenchmarks {
             PyTorchPeer.settle()
             let openblas = Stopwatch.rate(seconds: time, work: flops / 1e9) {
                 directCall(a, b, c) {
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k), 1,
-                                $0, Int32(k), $1, Int32(n), 0, $2, Int32(n))
+                    cblas_sgemm(
+                        CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k), 1,
+                        $0, Int32(k), $1, Int32(n), 0, $2, Int32(n))
                 }
             }
             reporter.report("sgemm_openblas_direct", params: params, value: openblas, unit: "GFLOP/s")
@@ -48,8 +49,10 @@ struct EngineBenchmarks {
         }
     }
 
-    private func directCall(_ a: Tensor, _ b: Tensor, _ c: Tensor,
-                            _ body: (UnsafePointer<Float>, UnsafePointer<Float>, UnsafeMutablePointer<Float>) -> Void) {
+    private func directCall(
+        _ a: Tensor, _ b: Tensor, _ c: Tensor,
+        _ body: (UnsafePointer<Float>, UnsafePointer<Float>, UnsafeMutablePointer<Float>) -> Void
+    ) {
         a.withUnsafeBufferPointer { pa in
             b.withUnsafeBufferPointer { pb in
                 c.withUnsafeMutableBufferPointer { pc in body(pa.baseAddress!, pb.baseAddress!, pc.baseAddress!) }
@@ -64,7 +67,7 @@ struct EngineBenchmarks {
         let row = Tensor.uniform([1024], generator: rng), matrix = x.reshaped([1024, 1024])
         let cases: [(String, () -> Tensor)] = [
             ("add", { x + y }), ("multiply", { x * y }), ("add_broadcast_row", { matrix + row }),
-            ("relu", { x.relu() }), ("exp", { x.exp() }), ("sigmoid", { x.sigmoid() }), ("sum", { x.sum() }),
+            ("relu", { x.relu() }), ("exp", { x.exp() }), ("sigmoid", { x.sigmoid() }), ("sum", { x.sum() })
         ]
         for (op, body) in cases {
             let rate = Stopwatch.rate(seconds: seconds / 4, work: Double(n) / 1e9) { _ = body() }

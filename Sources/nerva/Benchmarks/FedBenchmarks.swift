@@ -36,16 +36,22 @@ struct FedBenchmarks {
             let server = SecureAggregationServer(threshold: participants / 2 + 1, context: context)
             clients.forEach { server.receive($0.advertisedKeys) }
             let roster = try server.roster()
-            for client in clients { try server.receive(shares: client.shareKeys(roster: roster, threshold: server.threshold), from: client.index) }
+            for client in clients {
+                try server.receive(
+                    shares: client.shareKeys(roster: roster, threshold: server.threshold), from: client.index)
+            }
             for client in clients.dropLast() {
-                try server.receive(masked: client.maskedInput(vectors[client.index], received: server.shares(for: client.index)), from: client.index)
+                try server.receive(
+                    masked: client.maskedInput(vectors[client.index], received: server.shares(for: client.index)),
+                    from: client.index)
             }
             for client in clients.dropLast() { server.receive(try client.unmask(survivors: server.survivors)) }
             _ = try server.sum()
             return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         }.min()!
-        reporter.report("secure_aggregation", params: ["participants": participants, "values": length, "dropouts": 1],
-                        value: seconds, unit: "s")
+        reporter.report(
+            "secure_aggregation", params: ["participants": participants, "values": length, "dropouts": 1],
+            value: seconds, unit: "s")
     }
 
     /// One round of federated NeuMF (8 factors, MLP 64→32→16→8) in which every one of 943 users
@@ -58,28 +64,40 @@ struct FedBenchmarks {
         let split = SplitRule.leaveOneOut.split(dataset)
         let model = FederatedNCFModel(architecture: .neumf, itemCount: split.train.itemCount)
         let federation = FederatedRecommendation(split: split, model: model, seed: 1)
-        let strategy = RowWeightedFedAvg(model: model, clientSettings: FitConfiguration(round: 0, localEpochs: 1, batchSize: 64,
-                                                                                        learningRate: 0.05),
-                                         evaluationFraction: 0, seed: 1)
+        let strategy = RowWeightedFedAvg(
+            model: model,
+            clientSettings: FitConfiguration(
+                round: 0, localEpochs: 1, batchSize: 64,
+                learningRate: 0.05),
+            evaluationFraction: 0, seed: 1)
         let simulation = try federation.simulation(strategy: strategy, seed: 1)
         let seconds = try (0..<(quick ? 1 : 2)).map { _ in try simulation.runRound().seconds }.min()!
-        reporter.report("fedrec_round", params: ["users": users, "items": items, "interactions": split.train.count,
-                                                 "model": "neumf-8-64-32-16-8", "refit_epochs": model.refitEpochs, "E": 1, "B": 64, "threads": simulation.concurrency],
-                        value: seconds, unit: "s")
+        reporter.report(
+            "fedrec_round",
+            params: [
+                "users": users, "items": items, "interactions": split.train.count,
+                "model": "neumf-8-64-32-16-8", "refit_epochs": model.refitEpochs, "E": 1, "B": 64,
+                "threads": simulation.concurrency
+            ],
+            value: seconds, unit: "s")
     }
 
     private func rounds() throws {
         let clients = 10, perClient = quick ? 1_000 : 6_000
         let train = try FashionMNIST.load(.train, directory: dataDirectory, limit: clients * perClient)
-        let parts = Partition.split(labels: train.labels, classCount: 10, clientCount: clients, scheme: .iid,
-                                    generator: RandomGenerator(seed: 1))
-        let participants = parts.enumerated().map { ClassificationParticipant(id: "client-\($0.offset)", data: train, trainIndices: $0.element) }
+        let parts = Partition.split(
+            labels: train.labels, classCount: 10, clientCount: clients, scheme: .iid,
+            generator: RandomGenerator(seed: 1))
+        let participants = parts.enumerated().map {
+            ClassificationParticipant(id: "client-\($0.offset)", data: train, trainIndices: $0.element)
+        }
         let settings = FitConfiguration(round: 0, localEpochs: 1, batchSize: 10, learningRate: 0.01)
         let cores = ProcessInfo.processInfo.activeProcessorCount
         for threads in Set([1, cores]).sorted() where !(quick && threads == 1 && cores > 1) {
-            let simulation = try FederatedSimulation(model: .mlp(hiddenSizes: [200, 200]), participants: participants,
-                                                     strategy: FederatedStrategy.fedAvg(clientSettings: settings, seed: 2),
-                                                     seed: 3, concurrency: threads)
+            let simulation = try FederatedSimulation(
+                model: .mlp(hiddenSizes: [200, 200]), participants: participants,
+                strategy: FederatedStrategy.fedAvg(clientSettings: settings, seed: 2),
+                seed: 3, concurrency: threads)
             var measured: [(wall: Double, cpu: Double)] = []
             for _ in 0..<(quick ? 1 : 2) {
                 let cpuBefore = Self.processorSeconds()
@@ -87,8 +105,10 @@ struct FedBenchmarks {
                 measured.append((wall, Self.processorSeconds() - cpuBefore))
             }
             let seconds = measured.map(\.wall).min()!
-            let params: KeyValuePairs<String, Any> = ["clients": clients, "samples_per_client": perClient, "model": "mlp-784-200-200-10",
-                                                      "E": 1, "B": 10, "threads": threads]
+            let params: KeyValuePairs<String, Any> = [
+                "clients": clients, "samples_per_client": perClient, "model": "mlp-784-200-200-10",
+                "E": 1, "B": 10, "threads": threads
+            ]
             if reporter.wants("fedavg_round") {
                 reporter.report("fedavg_round", params: params, value: seconds, unit: "s")
                 // CPU time of all threads: the round's cost independent of other processes on the machine.
@@ -96,8 +116,9 @@ struct FedBenchmarks {
             }
             if reporter.wants("local_step_cpu") {
                 let steps = Double(clients * ((perClient + 9) / 10))
-                reporter.report("local_step_cpu", params: ["model": "mlp-784-200-200-10", "B": 10, "threads": threads],
-                                value: measured.map(\.cpu).min()! / steps * 1000, unit: "ms")
+                reporter.report(
+                    "local_step_cpu", params: ["model": "mlp-784-200-200-10", "B": 10, "threads": threads],
+                    value: measured.map(\.cpu).min()! / steps * 1000, unit: "ms")
             }
         }
     }
@@ -112,11 +133,13 @@ struct FedBenchmarks {
 
     private func wireRoundTrip() throws {
         let model = try ModelDescription.mlp(hiddenSizes: [200, 200]).makeModel(generator: RandomGenerator(seed: 1))
-        let result = FitResult(update: ParameterSet(module: model), kind: .parameters, exampleCount: 6_000, metrics: ["train_loss": 0.5])
+        let result = FitResult(
+            update: ParameterSet(module: model), kind: .parameters, exampleCount: 6_000, metrics: ["train_loss": 0.5])
         let rate = Stopwatch.rate(seconds: quick ? 0.3 : 1, work: 1) {
             _ = try? WireFormat.decodeFitResult(WireFormat.encode(result))
         }
-        reporter.report("wire_roundtrip", params: ["parameters": result.update.scalarCount], value: 1000 / rate, unit: "ms")
+        reporter.report(
+            "wire_roundtrip", params: ["parameters": result.update.scalarCount], value: 1000 / rate, unit: "ms")
     }
 
     /// One round over real HTTP on 127.0.0.1 with 10 client threads and a 1.6 M-parameter model
@@ -125,13 +148,17 @@ struct FedBenchmarks {
     private func httpRound() throws {
         let clients = 10
         let strategy = FederatedStrategy.fedAvg(clientSettings: FitConfiguration(round: 0), seed: 1)
-        let federation = try LoopbackFederation(model: .mlp(hiddenSizes: [2000]), participants: (0..<clients).map { EchoParticipant(id: "client-\($0)") },
-                                                strategy: strategy, seed: 1, pollSeconds: 1)
+        let federation = try LoopbackFederation(
+            model: .mlp(hiddenSizes: [2000]), participants: (0..<clients).map { EchoParticipant(id: "client-\($0)") },
+            strategy: strategy, seed: 1, pollSeconds: 1)
         let rounds = quick ? 2 : 4
-        let seconds = try federation.run(rounds: rounds).dropFirst().map(\.seconds).min()!   // the first round also connects
+        // the first round also connects
+        let seconds = try federation.run(rounds: rounds).dropFirst().map(\.seconds).min()!
         federation.finish(grace: 10)
-        reporter.report("http_round", params: ["clients": clients, "parameters": federation.global.scalarCount, "transport": "http-loopback"],
-                        value: seconds, unit: "s")
+        reporter.report(
+            "http_round",
+            params: ["clients": clients, "parameters": federation.global.scalarCount, "transport": "http-loopback"],
+            value: seconds, unit: "s")
     }
 }
 
@@ -147,7 +174,9 @@ private final class EchoParticipant: FederatedParticipant {
         return FitResult(update: update, kind: .parameters, exampleCount: 100)
     }
 
-    func evaluate(model: ModelDescription, parameters: ParameterSet, configuration: EvaluateConfiguration) throws -> ParticipantEvaluation {
+    func evaluate(model: ModelDescription, parameters: ParameterSet, configuration: EvaluateConfiguration) throws
+        -> ParticipantEvaluation
+    {
         ParticipantEvaluation(loss: 0, exampleCount: 0)
     }
 }

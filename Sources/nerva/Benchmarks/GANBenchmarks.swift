@@ -26,6 +26,7 @@ struct GANBenchmarks {
             trainer.step(real: batches[index % batches.count], labels: nil)
             index += 1
         }
-        reporter.report("gan_train", params: ["model": architecture.rawValue, "batch": batch], value: rate, unit: "steps/s")
+        reporter.report(
+            "gan_train", params: ["model": architecture.rawValue, "batch": batch], value: rate, unit: "steps/s")
     }
 }

@@ -25,9 +25,12 @@ final class PyTorchPeer {
     /// Starts the peer with `threads` threads, from the checkout's `.venv` and `scripts/`.
     init(threads: Int) throws {
         let root = PyTorchPeer.checkout()
-        let python = ProcessInfo.processInfo.environment["NERVA_PYTHON"] ?? root.appendingPathComponent(".venv/bin/python3").path
+        let python =
+            ProcessInfo.processInfo.environment["NERVA_PYTHON"] ?? root.appendingPathComponent(".venv/bin/python3").path
         let script = root.appendingPathComponent("scripts/bench_pytorch.py").path
-        guard FileManager.default.isExecutableFile(atPath: python) else { throw PeerError.missing("a Python at \(python)") }
+        guard FileManager.default.isExecutableFile(atPath: python) else {
+            throw PeerError.missing("a Python at \(python)")
+        }
         guard FileManager.default.fileExists(atPath: script) else { throw PeerError.missing(script) }
         process.executableURL = URL(fileURLWithPath: python)
         process.arguments = [script, "--serve", "--threads", String(threads)]
@@ -90,10 +93,12 @@ final class PyTorchPeer {
     /// The source checkout this binary was built from (for `.venv` and `scripts/`), or the
     /// current directory when the sources are elsewhere.
     private static func checkout() -> URL {
-        let source = URL(fileURLWithPath: #filePath)   // …/Sources/nerva/Benchmarks/PyTorchPeer.swift
+        let source = URL(fileURLWithPath: #filePath) // …/Sources/nerva/Benchmarks/PyTorchPeer.swift
         let root = source.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent()
-        if FileManager.default.fileExists(atPath: root.appendingPathComponent("scripts/bench_pytorch.py").path) { return root }
+        if FileManager.default.fileExists(atPath: root.appendingPathComponent("scripts/bench_pytorch.py").path) {
+            return root
+        }
         return URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
     }
 }

@@ -23,23 +23,31 @@ struct RecBenchmarks {
             let rate = Stopwatch.rate(seconds: quick ? 2 : 6, work: Double(batch)) {
                 if offset + batch > samples.users.count { offset = 0 }
                 let range = offset..<(offset + batch)
-                trainer.step(network, optimizer: optimizer, users: Array(samples.users[range]),
-                             items: Array(samples.items[range]), labels: Array(samples.labels[range]))
+                trainer.step(
+                    network, optimizer: optimizer, users: Array(samples.users[range]),
+                    items: Array(samples.items[range]), labels: Array(samples.labels[range]))
                 offset += batch
             }
-            reporter.report("neumf_train", params: ["batch": batch, "factors": settings.factors], value: rate, unit: "samples/s")
+            reporter.report(
+                "neumf_train", params: ["batch": batch, "factors": settings.factors], value: rate, unit: "samples/s")
         }
         if reporter.wants("neumf_epoch") {
             var seconds = 0.0
             try trainer.fit(network, epochs: 1, onEpoch: { seconds = $0.seconds })
-            reporter.report("neumf_epoch", params: ["samples": data.count * 5, "batch": settings.batchSize], value: seconds, unit: "s")
+            reporter.report(
+                "neumf_epoch", params: ["samples": data.count * 5, "batch": settings.batchSize], value: seconds,
+                unit: "s")
         }
         if reporter.wants("score_all") {
             var scores = [Float](repeating: 0, count: data.userCount * data.itemCount)
             let perSecond = Stopwatch.rate(seconds: quick ? 1 : 3, work: 1) {
-                scores.withUnsafeMutableBufferPointer { network.scoreAll(users: 0..<data.userCount, into: $0.baseAddress!) }
+                scores.withUnsafeMutableBufferPointer {
+                    network.scoreAll(users: 0..<data.userCount, into: $0.baseAddress!)
+                }
             }
-            reporter.report("score_all", params: ["users": params["users"]!, "items": params["items"]!], value: 1000 / perSecond, unit: "ms")
+            reporter.report(
+                "score_all", params: ["users": params["users"]!, "items": params["items"]!], value: 1000 / perSecond,
+                unit: "ms")
         }
         if reporter.wants("knn_query") { knnQuery() }
     }
@@ -53,10 +61,12 @@ struct RecBenchmarks {
         let batch = Tensor.normal([100, dimension], generator: generator)
         let single = Tensor.normal([1, dimension], generator: generator)
         let batchRate = Stopwatch.rate(seconds: quick ? 1 : 3, work: 100) { _ = index.search(batch, k: k) }
-        reporter.report("knn_query", params: ["items": items, "dimension": dimension, "k": k, "queries_per_call": 100],
-                        value: 1000 / batchRate, unit: "ms")
+        reporter.report(
+            "knn_query", params: ["items": items, "dimension": dimension, "k": k, "queries_per_call": 100],
+            value: 1000 / batchRate, unit: "ms")
         let singleRate = Stopwatch.rate(seconds: quick ? 1 : 3, work: 1) { _ = index.search(single, k: k) }
-        reporter.report("knn_query_single", params: ["items": items, "dimension": dimension, "k": k, "queries_per_call": 1],
-                        value: 1000 / singleRate, unit: "ms")
+        reporter.report(
+            "knn_query_single", params: ["items": items, "dimension": dimension, "k": k, "queries_per_call": 1],
+            value: 1000 / singleRate, unit: "ms")
     }
 }

@@ -19,30 +19,39 @@ struct VisionBenchmarks {
     }
 
     private static let convolutions = [
-        ConvolutionShape(name: "lenet_conv1", inputChannels: 1, outputChannels: 6, size: 28, kernel: 5, stride: 1, padding: 2),
-        ConvolutionShape(name: "lenet_conv2", inputChannels: 6, outputChannels: 16, size: 14, kernel: 5, stride: 1, padding: 0),
-        ConvolutionShape(name: "dcgan_d_conv1", inputChannels: 1, outputChannels: 64, size: 28, kernel: 4, stride: 2, padding: 1),
-        ConvolutionShape(name: "dcgan_d_conv2", inputChannels: 64, outputChannels: 128, size: 14, kernel: 4, stride: 2, padding: 1),
+        ConvolutionShape(
+            name: "lenet_conv1", inputChannels: 1, outputChannels: 6, size: 28, kernel: 5, stride: 1, padding: 2),
+        ConvolutionShape(
+            name: "lenet_conv2", inputChannels: 6, outputChannels: 16, size: 14, kernel: 5, stride: 1, padding: 0),
+        ConvolutionShape(
+            name: "dcgan_d_conv1", inputChannels: 1, outputChannels: 64, size: 28, kernel: 4, stride: 2, padding: 1),
+        ConvolutionShape(
+            name: "dcgan_d_conv2", inputChannels: 64, outputChannels: 128, size: 14, kernel: 4, stride: 2, padding: 1)
     ]
 
     func run() throws {
         if reporter.wants("conv2d_train") { convolutionTraining() }
-        if reporter.wants("classify_train") { for model in ImageClassification.Architecture.allCases { classifierTraining(model) } }
+        if reporter.wants("classify_train") {
+            for model in ImageClassification.Architecture.allCases { classifierTraining(model) }
+        }
         if reporter.wants("fmnist_load") { try datasetLoading() }
     }
 
     private func convolutionTraining() {
         let batch = 64, rng = RandomGenerator(seed: 4)
         for shape in Self.convolutions {
-            let layer = Conv2d(inputChannels: shape.inputChannels, outputChannels: shape.outputChannels,
-                               kernelSize: shape.kernel, stride: shape.stride, padding: shape.padding, generator: rng)
-            let input = Tensor.uniform([batch, shape.inputChannels, shape.size, shape.size], generator: rng).requiringGradient()
+            let layer = Conv2d(
+                inputChannels: shape.inputChannels, outputChannels: shape.outputChannels,
+                kernelSize: shape.kernel, stride: shape.stride, padding: shape.padding, generator: rng)
+            let input = Tensor.uniform([batch, shape.inputChannels, shape.size, shape.size], generator: rng)
+                .requiringGradient()
             let rate = Stopwatch.rate(seconds: seconds / 2, work: Double(batch)) {
                 layer.zeroGradients()
                 input.gradient = nil
                 layer(input).sum().backward()
             }
-            reporter.report("conv2d_train", params: ["shape": shape.name, "batch": batch], value: rate, unit: "samples/s")
+            reporter.report(
+                "conv2d_train", params: ["shape": shape.name, "batch": batch], value: rate, unit: "samples/s")
         }
     }
 
@@ -58,7 +67,8 @@ struct VisionBenchmarks {
             index += 1
             training.step(inputs: images[rows], labels: Array(labels[rows]))
         }
-        reporter.report("classify_train", params: ["model": architecture.rawValue, "batch": batch], value: rate, unit: "samples/s")
+        reporter.report(
+            "classify_train", params: ["model": architecture.rawValue, "batch": batch], value: rate, unit: "samples/s")
     }
 
     private func datasetLoading() throws {

@@ -9,7 +9,8 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure throughput of the engine's hot paths.",
-        discussion: "Prints one line per measurement; with --json, one JSON object per line: {\"suite\",\"name\",\"params\",\"value\",\"unit\"}."
+        discussion:
+            "Prints one line per measurement; with --json, one JSON object per line: {\"suite\",\"name\",\"params\",\"value\",\"unit\"}."
     )
 
     enum Suite: String, ExpressibleByArgument, CaseIterable {
@@ -28,7 +29,10 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Run only the measurements whose name contains this text (e.g. mlp_train).")
     var only: String?
 
-    @Flag(help: "Also run each workload in PyTorch (the .venv of scripts/install-dependencies --with-torch), right after Nerva, and print both figures and their ratio.")
+    @Flag(
+        help:
+            "Also run each workload in PyTorch (the .venv of scripts/install-dependencies --with-torch), right after Nerva, and print both figures and their ratio."
+    )
     var comparePytorch = false
 
     @Option(help: "The Fashion-MNIST folder for fmnist_load (default /usr/share/datasets/fashion-mnist).")
@@ -36,7 +40,8 @@ struct BenchCommand: ParsableCommand {
 
     func run() throws {
         let pytorch = comparePytorch ? try PyTorchPeer(threads: ComputeBackend.threadCount) : nil
-        let reporter = BenchmarkReporter(suite: suite.rawValue, json: json, filter: only, quick: quick, pytorch: pytorch)
+        let reporter = BenchmarkReporter(
+            suite: suite.rawValue, json: json, filter: only, quick: quick, pytorch: pytorch)
         reporter.header()
         switch suite {
         case .engine: EngineBenchmarks(quick: quick, reporter: reporter).run()
@@ -44,14 +49,19 @@ struct BenchCommand: ParsableCommand {
         case .rec: try RecBenchmarks(quick: quick, reporter: reporter).run()
         case .rl: try RLBenchmarks(quick: quick, reporter: reporter).run()
         case .fed:
-            try FedBenchmarks(quick: quick, reporter: reporter,
-                              dataDirectory: data.map { URL(fileURLWithPath: $0) } ?? FashionMNIST.defaultDirectory).run()
+            try FedBenchmarks(
+                quick: quick, reporter: reporter,
+                dataDirectory: data.map { URL(fileURLWithPath: $0) } ?? FashionMNIST.defaultDirectory
+            ).run()
         case .vision:
-            try VisionBenchmarks(quick: quick, reporter: reporter,
-                                 dataDirectory: data.map { URL(fileURLWithPath: $0) } ?? FashionMNIST.defaultDirectory).run()
+            try VisionBenchmarks(
+                quick: quick, reporter: reporter,
+                dataDirectory: data.map { URL(fileURLWithPath: $0) } ?? FashionMNIST.defaultDirectory
+            ).run()
         }
         guard reporter.count > 0 else {
-            throw ValidationError("--only \(only ?? ""): no measurement of the \(suite.rawValue) suite has that in its name.")
+            throw ValidationError(
+                "--only \(only ?? ""): no measurement of the \(suite.rawValue) suite has that in its name.")
         }
         reporter.report("peak_rss", params: [:], value: reporter.processPeakMegabytes, unit: "MB")
     }

@@ -16,26 +16,34 @@ struct ClassifyCommand: ParsableCommand {
 
     private static let defaults = ClassificationConfiguration()
 
-    @Option(help: ArgumentHelp("The architecture: "
-                         + "\(ImageClassification.Architecture.allCases.map(\.rawValue).joined(separator: ", ")) "
-                         + "(default \(defaults.architecture.rawValue))."))
+    @Option(
+        help: ArgumentHelp(
+            "The architecture: "
+                + "\(ImageClassification.Architecture.allCases.map(\.rawValue).joined(separator: ", ")) "
+                + "(default \(defaults.architecture.rawValue))."))
     var model: ImageClassification.Architecture?
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Passes over the training set (default "
-                                                  + "\(ClassificationConfiguration.defaultEpochs(for: .mlp)) for mlp, "
-                                                  + "\(ClassificationConfiguration.defaultEpochs(for: .cnn)) for the CNNs)."))
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp(
+            "Passes over the training set (default "
+                + "\(ClassificationConfiguration.defaultEpochs(for: .mlp)) for mlp, "
+                + "\(ClassificationConfiguration.defaultEpochs(for: .cnn)) for the CNNs)."))
     var epochs: Int?
 
     @Option(parsing: .unconditional, help: "Images per optimisation step (default \(defaults.batchSize)).")
     var batchSize: Int?
 
-    @Option(parsing: .unconditional,
-            help: "Adam's initial learning rate, annealed to 0 by a cosine (default \(defaults.learningRate)).")
+    @Option(
+        parsing: .unconditional,
+        help: "Adam's initial learning rate, annealed to 0 by a cosine (default \(defaults.learningRate)).")
     var learningRate: Float?
 
-    @Option(help: ArgumentHelp("Training-image variation: "
-                         + "\(ImageClassification.Augmentation.allCases.map(\.rawValue).joined(separator: ", ")) "
-                         + "(default \(defaults.augmentation.rawValue))."))
+    @Option(
+        help: ArgumentHelp(
+            "Training-image variation: "
+                + "\(ImageClassification.Augmentation.allCases.map(\.rawValue).joined(separator: ", ")) "
+                + "(default \(defaults.augmentation.rawValue))."))
     var augment: ImageClassification.Augmentation?
 
     @Option(parsing: .unconditional, help: "Use only the first N training images (quick runs).")
@@ -44,7 +52,8 @@ struct ClassifyCommand: ParsableCommand {
     @Option(help: "Start from this safetensors checkpoint (same architecture).")
     var checkpoint: String?
 
-    @Option(help: "Continue the interrupted run in this folder (its training-state.safetensors); --epochs may extend it.")
+    @Option(
+        help: "Continue the interrupted run in this folder (its training-state.safetensors); --epochs may extend it.")
     var resume: String?
 
     @Option(help: "The Fashion-MNIST folder (default \(FashionMNIST.defaultDirectory.path)).")
@@ -75,14 +84,17 @@ struct ClassifyCommand: ParsableCommand {
             throw error.asFlagError
         }
         if resume != nil {
-            let fixed = [("--model", model != nil), ("--batch-size", batchSize != nil),
-                         ("--learning-rate", learningRate != nil), ("--augment", augment != nil),
-                         ("--limit", limit != nil), ("--seed", seed != nil), ("--checkpoint", checkpoint != nil),
-                         ("--out", out != nil)]
-                .filter(\.1).map(\.0)
+            let fixed = [
+                ("--model", model != nil), ("--batch-size", batchSize != nil),
+                ("--learning-rate", learningRate != nil), ("--augment", augment != nil),
+                ("--limit", limit != nil), ("--seed", seed != nil), ("--checkpoint", checkpoint != nil),
+                ("--out", out != nil)
+            ]
+            .filter(\.1).map(\.0)
             if !fixed.isEmpty {
-                throw ValidationError("--resume continues a run with its own settings; "
-                                      + "drop \(fixed.joined(separator: ", ")).")
+                throw ValidationError(
+                    "--resume continues a run with its own settings; "
+                        + "drop \(fixed.joined(separator: ", ")).")
             }
         } else if epochs == 0 && checkpoint == nil {
             throw ValidationError("--epochs 0 evaluates a model: give it with --checkpoint FILE.")
@@ -94,22 +106,27 @@ struct ClassifyCommand: ParsableCommand {
         let folder: RunFolder
         if let resume {
             do {
-                configuration = try ClassificationRun.resumedConfiguration(in: URL(fileURLWithPath: resume),
-                                                                           extendedEpochs: epochs)
+                configuration = try ClassificationRun.resumedConfiguration(
+                    in: URL(fileURLWithPath: resume),
+                    extendedEpochs: epochs)
             } catch ClassificationStateError.missing(_, ClassificationState.fileName) {
-                throw ValidationError("--resume \(resume): no \(ClassificationState.fileName) there; give the folder "
-                                      + "of a `nerva classify` run that finished at least one epoch.")
+                throw ValidationError(
+                    "--resume \(resume): no \(ClassificationState.fileName) there; give the folder "
+                        + "of a `nerva classify` run that finished at least one epoch.")
             }
-            folder = try RunFolder(command: "classify", out: resume,
-                                   settings: Self.table(configuration, checkpoint: nil), continuing: true)
+            folder = try RunFolder(
+                command: "classify", out: resume,
+                settings: Self.table(configuration, checkpoint: nil), continuing: true)
         } else {
             configuration = makeConfiguration()
-            folder = try RunFolder(command: "classify", out: out,
-                                   settings: Self.table(configuration, checkpoint: checkpoint))
+            folder = try RunFolder(
+                command: "classify", out: out,
+                settings: Self.table(configuration, checkpoint: checkpoint))
         }
         print("nerva classify → \(folder.url.path)")
-        let dataset = try FashionMNIST(directory: data.map { URL(fileURLWithPath: $0) }
-                                           ?? FashionMNIST.defaultDirectory)
+        let dataset = try FashionMNIST(
+            directory: data.map { URL(fileURLWithPath: $0) }
+                ?? FashionMNIST.defaultDirectory)
         let start = checkpoint.map { URL(fileURLWithPath: $0) }
         let result = try ClassificationRun(configuration: configuration, checkpoint: start, resumes: resume != nil)
             .run(on: dataset, folder: folder)

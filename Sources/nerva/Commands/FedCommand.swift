@@ -8,8 +8,10 @@ struct FedCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fed",
         abstract: "Federated learning: simulate a federation of clients that keep their data private.",
-        subcommands: [FedSimulateCommand.self, FedServerCommand.self, FedClientCommand.self, FedRecommendCommand.self,
-                      FlowerClientCommand.self]
+        subcommands: [
+            FedSimulateCommand.self, FedServerCommand.self, FedClientCommand.self, FedRecommendCommand.self,
+            FlowerClientCommand.self
+        ]
     )
 }
 
@@ -38,7 +40,10 @@ struct FedSimulateCommand: ParsableCommand {
     var threads: Int?
     @Flag(help: "Send every message through the safetensors wire format, as a networked federation would.")
     var wire = false
-    @Flag(help: "Secure aggregation (Bonawitz et al.): the server only sees the sum of each round's updates, never one client's.")
+    @Flag(
+        help:
+            "Secure aggregation (Bonawitz et al.): the server only sees the sum of each round's updates, never one client's."
+    )
     var secureAggregation = false
     @Option(help: "Output folder (default ./nerva-out/fed-simulate-<timestamp>).")
     var out: String?
@@ -79,15 +84,20 @@ struct FedSimulateCommand: ParsableCommand {
         let dataset = try FashionMNIST(directory: split.directory)
         let outcome = try configuration.run(on: dataset, folder: folder)
         let failures = outcome.reports.reduce(0) { $0 + $1.failures.count }
-        folder.addTable(title: "Rounds", header: ["round", "test accuracy", "train loss", "accepted", "failures", "seconds"],
-                        rows: outcome.reports.map { r in
-                            [String(r.round), String(format: "%.4f", r.centralEvaluation?.metrics["accuracy"] ?? 0),
-                             String(format: "%.4f", r.trainMetrics["train_loss"] ?? .nan), String(r.accepted.count),
-                             String(r.failures.count), String(format: "%.2f", r.seconds)]
-                        })
+        folder.addTable(
+            title: "Rounds", header: ["round", "test accuracy", "train loss", "accepted", "failures", "seconds"],
+            rows: outcome.reports.map { r in
+                [
+                    String(r.round), String(format: "%.4f", r.centralEvaluation?.metrics["accuracy"] ?? 0),
+                    String(format: "%.4f", r.trainMetrics["train_loss"] ?? .nan), String(r.accepted.count),
+                    String(r.failures.count), String(format: "%.2f", r.seconds)
+                ]
+            })
         try folder.writeReport()
-        print(String(format: "test accuracy after %d rounds: %.4f (%d failures); report: %@", configuration.rounds,
-                     outcome.finalAccuracy, failures, folder.file("index.html").path))
+        print(
+            String(
+                format: "test accuracy after %d rounds: %.4f (%d failures); report: %@", configuration.rounds,
+                outcome.finalAccuracy, failures, folder.file("index.html").path))
     }
 }
 

@@ -9,8 +9,10 @@ struct RecCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rec",
         abstract: "Recommender systems: content-based, collaborative filtering and Neural Collaborative Filtering.",
-        subcommands: [RecTrainCommand.self, RecEvaluateCommand.self, RecRecommendCommand.self, RecSimilarCommand.self,
-                      RecSimilarImagesCommand.self, RecScoreCommand.self]
+        subcommands: [
+            RecTrainCommand.self, RecEvaluateCommand.self, RecRecommendCommand.self, RecSimilarCommand.self,
+            RecSimilarImagesCommand.self, RecScoreCommand.self
+        ]
     )
 }
 
@@ -23,18 +25,18 @@ struct RecTrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train", abstract: "Train a recommender and evaluate it.",
         discussion: """
-        NCF models (gmf, mlp, neumf) keep the paper's tower, 4 negatives, Adam at 0.001 and batch 256, but by default use \
-        GMF embeddings of 32 and choose their epochs without looking at the test set: each user's latest training \
-        interaction becomes a validation item, training stops 3 epochs after the best validation NDCG@10 (at most \
-        --epochs, 40), then the model is trained again on all training rows for the chosen epochs. On MovieLens-100k \
-        this lifts NeuMF from HR@10 .58 / NDCG@10 .31 (the paper's recipe, --paper) to about .59–.60 / .33. \
-        --no-validation trains exactly --epochs; --no-refit keeps the model that never saw the validation items.
+            NCF models (gmf, mlp, neumf) keep the paper's tower, 4 negatives, Adam at 0.001 and batch 256, but by default use \
+            GMF embeddings of 32 and choose their epochs without looking at the test set: each user's latest training \
+            interaction becomes a validation item, training stops 3 epochs after the best validation NDCG@10 (at most \
+            --epochs, 40), then the model is trained again on all training rows for the chosen epochs. On MovieLens-100k \
+            this lifts NeuMF from HR@10 .58 / NDCG@10 .31 (the paper's recipe, --paper) to about .59–.60 / .33. \
+            --no-validation trains exactly --epochs; --no-refit keeps the model that never saw the validation items.
 
-        ALS solves each user's and item's least squares with 3 conjugate-gradient steps warm-started from the previous \
-        factors (Takács et al. 2011, as the implicit package); --exact-solve uses Cholesky instead.
+            ALS solves each user's and item's least squares with 3 conjugate-gradient steps warm-started from the previous \
+            factors (Takács et al. 2011, as the implicit package); --exact-solve uses Cholesky instead.
 
-        --train FILE alone trains on every row and evaluates nothing; add --test FILE, or --split RULE to hold rows out.
-        """)
+            --train FILE alone trains on every row and evaluates nothing; add --test FILE, or --split RULE to hold rows out.
+            """)
 
     @OptionGroup var source: RecDataOptions
 
@@ -44,48 +46,62 @@ struct RecTrainCommand: ParsableCommand {
     @Flag(help: "NCF: the paper's exact settings (8 GMF factors, 20 epochs, no validation) instead of Nerva's recipe.")
     var paper = false
 
-    @Option(parsing: .unconditional, help: """
-        Training epochs (NCF: at most \(ncfDefaults.epochs) per stage, chosen on validation; \
-        SVD \(BiasedMF.Settings().epochs), BPR \(BPRMF.Settings().epochs)) \
-        or ALS iterations (\(WeightedALS.Settings().iterations)).
-        """)
+    @Option(
+        parsing: .unconditional,
+        help: """
+            Training epochs (NCF: at most \(ncfDefaults.epochs) per stage, chosen on validation; \
+            SVD \(BiasedMF.Settings().epochs), BPR \(BPRMF.Settings().epochs)) \
+            or ALS iterations (\(WeightedALS.Settings().iterations)).
+            """)
     var epochs: Int?
 
-    @Option(parsing: .unconditional, help: """
-        Predictive factors (NCF: GMF's embedding size, \(ncfDefaults.factors); SVD \(BiasedMF.Settings().factors), \
-        BPR \(BPRMF.Settings().factors), ALS \(WeightedALS.Settings().factors)).
-        """)
+    @Option(
+        parsing: .unconditional,
+        help: """
+            Predictive factors (NCF: GMF's embedding size, \(ncfDefaults.factors); SVD \(BiasedMF.Settings().factors), \
+            BPR \(BPRMF.Settings().factors), ALS \(WeightedALS.Settings().factors)).
+            """)
     var factors: Int?
 
-    @Option(help: """
-        NCF MLP sizes (default \(ncfDefaults.layers.map(String.init).joined(separator: ","))); \
-        the first is the concatenated embedding size.
-        """)
+    @Option(
+        help: """
+            NCF MLP sizes (default \(ncfDefaults.layers.map(String.init).joined(separator: ","))); \
+            the first is the concatenated embedding size.
+            """)
     var layers: String?
 
     @Option(parsing: .unconditional, help: "NCF sampled negatives per positive (\(ncfDefaults.negatives)).")
     var negatives: Int?
 
-    @Option(parsing: .unconditional, help: """
-        Learning rate (NCF \(ncfDefaults.learningRate) Adam, SVD \(BiasedMF.Settings().learningRate), \
-        BPR \(BPRMF.Settings().learningRate)).
-        """)
+    @Option(
+        parsing: .unconditional,
+        help: """
+            Learning rate (NCF \(ncfDefaults.learningRate) Adam, SVD \(BiasedMF.Settings().learningRate), \
+            BPR \(BPRMF.Settings().learningRate)).
+            """)
     var learningRate: Float?
 
-    @Option(parsing: .unconditional, help: """
-        L2 regularisation (SVD \(BiasedMF.Settings().regularization), BPR \(BPRMF.Settings().regularization), \
-        ALS \(WeightedALS.Settings().regularization)).
-        """)
+    @Option(
+        parsing: .unconditional,
+        help: """
+            L2 regularisation (SVD \(BiasedMF.Settings().regularization), BPR \(BPRMF.Settings().regularization), \
+            ALS \(WeightedALS.Settings().regularization)).
+            """)
     var regularization: Float?
 
-    @Option(parsing: .unconditional,
-            help: "ALS: conjugate-gradient steps per user and item in each half-step (default 3, as implicit).")
+    @Option(
+        parsing: .unconditional,
+        help: "ALS: conjugate-gradient steps per user and item in each half-step (default 3, as implicit).")
     var cgSteps: Int?
 
     @Flag(help: "ALS: solve each user's and item's least squares exactly (Cholesky; slow), not by conjugate gradient.")
     var exactSolve = false
 
-    @Option(parsing: .unconditional, help: "Rating models (svd): cross-validate over this many random folds instead of one split; prints the mean RMSE/MAE.")
+    @Option(
+        parsing: .unconditional,
+        help:
+            "Rating models (svd): cross-validate over this many random folds instead of one split; prints the mean RMSE/MAE."
+    )
     var folds: Int?
 
     @Option(parsing: .unconditional, help: "NCF batch size (\(ncfDefaults.batchSize)).")
@@ -100,21 +116,29 @@ struct RecTrainCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "NCF: L2 penalty on the parameters each step touches (Adam weight decay).")
     var weightDecay: Float?
 
-    @Flag(inversion: .prefixedNo, help: "NCF: choose the epochs on a validation item per user (the latest training interaction), never on the test set.")
+    @Flag(
+        inversion: .prefixedNo,
+        help:
+            "NCF: choose the epochs on a validation item per user (the latest training interaction), never on the test set."
+    )
     var validation: Bool?
 
-    @Option(parsing: .unconditional,
-            help: ArgumentHelp("NCF with validation: epochs without a better validation NDCG before stopping "
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp(
+            "NCF with validation: epochs without a better validation NDCG before stopping "
                 + "(\(ncfDefaults.patience))."))
     var patience: Int?
 
     @Flag(inversion: .prefixedNo, help: "NCF with validation: train again on all training data for the chosen epochs.")
     var refit: Bool?
 
-    @Option(parsing: .unconditional, help: """
-        NCF: tail averaging, the model is the mean of the parameters after the last N epochs \
-        (default \(ncfDefaults.averagedEpochs); 1: none).
-        """)
+    @Option(
+        parsing: .unconditional,
+        help: """
+            NCF: tail averaging, the model is the mean of the parameters after the last N epochs \
+            (default \(ncfDefaults.averagedEpochs); 1: none).
+            """)
     var averageEpochs: Int?
 
     @Option(parsing: .unconditional, help: "kNN neighbours (\(NeighborhoodSettings().neighbors)).")
@@ -137,10 +161,13 @@ struct RecTrainCommand: ParsableCommand {
 
     func validate() throws {
         if let layers, parsedLayers(layers) == nil {
-            throw ValidationError("--layers must be at least two positive sizes, the first even (e.g. 64,32,16,8), got '\(layers)'.")
+            throw ValidationError(
+                "--layers must be at least two positive sizes, the first even (e.g. 64,32,16,8), got '\(layers)'.")
         }
         if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1, got \(epochs).") }
-        if let averageEpochs, averageEpochs < 1 { throw ValidationError("--average-epochs must be at least 1, got \(averageEpochs).") }
+        if let averageEpochs, averageEpochs < 1 {
+            throw ValidationError("--average-epochs must be at least 1, got \(averageEpochs).")
+        }
         try rejectingInvalid { try RankingMetrics.checkCutoff(cutoff) }
         try rejectInapplicable()
         try rejectingInvalid { try training().validate() }
@@ -148,20 +175,29 @@ struct RecTrainCommand: ParsableCommand {
 
     /// Flags that the chosen model would ignore are errors, not silently dropped.
     func rejectInapplicable() throws {
-        let ncf: [(String, Bool)] = [("--layers", layers != nil), ("--negatives", negatives != nil), ("--batch-size", batchSize != nil),
-                                     ("--pretrain", pretrain != nil), ("--fine-tune-learning-rate", fineTuneLearningRate != nil),
-                                     ("--weight-decay", weightDecay != nil), ("--validation", validation != nil),
-                                     ("--patience", patience != nil), ("--refit", refit != nil), ("--average-epochs", averageEpochs != nil),
-                                     ("--paper", paper)]
-        let knn: [(String, Bool)] = [("--neighbors", neighbors != nil), ("--similarity", similarity != nil), ("--shrinkage", shrinkage != nil)]
+        let ncf: [(String, Bool)] = [
+            ("--layers", layers != nil), ("--negatives", negatives != nil), ("--batch-size", batchSize != nil),
+            ("--pretrain", pretrain != nil), ("--fine-tune-learning-rate", fineTuneLearningRate != nil),
+            ("--weight-decay", weightDecay != nil), ("--validation", validation != nil),
+            ("--patience", patience != nil), ("--refit", refit != nil), ("--average-epochs", averageEpochs != nil),
+            ("--paper", paper)
+        ]
+        let knn: [(String, Bool)] = [
+            ("--neighbors", neighbors != nil), ("--similarity", similarity != nil), ("--shrinkage", shrinkage != nil)
+        ]
         let isNCF = [.gmf, .mlp, .neumf].contains(model), isKNN = [.itemKNN, .userKNN].contains(model)
         let factorModels: [RecommenderKind] = [.gmf, .mlp, .neumf, .svd, .bpr, .als]
         var inapplicable = (isNCF ? [] : ncf) + (isKNN ? [] : knn)
-        inapplicable += [("--epochs", epochs != nil), ("--factors", factors != nil)].map { ($0.0, $0.1 && !factorModels.contains(model)) }
-        inapplicable.append(("--learning-rate", learningRate != nil && ![.gmf, .mlp, .neumf, .svd, .bpr].contains(model)))
+        inapplicable += [("--epochs", epochs != nil), ("--factors", factors != nil)].map {
+            ($0.0, $0.1 && !factorModels.contains(model))
+        }
+        inapplicable.append(
+            ("--learning-rate", learningRate != nil && ![.gmf, .mlp, .neumf, .svd, .bpr].contains(model)))
         inapplicable.append(("--regularization", regularization != nil && ![.svd, .bpr, .als].contains(model)))
-        inapplicable += [("--cg-steps", cgSteps != nil && model != .als),
-                         ("--exact-solve", exactSolve && model != .als)]
+        inapplicable += [
+            ("--cg-steps", cgSteps != nil && model != .als),
+            ("--exact-solve", exactSolve && model != .als)
+        ]
         if cgSteps != nil && exactSolve {
             throw ValidationError("--cg-steps and --exact-solve choose different ALS solvers; give one.")
         }
@@ -172,7 +208,8 @@ struct RecTrainCommand: ParsableCommand {
 
     func parsedLayers(_ text: String) -> [Int]? {
         let sizes = text.split(separator: ",").compactMap { Int($0) }
-        return sizes.count >= 2 && sizes.count == text.split(separator: ",").count && sizes.allSatisfy { $0 > 0 } && sizes[0] % 2 == 0 ? sizes : nil
+        return sizes.count >= 2 && sizes.count == text.split(separator: ",").count && sizes.allSatisfy { $0 > 0 }
+            && sizes[0] % 2 == 0 ? sizes : nil
     }
 
     func training() -> RecommenderTraining {
@@ -183,13 +220,31 @@ struct RecTrainCommand: ParsableCommand {
             t.ncf.architecture = architecture
             t.ncf.seed = seed
         }
-        if let epochs { t.ncf.epochs = epochs; t.svd.epochs = epochs; t.bpr.epochs = epochs; t.als.iterations = epochs }
-        if let factors { t.ncf.factors = factors; t.svd.factors = factors; t.bpr.factors = factors; t.als.factors = factors }
+        if let epochs {
+            t.ncf.epochs = epochs
+            t.svd.epochs = epochs
+            t.bpr.epochs = epochs
+            t.als.iterations = epochs
+        }
+        if let factors {
+            t.ncf.factors = factors
+            t.svd.factors = factors
+            t.bpr.factors = factors
+            t.als.factors = factors
+        }
         if let layers, let sizes = parsedLayers(layers) { t.ncf.layers = sizes }
         if let negatives { t.ncf.negatives = negatives }
-        if let learningRate { t.ncf.learningRate = learningRate; t.svd.learningRate = learningRate; t.bpr.learningRate = learningRate }
+        if let learningRate {
+            t.ncf.learningRate = learningRate
+            t.svd.learningRate = learningRate
+            t.bpr.learningRate = learningRate
+        }
         if let batchSize { t.ncf.batchSize = batchSize }
-        if let regularization { t.svd.regularization = regularization; t.bpr.regularization = regularization; t.als.regularization = regularization }
+        if let regularization {
+            t.svd.regularization = regularization
+            t.bpr.regularization = regularization
+            t.als.regularization = regularization
+        }
         if let pretrain { t.ncf.pretrain = pretrain }
         if let fineTuneLearningRate { t.ncf.fineTuneLearningRate = fineTuneLearningRate }
         if let weightDecay { t.ncf.weightDecay = weightDecay }
@@ -212,29 +267,36 @@ struct RecTrainCommand: ParsableCommand {
         let training = training()
         if let folds { return try crossValidate(training, folds: folds) }
         let (train, test, origin) = try source.load(seed: seed)
-        let settings = [("model", model.rawValue), ("data", origin), ("split", source.splitDescription),
-                        ("seed", "\(seed)")]
+        let settings =
+            [
+                ("model", model.rawValue), ("data", origin), ("split", source.splitDescription),
+                ("seed", "\(seed)")
+            ]
             + training.settings.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
         let folder = try RunFolder(command: "rec-train", out: out, settings: settings)
-        print("nerva rec train: \(model.rawValue) on \(origin): \(train.userCount) users, \(train.itemCount) items, "
-              + "\(train.count) training and "
-              + (test.map { "\($0.count) test interactions" } ?? "no test interactions (no evaluation)")
-              + " → \(folder.url.path)")
+        print(
+            "nerva rec train: \(model.rawValue) on \(origin): \(train.userCount) users, \(train.itemCount) items, "
+                + "\(train.count) training and "
+                + (test.map { "\($0.count) test interactions" } ?? "no test interactions (no evaluation)")
+                + " → \(folder.url.path)")
         let (result, checkpoint) = try RecTrainingRun(training: training, cutoff: cutoff, seed: seed)
             .run(train: train, test: test, folder: folder)
         var rows = [["training time (s)", String(format: "%.2f", result.trainingSeconds)]]
         if let evaluation = result.evaluation {
-            rows += [["HR@\(cutoff) (1 + 99 sampled)", fmt(evaluation.hitRate)],
-                     ["NDCG@\(cutoff) (1 + 99 sampled)", fmt(evaluation.ndcg)],
-                     ["Recall@\(cutoff) (full ranking)", fmt(evaluation.full.recall)],
-                     ["NDCG@\(cutoff) (full ranking)", fmt(evaluation.full.ndcg)],
-                     ["MAP@\(cutoff)", fmt(evaluation.full.map)], ["Catalogue coverage", fmt(evaluation.full.coverage)]]
+            rows += [
+                ["HR@\(cutoff) (1 + 99 sampled)", fmt(evaluation.hitRate)],
+                ["NDCG@\(cutoff) (1 + 99 sampled)", fmt(evaluation.ndcg)],
+                ["Recall@\(cutoff) (full ranking)", fmt(evaluation.full.recall)],
+                ["NDCG@\(cutoff) (full ranking)", fmt(evaluation.full.ndcg)],
+                ["MAP@\(cutoff)", fmt(evaluation.full.map)], ["Catalogue coverage", fmt(evaluation.full.coverage)]
+            ]
             if let errors = evaluation.errors { rows += [["RMSE", fmt(errors.rmse)], ["MAE", fmt(errors.mae)]] }
         } else {
             rows.append(["evaluation", "none (no test set: every row trained the model)"])
         }
-        folder.addTable(title: "\(model.rawValue): " + (result.evaluation == nil ? "training" : "test metrics"),
-                        header: ["metric", "value"], rows: rows)
+        folder.addTable(
+            title: "\(model.rawValue): " + (result.evaluation == nil ? "training" : "test metrics"),
+            header: ["metric", "value"], rows: rows)
         try folder.writeReport()
         for row in rows { print("  \(row[0]): \(row[1])") }
         print("model: \(checkpoint.path)")
@@ -247,32 +309,46 @@ private let ncfDefaults = NCFSettings()
 extension RecTrainCommand {
     /// Mean RMSE/MAE of a rating model over `folds` random folds of the whole data.
     func crossValidate(_ training: RecommenderTraining, folds: Int) throws {
-        guard model == .svd else { throw ValidationError("--folds applies to rating models (svd), not \(model.rawValue).") }
+        guard model == .svd else {
+            throw ValidationError("--folds applies to rating models (svd), not \(model.rawValue).")
+        }
         guard folds >= 2 else { throw ValidationError("--folds must be at least 2, got \(folds).") }
         let (train, test, origin) = try source.load(seed: seed)
         var data = train
         if let test {
-            data.userIndices += test.userIndices; data.itemIndices += test.itemIndices
-            data.ratings += test.ratings; data.timestamps += test.timestamps
+            data.userIndices += test.userIndices
+            data.itemIndices += test.itemIndices
+            data.ratings += test.ratings
+            data.timestamps += test.timestamps
         }
-        guard folds <= data.count else { throw ValidationError("--folds must be at most \(data.count) (the interactions), got \(folds).") }
-        let folder = try RunFolder(command: "rec-train", out: out, settings: [("model", model.rawValue), ("data", origin), ("folds", "\(folds)")]
-                                   + training.settings.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
+        guard folds <= data.count else {
+            throw ValidationError("--folds must be at most \(data.count) (the interactions), got \(folds).")
+        }
+        let folder = try RunFolder(
+            command: "rec-train", out: out,
+            settings: [("model", model.rawValue), ("data", origin), ("folds", "\(folds)")]
+                + training.settings.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
         var rmse: [Double] = [], mae: [Double] = []
         for (index, split) in InteractionSplit.folds(data, count: folds, seed: seed).enumerated() {
             guard let mf = try training.train(split.train) as? BiasedMF else {
                 throw ValidationError("--folds needs a rating model.")
             }
             let errors = try mf.errors(on: split.test)
-            rmse.append(errors.rmse); mae.append(errors.mae)
-            folder.log(["part": "rec", "model": model.rawValue, "fold": index + 1, "rmse": errors.rmse, "mae": errors.mae])
+            rmse.append(errors.rmse)
+            mae.append(errors.mae)
+            folder.log([
+                "part": "rec", "model": model.rawValue, "fold": index + 1, "rmse": errors.rmse, "mae": errors.mae
+            ])
             print("  fold \(index + 1): RMSE \(fmt(errors.rmse))  MAE \(fmt(errors.mae))")
         }
         let meanRMSE = rmse.reduce(0, +) / Double(folds), meanMAE = mae.reduce(0, +) / Double(folds)
-        folder.log(["part": "rec", "model": model.rawValue, "final": true, "rmse": meanRMSE, "mae": meanMAE, "folds": folds])
-        folder.addTable(title: "\(model.rawValue): \(folds)-fold cross-validation", header: ["fold", "RMSE", "MAE"],
-                        rows: zip(rmse, mae).enumerated().map { ["\($0.offset + 1)", fmt($0.element.0), fmt($0.element.1)] }
-                            + [["mean", fmt(meanRMSE), fmt(meanMAE)]])
+        folder.log([
+            "part": "rec", "model": model.rawValue, "final": true, "rmse": meanRMSE, "mae": meanMAE, "folds": folds
+        ])
+        folder.addTable(
+            title: "\(model.rawValue): \(folds)-fold cross-validation", header: ["fold", "RMSE", "MAE"],
+            rows: zip(rmse, mae).enumerated().map { ["\($0.offset + 1)", fmt($0.element.0), fmt($0.element.1)] }
+                + [["mean", fmt(meanRMSE), fmt(meanMAE)]])
         try folder.writeReport()
         print("  mean over \(folds) folds: RMSE \(fmt(meanRMSE))  MAE \(fmt(meanMAE))")
     }

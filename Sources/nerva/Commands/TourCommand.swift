@@ -24,14 +24,19 @@ struct TourCommand: ParsableCommand {
         // Without --data the parts that need Fashion-MNIST are skipped when it is not installed;
         // a folder the user names must exist.
         var isDirectory: ObjCBool = false
-        if let data, !(FileManager.default.fileExists(atPath: data, isDirectory: &isDirectory) && isDirectory.boolValue) {
+        if let data, !(FileManager.default.fileExists(atPath: data, isDirectory: &isDirectory) && isDirectory.boolValue)
+        {
             throw ValidationError("--data \(data): no such folder.")
         }
     }
 
     func run() throws {
-        let folder = try RunFolder(command: "tour", out: out, settings: [("seed", "\(seed)"),
-                                                                          ("data", data ?? FashionMNIST.defaultDirectory.path)])
+        let folder = try RunFolder(
+            command: "tour", out: out,
+            settings: [
+                ("seed", "\(seed)"),
+                ("data", data ?? FashionMNIST.defaultDirectory.path)
+            ])
         print("Nerva tour → \(folder.url.path)")
         var summary = TourSummary()
         for part in Self.parts(seed: seed, folder: folder, dataDirectory: data.map { URL(fileURLWithPath: $0) }) {
@@ -45,11 +50,13 @@ struct TourCommand: ParsableCommand {
 
     /// The parts of the tour, in order; the GAN part uses the classifier the vision part saves.
     static func parts(seed: UInt64, folder: RunFolder, dataDirectory: URL?) -> [any TourPart] {
-        [EngineTour(seed: seed, folder: folder),
-         VisionTour(seed: seed, folder: folder, dataDirectory: dataDirectory),
-         GANTour(seed: seed, folder: folder, dataDirectory: dataDirectory),
-         RLTour(seed: seed, folder: folder),
-         RecommenderTour(seed: seed, folder: folder),
-         FederatedTour(seed: seed, folder: folder, dataDirectory: dataDirectory)]
+        [
+            EngineTour(seed: seed, folder: folder),
+            VisionTour(seed: seed, folder: folder, dataDirectory: dataDirectory),
+            GANTour(seed: seed, folder: folder, dataDirectory: dataDirectory),
+            RLTour(seed: seed, folder: folder),
+            RecommenderTour(seed: seed, folder: folder),
+            FederatedTour(seed: seed, folder: folder, dataDirectory: dataDirectory)
+        ]
     }
 }

@@ -32,41 +32,50 @@ struct FedClientCommand: ParsableCommand {
     @OptionGroup(title: "Data and partition") var split: FedPartitionOptions
     @Option(parsing: .unconditional, help: "Give up after this many seconds without reaching the server.")
     var giveUpAfter = 120.0
-    @Option(help: "Rehearse a misbehaving client: \(FederationClientFault.allCases.map(\.rawValue).joined(separator: ", ")).")
+    @Option(
+        help:
+            "Rehearse a misbehaving client: \(FederationClientFault.allCases.map(\.rawValue).joined(separator: ", ")).")
     var fault: FederationClientFault?
     @Option(parsing: .unconditional, help: "The partition seed (as `fed simulate --seed`; default 0).")
     var seed: UInt64?
 
     func validate() throws {
-        guard numPartitions >= 1 else { throw ValidationError("--num-partitions must be at least 1, got \(numPartitions).") }
+        guard numPartitions >= 1 else {
+            throw ValidationError("--num-partitions must be at least 1, got \(numPartitions).")
+        }
         guard (0..<numPartitions).contains(partitionId) else {
             throw ValidationError("--partition-id must be in 0..<\(numPartitions), got \(partitionId).")
         }
         try split.validate(parts: numPartitions, flag: "partition")
         guard giveUpAfter > 0 && giveUpAfter <= FederationServerConfiguration.maximumTimeout else {
-            throw ValidationError("--give-up-after must be positive and at most \(Int(FederationServerConfiguration.maximumTimeout)) seconds (a week), got \(giveUpAfter).")
+            throw ValidationError(
+                "--give-up-after must be positive and at most \(Int(FederationServerConfiguration.maximumTimeout)) seconds (a week), got \(giveUpAfter)."
+            )
         }
     }
 
     func run() throws {
         let train = try FashionMNIST.load(.train, directory: split.directory, limit: split.limit)
-        guard train.count / 10 >= numPartitions else {   // before the partition allocates a share per client
-            throw ValidationError("--num-partitions must be at most \(train.count / 10) (10 training images each), got \(numPartitions).")
+        guard train.count / 10 >= numPartitions else { // before the partition allocates a share per client
+            throw ValidationError(
+                "--num-partitions must be at most \(train.count / 10) (10 training images each), got \(numPartitions).")
         }
         var run = FederatedRun(clients: numPartitions, seed: seed)
         split.apply(to: &run)
-        let parts = run.split(labels: train.labels)   // the split of `nerva fed simulate`
+        let parts = run.split(labels: train.labels) // the split of `nerva fed simulate`
         let id = name ?? String(format: "client-%03d", partitionId)
         let participant = ClassificationParticipant(id: id, data: train, trainIndices: parts[partitionId])
-        var configuration = FederationClientConfiguration(server: server, token: token ?? ProcessInfo.processInfo.environment["NERVA_FED_TOKEN"],
-                                                          name: id)
+        var configuration = FederationClientConfiguration(
+            server: server, token: token ?? ProcessInfo.processInfo.environment["NERVA_FED_TOKEN"],
+            name: id)
         configuration.rootCertificatesPath = rootCertificates
         configuration.giveUpAfter = giveUpAfter
         configuration.fault = fault
         configuration.seed = run.seed &+ UInt64(partitionId)
         let client = try FederationClient(participant: participant, configuration: configuration)
-        say("nerva fed client \(id): partition \(partitionId) of \(numPartitions) (\(run.partition)), \(parts[partitionId].count) examples → \(server)"
-            + (fault.map { " [fault: \($0.rawValue)]" } ?? ""))
+        say(
+            "nerva fed client \(id): partition \(partitionId) of \(numPartitions) (\(run.partition)), \(parts[partitionId].count) examples → \(server)"
+                + (fault.map { " [fault: \($0.rawValue)]" } ?? ""))
         let summary = try client.run { say("\(id): \($0)") }
         say("\(summary.client): done after \(summary.completedRounds) rounds (\(summary.fitTasks) fit tasks)")
     }

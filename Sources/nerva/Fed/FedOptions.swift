@@ -61,7 +61,7 @@ struct FedStrategyOptions: ParsableArguments {
         try rejectingInvalid {
             var strategy = StrategyConfiguration()
             try apply(to: &strategy)
-            try strategy.validate(clients: 1_000_000)  // the ranges; the client count is checked with the run
+            try strategy.validate(clients: 1_000_000) // the ranges; the client count is checked with the run
         }
     }
 
@@ -126,7 +126,7 @@ struct FedPartitionOptions: ParsableArguments {
 
     /// Checks that `parts` partitions get at least 10 images each.
     func validate(parts: Int, flag: String) throws {
-        if let limit, limit / 10 < parts {  // not parts * 10, which overflows for huge part counts
+        if let limit, limit / 10 < parts { // not parts * 10, which overflows for huge part counts
             let needed = parts.multipliedReportingOverflow(by: 10)
             throw ValidationError(
                 "--limit must give each \(flag) at least 10 images: at least "

@@ -9,7 +9,8 @@ import NervaRec
 struct FedRecommendCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "recommend",
-        abstract: "Train NeuMF/GMF by federated learning: users' histories and user embeddings never leave their devices.",
+        abstract:
+            "Train NeuMF/GMF by federated learning: users' histories and user embeddings never leave their devices.",
         discussion: """
             Every user is a participant holding its interactions, its held-out latest item and its own user \
             embedding. Each round a fraction of users trains locally (first its embedding alone against the shared \
@@ -23,7 +24,10 @@ struct FedRecommendCommand: ParsableCommand {
             """
     )
 
-    @Option(help: "'planted' for NervaRec's planted synthetic data, or a MovieLens folder as published (ml-100k: u.data, u.item).")
+    @Option(
+        help:
+            "'planted' for NervaRec's planted synthetic data, or a MovieLens folder as published (ml-100k: u.data, u.item)."
+    )
     var data = "planted"
     @Option(parsing: .unconditional, help: "Users of the planted data (default 943).")
     var users: Int?
@@ -37,7 +41,11 @@ struct FedRecommendCommand: ParsableCommand {
     var layers: String?
     @Option(parsing: .unconditional, help: "Sampled negatives per positive in each local epoch (default 4).")
     var negatives: Int?
-    @Option(parsing: .unconditional, help: "Epochs in which each user first fits its private embedding alone to the shared model it receives, before training and before ranking (0: off; default 1).")
+    @Option(
+        parsing: .unconditional,
+        help:
+            "Epochs in which each user first fits its private embedding alone to the shared model it receives, before training and before ranking (0: off; default 1)."
+    )
     var refitEpochs: Int?
     @Option(parsing: .unconditional, help: "Communication rounds (default 30).")
     var rounds: Int?
@@ -49,13 +57,22 @@ struct FedRecommendCommand: ParsableCommand {
     var batchSize: Int?
     @Option(parsing: .unconditional, help: "Local Adam learning rate (default 0.05).")
     var learningRate: Float?
-    @Option(parsing: .unconditional, help: "FedProx's μ: each user adds μ/2·‖w − w_global‖² to its local loss (default 0: FedAvg).")
+    @Option(
+        parsing: .unconditional,
+        help: "FedProx's μ: each user adds μ/2·‖w − w_global‖² to its local loss (default 0: FedAvg).")
     var mu: Float?
-    @Option(parsing: .unconditional, help: "DP-FedAvg: clip each user's update to this norm S (enables client-level differential privacy).")
+    @Option(
+        parsing: .unconditional,
+        help: "DP-FedAvg: clip each user's update to this norm S (enables client-level differential privacy).")
     var clipNorm: Double?
-    @Option(parsing: .unconditional, help: "DP-FedAvg: Gaussian noise of standard deviation z·S/m on the mean of m clipped updates (default 0).")
+    @Option(
+        parsing: .unconditional,
+        help: "DP-FedAvg: Gaussian noise of standard deviation z·S/m on the mean of m clipped updates (default 0).")
     var noiseMultiplier: Double?
-    @Option(help: "DP: also run each of these noise multipliers (comma-separated) and chart HR@10 against ε; needs --clip-norm.")
+    @Option(
+        help:
+            "DP: also run each of these noise multipliers (comma-separated) and chart HR@10 against ε; needs --clip-norm."
+    )
     var dpSweep: String?
     @Option(parsing: .unconditional, help: "δ of the reported (ε, δ) (default 1e-5).")
     var delta: Double?
@@ -63,15 +80,26 @@ struct FedRecommendCommand: ParsableCommand {
     var centralisedEpochs = 20
     @Option(parsing: .unconditional, help: "Threads training users at once (default: one per core).")
     var threads: Int?
-    @Option(parsing: .unconditional, help: "Multiply the local learning rate by this every round (default 1: constant).")
+    @Option(
+        parsing: .unconditional, help: "Multiply the local learning rate by this every round (default 1: constant).")
     var learningRateDecay: Float?
-    @Option(help: "How the server applies the averaged update: average (FedAvg), momentum (FedAvgM) or adam (FedAdam); default average.")
+    @Option(
+        help:
+            "How the server applies the averaged update: average (FedAvg), momentum (FedAvgM) or adam (FedAdam); default average."
+    )
     var serverOptimizer: FederatedRecommendationRun.ServerUpdate?
-    @Option(parsing: .unconditional, help: "The server's learning rate (default: 1 for average, 1 for momentum with β 0.9, 0.01 for adam).")
+    @Option(
+        parsing: .unconditional,
+        help: "The server's learning rate (default: 1 for average, 1 for momentum with β 0.9, 0.01 for adam).")
     var serverLearningRate: Float?
-    @Flag(help: "Run over HTTP on loopback: a federation server and one client per user (the same results as in process).")
+    @Flag(
+        help: "Run over HTTP on loopback: a federation server and one client per user (the same results as in process)."
+    )
     var overHttp = false
-    @Flag(help: "Secure aggregation (in process): each user masks a dense vector, so the server sees neither its rows nor which rows it touched, only sums; costs O(users per round²) masking work.")
+    @Flag(
+        help:
+            "Secure aggregation (in process): each user masks a dense vector, so the server sees neither its rows nor which rows it touched, only sums; costs O(users per round²) masking work."
+    )
     var secureAggregation = false
     @Option(help: "Output folder (default ./nerva-out/fed-recommend-<timestamp>).")
     var out: String?
@@ -82,7 +110,9 @@ struct FedRecommendCommand: ParsableCommand {
         guard let layers else { return nil }
         let sizes = layers.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
         guard sizes.count >= 2, sizes.allSatisfy({ ($0 ?? 0) > 0 }), sizes[0]! % 2 == 0 else {
-            throw ValidationError("--layers must be at least two positive sizes with an even first one, such as 64,32,16,8; got '\(layers)'.")
+            throw ValidationError(
+                "--layers must be at least two positive sizes with an even first one, such as 64,32,16,8; got '\(layers)'."
+            )
         }
         return sizes.map { $0! }
     }
@@ -91,7 +121,8 @@ struct FedRecommendCommand: ParsableCommand {
         guard let dpSweep else { return [] }
         let values = dpSweep.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
         guard !values.isEmpty, values.allSatisfy({ ($0 ?? -1) >= 0 }) else {
-            throw ValidationError("--dp-sweep must be non-negative noise multipliers separated by commas, got '\(dpSweep)'.")
+            throw ValidationError(
+                "--dp-sweep must be non-negative noise multipliers separated by commas, got '\(dpSweep)'.")
         }
         return values.map { $0! }
     }
@@ -104,13 +135,23 @@ struct FedRecommendCommand: ParsableCommand {
             }
         }
         _ = try parsedLayers()
-        if let fraction, !(fraction > 0 && fraction <= 1) { throw ValidationError("--fraction must be in (0, 1], got \(fraction).") }
-        if let refitEpochs, refitEpochs < 0 { throw ValidationError("--refit-epochs must be non-negative, got \(refitEpochs).") }
-        if noiseMultiplier != nil && clipNorm == nil { throw ValidationError("--noise-multiplier needs --clip-norm S.") }
+        if let fraction, !(fraction > 0 && fraction <= 1) {
+            throw ValidationError("--fraction must be in (0, 1], got \(fraction).")
+        }
+        if let refitEpochs, refitEpochs < 0 {
+            throw ValidationError("--refit-epochs must be non-negative, got \(refitEpochs).")
+        }
+        if noiseMultiplier != nil && clipNorm == nil {
+            throw ValidationError("--noise-multiplier needs --clip-norm S.")
+        }
         if !(try parsedSweep()).isEmpty && clipNorm == nil { throw ValidationError("--dp-sweep needs --clip-norm S.") }
-        guard centralisedEpochs >= 0 else { throw ValidationError("--centralised-epochs must be non-negative, got \(centralisedEpochs).") }
+        guard centralisedEpochs >= 0 else {
+            throw ValidationError("--centralised-epochs must be non-negative, got \(centralisedEpochs).")
+        }
         if secureAggregation && overHttp {
-            throw ValidationError("--secure-aggregation runs in process only; the HTTP protocol has no secure-aggregation steps yet (drop --over-http).")
+            throw ValidationError(
+                "--secure-aggregation runs in process only; the HTTP protocol has no secure-aggregation steps yet (drop --over-http)."
+            )
         }
         try rejectingInvalid { try makeRun().validate() }
     }
@@ -156,20 +197,28 @@ struct FedRecommendCommand: ParsableCommand {
         let folder = try RunFolder(command: "fed-recommend", out: out, settings: configuration.settings)
         print("nerva fed recommend → \(folder.url.path)")
         let (split, source) = try configuration.loadSplit()
-        print("\(source): \(split.train.userCount) users, \(split.train.itemCount) items, \(split.train.count) training interactions, "
-              + "\(split.test.count) held out (leave-one-out, latest)")
+        print(
+            "\(source): \(split.train.userCount) users, \(split.train.itemCount) items, \(split.train.count) training interactions, "
+                + "\(split.test.count) held out (leave-one-out, latest)")
         let outcome = try configuration.run(split: split, folder: folder)
         let (popularity, centralised) = try configuration.baselines(split: split, epochs: centralisedEpochs)
-        let summary = FedRecReport(run: configuration, outcome: outcome, popularity: popularity, centralised: centralised,
-                                   centralisedEpochs: centralisedEpochs)
+        let summary = FedRecReport(
+            run: configuration, outcome: outcome, popularity: popularity, centralised: centralised,
+            centralisedEpochs: centralisedEpochs)
         try summary.write(to: folder)
         let sweep = try parsedSweep()
         if !sweep.isEmpty {
-            var references = [(name: "main run (\(configuration.privacy.map { "S = \($0.clippingNorm), z = \($0.noiseMultiplier)" } ?? "no DP"))",
-                               hitRate: outcome.hitRate),
-                              (name: "popularity", hitRate: popularity.0)]
+            var references = [
+                (
+                    name:
+                        "main run (\(configuration.privacy.map { "S = \($0.clippingNorm), z = \($0.noiseMultiplier)" } ?? "no DP"))",
+                    hitRate: outcome.hitRate
+                ),
+                (name: "popularity", hitRate: popularity.0)
+            ]
             if let centralised { references.append((name: "centralised", hitRate: centralised.0)) }
-            try FedRecPrivacySweep(base: configuration, noiseMultipliers: sweep, references: references).run(split: split, folder: folder)
+            try FedRecPrivacySweep(base: configuration, noiseMultipliers: sweep, references: references).run(
+                split: split, folder: folder)
         }
         try folder.writeReport()
         print(summary.comparisonLine)

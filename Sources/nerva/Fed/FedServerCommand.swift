@@ -52,10 +52,15 @@ struct FedServerCommand: ParsableCommand {
     var out: String?
     @Flag(help: "Continue from the checkpoint in --out (after a crash); starts fresh when there is none.")
     var resume = false
-    @Option(parsing: .unconditional, help: "Rehearse a crash: the server kills itself (SIGKILL) right after checkpointing this round.")
+    @Option(
+        parsing: .unconditional,
+        help: "Rehearse a crash: the server kills itself (SIGKILL) right after checkpointing this round.")
     var crashAfterRound: Int?
-    @Option(parsing: .unconditional,
-            help: "Random seed (initial model and client sampling; the same as `fed simulate` gives the same choices; default 0).")
+    @Option(
+        parsing: .unconditional,
+        help:
+            "Random seed (initial model and client sampling; the same as `fed simulate` gives the same choices; default 0)."
+    )
     var seed: UInt64?
 
     /// The federation these options describe: `FederatedRun`'s defaults, overridden by the options given.
@@ -72,13 +77,18 @@ struct FedServerCommand: ParsableCommand {
 
     func validate() throws {
         if let rounds, rounds < 1 { throw ValidationError("--rounds must be at least 1, got \(rounds).") }
-        guard minClients >= 1, minResults >= 1 else { throw ValidationError("--min-clients and --min-results must be at least 1.") }
+        guard minClients >= 1, minResults >= 1 else {
+            throw ValidationError("--min-clients and --min-results must be at least 1.")
+        }
         try rejectingInvalid { try makeRun().validate() }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be in 0...65535, got \(port).") }
-        guard (tlsCertificate == nil) == (tlsKey == nil) else { throw ValidationError("--tls-certificate and --tls-key go together.") }
+        guard (tlsCertificate == nil) == (tlsKey == nil) else {
+            throw ValidationError("--tls-certificate and --tls-key go together.")
+        }
         try rejectingInvalid {
-            try ConfigurationError.require(maxMessageMb > 0 && maxMessageMb <= 1_048_576, "--max-message-mb", maxMessageMb,
-                                           allowed: "positive and at most 1048576 (1 TB)")
+            try ConfigurationError.require(
+                maxMessageMb > 0 && maxMessageMb <= 1_048_576, "--max-message-mb", maxMessageMb,
+                allowed: "positive and at most 1048576 (1 TB)")
             var configuration = FederationServerConfiguration()
             configuration.roundTimeout = roundTimeout
             configuration.heartbeatTimeout = heartbeatTimeout
@@ -93,47 +103,70 @@ struct FedServerCommand: ParsableCommand {
         let (model, rounds, seed) = (run.model, run.rounds, run.seed)
         let strategy = try run.strategy.makeStrategy(clients: minClients, seed: seed)
         let scheme = tlsCertificate == nil ? "http" : "https"
-        let folder = try RunFolder(command: "fed-server", out: out, settings: run.settings.filter { !["clients", "partition", "examples", "over the wire format"].contains($0.0) }
-                                   + [("min clients", "\(minClients)"), ("min results", "\(minResults)"), ("transport", scheme),
-                                      ("credentials", credentials ?? "none (open)")], continuing: resume)
+        let folder = try RunFolder(
+            command: "fed-server", out: out,
+            settings: run.settings.filter {
+                !["clients", "partition", "examples", "over the wire format"].contains($0.0)
+            }
+                + [
+                    ("min clients", "\(minClients)"), ("min results", "\(minResults)"), ("transport", scheme),
+                    ("credentials", credentials ?? "none (open)")
+                ], continuing: resume)
         var configuration = FederationServerConfiguration()
         configuration.host = host
         configuration.port = port
         configuration.tls = tlsCertificate.map { ($0, tlsKey!) }
-        configuration.credentials = try credentials.map { try FederationCredentials(contentsOf: URL(fileURLWithPath: $0)) }
+        configuration.credentials = try credentials.map {
+            try FederationCredentials(contentsOf: URL(fileURLWithPath: $0))
+        }
         configuration.maximumMessageBytes = Int(maxMessageMb * 1_048_576)
         configuration.roundTimeout = roundTimeout
         configuration.heartbeatTimeout = heartbeatTimeout
         configuration.minimumClients = minClients
         configuration.clientWaitTimeout = waitForClients
         configuration.checkpoint = folder.file("checkpoint.safetensors")
-        let checkpoint = resume && FileManager.default.fileExists(atPath: folder.file("checkpoint.safetensors").path)
+        let checkpoint =
+            resume && FileManager.default.fileExists(atPath: folder.file("checkpoint.safetensors").path)
             ? try FederationCheckpoint(contentsOf: folder.file("checkpoint.safetensors")) : nil
 
-        let test = try FashionMNIST.load(.test, directory: data.map { URL(fileURLWithPath: $0) } ?? FashionMNIST.defaultDirectory,
-                                         limit: testLimit)
+        let test = try FashionMNIST.load(
+            .test, directory: data.map { URL(fileURLWithPath: $0) } ?? FashionMNIST.defaultDirectory,
+            limit: testLimit)
         let evaluator = try ClassificationEvaluator(model: model.modelDescription(), data: test)
-        let server = try FederationServer(model: model.modelDescription(), strategy: strategy, configuration: configuration, seed: seed,
-                                          resumingFrom: checkpoint, centralEvaluation: { try evaluator.evaluate($0) })
+        let server = try FederationServer(
+            model: model.modelDescription(), strategy: strategy, configuration: configuration, seed: seed,
+            resumingFrom: checkpoint, centralEvaluation: { try evaluator.evaluate($0) })
         let boundPort = try server.start()
         say("nerva fed server listening on \(scheme)://\(host):\(boundPort) → \(folder.url.path)")
-        if let checkpoint { say("resumed from \(folder.file("checkpoint.safetensors").path) after round \(checkpoint.completedRounds)") }
-        say("\(strategy.name), \(model.rawValue) (\(server.global.scalarCount) parameters), \(rounds) rounds, waiting for \(minClients) clients")
+        if let checkpoint {
+            say("resumed from \(folder.file("checkpoint.safetensors").path) after round \(checkpoint.completedRounds)")
+        }
+        say(
+            "\(strategy.name), \(model.rawValue) (\(server.global.scalarCount) parameters), \(rounds) rounds, waiting for \(minClients) clients"
+        )
         var reports: [RoundReport] = []
         try server.run(rounds: rounds) { report in
             reports.append(report)
             let accuracy = report.centralEvaluation?.metrics["accuracy"] ?? .nan
-            var record: MetricRecord = ["part": "fed-server", "round": report.round, "strategy": strategy.name, "test_accuracy": accuracy,
-                                        "test_loss": report.centralEvaluation?.loss ?? .nan,
-                                        "train_loss": report.trainMetrics["train_loss"] ?? .nan, "participants": report.selected.count,
-                                        "accepted": report.accepted.count, "failures": report.failures.count,
-                                        "updated": report.isUpdated, "seconds": report.seconds]
-            if !report.failures.isEmpty { record["failure_reasons"] = .string(report.failures.map(\.description).joined(separator: "; ")) }
+            var record: MetricRecord = [
+                "part": "fed-server", "round": report.round, "strategy": strategy.name, "test_accuracy": accuracy,
+                "test_loss": report.centralEvaluation?.loss ?? .nan,
+                "train_loss": report.trainMetrics["train_loss"] ?? .nan, "participants": report.selected.count,
+                "accepted": report.accepted.count, "failures": report.failures.count,
+                "updated": report.isUpdated, "seconds": report.seconds
+            ]
+            if !report.failures.isEmpty {
+                record["failure_reasons"] = .string(report.failures.map(\.description).joined(separator: "; "))
+            }
             folder.log(record)
-            say(String(format: "round %d: test accuracy %.4f, %d of %d updates accepted%@ (%.2f s)", report.round, accuracy,
-                       report.accepted.count, report.selected.count,
-                       report.failures.isEmpty ? "" : "; failures: " + report.failures.map(\.description).joined(separator: "; "),
-                       report.seconds))
+            say(
+                String(
+                    format: "round %d: test accuracy %.4f, %d of %d updates accepted%@ (%.2f s)", report.round,
+                    accuracy,
+                    report.accepted.count, report.selected.count,
+                    report.failures.isEmpty
+                        ? "" : "; failures: " + report.failures.map(\.description).joined(separator: "; "),
+                    report.seconds))
             if report.round == crashAfterRound {
                 say("round \(report.round) is checkpointed; crashing on purpose (--crash-after-round)")
                 kill(getpid(), SIGKILL)
@@ -141,18 +174,29 @@ struct FedServerCommand: ParsableCommand {
         }
         server.finish(grace: 10)
         let accuracy = try evaluator.evaluate(server.global).metrics["accuracy"] ?? 0
-        try Safetensors.write(server.global.stateDictionary(),
-                              metadata: ["model": try model.modelDescription().jsonString(), "strategy": strategy.name, "rounds": "\(rounds)",
-                                         "test_accuracy": "\(accuracy)", "seed": "\(seed)"],
-                              to: folder.file("fed-global-\(model.rawValue).safetensors"))
-        folder.addTable(title: "Rounds (this run)", header: ["round", "test accuracy", "train loss", "accepted", "failures", "seconds"],
-                        rows: reports.map { r in
-                            [String(r.round), String(format: "%.4f", r.centralEvaluation?.metrics["accuracy"] ?? 0),
-                             String(format: "%.4f", r.trainMetrics["train_loss"] ?? .nan), "\(r.accepted.count)/\(r.selected.count)",
-                             r.failures.map(\.description).joined(separator: "; "), String(format: "%.2f", r.seconds)]
-                        })
+        try Safetensors.write(
+            server.global.stateDictionary(),
+            metadata: [
+                "model": try model.modelDescription().jsonString(), "strategy": strategy.name, "rounds": "\(rounds)",
+                "test_accuracy": "\(accuracy)", "seed": "\(seed)"
+            ],
+            to: folder.file("fed-global-\(model.rawValue).safetensors"))
+        folder.addTable(
+            title: "Rounds (this run)",
+            header: ["round", "test accuracy", "train loss", "accepted", "failures", "seconds"],
+            rows: reports.map { r in
+                [
+                    String(r.round), String(format: "%.4f", r.centralEvaluation?.metrics["accuracy"] ?? 0),
+                    String(format: "%.4f", r.trainMetrics["train_loss"] ?? .nan),
+                    "\(r.accepted.count)/\(r.selected.count)",
+                    r.failures.map(\.description).joined(separator: "; "), String(format: "%.2f", r.seconds)
+                ]
+            })
         try folder.writeReport()
-        say(String(format: "test accuracy after %d rounds: %.4f; report: %@", server.completedRounds, accuracy, folder.file("index.html").path))
+        say(
+            String(
+                format: "test accuracy after %d rounds: %.4f; report: %@", server.completedRounds, accuracy,
+                folder.file("index.html").path))
     }
 }
 

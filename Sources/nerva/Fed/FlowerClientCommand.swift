@@ -8,7 +8,8 @@ import NervaTensor
 struct FlowerClientCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "flower-client",
-        abstract: "Join a Flower 1.42 federation as a node: train and evaluate with Nerva on private Fashion-MNIST data.",
+        abstract:
+            "Join a Flower 1.42 federation as a node: train and evaluate with Nerva on private Fashion-MNIST data.",
         discussion: """
             Connects to a Flower SuperLink's Fleet API (protobuf over HTTP, every request signed with the \
             node's key), registers and activates a node, and answers the ServerApp's train, evaluate and \
@@ -45,7 +46,10 @@ struct FlowerClientCommand: ParsableCommand {
     var insecure = false
     @Option(help: "PEM file of the node's P-256 key, created if missing (default: a new key each start).")
     var keyFile: String?
-    @Flag(help: "Do not register the node's key (it was registered with `flwr supernode register`, as --enable-supernode-auth requires).")
+    @Flag(
+        help:
+            "Do not register the node's key (it was registered with `flwr supernode register`, as --enable-supernode-auth requires)."
+    )
     var preregistered = false
     @Option(help: "The architecture the ServerApp's arrays belong to: mlp or cnn.")
     var model: Model = .mlp
@@ -75,20 +79,29 @@ struct FlowerClientCommand: ParsableCommand {
     var evaluateMetrics: String?
     @Option(parsing: .unconditional, help: "Seeds the data split and local shuffling.")
     var seed: UInt64 = 0
-    @Option(parsing: .unconditional, help: "Leave after this many runs have finished (default: stay until interrupted).")
+    @Option(
+        parsing: .unconditional, help: "Leave after this many runs have finished (default: stay until interrupted).")
     var maxRuns: Int?
     @Option(parsing: .unconditional, help: "Heartbeat interval announced to the SuperLink, in seconds (10…1800).")
     var heartbeatInterval = 30.0
-    @Option(parsing: .unconditional, help: "Attempts per request before giving up on an unreachable SuperLink (exponential backoff from 0.5 s).")
+    @Option(
+        parsing: .unconditional,
+        help: "Attempts per request before giving up on an unreachable SuperLink (exponential backoff from 0.5 s).")
     var attempts = 8
 
     func validate() throws {
-        if insecure && rootCertificates != nil { throw ValidationError("--insecure and --root-certificates exclude each other.") }
-        guard numPartitions >= 1 else { throw ValidationError("--num-partitions must be at least 1, got \(numPartitions).") }
+        if insecure && rootCertificates != nil {
+            throw ValidationError("--insecure and --root-certificates exclude each other.")
+        }
+        guard numPartitions >= 1 else {
+            throw ValidationError("--num-partitions must be at least 1, got \(numPartitions).")
+        }
         guard (0..<numPartitions).contains(partitionId) else {
             throw ValidationError("--partition-id must be in 0..<\(numPartitions), got \(partitionId).")
         }
-        guard hiddenSizes != nil else { throw ValidationError("--hidden must be positive integers separated by commas, got \"\(hidden)\".") }
+        guard hiddenSizes != nil else {
+            throw ValidationError("--hidden must be positive integers separated by commas, got \"\(hidden)\".")
+        }
         guard examples.map({ $0 >= 1 }) ?? true, limit.map({ $0 >= 1 }) ?? true else {
             throw ValidationError("--examples and --limit must be at least 1.")
         }
@@ -112,52 +125,73 @@ struct FlowerClientCommand: ParsableCommand {
 
     /// The local-training flags as the library's configuration.
     var trainingDefaults: FlowerTrainingDefaults {
-        FlowerTrainingDefaults(localEpochs: localEpochs, batchSize: batchSize, learningRate: learningRate,
-                               momentum: momentum, seed: seed)
+        FlowerTrainingDefaults(
+            localEpochs: localEpochs, batchSize: batchSize, learningRate: learningRate,
+            momentum: momentum, seed: seed)
     }
 
     var metricKeys: FlowerMetricKeys {
         get throws {
-            FlowerMetricKeys(train: try trainMetrics.map(FlowerMetricKeys.keys),
-                             evaluate: try evaluateMetrics.map(FlowerMetricKeys.keys))
+            FlowerMetricKeys(
+                train: try trainMetrics.map(FlowerMetricKeys.keys),
+                evaluate: try evaluateMetrics.map(FlowerMetricKeys.keys))
         }
     }
 
     var modelDescription: ModelDescription { model.modelDescription(hiddenSizes: hiddenSizes) }
 
     func run() throws {
-        let train = try FashionMNIST.load(.train, directory: data.map { URL(fileURLWithPath: $0) } ?? FashionMNIST.defaultDirectory,
-                                          limit: limit)
-        guard train.count >= numPartitions else {   // before the partition allocates a share per node
-            throw ValidationError("--num-partitions must be at most \(train.count) (the training images), got \(numPartitions).")
+        let train = try FashionMNIST.load(
+            .train, directory: data.map { URL(fileURLWithPath: $0) } ?? FashionMNIST.defaultDirectory,
+            limit: limit)
+        guard train.count >= numPartitions else { // before the partition allocates a share per node
+            throw ValidationError(
+                "--num-partitions must be at most \(train.count) (the training images), got \(numPartitions).")
         }
-        let parts = Partition.split(labels: train.labels, classCount: 10, clientCount: numPartitions, scheme: .iid,
-                                    generator: RandomGenerator(seed: seed &+ 1))
+        let parts = Partition.split(
+            labels: train.labels, classCount: 10, clientCount: numPartitions, scheme: .iid,
+            generator: RandomGenerator(seed: seed &+ 1))
         let indices = Array(parts[partitionId].prefix(examples ?? Int.max))
-        guard !indices.isEmpty else { throw ValidationError("partition \(partitionId) of \(numPartitions) holds no examples.") }
+        guard !indices.isEmpty else {
+            throw ValidationError("partition \(partitionId) of \(numPartitions) holds no examples.")
+        }
         let participant = ClassificationParticipant(id: "nerva-\(partitionId)", data: train, trainIndices: indices)
-        let handler = try FlowerMessageHandler(participant: participant, model: modelDescription,
-                                               defaults: trainingDefaults, metricKeys: try metricKeys)
+        let handler = try FlowerMessageHandler(
+            participant: participant, model: modelDescription,
+            defaults: trainingDefaults, metricKeys: try metricKeys)
         let identity = try keyFile.map { try FleetIdentity(keyFile: URL(fileURLWithPath: $0)) } ?? FleetIdentity()
-        let client = try FleetClient(superlink: superlink, transport: insecure ? .insecure : .tls(rootCertificates: rootCertificates),
-                                     identity: identity, retryPolicy: FleetRetryPolicy(maximumAttempts: attempts))
-        let node = FlowerNode(client: client, handler: handler,
-                              configuration: .init(heartbeatInterval: heartbeatInterval, registers: !preregistered, maximumRuns: maxRuns),
-                              log: { print("flower-client: \($0)"); fflush(nil) })
-        print("flower-client: \(model.rawValue) (\(handler.layout.scalarCount) parameters, tensors \(handler.layout.names.joined(separator: ", "))), "
-              + "partition \(partitionId) of \(numPartitions): \(indices.count) examples; SuperLink \(superlink) "
-              + (insecure ? "(insecure HTTP)" : "(TLS)"))
+        let client = try FleetClient(
+            superlink: superlink, transport: insecure ? .insecure : .tls(rootCertificates: rootCertificates),
+            identity: identity, retryPolicy: FleetRetryPolicy(maximumAttempts: attempts))
+        let node = FlowerNode(
+            client: client, handler: handler,
+            configuration: .init(heartbeatInterval: heartbeatInterval, registers: !preregistered, maximumRuns: maxRuns),
+            log: {
+                print("flower-client: \($0)")
+                fflush(nil)
+            })
+        print(
+            "flower-client: \(model.rawValue) (\(handler.layout.scalarCount) parameters, tensors \(handler.layout.names.joined(separator: ", "))), "
+                + "partition \(partitionId) of \(numPartitions): \(indices.count) examples; SuperLink \(superlink) "
+                + (insecure ? "(insecure HTTP)" : "(TLS)"))
         fflush(nil)
-        let summary = try FlowerClientCommand.runUntilInterrupted { try await node.run() } cleanup: { await client.shutdown() }
+        let summary = try FlowerClientCommand.runUntilInterrupted {
+            try await node.run()
+        } cleanup: {
+            await client.shutdown()
+        }
         let replies = summary.replies.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
-        print("flower-client: done, node \(summary.nodeID): \(replies.isEmpty ? "no" : replies) replies, "
-              + "\(summary.errorReplies) error replies, \(summary.finishedRuns.count) finished run(s)")
+        print(
+            "flower-client: done, node \(summary.nodeID): \(replies.isEmpty ? "no" : replies) replies, "
+                + "\(summary.errorReplies) error replies, \(summary.finishedRuns.count) finished run(s)")
     }
 
     /// Runs `work` on the concurrency pool, cancelling it on SIGINT/SIGTERM (so the node leaves the
     /// federation cleanly), and waits for it.
-    static func runUntilInterrupted<T: Sendable>(_ work: @escaping @Sendable () async throws -> T,
-                                                 cleanup: @escaping @Sendable () async -> Void) throws -> T {
+    static func runUntilInterrupted<T: Sendable>(
+        _ work: @escaping @Sendable () async throws -> T,
+        cleanup: @escaping @Sendable () async -> Void
+    ) throws -> T {
         let outcome = OutcomeBox<T>()
         let done = DispatchSemaphore(value: 0)
         let task = Task {

@@ -9,7 +9,8 @@ import NervaNN
 struct GANRemediesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "remedies",
-        abstract: "Compare remedies for GAN instability: FID, mode coverage and stability of each against one baseline.",
+        abstract:
+            "Compare remedies for GAN instability: FID, mode coverage and stability of each against one baseline.",
         discussion: """
             Trains the baseline and then each remedy (one change each; the same seed, data and number of \
             epochs) and measures every generator with the same classifier: FID on its features, the \
@@ -22,11 +23,13 @@ struct GANRemediesCommand: ParsableCommand {
     )
 
     @Option(help: "The architecture: mlp, dcgan.") var model: GANArchitecture = .mlp
-    @Option(help: "Remedies to compare, comma-separated (default: all; the baseline always runs first).") var remedies: String?
+    @Option(help: "Remedies to compare, comma-separated (default: all; the baseline always runs first).") var remedies:
+        String?
     @Option(parsing: .unconditional, help: "Passes over the training set per run.") var epochs: Int = 1
     @Option(help: "The distribution of z: uniform, normal.") var latent: LatentDistribution = .uniform
     @Option(parsing: .unconditional, help: "Use only the first N training images.") var limit: Int?
-    @Option(help: "A Fashion-MNIST classifier checkpoint (nerva classify) for FID and mode coverage.") var classifier: String?
+    @Option(help: "A Fashion-MNIST classifier checkpoint (nerva classify) for FID and mode coverage.") var classifier:
+        String?
     @Option(parsing: .unconditional, help: "Generated images per evaluation.")
     var evaluationSamples: Int = GANEvaluationRun.defaultSampleCount
     @Option(parsing: .unconditional, help: "Random seed, the same for every run.") var seed: UInt64 = 0
@@ -34,10 +37,11 @@ struct GANRemediesCommand: ParsableCommand {
 
     /// The library's comparison with the flags applied.
     func makeComparison() throws -> GANRemedyComparison {
-        try GANRemedyComparison(architecture: model,
-                                remedies: remedies.map(GANRemedyComparison.remedies(named:)) ?? GANRemedy.allCases,
-                                epochs: epochs, latentDistribution: latent, limit: limit,
-                                evaluationSamples: evaluationSamples, seed: seed)
+        try GANRemedyComparison(
+            architecture: model,
+            remedies: remedies.map(GANRemedyComparison.remedies(named:)) ?? GANRemedy.allCases,
+            epochs: epochs, latentDistribution: latent, limit: limit,
+            evaluationSamples: evaluationSamples, seed: seed)
     }
 
     func validate() throws {
@@ -53,14 +57,17 @@ struct GANRemediesCommand: ParsableCommand {
 
     func run() throws {
         let comparison = try makeComparison()
-        let folder = try RunFolder(command: "gan-remedies", out: common.out,
-                                   settings: comparison.settingsTable(classifier: classifier))
+        let folder = try RunFolder(
+            command: "gan-remedies", out: common.out,
+            settings: comparison.settingsTable(classifier: classifier))
         print("nerva gan remedies → \(folder.url.path)")
         let dataset = try FashionMNIST(directory: common.dataDirectory)
-        let outcomes = try comparison.run(on: dataset, classifier: classifier.map { URL(fileURLWithPath: $0) },
-                                          folder: folder)
+        let outcomes = try comparison.run(
+            on: dataset, classifier: classifier.map { URL(fileURLWithPath: $0) },
+            folder: folder)
         let best = outcomes.filter { !$0.diverged }.min { $0.result.frechetDistance < $1.result.frechetDistance }
-        let bestText = best.map { "\($0.remedy.rawValue) (\(String(format: "%.2f", $0.result.frechetDistance)))" }
+        let bestText =
+            best.map { "\($0.remedy.rawValue) (\(String(format: "%.2f", $0.result.frechetDistance)))" }
             ?? "none"
         print("best FID: \(bestText); report: \(folder.file("index.html").path)")
     }

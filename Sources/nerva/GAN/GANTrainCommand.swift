@@ -9,7 +9,8 @@ struct GANTrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
         abstract: "Train an MLP GAN or a DCGAN on Fashion-MNIST; sample grids, curves, checkpoints, report.",
-        discussion: "Resume an interrupted run with --resume CHECKPOINT (its settings are used). With --classifier FILE (from `nerva classify --model cnn`), FID and mode coverage are measured after every epoch."
+        discussion:
+            "Resume an interrupted run with --resume CHECKPOINT (its settings are used). With --classifier FILE (from `nerva classify --model cnn`), FID and mode coverage are measured after every epoch."
     )
 
     /// The library's defaults; every flag's default is read from it.
@@ -22,8 +23,10 @@ struct GANTrainCommand: ParsableCommand {
     var batchSize: Int = Self.defaults.batchSize
     @Option(parsing: .unconditional, help: "The size d of the latent vector z.")
     var latentSize: Int = Self.defaults.model.latentSize
-    @Option(help: ArgumentHelp("The distribution of z: uniform (U[0,1]^d), normal (N(0,I)); either is centred to mean 0, "
-                         + "variance 1 before G's first layer."))
+    @Option(
+        help: ArgumentHelp(
+            "The distribution of z: uniform (U[0,1]^d), normal (N(0,I)); either is centred to mean 0, "
+                + "variance 1 before G's first layer."))
     var latent: LatentDistribution = Self.defaults.latentDistribution
     @Option(help: "The loss: minimax, non-saturating, least-squares, wgan-gp, hinge.")
     var objective: GANObjective = Self.defaults.objective
@@ -43,8 +46,9 @@ struct GANTrainCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "λ of the WGAN-GP gradient penalty.")
     var gradientPenalty: Float = Self.defaults.gradientPenaltyWeight
     @Flag(help: "Spectral normalisation of D's weights.") var spectralNorm = false
-    @Option(parsing: .unconditional,
-            help: "Decay of an exponential moving average of G's weights for sampling (e.g. 0.999).")
+    @Option(
+        parsing: .unconditional,
+        help: "Decay of an exponential moving average of G's weights for sampling (e.g. 0.999).")
     var ema: Float?
     @Flag(help: "Class-conditional GAN (cGAN): G and D see the label.") var conditional = false
     @Option(help: "Train only on these classes, comma-separated (e.g. 7; one class makes a collapsed run).")
@@ -58,7 +62,9 @@ struct GANTrainCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Random seed.") var seed: UInt64 = Self.defaults.seed
     @OptionGroup var common: GANCommonOptions
 
-    var classList: [Int]? { classes.map { $0.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) } } }
+    var classList: [Int]? {
+        classes.map { $0.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) } }
+    }
 
     func validate() throws {
         guard (1...GANTrainingRun.maximumEpochs).contains(epochs) else {
@@ -67,20 +73,29 @@ struct GANTrainCommand: ParsableCommand {
         if let limit, limit < GANTrainingRun.minimumLimit {
             throw ValidationError("--limit must be at least \(GANTrainingRun.minimumLimit), got \(limit).")
         }
-        if let classes, classList?.count != classes.split(separator: ",").count || classList!.contains(where: { !(0..<10).contains($0) }) {
+        if let classes,
+            classList?.count != classes.split(separator: ",").count
+                || classList!.contains(where: { !(0..<10).contains($0) })
+        {
             throw ValidationError("--classes must be class numbers 0…9 separated by commas, got \"\(classes)\".")
         }
         guard (2...GANEvaluationRun.maximumSamples).contains(evaluationSamples) else {
-            throw ValidationError("--evaluation-samples must be in 2…\(GANEvaluationRun.maximumSamples) (the images are held in memory), got \(evaluationSamples).")
+            throw ValidationError(
+                "--evaluation-samples must be in 2…\(GANEvaluationRun.maximumSamples) (the images are held in memory), got \(evaluationSamples)."
+            )
         }
         try requireFile(resume, option: "--resume")
         try requireFile(classifier, option: "--classifier")
-        if resume == nil, let problem = makeConfiguration().problem { throw ValidationError("invalid settings: \(problem).") }
+        if resume == nil, let problem = makeConfiguration().problem {
+            throw ValidationError("invalid settings: \(problem).")
+        }
     }
 
     func makeConfiguration() -> GANTrainingConfiguration {
-        var configuration = GANTrainingConfiguration(model: GANModelConfiguration(
-            architecture: model, latentSize: latentSize, classCount: conditional ? 10 : nil, spectralNormalization: spectralNorm))
+        var configuration = GANTrainingConfiguration(
+            model: GANModelConfiguration(
+                architecture: model, latentSize: latentSize, classCount: conditional ? 10 : nil,
+                spectralNormalization: spectralNorm))
         configuration.objective = objective
         configuration.latentDistribution = latent
         configuration.batchSize = batchSize
@@ -114,17 +129,23 @@ struct GANTrainCommand: ParsableCommand {
             trainer = GANTrainer(makeConfiguration())
             firstEpoch = 1
         }
-        let settings = trainer.configuration.settingsTable + [
-            ("epochs", "\(firstEpoch)…\(firstEpoch + epochs - 1)"), ("classes", classList.map { $0.map(String.init).joined(separator: ",") } ?? "all"),
-            ("limit", limit.map(String.init) ?? "all"), ("resumed from", resume ?? "none"), ("classifier", classifier ?? "none")]
+        let settings =
+            trainer.configuration.settingsTable + [
+                ("epochs", "\(firstEpoch)…\(firstEpoch + epochs - 1)"),
+                ("classes", classList.map { $0.map(String.init).joined(separator: ",") } ?? "all"),
+                ("limit", limit.map(String.init) ?? "all"), ("resumed from", resume ?? "none"),
+                ("classifier", classifier ?? "none")
+            ]
         let folder = try RunFolder(command: "gan-train", out: common.out, settings: settings)
         print("nerva gan train → \(folder.url.path)")
         let dataset = try FashionMNIST(directory: common.dataDirectory)
         let evaluation = try classifier.map {
             try GANEvaluationRun(classifier: URL(fileURLWithPath: $0), dataset: dataset, sampleCount: evaluationSamples)
         }
-        let summary = try GANTrainingRun(trainer: trainer, firstEpoch: firstEpoch, epochs: epochs, limit: limit,
-                                         classes: classList, evaluation: evaluation).run(on: dataset, folder: folder)
+        let summary = try GANTrainingRun(
+            trainer: trainer, firstEpoch: firstEpoch, epochs: epochs, limit: limit,
+            classes: classList, evaluation: evaluation
+        ).run(on: dataset, folder: folder)
         if let evaluation, let result = summary.lastEvaluation {
             try evaluation.report(result, floor: nil, name: "epoch \(summary.epochsCompleted)", folder: folder)
         }

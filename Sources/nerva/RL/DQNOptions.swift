@@ -14,10 +14,15 @@ enum DQNPreset: String, ExpressibleByArgument, CaseIterable {
 
 /// The DQN flags of `nerva rl train`. Every flag left out keeps the preset's value.
 struct DQNOptions: ParsableArguments {
-    @Option(help: "DQN: the settings to start from: auto (CartPole-v1's tuned preset, else CleanRL's dqn.py), cleanrl, cartpole.")
+    @Option(
+        help:
+            "DQN: the settings to start from: auto (CartPole-v1's tuned preset, else CleanRL's dqn.py), cleanrl, cartpole."
+    )
     var preset: DQNPreset = .auto
 
-    @Option(parsing: .unconditional, help: "DQN: total environment steps (default: the preset's, 100000 for CartPole-v1's, 500000 for CleanRL's).")
+    @Option(
+        parsing: .unconditional,
+        help: "DQN: total environment steps (default: the preset's, 100000 for CartPole-v1's, 500000 for CleanRL's).")
     var totalTimesteps: Int?
 
     @Option(parsing: .unconditional, help: "DQN: steps of pure collection before learning (CleanRL 10000).")
@@ -26,7 +31,8 @@ struct DQNOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "DQN: replay buffer capacity (CleanRL 10000).")
     var bufferSize: Int?
 
-    @Option(parsing: .unconditional, help: "DQN: fraction of the steps over which ε falls from 1 to 0.05 (CleanRL 0.5).")
+    @Option(
+        parsing: .unconditional, help: "DQN: fraction of the steps over which ε falls from 1 to 0.05 (CleanRL 0.5).")
     var explorationFraction: Double?
 
     @Option(parsing: .unconditional, help: "DQN: environment steps between gradient steps (CleanRL 10).")
@@ -50,22 +56,28 @@ struct DQNOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "DQN: clip the gradient norm to this value.")
     var maxGradientNorm: Float?
 
-    @Flag(inversion: .prefixedNo, help: """
-        DQN: keep the best network of periodic greedy evaluations (default: the preset's: on for CartPole-v1's, \
-        off for CleanRL's).
-        """)
+    @Flag(
+        inversion: .prefixedNo,
+        help: """
+            DQN: keep the best network of periodic greedy evaluations (default: the preset's: on for CartPole-v1's, \
+            off for CleanRL's).
+            """)
     var selectBest: Bool?
 
-    @Option(parsing: .unconditional, help: "DQN: every N steps evaluate the greedy policy and keep the best network (CleanRL: off).")
+    @Option(
+        parsing: .unconditional,
+        help: "DQN: every N steps evaluate the greedy policy and keep the best network (CleanRL: off).")
     var selectEvery: Int?
 
     @Option(parsing: .unconditional, help: "DQN: episodes of each selection evaluation (10).")
     var selectionEpisodes: Int?
 
-    @Option(parsing: .unconditional, help: """
-        DQN: a network reaching the best selection mean so far plays this many episodes in all, and that mean \
-        decides (default: the preset's).
-        """)
+    @Option(
+        parsing: .unconditional,
+        help: """
+            DQN: a network reaching the best selection mean so far plays this many episodes in all, and that mean \
+            decides (default: the preset's).
+            """)
     var selectionConfirmationEpisodes: Int?
 
     @Flag(help: "DQN: Double DQN targets.")
@@ -85,16 +97,19 @@ struct DQNOptions: ParsableArguments {
 
     /// The DQN flags given on the command line (none of them applies to tabular methods).
     var givenFlags: [String] {
-        [("--preset", preset != .auto), ("--total-timesteps", totalTimesteps != nil), ("--learning-starts", learningStarts != nil),
-         ("--buffer-size", bufferSize != nil), ("--exploration-fraction", explorationFraction != nil),
-         ("--train-frequency", trainFrequency != nil), ("--gradient-steps", gradientSteps != nil),
-         ("--target-network-frequency", targetNetworkFrequency != nil), ("--batch-size", batchSize != nil),
-         ("--hidden-sizes", hiddenSizes != nil), ("--huber", huber), ("--max-gradient-norm", maxGradientNorm != nil),
-         ("--select-best", selectBest == true), ("--no-select-best", selectBest == false),
-         ("--select-every", selectEvery != nil), ("--selection-episodes", selectionEpisodes != nil),
-         ("--selection-confirmation-episodes", selectionConfirmationEpisodes != nil), ("--double", double),
-         ("--dueling", dueling), ("--prioritized", prioritized), ("--priority-alpha", priorityAlpha != nil),
-         ("--priority-beta", priorityBeta != nil)].filter(\.1).map(\.0)
+        [
+            ("--preset", preset != .auto), ("--total-timesteps", totalTimesteps != nil),
+            ("--learning-starts", learningStarts != nil),
+            ("--buffer-size", bufferSize != nil), ("--exploration-fraction", explorationFraction != nil),
+            ("--train-frequency", trainFrequency != nil), ("--gradient-steps", gradientSteps != nil),
+            ("--target-network-frequency", targetNetworkFrequency != nil), ("--batch-size", batchSize != nil),
+            ("--hidden-sizes", hiddenSizes != nil), ("--huber", huber), ("--max-gradient-norm", maxGradientNorm != nil),
+            ("--select-best", selectBest == true), ("--no-select-best", selectBest == false),
+            ("--select-every", selectEvery != nil), ("--selection-episodes", selectionEpisodes != nil),
+            ("--selection-confirmation-episodes", selectionConfirmationEpisodes != nil), ("--double", double),
+            ("--dueling", dueling), ("--prioritized", prioritized), ("--priority-alpha", priorityAlpha != nil),
+            ("--priority-beta", priorityBeta != nil)
+        ].filter(\.1).map(\.0)
     }
 
     /// The settings: the preset for `environmentID`, then each flag given, then the shared
@@ -117,7 +132,8 @@ struct DQNOptions: ParsableArguments {
         if let hiddenSizes {
             let sizes = hiddenSizes.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
             guard !sizes.isEmpty, sizes.allSatisfy({ ($0 ?? 0) > 0 }) else {
-                throw ValidationError("--hidden-sizes must be positive integers separated by commas, got '\(hiddenSizes)'.")
+                throw ValidationError(
+                    "--hidden-sizes must be positive integers separated by commas, got '\(hiddenSizes)'.")
             }
             config.hiddenSizes = sizes.compactMap { $0 }
         }

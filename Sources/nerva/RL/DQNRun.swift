@@ -45,7 +45,7 @@ struct DQNRun {
         var episodes = 0
         func log(_ values: MetricRecord) {
             var record: MetricRecord = [
-                "part": part, "algorithm": "dqn", "env": environmentID, "seed": Int(truncatingIfNeeded: seed),
+                "part": part, "algorithm": "dqn", "env": environmentID, "seed": Int(truncatingIfNeeded: seed)
             ]
             for field in values.fields { record[field.key] = field.value }
             folder.log(record)
@@ -57,7 +57,7 @@ struct DQNRun {
                 recent = episodes == 1 ? episode.episodeReturn : 0.95 * recent + 0.05 * episode.episodeReturn
                 log([
                     "episode": episode.episode + 1, "steps": episode.totalSteps, "return": episode.episodeReturn,
-                    "length": episode.length, "epsilon": episode.epsilon,
+                    "length": episode.length, "epsilon": episode.epsilon
                 ])
                 progress.update(
                     step: episode.totalSteps, values: [("return", recent), ("loss", lastLoss), ("ε", episode.epsilon)])
@@ -82,7 +82,7 @@ struct DQNRun {
             "selection_steps": result.selectionSteps,
             "evaluation_mean_return": result.evaluation.meanReturn,
             "evaluation_std_return": result.evaluation.standardDeviation,
-            "evaluation_episodes": training.evaluationEpisodes,
+            "evaluation_episodes": training.evaluationEpisodes
         ])
         let suffix = isOneOfSeveral ? "-seed-\(seed)" : ""
         try training.saveNetwork(

@@ -30,13 +30,13 @@ struct DQNSeedsRun {
                 rows.append([
                     "\(result.seed)", String(format: "%.1f", result.evaluation.meanReturn),
                     String(format: "%.1f", result.evaluation.standardDeviation), selected, "\(result.trainingSteps)",
-                    "\(result.selectionSteps)", String(format: "%.1f", result.seconds),
+                    "\(result.selectionSteps)", String(format: "%.1f", result.seconds)
                 ])
             }, run: runSeed)
         if let threshold, let solved = sweep.solvedCount {
             folder.log([
                 "part": "rl", "algorithm": "dqn", "env": environmentID, "seeds": seeds.count,
-                "seeds_solved": solved, "threshold": threshold, "mean_evaluation_return": sweep.meanReturn,
+                "seeds_solved": solved, "threshold": threshold, "mean_evaluation_return": sweep.meanReturn
             ])
         }
         print(sweep.summary)
@@ -59,7 +59,7 @@ struct DQNSeedsRun {
             .init(name: "min over seeds", points: curves.map { (Double($0.step), $0.low) }, color: "#9ecae1"),
             .init(
                 name: "mean over \(sweep.results.count) seeds", points: curves.map { (Double($0.step), $0.mean) },
-                color: "#08519c"),
+                color: "#08519c")
         ]
         if let threshold {
             series.append(

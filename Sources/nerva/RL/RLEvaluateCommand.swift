@@ -41,7 +41,9 @@ struct RLEvaluateCommand: ParsableCommand {
             throw ValidationError("--env \(env) is unknown; choose one of \(known).")
         }
         guard episodes > 0 else { throw ValidationError("--episodes must be positive, got \(episodes).") }
-        guard FileManager.default.fileExists(atPath: checkpoint) else { throw ValidationError("--checkpoint \(checkpoint) does not exist.") }
+        guard FileManager.default.fileExists(atPath: checkpoint) else {
+            throw ValidationError("--checkpoint \(checkpoint) does not exist.")
+        }
     }
 
     func run() throws {
@@ -50,16 +52,20 @@ struct RLEvaluateCommand: ParsableCommand {
         if EnvironmentRegistry.tabularIDs.contains(env) {
             var environment = try EnvironmentRegistry.tabular(env)
             let policy = try RLCheckpoints.qTable(checkpoint, model: environment.base.model).greedyPolicy
-            result = evaluate({ policy.action(for: $0) }, on: &environment, episodes: episodes, seed: seed,
-                              success: success)
+            result = evaluate(
+                { policy.action(for: $0) }, on: &environment, episodes: episodes, seed: seed,
+                success: success)
         } else {
             var environment = try EnvironmentRegistry.control(env)
-            let network = try RLCheckpoints.qNetwork(checkpoint, observationSize: environment.observationSpace.flatSize,
-                                                     actionCount: environment.actionSpace.count)
+            let network = try RLCheckpoints.qNetwork(
+                checkpoint, observationSize: environment.observationSpace.flatSize,
+                actionCount: environment.actionSpace.count)
             result = evaluate(network.greedyAction, on: &environment, episodes: episodes, seed: seed, success: success)
         }
         let rate = result.successRate.map { String(format: " (success rate %.3f)", $0) } ?? ""
-        print(String(format: "%@: greedy mean return %.4f ± %.4f over %d episodes", env, result.meanReturn,
-                     result.standardDeviation, episodes) + rate)
+        print(
+            String(
+                format: "%@: greedy mean return %.4f ± %.4f over %d episodes", env, result.meanReturn,
+                result.standardDeviation, episodes) + rate)
     }
 }

@@ -6,10 +6,12 @@ import NervaRL
 /// grid worlds, written into a run folder.
 enum RLFigures {
     /// Episodic return against environment steps, raw and as a moving mean over `window` episodes.
-    static func learningCurve(_ episodes: [EpisodeSummary], title: String, name: String, window: Int = 100,
-                              showsEpisodes: Bool = true, folder: RunFolder) throws {
+    static func learningCurve(
+        _ episodes: [EpisodeSummary], title: String, name: String, window: Int = 100,
+        showsEpisodes: Bool = true, folder: RunFolder
+    ) throws {
         guard !episodes.isEmpty else { return }
-        let stride = Swift.max(1, episodes.count / 2_000)   // keep SVGs small
+        let stride = Swift.max(1, episodes.count / 2_000) // keep SVGs small
         let raw = Swift.stride(from: 0, to: episodes.count, by: stride).map {
             (x: Double(episodes[$0].totalSteps), y: episodes[$0].episodeReturn)
         }
@@ -22,18 +24,23 @@ enum RLFigures {
                 mean.append((Double(episode.totalSteps), sum / Double(Swift.min(index + 1, window))))
             }
         }
-        let series: [LineChart.Series] = (showsEpisodes ? [.init(name: "episode", points: raw, color: "#bbbbbb")] : [])
+        let series: [LineChart.Series] =
+            (showsEpisodes ? [.init(name: "episode", points: raw, color: "#bbbbbb")] : [])
             + [.init(name: "mean of last \(window)", points: mean)]
         let chart = LineChart(title: title, xLabel: "environment steps", yLabel: "episodic return", series: series)
-        folder.addFigure(title: title, files: try Figure.write(svg: chart.svg(), to: folder.file("\(name).svg")),
-                         caption: showsEpisodes ? "Return of each training episode (grey) and its moving mean, against environment steps."
-                                                : "Mean return of the last \(window) training episodes, against environment steps.")
+        folder.addFigure(
+            title: title, files: try Figure.write(svg: chart.svg(), to: folder.file("\(name).svg")),
+            caption: showsEpisodes
+                ? "Return of each training episode (grey) and its moving mean, against environment steps."
+                : "Mean return of the last \(window) training episodes, against environment steps.")
     }
 
     /// State values of a grid world as a heat map laid out like the board; each cell shows its tile
     /// (S, F, H, G, …) and, where the agent acts, the greedy action of `policy` as an arrow.
-    static func valueHeatMap(_ values: [Double], grid: [String], policy: TabularPolicy?, arrows: [String]?,
-                             title: String, name: String, caption: String, folder: RunFolder) throws {
+    static func valueHeatMap(
+        _ values: [Double], grid: [String], policy: TabularPolicy?, arrows: [String]?,
+        title: String, name: String, caption: String, folder: RunFolder
+    ) throws {
         let columns = grid[0].count
         let rows = (0..<grid.count).map { row in (0..<columns).map { values[row * columns + $0] } }
         let labels = grid.enumerated().map { row, line in
@@ -43,10 +50,12 @@ enum RLFigures {
                 return tile == "." ? arrow : "\(tile) \(arrow)"
             }
         }
-        let map = HeatMap(title: title, rowLabels: (0..<grid.count).map(String.init),
-                          columnLabels: (0..<columns).map(String.init), values: rows, showsValues: columns <= 12,
-                          xLabel: "column", yLabel: "row", cellLabels: labels)
-        folder.addFigure(title: title, files: try Figure.write(svg: map.svg(), to: folder.file("\(name).svg")), caption: caption)
+        let map = HeatMap(
+            title: title, rowLabels: (0..<grid.count).map(String.init),
+            columnLabels: (0..<columns).map(String.init), values: rows, showsValues: columns <= 12,
+            xLabel: "column", yLabel: "row", cellLabels: labels)
+        folder.addFigure(
+            title: title, files: try Figure.write(svg: map.svg(), to: folder.file("\(name).svg")), caption: caption)
     }
 
     /// The greedy policy of a grid world as arrows on the board (holes, cliff and goal kept).

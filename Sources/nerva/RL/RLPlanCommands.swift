@@ -11,7 +11,10 @@ struct RLPlanCommand: ParsableCommand {
         abstract: "Compute optimal values and policy with value iteration or policy iteration on the model."
     )
 
-    enum Method: String, ExpressibleByArgument, CaseIterable { case valueIteration = "value-iteration", policyIteration = "policy-iteration" }
+    enum Method: String, ExpressibleByArgument, CaseIterable {
+        case valueIteration = "value-iteration"
+        case policyIteration = "policy-iteration"
+    }
 
     @Option(help: "The environment id: \(EnvironmentRegistry.tabularIDs.joined(separator: ", ")).")
     var env: String = "FrozenLake-v1"
@@ -27,36 +30,57 @@ struct RLPlanCommand: ParsableCommand {
 
     func validate() throws {
         guard EnvironmentRegistry.tabularIDs.contains(env) else {
-            throw ValidationError("--env \(env) has no transition model; choose one of \(EnvironmentRegistry.tabularIDs.joined(separator: ", ")).")
+            throw ValidationError(
+                "--env \(env) has no transition model; choose one of \(EnvironmentRegistry.tabularIDs.joined(separator: ", "))."
+            )
         }
-        guard (0...1).contains(discount) else { throw ValidationError("--discount must be in [0, 1], got \(discount).") }
-        if method == .policyIteration && discount >= 1 { throw ValidationError("policy-iteration needs --discount below 1.") }
+        guard (0...1).contains(discount) else {
+            throw ValidationError("--discount must be in [0, 1], got \(discount).")
+        }
+        if method == .policyIteration && discount >= 1 {
+            throw ValidationError("policy-iteration needs --discount below 1.")
+        }
     }
 
     func run() throws {
-        let folder = try RunFolder(command: "rl-plan", out: out, settings: [("env", env), ("method", method.rawValue),
-                                                                             ("discount", "\(discount)")])
+        let folder = try RunFolder(
+            command: "rl-plan", out: out,
+            settings: [
+                ("env", env), ("method", method.rawValue),
+                ("discount", "\(discount)")
+            ])
         let environment = try EnvironmentRegistry.tabular(env)
         let model = environment.base.model
-        let result = method == .valueIteration ? Planning.valueIteration(model, discount: discount)
-                                               : Planning.policyIteration(model, discount: discount)
+        let result =
+            method == .valueIteration
+            ? Planning.valueIteration(model, discount: discount)
+            : Planning.policyIteration(model, discount: discount)
         let horizon = environment.maxEpisodeSteps == Int.max ? 1_000 : environment.maxEpisodeSteps
-        let stationary = model.expectedInitialValue(Planning.evaluate(result.policy, on: model, horizon: horizon).values)
+        let stationary = model.expectedInitialValue(
+            Planning.evaluate(result.policy, on: model, horizon: horizon).values)
         let finite = model.expectedInitialValue(Planning.finiteHorizonValues(model, horizon: horizon).values)
-        folder.log(["part": "rl", "env": env, "method": method.rawValue, "discount": discount, "iterations": result.iterations,
-                    "initial_value": model.expectedInitialValue(result.values.values),
-                    "policy_return_within_limit": stationary, "optimal_return_within_limit": finite])
+        folder.log([
+            "part": "rl", "env": env, "method": method.rawValue, "discount": discount, "iterations": result.iterations,
+            "initial_value": model.expectedInitialValue(result.values.values),
+            "policy_return_within_limit": stationary, "optimal_return_within_limit": finite
+        ])
         if let grid = environment.base.grid, let arrows = RLFigures.arrows(for: environment.base) {
-            try RLFigures.valueHeatMap(result.values.values, grid: grid, policy: result.policy, arrows: arrows,
-                                       title: "V(s) on \(env) (\(method.rawValue), γ = \(discount))",
-                                       name: "values-\(env.lowercased())",
-                                       caption: "Optimal state values, tiles and policy.",
-                                       folder: folder)
-            folder.addText(title: "Optimal policy", text: RLFigures.policyText(result.policy, grid: grid, arrows: arrows))
+            try RLFigures.valueHeatMap(
+                result.values.values, grid: grid, policy: result.policy, arrows: arrows,
+                title: "V(s) on \(env) (\(method.rawValue), γ = \(discount))",
+                name: "values-\(env.lowercased())",
+                caption: "Optimal state values, tiles and policy.",
+                folder: folder)
+            folder.addText(
+                title: "Optimal policy", text: RLFigures.policyText(result.policy, grid: grid, arrows: arrows))
         }
         try folder.writeReport()
-        print(String(format: "%@ on %@: %d iterations; V(start) %.4f; its policy within the %d-step limit %.4f; best possible within the limit %.4f",
-                     method.rawValue, env, result.iterations, model.expectedInitialValue(result.values.values), horizon, stationary, finite))
+        print(
+            String(
+                format:
+                    "%@ on %@: %d iterations; V(start) %.4f; its policy within the %d-step limit %.4f; best possible within the limit %.4f",
+                method.rawValue, env, result.iterations, model.expectedInitialValue(result.values.values), horizon,
+                stationary, finite))
         print("report: \(folder.file("index.html").path)")
     }
 }
@@ -65,7 +89,8 @@ struct RLPlanCommand: ParsableCommand {
 struct RLPlayCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "play",
-        abstract: "Play one episode of a grid world with the optimal (value iteration) or a random policy, as text frames."
+        abstract:
+            "Play one episode of a grid world with the optimal (value iteration) or a random policy, as text frames."
     )
 
     @Option(help: "The environment id: \(EnvironmentRegistry.tabularIDs.joined(separator: ", ")).")
@@ -82,7 +107,9 @@ struct RLPlayCommand: ParsableCommand {
 
     func validate() throws {
         guard EnvironmentRegistry.tabularIDs.contains(env) else {
-            throw ValidationError("--env \(env) is not a grid world; choose one of \(EnvironmentRegistry.tabularIDs.joined(separator: ", ")).")
+            throw ValidationError(
+                "--env \(env) is not a grid world; choose one of \(EnvironmentRegistry.tabularIDs.joined(separator: ", "))."
+            )
         }
     }
 
@@ -96,11 +123,17 @@ struct RLPlayCommand: ParsableCommand {
         print(environment.base.render() + "\n")
         var total = 0.0
         while true {
-            let action = random ? generator.integer(below: model.actionCount) : policy.action(for: environment.base.state)
+            let action =
+                random ? generator.integer(below: model.actionCount) : policy.action(for: environment.base.state)
             let step = environment.step(action)
             total += step.reward
             print("action \(action), reward \(step.reward)\n" + environment.base.render() + "\n")
-            if step.isDone { print("return \(total) after \(environment.elapsedSteps) steps (\(step.isTerminated ? "terminated" : "truncated"))"); break }
+            if step.isDone {
+                print(
+                    "return \(total) after \(environment.elapsedSteps) steps (\(step.isTerminated ? "terminated" : "truncated"))"
+                )
+                break
+            }
         }
     }
 }

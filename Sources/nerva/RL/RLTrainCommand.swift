@@ -8,16 +8,20 @@ import NervaRL
 struct RLTrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
-        abstract: "Train an agent (tabular methods on FrozenLake/Taxi/CliffWalking, DQN on CartPole/MountainCar/Acrobot, or any Gymnasium environment).",
+        abstract:
+            "Train an agent (tabular methods on FrozenLake/Taxi/CliffWalking, DQN on CartPole/MountainCar/Acrobot, or any Gymnasium environment).",
         discussion: """
-        Defaults: tuned presets for the tabular environments; for DQN, CleanRL's dqn.py settings, except on \
-        CartPole-v1 where the tuned preset is used (--preset cleanrl for CleanRL's). --gymnasium ENV_ID trains on an \
-        environment of the Python Gymnasium in .venv (or $NERVA_PYTHON) through scripts/gymnasium_bridge.py: \
-        DQN for Box observations, tabular methods for Discrete ones.
-        """
+            Defaults: tuned presets for the tabular environments; for DQN, CleanRL's dqn.py settings, except on \
+            CartPole-v1 where the tuned preset is used (--preset cleanrl for CleanRL's). --gymnasium ENV_ID trains on an \
+            environment of the Python Gymnasium in .venv (or $NERVA_PYTHON) through scripts/gymnasium_bridge.py: \
+            DQN for Box observations, tabular methods for Discrete ones.
+            """
     )
 
-    @Option(help: "The algorithm: \(RLAlgorithm.allCases.map(\.rawValue).joined(separator: ", ")) (default: dqn for vector observations, q-learning otherwise).")
+    @Option(
+        help:
+            "The algorithm: \(RLAlgorithm.allCases.map(\.rawValue).joined(separator: ", ")) (default: dqn for vector observations, q-learning otherwise)."
+    )
     var algorithm: RLAlgorithm?
 
     @Option(help: "The built-in environment id, such as FrozenLake-v1 or CartPole-v1 (default FrozenLake-v1).")
@@ -35,7 +39,8 @@ struct RLTrainCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Tabular: training episodes (default: the environment's preset).")
     var episodes: Int?
 
-    @Option(parsing: .unconditional, help: "Learning rate (tabular α, default from the preset; DQN Adam, default 2.5e-4).")
+    @Option(
+        parsing: .unconditional, help: "Learning rate (tabular α, default from the preset; DQN Adam, default 2.5e-4).")
     var learningRate: Double?
 
     @Option(parsing: .unconditional, help: "Discount factor γ (default from the preset; DQN 0.99).")
@@ -77,7 +82,9 @@ struct RLTrainCommand: ParsableCommand {
                 throw ValidationError("--gymnasium-options must be a JSON object, got '\(gymnasiumOptions)'.")
             }
             if map != nil || randomMap != nil || slippery != nil || rainy {
-                throw ValidationError("--map, --random-map, --slippery and --rainy are for built-in environments; pass options with --gymnasium-options.")
+                throw ValidationError(
+                    "--map, --random-map, --slippery and --rainy are for built-in environments; pass options with --gymnasium-options."
+                )
             }
         } else {
             let id = environmentID
@@ -85,37 +92,66 @@ struct RLTrainCommand: ParsableCommand {
             let algorithm = self.algorithm ?? (isControl ? .dqn : .qLearning)
             let known = algorithm == .dqn ? EnvironmentRegistry.controlIDs : EnvironmentRegistry.tabularIDs
             guard known.contains(id) else {
-                throw ValidationError("--env \(id) is not available for \(algorithm.rawValue); choose one of \(known.joined(separator: ", ")), or use --gymnasium.")
+                throw ValidationError(
+                    "--env \(id) is not available for \(algorithm.rawValue); choose one of \(known.joined(separator: ", ")), or use --gymnasium."
+                )
             }
             try rejectInapplicable(algorithm: algorithm, environmentID: id)
         }
         if let episodes, episodes <= 0 { throw ValidationError("--episodes must be positive, got \(episodes).") }
-        if let steps = dqn.totalTimesteps, steps <= 0 { throw ValidationError("--total-timesteps must be positive, got \(steps).") }
-        if let learningRate, !(learningRate > 0 && learningRate <= 1) { throw ValidationError("--learning-rate must be in (0, 1], got \(learningRate).") }
-        if let discount, !(0...1).contains(discount) { throw ValidationError("--discount must be in [0, 1], got \(discount).") }
-        guard evaluationEpisodes > 0 else { throw ValidationError("--evaluation-episodes must be positive, got \(evaluationEpisodes).") }
+        if let steps = dqn.totalTimesteps, steps <= 0 {
+            throw ValidationError("--total-timesteps must be positive, got \(steps).")
+        }
+        if let learningRate, !(learningRate > 0 && learningRate <= 1) {
+            throw ValidationError("--learning-rate must be in (0, 1], got \(learningRate).")
+        }
+        if let discount, !(0...1).contains(discount) {
+            throw ValidationError("--discount must be in [0, 1], got \(discount).")
+        }
+        guard evaluationEpisodes > 0 else {
+            throw ValidationError("--evaluation-episodes must be positive, got \(evaluationEpisodes).")
+        }
         if let map { do { _ = try FrozenLake.parseMap(map) } catch { throw ValidationError("--map: \(error)") } }
         if rainy && !environmentID.hasPrefix("Taxi") { throw ValidationError("--rainy is a Taxi option.") }
         if let randomMap {
-            try rejectingInvalid { try ConfigurationError.check("--random-map", randomMap, in: 2...FrozenLake.maximumRandomMapSize) }
+            try rejectingInvalid {
+                try ConfigurationError.check("--random-map", randomMap, in: 2...FrozenLake.maximumRandomMapSize)
+            }
         }
         if let seeds {
             do { _ = try SeedList.parse(seeds) } catch { throw ValidationError("\(error)") }
-            if let algorithm, algorithm != .dqn { throw ValidationError("--seeds is available for DQN; run tabular seeds one by one with --seed.") }
+            if let algorithm, algorithm != .dqn {
+                throw ValidationError("--seeds is available for DQN; run tabular seeds one by one with --seed.")
+            }
         }
     }
 
     /// Flags that the algorithm or environment would ignore are errors that say so.
     func rejectInapplicable(algorithm: RLAlgorithm, environmentID id: String) throws {
         if algorithm == .dqn {
-            if episodes != nil { throw ValidationError("--episodes applies to tabular methods; DQN runs for --total-timesteps.") }
-            let tabularOnly = [("--map", map != nil), ("--random-map", randomMap != nil), ("--slippery", slippery != nil), ("--rainy", rainy)]
-            if let flag = tabularOnly.first(where: \.1)?.0 { throw ValidationError("\(flag) applies to tabular environments, not \(id).") }
-            try rejectingInvalid { _ = try dqn.config(environmentID: id, learningRate: learningRate, discount: discount) }
+            if episodes != nil {
+                throw ValidationError("--episodes applies to tabular methods; DQN runs for --total-timesteps.")
+            }
+            let tabularOnly = [
+                ("--map", map != nil), ("--random-map", randomMap != nil), ("--slippery", slippery != nil),
+                ("--rainy", rainy)
+            ]
+            if let flag = tabularOnly.first(where: \.1)?.0 {
+                throw ValidationError("\(flag) applies to tabular environments, not \(id).")
+            }
+            try rejectingInvalid {
+                _ = try dqn.config(environmentID: id, learningRate: learningRate, discount: discount)
+            }
         } else {
-            if seeds != nil { throw ValidationError("--seeds is available for DQN; run tabular seeds one by one with --seed.") }
-            if checkpoint != nil { throw ValidationError("--checkpoint (a Q-network) applies to DQN, not \(algorithm.rawValue).") }
-            if let flag = dqn.givenFlags.first { throw ValidationError("\(flag) is a DQN option; it does not apply to \(algorithm.rawValue).") }
+            if seeds != nil {
+                throw ValidationError("--seeds is available for DQN; run tabular seeds one by one with --seed.")
+            }
+            if checkpoint != nil {
+                throw ValidationError("--checkpoint (a Q-network) applies to DQN, not \(algorithm.rawValue).")
+            }
+            if let flag = dqn.givenFlags.first {
+                throw ValidationError("\(flag) is a DQN option; it does not apply to \(algorithm.rawValue).")
+            }
             if (map != nil || randomMap != nil) && !id.hasPrefix("FrozenLake") {
                 throw ValidationError("--map and --random-map are FrozenLake options; they do not apply to \(id).")
             }
@@ -126,17 +162,23 @@ struct RLTrainCommand: ParsableCommand {
     }
 
     func run() throws {
-        let folder = try RunFolder(command: "rl-train", out: out, settings: [
-            ("algorithm", algorithm?.rawValue ?? "default"), ("env", environmentID), ("seed", seeds ?? "\(seed)"),
-        ])
+        let folder = try RunFolder(
+            command: "rl-train", out: out,
+            settings: [
+                ("algorithm", algorithm?.rawValue ?? "default"), ("env", environmentID), ("seed", seeds ?? "\(seed)")
+            ])
         print("nerva rl train → \(folder.url.path)")
         if let gymnasium {
             try GymnasiumRun(command: self, environmentID: gymnasium).run(folder: folder)
-        } else if let tabular = (algorithm ?? (EnvironmentRegistry.controlIDs.contains(environmentID) ? .dqn : .qLearning)).tabular {
+        } else if let tabular =
+            (algorithm ?? (EnvironmentRegistry.controlIDs.contains(environmentID) ? .dqn : .qLearning)).tabular
+        {
             try trainTabular(tabular, folder: folder)
         } else {
             let config = try dqn.config(environmentID: environmentID, learningRate: learningRate, discount: discount)
-            try trainDQN(config: config, threshold: EnvironmentRegistry.rewardThreshold(for: environmentID), folder: folder) { run in
+            try trainDQN(
+                config: config, threshold: EnvironmentRegistry.rewardThreshold(for: environmentID), folder: folder
+            ) { run in
                 try run.run(folder: folder)
             }
         }
@@ -146,40 +188,57 @@ struct RLTrainCommand: ParsableCommand {
 
     private func trainTabular(_ tabular: TabularAlgorithm, folder: RunFolder) throws {
         let env = environmentID
-        let customMap = try randomMap.map { try FrozenLake.randomMap(size: $0, seed: seed) }
+        let customMap =
+            try randomMap.map { try FrozenLake.randomMap(size: $0, seed: seed) }
             ?? map.map(FrozenLake.parseMap)
         let environment = try EnvironmentRegistry.tabular(env, isSlippery: slippery, map: customMap, isRainy: rainy)
         var (config, presetEpisodes) = TabularPresets.settings(for: env, algorithm: tabular)
-        config = TabularConfig(algorithm: tabular, learningRate: learningRate ?? config.learningRate,
-                               discount: discount ?? config.discount, epsilon: config.epsilon)
-        let result = try TabularRun(environmentID: env, environment: environment, config: config,
-                                    episodes: episodes ?? presetEpisodes, seed: seed,
-                                    evaluationEpisodes: evaluationEpisodes).run(folder: folder)
-        print(String(format: "greedy policy: expected return %.4f (value iteration's policy: %.4f); sampled mean over %d episodes %.4f",
-                     result.greedyValue, result.optimalValue, evaluationEpisodes, result.sampledReturn))
+        config = TabularConfig(
+            algorithm: tabular, learningRate: learningRate ?? config.learningRate,
+            discount: discount ?? config.discount, epsilon: config.epsilon)
+        let result = try TabularRun(
+            environmentID: env, environment: environment, config: config,
+            episodes: episodes ?? presetEpisodes, seed: seed,
+            evaluationEpisodes: evaluationEpisodes
+        ).run(folder: folder)
+        print(
+            String(
+                format:
+                    "greedy policy: expected return %.4f (value iteration's policy: %.4f); sampled mean over %d episodes %.4f",
+                result.greedyValue, result.optimalValue, evaluationEpisodes, result.sampledReturn))
     }
 
     /// Trains DQN with one seed or several (`--seeds`); `runOne` runs a prepared `DQNRun`.
-    func trainDQN(config: DQNConfig, threshold: Double?, folder: RunFolder,
-                  runOne: (DQNRun) throws -> DQNTrainingRun.Result) throws {
-        folder.addTable(title: "DQN settings", header: ["setting", "value"],
-                        rows: config.settings.map { [$0.name, $0.value] })
+    func trainDQN(
+        config: DQNConfig, threshold: Double?, folder: RunFolder,
+        runOne: (DQNRun) throws -> DQNTrainingRun.Result
+    ) throws {
+        folder.addTable(
+            title: "DQN settings", header: ["setting", "value"],
+            rows: config.settings.map { [$0.name, $0.value] })
         let checkpointURL = checkpoint.map { URL(fileURLWithPath: $0) }
         if let seeds {
             let list = try SeedList.parse(seeds)
-            try DQNSeedsRun(environmentID: environmentID, config: config, seeds: list, evaluationEpisodes: evaluationEpisodes,
-                            threshold: threshold).run(folder: folder) { seed in
-                var run = DQNRun(environmentID: environmentID, config: config, seed: seed,
-                                 evaluationEpisodes: evaluationEpisodes, checkpoint: checkpointURL)
+            try DQNSeedsRun(
+                environmentID: environmentID, config: config, seeds: list, evaluationEpisodes: evaluationEpisodes,
+                threshold: threshold
+            ).run(folder: folder) { seed in
+                var run = DQNRun(
+                    environmentID: environmentID, config: config, seed: seed,
+                    evaluationEpisodes: evaluationEpisodes, checkpoint: checkpointURL)
                 run.isOneOfSeveral = true
                 return try runOne(run)
             }
         } else {
-            let result = try runOne(DQNRun(environmentID: environmentID, config: config, seed: seed,
-                                           evaluationEpisodes: evaluationEpisodes, checkpoint: checkpointURL))
-            print(String(format: "trained %@ in %.1f s; greedy mean return over %d episodes: %.1f ± %.1f",
-                         DQNRun.stepsText(result), result.seconds, evaluationEpisodes, result.evaluation.meanReturn,
-                         result.evaluation.standardDeviation))
+            let result = try runOne(
+                DQNRun(
+                    environmentID: environmentID, config: config, seed: seed,
+                    evaluationEpisodes: evaluationEpisodes, checkpoint: checkpointURL))
+            print(
+                String(
+                    format: "trained %@ in %.1f s; greedy mean return over %d episodes: %.1f ± %.1f",
+                    DQNRun.stepsText(result), result.seconds, evaluationEpisodes, result.evaluation.meanReturn,
+                    result.evaluation.standardDeviation))
             folder.addText(title: "Environment steps", text: DQNRun.stepsText(result))
         }
     }

@@ -26,54 +26,70 @@ struct TabularRun {
     }
 
     func run(folder: RunFolder, part: String = "rl") throws -> Result {
-        let training = TabularTrainingRun(config: config, episodes: episodes, seed: seed,
-                                          evaluationEpisodes: evaluationEpisodes)
+        let training = TabularTrainingRun(
+            config: config, episodes: episodes, seed: seed,
+            evaluationEpisodes: evaluationEpisodes)
         let progress = ProgressBar(label: "\(config.algorithm.rawValue) \(environmentID)", total: episodes)
         var recent = 0.0
         let result = try training.run(on: environment, environmentID: environmentID) { episode in
             recent = 0.99 * recent + 0.01 * episode.episodeReturn
             if (episode.episode + 1) % Swift.max(1, episodes / 100) == 0 || episode.episode + 1 == episodes {
-                folder.log(["part": part, "algorithm": config.algorithm.rawValue, "env": environmentID,
-                            "episode": episode.episode + 1, "steps": episode.totalSteps, "return": episode.episodeReturn,
-                            "mean_return": recent, "epsilon": episode.epsilon])
+                folder.log([
+                    "part": part, "algorithm": config.algorithm.rawValue, "env": environmentID,
+                    "episode": episode.episode + 1, "steps": episode.totalSteps, "return": episode.episodeReturn,
+                    "mean_return": recent, "epsilon": episode.epsilon
+                ])
                 progress.update(step: episode.episode + 1, values: [("return", recent), ("ε", episode.epsilon)])
             }
         }
         progress.finish()
-        var record: MetricRecord = ["part": part, "algorithm": config.algorithm.rawValue, "env": environmentID,
-                                    "greedy_expected_return": result.greedyValue,
-                                    "value_iteration_expected_return": result.optimalValue,
-                                    "evaluation_mean_return": result.evaluation.meanReturn,
-                                    "evaluation_episodes": evaluationEpisodes]
+        var record: MetricRecord = [
+            "part": part, "algorithm": config.algorithm.rawValue, "env": environmentID,
+            "greedy_expected_return": result.greedyValue,
+            "value_iteration_expected_return": result.optimalValue,
+            "evaluation_mean_return": result.evaluation.meanReturn,
+            "evaluation_episodes": evaluationEpisodes
+        ]
         if let rate = result.evaluation.successRate { record["evaluation_success_rate"] = .number(rate) }
         folder.log(record)
 
         let checkpoint = folder.file("q-table-\(environmentID).safetensors")
-        try result.learner.qTable.save(to: checkpoint, metadata: ["env": environmentID,
-                                                                  "algorithm": config.algorithm.rawValue,
-                                                                  "seed": "\(seed)", "episodes": "\(episodes)"])
+        try result.learner.qTable.save(
+            to: checkpoint,
+            metadata: [
+                "env": environmentID,
+                "algorithm": config.algorithm.rawValue,
+                "seed": "\(seed)", "episodes": "\(episodes)"
+            ])
         try writeFigures(learner: result.learner, history: result.history, planned: result.planned, folder: folder)
-        return Result(learner: result.learner, greedyValue: result.greedyValue, optimalValue: result.optimalValue,
-                      sampledReturn: result.evaluation.meanReturn, checkpoint: checkpoint)
+        return Result(
+            learner: result.learner, greedyValue: result.greedyValue, optimalValue: result.optimalValue,
+            sampledReturn: result.evaluation.meanReturn, checkpoint: checkpoint)
     }
 
-    private func writeFigures(learner: TabularLearner, history: [EpisodeSummary], planned: PlanningResult,
-                              folder: RunFolder) throws {
+    private func writeFigures(
+        learner: TabularLearner, history: [EpisodeSummary], planned: PlanningResult,
+        folder: RunFolder
+    ) throws {
         let name = environmentID.lowercased()
-        try RLFigures.learningCurve(history, title: "\(config.algorithm.rawValue) on \(environmentID)",
-                                    name: "learning-curve-\(name)", showsEpisodes: false, folder: folder)
+        try RLFigures.learningCurve(
+            history, title: "\(config.algorithm.rawValue) on \(environmentID)",
+            name: "learning-curve-\(name)", showsEpisodes: false, folder: folder)
         guard let grid = environment.base.grid, let arrows = RLFigures.arrows(for: environment.base) else { return }
-        try RLFigures.valueHeatMap(learner.qTable.stateValues.values, grid: grid, policy: learner.qTable.greedyPolicy,
-                                   arrows: arrows, title: "Learned values, \(environmentID)", name: "q-values-\(name)",
-                                   caption: "The learned value of each cell (greedy action's Q-value), its tile and "
-                                       + "the greedy action.",
-                                   folder: folder)
-        try RLFigures.valueHeatMap(planned.values.values, grid: grid, policy: planned.policy, arrows: arrows,
-                                   title: "Optimal values, \(environmentID)", name: "optimal-values-\(name)",
-                                   caption: "Value iteration on the transition model, γ = \(config.discount), "
-                                       + "with its policy.",
-                                   folder: folder)
-        folder.addText(title: "Greedy policy learned on \(environmentID)",
-                       text: RLFigures.policyText(learner.qTable.greedyPolicy, grid: grid, arrows: arrows))
+        try RLFigures.valueHeatMap(
+            learner.qTable.stateValues.values, grid: grid, policy: learner.qTable.greedyPolicy,
+            arrows: arrows, title: "Learned values, \(environmentID)", name: "q-values-\(name)",
+            caption: "The learned value of each cell (greedy action's Q-value), its tile and "
+                + "the greedy action.",
+            folder: folder)
+        try RLFigures.valueHeatMap(
+            planned.values.values, grid: grid, policy: planned.policy, arrows: arrows,
+            title: "Optimal values, \(environmentID)", name: "optimal-values-\(name)",
+            caption: "Value iteration on the transition model, γ = \(config.discount), "
+                + "with its policy.",
+            folder: folder)
+        folder.addText(
+            title: "Greedy policy learned on \(environmentID)",
+            text: RLFigures.policyText(learner.qTable.greedyPolicy, grid: grid, arrows: arrows))
     }
 }

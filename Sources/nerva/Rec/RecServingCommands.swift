@@ -26,7 +26,10 @@ struct RecEvaluateCommand: ParsableCommand {
 
     func validate() throws {
         try rejectingInvalid { try RankingMetrics.checkCutoff(cutoff) }
-        if source.threshold != nil { throw ValidationError("--threshold applies to rec train; a saved model is evaluated on every test interaction.") }
+        if source.threshold != nil {
+            throw ValidationError(
+                "--threshold applies to rec train; a saved model is evaluated on every test interaction.")
+        }
     }
 
     func run() throws {
@@ -37,13 +40,15 @@ struct RecEvaluateCommand: ParsableCommand {
         }
         let aligned = saved.align(test)
         let evaluationSplit = InteractionSplit(train: saved.trainingData(), test: aligned)
-        let (hr, ndcg) = SampledRankingEvaluation(split: evaluationSplit, seed: seed).evaluate(saved.model, cutoff: cutoff)
+        let (hr, ndcg) = SampledRankingEvaluation(split: evaluationSplit, seed: seed).evaluate(
+            saved.model, cutoff: cutoff)
         let full = FullRankingEvaluation(split: evaluationSplit).evaluate(saved.model, cutoff: cutoff)
         print("\(saved.description.model) on \(origin) (\(aligned.count) test interactions of known users and items):")
         print("  HR@\(cutoff) \(fmt(hr))  NDCG@\(cutoff) \(fmt(ndcg))  (1 + 99 sampled)")
-        print("  Recall@\(cutoff) \(fmt(full.recall))  NDCG@\(cutoff) \(fmt(full.ndcg))  "
-              + "MAP@\(cutoff) \(fmt(full.map))  "
-              + "coverage \(fmt(full.coverage))  (full ranking)")
+        print(
+            "  Recall@\(cutoff) \(fmt(full.recall))  NDCG@\(cutoff) \(fmt(full.ndcg))  "
+                + "MAP@\(cutoff) \(fmt(full.map))  "
+                + "coverage \(fmt(full.coverage))  (full ranking)")
         if let mf = saved.model as? BiasedMF, aligned.hasRatings, aligned.count > 0 {
             let errors = try mf.errors(on: aligned)
             print("  RMSE \(fmt(errors.rmse))  MAE \(fmt(errors.mae))")
@@ -53,7 +58,8 @@ struct RecEvaluateCommand: ParsableCommand {
 
 /// `nerva rec recommend`: the best unseen items for a user, with explanations.
 struct RecRecommendCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "recommend", abstract: "Recommend items to a user (seen items excluded).")
+    static let configuration = CommandConfiguration(
+        commandName: "recommend", abstract: "Recommend items to a user (seen items excluded).")
 
     @OptionGroup var model: RecCheckpointOptions
 
@@ -81,7 +87,8 @@ struct RecRecommendCommand: ParsableCommand {
             var line = String(format: "%2d. %@  score %.3f", rank + 1, saved.label(entry.item), entry.score)
             if let reason = entry.because {
                 let similarity = String(format: "%.2f", reason.similarity)
-                line += saved.model is ContentRecommender
+                line +=
+                    saved.model is ContentRecommender
                     ? "  — nearest in content to \(saved.label(reason.item)) you liked (cosine \(similarity))"
                     : "  — because you liked \(saved.label(reason.item)) (similarity \(similarity))"
             }
@@ -92,7 +99,8 @@ struct RecRecommendCommand: ParsableCommand {
 
 /// `nerva rec similar`: the items nearest to an item, named by id or by (part of) its title.
 struct RecSimilarCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "similar", abstract: "List the items most similar to an item.")
+    static let configuration = CommandConfiguration(
+        commandName: "similar", abstract: "List the items most similar to an item.")
 
     @OptionGroup var model: RecCheckpointOptions
 
@@ -106,7 +114,9 @@ struct RecSimilarCommand: ParsableCommand {
     var count = 10
 
     func validate() throws {
-        if (item == nil) == (title == nil) { throw ValidationError("Give the item with --item ID or --title WORDS (one of them).") }
+        if (item == nil) == (title == nil) {
+            throw ValidationError("Give the item with --item ID or --title WORDS (one of them).")
+        }
         if count < 1 { throw ValidationError("--count must be at least 1, got \(count).") }
     }
 
@@ -119,14 +129,17 @@ struct RecSimilarCommand: ParsableCommand {
             let matches = saved.itemIndices(matchingTitle: title!)
             guard let best = matches.first else { throw RecServingError.noTitleMatch(words: title!) }
             if matches.count > 1 {
-                print("\(matches.count) titles contain '\(title!)'; using the closest. Others: "
-                      + matches.dropFirst().prefix(5).map { saved.label($0) }.joined(separator: "; ") + (matches.count > 6 ? "; …" : ""))
+                print(
+                    "\(matches.count) titles contain '\(title!)'; using the closest. Others: "
+                        + matches.dropFirst().prefix(5).map { saved.label($0) }.joined(separator: "; ")
+                        + (matches.count > 6 ? "; …" : ""))
             }
             index = best
         }
         print("items similar to \(saved.label(index)) (\(saved.description.model)):")
         for (rank, neighbor) in try saved.similarItems(to: index, count: count).enumerated() {
-            print(String(format: "%3d. %@  (similarity %.3f)", rank + 1, saved.label(neighbor.item), neighbor.similarity))
+            print(
+                String(format: "%3d. %@  (similarity %.3f)", rank + 1, saved.label(neighbor.item), neighbor.similarity))
         }
     }
 }

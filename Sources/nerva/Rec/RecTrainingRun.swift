@@ -24,7 +24,7 @@ struct RecTrainingRun {
             let report = epoch.report
             var record: MetricRecord = [
                 "part": part, "model": epoch.stage, "epoch": report.epoch, "loss": report.loss,
-                "seconds": report.seconds, "samples_per_second": Double(report.samples) / report.seconds,
+                "seconds": report.seconds, "samples_per_second": Double(report.samples) / report.seconds
             ]
             var text = String(format: "  %@ epoch %2d  loss %.4f", epoch.stage, report.epoch, report.loss)
             if let test = epoch.test {
@@ -47,7 +47,7 @@ struct RecTrainingRun {
             }
         }
         var record: MetricRecord = [
-            "part": part, "model": name, "final": true, "training_seconds": result.trainingSeconds,
+            "part": part, "model": name, "final": true, "training_seconds": result.trainingSeconds
         ]
         if let evaluation = result.evaluation {
             record["hit_rate@\(cutoff)"] = .number(evaluation.hitRate)
@@ -73,7 +73,7 @@ struct RecTrainingRun {
                 yLabel: "metric",
                 series: [
                     .init(name: "HR@\(cutoff)", values: curve.map(\.hitRate)),
-                    .init(name: "NDCG@\(cutoff)", values: curve.map(\.ndcg)),
+                    .init(name: "NDCG@\(cutoff)", values: curve.map(\.ndcg))
                 ])
             let files = try Figure.write(svg: chart.svg(), to: folder.file("\(part)-\(name)-curve.svg"))
             folder.addFigure(

@@ -37,34 +37,44 @@ struct EngineTour: TourPart {
             accuracies.append(Double(accuracy))
             folder.log(["part": "engine", "epoch": epoch, "loss": losses.last!, "accuracy": accuracies.last!])
             if epoch % 50 == 0 {
-                print("  epoch \(epoch)  loss \(String(format: "%.4f", total / Float(labels.count)))  accuracy \(String(format: "%.3f", accuracy))")
+                print(
+                    "  epoch \(epoch)  loss \(String(format: "%.4f", total / Float(labels.count)))  accuracy \(String(format: "%.3f", accuracy))"
+                )
             }
         }
-        let curves = LineChart(title: "Two spirals: training", xLabel: "epoch", yLabel: "value", series: [
-            .init(name: "loss", values: losses), .init(name: "accuracy", values: accuracies),
-        ])
-        folder.addFigure(title: "Engine: an MLP learns two spirals",
-                         files: try Figure.write(svg: curves.svg(), to: folder.file("spirals-training.svg")),
-                         caption: "Cross-entropy loss and accuracy per epoch (Adam, batch 100).")
+        let curves = LineChart(
+            title: "Two spirals: training", xLabel: "epoch", yLabel: "value",
+            series: [
+                .init(name: "loss", values: losses), .init(name: "accuracy", values: accuracies)
+            ])
+        folder.addFigure(
+            title: "Engine: an MLP learns two spirals",
+            files: try Figure.write(svg: curves.svg(), to: folder.file("spirals-training.svg")),
+            caption: "Cross-entropy loss and accuracy per epoch (Adam, batch 100).")
         let map = folder.file("spirals-decision-map.png")
         try PNG.write(Self.decisionMap(model), to: map)
-        folder.addFigure(title: "Engine: decision map", files: [map],
-                         caption: "P(second spiral) over [−1.2, 1.2]², dark = first spiral, bright = second.")
+        folder.addFigure(
+            title: "Engine: decision map", files: [map],
+            caption: "P(second spiral) over [−1.2, 1.2]², dark = first spiral, bright = second.")
 
         let checkpoint = folder.file("spirals-mlp.safetensors")
         try model.save(to: checkpoint, metadata: ["task": "two spirals", "seed": "\(seed)"])
         let copy = Self.makeModel(generator: RandomGenerator(seed: seed &+ 1))
         try copy.load(from: checkpoint)
         let same = withoutGradients { model(points).scalars == copy(points).scalars }
-        print("  saved \(checkpoint.lastPathComponent) (\(model.parameterCount) parameters); reloaded copy predicts identically: \(same)")
-        return String(format: "accuracy %.3f after 300 epochs; the reloaded checkpoint predicts %@",
-                      accuracies.last ?? 0, same ? "identically" : "differently")
+        print(
+            "  saved \(checkpoint.lastPathComponent) (\(model.parameterCount) parameters); reloaded copy predicts identically: \(same)"
+        )
+        return String(
+            format: "accuracy %.3f after 300 epochs; the reloaded checkpoint predicts %@",
+            accuracies.last ?? 0, same ? "identically" : "differently")
     }
 
     static func makeModel(generator: RandomGenerator) -> Sequential {
-        Sequential(Linear(inputSize: 2, outputSize: 64, generator: generator), ReLU(),
-                   Linear(inputSize: 64, outputSize: 64, generator: generator), ReLU(),
-                   Linear(inputSize: 64, outputSize: 2, generator: generator))
+        Sequential(
+            Linear(inputSize: 2, outputSize: 64, generator: generator), ReLU(),
+            Linear(inputSize: 64, outputSize: 64, generator: generator), ReLU(),
+            Linear(inputSize: 64, outputSize: 2, generator: generator))
     }
 
     /// The model's probability of the second spiral over a grid of the plane, as a heat map image.
@@ -77,9 +87,12 @@ struct EngineTour: TourPart {
         let probabilities = withoutGradients {
             model(Tensor(coordinates, shape: [resolution * resolution, 2])).softmax(alongAxis: 1)
         }.scalars
-        let values = (0..<resolution).map { row in (0..<resolution).map { Double(probabilities[(row * resolution + $0) * 2 + 1]) } }
+        let values = (0..<resolution).map { row in
+            (0..<resolution).map { Double(probabilities[(row * resolution + $0) * 2 + 1]) }
+        }
         let blank = Array(repeating: "", count: resolution)
-        return HeatMap(title: "", rowLabels: blank, columnLabels: blank, values: values, showsValues: false).pngImage(cellSize: 3)
+        return HeatMap(title: "", rowLabels: blank, columnLabels: blank, values: values, showsValues: false).pngImage(
+            cellSize: 3)
     }
 
     static func accuracy(_ model: Sequential, _ points: Tensor, _ labels: [Int]) -> Float {
@@ -94,8 +107,10 @@ struct EngineTour: TourPart {
             let arm = i % 2
             let t = Float(i / 2) / Float(count / 2) * 3 * .pi + 0.5
             let sign: Float = arm == 0 ? 1 : -1
-            coordinates += [sign * t * cos(t) / 10 + generator.normal() * 0.02,
-                            sign * t * sin(t) / 10 + generator.normal() * 0.02]
+            coordinates += [
+                sign * t * cos(t) / 10 + generator.normal() * 0.02,
+                sign * t * sin(t) / 10 + generator.normal() * 0.02
+            ]
             labels.append(arm)
         }
         return (Tensor(coordinates, shape: [count, 2]), labels)

@@ -26,24 +26,32 @@ struct GANTour: TourPart {
 
     @discardableResult
     func run() throws -> String {
-        print("gan: an MLP GAN on Fashion-MNIST with the \(Self.remedy.rawValue) remedy (\(Self.remedy.summary); "
-              + "one epoch, at most \(Int(budget)) s)")
-        guard let dataset = FashionMNIST.forTour(part: "Generative adversarial network", directory: dataDirectory,
-                                                 folder: folder) else { return "skipped: no Fashion-MNIST" }
+        print(
+            "gan: an MLP GAN on Fashion-MNIST with the \(Self.remedy.rawValue) remedy (\(Self.remedy.summary); "
+                + "one epoch, at most \(Int(budget)) s)")
+        guard
+            let dataset = FashionMNIST.forTour(
+                part: "Generative adversarial network", directory: dataDirectory,
+                folder: folder)
+        else { return "skipped: no Fashion-MNIST" }
         let trainer = GANTrainer(configuration)
         let classifier = folder.file("classifier-cnn.safetensors")
-        let evaluation = FileManager.default.fileExists(atPath: classifier.path)
-            ? try GANEvaluationRun(classifier: classifier, dataset: dataset,
-                                   sampleCount: GANEvaluationRun.defaultSampleCount)
+        let evaluation =
+            FileManager.default.fileExists(atPath: classifier.path)
+            ? try GANEvaluationRun(
+                classifier: classifier, dataset: dataset,
+                sampleCount: GANEvaluationRun.defaultSampleCount)
             : nil
         let run = try GANTrainingRun(trainer: trainer, epochs: 1, evaluation: evaluation, timeBudget: budget)
         let summary = try run.run(on: dataset, folder: folder)
-        folder.addText(title: "GAN remedy", text: """
-            A plain GAN trained this briefly collapses onto a few garments and draws blurred noise. The tour \
-            applies the \(Self.remedy.rawValue) remedy: \(Self.remedy.summary) (Mescheder et al. 2018, "Which \
-            training methods for GANs do actually converge?"). Compare the remedies one at a time with \
-            `nerva gan remedies`.
-            """)
+        folder.addText(
+            title: "GAN remedy",
+            text: """
+                A plain GAN trained this briefly collapses onto a few garments and draws blurred noise. The tour \
+                applies the \(Self.remedy.rawValue) remedy: \(Self.remedy.summary) (Mescheder et al. 2018, "Which \
+                training methods for GANs do actually converge?"). Compare the remedies one at a time with \
+                `nerva gan remedies`.
+                """)
         let stepsPerEpoch = dataset.train.count / configuration.batchSize
         let cut = summary.steps < stepsPerEpoch ? ", cut by the \(Int(budget)) s budget" : ""
         var line = "  \(summary.steps) of \(stepsPerEpoch) steps\(cut)"
@@ -51,8 +59,9 @@ struct GANTour: TourPart {
         if let evaluation, let measured = summary.lastEvaluation {
             let floor = evaluation.realDataFloor(dataset, count: GANEvaluationRun.defaultSampleCount, seed: seed)
             try evaluation.report(measured, floor: floor, name: "tour MLP GAN", folder: folder)
-            let figures = String(format: "FID %.2f (real-data floor %.2f), %d/10 classes, KL from uniform %.3f",
-                                 measured.frechetDistance, floor, measured.coveredClasses, measured.klFromUniform)
+            let figures = String(
+                format: "FID %.2f (real-data floor %.2f), %d/10 classes, KL from uniform %.3f",
+                measured.frechetDistance, floor, measured.coveredClasses, measured.klFromUniform)
             line += "; " + figures
             result += "; " + figures
         }

@@ -17,18 +17,31 @@ struct RLTour: TourPart {
         let model = lake.base.model
         let optimum = model.expectedInitialValue(Planning.finiteHorizonValues(model, horizon: 100).values)
         let (config, episodes) = TabularPresets.settings(for: "FrozenLake-v1")
-        let tabular = try TabularRun(environmentID: "FrozenLake-v1", environment: lake, config: config, episodes: episodes,
-                                     seed: seed, evaluationEpisodes: 1_000).run(folder: folder, part: "rl")
-        print(String(format: "  Q-learning greedy policy succeeds with probability %.3f (value iteration's policy %.3f, best possible within 100 steps %.3f)",
-                     tabular.greedyValue, tabular.optimalValue, optimum))
+        let tabular = try TabularRun(
+            environmentID: "FrozenLake-v1", environment: lake, config: config, episodes: episodes,
+            seed: seed, evaluationEpisodes: 1_000
+        ).run(folder: folder, part: "rl")
+        print(
+            String(
+                format:
+                    "  Q-learning greedy policy succeeds with probability %.3f (value iteration's policy %.3f, best possible within 100 steps %.3f)",
+                tabular.greedyValue, tabular.optimalValue, optimum))
 
-        print("rl: Deep Q-Learning on CartPole-v1 (the tuned CartPole preset: CleanRL's settings, a gradient step every 2 steps, best of periodic evaluations kept; 100,000 steps)")
+        print(
+            "rl: Deep Q-Learning on CartPole-v1 (the tuned CartPole preset: CleanRL's settings, a gradient step every 2 steps, best of periodic evaluations kept; 100,000 steps)"
+        )
         let dqn = DQNPresets.cartPole
-        let result = try DQNRun(environmentID: "CartPole-v1", config: dqn, seed: seed, evaluationEpisodes: 20, checkpoint: nil)
-            .run(folder: folder, part: "rl")
-        print(String(format: "  trained in %.1f s; greedy mean return %.1f over 20 episodes (500 is the maximum, 475 counts as solved)",
-                     result.seconds, result.evaluation.meanReturn))
-        return String(format: "FrozenLake greedy success %.3f (optimum %.3f); CartPole greedy return %.1f of 500",
-                      tabular.greedyValue, optimum, result.evaluation.meanReturn)
+        let result = try DQNRun(
+            environmentID: "CartPole-v1", config: dqn, seed: seed, evaluationEpisodes: 20, checkpoint: nil
+        )
+        .run(folder: folder, part: "rl")
+        print(
+            String(
+                format:
+                    "  trained in %.1f s; greedy mean return %.1f over 20 episodes (500 is the maximum, 475 counts as solved)",
+                result.seconds, result.evaluation.meanReturn))
+        return String(
+            format: "FrozenLake greedy success %.3f (optimum %.3f); CartPole greedy return %.1f of 500",
+            tabular.greedyValue, optimum, result.evaluation.meanReturn)
     }
 }

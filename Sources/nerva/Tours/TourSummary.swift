@@ -24,21 +24,27 @@ struct TourSummary {
     mutating func run(_ part: any TourPart) throws {
         let start = DispatchTime.now().uptimeNanoseconds
         let result = try part.run()
-        rows.append(Row(part: part.title, result: result,
-                        seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9))
+        rows.append(
+            Row(
+                part: part.title, result: result,
+                seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9))
     }
 
     /// The table as text, one line per part and a total.
     var text: String {
         let width = max(rows.map(\.part.count).max() ?? 0, 5)
-        var lines = ["Summary",
-                     "  " + "part".padding(toLength: width, withPad: " ", startingAt: 0) + "  seconds  result"]
+        var lines = [
+            "Summary",
+            "  " + "part".padding(toLength: width, withPad: " ", startingAt: 0) + "  seconds  result"
+        ]
         for row in rows {
-            lines.append("  " + row.part.padding(toLength: width, withPad: " ", startingAt: 0)
-                         + String(format: "  %7.1f  ", row.seconds) + row.result)
+            lines.append(
+                "  " + row.part.padding(toLength: width, withPad: " ", startingAt: 0)
+                    + String(format: "  %7.1f  ", row.seconds) + row.result)
         }
-        lines.append("  " + "total".padding(toLength: width, withPad: " ", startingAt: 0)
-                     + String(format: "  %7.1f", totalSeconds))
+        lines.append(
+            "  " + "total".padding(toLength: width, withPad: " ", startingAt: 0)
+                + String(format: "  %7.1f", totalSeconds))
         return lines.joined(separator: "\n")
     }
 
@@ -47,8 +53,9 @@ struct TourSummary {
 
     /// Adds the table to the report.
     func addTable(to folder: RunFolder) {
-        folder.addTable(title: "Summary of the tour", header: ["part", "result", "seconds"],
-                        rows: rows.map { [$0.part, $0.result, String(format: "%.1f", $0.seconds)] }
-                            + [["total", "", String(format: "%.1f", totalSeconds)]])
+        folder.addTable(
+            title: "Summary of the tour", header: ["part", "result", "seconds"],
+            rows: rows.map { [$0.part, $0.result, String(format: "%.1f", $0.seconds)] }
+                + [["total", "", String(format: "%.1f", totalSeconds)]])
     }
 }

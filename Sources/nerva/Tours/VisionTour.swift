@@ -23,16 +23,22 @@ struct VisionTour: TourPart {
     @discardableResult
     func run() throws -> String {
         print("vision: a LeNet-style CNN on Fashion-MNIST (one epoch)")
-        guard let dataset = FashionMNIST.forTour(part: "Fashion-MNIST classifier", directory: dataDirectory,
-                                                 folder: folder) else { return "skipped: no Fashion-MNIST" }
+        guard
+            let dataset = FashionMNIST.forTour(
+                part: "Fashion-MNIST classifier", directory: dataDirectory,
+                folder: folder)
+        else { return "skipped: no Fashion-MNIST" }
         let samples = ImageGrid.tiled(dataset.test.images(at: Array(0..<32)), columns: 8)
         let grid = folder.file("fashion-mnist-samples.png")
         try PNG.write(samples, to: grid)
-        folder.addFigure(title: "Fashion-MNIST test images", files: [grid],
-                         caption: dataset.test.labels[0..<32].map { FashionMNIST.classNames[$0] }.joined(separator: ", "))
+        folder.addFigure(
+            title: "Fashion-MNIST test images", files: [grid],
+            caption: dataset.test.labels[0..<32].map { FashionMNIST.classNames[$0] }.joined(separator: ", "))
         let result = try ClassificationRun(configuration: configuration).run(on: dataset, folder: folder)
-        print(String(format: "  test accuracy after one epoch: %.4f (checkpoint %@)", result.testAccuracy,
-                     result.checkpoint.lastPathComponent))
+        print(
+            String(
+                format: "  test accuracy after one epoch: %.4f (checkpoint %@)", result.testAccuracy,
+                result.checkpoint.lastPathComponent))
         return String(format: "test accuracy %.4f after one epoch", result.testAccuracy)
     }
 }

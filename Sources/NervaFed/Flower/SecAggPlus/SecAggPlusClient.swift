@@ -114,7 +114,7 @@ public final class SecAggPlusClient: @unchecked Sendable {
         }
         return [
             SecAggPlusKey.publicKey1: .bytes(state.maskKeys.publicKeyPEM),
-            SecAggPlusKey.publicKey2: .bytes(state.encryptionKeys.publicKeyPEM),
+            SecAggPlusKey.publicKey2: .bytes(state.encryptionKeys.publicKeyPEM)
         ]
     }
 

@@ -23,7 +23,7 @@ public enum SecAggPlusMasks {
                 | UInt32(seed[start + 3]) << 24
         }
         var generator = MersenneTwister(seed: seed32)
-        let range = UInt64(modulus - 2)  // randint(0, modulus - 1): inclusive width modulus - 2
+        let range = UInt64(modulus - 2) // randint(0, modulus - 1): inclusive width modulus - 2
         return shapes.map { shape in
             (0..<shape.reduce(1, *)).map { _ in Int64(bitPattern: generator.bounded(range)) }
         }

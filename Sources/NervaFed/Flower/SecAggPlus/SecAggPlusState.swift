@@ -80,7 +80,7 @@ extension [String: FlowerValue] {
         switch self[key] {
         case .integers(let values)?: return values.map { UInt64(bitPattern: $0) }
         case .unsigneds(let values)?: return values
-        case .bools([])?, .doubles([])?, .strings([])?, .bytesList([])?: return []  // an empty Python list
+        case .bools([])?, .doubles([])?, .strings([])?, .bytesList([])?: return [] // an empty Python list
         case nil: throw .protocolViolation("stage \(stage.rawValue): the config has no \"\(key)\"")
         case let value?:
             throw .protocolViolation("stage \(stage.rawValue): \"\(key)\" must be a list of node ids, got \(value)")

@@ -127,7 +127,7 @@ struct FieldElement: Equatable {
         // 2¹²⁸ − 2 = 0b111…110: square-and-multiply over 127 ones followed by one zero.
         var result = FieldElement(high: 0, low: 1)
         var base = self
-        base = base * base  // skip bit 0 (a zero)
+        base = base * base // skip bit 0 (a zero)
         for _ in 1..<128 {
             result = result * base
             base = base * base
