@@ -6,9 +6,10 @@ import Foundation
 import PackageDescription
 
 let environment = ProcessInfo.processInfo.environment
-let nerva: Package.Dependency = environment["NERVA_URL"].map {
-    .package(url: $0, from: Version(stringLiteral: environment["NERVA_VERSION"] ?? "0.1.0"))
-} ?? .package(name: "Nerva", path: "..")
+let nerva: Package.Dependency =
+    environment["NERVA_URL"].map {
+        .package(url: $0, from: Version(stringLiteral: environment["NERVA_VERSION"] ?? "0.1.0"))
+    } ?? .package(name: "Nerva", path: "..")
 
 func nervaProducts(_ names: String...) -> [Target.Dependency] {
     names.map { .product(name: $0, package: "Nerva") }
@@ -20,10 +21,13 @@ let package = Package(
     dependencies: [nerva],
     targets: [
         // A linear layer fitted by Adam, and a custom `Module` that learns XOR.
-        .executableTarget(name: "LinearRegression", dependencies: nervaProducts("NervaTensor", "NervaNN", "NervaOptim")),
+        .executableTarget(
+            name: "LinearRegression", dependencies: nervaProducts("NervaTensor", "NervaNN", "NervaOptim")),
         // A custom `Environment` (a corridor with a goal) learned by tabular Q-learning.
         .executableTarget(name: "CorridorQLearning", dependencies: nervaProducts("NervaRL")),
         // A custom federated participant with private data, trained by FedAvg in a simulation.
-        .executableTarget(name: "FederatedRegression", dependencies: nervaProducts("NervaTensor", "NervaNN", "NervaOptim", "NervaFed")),
+        .executableTarget(
+            name: "FederatedRegression", dependencies: nervaProducts("NervaTensor", "NervaNN", "NervaOptim", "NervaFed")
+        )
     ]
 )

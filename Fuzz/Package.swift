@@ -10,7 +10,7 @@ let package = Package(
     dependencies: [
         .package(name: "Nerva", path: ".."),
         // For the SHA-256 ids of Flower's objects (Nerva uses the same package).
-        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3")
     ],
     targets: [
         // Declares libFuzzer's `LLVMFuzzerRunDriver`, so that one binary serves every target.
@@ -26,9 +26,9 @@ let package = Package(
                 .product(name: "NervaRL", package: "Nerva"),
                 .product(name: "NervaRec", package: "Nerva"),
                 .product(name: "NervaFed", package: "Nerva"),
-                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Crypto", package: "swift-crypto")
             ]
-        ),
+        )
     ],
     swiftLanguageModes: [.v6]
 )
