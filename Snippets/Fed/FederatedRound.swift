@@ -74,7 +74,7 @@ final class Site: FederatedParticipant, @unchecked Sendable {
     func evaluate(
         model description: ModelDescription, parameters: ParameterSet,
         configuration: EvaluateConfiguration
-    ) throws -> EvaluationResult {
+    ) throws -> ParticipantEvaluation {
         try Site.evaluate(description, parameters, features: features, labels: labels)
     }
 
@@ -82,7 +82,7 @@ final class Site: FederatedParticipant, @unchecked Sendable {
     static func evaluate(
         _ description: ModelDescription, _ parameters: ParameterSet,
         features: Tensor, labels: [Int]
-    ) throws -> EvaluationResult {
+    ) throws -> ParticipantEvaluation {
         let model = try description.makeModel(generator: RandomGenerator(seed: 0))
         try model.load(parameters)
         model.eval()
@@ -91,7 +91,7 @@ final class Site: FederatedParticipant, @unchecked Sendable {
             let predicted = logits.argmax(alongAxis: 1).scalars.map { Int($0) }
             let correct = zip(predicted, labels).filter { $0 == $1 }.count
             let loss = Double(crossEntropy(logits: logits, labels: labels).scalar)
-            return EvaluationResult(
+            return ParticipantEvaluation(
                 loss: loss, exampleCount: labels.count,
                 metrics: ["accuracy": Double(correct) / Double(labels.count)])
         }
