@@ -169,7 +169,7 @@ public struct ClassificationRun {
             let first = Double(history.count) - Double(stepLosses.count) / Double(max(stepsPerEpoch, 1))
             let smoothed = exponentialMovingAverage(stepLosses, span: smoothingSteps)
             loss = .init(
-                name: "training loss (per step, smoothed)",
+                name: "loss per step, smoothed",
                 points: smoothed.enumerated().map { index, value in
                     (first + Double(index + 1) / Double(max(stepsPerEpoch, 1)), value)
                 })

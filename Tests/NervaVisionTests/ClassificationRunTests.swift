@@ -26,7 +26,7 @@ import Testing
         let loaded = try ImageClassification.loadClassifier(from: result.checkpoint)
         #expect(loaded.classCount == 10)
         let svg = try String(contentsOf: out.appendingPathComponent("learning-curves-mlp.svg"), encoding: .utf8)
-        #expect(svg.contains("training loss (per step, smoothed)"))
+        #expect(svg.contains("loss per step, smoothed"))
     }
 
     @Test func theLearningCurveHasAPointPerStepEvenForOneEpoch() {

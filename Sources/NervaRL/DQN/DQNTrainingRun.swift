@@ -48,6 +48,7 @@ public struct DQNTrainingRun: Sendable {
     /// Trains on `environment` and evaluates the greedy policy on it.
     ///
     /// - Parameters:
+    ///   - environment: The environment to train on (and to evaluate the greedy policy on).
     ///   - selectionEnvironment: Where selection evaluations run; a copy of `environment` when `nil`.
     ///   - failure: Reports an environment that broke (a bridge): training stops and it is thrown.
     ///   - onEpisode: Called after each training episode.

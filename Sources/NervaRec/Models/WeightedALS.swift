@@ -32,7 +32,7 @@ public final class WeightedALS: FactorRecommender {
             try ConfigurationError.check("regularization", regularization, positive: false)
             try ConfigurationError.check("alpha", alpha, positive: false)
             if case .conjugateGradient(let steps) = solver {
-                try ConfigurationError.check("conjugate-gradient steps", steps, atLeast: 1)
+                try ConfigurationError.check("conjugate-gradient steps", steps, in: 1...1_000)
             }
         }
 

@@ -97,7 +97,7 @@ struct DQNOptions: ParsableArguments {
 
     /// The DQN flags given on the command line (none of them applies to tabular methods).
     var givenFlags: [String] {
-        [
+        let flags: [(String, Bool)] = [
             ("--preset", preset != .auto), ("--total-timesteps", totalTimesteps != nil),
             ("--learning-starts", learningStarts != nil),
             ("--buffer-size", bufferSize != nil), ("--exploration-fraction", explorationFraction != nil),
@@ -109,7 +109,8 @@ struct DQNOptions: ParsableArguments {
             ("--selection-confirmation-episodes", selectionConfirmationEpisodes != nil), ("--double", double),
             ("--dueling", dueling), ("--prioritized", prioritized), ("--priority-alpha", priorityAlpha != nil),
             ("--priority-beta", priorityBeta != nil)
-        ].filter(\.1).map(\.0)
+        ]
+        return flags.filter(\.1).map(\.0)
     }
 
     /// The settings: the preset for `environmentID`, then each flag given, then the shared
