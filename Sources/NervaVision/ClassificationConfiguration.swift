@@ -51,7 +51,8 @@ public struct ClassificationConfiguration: Equatable, Sendable {
         try ConfigurationError.require(
             (0...Self.maximumEpochs).contains(epochs), "epochs", epochs,
             allowed: "in 0…\(Self.maximumEpochs)")
-        try ConfigurationError.check("batch size", batchSize, in: 1...(1 << 20))
+        try ConfigurationError.check("batch size", batchSize, atLeast: 1)
+        try ConfigurationError.require(batchSize <= 1 << 20, "batch size", batchSize, allowed: "at most 1048576")
         // An infinite rate is let through on purpose: it diverges, and divergence is reported.
         try ConfigurationError.require(learningRate > 0, "learning rate", learningRate, allowed: "positive")
         if let limit { try ConfigurationError.check("limit", limit, atLeast: Self.minimumLimit) }

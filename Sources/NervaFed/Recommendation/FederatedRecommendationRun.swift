@@ -96,7 +96,8 @@ public struct FederatedRecommendationRun: Sendable {
             layers.count >= 2 && layers.allSatisfy { $0 > 0 } && layers[0] % 2 == 0, "layers", layers,
             allowed: "at least two positive sizes with an even first one")
         try ConfigurationError.check("negatives", negatives, atLeast: 1)
-        try ConfigurationError.check("refit epochs", refitEpochs, in: 0...10_000)
+        try ConfigurationError.check("refit epochs", refitEpochs, atLeast: 0)
+        try ConfigurationError.require(refitEpochs <= 10_000, "refit epochs", refitEpochs, allowed: "at most 10000")
         try ConfigurationError.check("rounds", rounds, atLeast: 1)
         try ConfigurationError.require(fraction > 0 && fraction <= 1, "fraction", fraction, allowed: "in (0, 1]")
         try ConfigurationError.check("local epochs", localEpochs, atLeast: 1)

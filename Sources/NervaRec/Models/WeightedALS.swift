@@ -32,7 +32,9 @@ public final class WeightedALS: FactorRecommender {
             try ConfigurationError.check("regularization", regularization, positive: false)
             try ConfigurationError.check("alpha", alpha, positive: false)
             if case .conjugateGradient(let steps) = solver {
-                try ConfigurationError.check("conjugate-gradient steps", steps, in: 1...1_000)
+                try ConfigurationError.check("conjugate-gradient steps", steps, atLeast: 1)
+                try ConfigurationError.require(
+                    steps <= 1_000, "conjugate-gradient steps", steps, allowed: "at most 1000")
             }
         }
 
