@@ -25,6 +25,7 @@ public struct Fernet {
     /// The token of `plaintext` (URL-safe base64 bytes, as `Fernet.encrypt` returns them).
     ///
     /// - Parameters:
+    ///   - plaintext: the bytes to encrypt.
     ///   - initializationVector: 16 bytes; random by default (as Fernet requires for secrecy).
     ///   - timestamp: seconds since 1970 written in the token; now by default.
     public func encrypt(

@@ -39,8 +39,12 @@ public final class SecAggPlusClient: @unchecked Sendable {
 
     /// The reply's content to a SecAgg+ `train` message of run `runID`, sent to node `nodeID`.
     ///
-    /// - Parameter train: answers the fit instruction of the `collect_masked_vectors` stage (the
-    ///   content without its `secaggplus_configs`) with a legacy `fitres.*` reply.
+    /// - Parameters:
+    ///   - content: the message's content, with its `secaggplus_configs` record.
+    ///   - runID: the run the message belongs to (each run has its own protocol state).
+    ///   - nodeID: this node's id.
+    ///   - train: answers the fit instruction of the `collect_masked_vectors` stage (the
+    ///     content without its `secaggplus_configs`) with a legacy `fitres.*` reply.
     /// - Throws: `SecAggPlusError` naming what is wrong (a stage out of order, a missing key, a
     ///   threshold not met, an undecryptable share), or `train`'s error.
     public func reply(

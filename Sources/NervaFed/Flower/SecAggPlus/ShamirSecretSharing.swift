@@ -7,8 +7,12 @@
 public enum ShamirSecretSharing {
     /// `count` shares of `secret`, any `threshold` of which recover it.
     ///
-    /// - Parameter generator: the source of the polynomials' random coefficients; a secret's
-    ///   protection is only as good as it (SecAgg+ passes `SystemRandomNumberGenerator`).
+    /// - Parameters:
+    ///   - secret: the bytes to share (padded to 16-byte chunks).
+    ///   - threshold: how many shares recover the secret.
+    ///   - count: how many shares to make.
+    ///   - generator: the source of the polynomials' random coefficients; a secret's
+    ///     protection is only as good as it (SecAgg+ passes `SystemRandomNumberGenerator`).
     /// - Throws: `SecAggPlusError.protocolViolation` unless `1 ≤ threshold ≤ count < 2³²`.
     public static func shares<Generator: RandomNumberGenerator>(
         of secret: [UInt8], threshold: Int, count: Int,
