@@ -58,13 +58,12 @@ import Testing
             Issue.record("unknown environment \(rollout.id)")
             return
         }
-        // Observations bit for bit; states too except Acrobot's long chaotic episodes, which still
-        // drift by up to ~2e-13 (relative) from Gymnasium's even with `x**2` as libm's pow.
+        // Observations and Float64 states bit for bit, Acrobot's long chaotic episodes included.
         #expect(
             worst.worstObservation == 0,
             "\(rollout.id) seed \(rollout.seed): observations differ by \(worst.worstObservation)")
         #expect(
-            worst.worstState <= (rollout.id == "Acrobot-v1" ? 1e-12 : 0),
+            worst.worstState == 0,
             "\(rollout.id) seed \(rollout.seed): states differ by \(worst.worstState)")
         print(
             "\(rollout.id) seed \(rollout.seed): \(rollout.steps.count) steps, max |Δobservation| \(worst.worstObservation), max relative |Δstate| \(worst.worstState)"

@@ -73,26 +73,32 @@ public struct Acrobot: Environment {
     }
 
     /// The time derivative of the state under `torque` (Gymnasium's `_dsdt`, book dynamics). Every
-    /// `x**2` of Gymnasium is libm's `pow(x, 2)`, which is not always the correctly rounded `x * x`:
-    /// squaring with `pow` here keeps long episodes bit-identical.
+    /// `x**2` of Gymnasium is libm's `pow(x, 2)`, which is not always the correctly rounded `x * x`
+    /// (glibc's pow errs by up to 0.52 ulp): squaring with `libmSquare` keeps long episodes
+    /// bit-identical.
     static func derivatives(_ s: SIMD4<Double>, torque a: Double) -> SIMD4<Double> {
         let m1 = linkMass1, m2 = linkMass2, l1 = linkLength1, lc1 = linkCenterOfMass1, lc2 = linkCenterOfMass2
         let i1 = linkMomentOfInertia, i2 = linkMomentOfInertia, g = 9.8
         let (theta1, theta2, dtheta1, dtheta2) = (s[0], s[1], s[2], s[3])
-        let d1 = m1 * pow(lc1, 2) + m2 * (pow(l1, 2) + pow(lc2, 2) + 2 * l1 * lc2 * cos(theta2)) + i1 + i2
-        let d2 = m2 * (pow(lc2, 2) + l1 * lc2 * cos(theta2)) + i2
+        let d1 = m1 * libmSquare(lc1) + m2 * (libmSquare(l1) + libmSquare(lc2) + 2 * l1 * lc2 * cos(theta2)) + i1 + i2
+        let d2 = m2 * (libmSquare(lc2) + l1 * lc2 * cos(theta2)) + i2
         let phi2 = m2 * lc2 * g * cos(theta1 + theta2 - Double.pi / 2.0)
         let phi1 =
-            -m2 * l1 * lc2 * pow(dtheta2, 2) * sin(theta2)
+            -m2 * l1 * lc2 * libmSquare(dtheta2) * sin(theta2)
             - 2 * m2 * l1 * lc2 * dtheta2 * dtheta1 * sin(theta2)
             + (m1 * lc1 + m2 * l1) * g * cos(theta1 - Double.pi / 2)
             + phi2
         let ddtheta2 =
-            (a + d2 / d1 * phi1 - m2 * l1 * lc2 * pow(dtheta1, 2) * sin(theta2) - phi2)
-            / (m2 * pow(lc2, 2) + i2 - pow(d2, 2) / d1)
+            (a + d2 / d1 * phi1 - m2 * l1 * lc2 * libmSquare(dtheta1) * sin(theta2) - phi2)
+            / (m2 * libmSquare(lc2) + i2 - libmSquare(d2) / d1)
         let ddtheta1 = -(d2 * ddtheta2 + phi1) / d1
         return SIMD4(dtheta1, dtheta2, ddtheta1, ddtheta2)
     }
+
+    /// libm's `pow(x, 2)`, called for real: the optimizer would otherwise rewrite `pow(x, 2)` as
+    /// `x * x`, which differs from glibc's result in the last bit for some `x` (e.g. 1.7413141417484144).
+    @_optimize(none)
+    static func libmSquare(_ x: Double) -> Double { pow(x, 2) }
 
     /// Wraps `x` into `[low, high]` by whole turns, as Gymnasium's `wrap`.
     static func wrap(_ x: Double, _ low: Double, _ high: Double) -> Double {
