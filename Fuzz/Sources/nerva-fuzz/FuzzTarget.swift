@@ -14,7 +14,7 @@ struct FuzzTarget: Sendable {
         .classifierCheckpoint, .classificationState,
         .ganCheckpoint, .dqnCheckpoint, .qTableCheckpoint, .recommenderCheckpoint, .federationCheckpoint,
         .ratingsCSV, .movieLens,
-        .federationMessages, .flowerObjects, .gymnasiumFrames
+        .federationMessages, .federationKeyFiles, .flowerObjects, .gymnasiumFrames
     ]
 }
 

@@ -233,3 +233,36 @@ enum Protobuf {
     static func item(_ key: String, _ value: [UInt8]) -> [UInt8] { bytes(1, Array(key.utf8)) + bytes(2, value) }
     static func record(_ items: [[UInt8]]) -> [UInt8] { items.flatMap { bytes(1, $0) } }
 }
+
+// MARK: - Key files a federation reads at start-up
+
+extension FuzzTarget {
+    /// The first byte chooses the reader; the rest is the file: `nerva fed server --credentials`
+    /// (client tokens) or a Flower node's `--key-file` (PEM P-256 private key).
+    static let federationKeyFiles = FuzzTarget(
+        name: "federation-key-files",
+        reader: "FederationCredentials(contentsOf:) and FleetIdentity(keyFile:) (credentials and node key files)",
+        run: { bytes in
+            guard let first = bytes.first else { return }
+            let file = FuzzScratchFolder.shared.reset().appendingPathComponent("key-file")
+            guard FileManager.default.createFile(atPath: file.path, contents: Data(bytes.dropFirst())) else { return }
+            if first & 1 == 0 {
+                if let credentials = try? FederationCredentials(contentsOf: file) {
+                    _ = credentials.client(presenting: "0123456789abcdef0123")
+                }
+            } else if let identity = try? FleetIdentity(keyFile: file) {
+                _ = try? identity.headers()
+            }
+        },
+        seeds: {
+            let pem = FuzzScratchFolder.shared.reset().appendingPathComponent("node.pem")
+            _ = try FleetIdentity(keyFile: pem)
+            return [
+                (
+                    "credentials.txt",
+                    [0] + Array("# clients\nclient-000 0123456789abcdef0123\n\nclient-001\t3f9a0c1e5b7d2f4a8c6e\n".utf8)
+                ),
+                ("node.pem", [1] + Array(try Data(contentsOf: pem)))
+            ]
+        })
+}

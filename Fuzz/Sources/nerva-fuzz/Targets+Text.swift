@@ -51,7 +51,7 @@ extension FuzzTarget {
                 case .ml1m: ["ratings.dat", "movies.dat", "users.dat"]
                 case .latest: ["ratings.csv", "movies.csv", "users.none"]
                 }
-            let folder = MovieLensFolder.shared.reset()
+            let folder = FuzzScratchFolder.shared.reset()
             for (name, part) in zip(names, parts) where !(name != names[0] && part.isEmpty) {
                 _ = FileManager.default.createFile(
                     atPath: folder.appendingPathComponent(name).path, contents: Data(part))
@@ -102,17 +102,17 @@ extension FuzzTarget {
         })
 }
 
-/// One scratch folder per process for the MovieLens files (in memory when /dev/shm exists).
-final class MovieLensFolder: @unchecked Sendable {
-    static let shared = MovieLensFolder()
+/// One scratch folder per process for the targets that read files (in memory when /dev/shm exists).
+final class FuzzScratchFolder: @unchecked Sendable {
+    static let shared = FuzzScratchFolder()
     let url: URL
 
     private init() {
         let base =
             FileManager.default.fileExists(atPath: "/dev/shm")
             ? URL(fileURLWithPath: "/dev/shm") : FileManager.default.temporaryDirectory
-        url = base.appendingPathComponent("nerva-fuzz-movielens-\(getpid())")
-        atexit { try? FileManager.default.removeItem(at: MovieLensFolder.shared.url) }
+        url = base.appendingPathComponent("nerva-fuzz-scratch-\(getpid())")
+        atexit { try? FileManager.default.removeItem(at: FuzzScratchFolder.shared.url) }
     }
 
     /// The folder, emptied.

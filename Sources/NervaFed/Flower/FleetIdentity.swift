@@ -25,7 +25,11 @@ public struct FleetIdentity: Sendable {
     public init(keyFile url: URL) throws {
         let key: P256.Signing.PrivateKey
         if FileManager.default.fileExists(atPath: url.path) {
-            let text = try String(contentsOf: url, encoding: .utf8)
+            let text: String
+            do { text = try String(contentsOf: url, encoding: .utf8) } catch {
+                throw FleetIdentityError(
+                    file: url.path, problem: "cannot be read as UTF-8 text (\(error.localizedDescription))")
+            }
             do { key = try P256.Signing.PrivateKey(pemRepresentation: text) } catch {
                 throw FleetIdentityError(file: url.path, problem: "not a PEM P-256 private key (\(error))")
             }
