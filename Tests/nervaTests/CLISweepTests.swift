@@ -9,8 +9,10 @@ import Testing
     static let values = ["0", "-1", "nan", "inf", "1e30", "99999999999999999999", "9223372036854775807"]
     /// The values above that ask for more than any run can do.
     static let hugeValues: Set<String> = ["1e30", "99999999999999999999", "9223372036854775807"]
-    /// Seconds a run may take; a budget option with a huge value is stopped sooner.
-    static let timeLimit = 90.0, budgetTimeLimit = 8.0
+    /// Seconds a run may take; a budget option with a huge value is stopped sooner. The tour has no
+    /// smaller base invocation than the whole tour (about 2 minutes alone, more beside the other
+    /// suites), so its runs get longer.
+    static let timeLimit = 90.0, tourTimeLimit = 420.0, budgetTimeLimit = 8.0
 
     /// One run of the sweep.
     struct Run: Sendable {
@@ -128,7 +130,8 @@ import Testing
     static func problems(of run: Run, in folder: URL) -> [String] {
         let outcome: SweepRunner.Outcome
         do {
-            outcome = try SweepRunner.run(run.arguments, in: folder, limit: run.isBudget ? budgetTimeLimit : timeLimit)
+            let limit = run.isBudget ? budgetTimeLimit : run.command == "tour" ? tourTimeLimit : timeLimit
+            outcome = try SweepRunner.run(run.arguments, in: folder, limit: limit)
         } catch {
             return ["could not run: \(error)"]
         }
