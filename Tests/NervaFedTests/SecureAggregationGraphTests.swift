@@ -125,12 +125,14 @@ import Testing
         for client in clients { try server.receive(client.advertisedKeys) }
         #expect(throws: SecureAggregationError.self) { try server.receive(clients[0].advertisedKeys) }
         let roster = try server.roster()
-        var boxes = try clients[0].shareKeys(roster: roster, graph: graph, threshold: 3)
+        let honestBoxes = try clients[0].shareKeys(roster: roster, graph: graph, threshold: 3)
+        var boxes = honestBoxes
         let stranger = (1..<12).first { !graph.areNeighbours(0, $0) }!
         boxes[0] = EncryptedShares(from: 0, to: stranger, ciphertext: boxes[0].ciphertext)
         #expect(throws: SecureAggregationError.self) { try server.receive(shares: boxes, from: 0) }
         #expect(throws: SecureAggregationError.self) { try server.receive(shares: [], from: 0) }
-        for client in clients {
+        try server.receive(shares: honestBoxes, from: 0)
+        for client in clients.dropFirst() {
             try server.receive(shares: client.shareKeys(roster: roster, graph: graph, threshold: 3), from: client.index)
         }
         // A second sharing is refused on both sides.
@@ -138,7 +140,8 @@ import Testing
             _ = try clients[0].shareKeys(roster: roster, graph: graph, threshold: 3)
         }
         for client in clients.dropFirst() {
-            try server.receive(masked: client.maskedInput([1, 2], received: server.shares(for: client.index)), from: client.index)
+            try server.receive(
+                masked: client.maskedInput([1, 2], received: server.shares(for: client.index)), from: client.index)
         }
         #expect(throws: SecureAggregationError.lengthMismatch(expected: 2, got: 3, participant: 0)) {
             try server.receive(masked: [1, 2, 3], from: 0)
@@ -164,7 +167,9 @@ import Testing
     @Test func messagesSurviveTheWireAndGarbageIsAnError() throws {
         let input = MaskedInput(vector: [0, 1, .max, 1 << 63], metrics: ["train_loss": 0.5])
         #expect(try SecureAggregationWire.decodeMaskedInput(SecureAggregationWire.encode(input)) == input)
-        for garbage: [UInt8] in [[], [1, 2, 3], [255, 255, 255, 255, 255, 255, 255, 127, 0], [2, 0, 0, 0, 0, 0, 0, 0, 123, 125, 1]] {
+        for garbage: [UInt8] in [
+            [], [1, 2, 3], [255, 255, 255, 255, 255, 255, 255, 127, 0], [2, 0, 0, 0, 0, 0, 0, 0, 123, 125, 1]
+        ] {
             #expect(throws: (any Error).self) { _ = try SecureAggregationWire.decodeMaskedInput(garbage) }
             #expect(throws: (any Error).self) { _ = try SecureAggregationWire.decodeMaskingTask(garbage) }
         }
@@ -177,7 +182,8 @@ import Testing
     private func simulate(secure: SecureAggregationSettings?, clients: Int, extra: [any FederatedParticipant] = [])
         throws -> [RoundReport]
     {
-        let data = SimulationTests.toyData(count: 60 * clients, seed: 1), test = SimulationTests.toyData(count: 200, seed: 2)
+        let data = SimulationTests.toyData(count: 60 * clients, seed: 1),
+            test = SimulationTests.toyData(count: 200, seed: 2)
         let participants: [any FederatedParticipant] = SimulationTests.participants(data, clients: clients) + extra
         let evaluator = try ClassificationEvaluator(model: SimulationTests.model, data: test)
         let simulation = try FederatedSimulation(

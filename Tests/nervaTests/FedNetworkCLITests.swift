@@ -191,7 +191,8 @@ private final class BackgroundNerva: @unchecked Sendable {
     private static func floats(_ url: URL) throws -> [Float] {
         let data = try Data(contentsOf: url)
         let length = Int(data.prefix(8).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * $1.offset) })
-        let header = try #require(try JSONSerialization.jsonObject(with: data.subdata(in: 8..<(8 + length))) as? [String: Any])
+        let header = try #require(
+            try JSONSerialization.jsonObject(with: data.subdata(in: 8..<(8 + length))) as? [String: Any])
         var values: [Float] = []
         for name in header.keys.sorted() where name != "__metadata__" {
             let entry = try #require(header[name] as? [String: Any])
@@ -199,7 +200,9 @@ private final class BackgroundNerva: @unchecked Sendable {
             let offsets = try #require(entry["data_offsets"] as? [Int])
             let bytes = data.subdata(in: (8 + length + offsets[0])..<(8 + length + offsets[1]))
             values += bytes.withUnsafeBytes { raw in
-                (0..<(raw.count / 4)).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self))) }
+                (0..<(raw.count / 4)).map {
+                    Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self)))
+                }
             }
         }
         return values

@@ -223,7 +223,8 @@ public final class FederationClient: @unchecked Sendable {
                 answer = try SecureAggregationWire.json(secure.shareKeys(roster: roster))
                 log("round \(round): shared keys")
             case .secureMaskedInput:
-                let (instruction, step) = try SecureAggregationWire.decodeMaskingTask(Array(task.body.readableBytesView))
+                let (instruction, step) = try SecureAggregationWire.decodeMaskingTask(
+                    Array(task.body.readableBytesView))
                 log("round \(round): training")
                 if configuration.fault == .hang {
                     log("round \(round): hanging on purpose (--fault hang)")

@@ -179,7 +179,8 @@ final class RemoteParticipant: FederatedParticipant, SecureAggregationDevice, @u
     private func secureStep(_ kind: FederationTaskKind, _ body: [UInt8]) throws -> [UInt8] {
         switch try hub.perform(kind, round: round, body: ByteBuffer(bytes: body), for: id, timeout: timeout) {
         case .secure(let bytes): return bytes
-        case .unreadable(let problem): throw ParticipantUnavailable(.error("sent an unreadable \(kind.rawValue) answer: \(problem)"))
+        case .unreadable(let problem):
+            throw ParticipantUnavailable(.error("sent an unreadable \(kind.rawValue) answer: \(problem)"))
         default: throw ParticipantUnavailable(.error("answered a \(kind.rawValue) task with something else"))
         }
     }
@@ -208,6 +209,7 @@ final class RemoteParticipant: FederatedParticipant, SecureAggregationDevice, @u
         try SecureAggregationWire.decode(
             UnmaskingShares.self,
             from: secureStep(
-                .secureUnmask, SecureAggregationWire.json(SecureAggregationWire.UnmaskingTask(survivors: survivors.sorted()))))
+                .secureUnmask,
+                SecureAggregationWire.json(SecureAggregationWire.UnmaskingTask(survivors: survivors.sorted()))))
     }
 }

@@ -76,7 +76,8 @@ extension FederatedRounds {
         for (index, keys) in advertised.sorted(by: { $0.key < $1.key }) {
             do {
                 guard keys.index == index else {
-                    throw SecureAggregationError.invalidMessage(participant: index, reason: "keys for index \(keys.index)")
+                    throw SecureAggregationError.invalidMessage(
+                        participant: index, reason: "keys for index \(keys.index)")
                 }
                 try server.receive(keys)
             } catch {
@@ -123,7 +124,8 @@ extension FederatedRounds {
         for (index, answer) in answers.sorted(by: { $0.key < $1.key }) {
             do {
                 guard answer.from == index else {
-                    throw SecureAggregationError.invalidMessage(participant: index, reason: "answered as \(answer.from)")
+                    throw SecureAggregationError.invalidMessage(
+                        participant: index, reason: "answered as \(answer.from)")
                 }
                 try server.receive(answer)
             } catch {

@@ -60,7 +60,9 @@ public struct SecureAggregationCost: Sendable, Equatable {
         }
         let roster = try server.roster()
         for client in clients {
-            let boxes = try timed(client.index) { try client.shareKeys(roster: roster, graph: graph, threshold: threshold) }
+            let boxes = try timed(client.index) {
+                try client.shareKeys(roster: roster, graph: graph, threshold: threshold)
+            }
             protocolSent[client.index] += try SecureAggregationWire.json(boxes).count
             try server.receive(shares: boxes, from: client.index)
         }
@@ -103,9 +105,12 @@ public struct SecureAggregationCost: Sendable, Equatable {
             title: "Secure aggregation: seconds per round (\(sorted.first?.values ?? 0) values, SecAgg+ graph)",
             xLabel: "participants per round", yLabel: "seconds",
             series: [
-                .init(name: "whole round (all participants + server, one thread)", points: zip(x, sorted.map(\.seconds)).map { (x: $0.0, y: $0.1) }),
+                .init(
+                    name: "whole round (all participants + server, one thread)",
+                    points: zip(x, sorted.map(\.seconds)).map { (x: $0.0, y: $0.1) }),
                 .init(name: "server unmasking", points: zip(x, sorted.map(\.serverSeconds)).map { (x: $0.0, y: $0.1) }),
-                .init(name: "one participant", points: zip(x, sorted.map(\.secondsPerClient)).map { (x: $0.0, y: $0.1) })
+                .init(
+                    name: "one participant", points: zip(x, sorted.map(\.secondsPerClient)).map { (x: $0.0, y: $0.1) })
             ])
         let bytes = LineChart(
             title: String(
@@ -114,7 +119,8 @@ public struct SecureAggregationCost: Sendable, Equatable {
             xLabel: "participants per round", yLabel: "kilobytes",
             series: [
                 .init(
-                    name: "keys, shares and unmasking (\(sorted.map { "\($0.neighbours)" }.joined(separator: ", ")) neighbours)",
+                    name:
+                        "keys, shares and unmasking (\(sorted.map { "\($0.neighbours)" }.joined(separator: ", ")) neighbours)",
                     points: zip(x, sorted.map { $0.protocolBytesPerClient / 1000 }).map { (x: $0.0, y: $0.1) })
             ])
         return (seconds.svg(), bytes.svg())
@@ -131,7 +137,8 @@ public struct SecureAggregationCost: Sendable, Equatable {
     public static func writeCharts(_ costs: [SecureAggregationCost], to folder: URL) throws -> [URL] {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let charts = charts(costs)
-        return try Figure.write(svg: charts.seconds, to: folder.appendingPathComponent("secure-aggregation-seconds.svg"))
+        return try Figure.write(
+            svg: charts.seconds, to: folder.appendingPathComponent("secure-aggregation-seconds.svg"))
             + Figure.write(svg: charts.bytes, to: folder.appendingPathComponent("secure-aggregation-bytes.svg"))
     }
 }

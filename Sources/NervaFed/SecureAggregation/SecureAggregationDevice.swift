@@ -42,14 +42,16 @@ public struct SecureRoundSetup: Sendable, Codable, Equatable {
             scale > 0, round >= 0
         else {
             throw SecureAggregationError.invalidGraph(
-                "index \(index), threshold \(threshold), scale \(scale) for \(participants) participants of degree \(graph.degree)")
+                "index \(index), threshold \(threshold), scale \(scale) for \(participants) participants of degree \(graph.degree)"
+            )
         }
         return graph
     }
 
     /// Binds every key of the round to the round and its graph.
     public var context: Data {
-        Data("nerva secure aggregation, round \(round), \(participants) participants, graph \(degree)/\(graphSeed)".utf8)
+        Data(
+            "nerva secure aggregation, round \(round), \(participants) participants, graph \(degree)/\(graphSeed)".utf8)
     }
 }
 
@@ -273,7 +275,9 @@ public enum SecureAggregationWire {
     /// - Parameters:
     ///   - type: the header's type.
     ///   - bytes: the message.
-    public static func unframe<T: Decodable>(_ type: T.Type, _ bytes: [UInt8]) throws -> (header: T, payload: ArraySlice<UInt8>) {
+    public static func unframe<T: Decodable>(_ type: T.Type, _ bytes: [UInt8]) throws -> (
+        header: T, payload: ArraySlice<UInt8>
+    ) {
         guard bytes.count >= 8 else { throw Unreadable(description: "a framed message of \(bytes.count) bytes") }
         let length = bytes[0..<8].enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * $1.offset) }
         guard length <= UInt64(bytes.count - 8) else {
@@ -289,7 +293,9 @@ public enum SecureAggregationWire {
     ///   - instruction: the round's fit instruction.
     ///   - received: the boxes for the participant.
     ///   - rule: the strategy's input rule.
-    public static func encodeMaskingTask(_ instruction: FitInstruction, received: [EncryptedShares], rule: SecureInputRule?)
+    public static func encodeMaskingTask(
+        _ instruction: FitInstruction, received: [EncryptedShares], rule: SecureInputRule?
+    )
         throws -> [UInt8]
     {
         try framed(MaskingTask(received: received, rule: rule), payload: WireFormat.encode(instruction))
@@ -309,7 +315,9 @@ public enum SecureAggregationWire {
     public static func encode(_ input: MaskedInput) throws -> [UInt8] {
         var payload = [UInt8](repeating: 0, count: input.vector.count * 8)
         payload.withUnsafeMutableBytes { raw in
-            for (k, word) in input.vector.enumerated() { raw.storeBytes(of: word.littleEndian, toByteOffset: k * 8, as: UInt64.self) }
+            for (k, word) in input.vector.enumerated() {
+                raw.storeBytes(of: word.littleEndian, toByteOffset: k * 8, as: UInt64.self)
+            }
         }
         return try framed(input.metrics, payload: payload)
     }
@@ -323,7 +331,9 @@ public enum SecureAggregationWire {
             throw Unreadable(description: "a masked vector of \(payload.count) bytes (not whole 64-bit words)")
         }
         let vector = Array(payload).withUnsafeBytes { raw in
-            (0..<(raw.count / 8)).map { UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 8, as: UInt64.self)) }
+            (0..<(raw.count / 8)).map {
+                UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 8, as: UInt64.self))
+            }
         }
         return MaskedInput(vector: vector, metrics: metrics)
     }

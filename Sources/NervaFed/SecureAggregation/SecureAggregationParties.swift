@@ -112,7 +112,9 @@ public final class SecureAggregationClient: @unchecked Sendable {
     public func shareKeys(roster: [AdvertisedKeys], threshold: Int) throws -> [EncryptedShares] {
         let participants = (roster.map(\.index).max() ?? 0) + 1
         return try shareKeys(
-            roster: roster, graph: SecureAggregationGraph(participants: max(participants, 2), degree: max(participants, 2) - 1, seed: 0),
+            roster: roster,
+            graph: SecureAggregationGraph(
+                participants: max(participants, 2), degree: max(participants, 2) - 1, seed: 0),
             threshold: threshold)
     }
 
@@ -133,14 +135,16 @@ public final class SecureAggregationClient: @unchecked Sendable {
         let neighbourhood = graph.neighbourhood(of: index)
         guard threshold >= 2, threshold <= neighbourhood.count else {
             throw SecureAggregationError.invalidGraph(
-                "threshold \(threshold) for a neighbourhood of \(neighbourhood.count), expected 2...\(neighbourhood.count)")
+                "threshold \(threshold) for a neighbourhood of \(neighbourhood.count), expected 2...\(neighbourhood.count)"
+            )
         }
         var known: [Int: AdvertisedKeys] = [:]
         for keys in roster where neighbourhood.contains(keys.index) && known[keys.index] == nil {
             known[keys.index] = keys
         }
         guard known[index] == advertisedKeys else {
-            throw SecureAggregationError.invalidMessage(participant: index, reason: "the roster lacks this participant's own keys")
+            throw SecureAggregationError.invalidMessage(
+                participant: index, reason: "the roster lacks this participant's own keys")
         }
         guard known.count >= threshold else {
             throw SecureAggregationError.belowThreshold(stage: "key sharing", count: known.count, threshold: threshold)
@@ -266,7 +270,9 @@ public final class SecureAggregationClient: @unchecked Sendable {
         let limbs = SecureAggregation.limbCount
         guard data.count == (2 + 2 * (1 + limbs)) * 8 else { return nil }
         let words = data.withUnsafeBytes { raw in
-            (0..<(data.count / 8)).map { UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 8, as: UInt64.self)) }
+            (0..<(data.count / 8)).map {
+                UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 8, as: UInt64.self))
+            }
         }
         let first = SecureAggregation.Share(x: words[2], y: Array(words[3..<(3 + limbs)]))
         let second = SecureAggregation.Share(x: words[3 + limbs], y: Array(words[(4 + limbs)...]))
@@ -339,7 +345,8 @@ public final class SecureAggregationServer {
         guard (try? Curve25519.KeyAgreement.PublicKey(rawRepresentation: advertised.encryptionKey)) != nil,
             (try? Curve25519.KeyAgreement.PublicKey(rawRepresentation: advertised.maskingKey)) != nil
         else {
-            throw SecureAggregationError.invalidMessage(participant: index, reason: "the keys are not X25519 public keys")
+            throw SecureAggregationError.invalidMessage(
+                participant: index, reason: "the keys are not X25519 public keys")
         }
         keys[index] = advertised
     }
@@ -371,7 +378,9 @@ public final class SecureAggregationServer {
         else {
             throw SecureAggregationError.invalidMessage(
                 participant: participant,
-                reason: "expected one box of \(EncryptedShares.ciphertextBytes) bytes for each of its \(expected.count) neighbours")
+                reason:
+                    "expected one box of \(EncryptedShares.ciphertextBytes) bytes for each of its \(expected.count) neighbours"
+            )
         }
         sharers.insert(participant)
         for box in shares { boxes[box.to, default: []].append(box) }
@@ -396,7 +405,8 @@ public final class SecureAggregationServer {
     public func receive(masked vector: [UInt64], from participant: Int) throws {
         guard sharers.contains(participant), masked[participant] == nil, answers.isEmpty else {
             throw SecureAggregationError.invalidMessage(
-                participant: participant, reason: "masked input without shared keys, repeated, or after unmasking began")
+                participant: participant, reason: "masked input without shared keys, repeated, or after unmasking began"
+            )
         }
         if let length = masked.values.first?.count, length != vector.count {
             throw SecureAggregationError.lengthMismatch(expected: length, got: vector.count, participant: participant)

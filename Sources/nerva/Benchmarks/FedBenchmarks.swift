@@ -44,7 +44,8 @@ struct FedBenchmarks {
             reporter.report("secure_aggregation_server", params: params, value: cost.serverSeconds, unit: "s")
             reporter.report("secure_aggregation_client_bytes", params: params, value: cost.bytesPerClient, unit: "B")
             reporter.report(
-                "secure_aggregation_client_protocol_bytes", params: params, value: cost.protocolBytesPerClient, unit: "B")
+                "secure_aggregation_client_protocol_bytes", params: params, value: cost.protocolBytesPerClient,
+                unit: "B")
         }
         try SecureAggregationCost.writeCharts(costs, to: URL(fileURLWithPath: "nerva-out/bench-fed"))
     }
