@@ -15,7 +15,9 @@ struct FedServerCommand: ParsableCommand {
             updates (wrong shapes, NaN, absurd norms) are counted as failures with reasons; a round keeps the \
             previous model when fewer than --min-results updates are usable. After every round the global \
             model and the round state are checkpointed atomically into --out; --resume continues from there. \
-            Writes metrics.jsonl, the final global model (safetensors) and index.html into --out.
+            Writes metrics.jsonl, the final global model (safetensors) and index.html into --out. With \
+            --secure-aggregation each training round is four tasks per client (keys, encrypted shares, masked \
+            update, unmasking) and the server learns only the sum of the updates.
             """
     )
 
