@@ -104,8 +104,16 @@ extension FederatedRounds {
             try box[index].maskedInput(instructions[index], received: mailboxes[index] ?? [], rule: rule)
         }
         var arrived: [(participant: String, metrics: [String: Double])] = []
+        // The most common length is the strategy's: one participant's wrong length must not
+        // make every other one look wrong.
+        let lengths = Dictionary(inputs.values.map { ($0.vector.count, 1) }, uniquingKeysWith: +)
+        let length = lengths.max { ($0.value, -$0.key) < ($1.value, -$1.key) }?.key ?? 0
         for (index, input) in inputs.sorted(by: { $0.key < $1.key }) {
             do {
+                guard input.vector.count == length else {
+                    throw SecureAggregationError.lengthMismatch(
+                        expected: length, got: input.vector.count, participant: index)
+                }
                 try server.receive(masked: input.vector, from: index)
                 arrived.append((plan[index], input.metrics))
             } catch {

@@ -102,25 +102,22 @@ public struct SecureAggregationCost: Sendable, Equatable {
         let sorted = costs.sorted { $0.participants < $1.participants }
         let x = sorted.map { Double($0.participants) }
         let seconds = LineChart(
-            title: "Secure aggregation: seconds per round (\(sorted.first?.values ?? 0) values, SecAgg+ graph)",
+            title: "Seconds per secure round (\(sorted.first?.values ?? 0) values)",
             xLabel: "participants per round", yLabel: "seconds",
             series: [
                 .init(
-                    name: "whole round (all participants + server, one thread)",
+                    name: "whole round, one thread",
                     points: zip(x, sorted.map(\.seconds)).map { (x: $0.0, y: $0.1) }),
                 .init(name: "server unmasking", points: zip(x, sorted.map(\.serverSeconds)).map { (x: $0.0, y: $0.1) }),
                 .init(
                     name: "one participant", points: zip(x, sorted.map(\.secondsPerClient)).map { (x: $0.0, y: $0.1) })
             ])
         let bytes = LineChart(
-            title: String(
-                format: "Secure aggregation: bytes one participant sends besides its %.2f MB masked vector",
-                Double((sorted.first?.values ?? 0) * 8) / 1e6),
+            title: "KB a participant sends besides its masked vector",
             xLabel: "participants per round", yLabel: "kilobytes",
             series: [
                 .init(
-                    name:
-                        "keys, shares and unmasking (\(sorted.map { "\($0.neighbours)" }.joined(separator: ", ")) neighbours)",
+                    name: "keys, shares, unmasking",
                     points: zip(x, sorted.map { $0.protocolBytesPerClient / 1000 }).map { (x: $0.0, y: $0.1) })
             ])
         return (seconds.svg(), bytes.svg())
