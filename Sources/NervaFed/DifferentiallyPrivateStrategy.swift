@@ -96,6 +96,13 @@ public final class DifferentiallyPrivateStrategy: SecureAggregationStrategy {
 
     // MARK: - Secure aggregation
 
+    /// FedAvg's rule with weight 1 and `privacy`'s clipping, when the base has a rule.
+    public var secureInputRule: SecureInputRule? {
+        base.secureInputRule.map {
+            SecureInputRule(weighting: .one, updateKind: $0.updateKind, clippingNorm: privacy.clippingNorm)
+        }
+    }
+
     /// `[clip(Δ), 1]`: the participant's clipped change and its weight 1.
     public func secureInput(_ result: FitResult, global: ParameterSet) throws -> [Float] {
         var change = try base.change(of: result, global: global)

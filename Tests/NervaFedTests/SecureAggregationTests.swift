@@ -12,8 +12,8 @@ import Testing
     {
         let context = Data("test".utf8)
         let clients = vectors.indices.map { SecureAggregationClient(index: $0, context: context) }
-        let server = SecureAggregationServer(threshold: threshold, context: context)
-        clients.forEach { server.receive($0.advertisedKeys) }
+        let server = try SecureAggregationServer(threshold: threshold, context: context, participants: vectors.count)
+        try clients.forEach { try server.receive($0.advertisedKeys) }
         let roster = try server.roster()
         for client in clients {
             try server.receive(shares: client.shareKeys(roster: roster, threshold: threshold), from: client.index)
@@ -25,7 +25,7 @@ import Testing
             try server.receive(masked: vector, from: client.index)
         }
         for client in clients where !dropped.contains(client.index) {
-            server.receive(try client.unmask(survivors: server.survivors))
+            try server.receive(try client.unmask(survivors: server.survivors))
         }
         return (try server.sum(), masked)
     }

@@ -75,12 +75,12 @@ private final class BackgroundNerva: @unchecked Sendable {
 
     private static func client(
         _ id: Int, port: String, data: URL, scheme: String = "http", extra: [String] = [],
-        token: String? = nil
+        token: String? = nil, partitions: Int = 3
     ) throws -> BackgroundNerva {
         try BackgroundNerva(
             [
                 "fed", "client", "--server", "\(scheme)://127.0.0.1:\(port)", "--partition-id", "\(id)",
-                "--num-partitions", "3",
+                "--num-partitions", "\(partitions)",
                 "--data", data.path, "--seed", "1", "--give-up-after", "30"
             ] + extra,
             environment: token.map { ["NERVA_FED_TOKEN": $0] } ?? [:])
@@ -185,5 +185,78 @@ private final class BackgroundNerva: @unchecked Sendable {
         let networked = rounds.compactMap { $0["test_accuracy"] as? Double },
             local = simulatedRounds.compactMap { $0["test_accuracy"] as? Double }
         #expect(networked == local, "networked \(networked) vs simulated \(local)")
+    }
+
+    /// The float32 tensors of a safetensors file, concatenated in name order.
+    private static func floats(_ url: URL) throws -> [Float] {
+        let data = try Data(contentsOf: url)
+        let length = Int(data.prefix(8).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * $1.offset) })
+        let header = try #require(
+            try JSONSerialization.jsonObject(with: data.subdata(in: 8..<(8 + length))) as? [String: Any])
+        var values: [Float] = []
+        for name in header.keys.sorted() where name != "__metadata__" {
+            let entry = try #require(header[name] as? [String: Any])
+            #expect(entry["dtype"] as? String == "F32")
+            let offsets = try #require(entry["data_offsets"] as? [Int])
+            let bytes = data.subdata(in: (8 + length + offsets[0])..<(8 + length + offsets[1]))
+            values += bytes.withUnsafeBytes { raw in
+                (0..<(raw.count / 4)).map {
+                    Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self)))
+                }
+            }
+        }
+        return values
+    }
+
+    /// Issue #19 item 5: `fed server --secure-aggregation` with 10 client processes, one of them
+    /// SIGKILLed between sharing its keys and uploading its masked update. Its neighbours' shares
+    /// remove its masks, and the new global model equals plain FedAvg of the nine survivors (a
+    /// plain server with those nine clients) up to the fixed-point quantisation.
+    @Test func secureAggregationAcrossProcessesRecoversAKilledClient() throws {
+        let folder = try NervaCLI.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try NervaCLI.writeTinyDataset(in: folder, trainCount: 600, testCount: 100)
+        func server(_ out: URL, clients: Int, secure: Bool) throws -> BackgroundNerva {
+            try BackgroundNerva(
+                [
+                    "fed", "server", "--port", "0", "--rounds", "1", "--min-clients", "\(clients)", "--batch-size", "8",
+                    "--learning-rate", "0.1", "--heartbeat-timeout", "5", "--round-timeout", "120", "--data",
+                    folder.path, "--out", out.path, "--seed", "1"
+                ] + (secure ? ["--secure-aggregation"] : []))
+        }
+        let secureOut = folder.appendingPathComponent("secure"), plainOut = folder.appendingPathComponent("plain")
+        let secure = try server(secureOut, clients: 10, secure: true)
+        let port = try Self.port(secure)
+        let clients = try (0..<10).map { id in
+            try Self.client(id, port: port, data: folder, extra: id == 9 ? ["--fault", "hang"] : [], partitions: 10)
+        }
+        #expect(clients[9].wait(for: "shared keys", seconds: 120) != nil, "\(clients[9].text)")
+        #expect(clients[9].wait(for: "hanging on purpose", seconds: 120) != nil, "\(clients[9].text)")
+        clients[9].kill() // it shared its keys and holds its masked-input task
+        #expect(secure.finish(seconds: 240) == 0, "\(secure.text)")
+        for client in clients.prefix(9) { #expect(client.finish() == 0, "\(client.text)") }
+        clients[9].finish()
+        #expect(clients[0].text.contains("secure aggregation with 8 neighbours of 10"), "\(clients[0].text)")
+        let round = try #require(try Self.metrics(secureOut).first)
+        #expect(round["accepted"] as? Int == 9 && round["updated"] as? Bool == true, "\(round)")
+        let reasons = round["failure_reasons"] as? String ?? ""
+        #expect(reasons.contains("client-009") && reasons.contains("vanished"), "\(reasons)")
+
+        let plain = try server(plainOut, clients: 9, secure: false)
+        let plainPort = try Self.port(plain)
+        let survivors = try (0..<9).map { try Self.client($0, port: plainPort, data: folder, partitions: 10) }
+        #expect(plain.finish(seconds: 240) == 0, "\(plain.text)")
+        for client in survivors { #expect(client.finish() == 0, "\(client.text)") }
+        // Both rounds updated the model, so an unmasking that failed or left masks would show.
+        #expect(try Self.metrics(plainOut).first?["accepted"] as? Int == 9)
+
+        let (a, b) = (
+            try Self.floats(secureOut.appendingPathComponent("fed-global-mlp.safetensors")),
+            try Self.floats(plainOut.appendingPathComponent("fed-global-mlp.safetensors"))
+        )
+        #expect(a.count == b.count && a.count > 100_000)
+        let difference = zip(a, b).map { abs($0 - $1) }.max() ?? .infinity
+        // 2⁻²⁴ per quantised value, divided by the total weight, plus float rounding.
+        #expect(difference < 1e-5, "largest difference to plain FedAvg of the survivors: \(difference)")
     }
 }

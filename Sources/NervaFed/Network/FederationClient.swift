@@ -12,7 +12,8 @@ public enum FederationClientFault: String, Sendable, CaseIterable {
     case hugeNorm = "huge-norm"
     /// Sends a truncated safetensors body.
     case garbage
-    /// Takes its first task, keeps sending heartbeats and never answers (kill it, or let the round time out).
+    /// Takes its first training task (under secure aggregation: its masked-input task, after
+    /// sharing its keys), keeps sending heartbeats and never answers (kill it, or let the round time out).
     case hang
 }
 
@@ -109,10 +110,21 @@ public final class FederationClient: @unchecked Sendable {
     private let jitter: RandomGenerator
     /// The last task answered and its answer, to answer a re-delivery without running it again.
     private var lastAnswer: (id: String, answer: [UInt8])?
+    /// The participant's side of secure rounds.
+    private let secure: SecureAggregatingParticipant
 
+    /// - Parameters:
+    ///   - participant: the participant doing the work.
+    ///   - configuration: how to reach the server.
+    ///   - secureInput: the strategy's input for secure rounds, when this side knows the strategy
+    ///     (a federation in one process); `nil` follows the `SecureInputRule` the server sends.
     /// - Throws: `FederationClientError.invalidServer` or `.tls`.
-    public init(participant: any FederatedParticipant, configuration: FederationClientConfiguration) throws {
+    public init(
+        participant: any FederatedParticipant, configuration: FederationClientConfiguration,
+        secureInput: (@Sendable (FitResult, ParameterSet) throws -> [Float])? = nil
+    ) throws {
         try configuration.validate()
+        secure = SecureAggregatingParticipant(participant: participant, secureInput: secureInput)
         self.participant = participant
         self.configuration = configuration
         transport = try FederationTransport(configuration: configuration, name: configuration.name ?? participant.id)
@@ -202,6 +214,30 @@ public final class FederationClient: @unchecked Sendable {
                             model: request.model, parameters: request.parameters,
                             configuration: request.configuration)))
                 summary.evaluationTasks += 1
+            case .secureKeys:
+                let setup = try SecureAggregationWire.decode(SecureRoundSetup.self, from: task.body.readableBytesView)
+                answer = try SecureAggregationWire.json(secure.advertiseKeys(setup))
+                log("round \(round): secure aggregation with \(setup.degree) neighbours of \(setup.participants)")
+            case .secureShares:
+                let roster = try SecureAggregationWire.decode([AdvertisedKeys].self, from: task.body.readableBytesView)
+                answer = try SecureAggregationWire.json(secure.shareKeys(roster: roster))
+                log("round \(round): shared keys")
+            case .secureMaskedInput:
+                let (instruction, step) = try SecureAggregationWire.decodeMaskingTask(
+                    Array(task.body.readableBytesView))
+                log("round \(round): training")
+                if configuration.fault == .hang {
+                    log("round \(round): hanging on purpose (--fault hang)")
+                    hangUntilTheFederationEnds()
+                    return
+                }
+                answer = try SecureAggregationWire.encode(
+                    secure.maskedInput(instruction, received: step.received, rule: step.rule))
+                summary.fitTasks += 1
+            case .secureUnmask:
+                let step = try SecureAggregationWire.decode(
+                    SecureAggregationWire.UnmaskingTask.self, from: task.body.readableBytesView)
+                answer = try SecureAggregationWire.json(secure.unmask(survivors: Set(step.survivors)))
             case nil:
                 log(
                     "round \(round): ignoring a task of unknown kind \(task.header(FederationProtocol.taskKindHeader) ?? "none")"

@@ -19,6 +19,8 @@ final class FederationHub: @unchecked Sendable {
     enum Answer: Sendable {
         case fit(FitResult)
         case evaluation(ParticipantEvaluation)
+        /// The body of a secure aggregation step, read by the round's driver.
+        case secure([UInt8])
         /// The client sent a body that could not be read; the reason.
         case unreadable(String)
     }
@@ -136,8 +138,9 @@ final class FederationHub: @unchecked Sendable {
 }
 
 /// A participant on the other end of an HTTP connection, as the round loop sees it: `fit` and
-/// `evaluate` hand a task to the client through the hub and wait for the answer.
-final class RemoteParticipant: FederatedParticipant {
+/// `evaluate` (and the steps of a secure round) hand a task to the client through the hub and
+/// wait for the answer.
+final class RemoteParticipant: FederatedParticipant, SecureAggregationDevice, @unchecked Sendable {
     let id: String
     private let hub: FederationHub
     private let timeout: Double
@@ -153,7 +156,7 @@ final class RemoteParticipant: FederatedParticipant {
         switch try hub.perform(.fit, round: instruction.configuration.round, body: body, for: id, timeout: timeout) {
         case .fit(let result): return result
         case .unreadable(let problem): throw ParticipantUnavailable(.error("sent an unreadable update: \(problem)"))
-        case .evaluation: throw ParticipantUnavailable(.error("answered a fit task with an evaluation"))
+        default: throw ParticipantUnavailable(.error("answered a fit task with something else"))
         }
     }
 
@@ -165,7 +168,48 @@ final class RemoteParticipant: FederatedParticipant {
         switch try hub.perform(.evaluate, round: configuration.round, body: body, for: id, timeout: timeout) {
         case .evaluation(let result): return result
         case .unreadable(let problem): throw ParticipantUnavailable(.error("sent an unreadable evaluation: \(problem)"))
-        case .fit: throw ParticipantUnavailable(.error("answered an evaluation task with a fit result"))
+        default: throw ParticipantUnavailable(.error("answered an evaluation task with something else"))
         }
+    }
+
+    // MARK: - Secure aggregation: one task per step
+
+    private var round = 0
+
+    private func secureStep(_ kind: FederationTaskKind, _ body: [UInt8]) throws -> [UInt8] {
+        switch try hub.perform(kind, round: round, body: ByteBuffer(bytes: body), for: id, timeout: timeout) {
+        case .secure(let bytes): return bytes
+        case .unreadable(let problem):
+            throw ParticipantUnavailable(.error("sent an unreadable \(kind.rawValue) answer: \(problem)"))
+        default: throw ParticipantUnavailable(.error("answered a \(kind.rawValue) task with something else"))
+        }
+    }
+
+    func advertiseKeys(_ setup: SecureRoundSetup) throws -> AdvertisedKeys {
+        round = setup.round
+        return try SecureAggregationWire.decode(
+            AdvertisedKeys.self, from: secureStep(.secureKeys, SecureAggregationWire.json(setup)))
+    }
+
+    func shareKeys(roster: [AdvertisedKeys]) throws -> [EncryptedShares] {
+        try SecureAggregationWire.decode(
+            [EncryptedShares].self, from: secureStep(.secureShares, SecureAggregationWire.json(roster)))
+    }
+
+    func maskedInput(_ instruction: FitInstruction, received: [EncryptedShares], rule: SecureInputRule?) throws
+        -> MaskedInput
+    {
+        try SecureAggregationWire.decodeMaskedInput(
+            secureStep(
+                .secureMaskedInput,
+                SecureAggregationWire.encodeMaskingTask(instruction, received: received, rule: rule)))
+    }
+
+    func unmask(survivors: Set<Int>) throws -> UnmaskingShares {
+        try SecureAggregationWire.decode(
+            UnmaskingShares.self,
+            from: secureStep(
+                .secureUnmask,
+                SecureAggregationWire.json(SecureAggregationWire.UnmaskingTask(survivors: survivors.sorted()))))
     }
 }

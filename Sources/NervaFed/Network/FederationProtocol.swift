@@ -14,6 +14,12 @@ import Foundation
 /// | `GET /v1/model` | — | 200 the global model (`WireFormat.encodeGlobalModel`) |
 /// | `GET /v1/status` | — | 200 `FederationStatus` (JSON) |
 ///
+/// Under secure aggregation (`FederationServer` with `SecureAggregationSettings`) a training
+/// round is four tasks per client instead of one `fit`: `secagg-keys`, `secagg-shares`,
+/// `secagg-masked-input` and `secagg-unmask` (see `FederationTaskKind`). The server collects
+/// each step with the round time-out, relays the encrypted shares without being able to open
+/// them, and declares a client that misses a step a dropout.
+///
 /// Errors answer with a JSON body `{"error": "…"}` naming the problem; 401 for a missing or
 /// invalid credential (the request changes nothing).
 public enum FederationProtocol {
@@ -40,6 +46,17 @@ public enum FederationTaskKind: String, Sendable, Codable {
     case fit
     /// Evaluate (`FederatedParticipant.evaluate`) and post an `ParticipantEvaluation` as JSON.
     case evaluate
+    /// Secure aggregation, step 1: the body is a `SecureRoundSetup` (JSON); post `AdvertisedKeys` (JSON).
+    case secureKeys = "secagg-keys"
+    /// Step 2: the body is the roster, `[AdvertisedKeys]` (JSON); post `[EncryptedShares]` (JSON),
+    /// one box per neighbour, which the server relays unopened.
+    case secureShares = "secagg-shares"
+    /// Step 3: the body is `SecureAggregationWire.encodeMaskingTask` (the neighbours' boxes, the
+    /// strategy's `SecureInputRule`, the fit instruction); train and post
+    /// `SecureAggregationWire.encode(_:)` of the `MaskedInput`.
+    case secureMaskedInput = "secagg-masked-input"
+    /// Step 4: the body is `SecureAggregationWire.UnmaskingTask` (JSON); post `UnmaskingShares` (JSON).
+    case secureUnmask = "secagg-unmask"
 }
 
 /// The server's answer to a registration.

@@ -102,6 +102,8 @@ extension FederationServer {
             case .evaluate:
                 answer = .evaluation(
                     try JSONDecoder().decode(ParticipantEvaluation.self, from: Data(body.readableBytesView)))
+            case .secureKeys, .secureShares, .secureMaskedInput, .secureUnmask:
+                answer = .secure(Array(body.readableBytesView)) // read and checked by the round's driver
             }
         } catch {
             _ = hub.deliver(.unreadable("\(error)"), task: id, from: client)

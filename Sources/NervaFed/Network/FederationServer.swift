@@ -108,11 +108,15 @@ public final class FederationServer: @unchecked Sendable {
     ///   - initialParameters: start from these instead of `model`'s seeded initialisation (for
     ///     models a `ModelDescription` only names, such as federated NCF).
     ///   - checkpoint: continue after this checkpoint's rounds, with its model and sampling state.
+    ///   - secureAggregation: run every round under secure aggregation: each client gets one task
+    ///     per step of the protocol (`FederationTaskKind.secureKeys` …) and the server sees only sums.
     ///   - centralEvaluation: the server's evaluation of each new global model on its own data.
-    /// - Throws: `ModelDescriptionError`, or `FederationCheckpointError.differentModel`.
+    /// - Throws: `ModelDescriptionError`, `FederationCheckpointError.differentModel`, or
+    ///   `FederatedError.invalidConfiguration` for a strategy that cannot aggregate securely.
     public init(
         model: ModelDescription, strategy: any Strategy, configuration: FederationServerConfiguration, seed: UInt64,
         initialParameters: ParameterSet? = nil, resumingFrom checkpoint: FederationCheckpoint? = nil,
+        secureAggregation: SecureAggregationSettings? = nil,
         centralEvaluation: (@Sendable (ParameterSet) throws -> ParticipantEvaluation)? = nil
     ) throws {
         try configuration.validate()
@@ -135,7 +139,8 @@ public final class FederationServer: @unchecked Sendable {
         // Remote participants mostly wait, so every selected client gets a thread.
         rounds = try FederatedRounds(
             model: model, strategy: strategy, global: global, completedRounds: completed,
-            generator: generator, concurrency: 4096, centralEvaluation: centralEvaluation)
+            generator: generator, concurrency: 4096, secureAggregation: secureAggregation,
+            centralEvaluation: centralEvaluation)
         hub.publish(
             model: try WireFormat.encodeGlobalModel(model: model, parameters: global, round: completed),
             rounds: completed)

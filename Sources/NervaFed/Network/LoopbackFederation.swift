@@ -26,10 +26,13 @@ public final class LoopbackFederation: @unchecked Sendable {
     ///   - seed: the initial weights and the participant sampling, as in `FederatedSimulation`.
     ///   - initialParameters: the global model to start from (default: `model`'s seeded initialisation).
     ///   - pollSeconds: how long a client's task request waits at the server.
+    ///   - secureAggregation: run every round under secure aggregation, one task per step over
+    ///     HTTP; the clients compute the strategy's own secure input (they share this process).
     /// - Throws: the server's or a client's configuration errors.
     public init(
         model: ModelDescription, participants: [any FederatedParticipant], strategy: any Strategy, seed: UInt64,
-        initialParameters: ParameterSet? = nil, pollSeconds: Double? = nil
+        initialParameters: ParameterSet? = nil, pollSeconds: Double? = nil,
+        secureAggregation: SecureAggregationSettings? = nil
     ) throws {
         var configuration = FederationServerConfiguration()
         configuration.minimumClients = participants.count
@@ -38,13 +41,18 @@ public final class LoopbackFederation: @unchecked Sendable {
         configuration.heartbeatTimeout = 120
         server = try FederationServer(
             model: model, strategy: strategy, configuration: configuration, seed: seed,
-            initialParameters: initialParameters)
+            initialParameters: initialParameters, secureAggregation: secureAggregation)
+        var secureInput: (@Sendable (FitResult, ParameterSet) throws -> [Float])?
+        if let secure = strategy as? any SecureAggregationStrategy {
+            secureInput = { result, global in try secure.secureInput(result, global: global) }
+        }
         port = try server.start()
         for participant in participants {
             var settings = FederationClientConfiguration(server: "http://127.0.0.1:\(port)", name: participant.id)
             settings.giveUpAfter = 300
             if let pollSeconds { settings.pollSeconds = pollSeconds }
-            let client = try FederationClient(participant: participant, configuration: settings)
+            let client = try FederationClient(
+                participant: participant, configuration: settings, secureInput: secureInput)
             clientsDone.enter()
             let thread = Thread { [clientsDone] in
                 _ = try? client.run()

@@ -49,7 +49,8 @@ public struct FederatedRecommendationRun: Sendable {
     /// Run the federation over HTTP on loopback: a `FederationServer` and one `FederationClient`
     /// per user, instead of the in-process simulation.
     public var overHTTP = false
-    /// Run every round under secure aggregation (in process only): the server sees sums only.
+    /// Run every round under secure aggregation (in process or, with `overHTTP`, one task per
+    /// step over HTTP): the server sees sums only.
     public var secureAggregation = false
     /// How the server applies the averaged update.
     public enum ServerUpdate: String, CaseIterable, Sendable { case average, momentum, adam }
@@ -116,9 +117,6 @@ public struct FederatedRecommendationRun: Sendable {
         if let serverLearningRate {
             try ConfigurationError.check("server learning rate", serverLearningRate, positive: true)
         }
-        try ConfigurationError.require(
-            !(secureAggregation && overHTTP), "secure aggregation", "with HTTP",
-            allowed: "in process only (the HTTP protocol has no secure-aggregation steps yet)")
     }
 
     /// The settings as the report's table.
@@ -218,7 +216,8 @@ public struct FederatedRecommendationRun: Sendable {
             overHTTP
             ? try LoopbackFederation(
                 model: FederatedNCFModel.protocolDescription, participants: meters, strategy: strategy, seed: seed,
-                initialParameters: model.initialParameters(seed: federation.seed))
+                initialParameters: model.initialParameters(seed: federation.seed),
+                secureAggregation: secureAggregation ? SecureAggregationSettings() : nil)
             : try federation.simulation(
                 strategy: strategy, seed: seed, concurrency: threads,
                 secureAggregation: secureAggregation ? SecureAggregationSettings() : nil

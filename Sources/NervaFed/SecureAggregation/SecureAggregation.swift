@@ -7,20 +7,25 @@ import _CryptoExtras
 /// honest-but-curious version with double masking): the server learns the sum of the
 /// participants' vectors and nothing else about any single one.
 ///
-/// One round, with participants numbered `0..<n` and a threshold `t`:
+/// One round, with participants numbered `0..<n`, a neighbour graph (`SecureAggregationGraph`:
+/// SecAgg+, Bell et al. 2020, pairs each participant with `k = O(log n)` others; `k = n − 1` is
+/// the all-pairs round of the paper) and a threshold `t` per neighbourhood:
 /// 1. **Advertise keys.** Each participant `u` makes two fresh X25519 key pairs, `c_u` (to
-///    encrypt what it sends to one other participant through the server) and `s_u` (to agree
-///    on masks), and sends both public keys.
+///    encrypt what it sends to a neighbour through the server) and `s_u` (to agree on masks), and
+///    sends both public keys.
 /// 2. **Share keys.** `u` picks a random self-mask seed `b_u` and splits `b_u` and its private
-///    `s_u` into Shamir shares, any `t` of which rebuild them. The share meant for `v` is
-///    encrypted (ChaCha20-Poly1305 under a key agreed from `c_u` and `c_v`) and sent via the server.
+///    `s_u` into Shamir shares among its neighbourhood, any `t` of which rebuild them. The share
+///    meant for neighbour `v` is encrypted (ChaCha20-Poly1305 under a key agreed from `c_u` and
+///    `c_v`) and sent via the server.
 /// 3. **Masked input.** `u` sends `x_u + PRG(b_u) + Σ_{v>u} PRG(s_uv) − Σ_{v<u} PRG(s_uv)`
-///    (mod 2⁶⁴), where `x_u` is its fixed-point vector and `s_uv` the X25519 agreement of `s_u`
-///    and `s_v`. Participants that drop before this step are simply missing.
-/// 4. **Unmasking.** Every survivor gives the server its share of `b_u` for each survivor `u` and
-///    its share of `s_d` for each participant `d` that dropped — never both for the same
-///    participant. With `t` answers the server removes the self-masks of the survivors and the
-///    now-unmatched pairwise masks of the dropped, which leaves exactly `Σ_{survivors} x_u`.
+///    (mod 2⁶⁴) over its neighbours `v` that shared keys, where `x_u` is its fixed-point vector and
+///    `s_uv` the X25519 agreement of `s_u` and `s_v`. Participants that drop before this step are
+///    simply missing.
+/// 4. **Unmasking.** Every survivor gives the server its share of `b_u` for each surviving
+///    neighbour `u` and its share of `s_d` for each neighbour `d` that dropped — never both for the
+///    same participant. With `t` shares per secret the server removes the self-masks of the
+///    survivors and the now-unmatched pairwise masks of the dropped, which leaves exactly
+///    `Σ_{survivors} x_u`; with fewer the round fails and says whose secret was short.
 ///
 /// PRG is the ChaCha20 key stream under a key derived by HKDF-SHA256; keys and seeds come from
 /// the system's secure generator. The result never depends on them: masks cancel exactly, so a
@@ -115,10 +120,27 @@ public enum SecureAggregation {
     static let limbBytes = 7
 
     /// A share `(x, f(x))` of a secret `f(0)`, one value per 7-byte limb of the secret.
-    public struct Share: Sendable, Equatable {
+    public struct Share: Sendable, Equatable, Codable {
+        /// The point the polynomials are evaluated at (1, 2, …).
         public let x: UInt64
+        /// One value per limb of the secret.
         public let y: [UInt64]
+
+        /// - Parameters:
+        ///   - x: the evaluation point.
+        ///   - y: one value per limb of the secret.
+        public init(x: UInt64, y: [UInt64]) {
+            self.x = x
+            self.y = y
+        }
+
+        /// Whether this is a share of a 32-byte secret with values in the field (what a peer's
+        /// share must be before it is used).
+        var isWellFormed: Bool { x > 0 && x < prime && y.count == limbCount && y.allSatisfy { $0 < prime } }
     }
+
+    /// Limbs of a 32-byte secret (a key or a seed).
+    public static let limbCount = (32 + limbBytes - 1) / limbBytes
 
     /// `count` shares of `secret` of which any `threshold` rebuild it: for each 7-byte limb, a
     /// random polynomial of degree `threshold − 1` evaluated at 1…count.
@@ -196,6 +218,10 @@ public enum SecureAggregationError: Error, Equatable, CustomStringConvertible {
     case invalidMessage(participant: Int, reason: String)
     /// Masked vectors of different lengths.
     case lengthMismatch(expected: Int, got: Int, participant: Int)
+    /// A neighbour graph that cannot be built (the reason).
+    case invalidGraph(String)
+    /// A step out of order (the reason).
+    case outOfOrder(String)
 
     public var description: String {
         switch self {
@@ -205,6 +231,8 @@ public enum SecureAggregationError: Error, Equatable, CustomStringConvertible {
             "secure aggregation: invalid message from participant \(participant): \(reason)"
         case .lengthMismatch(let expected, let got, let participant):
             "secure aggregation: participant \(participant) sent \(got) values, expected \(expected)"
+        case .invalidGraph(let reason): "secure aggregation: invalid neighbour graph: \(reason)"
+        case .outOfOrder(let reason): "secure aggregation: step out of order: \(reason)"
         }
     }
 }

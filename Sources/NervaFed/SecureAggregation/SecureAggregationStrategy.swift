@@ -1,26 +1,50 @@
 import Foundation
 
-/// How a federation runs secure aggregation in each round. The round driver runs the protocol
-/// with participants in the process (`FederatedSimulation`); `FederationServer` does not offer it
-/// yet, because its HTTP protocol has no task kinds for the key and unmasking steps.
+/// How a federation runs secure aggregation in each round: with participants in the process
+/// (`FederatedSimulation`) or over HTTP (`FederationServer`, whose clients get one task per
+/// step). Each participant masks with its neighbours in a SecAgg+ graph
+/// (`SecureAggregationGraph`) of degree `2·⌈log₂ n⌉` (all pairs for small rounds), and the
+/// threshold applies to each neighbourhood.
 public struct SecureAggregationSettings: Sendable, Equatable {
-    /// The share of a round's participants needed to rebuild a secret and to finish the round:
-    /// the threshold is `⌊fraction·n⌋ + 1` (default 0.5: a majority), at least 2.
+    /// The share of a neighbourhood (a participant and its neighbours) needed to rebuild a
+    /// secret: the threshold is `⌊fraction·m⌋ + 1` for neighbourhoods of `m` (default 0.5: a
+    /// majority), at least 2.
     public var thresholdFraction: Double
     /// The fixed-point scale of `SecureAggregation.quantize`.
     public var scale: Double
+    /// Neighbours per participant for a round of `n` (`nil`: `SecureAggregationGraph.logarithmicDegree`;
+    /// `n − 1` or more: all pairs).
+    public var degree: Int?
 
-    public init(thresholdFraction: Double = 0.5, scale: Double = SecureAggregation.defaultScale) {
+    /// - Parameters:
+    ///   - thresholdFraction: the share of a neighbourhood needed to rebuild a secret, in [0, 1).
+    ///   - scale: the fixed-point scale.
+    ///   - degree: neighbours per participant (`nil`: logarithmic in the round's size).
+    public init(thresholdFraction: Double = 0.5, scale: Double = SecureAggregation.defaultScale, degree: Int? = nil) {
         precondition(
             thresholdFraction >= 0 && thresholdFraction < 1,
             "SecureAggregationSettings: threshold fraction must be in [0, 1).")
         self.thresholdFraction = thresholdFraction
         self.scale = scale
+        self.degree = degree
     }
 
-    /// The threshold for a round of `participants`.
+    /// The threshold for a neighbourhood of `participants`.
+    ///
+    /// - Parameter participants: the neighbourhood's size (the round's size for all pairs).
     public func threshold(participants: Int) -> Int {
         max(2, min(participants, Int((thresholdFraction * Double(participants)).rounded(.down)) + 1))
+    }
+
+    /// The neighbour graph of a round of `participants`, its ring shuffled by `seed`.
+    ///
+    /// - Parameters:
+    ///   - participants: the round's participants.
+    ///   - seed: the seed of the ring.
+    public func graph(participants: Int, seed: UInt64) throws -> SecureAggregationGraph {
+        let wanted = degree ?? SecureAggregationGraph.logarithmicDegree(participants: participants)
+        return try SecureAggregationGraph(
+            participants: participants, degree: min(max(wanted, 1), max(participants - 1, 1)), seed: seed)
     }
 }
 
@@ -34,6 +58,10 @@ public protocol SecureAggregationStrategy: Strategy {
     ///
     /// - Throws: `ParticipantUnavailable` with the reason the update is unusable.
     func secureInput(_ result: FitResult, global: ParameterSet) throws -> [Float]
+    /// The same input as a rule a client that does not know the strategy can follow
+    /// (`nerva fed client`); `nil` when the strategy has none, so only participants that know it
+    /// can take part over HTTP.
+    var secureInputRule: SecureInputRule? { get }
     /// The round's aggregate from the unmasked sum of the accepted participants' inputs.
     func aggregateSecureSum(
         round: Int, global: ParameterSet, sum: [Double], accepted: [String],
@@ -41,7 +69,18 @@ public protocol SecureAggregationStrategy: Strategy {
     ) -> RoundAggregate
 }
 
+extension SecureAggregationStrategy {
+    public var secureInputRule: SecureInputRule? { nil }
+}
+
 extension FederatedStrategy: SecureAggregationStrategy {
+    public var secureInputRule: SecureInputRule? {
+        secureAggregationProblem == nil
+            ? SecureInputRule(
+                weighting: aggregation == .weightedMean ? .examples : .one, updateKind: clientSettings.updateKind)
+            : nil
+    }
+
     public var secureAggregationProblem: String? {
         switch aggregation {
         case .weightedMean, .mean: nil

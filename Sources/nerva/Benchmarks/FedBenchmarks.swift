@@ -23,35 +23,31 @@ struct FedBenchmarks {
         if reporter.wants("http_round") { try httpRound() }
     }
 
-    /// The four steps of secure aggregation alone (keys, encrypted shares, masking, unmasking)
-    /// for 10 participants and the MLP's 199,210 values plus a weight, one of them dropping out
-    /// after sharing its keys: what `--secure-aggregation` adds to a round.
+    /// Secure rounds (`SecureAggregationCost`: keys, encrypted shares, masking, unmasking) of
+    /// 10, 50 and 200 participants with the MLP's 199,210 values plus a weight, one of them
+    /// dropping out after sharing its keys: seconds per round and bytes each participant sends.
+    /// The charts go to nerva-out/bench-fed/.
     private func secureAggregation() throws {
-        let participants = 10, length = 199_211
-        let vectors = (0..<participants).map { p in (0..<length).map { Float(($0 + p) % 97) * 1e-3 } }
-        let seconds = try (0..<(quick ? 1 : 3)).map { _ in
-            let start = DispatchTime.now().uptimeNanoseconds
-            let context = Data("bench".utf8)
-            let clients = (0..<participants).map { SecureAggregationClient(index: $0, context: context) }
-            let server = SecureAggregationServer(threshold: participants / 2 + 1, context: context)
-            clients.forEach { server.receive($0.advertisedKeys) }
-            let roster = try server.roster()
-            for client in clients {
-                try server.receive(
-                    shares: client.shareKeys(roster: roster, threshold: server.threshold), from: client.index)
-            }
-            for client in clients.dropLast() {
-                try server.receive(
-                    masked: client.maskedInput(vectors[client.index], received: server.shares(for: client.index)),
-                    from: client.index)
-            }
-            for client in clients.dropLast() { server.receive(try client.unmask(survivors: server.survivors)) }
-            _ = try server.sum()
-            return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        }.min()!
-        reporter.report(
-            "secure_aggregation", params: ["participants": participants, "values": length, "dropouts": 1],
-            value: seconds, unit: "s")
+        let length = quick ? 20_000 : 199_211
+        var costs: [SecureAggregationCost] = []
+        for participants in [10, 50, 200] {
+            let cost = try (0..<(quick || participants > 10 ? 1 : 3)).map { _ in
+                try SecureAggregationCost.measure(participants: participants, values: length)
+            }.min { $0.seconds < $1.seconds }!
+            costs.append(cost)
+            let params: KeyValuePairs<String, Any> = [
+                "participants": participants, "neighbours": cost.neighbours, "threshold": cost.threshold,
+                "values": length, "dropouts": cost.dropouts
+            ]
+            reporter.report("secure_aggregation_round", params: params, value: cost.seconds, unit: "s")
+            reporter.report("secure_aggregation_client", params: params, value: cost.secondsPerClient, unit: "s")
+            reporter.report("secure_aggregation_server", params: params, value: cost.serverSeconds, unit: "s")
+            reporter.report("secure_aggregation_client_bytes", params: params, value: cost.bytesPerClient, unit: "B")
+            reporter.report(
+                "secure_aggregation_client_protocol_bytes", params: params, value: cost.protocolBytesPerClient,
+                unit: "B")
+        }
+        try SecureAggregationCost.writeCharts(costs, to: URL(fileURLWithPath: "nerva-out/bench-fed"))
     }
 
     /// One round of federated NeuMF (8 factors, MLP 64→32→16→8) in which every one of 943 users

@@ -103,7 +103,8 @@ struct FedRecReport {
             ? """
             This run used secure aggregation, so the fit result never left the device: each user masked one \
             dense vector (its row-weighted changes of every item row, zero where untouched, the per-row example \
-            counts, the weighted dense changes and its example count) with pairwise and self masks, and the \
+            counts, the weighted dense changes and its example count) with a self mask and pairwise masks agreed \
+            with its O(log n) SecAgg+ neighbours, and the \
             server unmasked only the sum over the round's users, from which it rebuilt the same per-row means. \
             It saw neither a user's values nor which rows the user touched. Measured: \(Self.bytes(outcome.bytesPerUpdate)) \
             per masked vector (8 bytes per value), \(Self.bytes(outcome.uploadBytesPerUser)) per user over \(run.rounds) \

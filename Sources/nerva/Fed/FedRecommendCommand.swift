@@ -98,7 +98,7 @@ struct FedRecommendCommand: ParsableCommand {
     var overHttp = false
     @Flag(
         help:
-            "Secure aggregation (in process): each user masks a dense vector, so the server sees neither its rows nor which rows it touched, only sums; costs O(users per round²) masking work."
+            "Secure aggregation (SecAgg+; in process, or over HTTP with --over-http): each user masks a dense vector, so the server sees neither its rows nor which rows it touched, only sums; each user masks with O(log n) neighbours."
     )
     var secureAggregation = false
     @Option(help: "Output folder (default ./nerva-out/fed-recommend-<timestamp>).")
@@ -147,11 +147,6 @@ struct FedRecommendCommand: ParsableCommand {
         if !(try parsedSweep()).isEmpty && clipNorm == nil { throw ValidationError("--dp-sweep needs --clip-norm S.") }
         guard centralisedEpochs >= 0 else {
             throw ValidationError("--centralised-epochs must be non-negative, got \(centralisedEpochs).")
-        }
-        if secureAggregation && overHttp {
-            throw ValidationError(
-                "--secure-aggregation runs in process only; the HTTP protocol has no secure-aggregation steps yet (drop --over-http)."
-            )
         }
         try rejectingInvalid { try makeRun().validate() }
     }

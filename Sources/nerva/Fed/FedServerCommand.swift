@@ -15,7 +15,9 @@ struct FedServerCommand: ParsableCommand {
             updates (wrong shapes, NaN, absurd norms) are counted as failures with reasons; a round keeps the \
             previous model when fewer than --min-results updates are usable. After every round the global \
             model and the round state are checkpointed atomically into --out; --resume continues from there. \
-            Writes metrics.jsonl, the final global model (safetensors) and index.html into --out.
+            Writes metrics.jsonl, the final global model (safetensors) and index.html into --out. With \
+            --secure-aggregation each training round is four tasks per client (keys, encrypted shares, masked \
+            update, unmasking) and the server learns only the sum of the updates.
             """
     )
 
@@ -50,6 +52,11 @@ struct FedServerCommand: ParsableCommand {
     var data: String?
     @Option(help: "Output folder (default ./nerva-out/fed-server-<timestamp>); it holds the checkpoint.")
     var out: String?
+    @Flag(
+        help:
+            "Secure aggregation (SecAgg+): the server only sees the sum of each round's updates; each client masks with O(log n) neighbours, and clients lost between steps are recovered or the round fails with the reason."
+    )
+    var secureAggregation = false
     @Flag(help: "Continue from the checkpoint in --out (after a crash); starts fresh when there is none.")
     var resume = false
     @Option(
@@ -70,6 +77,7 @@ struct FedServerCommand: ParsableCommand {
         if let rounds { run.rounds = rounds }
         if let seed { run.seed = seed }
         run.testLimit = testLimit
+        run.secureAggregation = secureAggregation
         try training.apply(to: &run)
         run.strategy.minimumResults = minResults
         return run
@@ -135,7 +143,8 @@ struct FedServerCommand: ParsableCommand {
         let evaluator = try ClassificationEvaluator(model: model.modelDescription(), data: test)
         let server = try FederationServer(
             model: model.modelDescription(), strategy: strategy, configuration: configuration, seed: seed,
-            resumingFrom: checkpoint, centralEvaluation: { try evaluator.evaluate($0) })
+            resumingFrom: checkpoint, secureAggregation: secureAggregation ? SecureAggregationSettings() : nil,
+            centralEvaluation: { try evaluator.evaluate($0) })
         let boundPort = try server.start()
         say("nerva fed server listening on \(scheme)://\(host):\(boundPort) → \(folder.url.path)")
         if let checkpoint {
