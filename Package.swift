@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "NervaRL", targets: ["NervaRL"]),
         .library(name: "NervaRec", targets: ["NervaRec"]),
         .library(name: "NervaFed", targets: ["NervaFed"]),
+        .library(name: "NervaBenchmarks", targets: ["NervaBenchmarks"]),
         .executable(name: "nerva", targets: ["nerva"])
     ],
     dependencies: [
@@ -36,7 +37,7 @@ let package = Package(
                 .linkedFramework("Accelerate", .when(platforms: [.macOS]))
             ]
         ),
-        // OpenBLAS, only for `nerva bench engine`'s comparison with a direct library call.
+        // OpenBLAS, only for the engine benchmarks' comparison with a direct library call.
         .systemLibrary(
             name: "CBLAS",
             pkgConfig: "openblas",
@@ -69,14 +70,22 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl")
             ],
         ),
+        // The workloads of `nerva bench` (every domain, and oneDNN and OpenBLAS called directly).
+        .target(
+            name: "NervaBenchmarks",
+            dependencies: [
+                "NervaTensor", "NervaNN", "NervaOptim", "NervaData", "NervaVision",
+                "NervaGAN", "NervaRL", "NervaRec", "NervaFed",
+                "CNervaKernels",
+                .target(name: "CBLAS", condition: .when(platforms: [.linux]))
+            ]
+        ),
         .target(name: "NervaTestSupport", dependencies: ["NervaTensor"]),
         .executableTarget(
             name: "nerva",
             dependencies: [
                 "NervaTensor", "NervaNN", "NervaOptim", "NervaData", "NervaVision",
-                "NervaGAN", "NervaRL", "NervaRec", "NervaFed",
-                "CNervaKernels",
-                .target(name: "CBLAS", condition: .when(platforms: [.linux])),
+                "NervaGAN", "NervaRL", "NervaRec", "NervaFed", "NervaBenchmarks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser")
             ]
         ),
@@ -89,6 +98,7 @@ let package = Package(
         .testTarget(name: "NervaFedTests", dependencies: ["NervaFed", "NervaData", "NervaTestSupport"]),
         .testTarget(name: "NervaRLTests", dependencies: ["NervaRL", "NervaTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "NervaVisionTests", dependencies: ["NervaVision", "NervaData", "NervaTestSupport"]),
+        .testTarget(name: "NervaBenchmarksTests", dependencies: ["NervaBenchmarks"]),
         .testTarget(name: "NervaGANTests", dependencies: ["NervaGAN", "NervaData", "NervaTestSupport"]),
         .testTarget(
             name: "NervaOptimTests",

@@ -3,42 +3,63 @@ import NervaTensor
 
 /// Prints measurements as text for people or JSON lines for machines; with a PyTorch peer, measures
 /// the same workload in PyTorch right after Nerva and prints both and their ratio.
-final class BenchmarkReporter {
-    let suite: String
-    let json: Bool
+///
+/// The JSON line format is `{"suite","name","params","value","unit"}` plus the peak resident memory
+/// since the previous line (`peak_rss_mb`), PyTorch's figures when compared (`pytorch`, `ratio`,
+/// `pytorch_peak_rss_mb`) and the machine (`cpu`, `isa`, `backend`).
+public final class BenchmarkReporter {
+    /// The suite's name, on every JSON line.
+    public let suite: String
+    /// Whether lines are JSON objects (else text for people).
+    public let json: Bool
     /// Only measurements whose name contains this text run (all when `nil`).
-    let filter: String?
-    let quick: Bool
+    public let filter: String?
+    /// Whether the suites measure for a shorter time, less precisely (also asked of PyTorch).
+    public let quick: Bool
     private let pytorch: PyTorchPeer?
+    private let write: (String) -> Void
     private let machine: (cpu: String, isa: String, backend: String)
     /// How many measurements were printed.
-    private(set) var count = 0
+    public private(set) var count = 0
     /// The highest peak of any measurement so far (the process's peak: resetting the per-measurement
     /// peak also lowers `getrusage`'s).
     private var highestPeakMegabytes = 0.0
 
     /// The process's peak resident memory so far, in megabytes.
-    var processPeakMegabytes: Double {
+    public var processPeakMegabytes: Double {
         Swift.max(
             highestPeakMegabytes, ResourceUsage.peakMegabytesSinceReset() ?? 0, ResourceUsage.peakResidentMegabytes)
     }
 
-    init(suite: String, json: Bool, filter: String?, quick: Bool, pytorch: PyTorchPeer?) {
+    /// A reporter for one suite.
+    /// - Parameters:
+    ///   - suite: The suite's name (`engine`, `vision`, …), on every JSON line.
+    ///   - json: Whether to write JSON lines instead of text.
+    ///   - filter: Only measurements whose name contains this text run (all when `nil`).
+    ///   - quick: Whether the suites measure for a shorter time, less precisely.
+    ///   - pytorch: PyTorch measuring each workload right after Nerva (`nil`: Nerva alone).
+    ///   - write: Receives each line, without its newline (default: standard output, flushed).
+    public init(
+        suite: String, json: Bool, filter: String? = nil, quick: Bool, pytorch: PyTorchPeer? = nil,
+        write: @escaping (String) -> Void = { print($0); fflush(nil) }
+    ) {
         self.suite = suite
         self.json = json
         self.filter = filter
         self.quick = quick
         self.pytorch = pytorch
+        self.write = write
         machine = (ComputeBackend.cpuModel, ComputeBackend.instructionSet.rawValue, ComputeBackend.library)
     }
 
     /// Whether the measurement `name` should run.
-    func wants(_ name: String) -> Bool { filter.map { name.contains($0) } ?? true }
+    /// - Parameter name: A measurement's name, such as `mlp_train`.
+    public func wants(_ name: String) -> Bool { filter.map { name.contains($0) } ?? true }
 
     /// Prints the machine: CPU, kernels' ISA, library, threads (and PyTorch's version when compared).
-    func header() {
+    public func header() {
         guard !json else { return }
-        print(ComputeBackend.summary + (pytorch.map { " · PyTorch \($0.version)" } ?? ""))
+        write(ComputeBackend.summary + (pytorch.map { " · PyTorch \($0.version)" } ?? ""))
     }
 
     /// Prints one measurement (and PyTorch's, when comparing); `params` values are numbers or
@@ -47,7 +68,12 @@ final class BenchmarkReporter {
     ///
     /// Each line also carries the peak resident memory since the previous line (`peak_rss_mb`), so
     /// the memory of a workload is compared with PyTorch's for the same workload (`pytorch_peak_rss_mb`).
-    func report(_ name: String, params: KeyValuePairs<String, Any>, value: Double, unit: String) {
+    /// - Parameters:
+    ///   - name: The measurement's name.
+    ///   - params: Its settings (numbers or strings), in the order they print.
+    ///   - value: The figure, in `unit`.
+    ///   - unit: `s`, `ms` or `MB` (lower is better), or a rate such as `samples/s` (higher is better).
+    public func report(_ name: String, params: KeyValuePairs<String, Any>, value: Double, unit: String) {
         let peak = ResourceUsage.peakMegabytesSinceReset()
         ResourceUsage.resetPeak()
         highestPeakMegabytes = Swift.max(highestPeakMegabytes, peak ?? 0)
@@ -73,7 +99,7 @@ final class BenchmarkReporter {
             }
             line +=
                 ",\"cpu\":\(encoded(machine.cpu)),\"isa\":\"\(machine.isa)\",\"backend\":\(encoded(machine.backend))}"
-            print(line)
+            write(line)
         } else {
             let settings = params.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
             let label = settings.isEmpty ? name : "\(name) \(settings)"
@@ -90,9 +116,8 @@ final class BenchmarkReporter {
                     " · peak \(Int(peak.rounded())) MB"
                     + (measured?.peakMegabytes.map { " (PyTorch \(Int($0.rounded())) MB)" } ?? "")
             }
-            print(line)
+            write(line)
         }
-        fflush(nil)
     }
 
     private func encoded(_ value: Any) -> String {
@@ -109,10 +134,15 @@ final class BenchmarkReporter {
 }
 
 /// Timing helpers for benchmarks.
-enum Stopwatch {
+public enum Stopwatch {
     /// Runs `body` repeatedly for about `seconds` after a warm-up and returns the median rate of
     /// `work` units per second over several windows.
-    static func rate(seconds: Double, work: Double, windows: Int = 5, _ body: () -> Void) -> Double {
+    /// - Parameters:
+    ///   - seconds: About how long to measure, all windows together.
+    ///   - work: The units of work one call of `body` does (samples, FLOPs…).
+    ///   - windows: How many windows to take the median of.
+    ///   - body: The workload.
+    public static func rate(seconds: Double, work: Double, windows: Int = 5, _ body: () -> Void) -> Double {
         for _ in 0..<2 { body() }
         let perWindow = seconds / Double(windows)
         var rates: [Double] = []
@@ -132,10 +162,10 @@ enum Stopwatch {
 }
 
 /// The process's resource usage.
-enum ResourceUsage {
+public enum ResourceUsage {
     /// The peak resident set size since the last `resetPeak()` (Linux's `VmHWM`), in megabytes;
     /// `nil` where `/proc/self/status` does not say.
-    static func peakMegabytesSinceReset() -> Double? {
+    public static func peakMegabytesSinceReset() -> Double? {
         guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
             let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
             let kilobytes = Double(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "")
@@ -146,7 +176,7 @@ enum ResourceUsage {
     /// Starts a new peak at the current resident size (Linux's `/proc/self/clear_refs`; a no-op
     /// elsewhere), after handing the memory that allocators keep for reuse back to the system,
     /// so that a workload's peak does not include what the previous one left cached.
-    static func resetPeak() {
+    public static func resetPeak() {
         ComputeBackend.releaseCachedMemory()
         let descriptor = open("/proc/self/clear_refs", O_WRONLY)
         guard descriptor >= 0 else { return }
@@ -155,7 +185,7 @@ enum ResourceUsage {
     }
 
     /// The peak resident set size so far, in megabytes.
-    static var peakResidentMegabytes: Double {
+    public static var peakResidentMegabytes: Double {
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
         return Double(usage.ru_maxrss) / 1024 // kilobytes on Linux

@@ -6,13 +6,25 @@ import NervaTensor
 
 /// The `engine` suite: GEMM through Nerva and through oneDNN and OpenBLAS directly, element-wise
 /// throughput, and the training throughput of an MLP 784→256→256→10 with Adam.
-struct EngineBenchmarks {
-    let quick: Bool
-    let reporter: BenchmarkReporter
+public struct EngineBenchmarks {
+    /// Whether to measure for a shorter time (under 20 s per suite), less precisely.
+    public let quick: Bool
+    /// Where the measurements go.
+    public let reporter: BenchmarkReporter
+
+    /// A suite that reports to `reporter`.
+    /// - Parameters:
+    ///   - quick: Whether to measure for a shorter time, less precisely.
+    ///   - reporter: Where the measurements go (and which of them run: ``BenchmarkReporter/wants(_:)``).
+    public init(quick: Bool, reporter: BenchmarkReporter) {
+        self.quick = quick
+        self.reporter = reporter
+    }
 
     private var seconds: Double { quick ? 0.4 : 2 }
 
-    func run() {
+    /// Runs the suite's measurements that the reporter wants, in order.
+    public func run() {
         if reporter.wants("sgemm") { gemm() }
         if reporter.wants("elementwise") { elementwise() }
         if reporter.wants("mlp_train") { for batch in [64, 256] { mlpTraining(batch: batch) } }

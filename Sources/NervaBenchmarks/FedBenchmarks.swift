@@ -8,12 +8,27 @@ import NervaRec
 /// local steps), on one thread and on every core (wall-clock and CPU time), and the cost of the
 /// wire format for that model, a round over HTTP on loopback, and a round of federated NeuMF with
 /// one participant per user on MovieLens-100k-sized data.
-struct FedBenchmarks {
-    let quick: Bool
-    let reporter: BenchmarkReporter
-    let dataDirectory: URL
+public struct FedBenchmarks {
+    /// Whether to measure for a shorter time (under 20 s per suite), less precisely.
+    public let quick: Bool
+    /// Where the measurements go.
+    public let reporter: BenchmarkReporter
+    /// The Fashion-MNIST folder (the original gzip'd IDX files).
+    public let dataDirectory: URL
 
-    func run() throws {
+    /// A suite that reports to `reporter` and reads Fashion-MNIST from `dataDirectory`.
+    /// - Parameters:
+    ///   - quick: Whether to measure for a shorter time, less precisely.
+    ///   - reporter: Where the measurements go (and which of them run: ``BenchmarkReporter/wants(_:)``).
+    ///   - dataDirectory: The Fashion-MNIST folder.
+    public init(quick: Bool, reporter: BenchmarkReporter, dataDirectory: URL) {
+        self.quick = quick
+        self.reporter = reporter
+        self.dataDirectory = dataDirectory
+    }
+
+    /// Runs the suite's measurements that the reporter wants, in order.
+    public func run() throws {
         if reporter.wants("fedavg_round") || reporter.wants("local_step_cpu") { try rounds() }
         if reporter.wants("wire_roundtrip") { try wireRoundTrip() }
         if reporter.wants("fedrec_round") { try recommendationRound() }

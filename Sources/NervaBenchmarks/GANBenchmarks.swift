@@ -3,11 +3,23 @@ import NervaGAN
 
 /// The `gan` suite: GAN training steps per second (one `D` step and one `G` step, batch 64, Adam)
 /// for the MLP GAN and the DCGAN, on random images (the data loader is not measured).
-struct GANBenchmarks {
-    let quick: Bool
-    let reporter: BenchmarkReporter
+public struct GANBenchmarks {
+    /// Whether to measure for a shorter time (under 20 s per suite), less precisely.
+    public let quick: Bool
+    /// Where the measurements go.
+    public let reporter: BenchmarkReporter
 
-    func run() {
+    /// A suite that reports to `reporter`.
+    /// - Parameters:
+    ///   - quick: Whether to measure for a shorter time, less precisely.
+    ///   - reporter: Where the measurements go (and which of them run: ``BenchmarkReporter/wants(_:)``).
+    public init(quick: Bool, reporter: BenchmarkReporter) {
+        self.quick = quick
+        self.reporter = reporter
+    }
+
+    /// Runs the suite's measurements that the reporter wants, in order.
+    public func run() {
         guard reporter.wants("gan_train") else { return }
         for architecture in GANArchitecture.allCases { training(architecture) }
     }

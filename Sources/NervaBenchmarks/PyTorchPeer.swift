@@ -3,12 +3,16 @@ import Foundation
 /// PyTorch measuring the same workloads as Nerva, in the same run: `scripts/bench_pytorch.py
 /// --serve` in the `.venv` that `scripts/install-dependencies --with-torch` makes, asked for one
 /// workload at a time (JSON lines on its standard input and output), right after Nerva's own.
-final class PyTorchPeer {
-    enum PeerError: Error, CustomStringConvertible {
+public final class PyTorchPeer {
+    /// Why the peer could not start or answer.
+    public enum PeerError: Error, CustomStringConvertible {
+        /// Python, torch or the script is missing.
         case missing(String)
+        /// The peer process failed or answered something else than a JSON object.
         case failed(String)
 
-        var description: String {
+        /// The reason, for people.
+        public var description: String {
             switch self {
             case .missing(let what): "--compare-pytorch needs \(what) (run scripts/install-dependencies --with-torch)."
             case .failed(let why): "the PyTorch benchmark process failed: \(why)"
@@ -20,10 +24,12 @@ final class PyTorchPeer {
     private let input = Pipe(), output = Pipe()
     private var buffer = Data()
     /// The PyTorch version and the CPU capability it reports, e.g. `2.15.0 (AVX512)`.
-    private(set) var version = ""
+    public private(set) var version = ""
 
-    /// Starts the peer with `threads` threads, from the checkout's `.venv` and `scripts/`.
-    init(threads: Int) throws {
+    /// Starts the peer with `threads` threads, from the checkout's `.venv` and `scripts/` (the
+    /// environment variable `NERVA_PYTHON` names another Python).
+    /// - Parameter threads: PyTorch's thread count (the same as Nerva's, to compare like with like).
+    public init(threads: Int) throws {
         let root = PyTorchPeer.checkout()
         let python =
             ProcessInfo.processInfo.environment["NERVA_PYTHON"] ?? root.appendingPathComponent(".venv/bin/python3").path
@@ -47,15 +53,20 @@ final class PyTorchPeer {
     }
 
     /// PyTorch's figure for one workload and its process's peak resident memory while it ran.
-    struct Measurement {
-        let value: Double
+    public struct Measurement: Sendable {
+        /// The figure, in the unit of Nerva's measurement.
+        public let value: Double
         /// `nil` when the peer cannot tell (no `/proc`).
-        let peakMegabytes: Double?
+        public let peakMegabytes: Double?
     }
 
     /// PyTorch's measurement of the workload `name` with `params`, in the same unit as Nerva's;
     /// `nil` when the peer has no such workload.
-    func measure(_ name: String, params: [String: Any], quick: Bool) throws -> Measurement? {
+    /// - Parameters:
+    ///   - name: The workload's name, as Nerva reports it.
+    ///   - params: Its settings.
+    ///   - quick: Whether to measure for a shorter time.
+    public func measure(_ name: String, params: [String: Any], quick: Bool) throws -> Measurement? {
         let reply = try request(["name": name, "params": params, "quick": quick])
         guard let value = reply["value"] as? Double else { return nil }
         PyTorchPeer.settle()
@@ -64,7 +75,7 @@ final class PyTorchPeer {
 
     /// Waits for another library's idle threads to stop spinning (OpenMP and OpenBLAS workers
     /// busy-wait for a while after each call), so the next measurement starts on quiet cores.
-    static func settle() {
+    public static func settle() {
         Thread.sleep(forTimeInterval: 0.5)
     }
 
@@ -93,9 +104,8 @@ final class PyTorchPeer {
     /// The source checkout this binary was built from (for `.venv` and `scripts/`), or the
     /// current directory when the sources are elsewhere.
     private static func checkout() -> URL {
-        let source = URL(fileURLWithPath: #filePath) // …/Sources/nerva/Benchmarks/PyTorchPeer.swift
+        let source = URL(fileURLWithPath: #filePath) // …/Sources/NervaBenchmarks/PyTorchPeer.swift
         let root = source.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
         if FileManager.default.fileExists(atPath: root.appendingPathComponent("scripts/bench_pytorch.py").path) {
             return root
         }

@@ -5,11 +5,23 @@ import NervaRL
 /// time limits included) and the wall time of 50,000 DQN steps on CartPole with CleanRL's
 /// settings (batch 128, train every 10 steps, learning starts at 10,000), uniform and with
 /// prioritised replay; and, where Python has gymnasium, CartPole steps/s through the bridge.
-struct RLBenchmarks {
-    let quick: Bool
-    let reporter: BenchmarkReporter
+public struct RLBenchmarks {
+    /// Whether to measure for a shorter time (under 20 s per suite), less precisely.
+    public let quick: Bool
+    /// Where the measurements go.
+    public let reporter: BenchmarkReporter
 
-    func run() throws {
+    /// A suite that reports to `reporter`.
+    /// - Parameters:
+    ///   - quick: Whether to measure for a shorter time, less precisely.
+    ///   - reporter: Where the measurements go (and which of them run: ``BenchmarkReporter/wants(_:)``).
+    public init(quick: Bool, reporter: BenchmarkReporter) {
+        self.quick = quick
+        self.reporter = reporter
+    }
+
+    /// Runs the suite's measurements that the reporter wants, in order.
+    public func run() throws {
         if reporter.wants("env_steps") {
             var pole = TimeLimit(CartPole(), maxEpisodeSteps: 500)
             reporter.report("env_steps", params: ["env": "CartPole-v1"], value: stepsPerSecond(&pole), unit: "steps/s")

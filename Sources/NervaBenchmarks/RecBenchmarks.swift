@@ -4,11 +4,23 @@ import NervaRec
 /// `nerva bench rec`: NeuMF training throughput and epoch time on MovieLens-100k-sized data
 /// (943 users, 1682 items, 100,000 positives with 4 negatives each, the paper's settings), and
 /// the time to score all 943 × 1682 pairs; exact cosine k-NN over 100,000 item vectors.
-struct RecBenchmarks {
-    let quick: Bool
-    let reporter: BenchmarkReporter
+public struct RecBenchmarks {
+    /// Whether to measure for a shorter time (under 20 s per suite), less precisely.
+    public let quick: Bool
+    /// Where the measurements go.
+    public let reporter: BenchmarkReporter
 
-    func run() throws {
+    /// A suite that reports to `reporter`.
+    /// - Parameters:
+    ///   - quick: Whether to measure for a shorter time, less precisely.
+    ///   - reporter: Where the measurements go (and which of them run: ``BenchmarkReporter/wants(_:)``).
+    public init(quick: Bool, reporter: BenchmarkReporter) {
+        self.quick = quick
+        self.reporter = reporter
+    }
+
+    /// Runs the suite's measurements that the reporter wants, in order.
+    public func run() throws {
         let data = SyntheticInteractions(users: 943, items: 1682, meanInteractions: 106, seed: 1).dataset.implicit()
         var settings = NCFSettings.paper
         settings.seed = 1

@@ -6,10 +6,24 @@ import NervaVision
 
 /// The `vision` suite: Conv2d forward+backward throughput at the DCGAN and LeNet shapes, the
 /// training throughput of the Fashion-MNIST classifiers, and the time to load Fashion-MNIST.
-struct VisionBenchmarks {
-    let quick: Bool
-    let reporter: BenchmarkReporter
-    let dataDirectory: URL
+public struct VisionBenchmarks {
+    /// Whether to measure for a shorter time (under 20 s per suite), less precisely.
+    public let quick: Bool
+    /// Where the measurements go.
+    public let reporter: BenchmarkReporter
+    /// The Fashion-MNIST folder (the original gzip'd IDX files).
+    public let dataDirectory: URL
+
+    /// A suite that reports to `reporter` and reads Fashion-MNIST from `dataDirectory`.
+    /// - Parameters:
+    ///   - quick: Whether to measure for a shorter time, less precisely.
+    ///   - reporter: Where the measurements go (and which of them run: ``BenchmarkReporter/wants(_:)``).
+    ///   - dataDirectory: The Fashion-MNIST folder.
+    public init(quick: Bool, reporter: BenchmarkReporter, dataDirectory: URL) {
+        self.quick = quick
+        self.reporter = reporter
+        self.dataDirectory = dataDirectory
+    }
 
     private var seconds: Double { quick ? 0.4 : 2 }
 
@@ -29,7 +43,8 @@ struct VisionBenchmarks {
             name: "dcgan_d_conv2", inputChannels: 64, outputChannels: 128, size: 14, kernel: 4, stride: 2, padding: 1)
     ]
 
-    func run() throws {
+    /// Runs the suite's measurements that the reporter wants, in order.
+    public func run() throws {
         if reporter.wants("conv2d_train") { convolutionTraining() }
         if reporter.wants("classify_train") {
             for model in ImageClassification.Architecture.allCases { classifierTraining(model) }
@@ -75,7 +90,9 @@ struct VisionBenchmarks {
         let start = Date()
         let train = try FashionMNIST.load(.train, directory: dataDirectory)
         let elapsed = Date().timeIntervalSince(start)
-        precondition(train.count == 60_000, "fmnist_load: expected 60,000 training images, got \(train.count).")
+        guard train.count == 60_000 else {
+            throw BenchmarkError.unexpectedData("fmnist_load: expected 60,000 training images, got \(train.count).")
+        }
         reporter.report("fmnist_load", params: ["images": train.count], value: elapsed, unit: "s")
     }
 }

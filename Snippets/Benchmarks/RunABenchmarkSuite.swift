@@ -1,0 +1,19 @@
+// A suite of `nerva bench` from Swift: the environments' step rates as JSON lines, collected.
+import Foundation
+import NervaBenchmarks
+
+// snippet.run
+var lines: [String] = []
+let reporter = BenchmarkReporter(suite: "rl", json: true, filter: "env_steps", quick: true) {
+    lines.append($0)
+}
+let measured = try BenchmarkSuite.rl.run(reporter: reporter)
+// {"suite":"rl","name":"env_steps","params":{"env":"CartPole-v1"},"value":…,"unit":"steps/s",…}
+lines.forEach { print($0) }
+// snippet.end
+
+// snippet.hide
+let names = lines.compactMap { line in
+    (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["name"] as? String
+}
+precondition(measured == 2 && names == ["env_steps", "env_steps", "peak_rss"], "unexpected lines: \(lines)")
