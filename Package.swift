@@ -55,8 +55,8 @@ let package = Package(
         .target(name: "NervaVision", dependencies: ["NervaNN", "NervaOptim", "NervaData"]),
         // The four domain targets; they never import each other, except NervaFed → NervaRec.
         .target(name: "NervaGAN", dependencies: ["NervaNN", "NervaOptim", "NervaData", "NervaVision"]),
-        .target(name: "NervaRL", dependencies: ["NervaNN", "NervaOptim"]),
-        .target(name: "NervaRec", dependencies: ["NervaNN", "NervaOptim"]),
+        .target(name: "NervaRL", dependencies: ["NervaNN", "NervaOptim", "NervaData"]),
+        .target(name: "NervaRec", dependencies: ["NervaNN", "NervaOptim", "NervaData"]),
         .target(
             name: "NervaFed",
             dependencies: [

@@ -1,30 +1,43 @@
 import Foundation
 import NervaData
-import NervaNN
-import NervaRL
 
 /// Renders a `DQNTrainingRun` into a run folder: progress, metric lines, the kept network's step,
 /// learning and loss curves, and the Q-network checkpoint. Used by `nerva rl train --algorithm
 /// dqn` (one seed or several, built-in or Gymnasium environments) and the tour.
-struct DQNRun {
-    let environmentID: String
-    let training: DQNTrainingRun
+public struct DQNRun {
+    /// The environment's id, in records and file names.
+    public let environmentID: String
+    /// The training run this renders.
+    public let training: DQNTrainingRun
     /// One of several seeds: files are suffixed `-seed-N`, per-run figures are left out (the
     /// caller draws them for all seeds together) and progress is labelled.
-    var isOneOfSeveral = false
+    public var isOneOfSeveral = false
 
-    init(environmentID: String, config: DQNConfig, seed: UInt64, evaluationEpisodes: Int, checkpoint: URL?) {
+    /// A DQN run to write into a folder.
+    /// - Parameters:
+    ///   - environmentID: The environment's id, in records and file names.
+    ///   - config: DQN's settings.
+    ///   - seed: The seed of the agent and the environment.
+    ///   - evaluationEpisodes: How many greedy episodes evaluate the trained network.
+    ///   - checkpoint: A Q-network to start from (`nil`: a new one).
+    public init(environmentID: String, config: DQNConfig, seed: UInt64, evaluationEpisodes: Int, checkpoint: URL?) {
         self.environmentID = environmentID
         training = DQNTrainingRun(
             config: config, seed: seed, evaluationEpisodes: evaluationEpisodes,
             initialNetwork: checkpoint)
     }
 
-    var config: DQNConfig { training.config }
-    var seed: UInt64 { training.seed }
+    /// DQN's settings.
+    public var config: DQNConfig { training.config }
+    /// The seed of the agent and the environment.
+    public var seed: UInt64 { training.seed }
 
     /// Trains on the built-in environment `environmentID`.
-    func run(folder: RunFolder, part: String = "rl") throws -> DQNTrainingRun.Result {
+    /// - Parameters:
+    ///   - folder: The run folder.
+    ///   - part: The `part` field of the metric records.
+    /// - Returns: The training run's result.
+    public func run(folder: RunFolder, part: String = "rl") throws -> DQNTrainingRun.Result {
         try run(
             environment: try EnvironmentRegistry.control(environmentID), selectionEnvironment: nil, failure: { nil },
             folder: folder, part: part)
@@ -32,7 +45,14 @@ struct DQNRun {
 
     /// Trains on `environment` (selection on `selectionEnvironment`, a copy when `nil`); `failure`
     /// reports an environment that broke (a bridge), which ends training and is thrown.
-    func run<E: Environment>(
+    /// - Parameters:
+    ///   - environment: The environment to train on.
+    ///   - selectionEnvironment: Where the periodic selection evaluations play (a copy of `environment` when `nil`).
+    ///   - failure: The error of an environment that broke, if any.
+    ///   - folder: The run folder.
+    ///   - part: The `part` field of the metric records.
+    /// - Returns: The training run's result.
+    public func run<E: Environment>(
         environment: E, selectionEnvironment: (any Environment<[Float], Int>)?, failure: () -> Error?,
         folder: RunFolder, part: String = "rl"
     ) throws -> DQNTrainingRun.Result
@@ -107,14 +127,16 @@ struct DQNRun {
     }
 
     /// The environment steps of a run for people: training steps, and the selection steps beside them.
-    static func stepsText(_ result: DQNTrainingRun.Result) -> String {
+    /// - Parameter result: A finished run.
+    public static func stepsText(_ result: DQNTrainingRun.Result) -> String {
         result.selectionSteps > 0
             ? "\(result.trainingSteps) training steps + \(result.selectionSteps) selection-evaluation steps"
             : "\(result.trainingSteps) training steps"
     }
 
     /// An environment id as a file name part (Gymnasium ids may hold `/` and `:`).
-    static func fileName(_ environmentID: String) -> String {
+    /// - Parameter environmentID: The id.
+    public static func fileName(_ environmentID: String) -> String {
         String(environmentID.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." ? $0 : "_" })
     }
 }

@@ -1,20 +1,41 @@
 import Foundation
 import NervaData
-import NervaRL
 
 /// Renders a `DQNSeedSweep` into a run folder (`nerva rl train --seeds 1-5`): a line and a table
 /// row per seed (training and selection steps included), how many seeds reach the environment's
 /// reward threshold, and the learning curve as the mean over seeds with the range around it.
-struct DQNSeedsRun {
-    let environmentID: String
-    let config: DQNConfig
-    let seeds: [UInt64]
-    let evaluationEpisodes: Int
+public struct DQNSeedsRun {
+    /// The environment's id, in records, titles and file names.
+    public let environmentID: String
+    /// DQN's settings, the same for every seed.
+    public let config: DQNConfig
+    /// The seeds, in order.
+    public let seeds: [UInt64]
+    /// How many greedy episodes evaluate each seed's network.
+    public let evaluationEpisodes: Int
     /// The return that counts as solved (Gymnasium's `reward_threshold`), if known.
-    let threshold: Double?
+    public let threshold: Double?
+
+    /// A sweep to write into a folder.
+    /// - Parameters:
+    ///   - environmentID: The environment's id.
+    ///   - config: DQN's settings, the same for every seed.
+    ///   - seeds: The seeds, in order.
+    ///   - evaluationEpisodes: How many greedy episodes evaluate each seed's network.
+    ///   - threshold: The return that counts as solved, if known.
+    public init(environmentID: String, config: DQNConfig, seeds: [UInt64], evaluationEpisodes: Int, threshold: Double?) {
+        self.environmentID = environmentID
+        self.config = config
+        self.seeds = seeds
+        self.evaluationEpisodes = evaluationEpisodes
+        self.threshold = threshold
+    }
 
     /// Runs every seed with `runSeed`, which trains and evaluates one seed (a `DQNRun`).
-    func run(folder: RunFolder, runSeed: (UInt64) throws -> DQNTrainingRun.Result) throws {
+    /// - Parameters:
+    ///   - folder: The run folder.
+    ///   - runSeed: Trains and evaluates the given seed.
+    public func run(folder: RunFolder, runSeed: (UInt64) throws -> DQNTrainingRun.Result) throws {
         var rows: [[String]] = []
         let sweep = try DQNSeedSweep.run(
             seeds: seeds, threshold: threshold,

@@ -1,12 +1,18 @@
 import Foundation
 import NervaData
-import NervaRL
 
 /// Figures of reinforcement-learning runs: learning curves, value heat maps and policy maps of
 /// grid worlds, written into a run folder.
-enum RLFigures {
+public enum RLFigures {
     /// Episodic return against environment steps, raw and as a moving mean over `window` episodes.
-    static func learningCurve(
+    /// - Parameters:
+    ///   - episodes: The training episodes, in order.
+    ///   - title: The figure's title.
+    ///   - name: The file name, without `.svg`.
+    ///   - window: How many episodes the moving mean spans.
+    ///   - showsEpisodes: Whether to draw each episode's return too (grey), not only the mean.
+    ///   - folder: The run folder the figure goes into.
+    public static func learningCurve(
         _ episodes: [EpisodeSummary], title: String, name: String, window: Int = 100,
         showsEpisodes: Bool = true, folder: RunFolder
     ) throws {
@@ -37,7 +43,16 @@ enum RLFigures {
 
     /// State values of a grid world as a heat map laid out like the board; each cell shows its tile
     /// (S, F, H, G, …) and, where the agent acts, the greedy action of `policy` as an arrow.
-    static func valueHeatMap(
+    /// - Parameters:
+    ///   - values: One value per cell, row by row.
+    ///   - grid: The board, one string per row (``TabularEnvironment/grid``).
+    ///   - policy: The policy whose actions to draw (none when `nil`).
+    ///   - arrows: The arrow of each action (``arrows(for:)``).
+    ///   - title: The figure's title.
+    ///   - name: The file name, without `.svg`.
+    ///   - caption: The figure's caption in the report.
+    ///   - folder: The run folder the figure goes into.
+    public static func valueHeatMap(
         _ values: [Double], grid: [String], policy: TabularPolicy?, arrows: [String]?,
         title: String, name: String, caption: String, folder: RunFolder
     ) throws {
@@ -59,7 +74,11 @@ enum RLFigures {
     }
 
     /// The greedy policy of a grid world as arrows on the board (holes, cliff and goal kept).
-    static func policyText(_ policy: TabularPolicy, grid: [String], arrows: [String]) -> String {
+    /// - Parameters:
+    ///   - policy: The policy.
+    ///   - grid: The board, one string per row.
+    ///   - arrows: The arrow of each action.
+    public static func policyText(_ policy: TabularPolicy, grid: [String], arrows: [String]) -> String {
         let columns = grid[0].count
         return grid.enumerated().map { row, line in
             line.enumerated().map { column, cell in
@@ -68,8 +87,9 @@ enum RLFigures {
         }.joined(separator: "\n")
     }
 
-    /// The arrows of each action of a grid world, by environment.
-    static func arrows(for environment: TabularEnvironment) -> [String]? {
+    /// The arrows of each action of a grid world, by environment (`nil` for other environments).
+    /// - Parameter environment: FrozenLake or CliffWalking.
+    public static func arrows(for environment: TabularEnvironment) -> [String]? {
         switch environment.name {
         case "FrozenLake-v1": return ["←", "↓", "→", "↑"]
         case "CliffWalking-v1": return ["↑", "→", "↓", "←"]

@@ -1,31 +1,63 @@
 import Foundation
 import NervaData
-import NervaNN
-import NervaRL
 
 /// Renders a `TabularTrainingRun` into a run folder: progress, metric lines, the Q-table
 /// checkpoint, learning curve, value heat maps (tiles and greedy arrows) and the policy map. Used
 /// by `nerva rl train` and the tour.
-struct TabularRun {
-    let environmentID: String
-    var environment: TimeLimit<TabularEnvironment>
-    let config: TabularConfig
-    let episodes: Int
-    let seed: UInt64
-    let evaluationEpisodes: Int
+public struct TabularRun {
+    /// The environment's id (`FrozenLake-v1`, …), in records and file names.
+    public let environmentID: String
+    /// The environment, with its time limit.
+    public var environment: TimeLimit<TabularEnvironment>
+    /// The learner's settings.
+    public let config: TabularConfig
+    /// How many training episodes.
+    public let episodes: Int
+    /// The seed of the learner and of the first episode.
+    public let seed: UInt64
+    /// How many episodes the sampled greedy evaluation plays.
+    public let evaluationEpisodes: Int
 
-    struct Result {
-        let learner: TabularLearner
-        /// The greedy policy's exact expected return under the time limit.
-        let greedyValue: Double
-        /// The best stationary value value iteration finds, under the same limit.
-        let optimalValue: Double
-        /// The sampled mean return over `evaluationEpisodes` episodes.
-        let sampledReturn: Double
-        let checkpoint: URL
+    /// A run to write into a folder.
+    /// - Parameters:
+    ///   - environmentID: The environment's id, in records and file names.
+    ///   - environment: The environment, with its time limit.
+    ///   - config: The learner's settings.
+    ///   - episodes: How many training episodes.
+    ///   - seed: The seed of the learner and of the first episode.
+    ///   - evaluationEpisodes: How many episodes the sampled greedy evaluation plays.
+    public init(
+        environmentID: String, environment: TimeLimit<TabularEnvironment>, config: TabularConfig, episodes: Int,
+        seed: UInt64, evaluationEpisodes: Int
+    ) {
+        self.environmentID = environmentID
+        self.environment = environment
+        self.config = config
+        self.episodes = episodes
+        self.seed = seed
+        self.evaluationEpisodes = evaluationEpisodes
     }
 
-    func run(folder: RunFolder, part: String = "rl") throws -> Result {
+    /// What a run learned and where its Q-table is.
+    public struct Result {
+        /// The trained learner.
+        public let learner: TabularLearner
+        /// The greedy policy's exact expected return under the time limit.
+        public let greedyValue: Double
+        /// The best stationary value value iteration finds, under the same limit.
+        public let optimalValue: Double
+        /// The sampled mean return over `evaluationEpisodes` episodes.
+        public let sampledReturn: Double
+        /// The Q-table's safetensors file in the folder.
+        public let checkpoint: URL
+    }
+
+    /// Trains, evaluates and writes records, the Q-table, curves, value maps and the policy into `folder`.
+    /// - Parameters:
+    ///   - folder: The run folder.
+    ///   - part: The `part` field of the metric records.
+    /// - Returns: The learner, its values and the Q-table's file.
+    public func run(folder: RunFolder, part: String = "rl") throws -> Result {
         let training = TabularTrainingRun(
             config: config, episodes: episodes, seed: seed,
             evaluationEpisodes: evaluationEpisodes)

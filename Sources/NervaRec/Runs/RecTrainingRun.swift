@@ -1,20 +1,31 @@
 import Foundation
 import NervaData
-import NervaRec
 
 /// Renders a `RecommenderTrainingRun` into a run folder: per-epoch lines and records, final
 /// metrics, the HR/NDCG curve, the saved model.
-struct RecTrainingRun {
-    let run: RecommenderTrainingRun
+public struct RecTrainingRun {
+    /// The training run this renders.
+    public let run: RecommenderTrainingRun
     /// Whether to print per-epoch lines.
-    var verbose = true
+    public var verbose = true
 
-    init(training: RecommenderTraining, cutoff: Int, seed: UInt64) {
+    /// A run to write into a folder.
+    /// - Parameters:
+    ///   - training: The model and its settings.
+    ///   - cutoff: The length of the ranked lists the metrics look at (HR@k, NDCG@k).
+    ///   - seed: The seed of training and of the sampled negatives.
+    public init(training: RecommenderTraining, cutoff: Int, seed: UInt64) {
         run = RecommenderTrainingRun(training: training, cutoff: cutoff, seed: seed)
     }
 
     /// Trains on `train`, evaluates on `test` when given, and writes everything into `folder`.
-    func run(
+    /// - Parameters:
+    ///   - train: The training interactions.
+    ///   - test: The held-out interactions (no evaluation when `nil`).
+    ///   - folder: The run folder.
+    ///   - part: The `part` field of the metric records and the prefix of file names.
+    /// - Returns: The training run's result and the saved model's file.
+    public func run(
         train: InteractionDataset, test: InteractionDataset?, folder: RunFolder,
         part: String = "rec"
     ) throws -> (result: RecommenderTrainingRun.Result, checkpoint: URL) {
