@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "NervaRec", targets: ["NervaRec"]),
         .library(name: "NervaFed", targets: ["NervaFed"]),
         .library(name: "NervaBenchmarks", targets: ["NervaBenchmarks"]),
+        .library(name: "NervaTour", targets: ["NervaTour"]),
         .executable(name: "nerva", targets: ["nerva"])
     ],
     dependencies: [
@@ -80,12 +81,20 @@ let package = Package(
                 .target(name: "CBLAS", condition: .when(platforms: [.linux]))
             ]
         ),
+        // `nerva tour`: a short run of every part into one report.
+        .target(
+            name: "NervaTour",
+            dependencies: [
+                "NervaTensor", "NervaNN", "NervaOptim", "NervaData", "NervaVision", "NervaGAN", "NervaRL", "NervaRec",
+                "NervaFed"
+            ]
+        ),
         .target(name: "NervaTestSupport", dependencies: ["NervaTensor"]),
         .executableTarget(
             name: "nerva",
             dependencies: [
                 "NervaTensor", "NervaNN", "NervaOptim", "NervaData", "NervaVision",
-                "NervaGAN", "NervaRL", "NervaRec", "NervaFed", "NervaBenchmarks",
+                "NervaGAN", "NervaRL", "NervaRec", "NervaFed", "NervaBenchmarks", "NervaTour",
                 .product(name: "ArgumentParser", package: "swift-argument-parser")
             ]
         ),
@@ -99,6 +108,7 @@ let package = Package(
         .testTarget(name: "NervaRLTests", dependencies: ["NervaRL", "NervaTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "NervaVisionTests", dependencies: ["NervaVision", "NervaData", "NervaTestSupport"]),
         .testTarget(name: "NervaBenchmarksTests", dependencies: ["NervaBenchmarks"]),
+        .testTarget(name: "NervaTourTests", dependencies: ["NervaTour", "NervaData"]),
         .testTarget(name: "NervaGANTests", dependencies: ["NervaGAN", "NervaData", "NervaTestSupport"]),
         .testTarget(
             name: "NervaOptimTests",

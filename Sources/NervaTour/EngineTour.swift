@@ -7,13 +7,28 @@ import NervaTensor
 /// The engine part of the tour: an MLP learns to separate two interleaved spirals (a classic
 /// non-linear problem), is saved as a safetensors checkpoint, and is reloaded to check that the
 /// copy predicts exactly the same.
-struct EngineTour: TourPart {
-    let title = "engine: MLP on two spirals"
-    let seed: UInt64
-    let folder: RunFolder
+public struct EngineTour: TourPart {
+    /// The part's name in the summary table.
+    public let title = "engine: MLP on two spirals"
+    /// The seed of the data, the model and the batches.
+    public let seed: UInt64
+    /// The tour's folder.
+    public let folder: RunFolder
 
+    /// The engine part.
+    /// - Parameters:
+    ///   - seed: The seed of the data, the model and the batches.
+    ///   - folder: The tour's folder.
+    public init(seed: UInt64, folder: RunFolder) {
+        self.seed = seed
+        self.folder = folder
+    }
+
+    /// Runs the part into the tour's folder: progress on standard output, records, figures and
+    /// text in the folder's report.
+    /// - Returns: The part's result in one line (or why it was skipped).
     @discardableResult
-    func run() throws -> String {
+    public func run() throws -> String {
         let rng = RandomGenerator(seed: seed)
         let (points, labels) = Self.twoSpirals(count: 1000, generator: rng)
         let model = Self.makeModel(generator: rng)

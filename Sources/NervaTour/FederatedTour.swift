@@ -5,14 +5,32 @@ import NervaFed
 /// The federated part of the tour: ten clients with label-skewed private shares of
 /// Fashion-MNIST (Dirichlet β = 0.5) train the MLP of McMahan et al. by FedAvg for a few rounds;
 /// the report shows the partition's label heat map and the accuracy per round.
-struct FederatedTour: TourPart {
-    let title = "federated: FedAvg, 10 non-IID clients"
-    let seed: UInt64
-    let folder: RunFolder
-    let dataDirectory: URL?
+public struct FederatedTour: TourPart {
+    /// The part's name in the summary table.
+    public let title = "federated: FedAvg, 10 non-IID clients"
+    /// The seed of the partition, the model and the clients.
+    public let seed: UInt64
+    /// The tour's folder.
+    public let folder: RunFolder
+    /// The Fashion-MNIST folder (`nil`: the default one).
+    public let dataDirectory: URL?
 
+    /// The federated part.
+    /// - Parameters:
+    ///   - seed: The seed of the partition, the model and the clients.
+    ///   - folder: The tour's folder.
+    ///   - dataDirectory: The Fashion-MNIST folder (`nil`: the default one); without it the part is skipped.
+    public init(seed: UInt64, folder: RunFolder, dataDirectory: URL?) {
+        self.seed = seed
+        self.folder = folder
+        self.dataDirectory = dataDirectory
+    }
+
+    /// Runs the part into the tour's folder: progress on standard output, records, figures and
+    /// text in the folder's report.
+    /// - Returns: The part's result in one line (or why it was skipped).
     @discardableResult
-    func run() throws -> String {
+    public func run() throws -> String {
         print("federated: FedAvg over 10 non-IID clients on Fashion-MNIST (data never leaves a client)")
         guard
             let dataset = FashionMNIST.forTour(

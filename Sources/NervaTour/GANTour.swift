@@ -7,25 +7,43 @@ import NervaGAN
 /// one epoch (937 steps) or at most 40 seconds, with its sample grid, loss and `D`-output curves,
 /// and — measured with the vision part's classifier when it is in the folder — FID, the real-data
 /// floor and the class histogram of its samples.
-struct GANTour: TourPart {
-    let title = "gan: MLP GAN with the R1 remedy"
-    let seed: UInt64
-    let folder: RunFolder
-    let dataDirectory: URL?
+public struct GANTour: TourPart {
+    /// The part's name in the summary table.
+    public let title = "gan: MLP GAN with the R1 remedy"
+    /// The seed of the GAN and the batches.
+    public let seed: UInt64
+    /// The tour's folder.
+    public let folder: RunFolder
+    /// The Fashion-MNIST folder (`nil`: the default one).
+    public let dataDirectory: URL?
     /// The most seconds of training: on a slower machine, the epoch is cut short.
-    var budget: Double = 40
+    public var budget: Double = 40
     /// The remedy for instability the tour applies to the baseline GAN.
-    static let remedy = GANRemedy.r1
+    public static let remedy = GANRemedy.r1
+
+    /// The GAN part.
+    /// - Parameters:
+    ///   - seed: The seed of the GAN and the batches.
+    ///   - folder: The tour's folder; when it holds the vision part's classifier, the samples are measured with it.
+    ///   - dataDirectory: The Fashion-MNIST folder (`nil`: the default one); without it the part is skipped.
+    public init(seed: UInt64, folder: RunFolder, dataDirectory: URL?) {
+        self.seed = seed
+        self.folder = folder
+        self.dataDirectory = dataDirectory
+    }
 
     /// The library's MLP GAN with the remedy applied.
-    var configuration: GANTrainingConfiguration {
+    public var configuration: GANTrainingConfiguration {
         var configuration = GANTrainingConfiguration(model: GANModelConfiguration(architecture: .mlp))
         configuration.seed = seed
         return Self.remedy.applied(to: configuration)
     }
 
+    /// Runs the part into the tour's folder: progress on standard output, records, figures and
+    /// text in the folder's report.
+    /// - Returns: The part's result in one line (or why it was skipped).
     @discardableResult
-    func run() throws -> String {
+    public func run() throws -> String {
         print(
             "gan: an MLP GAN on Fashion-MNIST with the \(Self.remedy.rawValue) remedy (\(Self.remedy.summary); "
                 + "one epoch, at most \(Int(budget)) s)")

@@ -5,13 +5,28 @@ import NervaRL
 /// The reinforcement-learning part of the tour: value iteration and Q-learning on slippery
 /// FrozenLake (value heat maps, learned policy, learning curve), then Deep Q-Learning on
 /// CartPole-v1 with a return curve and a greedy evaluation.
-struct RLTour: TourPart {
-    let title = "rl: FrozenLake Q-learning, CartPole DQN"
-    let seed: UInt64
-    let folder: RunFolder
+public struct RLTour: TourPart {
+    /// The part's name in the summary table.
+    public let title = "rl: FrozenLake Q-learning, CartPole DQN"
+    /// The seed of the learners and the environments.
+    public let seed: UInt64
+    /// The tour's folder.
+    public let folder: RunFolder
 
+    /// The reinforcement-learning part.
+    /// - Parameters:
+    ///   - seed: The seed of the learners and the environments.
+    ///   - folder: The tour's folder.
+    public init(seed: UInt64, folder: RunFolder) {
+        self.seed = seed
+        self.folder = folder
+    }
+
+    /// Runs the part into the tour's folder: progress on standard output, records, figures and
+    /// text in the folder's report.
+    /// - Returns: The part's result in one line (or why it was skipped).
     @discardableResult
-    func run() throws -> String {
+    public func run() throws -> String {
         print("rl: value iteration and Q-learning on FrozenLake-v1 (4×4, slippery)")
         let lake = try EnvironmentRegistry.tabular("FrozenLake-v1")
         let model = lake.base.model

@@ -5,13 +5,28 @@ import NervaRec
 /// The recommender part of the tour: MovieLens-100k-sized synthetic data with a planted taste
 /// structure, NeuMF (the paper's settings, a few epochs) against popularity and item-kNN under
 /// the NCF protocol and full ranking, and a few recommendations with explanations.
-struct RecommenderTour: TourPart {
-    let title = "recommender: NeuMF vs baselines"
-    let seed: UInt64
-    let folder: RunFolder
+public struct RecommenderTour: TourPart {
+    /// The part's name in the summary table.
+    public let title = "recommender: NeuMF vs baselines"
+    /// The seed of the synthetic data and the models.
+    public let seed: UInt64
+    /// The tour's folder.
+    public let folder: RunFolder
 
+    /// The recommender part.
+    /// - Parameters:
+    ///   - seed: The seed of the synthetic data and the models.
+    ///   - folder: The tour's folder.
+    public init(seed: UInt64, folder: RunFolder) {
+        self.seed = seed
+        self.folder = folder
+    }
+
+    /// Runs the part into the tour's folder: progress on standard output, records, figures and
+    /// text in the folder's report.
+    /// - Returns: The part's result in one line (or why it was skipped).
     @discardableResult
-    func run() throws -> String {
+    public func run() throws -> String {
         let synthetic = SyntheticInteractions(seed: seed)
         let data = synthetic.dataset
         let split = SplitRule.leaveOneOut.split(data)

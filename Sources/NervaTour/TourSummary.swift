@@ -3,7 +3,7 @@ import NervaData
 
 /// One part of `nerva tour`: a title for the summary table and a run that returns its result in
 /// one line (or why it was skipped).
-protocol TourPart {
+public protocol TourPart {
     /// The part's name in the summary table.
     var title: String { get }
     /// Runs the part into the tour's folder; returns its result in one line.
@@ -11,17 +11,26 @@ protocol TourPart {
 }
 
 /// The table that closes the tour: every part, its result and its time, printed and in the report.
-struct TourSummary {
-    struct Row: Equatable {
-        let part: String
-        let result: String
-        let seconds: Double
+public struct TourSummary: Sendable {
+    /// One part's line.
+    public struct Row: Equatable, Sendable {
+        /// The part's title.
+        public let part: String
+        /// Its result in one line.
+        public let result: String
+        /// How long it ran.
+        public let seconds: Double
     }
 
-    private(set) var rows: [Row] = []
+    /// The parts run so far, in order.
+    public private(set) var rows: [Row] = []
+
+    /// An empty summary.
+    public init() {}
 
     /// Runs `part`, timing it, and records its result line.
-    mutating func run(_ part: any TourPart) throws {
+    /// - Parameter part: The part to run.
+    public mutating func run(_ part: any TourPart) throws {
         let start = DispatchTime.now().uptimeNanoseconds
         let result = try part.run()
         rows.append(
@@ -31,7 +40,7 @@ struct TourSummary {
     }
 
     /// The table as text, one line per part and a total.
-    var text: String {
+    public var text: String {
         let width = max(rows.map(\.part.count).max() ?? 0, 5)
         var lines = [
             "Summary",
@@ -49,10 +58,11 @@ struct TourSummary {
     }
 
     /// The parts' time together.
-    var totalSeconds: Double { rows.reduce(0) { $0 + $1.seconds } }
+    public var totalSeconds: Double { rows.reduce(0) { $0 + $1.seconds } }
 
     /// Adds the table to the report.
-    func addTable(to folder: RunFolder) {
+    /// - Parameter folder: The tour's folder.
+    public func addTable(to folder: RunFolder) {
         folder.addTable(
             title: "Summary of the tour", header: ["part", "result", "seconds"],
             rows: rows.map { [$0.part, $0.result, String(format: "%.1f", $0.seconds)] }

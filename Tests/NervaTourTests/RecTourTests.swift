@@ -1,13 +1,12 @@
 import Foundation
 import NervaData
+import NervaTour
 import Testing
-
-@testable import nerva
 
 /// The recommender part of the tour runs and writes its table, chart and explanations.
 @Suite struct RecTourTests {
     @Test func recommenderTourRuns() throws {
-        let out = try NervaCLI.temporaryFolder()
+        let out = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: out) }
         let folder = try RunFolder(command: "tour", out: out.path)
         try RecommenderTour(seed: 0, folder: folder).run()

@@ -1,16 +1,15 @@
 import Foundation
 import NervaData
+import NervaTour
 import Testing
-
-@testable import nerva
 
 /// The tour's parts and the summary table that closes it.
 @Suite struct TourTests {
     @Test func theTourHasEveryPartOnceWithTheClassifierBeforeTheGAN() throws {
-        let out = try NervaCLI.temporaryFolder()
+        let out = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: out) }
         let folder = try RunFolder(command: "tour", out: out.path)
-        let titles = TourCommand.parts(seed: 0, folder: folder, dataDirectory: nil).map(\.title)
+        let titles = Tour.parts(seed: 0, folder: folder, dataDirectory: nil).map(\.title)
         #expect(titles.count == 6 && Set(titles).count == 6)
         for prefix in ["engine", "vision", "gan", "rl", "recommender", "federated"] {
             #expect(titles.filter { $0.hasPrefix(prefix + ":") }.count == 1, "\(titles)")
@@ -23,11 +22,11 @@ import Testing
     /// The vision and GAN parts on a tiny Fashion-MNIST: each reports its figures in the summary,
     /// printed and in the report; the GAN part says which remedy it used.
     @Test func theSummaryListsEachPartsResultInTheReport() throws {
-        let out = try NervaCLI.temporaryFolder()
+        let out = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: out) }
-        let data = out.appendingPathComponent("fashion-mnist")
-        try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
-        try NervaCLI.writeTinyDataset(in: data, trainCount: 600, testCount: 100)
+        let tiny = try TinyFashionMNIST(trainCount: 600, testCount: 100)
+        defer { tiny.remove() }
+        let data = tiny.url
         let folder = try RunFolder(command: "tour", out: out.appendingPathComponent("tour").path)
         var gan = GANTour(seed: 0, folder: folder, dataDirectory: data)
         gan.budget = 5
@@ -56,7 +55,7 @@ import Testing
     }
 
     @Test func aPartWithoutDataIsSkippedAndSaysSo() throws {
-        let out = try NervaCLI.temporaryFolder()
+        let out = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: out) }
         let folder = try RunFolder(command: "tour", out: out.path)
         var summary = TourSummary()
