@@ -41,7 +41,7 @@ public final class BenchmarkReporter {
     ///   - write: Receives each line, without its newline (default: standard output, flushed).
     public init(
         suite: String, json: Bool, filter: String? = nil, quick: Bool, pytorch: PyTorchPeer? = nil,
-        write: @escaping (String) -> Void = { print($0); fflush(nil) }
+        write: @escaping (String) -> Void = BenchmarkReporter.standardOutput
     ) {
         self.suite = suite
         self.json = json
@@ -50,6 +50,13 @@ public final class BenchmarkReporter {
         self.pytorch = pytorch
         self.write = write
         machine = (ComputeBackend.cpuModel, ComputeBackend.instructionSet.rawValue, ComputeBackend.library)
+    }
+
+    /// Prints `line` on standard output and flushes it (the reporter's default destination).
+    /// - Parameter line: One line, without its newline.
+    public static func standardOutput(_ line: String) {
+        print(line)
+        fflush(nil)
     }
 
     /// Whether the measurement `name` should run.

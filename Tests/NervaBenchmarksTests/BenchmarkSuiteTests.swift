@@ -17,7 +17,10 @@ import Testing
         #expect(count == 2)
         let objects = try objects(lines)
         #expect(objects.compactMap { $0["name"] as? String } == ["env_steps", "env_steps", "peak_rss"])
-        #expect(objects.compactMap { ($0["params"] as? [String: Any])?["env"] as? String } == ["CartPole-v1", "FrozenLake-v1"])
+        #expect(
+            objects.compactMap { ($0["params"] as? [String: Any])?["env"] as? String } == [
+                "CartPole-v1", "FrozenLake-v1"
+            ])
         for object in objects {
             #expect(object["suite"] as? String == "rl")
             #expect((object["value"] as? Double).map { $0 > 0 } == true, "\(object)")

@@ -23,7 +23,9 @@ public struct DQNSeedsRun {
     ///   - seeds: The seeds, in order.
     ///   - evaluationEpisodes: How many greedy episodes evaluate each seed's network.
     ///   - threshold: The return that counts as solved, if known.
-    public init(environmentID: String, config: DQNConfig, seeds: [UInt64], evaluationEpisodes: Int, threshold: Double?) {
+    public init(
+        environmentID: String, config: DQNConfig, seeds: [UInt64], evaluationEpisodes: Int, threshold: Double?
+    ) {
         self.environmentID = environmentID
         self.config = config
         self.seeds = seeds
