@@ -1,17 +1,37 @@
 import Foundation
 import NervaData
-import NervaFed
 import NervaRec
 
 /// HR@10 against ε: the same federation rerun with each noise multiplier `z` (clipping norm
 /// fixed), ε from the RDP accountant of `DifferentialPrivacy` at the run's δ.
-struct FedRecPrivacySweep {
-    let base: FederatedRecommendationRun
-    let noiseMultipliers: [Double]
+public struct FederatedRecommendationPrivacySweep {
+    /// The federation to rerun; its privacy settings give the clipping norm.
+    public let base: FederatedRecommendationRun
+    /// The noise multipliers `z`, one full run each.
+    public let noiseMultipliers: [Double]
     /// Horizontal lines for comparison (popularity, the run without noise, centralised), by name.
-    var references: [(name: String, hitRate: Double)] = []
+    public var references: [(name: String, hitRate: Double)] = []
 
-    func run(split: InteractionSplit, folder: RunFolder) throws {
+    /// A sweep over noise multipliers.
+    /// - Parameters:
+    ///   - base: The federation to rerun, with DP-FedAvg's clipping norm set.
+    ///   - noiseMultipliers: The noise multipliers `z`, one full run each.
+    ///   - references: Horizontal lines for comparison on the chart, by name.
+    public init(
+        base: FederatedRecommendationRun, noiseMultipliers: [Double],
+        references: [(name: String, hitRate: Double)] = []
+    ) {
+        self.base = base
+        self.noiseMultipliers = noiseMultipliers
+        self.references = references
+    }
+
+    /// Runs the federation once per noise multiplier on `split` and writes records, a table of
+    /// ε, HR@10 and NDCG@10 per `z`, and the chart of HR@10 against ε into `folder`.
+    /// - Parameters:
+    ///   - split: The users' training interactions and held-out items.
+    ///   - folder: The run folder.
+    public func run(split: InteractionSplit, folder: RunFolder) throws {
         var points: [(z: Double, epsilon: Double, hitRate: Double, ndcg: Double)] = []
         for z in noiseMultipliers {
             var configuration = base

@@ -1,21 +1,44 @@
 import Foundation
 import NervaData
-import NervaFed
 
 /// The report part of `nerva fed recommend`: the HR/NDCG curve per round against the
 /// centralised and popularity references, the comparison table and line, and the traffic.
-struct FedRecReport {
-    let run: FederatedRecommendationRun
-    let outcome: FederatedRecommendationRun.Outcome
-    let popularity: (hitRate: Double, ndcg: Double)
-    let centralised: (hitRate: Double, ndcg: Double)?
-    let centralisedEpochs: Int
+public struct FederatedRecommendationReport {
+    /// The federation's settings.
+    public let run: FederatedRecommendationRun
+    /// What the federation measured.
+    public let outcome: FederatedRecommendationRun.Outcome
+    /// The popularity baseline's HR@10 and NDCG@10.
+    public let popularity: (hitRate: Double, ndcg: Double)
+    /// Centralised NCF's HR@10 and NDCG@10 (`nil` when it was skipped).
+    public let centralised: (hitRate: Double, ndcg: Double)?
+    /// The epochs centralised NCF trained.
+    public let centralisedEpochs: Int
+
+    /// A report of a finished federation.
+    /// - Parameters:
+    ///   - run: The federation's settings.
+    ///   - outcome: What it measured.
+    ///   - popularity: The popularity baseline's HR@10 and NDCG@10.
+    ///   - centralised: Centralised NCF's HR@10 and NDCG@10 (`nil` when skipped).
+    ///   - centralisedEpochs: The epochs centralised NCF trained.
+    public init(
+        run: FederatedRecommendationRun, outcome: FederatedRecommendationRun.Outcome,
+        popularity: (hitRate: Double, ndcg: Double), centralised: (hitRate: Double, ndcg: Double)?,
+        centralisedEpochs: Int
+    ) {
+        self.run = run
+        self.outcome = outcome
+        self.popularity = popularity
+        self.centralised = centralised
+        self.centralisedEpochs = centralisedEpochs
+    }
 
     /// Federated HR@10 as a share of centralised HR@10.
-    var ratio: Double? { centralised.map { outcome.hitRate / max($0.hitRate, 1e-12) } }
+    public var ratio: Double? { centralised.map { outcome.hitRate / max($0.hitRate, 1e-12) } }
 
     /// One line: federated vs centralised vs popularity, rounds and bytes.
-    var comparisonLine: String {
+    public var comparisonLine: String {
         let name = run.architecture.rawValue
         var line = String(
             format: "federated %@ HR@10 %.4f NDCG@10 %.4f after %d rounds", name, outcome.hitRate, outcome.ndcg,
@@ -36,11 +59,18 @@ struct FedRecReport {
         return line
     }
 
-    static func bytes(_ count: Double) -> String {
+    /// A byte count for people, in kB or MB.
+    /// - Parameter count: The bytes.
+    public static func bytes(_ count: Double) -> String {
         count >= 1_048_576 ? String(format: "%.2f MB", count / 1_048_576) : String(format: "%.1f kB", count / 1024)
     }
 
-    func write(to folder: RunFolder, part: String = "fedrec") throws {
+    /// Writes the curve per round, the comparison and round tables, what leaves a device, and the
+    /// final record into `folder`.
+    /// - Parameters:
+    ///   - folder: The run folder.
+    ///   - part: The `part` field of the record and the prefix of the curve's file.
+    public func write(to folder: RunFolder, part: String = "fedrec") throws {
         let reports = outcome.reports
         var series: [LineChart.Series] = [
             .init(

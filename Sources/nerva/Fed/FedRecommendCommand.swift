@@ -202,7 +202,7 @@ struct FedRecommendCommand: ParsableCommand {
                 + "\(split.test.count) held out (leave-one-out, latest)")
         let outcome = try configuration.run(split: split, folder: folder)
         let (popularity, centralised) = try configuration.baselines(split: split, epochs: centralisedEpochs)
-        let summary = FedRecReport(
+        let summary = FederatedRecommendationReport(
             run: configuration, outcome: outcome, popularity: popularity, centralised: centralised,
             centralisedEpochs: centralisedEpochs)
         try summary.write(to: folder)
@@ -217,7 +217,7 @@ struct FedRecommendCommand: ParsableCommand {
                 (name: "popularity", hitRate: popularity.0)
             ]
             if let centralised { references.append((name: "centralised", hitRate: centralised.0)) }
-            try FedRecPrivacySweep(base: configuration, noiseMultipliers: sweep, references: references).run(
+            try FederatedRecommendationPrivacySweep(base: configuration, noiseMultipliers: sweep, references: references).run(
                 split: split, folder: folder)
         }
         try folder.writeReport()
