@@ -217,7 +217,9 @@ struct FedRecommendCommand: ParsableCommand {
                 (name: "popularity", hitRate: popularity.0)
             ]
             if let centralised { references.append((name: "centralised", hitRate: centralised.0)) }
-            try FederatedRecommendationPrivacySweep(base: configuration, noiseMultipliers: sweep, references: references).run(
+            try FederatedRecommendationPrivacySweep(
+                base: configuration, noiseMultipliers: sweep, references: references
+            ).run(
                 split: split, folder: folder)
         }
         try folder.writeReport()
