@@ -108,7 +108,7 @@ let package = Package(
         .testTarget(name: "NervaRLTests", dependencies: ["NervaRL", "NervaTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "NervaVisionTests", dependencies: ["NervaVision", "NervaData", "NervaTestSupport"]),
         .testTarget(name: "NervaBenchmarksTests", dependencies: ["NervaBenchmarks"]),
-        .testTarget(name: "NervaTourTests", dependencies: ["NervaTour", "NervaData"]),
+        .testTarget(name: "NervaTourTests", dependencies: ["NervaTour", "NervaData", "NervaTestSupport"]),
         .testTarget(name: "NervaGANTests", dependencies: ["NervaGAN", "NervaData", "NervaTestSupport"]),
         .testTarget(
             name: "NervaOptimTests",

@@ -1,5 +1,6 @@
 import Foundation
 import NervaData
+import NervaTestSupport
 import NervaTour
 import Testing
 
