@@ -48,18 +48,18 @@ struct FedRecommendCommand: ParsableCommand {
     var rounds: Int?
     @Option(
         parsing: .unconditional,
-        help: "C: the share of users that train each round (default \(number(defaults.fraction))).")
+        help: "C: the share of users that train each round (default \(helpNumber(defaults.fraction))).")
     var fraction: Double?
     @Option(parsing: .unconditional, help: "E: local epochs per round (default \(defaults.localEpochs)).")
     var localEpochs: Int?
     @Option(parsing: .unconditional, help: "B: local batch size (default \(defaults.batchSize)).")
     var batchSize: Int?
-    @Option(parsing: .unconditional, help: "Local Adam learning rate (default \(number(defaults.learningRate))).")
+    @Option(parsing: .unconditional, help: "Local Adam learning rate (default \(helpNumber(defaults.learningRate))).")
     var learningRate: Float?
     @Option(
         parsing: .unconditional,
         help:
-            "FedProx's μ: each user adds μ/2·‖w − w_global‖² to its local loss (default \(number(defaults.mu)): FedAvg)."
+            "FedProx's μ: each user adds μ/2·‖w − w_global‖² to its local loss (default \(helpNumber(defaults.mu)): FedAvg)."
     )
     var mu: Float?
     @Option(
@@ -75,7 +75,7 @@ struct FedRecommendCommand: ParsableCommand {
             "DP: also run each of these noise multipliers (comma-separated) and chart HR@10 against ε; needs --clip-norm."
     )
     var dpSweep: String?
-    @Option(parsing: .unconditional, help: "δ of the reported (ε, δ) (default \(number(defaults.delta))).")
+    @Option(parsing: .unconditional, help: "δ of the reported (ε, δ) (default \(helpNumber(defaults.delta))).")
     var delta: Double?
     @Option(parsing: .unconditional, help: "Epochs of the centralised NCF baseline (0 to skip it).")
     var centralisedEpochs = 20
@@ -84,7 +84,7 @@ struct FedRecommendCommand: ParsableCommand {
     @Option(
         parsing: .unconditional,
         help:
-            "Multiply the local learning rate by this every round (default \(number(defaults.learningRateDecay)): constant)."
+            "Multiply the local learning rate by this every round (default \(helpNumber(defaults.learningRateDecay)): constant)."
     )
     var learningRateDecay: Float?
     @Option(
@@ -228,9 +228,6 @@ private let plantedDefaults: (users: Int, items: Int) = {
     guard case let .planted(users, items) = defaults.data else { return (0, 0) }
     return (users, items)
 }()
-
-/// A setting for the help: `1`, `0.05`, `1e-05`.
-private func number(_ value: some BinaryFloatingPoint) -> String { String(format: "%g", Double(value)) }
 
 extension NCFSettings.Architecture: ExpressibleByArgument {}
 
