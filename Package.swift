@@ -103,9 +103,11 @@ let package = Package(
         .testTarget(name: "nervaTests", dependencies: ["nerva"]),
         .testTarget(name: "NervaDataTests", dependencies: ["NervaData", "NervaTensor", "NervaTestSupport"]),
         // Domain test targets (one line each).
-        .testTarget(name: "NervaRecTests", dependencies: ["NervaRec", "NervaTestSupport"]),
+        .testTarget(name: "NervaRecTests", dependencies: ["NervaRec", "NervaData", "NervaTestSupport"]),
         .testTarget(name: "NervaFedTests", dependencies: ["NervaFed", "NervaData", "NervaTestSupport"]),
-        .testTarget(name: "NervaRLTests", dependencies: ["NervaRL", "NervaTestSupport"], exclude: ["Fixtures"]),
+        .testTarget(
+            name: "NervaRLTests", dependencies: ["NervaRL", "NervaData", "NervaTestSupport"], exclude: ["Fixtures"]
+        ),
         .testTarget(name: "NervaVisionTests", dependencies: ["NervaVision", "NervaData", "NervaTestSupport"]),
         .testTarget(name: "NervaBenchmarksTests", dependencies: ["NervaBenchmarks"]),
         .testTarget(name: "NervaTourTests", dependencies: ["NervaTour", "NervaData", "NervaTestSupport"]),
