@@ -298,33 +298,21 @@ extension RecTrainCommand {
         }
         guard folds >= 2 else { throw ValidationError("--folds must be at least 2, got \(folds).") }
         let (train, test, origin) = try source.load(seed: seed)
-        var data = train
-        if let test {
-            data.userIndices += test.userIndices
-            data.itemIndices += test.itemIndices
-            data.ratings += test.ratings
-            data.timestamps += test.timestamps
-        }
-        guard folds <= data.count else {
-            throw ValidationError("--folds must be at most \(data.count) (the interactions), got \(folds).")
+        let rows = train.count + (test?.count ?? 0)
+        guard folds <= rows else {
+            throw ValidationError("--folds must be at most \(rows) (the interactions), got \(folds).")
         }
         let folder = try RunFolder(
             command: "rec-train", out: out,
             settings: [("model", model.rawValue), ("data", origin), ("folds", "\(folds)")]
                 + training.settings.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
-        var rmse: [Double] = [], mae: [Double] = []
-        for (index, split) in InteractionSplit.folds(data, count: folds, seed: seed).enumerated() {
-            guard let mf = try training.train(split.train) as? BiasedMF else {
-                throw ValidationError("--folds needs a rating model.")
-            }
-            let errors = try mf.errors(on: split.test)
-            rmse.append(errors.rmse)
-            mae.append(errors.mae)
+        let errors = try training.crossValidate(train: train, test: test, folds: folds, seed: seed) { index, fold in
             folder.log([
-                "part": "rec", "model": model.rawValue, "fold": index + 1, "rmse": errors.rmse, "mae": errors.mae
+                "part": "rec", "model": model.rawValue, "fold": index + 1, "rmse": fold.rmse, "mae": fold.mae
             ])
-            print("  fold \(index + 1): RMSE \(fmt(errors.rmse))  MAE \(fmt(errors.mae))")
+            print("  fold \(index + 1): RMSE \(fmt(fold.rmse))  MAE \(fmt(fold.mae))")
         }
+        let rmse = errors.map(\.rmse), mae = errors.map(\.mae)
         let meanRMSE = rmse.reduce(0, +) / Double(folds), meanMAE = mae.reduce(0, +) / Double(folds)
         folder.log([
             "part": "rec", "model": model.rawValue, "final": true, "rmse": meanRMSE, "mae": meanMAE, "folds": folds
