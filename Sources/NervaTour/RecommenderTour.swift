@@ -112,3 +112,6 @@ public struct RecommenderTour: TourPart {
         folder.addText(title: "NeuMF recommendations with explanations", text: text)
     }
 }
+
+/// A metric in the tour's table and summary line: four decimals.
+private func fmt(_ value: Double) -> String { String(format: "%.4f", value) }
