@@ -45,11 +45,12 @@ struct GymnasiumRun {
             throw ValidationError(
                 "\(environmentID) has Discrete observations: train it with q-learning, sarsa or expected-sarsa.")
         }
-        var (config, episodes) = TabularPresets.gymnasiumSettings(algorithm: tabular, episodes: command.episodes)
+        let preset = TabularPresets.gymnasiumSettings(algorithm: tabular, episodes: command.episodes)
+        var config = preset.config
         if let learningRate = command.learningRate { config.learningRate = learningRate }
         if let discount = command.discount { config.discount = discount }
         let meanReturn = try GymnasiumTabularRun(
-            environmentID: environmentID, config: config, episodes: episodes, seed: command.seed,
+            environmentID: environmentID, config: config, episodes: preset.episodes, seed: command.seed,
             evaluationEpisodes: command.evaluationEpisodes
         ).run(on: environment, folder: folder)
         print(
