@@ -14,6 +14,8 @@ let package = Package(
         .library(name: "NervaRL", targets: ["NervaRL"]),
         .library(name: "NervaRec", targets: ["NervaRec"]),
         .library(name: "NervaFed", targets: ["NervaFed"]),
+        .library(name: "NervaBenchmarks", targets: ["NervaBenchmarks"]),
+        .library(name: "NervaTour", targets: ["NervaTour"]),
         .executable(name: "nerva", targets: ["nerva"])
     ],
     dependencies: [
@@ -36,7 +38,7 @@ let package = Package(
                 .linkedFramework("Accelerate", .when(platforms: [.macOS]))
             ]
         ),
-        // OpenBLAS, only for `nerva bench engine`'s comparison with a direct library call.
+        // OpenBLAS, only for the engine benchmarks' comparison with a direct library call.
         .systemLibrary(
             name: "CBLAS",
             pkgConfig: "openblas",
@@ -54,8 +56,8 @@ let package = Package(
         .target(name: "NervaVision", dependencies: ["NervaNN", "NervaOptim", "NervaData"]),
         // The four domain targets; they never import each other, except NervaFed → NervaRec.
         .target(name: "NervaGAN", dependencies: ["NervaNN", "NervaOptim", "NervaData", "NervaVision"]),
-        .target(name: "NervaRL", dependencies: ["NervaNN", "NervaOptim"]),
-        .target(name: "NervaRec", dependencies: ["NervaNN", "NervaOptim"]),
+        .target(name: "NervaRL", dependencies: ["NervaNN", "NervaOptim", "NervaData"]),
+        .target(name: "NervaRec", dependencies: ["NervaNN", "NervaOptim", "NervaData"]),
         .target(
             name: "NervaFed",
             dependencies: [
@@ -69,14 +71,30 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl")
             ],
         ),
+        // The workloads of `nerva bench` (every domain, and oneDNN and OpenBLAS called directly).
+        .target(
+            name: "NervaBenchmarks",
+            dependencies: [
+                "NervaTensor", "NervaNN", "NervaOptim", "NervaData", "NervaVision",
+                "NervaGAN", "NervaRL", "NervaRec", "NervaFed",
+                "CNervaKernels",
+                .target(name: "CBLAS", condition: .when(platforms: [.linux]))
+            ]
+        ),
+        // `nerva tour`: a short run of every part into one report.
+        .target(
+            name: "NervaTour",
+            dependencies: [
+                "NervaTensor", "NervaNN", "NervaOptim", "NervaData", "NervaVision", "NervaGAN", "NervaRL", "NervaRec",
+                "NervaFed"
+            ]
+        ),
         .target(name: "NervaTestSupport", dependencies: ["NervaTensor"]),
         .executableTarget(
             name: "nerva",
             dependencies: [
                 "NervaTensor", "NervaNN", "NervaOptim", "NervaData", "NervaVision",
-                "NervaGAN", "NervaRL", "NervaRec", "NervaFed",
-                "CNervaKernels",
-                .target(name: "CBLAS", condition: .when(platforms: [.linux])),
+                "NervaGAN", "NervaRL", "NervaRec", "NervaFed", "NervaBenchmarks", "NervaTour",
                 .product(name: "ArgumentParser", package: "swift-argument-parser")
             ]
         ),
@@ -85,10 +103,14 @@ let package = Package(
         .testTarget(name: "nervaTests", dependencies: ["nerva"]),
         .testTarget(name: "NervaDataTests", dependencies: ["NervaData", "NervaTensor", "NervaTestSupport"]),
         // Domain test targets (one line each).
-        .testTarget(name: "NervaRecTests", dependencies: ["NervaRec", "NervaTestSupport"]),
+        .testTarget(name: "NervaRecTests", dependencies: ["NervaRec", "NervaData", "NervaTestSupport"]),
         .testTarget(name: "NervaFedTests", dependencies: ["NervaFed", "NervaData", "NervaTestSupport"]),
-        .testTarget(name: "NervaRLTests", dependencies: ["NervaRL", "NervaTestSupport"], exclude: ["Fixtures"]),
+        .testTarget(
+            name: "NervaRLTests", dependencies: ["NervaRL", "NervaData", "NervaTestSupport"], exclude: ["Fixtures"]
+        ),
         .testTarget(name: "NervaVisionTests", dependencies: ["NervaVision", "NervaData", "NervaTestSupport"]),
+        .testTarget(name: "NervaBenchmarksTests", dependencies: ["NervaBenchmarks"]),
+        .testTarget(name: "NervaTourTests", dependencies: ["NervaTour", "NervaData", "NervaTestSupport"]),
         .testTarget(name: "NervaGANTests", dependencies: ["NervaGAN", "NervaData", "NervaTestSupport"]),
         .testTarget(
             name: "NervaOptimTests",

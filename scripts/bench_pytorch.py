@@ -71,7 +71,7 @@ def adam_step(model, optimizer, inputs, labels):
     return loss.item()
 
 
-# ---- engine (Sources/nerva/Benchmarks/EngineBenchmarks.swift) ----
+# ---- engine (Sources/NervaBenchmarks/EngineBenchmarks.swift) ----
 
 def sgemm(params, quick):
     """A @ B, square n×n or m×k @ k×n, uniform [0, 1) entries."""

@@ -1,6 +1,7 @@
 import Foundation
 import NervaData
 import NervaNN
+import NervaTestSupport
 import NervaVision
 import Testing
 

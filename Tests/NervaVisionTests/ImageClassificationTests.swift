@@ -2,6 +2,7 @@ import Foundation
 import NervaData
 import NervaNN
 import NervaTensor
+import NervaTestSupport
 import NervaVision
 import Testing
 

@@ -1,41 +1,8 @@
 import Foundation
 import NervaData
+import NervaTestSupport
 
-/// A temporary folder holding a tiny Fashion-MNIST in the published IDX format (uncompressed):
-/// noisy images in which class `k` lights rows `3k…3k+2`, so a classifier learns it in seconds.
-struct TinyFashionMNIST {
-    let url: URL
-
-    init(trainCount: Int = 240, testCount: Int = 60, seed: UInt64 = 1) throws {
-        url = FileManager.default.temporaryDirectory.appendingPathComponent("nerva-vision-test-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        var state = seed
-        func next() -> UInt64 { // SplitMix64: test data independent of Nerva's generator
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        for (prefix, count) in [("train", trainCount), ("t10k", testCount)] {
-            let labels = (0..<count).map { _ in UInt8(next() % 10) }
-            let pixels = labels.flatMap { label in
-                (0..<784).map { i in i / 28 / 3 == Int(label) ? UInt8(255) : UInt8(next() % 60) }
-            }
-            try Data(Self.idx(type: 0x08, shape: [count, 28, 28], payload: pixels))
-                .write(to: url.appendingPathComponent("\(prefix)-images-idx3-ubyte"))
-            try Data(Self.idx(type: 0x08, shape: [count], payload: labels))
-                .write(to: url.appendingPathComponent("\(prefix)-labels-idx1-ubyte"))
-        }
-    }
-
+extension TinyFashionMNIST {
+    /// The tiny data set, loaded.
     func load() throws -> FashionMNIST { try FashionMNIST(directory: url) }
-
-    func remove() { try? FileManager.default.removeItem(at: url) }
-
-    private static func idx(type: UInt8, shape: [Int], payload: [UInt8]) -> [UInt8] {
-        var bytes: [UInt8] = [0, 0, type, UInt8(shape.count)]
-        for dimension in shape { bytes += withUnsafeBytes(of: UInt32(dimension).bigEndian, Array.init) }
-        return bytes + payload
-    }
 }

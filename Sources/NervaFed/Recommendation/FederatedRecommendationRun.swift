@@ -22,10 +22,10 @@ public struct FederatedRecommendationRun: Sendable {
     public var architecture: NCFSettings.Architecture = .neumf
     /// GMF predictive factors.
     public var factors = 8
-    /// MLP sizes (the first is the concatenated embedding size).
-    public var layers = [64, 32, 16, 8]
-    /// Sampled negatives per positive in each local epoch.
-    public var negatives = 4
+    /// MLP sizes (the first is the concatenated embedding size); NCF's default tower.
+    public var layers = NCFSettings().layers
+    /// Sampled negatives per positive in each local epoch; NCF's default.
+    public var negatives = NCFSettings().negatives
     /// Epochs of the participants' user-embedding refit (0: off).
     public var refitEpochs = 1
     /// Communication rounds.

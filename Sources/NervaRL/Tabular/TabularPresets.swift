@@ -35,4 +35,20 @@ public enum TabularPresets {
             )
         }
     }
+
+    /// The configuration for a Gymnasium environment with Discrete observations (through the
+    /// bridge, no transition model): the defaults of ``TabularConfig`` (α 0.1, γ 0.99) with ε
+    /// falling from 1 to 0.01 over the first half of `episodes`, 5,000 unless given.
+    /// - Parameters:
+    ///   - algorithm: The tabular algorithm.
+    ///   - episodes: The training episodes (`nil`: 5,000).
+    public static func gymnasiumSettings(algorithm: TabularAlgorithm = .qLearning, episodes: Int? = nil) -> (
+        config: TabularConfig, episodes: Int
+    ) {
+        let episodes = episodes ?? 5_000
+        var config = TabularConfig()
+        config.algorithm = algorithm
+        config.epsilon = .linear(start: 1, end: 0.01, duration: episodes / 2)
+        return (config, episodes)
+    }
 }

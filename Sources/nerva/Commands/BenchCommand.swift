@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import NervaBenchmarks
 import NervaData
 import NervaTensor
 
@@ -13,12 +14,8 @@ struct BenchCommand: ParsableCommand {
             "Prints one line per measurement; with --json, one JSON object per line: {\"suite\",\"name\",\"params\",\"value\",\"unit\"}."
     )
 
-    enum Suite: String, ExpressibleByArgument, CaseIterable {
-        case engine, vision, gan, rl, rec, fed
-    }
-
-    @Argument(help: "The suite to run: \(Suite.allCases.map(\.rawValue).joined(separator: ", ")).")
-    var suite: Suite
+    @Argument(help: "The suite to run: \(BenchmarkSuite.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var suite: BenchmarkSuite
 
     @Flag(help: "Print JSON lines instead of text.")
     var json = false
@@ -42,27 +39,13 @@ struct BenchCommand: ParsableCommand {
         let pytorch = comparePytorch ? try PyTorchPeer(threads: ComputeBackend.threadCount) : nil
         let reporter = BenchmarkReporter(
             suite: suite.rawValue, json: json, filter: only, quick: quick, pytorch: pytorch)
-        reporter.header()
-        switch suite {
-        case .engine: EngineBenchmarks(quick: quick, reporter: reporter).run()
-        case .gan: GANBenchmarks(quick: quick, reporter: reporter).run()
-        case .rec: try RecBenchmarks(quick: quick, reporter: reporter).run()
-        case .rl: try RLBenchmarks(quick: quick, reporter: reporter).run()
-        case .fed:
-            try FedBenchmarks(
-                quick: quick, reporter: reporter,
-                dataDirectory: data.map { URL(fileURLWithPath: $0) } ?? FashionMNIST.defaultDirectory
-            ).run()
-        case .vision:
-            try VisionBenchmarks(
-                quick: quick, reporter: reporter,
-                dataDirectory: data.map { URL(fileURLWithPath: $0) } ?? FashionMNIST.defaultDirectory
-            ).run()
-        }
-        guard reporter.count > 0 else {
+        let measured = try suite.run(
+            reporter: reporter, dataDirectory: data.map { URL(fileURLWithPath: $0) } ?? FashionMNIST.defaultDirectory)
+        guard measured > 0 else {
             throw ValidationError(
                 "--only \(only ?? ""): no measurement of the \(suite.rawValue) suite has that in its name.")
         }
-        reporter.report("peak_rss", params: [:], value: reporter.processPeakMegabytes, unit: "MB")
     }
 }
+
+extension BenchmarkSuite: ExpressibleByArgument {}

@@ -30,9 +30,9 @@ struct FedSimulateCommand: ParsableCommand {
 
     @OptionGroup(title: "Model and strategy") var training: FedStrategyOptions
     @OptionGroup(title: "Data and partition") var split: FedPartitionOptions
-    @Option(parsing: .unconditional, help: "The number of clients (default 10).")
+    @Option(parsing: .unconditional, help: "The number of clients (default \(federatedRunDefaults.clients)).")
     var clients: Int?
-    @Option(parsing: .unconditional, help: "Communication rounds (default 10).")
+    @Option(parsing: .unconditional, help: "Communication rounds (default \(federatedRunDefaults.rounds)).")
     var rounds: Int?
     @Option(parsing: .unconditional, help: "Evaluate on only the first N test images.")
     var testLimit: Int?
@@ -47,7 +47,7 @@ struct FedSimulateCommand: ParsableCommand {
     var secureAggregation = false
     @Option(help: "Output folder (default ./nerva-out/fed-simulate-<timestamp>).")
     var out: String?
-    @Option(parsing: .unconditional, help: "Random seed (default 0).")
+    @Option(parsing: .unconditional, help: "Random seed (default \(federatedRunDefaults.seed)).")
     var seed: UInt64?
 
     /// The run these options describe: `FederatedRun`'s defaults, overridden by the options given.

@@ -63,15 +63,7 @@ struct RecTrainCommand: ParsableCommand {
             """)
     var factors: Int?
 
-    @Option(
-        help: """
-            NCF MLP sizes (default \(ncfDefaults.layers.map(String.init).joined(separator: ","))); \
-            the first is the concatenated embedding size.
-            """)
-    var layers: String?
-
-    @Option(parsing: .unconditional, help: "NCF sampled negatives per positive (\(ncfDefaults.negatives)).")
-    var negatives: Int?
+    @OptionGroup var tower: NCFTowerOptions
 
     @Option(
         parsing: .unconditional,
@@ -160,10 +152,7 @@ struct RecTrainCommand: ParsableCommand {
     var out: String?
 
     func validate() throws {
-        if let layers, parsedLayers(layers) == nil {
-            throw ValidationError(
-                "--layers must be at least two positive sizes, the first even (e.g. 64,32,16,8), got '\(layers)'.")
-        }
+        _ = try tower.parsedLayers()
         if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1, got \(epochs).") }
         if let averageEpochs, averageEpochs < 1 {
             throw ValidationError("--average-epochs must be at least 1, got \(averageEpochs).")
@@ -176,7 +165,8 @@ struct RecTrainCommand: ParsableCommand {
     /// Flags that the chosen model would ignore are errors, not silently dropped.
     func rejectInapplicable() throws {
         let ncf: [(String, Bool)] = [
-            ("--layers", layers != nil), ("--negatives", negatives != nil), ("--batch-size", batchSize != nil),
+            ("--layers", tower.layers != nil), ("--negatives", tower.negatives != nil),
+            ("--batch-size", batchSize != nil),
             ("--pretrain", pretrain != nil), ("--fine-tune-learning-rate", fineTuneLearningRate != nil),
             ("--weight-decay", weightDecay != nil), ("--validation", validation != nil),
             ("--patience", patience != nil), ("--refit", refit != nil), ("--average-epochs", averageEpochs != nil),
@@ -206,12 +196,6 @@ struct RecTrainCommand: ParsableCommand {
         }
     }
 
-    func parsedLayers(_ text: String) -> [Int]? {
-        let sizes = text.split(separator: ",").compactMap { Int($0) }
-        return sizes.count >= 2 && sizes.count == text.split(separator: ",").count && sizes.allSatisfy { $0 > 0 }
-            && sizes[0] % 2 == 0 ? sizes : nil
-    }
-
     func training() -> RecommenderTraining {
         var t = RecommenderTraining(kind: model, seed: seed)
         if paper {
@@ -232,8 +216,8 @@ struct RecTrainCommand: ParsableCommand {
             t.bpr.factors = factors
             t.als.factors = factors
         }
-        if let layers, let sizes = parsedLayers(layers) { t.ncf.layers = sizes }
-        if let negatives { t.ncf.negatives = negatives }
+        if let sizes = (try? tower.parsedLayers()) ?? nil { t.ncf.layers = sizes }
+        if let negatives = tower.negatives { t.ncf.negatives = negatives }
         if let learningRate {
             t.ncf.learningRate = learningRate
             t.svd.learningRate = learningRate
@@ -314,33 +298,21 @@ extension RecTrainCommand {
         }
         guard folds >= 2 else { throw ValidationError("--folds must be at least 2, got \(folds).") }
         let (train, test, origin) = try source.load(seed: seed)
-        var data = train
-        if let test {
-            data.userIndices += test.userIndices
-            data.itemIndices += test.itemIndices
-            data.ratings += test.ratings
-            data.timestamps += test.timestamps
-        }
-        guard folds <= data.count else {
-            throw ValidationError("--folds must be at most \(data.count) (the interactions), got \(folds).")
+        let rows = train.count + (test?.count ?? 0)
+        guard folds <= rows else {
+            throw ValidationError("--folds must be at most \(rows) (the interactions), got \(folds).")
         }
         let folder = try RunFolder(
             command: "rec-train", out: out,
             settings: [("model", model.rawValue), ("data", origin), ("folds", "\(folds)")]
                 + training.settings.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
-        var rmse: [Double] = [], mae: [Double] = []
-        for (index, split) in InteractionSplit.folds(data, count: folds, seed: seed).enumerated() {
-            guard let mf = try training.train(split.train) as? BiasedMF else {
-                throw ValidationError("--folds needs a rating model.")
-            }
-            let errors = try mf.errors(on: split.test)
-            rmse.append(errors.rmse)
-            mae.append(errors.mae)
+        let errors = try training.crossValidate(train: train, test: test, folds: folds, seed: seed) { index, fold in
             folder.log([
-                "part": "rec", "model": model.rawValue, "fold": index + 1, "rmse": errors.rmse, "mae": errors.mae
+                "part": "rec", "model": model.rawValue, "fold": index + 1, "rmse": fold.rmse, "mae": fold.mae
             ])
-            print("  fold \(index + 1): RMSE \(fmt(errors.rmse))  MAE \(fmt(errors.mae))")
+            print("  fold \(index + 1): RMSE \(fmt(fold.rmse))  MAE \(fmt(fold.mae))")
         }
+        let rmse = errors.map(\.rmse), mae = errors.map(\.mae)
         let meanRMSE = rmse.reduce(0, +) / Double(folds), meanMAE = mae.reduce(0, +) / Double(folds)
         folder.log([
             "part": "rec", "model": model.rawValue, "final": true, "rmse": meanRMSE, "mae": meanMAE, "folds": folds

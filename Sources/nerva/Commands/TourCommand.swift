@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import NervaData
 import NervaTensor
+import NervaTour
 
 /// `nerva tour`: the main job. A short run of each part of Nerva on built-in or real data, all
 /// written into one output folder with an HTML report.
@@ -38,25 +39,8 @@ struct TourCommand: ParsableCommand {
                 ("data", data ?? FashionMNIST.defaultDirectory.path)
             ])
         print("Nerva tour → \(folder.url.path)")
-        var summary = TourSummary()
-        for part in Self.parts(seed: seed, folder: folder, dataDirectory: data.map { URL(fileURLWithPath: $0) }) {
-            try summary.run(part)
-        }
+        let summary = try Tour.run(seed: seed, folder: folder, dataDirectory: data.map { URL(fileURLWithPath: $0) })
         print(summary.text)
-        summary.addTable(to: folder)
-        try folder.writeReport()
         print("Report: \(folder.file("index.html").path)")
-    }
-
-    /// The parts of the tour, in order; the GAN part uses the classifier the vision part saves.
-    static func parts(seed: UInt64, folder: RunFolder, dataDirectory: URL?) -> [any TourPart] {
-        [
-            EngineTour(seed: seed, folder: folder),
-            VisionTour(seed: seed, folder: folder, dataDirectory: dataDirectory),
-            GANTour(seed: seed, folder: folder, dataDirectory: dataDirectory),
-            RLTour(seed: seed, folder: folder),
-            RecommenderTour(seed: seed, folder: folder),
-            FederatedTour(seed: seed, folder: folder, dataDirectory: dataDirectory)
-        ]
     }
 }

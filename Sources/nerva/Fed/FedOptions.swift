@@ -4,30 +4,46 @@ import NervaData
 import NervaFed
 import NervaNN
 
+/// The library's federation defaults, which the help of `fed simulate`, `fed server` and their
+/// option groups quotes.
+let federatedRunDefaults = FederatedRun()
+
+/// The strategy's defaults, quoted in the help.
+private let strategyDefaults = federatedRunDefaults.strategy
+
 /// The model and strategy options shared by `nerva fed simulate` and `nerva fed server`. An
 /// option left out keeps `FederatedRun`'s and `StrategyConfiguration`'s default.
 struct FedStrategyOptions: ParsableArguments {
     @Option(
         help: ArgumentHelp(
             "The model: \(FashionMNISTArchitecture.allCases.map(\.rawValue).joined(separator: ", ")) "
-                + "(MLP 784→200→200→10 or the NIID-Bench CNN; default mlp)."))
+                + "(MLP 784→200→200→10 or the NIID-Bench CNN; default \(federatedRunDefaults.model.rawValue))."))
     var model: FashionMNISTArchitecture?
     @Option(
         help:
-            "The strategy: \(StrategyConfiguration.Name.allCases.map(\.rawValue).joined(separator: ", ")) (default fedavg)."
+            "The strategy: \(StrategyConfiguration.Name.allCases.map(\.rawValue).joined(separator: ", ")) (default \(strategyDefaults.name.rawValue))."
     )
     var strategy: StrategyConfiguration.Name?
-    @Option(parsing: .unconditional, help: "C: the share of clients that train each round (default 1).")
+    @Option(
+        parsing: .unconditional,
+        help: "C: the share of clients that train each round (default \(helpNumber(strategyDefaults.fraction))).")
     var fraction: Double?
-    @Option(parsing: .unconditional, help: "E: local epochs per round (default 1).")
+    @Option(
+        parsing: .unconditional,
+        help: "E: local epochs per round (default \(strategyDefaults.clientSettings.localEpochs)).")
     var localEpochs: Int?
-    @Option(parsing: .unconditional, help: "B: local batch size (default 10).")
+    @Option(
+        parsing: .unconditional, help: "B: local batch size (default \(strategyDefaults.clientSettings.batchSize)).")
     var batchSize: Int?
-    @Option(parsing: .unconditional, help: "Local SGD learning rate (default 0.01).")
+    @Option(
+        parsing: .unconditional,
+        help: "Local SGD learning rate (default \(helpNumber(strategyDefaults.clientSettings.learningRate))).")
     var learningRate: Float?
-    @Option(parsing: .unconditional, help: "Local SGD momentum (default 0).")
+    @Option(
+        parsing: .unconditional,
+        help: "Local SGD momentum (default \(helpNumber(strategyDefaults.clientSettings.momentum))).")
     var momentum: Float?
-    @Option(parsing: .unconditional, help: "FedProx's μ (default 0.01).")
+    @Option(parsing: .unconditional, help: "FedProx's μ (default \(helpNumber(strategyDefaults.mu))).")
     var mu: Float?
     @Option(
         parsing: .unconditional,
@@ -35,7 +51,8 @@ struct FedStrategyOptions: ParsableArguments {
             "The server's learning rate (FedSGD: the local one; FedAvgM 1, FedAdam and FedYogi 0.01, "
                 + "FedAdagrad 0.1 unless given)."))
     var serverLearningRate: Float?
-    @Option(parsing: .unconditional, help: "Krum's assumed number of attackers f (default 1).")
+    @Option(
+        parsing: .unconditional, help: "Krum's assumed number of attackers f (default \(strategyDefaults.byzantine)).")
     var byzantine: Int?
     @Option(
         parsing: .unconditional,

@@ -29,37 +29,38 @@ struct FedRecommendCommand: ParsableCommand {
             "'planted' for NervaRec's planted synthetic data, or a MovieLens folder as published (ml-100k: u.data, u.item)."
     )
     var data = "planted"
-    @Option(parsing: .unconditional, help: "Users of the planted data (default 943).")
+    @Option(parsing: .unconditional, help: "Users of the planted data (default \(plantedDefaults.users)).")
     var users: Int?
-    @Option(parsing: .unconditional, help: "Items of the planted data (default 1682).")
+    @Option(parsing: .unconditional, help: "Items of the planted data (default \(plantedDefaults.items)).")
     var items: Int?
-    @Option(help: "The model: neumf, gmf or mlp (default neumf).")
+    @Option(help: "The model: neumf, gmf or mlp (default \(defaults.architecture.rawValue)).")
     var model: NCFSettings.Architecture?
-    @Option(parsing: .unconditional, help: "GMF predictive factors (default 8).")
+    @Option(parsing: .unconditional, help: "GMF predictive factors (default \(defaults.factors)).")
     var factors: Int?
-    @Option(help: "MLP sizes, comma-separated (the first is the concatenated embedding size; default 64,32,16,8).")
-    var layers: String?
-    @Option(parsing: .unconditional, help: "Sampled negatives per positive in each local epoch (default 4).")
-    var negatives: Int?
+    @OptionGroup var tower: NCFTowerOptions
     @Option(
         parsing: .unconditional,
         help:
-            "Epochs in which each user first fits its private embedding alone to the shared model it receives, before training and before ranking (0: off; default 1)."
+            "Epochs in which each user first fits its private embedding alone to the shared model it receives, before training and before ranking (0: off; default \(defaults.refitEpochs))."
     )
     var refitEpochs: Int?
-    @Option(parsing: .unconditional, help: "Communication rounds (default 30).")
+    @Option(parsing: .unconditional, help: "Communication rounds (default \(defaults.rounds)).")
     var rounds: Int?
-    @Option(parsing: .unconditional, help: "C: the share of users that train each round (default 1).")
+    @Option(
+        parsing: .unconditional,
+        help: "C: the share of users that train each round (default \(helpNumber(defaults.fraction))).")
     var fraction: Double?
-    @Option(parsing: .unconditional, help: "E: local epochs per round (default 3).")
+    @Option(parsing: .unconditional, help: "E: local epochs per round (default \(defaults.localEpochs)).")
     var localEpochs: Int?
-    @Option(parsing: .unconditional, help: "B: local batch size (default 64).")
+    @Option(parsing: .unconditional, help: "B: local batch size (default \(defaults.batchSize)).")
     var batchSize: Int?
-    @Option(parsing: .unconditional, help: "Local Adam learning rate (default 0.05).")
+    @Option(parsing: .unconditional, help: "Local Adam learning rate (default \(helpNumber(defaults.learningRate))).")
     var learningRate: Float?
     @Option(
         parsing: .unconditional,
-        help: "FedProx's μ: each user adds μ/2·‖w − w_global‖² to its local loss (default 0: FedAvg).")
+        help:
+            "FedProx's μ: each user adds μ/2·‖w − w_global‖² to its local loss (default \(helpNumber(defaults.mu)): FedAvg)."
+    )
     var mu: Float?
     @Option(
         parsing: .unconditional,
@@ -74,18 +75,21 @@ struct FedRecommendCommand: ParsableCommand {
             "DP: also run each of these noise multipliers (comma-separated) and chart HR@10 against ε; needs --clip-norm."
     )
     var dpSweep: String?
-    @Option(parsing: .unconditional, help: "δ of the reported (ε, δ) (default 1e-5).")
+    @Option(parsing: .unconditional, help: "δ of the reported (ε, δ) (default \(helpNumber(defaults.delta))).")
     var delta: Double?
     @Option(parsing: .unconditional, help: "Epochs of the centralised NCF baseline (0 to skip it).")
     var centralisedEpochs = 20
     @Option(parsing: .unconditional, help: "Threads training users at once (default: one per core).")
     var threads: Int?
     @Option(
-        parsing: .unconditional, help: "Multiply the local learning rate by this every round (default 1: constant).")
+        parsing: .unconditional,
+        help:
+            "Multiply the local learning rate by this every round (default \(helpNumber(defaults.learningRateDecay)): constant)."
+    )
     var learningRateDecay: Float?
     @Option(
         help:
-            "How the server applies the averaged update: average (FedAvg), momentum (FedAvgM) or adam (FedAdam); default average."
+            "How the server applies the averaged update: average (FedAvg), momentum (FedAvgM) or adam (FedAdam); default \(defaults.serverUpdate.rawValue)."
     )
     var serverOptimizer: FederatedRecommendationRun.ServerUpdate?
     @Option(
@@ -103,19 +107,8 @@ struct FedRecommendCommand: ParsableCommand {
     var secureAggregation = false
     @Option(help: "Output folder (default ./nerva-out/fed-recommend-<timestamp>).")
     var out: String?
-    @Option(parsing: .unconditional, help: "Random seed (default 0).")
+    @Option(parsing: .unconditional, help: "Random seed (default \(defaults.seed)).")
     var seed: UInt64?
-
-    func parsedLayers() throws -> [Int]? {
-        guard let layers else { return nil }
-        let sizes = layers.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard sizes.count >= 2, sizes.allSatisfy({ ($0 ?? 0) > 0 }), sizes[0]! % 2 == 0 else {
-            throw ValidationError(
-                "--layers must be at least two positive sizes with an even first one, such as 64,32,16,8; got '\(layers)'."
-            )
-        }
-        return sizes.map { $0! }
-    }
 
     func parsedSweep() throws -> [Double] {
         guard let dpSweep else { return [] }
@@ -134,7 +127,7 @@ struct FedRecommendCommand: ParsableCommand {
                 throw ValidationError("--data must be 'planted' or a MovieLens folder; '\(data)' is not a folder.")
             }
         }
-        _ = try parsedLayers()
+        _ = try tower.parsedLayers()
         if let fraction, !(fraction > 0 && fraction <= 1) {
             throw ValidationError("--fraction must be in (0, 1], got \(fraction).")
         }
@@ -163,8 +156,8 @@ struct FedRecommendCommand: ParsableCommand {
         }
         if let model { run.architecture = model }
         if let factors { run.factors = factors }
-        if let layers = try parsedLayers() { run.layers = layers }
-        if let negatives { run.negatives = negatives }
+        if let layers = try tower.parsedLayers() { run.layers = layers }
+        if let negatives = tower.negatives { run.negatives = negatives }
         if let refitEpochs { run.refitEpochs = refitEpochs }
         if let rounds { run.rounds = rounds }
         if let fraction { run.fraction = fraction }
@@ -197,7 +190,7 @@ struct FedRecommendCommand: ParsableCommand {
                 + "\(split.test.count) held out (leave-one-out, latest)")
         let outcome = try configuration.run(split: split, folder: folder)
         let (popularity, centralised) = try configuration.baselines(split: split, epochs: centralisedEpochs)
-        let summary = FedRecReport(
+        let summary = FederatedRecommendationReport(
             run: configuration, outcome: outcome, popularity: popularity, centralised: centralised,
             centralisedEpochs: centralisedEpochs)
         try summary.write(to: folder)
@@ -212,7 +205,9 @@ struct FedRecommendCommand: ParsableCommand {
                 (name: "popularity", hitRate: popularity.0)
             ]
             if let centralised { references.append((name: "centralised", hitRate: centralised.0)) }
-            try FedRecPrivacySweep(base: configuration, noiseMultipliers: sweep, references: references).run(
+            try FederatedRecommendationPrivacySweep(
+                base: configuration, noiseMultipliers: sweep, references: references
+            ).run(
                 split: split, folder: folder)
         }
         try folder.writeReport()
@@ -220,6 +215,14 @@ struct FedRecommendCommand: ParsableCommand {
         print("report: \(folder.file("index.html").path)")
     }
 }
+
+/// The library's defaults, quoted in the help.
+private let defaults = FederatedRecommendationRun()
+/// The size of the default planted data.
+private let plantedDefaults: (users: Int, items: Int) = {
+    guard case let .planted(users, items) = defaults.data else { return (0, 0) }
+    return (users, items)
+}()
 
 extension NCFSettings.Architecture: ExpressibleByArgument {}
 

@@ -22,7 +22,9 @@ struct FedServerCommand: ParsableCommand {
     )
 
     @OptionGroup(title: "Model and strategy") var training: FedStrategyOptions
-    @Option(parsing: .unconditional, help: "Communication rounds (counting those of a resumed checkpoint; default 10).")
+    @Option(
+        parsing: .unconditional,
+        help: "Communication rounds (counting those of a resumed checkpoint; default \(federatedRunDefaults.rounds)).")
     var rounds: Int?
     @Option(parsing: .unconditional, help: "Start a round only when this many clients are connected.")
     var minClients = 2
@@ -66,7 +68,7 @@ struct FedServerCommand: ParsableCommand {
     @Option(
         parsing: .unconditional,
         help:
-            "Random seed (initial model and client sampling; the same as `fed simulate` gives the same choices; default 0)."
+            "Random seed (initial model and client sampling; the same as `fed simulate` gives the same choices; default \(federatedRunDefaults.seed))."
     )
     var seed: UInt64?
 

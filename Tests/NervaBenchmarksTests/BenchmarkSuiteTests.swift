@@ -1,0 +1,59 @@
+import Foundation
+import NervaBenchmarks
+import Testing
+
+/// The suites run from Swift: lines in the JSON format of DESIGN.md, the filter, the rates.
+@Suite struct BenchmarkSuiteTests {
+    private func objects(_ lines: [String]) throws -> [[String: Any]] {
+        try lines.map { line in
+            try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        }
+    }
+
+    @Test func aSuiteWritesOneJSONLinePerMeasurementAndThePeak() throws {
+        var lines: [String] = []
+        let reporter = BenchmarkReporter(suite: "rl", json: true, filter: "env_steps", quick: true) { lines.append($0) }
+        let count = try BenchmarkSuite.rl.run(reporter: reporter)
+        // The filter also matches bridge_env_steps where Python has gymnasium.
+        let objects = try objects(lines)
+        let names = objects.compactMap { $0["name"] as? String }
+        #expect(count == names.count - 1 && names.last == "peak_rss")
+        #expect(
+            names.prefix(2) == ["env_steps", "env_steps"] && names.dropLast().allSatisfy { $0.hasSuffix("env_steps") })
+        let environments = objects.compactMap { ($0["params"] as? [String: Any])?["env"] as? String }
+        #expect(environments.prefix(2) == ["CartPole-v1", "FrozenLake-v1"])
+        for object in objects {
+            #expect(object["suite"] as? String == "rl")
+            #expect((object["value"] as? Double).map { $0 > 0 } == true, "\(object)")
+            #expect(object["cpu"] is String && object["isa"] is String && object["backend"] is String)
+        }
+        #expect(objects.dropLast().allSatisfy { $0["unit"] as? String == "steps/s" })
+        #expect(objects.last?["unit"] as? String == "MB")
+    }
+
+    @Test func aFilterThatMatchesNothingRunsNothing() throws {
+        var lines: [String] = []
+        let reporter = BenchmarkReporter(suite: "gan", json: true, filter: "no_such_workload", quick: true) {
+            lines.append($0)
+        }
+        #expect(try BenchmarkSuite.gan.run(reporter: reporter) == 0)
+        #expect(lines.isEmpty)
+        #expect(!reporter.wants("gan_train") && reporter.wants("no_such_workload_at_all"))
+    }
+
+    @Test func textLinesCarryTheSettingsTheFigureAndTheUnit() {
+        var lines: [String] = []
+        let reporter = BenchmarkReporter(suite: "engine", json: false, quick: true) { lines.append($0) }
+        reporter.header()
+        reporter.report("mlp_train", params: ["batch": 64], value: 12_345.6, unit: "samples/s")
+        #expect(lines.count == 2 && reporter.count == 1)
+        #expect(lines[1].hasPrefix("mlp_train batch=64 "), "\(lines)")
+        #expect(lines[1].contains(" 12346.0 samples/s"), "\(lines)")
+    }
+
+    @Test func theStopwatchMeasuresTheRateOfItsBody() {
+        // 1,000 units per call of a body that sleeps 2 ms: at most 500,000 units per second.
+        let rate = Stopwatch.rate(seconds: 0.1, work: 1000, windows: 3) { Thread.sleep(forTimeInterval: 0.002) }
+        #expect(rate > 10_000 && rate < 500_000, "\(rate)")
+    }
+}
