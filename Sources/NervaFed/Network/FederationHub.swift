@@ -32,7 +32,7 @@ final class FederationHub: @unchecked Sendable {
     private var finished = false
     private var dismissed = Set<String>()
     private var completedRounds = 0
-    private var latestModel: [UInt8] = []
+    private var latestModel = ByteBuffer()
 
     init(heartbeatTimeout: Double) {
         self.heartbeatTimeout = heartbeatTimeout
@@ -57,9 +57,10 @@ final class FederationHub: @unchecked Sendable {
         return locked { lastSeen.filter { now.timeIntervalSince($0.value) <= heartbeatTimeout }.keys.sorted() }
     }
 
-    /// The task waiting for `client`, if any.
+    /// The task waiting for `client`, if any (not one it has answered: the round loop may not
+    /// have collected the answer yet, and the client must not get the task again).
     func assignment(for client: String) -> Assignment? {
-        locked { assignments[client] }
+        locked { assignments[client].flatMap { answers[$0.id] == nil ? $0 : nil } }
     }
 
     /// Stores the answer to task `id` from `client`; `false` when no such task is waiting for
@@ -80,8 +81,8 @@ final class FederationHub: @unchecked Sendable {
 
     var isFinished: Bool { locked { finished } }
     var rounds: Int { locked { completedRounds } }
-    /// The latest global model (`WireFormat.encodeGlobalModel`).
-    var model: [UInt8] { locked { latestModel } }
+    /// The latest global model (`WireFormat.encodeGlobalModel`), shared by every response.
+    var model: ByteBuffer { locked { latestModel } }
 
     /// Records that `client` was told the federation is over.
     func dismiss(_ client: String) { locked { _ = dismissed.insert(client) } }
@@ -95,7 +96,7 @@ final class FederationHub: @unchecked Sendable {
     // MARK: - Round loop's side
 
     /// Publishes the global model after `rounds` rounds.
-    func publish(model: [UInt8], rounds: Int) {
+    func publish(model: ByteBuffer, rounds: Int) {
         locked {
             latestModel = model
             completedRounds = rounds
@@ -141,15 +142,18 @@ final class RemoteParticipant: FederatedParticipant {
     let id: String
     private let hub: FederationHub
     private let timeout: Double
+    private let tasks: EncodedTasks
 
-    init(id: String, hub: FederationHub, timeout: Double) {
+    /// - Parameter tasks: the round's encoded tasks, shared by its participants.
+    init(id: String, hub: FederationHub, timeout: Double, tasks: EncodedTasks) {
         self.id = id
         self.hub = hub
         self.timeout = timeout
+        self.tasks = tasks
     }
 
     func fit(_ instruction: FitInstruction) throws -> FitResult {
-        let body = ByteBuffer(bytes: try WireFormat.encode(instruction))
+        let body = try tasks.body(for: instruction)
         switch try hub.perform(.fit, round: instruction.configuration.round, body: body, for: id, timeout: timeout) {
         case .fit(let result): return result
         case .unreadable(let problem): throw ParticipantUnavailable(.error("sent an unreadable update: \(problem)"))
@@ -160,12 +164,66 @@ final class RemoteParticipant: FederatedParticipant {
     func evaluate(model: ModelDescription, parameters: ParameterSet, configuration: EvaluateConfiguration) throws
         -> ParticipantEvaluation
     {
-        let body = ByteBuffer(
-            bytes: try WireFormat.encodeEvaluation(model: model, parameters: parameters, configuration: configuration))
+        let body = try tasks.body(model: model, parameters: parameters, configuration: configuration)
         switch try hub.perform(.evaluate, round: configuration.round, body: body, for: id, timeout: timeout) {
         case .evaluation(let result): return result
         case .unreadable(let problem): throw ParticipantUnavailable(.error("sent an unreadable evaluation: \(problem)"))
         case .fit: throw ParticipantUnavailable(.error("answered an evaluation task with a fit result"))
+        }
+    }
+}
+
+/// The encoded tasks of one round, shared by every participant they are the same for: a round
+/// sends one global model to every client, so it is encoded once (not once per client) and all
+/// responses send the same buffer.
+final class EncodedTasks: @unchecked Sendable {
+    private let lock = NSLock()
+    private var fit: (instruction: FitInstruction, body: ByteBuffer)?
+    private var evaluation:
+        (model: ModelDescription, parameters: ParameterSet, configuration: EvaluateConfiguration, body: ByteBuffer)?
+
+    init() {}
+
+    /// The encoded fit instruction (`WireFormat.encode`), reused when the last one had the same
+    /// architecture, settings and parameter storage.
+    func body(for instruction: FitInstruction) throws -> ByteBuffer {
+        lock.lock()
+        defer { lock.unlock() }
+        if let fit, fit.instruction.model == instruction.model,
+            fit.instruction.configuration == instruction.configuration,
+            Self.sameStorage(fit.instruction.parameters, instruction.parameters)
+        {
+            return fit.body
+        }
+        let body = try WireFormat.encodedBuffer(instruction)
+        fit = (instruction, body)
+        return body
+    }
+
+    /// The encoded evaluation request (`WireFormat.encodeEvaluation`), reused as `body(for:)`.
+    func body(model: ModelDescription, parameters: ParameterSet, configuration: EvaluateConfiguration) throws
+        -> ByteBuffer
+    {
+        lock.lock()
+        defer { lock.unlock() }
+        if let evaluation, evaluation.model == model, evaluation.configuration == configuration,
+            Self.sameStorage(evaluation.parameters, parameters)
+        {
+            return evaluation.body
+        }
+        let body = try WireFormat.encodedEvaluationBuffer(
+            model: model, parameters: parameters, configuration: configuration)
+        evaluation = (model, parameters, configuration, body)
+        return body
+    }
+
+    /// Whether `a` and `b` share their values' storage (copies of one value that neither
+    /// changed): then they hold the same bits. The cache keeps its copy alive, so the storage
+    /// cannot be freed and reused for other values meanwhile.
+    private static func sameStorage(_ a: ParameterSet, _ b: ParameterSet) -> Bool {
+        guard a.layout == b.layout else { return false }
+        return a.values.withUnsafeBufferPointer { x in
+            b.values.withUnsafeBufferPointer { y in x.baseAddress == y.baseAddress && x.count == y.count }
         }
     }
 }

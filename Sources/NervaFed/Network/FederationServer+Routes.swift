@@ -32,7 +32,9 @@ extension FederationServer {
         router.get(RouterPath(FederationProtocol.modelPath)) { [self] request, _ in
             guard let client = authenticate(request) else { return Self.unauthorized(request) }
             hub.touch(client)
-            return Self.bytes(hub.model)
+            return Response(
+                status: .ok, headers: [.contentType: "application/octet-stream"],
+                body: ResponseBody(byteBuffer: hub.model))
         }
         router.get(RouterPath(FederationProtocol.statusPath)) { [self] request, _ in
             guard authenticate(request) != nil else { return Self.unauthorized(request) }
@@ -132,11 +134,5 @@ extension FederationServer {
         return Response(
             status: .ok, headers: [.contentType: "application/json"],
             body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
-    }
-
-    static func bytes(_ bytes: [UInt8]) -> Response {
-        Response(
-            status: .ok, headers: [.contentType: "application/octet-stream"],
-            body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 }
