@@ -298,6 +298,34 @@ public enum Safetensors {
         }
     }
 
+    /// The first bytes of `encodeConcatenated`'s file: the length prefix and the JSON header,
+    /// after which the file holds the elements as little-endian F32, tensor after tensor in name
+    /// order. The elements do not depend on the metadata, so one parameter set can go out under
+    /// several headers (one per recipient's settings) with a single copy of its elements.
+    ///
+    /// - Parameters:
+    ///   - names: the tensors' names, in any order.
+    ///   - shapes: their shapes.
+    ///   - metadata: string metadata (`__metadata__`).
+    /// - Returns: the 8-byte length prefix and the padded header.
+    /// - Throws: `SafetensorsError.invalidName` for an empty, repeated or reserved name.
+    public static func encodedHeader(names: [String], shapes: [[Int]], metadata: [String: String] = [:]) throws
+        -> [UInt8]
+    {
+        precondition(
+            names.count == shapes.count, "Safetensors.encodedHeader: \(names.count) names, \(shapes.count) shapes.")
+        var byName: [String: [Int]] = [:]
+        for (name, shape) in zip(names, shapes) where byName.updateValue(shape, forKey: name) != nil {
+            throw SafetensorsError.invalidName(source: "<memory>", name: name, problem: "appears more than once")
+        }
+        let sorted = names.sorted()
+        let header = try header(
+            sortedNames: sorted, shapes: sorted.map { byName[$0]! }, metadata: metadata, source: "<memory>")
+        return [UInt8](unsafeUninitializedCapacity: 8 + header.bytes.count) { buffer, initialized in
+            initialized = header.write(into: UnsafeMutableRawBufferPointer(buffer))
+        }
+    }
+
     /// The header of a file of F32 tensors: its bytes (padded to 8) and the whole file's size.
     private struct Header {
         let bytes: [UInt8]

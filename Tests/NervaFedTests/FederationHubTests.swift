@@ -14,7 +14,7 @@ import Testing
         let done = DispatchSemaphore(value: 0)
         let collected = Collected()
         Thread {
-            collected.answer = try? hub.perform(.evaluate, round: 1, body: ByteBuffer(), for: "c", timeout: 30)
+            collected.answer = try? hub.perform(.evaluate, round: 1, body: [], for: "c", timeout: 30)
             done.signal()
         }.start()
         var task: FederationHub.Assignment?

@@ -68,29 +68,36 @@ import Testing
 
     @Test func aRoundEncodesItsGlobalModelOnce() throws {
         let global = try parameters(seed: 6)
-        let settings = FitConfiguration(round: 1, localEpochs: 1, batchSize: 8, learningRate: 0.1)
         let tasks = EncodedTasks()
-        let first = try tasks.body(
-            for: FitInstruction(model: .mlp(hiddenSizes: [8]), parameters: global, configuration: settings))
-        let second = try tasks.body(
-            for: FitInstruction(model: .mlp(hiddenSizes: [8]), parameters: global, configuration: settings))
-        // One buffer: the same storage, not an equal copy.
-        #expect(first.withUnsafeReadableBytes { $0.baseAddress } == second.withUnsafeReadableBytes { $0.baseAddress })
-        // Other settings, or other values (even equal ones in storage of their own), are encoded anew.
-        var other = settings
-        other.localEpochs = 2
-        let third = try tasks.body(
-            for: FitInstruction(model: .mlp(hiddenSizes: [8]), parameters: global, configuration: other))
-        #expect(try WireFormat.decodeFitInstruction(Array(buffer: third)).configuration == other)
+        func instruction(_ parameters: ParameterSet, seed: UInt64) -> FitInstruction {
+            FitInstruction(
+                model: .mlp(hiddenSizes: [8]), parameters: parameters,
+                configuration: FitConfiguration(round: 1, localEpochs: 1, batchSize: 8, learningRate: 0.1, seed: seed))
+        }
+        func elements(_ parts: [ByteBuffer]) -> UnsafeRawPointer? {
+            parts.last!.withUnsafeReadableBytes { UnsafeRawPointer($0.baseAddress! + $0.count - 4) }
+        }
+        // Every client's message is exactly its own encoding …
+        let first = try tasks.body(for: instruction(global, seed: 1))
+        let second = try tasks.body(for: instruction(global, seed: 2))
+        #expect(first.flatMap { Array(buffer: $0) } == (try WireFormat.encode(instruction(global, seed: 1))))
+        #expect(second.flatMap { Array(buffer: $0) } == (try WireFormat.encode(instruction(global, seed: 2))))
+        let evaluation = try tasks.body(
+            model: .mlp(hiddenSizes: [8]), parameters: global, configuration: EvaluateConfiguration(round: 1))
+        #expect(
+            evaluation.flatMap { Array(buffer: $0) }
+                == (try WireFormat.encodeEvaluation(
+                    model: .mlp(hiddenSizes: [8]), parameters: global, configuration: EvaluateConfiguration(round: 1))))
+        // … and all of them send the same bytes of the model, not copies.
+        #expect(second.count == 2 && elements(first) == elements(second) && elements(evaluation) == elements(first))
+        // Other values, even equal ones in storage of their own, are encoded anew.
         var moved = global
         moved.values[0] += 1
-        let fourth = try tasks.body(
-            for: FitInstruction(model: .mlp(hiddenSizes: [8]), parameters: moved, configuration: other))
-        #expect(try WireFormat.decodeFitInstruction(Array(buffer: fourth)).parameters == moved)
+        let third = try tasks.body(for: instruction(moved, seed: 1))
+        #expect(try WireFormat.decodeFitInstruction(third.flatMap { Array(buffer: $0) }).parameters == moved)
         let copy = ParameterSet(layout: moved.layout, values: moved.values.map { $0 })
-        let fifth = try tasks.body(
-            for: FitInstruction(model: .mlp(hiddenSizes: [8]), parameters: copy, configuration: other))
-        #expect(Array(buffer: fifth) == Array(buffer: fourth))
-        #expect(fifth.withUnsafeReadableBytes { $0.baseAddress } != fourth.withUnsafeReadableBytes { $0.baseAddress })
+        let fourth = try tasks.body(for: instruction(copy, seed: 1))
+        #expect(fourth.flatMap { Array(buffer: $0) } == third.flatMap { Array(buffer: $0) })
+        #expect(fourth.count == 1 && elements(fourth) != elements(third))
     }
 }

@@ -313,6 +313,9 @@ private let hostileFiles: [SafetensorsHostileFile] = [
             }
         }
         #expect(bytes == (try Safetensors.encode(tensors, metadata: metadata)))
+        // The header alone: the same first bytes, then only the elements follow.
+        let header = try Safetensors.encodedHeader(names: names, shapes: shapes, metadata: metadata)
+        #expect(Array(bytes.prefix(header.count)) == header && bytes.count - header.count == values.count * 4)
 
         // Read back flat, in the sorted order and in a chosen one.
         let sorted = try Safetensors.decodeConcatenated(bytes)

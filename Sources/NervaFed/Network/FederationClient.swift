@@ -143,7 +143,8 @@ public final class FederationClient: @unchecked Sendable {
                     .get, "\(FederationProtocol.taskPath)?wait=\(configuration.pollSeconds)",
                     timeout: configuration.pollSeconds + 30)
             }
-            switch reply.status {
+            let status = reply.status
+            switch status {
             case 204: continue
             case 410:
                 summary.completedRounds = registration.completedRounds
@@ -158,7 +159,7 @@ public final class FederationClient: @unchecked Sendable {
                 // Handed over: the task's bytes are freed once decoded.
                 try perform(consume reply, heartbeat: registration.heartbeatSeconds, summary: &summary, log: log)
             default:
-                log("unexpected answer \(reply.status) to a task request: \(reply.errorMessage)")
+                log("unexpected answer \(status) to a task request: \(reply.errorMessage)")
                 Thread.sleep(forTimeInterval: configuration.initialBackoff)
             }
         }

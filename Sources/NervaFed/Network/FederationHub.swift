@@ -11,8 +11,9 @@ final class FederationHub: @unchecked Sendable {
         let client: String
         let round: Int
         let kind: FederationTaskKind
-        /// The encoded task, sent as it is to the client (a shared buffer, not a copy per response).
-        let body: ByteBuffer
+        /// The encoded task, in parts sent one after another as they are (shared buffers, not a
+        /// copy per response).
+        let body: [ByteBuffer]
     }
 
     /// What came back for a task.
@@ -110,7 +111,7 @@ final class FederationHub: @unchecked Sendable {
     ///
     /// - Throws: `ParticipantUnavailable` with `.timedOut` after `timeout` seconds, or with
     ///   `.error("vanished …")` as soon as the client has been silent for the heartbeat timeout.
-    func perform(_ kind: FederationTaskKind, round: Int, body: ByteBuffer, for client: String, timeout: Double) throws
+    func perform(_ kind: FederationTaskKind, round: Int, body: [ByteBuffer], for client: String, timeout: Double) throws
         -> Answer
     {
         let assignment = Assignment(id: UUID().uuidString, client: client, round: round, kind: kind, body: body)
@@ -173,48 +174,42 @@ final class RemoteParticipant: FederatedParticipant {
     }
 }
 
-/// The encoded tasks of one round, shared by every participant they are the same for: a round
-/// sends one global model to every client, so it is encoded once (not once per client) and all
-/// responses send the same buffer.
+/// The encoded tasks of one round. A round sends one global model to every client, each with
+/// settings of its own (a seed, say): the model's elements are encoded once and every task is
+/// sent as a header of its own followed by those shared bytes (the same buffer, not a copy per
+/// client).
 final class EncodedTasks: @unchecked Sendable {
     private let lock = NSLock()
-    private var fit: (instruction: FitInstruction, body: ByteBuffer)?
-    private var evaluation:
-        (model: ModelDescription, parameters: ParameterSet, configuration: EvaluateConfiguration, body: ByteBuffer)?
+    /// The last parameters encoded and their elements as they are in the message.
+    private var shared: (parameters: ParameterSet, elements: ByteBuffer)?
 
     init() {}
 
-    /// The encoded fit instruction (`WireFormat.encode`), reused when the last one had the same
-    /// architecture, settings and parameter storage.
-    func body(for instruction: FitInstruction) throws -> ByteBuffer {
-        lock.lock()
-        defer { lock.unlock() }
-        if let fit, fit.instruction.model == instruction.model,
-            fit.instruction.configuration == instruction.configuration,
-            Self.sameStorage(fit.instruction.parameters, instruction.parameters)
-        {
-            return fit.body
-        }
-        let body = try WireFormat.encodedBuffer(instruction)
-        fit = (instruction, body)
-        return body
+    /// The fit instruction's message (`WireFormat.encode`), in parts to send one after another.
+    func body(for instruction: FitInstruction) throws -> [ByteBuffer] {
+        try parts(instruction.parameters, metadata: WireFormat.metadata(of: instruction))
     }
 
-    /// The encoded evaluation request (`WireFormat.encodeEvaluation`), reused as `body(for:)`.
+    /// The evaluation request's message (`WireFormat.encodeEvaluation`), in parts.
     func body(model: ModelDescription, parameters: ParameterSet, configuration: EvaluateConfiguration) throws
-        -> ByteBuffer
+        -> [ByteBuffer]
     {
+        try parts(parameters, metadata: WireFormat.evaluationMetadata(model: model, configuration: configuration))
+    }
+
+    private func parts(_ parameters: ParameterSet, metadata: [String: String]) throws -> [ByteBuffer] {
         lock.lock()
         defer { lock.unlock() }
-        if let evaluation, evaluation.model == model, evaluation.configuration == configuration,
-            Self.sameStorage(evaluation.parameters, parameters)
-        {
-            return evaluation.body
+        if let shared, Self.sameStorage(shared.parameters, parameters) {
+            return [ByteBuffer(bytes: try parameters.encodedHeader(metadata: metadata)), shared.elements]
         }
-        let body = try WireFormat.encodedEvaluationBuffer(
-            model: model, parameters: parameters, configuration: configuration)
-        evaluation = (model, parameters, configuration, body)
-        return body
+        let message = try parameters.encodedBuffer(metadata: metadata)
+        let headerBytes = 8 + Int(message.getInteger(at: message.readerIndex, endianness: .little, as: UInt64.self)!)
+        shared = (
+            parameters,
+            message.getSlice(at: message.readerIndex + headerBytes, length: message.readableBytes - headerBytes)!
+        )
+        return [message]
     }
 
     /// Whether `a` and `b` share their values' storage (copies of one value that neither

@@ -73,7 +73,7 @@ extension FederationServer {
                 headers[HTTPField.Name(FederationProtocol.taskKindHeader)!] = task.kind.rawValue
                 headers[HTTPField.Name(FederationProtocol.taskIDHeader)!] = task.id
                 headers[HTTPField.Name(FederationProtocol.roundHeader)!] = String(task.round)
-                return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: task.body))
+                return Response(status: .ok, headers: headers, body: ResponseBody(contentsOf: task.body))
             }
             if Date() >= deadline { return Response(status: .noContent) }
             try await Task.sleep(nanoseconds: 20_000_000)

@@ -31,6 +31,14 @@ extension WireFormat {
 }
 
 extension ParameterSet {
+    /// The first bytes of `encoded(metadata:)`: the length prefix and the header, without the elements.
+    func encodedHeader(metadata: [String: String]) throws -> [UInt8] {
+        var metadata = metadata
+        metadata["nerva.order"] = layout.names.joined(separator: "\n")
+        return try Safetensors.encodedHeader(
+            names: layout.names, shapes: layout.entries.map(\.shape), metadata: metadata)
+    }
+
     /// `encoded(metadata:)` written into a buffer of exactly the file's size.
     func encodedBuffer(metadata: [String: String]) throws -> ByteBuffer {
         try encoded(metadata: metadata) { count, fill in
