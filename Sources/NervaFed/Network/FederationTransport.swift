@@ -78,6 +78,11 @@ final class FederationTransport: @unchecked Sendable {
             body: response.body ?? ByteBuffer())
     }
 
+    /// `send` with a body of bytes (copied into a buffer).
+    func send(_ method: Method, _ path: String, body: [UInt8]?, timeout: Double = 60) throws -> Reply {
+        try send(method, path, body: body.map { ByteBuffer(bytes: $0) }, timeout: timeout)
+    }
+
     func shutdown() { try? client.syncShutdown() }
 }
 
