@@ -136,9 +136,25 @@ public struct ParameterSet: Sendable, Equatable {
 
     /// The parameters as a safetensors file (F32, PyTorch names), with optional string metadata.
     public func encoded(metadata: [String: String] = [:]) throws -> [UInt8] {
+        try encoded(metadata: metadata) { count, fill in
+            [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+                fill(UnsafeMutableRawBufferPointer(buffer))
+                initialized = count
+            }
+        }
+    }
+
+    /// The safetensors file of `encoded(metadata:)`, written straight from `values` into the
+    /// memory `output` provides (a network buffer, say): no tensor and no other copy is made.
+    func encoded<Output>(
+        metadata: [String: String],
+        into output: (_ byteCount: Int, _ fill: (UnsafeMutableRawBufferPointer) -> Void) throws -> Output
+    ) throws -> Output {
         var metadata = metadata
         metadata["nerva.order"] = layout.names.joined(separator: "\n")
-        return try Safetensors.encode(stateDictionary(), metadata: metadata)
+        return try Safetensors.encodeConcatenated(
+            names: layout.names, shapes: layout.entries.map(\.shape), values: values, metadata: metadata,
+            into: output)
     }
 
     /// Decodes a safetensors file written by `encoded()` (the order is restored from its
@@ -149,13 +165,16 @@ public struct ParameterSet: Sendable, Equatable {
     public static func decode(safetensors bytes: some ContiguousBytes, source: String = "<message>")
         throws -> (parameters: ParameterSet, metadata: [String: String])
     {
-        var (tensors, metadata) = try Safetensors.decode(bytes, source: source)
-        var names = tensors.keys.sorted()
-        if let order = metadata.removeValue(forKey: "nerva.order") {
+        // Straight into the flat vector: one copy of the elements, no tensors (a message of a
+        // large model would otherwise pass through the tensor storage cache).
+        var (names, shapes, values, metadata) = try Safetensors.decodeConcatenated(bytes, source: source) {
+            names, metadata in
+            guard let order = metadata["nerva.order"] else { return names }
             let listed = order.isEmpty ? [] : order.components(separatedBy: "\n")
-            if listed.sorted() == names { names = listed }
+            return listed.sorted() == names ? listed : names
         }
-        return (ParameterSet(tensors: names.map { ($0, tensors[$0]!) }), metadata)
+        metadata.removeValue(forKey: "nerva.order")
+        return (ParameterSet(layout: ParameterLayout(names: names, shapes: shapes), values: values), metadata)
     }
 }
 

@@ -29,11 +29,15 @@ public enum WireFormat {
 
     /// A fit instruction as bytes.
     public static func encode(_ instruction: FitInstruction) throws -> [UInt8] {
-        try instruction.parameters.encoded(metadata: [
+        try instruction.parameters.encoded(metadata: metadata(of: instruction))
+    }
+
+    static func metadata(of instruction: FitInstruction) throws -> [String: String] {
+        [
             "nerva.message": "fit",
             "nerva.model": try instruction.model.jsonString(),
             "nerva.configuration": try json(instruction.configuration)
-        ])
+        ]
     }
 
     /// Decodes a fit instruction.
@@ -50,12 +54,16 @@ public enum WireFormat {
 
     /// A fit result as bytes.
     public static func encode(_ result: FitResult) throws -> [UInt8] {
-        try result.update.encoded(metadata: [
+        try result.update.encoded(metadata: metadata(of: result))
+    }
+
+    static func metadata(of result: FitResult) throws -> [String: String] {
+        [
             "nerva.message": "fit-result",
             "nerva.kind": result.kind.rawValue,
             "nerva.exampleCount": String(result.exampleCount),
             "nerva.metrics": try json(result.metrics)
-        ])
+        ]
     }
 
     /// Decodes a fit result.
@@ -84,11 +92,17 @@ public enum WireFormat {
         model: ModelDescription, parameters: ParameterSet,
         configuration: EvaluateConfiguration
     ) throws -> [UInt8] {
-        try parameters.encoded(metadata: [
+        try parameters.encoded(metadata: evaluationMetadata(model: model, configuration: configuration))
+    }
+
+    static func evaluationMetadata(model: ModelDescription, configuration: EvaluateConfiguration) throws
+        -> [String: String]
+    {
+        [
             "nerva.message": "evaluate",
             "nerva.model": try model.jsonString(),
             "nerva.configuration": try json(configuration)
-        ])
+        ]
     }
 
     /// Decodes an evaluation request.
@@ -108,9 +122,11 @@ public enum WireFormat {
     public static func encodeGlobalModel(model: ModelDescription, parameters: ParameterSet, round: Int) throws
         -> [UInt8]
     {
-        try parameters.encoded(metadata: [
-            "nerva.message": "model", "nerva.model": try model.jsonString(), "nerva.round": String(round)
-        ])
+        try parameters.encoded(metadata: globalModelMetadata(model: model, round: round))
+    }
+
+    static func globalModelMetadata(model: ModelDescription, round: Int) throws -> [String: String] {
+        ["nerva.message": "model", "nerva.model": try model.jsonString(), "nerva.round": String(round)]
     }
 
     /// Decodes a global model written by `encodeGlobalModel`.

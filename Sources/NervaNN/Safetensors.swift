@@ -94,6 +94,56 @@ public enum Safetensors {
     private static func decode(raw bytes: UnsafeRawBufferPointer, source: String)
         throws -> (tensors: [String: Tensor], metadata: [String: String])
     {
+        let (entries, metadata, data) = try parse(raw: bytes, source: source)
+        var tensors: [String: Tensor] = [:]
+        for entry in entries {
+            tensors[entry.name] =
+                entry.end == entry.begin ? .zeros(entry.shape) : Tensor(entry.convert(data), shape: entry.shape)
+        }
+        return (tensors, metadata)
+    }
+
+    /// Decodes a safetensors file into one flat Float32 vector, the tensors one after another in
+    /// the order `order` chooses: no tensor is made, and each element is converted once, straight
+    /// into the vector (for large parameter sets received over a network).
+    ///
+    /// - Parameters:
+    ///   - bytes: the whole file.
+    ///   - source: the file name used in error messages.
+    ///   - order: given the tensor names sorted and the file's metadata, returns the names in the
+    ///     order wanted, a permutation of them (return the first argument for sorted order).
+    /// - Returns: the names and shapes in that order, the concatenated elements and the metadata.
+    /// - Throws: `SafetensorsError` naming `source` and the first problem found.
+    public static func decodeConcatenated(
+        _ bytes: some ContiguousBytes, source: String = "<memory>",
+        order: (_ sortedNames: [String], _ metadata: [String: String]) -> [String] = { names, _ in names }
+    ) throws -> (names: [String], shapes: [[Int]], values: [Float], metadata: [String: String]) {
+        try bytes.withUnsafeBytes { raw in
+            let (entries, metadata, data) = try parse(raw: raw, source: source)
+            let byName = Dictionary(uniqueKeysWithValues: entries.map { ($0.name, $0) })
+            let names = order(byName.keys.sorted(), metadata)
+            precondition(
+                names.count == byName.count && Set(names).count == names.count
+                    && names.allSatisfy { byName[$0] != nil },
+                "Safetensors.decodeConcatenated: the order must be a permutation of the tensor names.")
+            let chosen = names.map { byName[$0]! }
+            let total = chosen.reduce(0) { $0 + $1.count }
+            let values = [Float](unsafeUninitializedCapacity: total) { buffer, initialized in
+                var position = 0
+                for entry in chosen {
+                    entry.convert(data, into: buffer.baseAddress! + position)
+                    position += entry.count
+                }
+                initialized = total
+            }
+            return (names, chosen.map(\.shape), values, metadata)
+        }
+    }
+
+    /// Validates a file's header and offsets; the entries (sorted by offset), the metadata and the data buffer.
+    private static func parse(raw bytes: UnsafeRawBufferPointer, source: String)
+        throws -> (entries: [Entry], metadata: [String: String], data: UnsafeRawBufferPointer)
+    {
         guard bytes.count >= 8 else { throw SafetensorsError.truncated(source: source, byteCount: bytes.count) }
         let length = UInt64(littleEndian: bytes.loadUnaligned(as: UInt64.self))
         guard length <= UInt64(maximumHeaderLength) else {
@@ -153,13 +203,7 @@ public enum Safetensors {
         guard cursor == bufferSize else {
             throw SafetensorsError.unusedData(source: source, coveredBytes: cursor, bufferSize: bufferSize)
         }
-        var tensors: [String: Tensor] = [:]
-        let data = UnsafeRawBufferPointer(rebasing: bytes[dataStart...])
-        for entry in entries {
-            tensors[entry.name] =
-                entry.end == entry.begin ? .zeros(entry.shape) : Tensor(entry.convert(data), shape: entry.shape)
-        }
-        return (tensors, metadata ?? [:])
+        return (entries, metadata ?? [:], UnsafeRawBufferPointer(rebasing: bytes[dataStart...]))
     }
 
     /// Writes tensors (as F32) and metadata to `url` atomically, via `AtomicFile`.
@@ -184,13 +228,130 @@ public enum Safetensors {
 
     static func encode(_ tensors: [String: Tensor], metadata: [String: String], source: String) throws -> [UInt8] {
         let names = tensors.keys.sorted()
+        let header = try header(
+            sortedNames: names, shapes: names.map { tensors[$0]!.shape }, metadata: metadata, source: source)
+        var out = [UInt8](repeating: 0, count: header.byteCount)
+        out.withUnsafeMutableBytes { raw in
+            var position = header.write(into: raw)
+            for name in names {
+                let tensor = tensors[name]!
+                let dense = tensor.isRowSparse ? Tensor(tensor.scalars, shape: tensor.shape) : tensor
+                dense.withUnsafeBufferPointer { values in
+                    storeLittleEndian(values, into: raw, at: position)
+                    position += values.count * 4
+                }
+            }
+        }
+        return out
+    }
+
+    /// Encodes F32 tensors that lie one after another in `values` (as a model's flat parameter
+    /// vector) without making a tensor of them: the same bytes as `encode(_:metadata:)` of those
+    /// tensors, written once, straight into the memory `output` provides.
+    ///
+    /// ```swift
+    /// let bytes: [UInt8] = try Safetensors.encodeConcatenated(names: names, shapes: shapes, values: flat) { count, fill in
+    ///     [UInt8](unsafeUninitializedCapacity: count) { fill(UnsafeMutableRawBufferPointer($0)); $1 = count }
+    /// }
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - names: the tensors' names, in the order their elements lie in `values`.
+    ///   - shapes: their shapes; the element counts must add up to `values.count`.
+    ///   - values: every element, tensor after tensor.
+    ///   - metadata: string metadata (`__metadata__`).
+    ///   - output: receives the file's size in bytes and a function that writes the file into
+    ///     exactly that many bytes; returns what holds them.
+    /// - Returns: what `output` returned.
+    /// - Throws: `SafetensorsError.invalidName` for an empty, repeated or reserved name; what `output` throws.
+    public static func encodeConcatenated<Output>(
+        names: [String], shapes: [[Int]], values: [Float], metadata: [String: String] = [:],
+        into output: (_ byteCount: Int, _ fill: (UnsafeMutableRawBufferPointer) -> Void) throws -> Output
+    ) throws -> Output {
+        precondition(
+            names.count == shapes.count && shapes.reduce(0, { $0 + $1.reduce(1, *) }) == values.count,
+            "Safetensors.encodeConcatenated: \(names.count) names, \(shapes.count) shapes, \(values.count) values.")
+        var offsets: [String: (offset: Int, count: Int, shape: [Int])] = [:]
+        var offset = 0
+        for (name, shape) in zip(names, shapes) {
+            let count = shape.reduce(1, *)
+            guard offsets.updateValue((offset, count, shape), forKey: name) == nil else {
+                throw SafetensorsError.invalidName(source: "<memory>", name: name, problem: "appears more than once")
+            }
+            offset += count
+        }
+        let sorted = names.sorted()
+        let header = try header(
+            sortedNames: sorted, shapes: sorted.map { offsets[$0]!.shape }, metadata: metadata,
+            source: "<memory>")
+        return try output(header.byteCount) { raw in
+            precondition(raw.count == header.byteCount, "Safetensors.encodeConcatenated: wrong output size.")
+            var position = header.write(into: raw)
+            values.withUnsafeBufferPointer { all in
+                for name in sorted {
+                    let (start, count, _) = offsets[name]!
+                    storeLittleEndian(
+                        UnsafeBufferPointer(rebasing: all[start..<start + count]), into: raw, at: position)
+                    position += count * 4
+                }
+            }
+        }
+    }
+
+    /// The first bytes of `encodeConcatenated`'s file: the length prefix and the JSON header,
+    /// after which the file holds the elements as little-endian F32, tensor after tensor in name
+    /// order. The elements do not depend on the metadata, so one parameter set can go out under
+    /// several headers (one per recipient's settings) with a single copy of its elements.
+    ///
+    /// - Parameters:
+    ///   - names: the tensors' names, in any order.
+    ///   - shapes: their shapes.
+    ///   - metadata: string metadata (`__metadata__`).
+    /// - Returns: the 8-byte length prefix and the padded header.
+    /// - Throws: `SafetensorsError.invalidName` for an empty, repeated or reserved name.
+    public static func encodedHeader(names: [String], shapes: [[Int]], metadata: [String: String] = [:]) throws
+        -> [UInt8]
+    {
+        precondition(
+            names.count == shapes.count, "Safetensors.encodedHeader: \(names.count) names, \(shapes.count) shapes.")
+        var byName: [String: [Int]] = [:]
+        for (name, shape) in zip(names, shapes) where byName.updateValue(shape, forKey: name) != nil {
+            throw SafetensorsError.invalidName(source: "<memory>", name: name, problem: "appears more than once")
+        }
+        let sorted = names.sorted()
+        let header = try header(
+            sortedNames: sorted, shapes: sorted.map { byName[$0]! }, metadata: metadata, source: "<memory>")
+        return [UInt8](unsafeUninitializedCapacity: 8 + header.bytes.count) { buffer, initialized in
+            initialized = header.write(into: UnsafeMutableRawBufferPointer(buffer))
+        }
+    }
+
+    /// The header of a file of F32 tensors: its bytes (padded to 8) and the whole file's size.
+    private struct Header {
+        let bytes: [UInt8]
+        let byteCount: Int
+
+        /// Writes the length prefix and the header; returns where the data starts.
+        func write(into raw: UnsafeMutableRawBufferPointer) -> Int {
+            raw.storeBytes(of: UInt64(bytes.count).littleEndian, as: UInt64.self)
+            bytes.withUnsafeBytes {
+                raw.baseAddress!.advanced(by: 8).copyMemory(from: $0.baseAddress!, byteCount: $0.count)
+            }
+            return 8 + bytes.count
+        }
+    }
+
+    /// The header of F32 tensors `sortedNames` (sorted) with `shapes`, stored in that order.
+    private static func header(sortedNames names: [String], shapes: [[Int]], metadata: [String: String], source: String)
+        throws -> Header
+    {
         var members: [String] = []
         if !metadata.isEmpty {
             let pairs = metadata.keys.sorted().map { jsonString($0) + ":" + jsonString(metadata[$0]!) }
             members.append("\"__metadata__\":{" + pairs.joined(separator: ",") + "}")
         }
         var offset = 0
-        for name in names {
+        for (name, shape) in zip(names, shapes) {
             guard !name.isEmpty else {
                 throw SafetensorsError.invalidName(source: source, name: name, problem: "is empty")
             }
@@ -198,34 +359,30 @@ public enum Safetensors {
                 throw SafetensorsError.invalidName(
                     source: source, name: name, problem: "starts with the reserved \"__metadata__\"")
             }
-            let tensor = tensors[name]!, size = tensor.scalarCount * 4
-            let shape = tensor.shape.map(String.init).joined(separator: ",")
+            let size = shape.reduce(1, *) * 4
+            let dimensions = shape.map(String.init).joined(separator: ",")
             members.append(
                 jsonString(name)
-                    + ":{\"dtype\":\"F32\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(offset + size)]}")
+                    + ":{\"dtype\":\"F32\",\"shape\":[\(dimensions)],\"data_offsets\":[\(offset),\(offset + size)]}")
             offset += size
         }
         var header = Array(("{" + members.joined(separator: ",") + "}").utf8)
         header += repeatElement(UInt8(ascii: " "), count: (8 - header.count % 8) % 8)
-        var out = [UInt8](repeating: 0, count: 8 + header.count + offset)
-        out.withUnsafeMutableBytes { raw in
-            raw.storeBytes(of: UInt64(header.count).littleEndian, as: UInt64.self)
-            var position = 8 + header.count
-            header.withUnsafeBytes {
-                raw.baseAddress!.advanced(by: 8).copyMemory(from: $0.baseAddress!, byteCount: $0.count)
+        return Header(bytes: header, byteCount: 8 + header.count + offset)
+    }
+
+    /// Stores `values` as little-endian F32 at byte `position` of `raw`.
+    private static func storeLittleEndian(
+        _ values: UnsafeBufferPointer<Float>, into raw: UnsafeMutableRawBufferPointer, at position: Int
+    ) {
+        guard !values.isEmpty else { return }
+        #if _endian(little)
+            (raw.baseAddress! + position).copyMemory(from: values.baseAddress!, byteCount: values.count * 4)
+        #else
+            for (index, value) in values.enumerated() {
+                raw.storeBytes(of: value.bitPattern.littleEndian, toByteOffset: position + index * 4, as: UInt32.self)
             }
-            for name in names {
-                let tensor = tensors[name]!
-                let dense = tensor.isRowSparse ? Tensor(tensor.scalars, shape: tensor.shape) : tensor
-                dense.withUnsafeBufferPointer { values in
-                    for value in values {
-                        raw.storeBytes(of: value.bitPattern.littleEndian, toByteOffset: position, as: UInt32.self)
-                        position += 4
-                    }
-                }
-            }
-        }
-        return out
+        #endif
     }
 
     /// `text` as a JSON string literal.
@@ -331,9 +488,25 @@ private struct Entry {
         (self.name, self.dtype, self.shape, self.begin, self.end) = (name, dtype, shape, offsets[0], offsets[1])
     }
 
+    /// The number of elements.
+    var count: Int { (end - begin) / dtype.size }
+
+    /// Converts the elements to Float32 at `target` (room for `count`), as `convert(_:)`.
+    func convert(_ data: UnsafeRawBufferPointer, into target: UnsafeMutablePointer<Float>) {
+        #if _endian(little)
+            if dtype == .F32 {
+                if count > 0 {
+                    UnsafeMutableRawPointer(target).copyMemory(from: data.baseAddress! + begin, byteCount: count * 4)
+                }
+                return
+            }
+        #endif
+        let converted = convert(data)
+        converted.withUnsafeBufferPointer { target.update(from: $0.baseAddress!, count: $0.count) }
+    }
+
     /// The elements as Float32, read little-endian from `data` (validated to hold them).
     func convert(_ data: UnsafeRawBufferPointer) -> [Float] {
-        let count = (end - begin) / dtype.size
         func load<T: FixedWidthInteger>(_: T.Type, _ transform: (T) -> Float) -> [Float] {
             (0..<count).map {
                 transform(

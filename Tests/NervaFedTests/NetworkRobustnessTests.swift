@@ -94,7 +94,7 @@ extension NetworkTests {
             // A real task, answered with hostile bodies: a huge header length, then truncated bytes.
             let hub = server.hub
             let waiting = Thread {
-                _ = try? hub.perform(.fit, round: 1, body: ByteBuffer(bytes: [0]), for: "client-00", timeout: 10)
+                _ = try? hub.perform(.fit, round: 1, body: [ByteBuffer(bytes: [0])], for: "client-00", timeout: 10)
             }
             waiting.start()
             var task: FederationHub.Assignment?

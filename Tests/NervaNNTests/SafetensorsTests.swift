@@ -291,6 +291,66 @@ private let hostileFiles: [SafetensorsHostileFile] = [
         }
     }
 
+    @Test func concatenatedEncodingWritesTheBytesOfTheTensors() throws {
+        // Declaration order differs from the file's sorted order; a scalar and an empty tensor included.
+        let names = ["z.weight", "a.bias", "scalar", "empty", "m"]
+        let shapes: [[Int]] = [[2, 3], [3], [], [0, 4], [1, 2]]
+        let values: [Float] = (0..<6).map { Float($0) * 0.5 - 1 } + [.nan, -0.0, .infinity] + [7.25] + [3, -4]
+        let metadata = ["nerva.order": names.joined(separator: "\n"), "k": "v"]
+        var offset = 0
+        var tensors: [String: Tensor] = [:]
+        for (name, shape) in zip(names, shapes) {
+            let count = shape.reduce(1, *)
+            tensors[name] = Tensor(Array(values[offset..<offset + count]), shape: shape)
+            offset += count
+        }
+        let bytes: [UInt8] = try Safetensors.encodeConcatenated(
+            names: names, shapes: shapes, values: values, metadata: metadata
+        ) { count, fill in
+            [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+                fill(UnsafeMutableRawBufferPointer(buffer))
+                initialized = count
+            }
+        }
+        #expect(bytes == (try Safetensors.encode(tensors, metadata: metadata)))
+        // The header alone: the same first bytes, then only the elements follow.
+        let header = try Safetensors.encodedHeader(names: names, shapes: shapes, metadata: metadata)
+        #expect(Array(bytes.prefix(header.count)) == header && bytes.count - header.count == values.count * 4)
+
+        // Read back flat, in the sorted order and in a chosen one.
+        let sorted = try Safetensors.decodeConcatenated(bytes)
+        #expect(sorted.names == names.sorted() && sorted.metadata == metadata)
+        #expect(sorted.shapes == names.sorted().map { tensors[$0]!.shape })
+        #expect(sorted.values.map(\.bitPattern) == names.sorted().flatMap { tensors[$0]!.scalars.map(\.bitPattern) })
+        let declared = try Safetensors.decodeConcatenated(bytes) { sortedNames, metadata in
+            #expect(sortedNames == names.sorted())
+            return metadata["nerva.order"]!.components(separatedBy: "\n")
+        }
+        #expect(declared.names == names && declared.shapes == shapes)
+        #expect(declared.values.map(\.bitPattern) == values.map(\.bitPattern))
+    }
+
+    @Test func concatenatedDecodingConvertsOtherDTypesAndRejectsHostileFiles() throws {
+        let header =
+            #"{"a":{"dtype":"I8","shape":[2],"data_offsets":[0,2]},"#
+            + #""b":{"dtype":"F16","shape":[1],"data_offsets":[2,4]},"c":{"dtype":"F32","shape":[],"data_offsets":[4,8]}}"#
+        let decoded = try Safetensors.decodeConcatenated(file(header, data: [0xFF, 5] + le(UInt16(0xC000)) + le([2.5])))
+        #expect(decoded.names == ["a", "b", "c"] && decoded.shapes == [[2], [1], []])
+        #expect(decoded.values == [-1, 5, -2, 2.5])
+        for hostile in hostileFiles {
+            #expect(throws: SafetensorsError.self, "\(hostile)") { try Safetensors.decodeConcatenated(hostile.bytes) }
+        }
+    }
+
+    @Test func concatenatedEncodingRejectsRepeatedReservedAndEmptyNames() {
+        for names in [["a", "a"], ["", "b"], ["__metadata__", "b"]] {
+            let error = #expect(throws: SafetensorsError.self) {
+                try Safetensors.encodeConcatenated(names: names, shapes: [[1], [1]], values: [1, 2]) { _, _ in 0 }
+            }
+            #expect(error.map(caseName) == "invalidName", "\(String(describing: error))")
+        }
+    }
+
     @Test func writingRejectsReservedAndEmptyNames() {
         for name in ["", "__metadata__", "__metadata__.x"] {
             let error = #expect(throws: SafetensorsError.self) { try Safetensors.encode([name: Tensor([1])]) }

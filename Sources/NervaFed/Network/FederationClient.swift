@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import NervaNN
 import NervaTensor
 
@@ -108,8 +109,10 @@ public final class FederationClient: @unchecked Sendable {
     public let configuration: FederationClientConfiguration
     let transport: FederationTransport
     private let jitter: RandomGenerator
-    /// The last task answered and its answer, to answer a re-delivery without running it again.
-    private var lastAnswer: (id: String, answer: [UInt8])?
+    /// The last task answered and its answer, to answer a re-delivery without running it again;
+    /// the answer is dropped once the server has acknowledged it (it then has it, and a model's
+    /// update is megabytes).
+    private var lastAnswer: (id: String, answer: ByteBuffer?)?
     /// The participant's side of secure rounds.
     private let secure: SecureAggregatingParticipant
 
@@ -152,7 +155,8 @@ public final class FederationClient: @unchecked Sendable {
                     .get, "\(FederationProtocol.taskPath)?wait=\(configuration.pollSeconds)",
                     timeout: configuration.pollSeconds + 30)
             }
-            switch reply.status {
+            let status = reply.status
+            switch status {
             case 204: continue
             case 410:
                 summary.completedRounds = registration.completedRounds
@@ -164,9 +168,10 @@ public final class FederationClient: @unchecked Sendable {
                 log("the federation is over after \(summary.completedRounds) rounds")
                 return summary
             case 200:
-                try perform(reply, heartbeat: registration.heartbeatSeconds, summary: &summary, log: log)
+                // Handed over: the task's bytes are freed once decoded.
+                try perform(consume reply, heartbeat: registration.heartbeatSeconds, summary: &summary, log: log)
             default:
-                log("unexpected answer \(reply.status) to a task request: \(reply.errorMessage)")
+                log("unexpected answer \(status) to a task request: \(reply.errorMessage)")
                 Thread.sleep(forTimeInterval: configuration.initialBackoff)
             }
         }
@@ -174,74 +179,83 @@ public final class FederationClient: @unchecked Sendable {
 
     /// Runs one task and posts its answer.
     private func perform(
-        _ task: FederationTransport.Reply, heartbeat interval: Double, summary: inout FederationClientSummary,
+        _ task: consuming FederationTransport.Reply, heartbeat interval: Double,
+        summary: inout FederationClientSummary,
         log: @escaping @Sendable (String) -> Void
     ) throws {
-        let kind = task.header(FederationProtocol.taskKindHeader).flatMap(FederationTaskKind.init(rawValue:))
+        let kindName = task.header(FederationProtocol.taskKindHeader)
+        let kind = kindName.flatMap(FederationTaskKind.init(rawValue:))
         let id = task.header(FederationProtocol.taskIDHeader) ?? "",
             round = task.header(FederationProtocol.roundHeader) ?? "?"
         // A task delivered again (its first answer or the reply to it was lost on the way) is
         // answered again, not run again: every task runs at most once.
         if let (answeredID, answer) = lastAnswer, answeredID == id, !id.isEmpty {
+            guard let answer else {
+                log("round \(round): task delivered again; the server acknowledged its result already")
+                return
+            }
             log("round \(round): task delivered again; resending its result")
-            _ = try retrying(log) {
+            let reply = try retrying(log) {
                 try transport.send(.post, "\(FederationProtocol.resultPath)/\(id)", body: answer, timeout: 300)
             }
+            if reply.status == 200 { lastAnswer = (id, nil) }
             return
         }
         let heartbeat = Heartbeat(transport: transport, interval: interval)
         defer { heartbeat.stop() }
-        let answer: [UInt8]
+        let answer: ByteBuffer
+        let body = (consume task).body
         do {
             switch kind {
             case .fit:
-                let instruction = try task.body.withUnsafeReadableBytes { try WireFormat.decodeFitInstruction($0) }
+                let instruction = try body.withUnsafeReadableBytes { try WireFormat.decodeFitInstruction($0) }
+                _ = consume body
                 log("round \(round): training")
                 if configuration.fault == .hang {
                     log("round \(round): hanging on purpose (--fault hang)")
                     hangUntilTheFederationEnds()
                     return
                 }
-                let result = try participant.fit(instruction)
-                answer = try sabotaged(result)
+                // The instruction is freed before its answer is encoded.
+                answer = try sabotaged(participant.fit(consume instruction))
                 summary.fitTasks += 1
             case .evaluate:
-                let request = try task.body.withUnsafeReadableBytes { try WireFormat.decodeEvaluation($0) }
+                let request = try body.withUnsafeReadableBytes { try WireFormat.decodeEvaluation($0) }
                 log("round \(round): evaluating")
-                answer = Array(
-                    try JSONEncoder().encode(
+                answer = ByteBuffer(
+                    bytes: try JSONEncoder().encode(
                         participant.evaluate(
                             model: request.model, parameters: request.parameters,
                             configuration: request.configuration)))
                 summary.evaluationTasks += 1
             case .secureKeys:
-                let setup = try SecureAggregationWire.decode(SecureRoundSetup.self, from: task.body.readableBytesView)
-                answer = try SecureAggregationWire.json(secure.advertiseKeys(setup))
+                let setup = try SecureAggregationWire.decode(SecureRoundSetup.self, from: body.readableBytesView)
+                answer = ByteBuffer(bytes: try SecureAggregationWire.json(secure.advertiseKeys(setup)))
                 log("round \(round): secure aggregation with \(setup.degree) neighbours of \(setup.participants)")
             case .secureShares:
-                let roster = try SecureAggregationWire.decode([AdvertisedKeys].self, from: task.body.readableBytesView)
-                answer = try SecureAggregationWire.json(secure.shareKeys(roster: roster))
+                let roster = try SecureAggregationWire.decode([AdvertisedKeys].self, from: body.readableBytesView)
+                answer = ByteBuffer(bytes: try SecureAggregationWire.json(secure.shareKeys(roster: roster)))
                 log("round \(round): shared keys")
             case .secureMaskedInput:
-                let (instruction, step) = try SecureAggregationWire.decodeMaskingTask(
-                    Array(task.body.readableBytesView))
+                let (instruction, step) = try SecureAggregationWire.decodeMaskingTask(Array(body.readableBytesView))
+                _ = consume body
                 log("round \(round): training")
                 if configuration.fault == .hang {
                     log("round \(round): hanging on purpose (--fault hang)")
                     hangUntilTheFederationEnds()
                     return
                 }
-                answer = try SecureAggregationWire.encode(
-                    secure.maskedInput(instruction, received: step.received, rule: step.rule))
+                answer = ByteBuffer(
+                    bytes: try SecureAggregationWire.encode(
+                        secure.maskedInput(instruction, received: step.received, rule: step.rule)))
                 summary.fitTasks += 1
             case .secureUnmask:
                 let step = try SecureAggregationWire.decode(
-                    SecureAggregationWire.UnmaskingTask.self, from: task.body.readableBytesView)
-                answer = try SecureAggregationWire.json(secure.unmask(survivors: Set(step.survivors)))
+                    SecureAggregationWire.UnmaskingTask.self, from: body.readableBytesView)
+                let shares = try secure.unmask(survivors: Set(step.survivors))
+                answer = ByteBuffer(bytes: try SecureAggregationWire.json(shares))
             case nil:
-                log(
-                    "round \(round): ignoring a task of unknown kind \(task.header(FederationProtocol.taskKindHeader) ?? "none")"
-                )
+                log("round \(round): ignoring a task of unknown kind \(kindName ?? "none")")
                 return
             }
         } catch {
@@ -253,8 +267,10 @@ public final class FederationClient: @unchecked Sendable {
         let reply = try retrying(log) {
             try transport.send(.post, "\(FederationProtocol.resultPath)/\(id)", body: answer, timeout: 300)
         }
+        let byteCount = answer.readableBytes
+        if reply.status == 200 { lastAnswer = (id, nil) }
         switch reply.status {
-        case 200: log("round \(round): sent \(kind!.rawValue) result (\(answer.count) bytes)")
+        case 200: log("round \(round): sent \(kind!.rawValue) result (\(byteCount) bytes)")
         default: log("round \(round): the server refused the result (\(reply.status)): \(reply.errorMessage)")
         }
     }
@@ -272,7 +288,7 @@ public final class FederationClient: @unchecked Sendable {
     }
 
     /// The fit result as bytes, spoiled as `configuration.fault` says.
-    private func sabotaged(_ result: FitResult) throws -> [UInt8] {
+    private func sabotaged(_ result: FitResult) throws -> ByteBuffer {
         var result = result
         switch configuration.fault {
         case .nan: result.update.values = [Float](repeating: .nan, count: result.update.scalarCount)
@@ -282,10 +298,10 @@ public final class FederationClient: @unchecked Sendable {
             tensors.removeValue(forKey: result.update.layout.names.last!)
             result.update = ParameterSet(
                 tensors: result.update.layout.names.compactMap { name in tensors[name].map { (name, $0) } })
-        case .garbage: return Array(try WireFormat.encode(result).prefix(64))
+        case .garbage: return ByteBuffer(bytes: try WireFormat.encode(result).prefix(64))
         case .hang, nil: break
         }
-        return try WireFormat.encode(result)
+        return try WireFormat.encodedBuffer(result)
     }
 
     /// `body`, retried with exponential backoff while the server cannot be reached or answers 5xx.

@@ -11,8 +11,9 @@ final class FederationHub: @unchecked Sendable {
         let client: String
         let round: Int
         let kind: FederationTaskKind
-        /// The encoded task, sent as it is to the client (a shared buffer, not a copy per response).
-        let body: ByteBuffer
+        /// The encoded task, in parts sent one after another as they are (shared buffers, not a
+        /// copy per response).
+        let body: [ByteBuffer]
     }
 
     /// What came back for a task.
@@ -34,7 +35,7 @@ final class FederationHub: @unchecked Sendable {
     private var finished = false
     private var dismissed = Set<String>()
     private var completedRounds = 0
-    private var latestModel: [UInt8] = []
+    private var latestModel = ByteBuffer()
 
     init(heartbeatTimeout: Double) {
         self.heartbeatTimeout = heartbeatTimeout
@@ -59,9 +60,10 @@ final class FederationHub: @unchecked Sendable {
         return locked { lastSeen.filter { now.timeIntervalSince($0.value) <= heartbeatTimeout }.keys.sorted() }
     }
 
-    /// The task waiting for `client`, if any.
+    /// The task waiting for `client`, if any (not one it has answered: the round loop may not
+    /// have collected the answer yet, and the client must not get the task again).
     func assignment(for client: String) -> Assignment? {
-        locked { assignments[client] }
+        locked { assignments[client].flatMap { answers[$0.id] == nil ? $0 : nil } }
     }
 
     /// Stores the answer to task `id` from `client`; `false` when no such task is waiting for
@@ -82,8 +84,8 @@ final class FederationHub: @unchecked Sendable {
 
     var isFinished: Bool { locked { finished } }
     var rounds: Int { locked { completedRounds } }
-    /// The latest global model (`WireFormat.encodeGlobalModel`).
-    var model: [UInt8] { locked { latestModel } }
+    /// The latest global model (`WireFormat.encodeGlobalModel`), shared by every response.
+    var model: ByteBuffer { locked { latestModel } }
 
     /// Records that `client` was told the federation is over.
     func dismiss(_ client: String) { locked { _ = dismissed.insert(client) } }
@@ -97,7 +99,7 @@ final class FederationHub: @unchecked Sendable {
     // MARK: - Round loop's side
 
     /// Publishes the global model after `rounds` rounds.
-    func publish(model: [UInt8], rounds: Int) {
+    func publish(model: ByteBuffer, rounds: Int) {
         locked {
             latestModel = model
             completedRounds = rounds
@@ -111,7 +113,7 @@ final class FederationHub: @unchecked Sendable {
     ///
     /// - Throws: `ParticipantUnavailable` with `.timedOut` after `timeout` seconds, or with
     ///   `.error("vanished …")` as soon as the client has been silent for the heartbeat timeout.
-    func perform(_ kind: FederationTaskKind, round: Int, body: ByteBuffer, for client: String, timeout: Double) throws
+    func perform(_ kind: FederationTaskKind, round: Int, body: [ByteBuffer], for client: String, timeout: Double) throws
         -> Answer
     {
         let assignment = Assignment(id: UUID().uuidString, client: client, round: round, kind: kind, body: body)
@@ -144,15 +146,18 @@ final class RemoteParticipant: FederatedParticipant, SecureAggregationDevice, @u
     let id: String
     private let hub: FederationHub
     private let timeout: Double
+    private let tasks: EncodedTasks
 
-    init(id: String, hub: FederationHub, timeout: Double) {
+    /// - Parameter tasks: the round's encoded tasks, shared by its participants.
+    init(id: String, hub: FederationHub, timeout: Double, tasks: EncodedTasks) {
         self.id = id
         self.hub = hub
         self.timeout = timeout
+        self.tasks = tasks
     }
 
     func fit(_ instruction: FitInstruction) throws -> FitResult {
-        let body = ByteBuffer(bytes: try WireFormat.encode(instruction))
+        let body = try tasks.body(for: instruction)
         switch try hub.perform(.fit, round: instruction.configuration.round, body: body, for: id, timeout: timeout) {
         case .fit(let result): return result
         case .unreadable(let problem): throw ParticipantUnavailable(.error("sent an unreadable update: \(problem)"))
@@ -163,8 +168,7 @@ final class RemoteParticipant: FederatedParticipant, SecureAggregationDevice, @u
     func evaluate(model: ModelDescription, parameters: ParameterSet, configuration: EvaluateConfiguration) throws
         -> ParticipantEvaluation
     {
-        let body = ByteBuffer(
-            bytes: try WireFormat.encodeEvaluation(model: model, parameters: parameters, configuration: configuration))
+        let body = try tasks.body(model: model, parameters: parameters, configuration: configuration)
         switch try hub.perform(.evaluate, round: configuration.round, body: body, for: id, timeout: timeout) {
         case .evaluation(let result): return result
         case .unreadable(let problem): throw ParticipantUnavailable(.error("sent an unreadable evaluation: \(problem)"))
@@ -211,5 +215,54 @@ final class RemoteParticipant: FederatedParticipant, SecureAggregationDevice, @u
             from: secureStep(
                 .secureUnmask,
                 SecureAggregationWire.json(SecureAggregationWire.UnmaskingTask(survivors: survivors.sorted()))))
+    }
+}
+
+/// The encoded tasks of one round. A round sends one global model to every client, each with
+/// settings of its own (a seed, say): the model's elements are encoded once and every task is
+/// sent as a header of its own followed by those shared bytes (the same buffer, not a copy per
+/// client).
+final class EncodedTasks: @unchecked Sendable {
+    private let lock = NSLock()
+    /// The last parameters encoded and their elements as they are in the message.
+    private var shared: (parameters: ParameterSet, elements: ByteBuffer)?
+
+    init() {}
+
+    /// The fit instruction's message (`WireFormat.encode`), in parts to send one after another.
+    func body(for instruction: FitInstruction) throws -> [ByteBuffer] {
+        try parts(instruction.parameters, metadata: WireFormat.metadata(of: instruction))
+    }
+
+    /// The evaluation request's message (`WireFormat.encodeEvaluation`), in parts.
+    func body(model: ModelDescription, parameters: ParameterSet, configuration: EvaluateConfiguration) throws
+        -> [ByteBuffer]
+    {
+        try parts(parameters, metadata: WireFormat.evaluationMetadata(model: model, configuration: configuration))
+    }
+
+    private func parts(_ parameters: ParameterSet, metadata: [String: String]) throws -> [ByteBuffer] {
+        lock.lock()
+        defer { lock.unlock() }
+        if let shared, Self.sameStorage(shared.parameters, parameters) {
+            return [ByteBuffer(bytes: try parameters.encodedHeader(metadata: metadata)), shared.elements]
+        }
+        let message = try parameters.encodedBuffer(metadata: metadata)
+        let headerBytes = 8 + Int(message.getInteger(at: message.readerIndex, endianness: .little, as: UInt64.self)!)
+        shared = (
+            parameters,
+            message.getSlice(at: message.readerIndex + headerBytes, length: message.readableBytes - headerBytes)!
+        )
+        return [message]
+    }
+
+    /// Whether `a` and `b` share their values' storage (copies of one value that neither
+    /// changed): then they hold the same bits. The cache keeps its copy alive, so the storage
+    /// cannot be freed and reused for other values meanwhile.
+    private static func sameStorage(_ a: ParameterSet, _ b: ParameterSet) -> Bool {
+        guard a.layout == b.layout else { return false }
+        return a.values.withUnsafeBufferPointer { x in
+            b.values.withUnsafeBufferPointer { y in x.baseAddress == y.baseAddress && x.count == y.count }
+        }
     }
 }

@@ -32,7 +32,9 @@ extension FederationServer {
         router.get(RouterPath(FederationProtocol.modelPath)) { [self] request, _ in
             guard let client = authenticate(request) else { return Self.unauthorized(request) }
             hub.touch(client)
-            return Self.bytes(hub.model)
+            return Response(
+                status: .ok, headers: [.contentType: "application/octet-stream"],
+                body: ResponseBody(byteBuffer: hub.model))
         }
         router.get(RouterPath(FederationProtocol.statusPath)) { [self] request, _ in
             guard authenticate(request) != nil else { return Self.unauthorized(request) }
@@ -71,7 +73,7 @@ extension FederationServer {
                 headers[HTTPField.Name(FederationProtocol.taskKindHeader)!] = task.kind.rawValue
                 headers[HTTPField.Name(FederationProtocol.taskIDHeader)!] = task.id
                 headers[HTTPField.Name(FederationProtocol.roundHeader)!] = String(task.round)
-                return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: task.body))
+                return Response(status: .ok, headers: headers, body: ResponseBody(contentsOf: task.body))
             }
             if Date() >= deadline { return Response(status: .noContent) }
             try await Task.sleep(nanoseconds: 20_000_000)
@@ -134,11 +136,5 @@ extension FederationServer {
         return Response(
             status: .ok, headers: [.contentType: "application/json"],
             body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
-    }
-
-    static func bytes(_ bytes: [UInt8]) -> Response {
-        Response(
-            status: .ok, headers: [.contentType: "application/octet-stream"],
-            body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 }

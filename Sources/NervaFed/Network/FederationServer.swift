@@ -142,7 +142,7 @@ public final class FederationServer: @unchecked Sendable {
             generator: generator, concurrency: 4096, secureAggregation: secureAggregation,
             centralEvaluation: centralEvaluation)
         hub.publish(
-            model: try WireFormat.encodeGlobalModel(model: model, parameters: global, round: completed),
+            model: try WireFormat.encodedGlobalModelBuffer(model: model, parameters: global, round: completed),
             rounds: completed)
     }
 
@@ -190,8 +190,9 @@ public final class FederationServer: @unchecked Sendable {
             minimum = 1
             let report: RoundReport
             do {
+                let tasks = EncodedTasks()
                 report = try rounds.runRound(available: hub.connected()) {
-                    RemoteParticipant(id: $0, hub: hub, timeout: timeout)
+                    RemoteParticipant(id: $0, hub: hub, timeout: timeout, tasks: tasks)
                 }
             } catch FederatedError.tooFewParticipants {
                 Thread.sleep(forTimeInterval: 0.1) // a client left between the count and the sampling
@@ -199,7 +200,8 @@ public final class FederationServer: @unchecked Sendable {
             }
             try checkpoint()
             hub.publish(
-                model: try WireFormat.encodeGlobalModel(model: model, parameters: rounds.global, round: report.round),
+                model: try WireFormat.encodedGlobalModelBuffer(
+                    model: model, parameters: rounds.global, round: report.round),
                 rounds: report.round)
             reports.append(report)
             try onRound(report)

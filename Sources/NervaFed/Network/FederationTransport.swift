@@ -65,17 +65,22 @@ final class FederationTransport: @unchecked Sendable {
     /// Sends a request and waits for the whole answer.
     ///
     /// - Throws: connection errors (the caller retries them).
-    func send(_ method: Method, _ path: String, body: [UInt8]? = nil, timeout: Double = 60) throws -> Reply {
+    func send(_ method: Method, _ path: String, body: ByteBuffer? = nil, timeout: Double = 60) throws -> Reply {
         var request = try HTTPClient.Request(url: base + path, method: method == .get ? .GET : .POST, headers: headers)
         if let body {
             request.headers.add(name: "Content-Type", value: "application/octet-stream")
-            request.body = .bytes(body)
+            request.body = .byteBuffer(body) // sent as it is, not copied
         }
         let response = try client.execute(request: request, deadline: .now() + .milliseconds(Int64(timeout * 1000)))
             .wait()
         return Reply(
             status: Int(response.status.code), headers: response.headers,
             body: response.body ?? ByteBuffer())
+    }
+
+    /// `send` with a body of bytes (copied into a buffer).
+    func send(_ method: Method, _ path: String, body: [UInt8]?, timeout: Double = 60) throws -> Reply {
+        try send(method, path, body: body.map { ByteBuffer(bytes: $0) }, timeout: timeout)
     }
 
     func shutdown() { try? client.syncShutdown() }
