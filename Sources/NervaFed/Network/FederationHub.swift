@@ -181,7 +181,7 @@ final class RemoteParticipant: FederatedParticipant, SecureAggregationDevice, @u
     private var round = 0
 
     private func secureStep(_ kind: FederationTaskKind, _ body: [UInt8]) throws -> [UInt8] {
-        switch try hub.perform(kind, round: round, body: ByteBuffer(bytes: body), for: id, timeout: timeout) {
+        switch try hub.perform(kind, round: round, body: [ByteBuffer(bytes: body)], for: id, timeout: timeout) {
         case .secure(let bytes): return bytes
         case .unreadable(let problem):
             throw ParticipantUnavailable(.error("sent an unreadable \(kind.rawValue) answer: \(problem)"))
