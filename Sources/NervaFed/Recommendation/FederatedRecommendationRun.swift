@@ -34,6 +34,8 @@ public struct FederatedRecommendationRun: Sendable {
     public var fraction = 1.0
     /// `E`: local epochs per round.
     public var localEpochs = 3
+    /// The most local epochs a participant accepts (each epoch's samples are drawn before training).
+    public static let maximumLocalEpochs = 10_000
     /// `B`: local batch size.
     public var batchSize = 64
     /// The local Adam learning rate.
@@ -102,6 +104,9 @@ public struct FederatedRecommendationRun: Sendable {
         try ConfigurationError.check("rounds", rounds, atLeast: 1)
         try ConfigurationError.require(fraction > 0 && fraction <= 1, "fraction", fraction, allowed: "in (0, 1]")
         try ConfigurationError.check("local epochs", localEpochs, atLeast: 1)
+        try ConfigurationError.require(
+            localEpochs <= Self.maximumLocalEpochs, "local epochs", localEpochs,
+            allowed: "at most \(Self.maximumLocalEpochs)")
         try ConfigurationError.check("batch size", batchSize, atLeast: 1)
         try ConfigurationError.check("learning rate", learningRate, positive: true)
         try ConfigurationError.check("mu", mu, positive: false)

@@ -70,6 +70,11 @@ public final class RecommendationParticipant: FederatedParticipant, @unchecked S
                 "batch size \(configuration.batchSize), local epochs \(configuration.localEpochs) "
                     + "and learning rate \(configuration.learningRate) must be positive")
         }
+        // The epochs' samples are drawn up front: a hostile or mistaken count must not allocate them.
+        guard configuration.localEpochs <= FederatedRecommendationRun.maximumLocalEpochs else {
+            throw FederatedError.invalidConfiguration(
+                "local epochs \(configuration.localEpochs) exceed \(FederatedRecommendationRun.maximumLocalEpochs)")
+        }
         guard configuration.proximalMu.isFinite, configuration.proximalMu >= 0 else {
             throw FederatedError.invalidConfiguration(
                 "FedProx's μ must be finite and non-negative, got \(configuration.proximalMu)")
