@@ -298,7 +298,10 @@ public final class SecureAggregationServer {
     private var keys: [Int: AdvertisedKeys] = [:]
     private var boxes: [Int: [EncryptedShares]] = [:]
     private var sharers: Set<Int> = []
-    private var masked: [Int: [UInt64]] = [:]
+    /// The participants whose masked vectors arrived.
+    private var maskedFrom: Set<Int> = []
+    /// The running sum (mod 2⁶⁴) of their masked vectors: one vector, not one per participant.
+    private var maskedSum: [UInt64] = []
     private var answers: [Int: UnmaskingShares] = [:]
     private var rosterSent = false
 
@@ -403,22 +406,30 @@ public final class SecureAggregationServer {
     ///   - vector: the masked vector.
     ///   - participant: its sender.
     public func receive(masked vector: [UInt64], from participant: Int) throws {
-        guard sharers.contains(participant), masked[participant] == nil, answers.isEmpty else {
+        guard sharers.contains(participant), !maskedFrom.contains(participant), answers.isEmpty else {
             throw SecureAggregationError.invalidMessage(
                 participant: participant, reason: "masked input without shared keys, repeated, or after unmasking began"
             )
         }
-        if let length = masked.values.first?.count, length != vector.count {
-            throw SecureAggregationError.lengthMismatch(expected: length, got: vector.count, participant: participant)
+        if !maskedFrom.isEmpty, maskedSum.count != vector.count {
+            throw SecureAggregationError.lengthMismatch(
+                expected: maskedSum.count, got: vector.count, participant: participant)
         }
-        masked[participant] = vector
+        if maskedFrom.isEmpty {
+            maskedSum = vector
+        } else {
+            maskedSum.withUnsafeMutableBufferPointer { sum in
+                for k in sum.indices { sum[k] = sum[k] &+ vector[k] }
+            }
+        }
+        maskedFrom.insert(participant)
     }
 
     /// The participants whose masked vectors arrived: the set every survivor is asked to unmask.
-    public var survivors: Set<Int> { Set(masked.keys) }
+    public var survivors: Set<Int> { maskedFrom }
 
     /// The participants that shared their keys but sent no masked vector.
-    public var dropped: Set<Int> { sharers.subtracting(masked.keys) }
+    public var dropped: Set<Int> { sharers.subtracting(maskedFrom) }
 
     /// Step 4: a survivor's shares: for the survivors and the dropped of its neighbourhood only,
     /// each at the coordinate the graph gives the survivor.
@@ -426,13 +437,13 @@ public final class SecureAggregationServer {
     /// - Parameter answer: the survivor's shares.
     public func receive(_ answer: UnmaskingShares) throws {
         let from = answer.from
-        guard masked[from] != nil, answers[from] == nil else {
+        guard maskedFrom.contains(from), answers[from] == nil else {
             throw SecureAggregationError.invalidMessage(
                 participant: from, reason: "unmasking shares from a non-survivor, or repeated")
         }
         let neighbourhood = Set(graph.neighbourhood(of: from))
         for (owner, share) in answer.selfMaskShares {
-            guard masked[owner] != nil, neighbourhood.contains(owner), share.isWellFormed,
+            guard maskedFrom.contains(owner), neighbourhood.contains(owner), share.isWellFormed,
                 share.x == graph.shareCoordinate(of: owner, heldBy: from)
             else {
                 throw SecureAggregationError.invalidMessage(
@@ -461,21 +472,16 @@ public final class SecureAggregationServer {
 
     /// The sum of the survivors' quantised vectors (mod 2⁶⁴).
     func rawSum() throws -> [UInt64] {
-        guard masked.count >= threshold else {
+        guard maskedFrom.count >= threshold else {
             throw SecureAggregationError.belowThreshold(
-                stage: "masked input", count: masked.count, threshold: threshold)
+                stage: "masked input", count: maskedFrom.count, threshold: threshold)
         }
         guard answers.count >= threshold else {
             throw SecureAggregationError.belowThreshold(stage: "unmasking", count: answers.count, threshold: threshold)
         }
-        let length = masked.values.first!.count
-        var total = [UInt64](repeating: 0, count: length)
-        for participant in masked.keys.sorted() {
-            let vector = masked[participant]!
-            for k in 0..<length { total[k] = total[k] &+ vector[k] }
-        }
+        var total = maskedSum
         // The survivors' self-masks.
-        for survivor in masked.keys.sorted() {
+        for survivor in maskedFrom.sorted() {
             let shares = answers.values.compactMap { $0.selfMaskShares[survivor] }
             let seed = try rebuild(shares, of: survivor, what: "self-mask seed")
             try SecureAggregation.apply(mask: SymmetricKey(data: seed), sign: -1, to: &total)
@@ -489,7 +495,7 @@ public final class SecureAggregationServer {
                 throw SecureAggregationError.invalidMessage(
                     participant: lost, reason: "rebuilt masking key is not an X25519 key")
             }
-            for survivor in graph.neighbours(of: lost) where masked[survivor] != nil {
+            for survivor in graph.neighbours(of: lost) where maskedFrom.contains(survivor) {
                 let publicKey = try Curve25519.KeyAgreement.PublicKey(rawRepresentation: keys[survivor]!.maskingKey)
                 let key = try SecureAggregation.pairKey(privateKey, publicKey, context: context)
                 try SecureAggregation.apply(mask: key, sign: survivor < lost ? -1 : 1, to: &total)
