@@ -16,6 +16,10 @@ public final class BenchmarkReporter {
     public let filter: String?
     /// Whether the suites measure for a shorter time, less precisely (also asked of PyTorch).
     public let quick: Bool
+    /// How many times the suite runs (each workload in Nerva, then in PyTorch, every round): a line
+    /// gives the medians of Nerva's figures, of PyTorch's and of the per-round ratios, the range of
+    /// the ratios, and the highest peaks, so a noisy machine moves the figures less.
+    public let rounds: Int
     private let pytorch: PyTorchPeer?
     private let write: (String) -> Void
     private let machine: (cpu: String, isa: String, backend: String)
@@ -24,6 +28,8 @@ public final class BenchmarkReporter {
     /// The highest peak of any measurement so far (the process's peak: resetting the per-measurement
     /// peak also lowers `getrusage`'s).
     private var highestPeakMegabytes = 0.0
+    /// The measurements of the rounds so far that the last round has not reported yet.
+    private var pending: [String: Samples] = [:]
 
     /// The process's peak resident memory so far, in megabytes.
     public var processPeakMegabytes: Double {
@@ -37,16 +43,19 @@ public final class BenchmarkReporter {
     ///   - json: Whether to write JSON lines instead of text.
     ///   - filter: Only measurements whose name contains this text run (all when `nil`).
     ///   - quick: Whether the suites measure for a shorter time, less precisely.
+    ///   - rounds: How many times the suite runs (1 to 100, checked by ``BenchmarkSuite/run(reporter:dataDirectory:)``);
+    ///     each line gives the medians of the rounds.
     ///   - pytorch: PyTorch measuring each workload right after Nerva (`nil`: Nerva alone).
     ///   - write: Receives each line, without its newline (default: standard output, flushed).
     public init(
-        suite: String, json: Bool, filter: String? = nil, quick: Bool, pytorch: PyTorchPeer? = nil,
+        suite: String, json: Bool, filter: String? = nil, quick: Bool, rounds: Int = 1, pytorch: PyTorchPeer? = nil,
         write: @escaping (String) -> Void = BenchmarkReporter.standardOutput
     ) {
         self.suite = suite
         self.json = json
         self.filter = filter
         self.quick = quick
+        self.rounds = rounds
         self.pytorch = pytorch
         self.write = write
         machine = (ComputeBackend.cpuModel, ComputeBackend.instructionSet.rawValue, ComputeBackend.library)
@@ -75,6 +84,8 @@ public final class BenchmarkReporter {
     ///
     /// Each line also carries the peak resident memory since the previous line (`peak_rss_mb`), so
     /// the memory of a workload is compared with PyTorch's for the same workload (`pytorch_peak_rss_mb`).
+    /// With several ``rounds``, the line is printed when the last round reports it, with the
+    /// medians of the rounds (see ``rounds``).
     /// - Parameters:
     ///   - name: The measurement's name.
     ///   - params: Its settings (numbers or strings), in the order they print.
@@ -91,40 +102,78 @@ public final class BenchmarkReporter {
                     name, params: Dictionary(uniqueKeysWithValues: params.map { ($0.key, $0.value) }), quick: quick)
             } catch { FileHandle.standardError.write(Data("nerva bench: \(error)\n".utf8)) }
         }
-        let reference = measured?.value
-        let lowerIsBetter = ["s", "ms", "MB"].contains(unit)
-        let ratio = reference.map { lowerIsBetter ? $0 / value : value / $0 }
+        let key = "\(name) " + params.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+        var samples = pending.removeValue(forKey: key) ?? Samples()
+        samples.append(value: value, reference: measured?.value, lowerIsBetter: ["s", "ms", "MB"].contains(unit))
+        samples.peak = [samples.peak, peak].compactMap { $0 }.max()
+        samples.theirPeak = [samples.theirPeak, measured?.peakMegabytes].compactMap { $0 }.max()
+        // The process's peak is reported once, after every round.
+        guard samples.values.count >= rounds || name == "peak_rss" else {
+            pending[key] = samples
+            return
+        }
         count += 1
+        write(line(name, params: params, unit: unit, samples))
+    }
+
+    /// The figures of one measurement over the rounds so far.
+    private struct Samples {
+        var values: [Double] = [], references: [Double] = [], ratios: [Double] = []
+        var peak: Double?, theirPeak: Double?
+
+        mutating func append(value: Double, reference: Double?, lowerIsBetter: Bool) {
+            values.append(value)
+            guard let reference else { return }
+            references.append(reference)
+            ratios.append(lowerIsBetter ? reference / value : value / reference)
+        }
+
+        /// The median (the mean of the two middle figures of an even count).
+        static func median(_ figures: [Double]) -> Double? {
+            guard !figures.isEmpty else { return nil }
+            let sorted = figures.sorted(), middle = sorted.count / 2
+            return sorted.count.isMultiple(of: 2) ? (sorted[middle - 1] + sorted[middle]) / 2 : sorted[middle]
+        }
+    }
+
+    private func line(_ name: String, params: KeyValuePairs<String, Any>, unit: String, _ samples: Samples) -> String {
+        let value = Samples.median(samples.values) ?? 0
+        let reference = Samples.median(samples.references), ratio = Samples.median(samples.ratios)
+        let rounds = samples.values.count
+        let ratioRange = samples.ratios.count > 1 ? (samples.ratios.min()!, samples.ratios.max()!) : nil
+        let peak = samples.peak, theirPeak = samples.theirPeak
         if json {
             let fields = params.map { key, value in "\"\(key)\":\(encoded(value))" }.joined(separator: ",")
             var line =
                 "{\"suite\":\"\(suite)\",\"name\":\"\(name)\",\"params\":{\(fields)},\"value\":\(rounded(value)),\"unit\":\"\(unit)\""
             if let reference, let ratio { line += ",\"pytorch\":\(rounded(reference)),\"ratio\":\(rounded(ratio))" }
-            if let peak, unit != "MB" { line += ",\"peak_rss_mb\":\(rounded(peak))" }
-            if let theirs = measured?.peakMegabytes, unit != "MB" {
-                line += ",\"pytorch_peak_rss_mb\":\(rounded(theirs))"
+            if rounds > 1 {
+                line += ",\"rounds\":\(rounds)"
+                if let (low, high) = ratioRange { line += ",\"ratio_min\":\(rounded(low)),\"ratio_max\":\(rounded(high))" }
             }
+            if let peak, unit != "MB" { line += ",\"peak_rss_mb\":\(rounded(peak))" }
+            if let theirPeak, unit != "MB" { line += ",\"pytorch_peak_rss_mb\":\(rounded(theirPeak))" }
             line +=
                 ",\"cpu\":\(encoded(machine.cpu)),\"isa\":\"\(machine.isa)\",\"backend\":\(encoded(machine.backend))}"
-            write(line)
-        } else {
-            let settings = params.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
-            let label = settings.isEmpty ? name : "\(name) \(settings)"
-            let width = Swift.max(44, label.count + 1)
-            var line = label.padding(toLength: width, withPad: " ", startingAt: 0) + " \(rounded(value)) \(unit)"
-            if let reference, let ratio {
-                line =
-                    line.padding(toLength: Swift.max(width + 22, line.count + 1), withPad: " ", startingAt: 0)
-                    + " PyTorch \(rounded(reference)) \(unit)".padding(toLength: 28, withPad: " ", startingAt: 0)
-                    + " \(rounded(ratio))× \(ratio >= 1 ? "better" : "worse")"
-            }
-            if let peak, unit != "MB" {
-                line +=
-                    " · peak \(Int(peak.rounded())) MB"
-                    + (measured?.peakMegabytes.map { " (PyTorch \(Int($0.rounded())) MB)" } ?? "")
-            }
-            write(line)
+            return line
         }
+        let settings = params.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+        let label = settings.isEmpty ? name : "\(name) \(settings)"
+        let width = Swift.max(44, label.count + 1)
+        var line = label.padding(toLength: width, withPad: " ", startingAt: 0) + " \(rounded(value)) \(unit)"
+        if let reference, let ratio {
+            line =
+                line.padding(toLength: Swift.max(width + 22, line.count + 1), withPad: " ", startingAt: 0)
+                + " PyTorch \(rounded(reference)) \(unit)".padding(toLength: 28, withPad: " ", startingAt: 0)
+                + " \(rounded(ratio))× \(ratio >= 1 ? "better" : "worse")"
+            if let (low, high) = ratioRange { line += " (\(rounded(low))–\(rounded(high))× in \(rounds) rounds)" }
+        } else if rounds > 1 {
+            line += " (median of \(rounds) rounds)"
+        }
+        if let peak, unit != "MB" {
+            line += " · peak \(Int(peak.rounded())) MB" + (theirPeak.map { " (PyTorch \(Int($0.rounded())) MB)" } ?? "")
+        }
+        return line
     }
 
     private func encoded(_ value: Any) -> String {

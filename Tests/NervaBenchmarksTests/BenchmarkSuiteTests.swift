@@ -51,6 +51,37 @@ import Testing
         #expect(lines[1].contains(" 12346.0 samples/s"), "\(lines)")
     }
 
+    @Test func severalRoundsPrintEachLineOnceWithTheMedians() throws {
+        var lines: [String] = []
+        let reporter = BenchmarkReporter(suite: "engine", json: true, quick: true, rounds: 3) { lines.append($0) }
+        for (round, value) in [30.0, 10, 20].enumerated() {
+            reporter.report("mlp_train", params: ["batch": 64], value: value, unit: "samples/s")
+            reporter.report("mlp_train", params: ["batch": 256], value: value * 2, unit: "samples/s")
+            #expect(lines.count == (round == 2 ? 2 : 0) && reporter.count == lines.count)
+        }
+        let objects = try objects(lines)
+        #expect(objects.map { $0["value"] as? Double } == [20, 40])
+        #expect(objects.allSatisfy { $0["rounds"] as? Int == 3 && $0["ratio"] == nil })
+        #expect(objects.map { ($0["params"] as? [String: Any])?["batch"] as? Int } == [64, 256])
+    }
+
+    @Test func textLinesSayHowManyRoundsTheMedianTookAndEvenCountsAverageTheMiddle() {
+        var lines: [String] = []
+        let reporter = BenchmarkReporter(suite: "rl", json: false, quick: true, rounds: 2) { lines.append($0) }
+        reporter.report("dqn_cartpole", params: ["steps": 50_000], value: 1, unit: "s")
+        reporter.report("dqn_cartpole", params: ["steps": 50_000], value: 2, unit: "s")
+        #expect(lines.count == 1 && lines[0].contains(" 1.5 s (median of 2 rounds)"), "\(lines)")
+    }
+
+    @Test func roundsOutsideTheirRangeAreRefusedBeforeAnythingRuns() {
+        for rounds in [0, -1, BenchmarkSuite.maximumRounds + 1] {
+            var lines: [String] = []
+            let reporter = BenchmarkReporter(suite: "rl", json: true, quick: true, rounds: rounds) { lines.append($0) }
+            #expect(throws: BenchmarkError.self) { try BenchmarkSuite.rl.run(reporter: reporter) }
+            #expect(lines.isEmpty)
+        }
+    }
+
     @Test func theStopwatchMeasuresTheRateOfItsBody() {
         // 1,000 units per call of a body that sleeps 2 ms: at most 500,000 units per second.
         let rate = Stopwatch.rate(seconds: 0.1, work: 1000, windows: 3) { Thread.sleep(forTimeInterval: 0.002) }

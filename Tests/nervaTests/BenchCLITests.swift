@@ -62,4 +62,31 @@ import Testing
             #expect(Swift.abs(ratio - nerva / pytorch) <= 0.01 * ratio + 0.001, "\(line)")
         }
     }
+
+    /// With `--rounds`, each line gives the medians of the rounds and the range of the ratios
+    /// (needs torch, as above).
+    @Test func roundsGiveMediansAndTheRangeOfTheRatios() throws {
+        let python = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent(".venv/bin/python3")
+        guard FileManager.default.isExecutableFile(atPath: python.path) && imports("torch", with: python) else {
+            #expect(ProcessInfo.processInfo.environment["NERVA_REQUIRE_TORCH"] == nil, "PyTorch is required here")
+            return
+        }
+        let result = try NervaCLI.run([
+            "bench", "engine", "--json", "--quick", "--only", "mlp_train", "--compare-pytorch", "--rounds", "2"
+        ])
+        #expect(result.status == 0, "\(result.text)")
+        let training = try objects(result.text).filter { $0["name"] as? String == "mlp_train" }
+        #expect(training.count == 2, "\(result.text)")
+        for line in training {
+            let low = try #require(line["ratio_min"] as? Double), high = try #require(line["ratio_max"] as? Double)
+            let ratio = try #require(line["ratio"] as? Double)
+            #expect(line["rounds"] as? Int == 2 && low <= ratio && ratio <= high, "\(line)")
+        }
+    }
+
+    @Test func aRoundCountOutsideItsRangeIsAnError() throws {
+        let result = try NervaCLI.run(["bench", "rl", "--only", "env_steps", "--rounds", "0"])
+        #expect(result.status != 0 && result.text.contains("--rounds"), "\(result.text)")
+    }
 }

@@ -32,13 +32,25 @@ struct BenchCommand: ParsableCommand {
     )
     var comparePytorch = false
 
+    @Option(
+        help:
+            "Run the suite this many times (each workload in Nerva, then in PyTorch, every round) and print the medians and the range of the ratios (1 to \(BenchmarkSuite.maximumRounds))."
+    )
+    var rounds = 1
+
     @Option(help: "The Fashion-MNIST folder for fmnist_load (default /usr/share/datasets/fashion-mnist).")
     var data: String?
+
+    func validate() throws {
+        guard (1...BenchmarkSuite.maximumRounds).contains(rounds) else {
+            throw ValidationError("--rounds must be 1 to \(BenchmarkSuite.maximumRounds), not \(rounds).")
+        }
+    }
 
     func run() throws {
         let pytorch = comparePytorch ? try PyTorchPeer(threads: ComputeBackend.threadCount) : nil
         let reporter = BenchmarkReporter(
-            suite: suite.rawValue, json: json, filter: only, quick: quick, pytorch: pytorch)
+            suite: suite.rawValue, json: json, filter: only, quick: quick, rounds: rounds, pytorch: pytorch)
         let measured = try suite.run(
             reporter: reporter, dataDirectory: data.map { URL(fileURLWithPath: $0) } ?? FashionMNIST.defaultDirectory)
         guard measured > 0 else {
