@@ -149,7 +149,9 @@ public final class BenchmarkReporter {
             if let reference, let ratio { line += ",\"pytorch\":\(rounded(reference)),\"ratio\":\(rounded(ratio))" }
             if rounds > 1 {
                 line += ",\"rounds\":\(rounds)"
-                if let (low, high) = ratioRange { line += ",\"ratio_min\":\(rounded(low)),\"ratio_max\":\(rounded(high))" }
+                if let (low, high) = ratioRange {
+                    line += ",\"ratio_min\":\(rounded(low)),\"ratio_max\":\(rounded(high))"
+                }
             }
             if let peak, unit != "MB" { line += ",\"peak_rss_mb\":\(rounded(peak))" }
             if let theirPeak, unit != "MB" { line += ",\"pytorch_peak_rss_mb\":\(rounded(theirPeak))" }
