@@ -1,5 +1,6 @@
-// Deep Q-Learning on CartPole-v1 (Gymnasium's dynamics and 500-step limit): CleanRL's `dqn.py`
-// settings with a smaller step budget, then the greedy policy's mean return.
+// Deep Q-Learning on CartPole-v1 (Gymnasium's dynamics and 500-step limit): the tuned CartPole
+// preset (RL Baselines3 Zoo's settings, the best greedy network kept), then the greedy policy's
+// mean return.
 //
 // Run it with `swift run -c release CartPoleDQN [steps]` (default 50,000 environment steps).
 import NervaRL
@@ -9,12 +10,8 @@ let steps = CommandLine.arguments.dropFirst().first.flatMap { Int($0) } ?? 50_00
 // snippet.show
 
 // snippet.configure
-var config = DQNConfig() // CleanRL's defaults: Adam 2.5e-4, γ 0.99, batch 128, …
-config.totalTimesteps = steps
-config.learningStarts = steps / 10 // CleanRL: 10,000 of 500,000
-config.explorationFraction = 0.3
-config.trainFrequency = 2 // more gradient steps per environment step
-config.selectionFrequency = steps / 20 // keep the best greedy network seen on the way
+var config = DQNPresets.cartPole // 256-256 network, Adam 2.3e-3, 128 gradient steps every 256, …
+config.totalTimesteps = steps // the preset's: 100,000
 if let problem = config.problem() { fatalError(problem) }
 // snippet.end
 

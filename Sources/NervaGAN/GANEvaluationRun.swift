@@ -50,22 +50,35 @@ public struct GANEvaluationRun {
         _ generator: any GANGenerator, count: Int, latentDistribution: LatentDistribution,
         seed: UInt64, label: Int? = nil
     ) -> Tensor {
+        var parts: [Tensor] = []
+        generate(generator, count: count, latentDistribution: latentDistribution, seed: seed, label: label) {
+            images, _ in parts.append(images)
+        }
+        return Tensor.concatenated(parts)
+    }
+
+    /// The same images as ``generate(_:count:latentDistribution:seed:label:)``, handed to `body`
+    /// in batches of at most 500 with the index of each batch's first image, so that only one
+    /// batch is held at a time. Image `i`'s latent vector does not depend on `count`.
+    public static func generate(
+        _ generator: any GANGenerator, count: Int, latentDistribution: LatentDistribution,
+        seed: UInt64, label: Int? = nil, each body: (_ images: Tensor, _ firstIndex: Int) throws -> Void
+    ) rethrows {
         let rng = RandomGenerator(seed: seed)
         let wasTraining = generator.isTraining
         generator.eval()
         defer { generator.train(wasTraining) }
-        var parts: [Tensor] = []
         var made = 0
-        withoutGradients {
-            while made < count {
-                let n = min(500, count - made)
+        while made < count {
+            let n = min(500, count - made)
+            let images = withoutGradients {
                 let z = latentDistribution.sample(count: n, size: generator.latentSize, generator: rng)
                 let labels = generator.classCount.map { classes in (0..<n).map { label ?? (made + $0) % classes } }
-                parts.append(toPixelRange(generator.generate(latentDistribution.standardized(z), labels: labels)))
-                made += n
+                return toPixelRange(generator.generate(latentDistribution.standardized(z), labels: labels))
             }
+            try body(images, made)
+            made += n
         }
-        return Tensor.concatenated(parts)
     }
 
     /// FID between `count` training images and the test images: the best a generator can hope for.

@@ -43,7 +43,7 @@ public struct RLTour: TourPart {
                 tabular.greedyValue, tabular.optimalValue, optimum))
 
         print(
-            "rl: Deep Q-Learning on CartPole-v1 (the tuned CartPole preset: CleanRL's settings, a gradient step every 2 steps, best of periodic evaluations kept; 100,000 steps)"
+            "rl: Deep Q-Learning on CartPole-v1 (the tuned CartPole preset: RL Baselines3 Zoo's settings, best of periodic evaluations kept; 100,000 steps)"
         )
         let dqn = DQNPresets.cartPole
         let result = try DQNRun(
