@@ -64,7 +64,9 @@ public struct GANSampleRun {
         if let label, generator.classCount == nil {
             throw ConfigurationError(
                 field: "class", value: "\(label)",
-                allowed: "unset for an unconditional generator (\(checkpoint.lastPathComponent) was trained without --conditional)")
+                allowed:
+                    "unset for an unconditional generator (\(checkpoint.lastPathComponent) was trained without --conditional)"
+            )
         }
         let gridCount = min(count, Self.maximumGridImages)
         var gridImages: [Tensor] = []
