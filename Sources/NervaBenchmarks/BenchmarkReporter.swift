@@ -201,21 +201,36 @@ public enum Stopwatch {
     ///   - windows: How many windows to take the median of.
     ///   - body: The workload.
     public static func rate(seconds: Double, work: Double, windows: Int = 5, _ body: () -> Void) -> Double {
-        for _ in 0..<2 { body() }
+        withoutActuallyEscaping(body) { body in rates(seconds: seconds, work: work, windows: windows, [body])[0] }
+    }
+
+    /// The median rates of several bodies doing the same `work`, measured in alternating windows
+    /// (a window of each body in turn, `windows` times) so that a machine whose speed drifts
+    /// slows them alike: the fair way to compare two implementations of one operation.
+    /// - Parameters:
+    ///   - seconds: About how long to measure each body, all its windows together.
+    ///   - work: The units of work one call of any body does.
+    ///   - windows: How many windows of each body to take the median of.
+    ///   - bodies: The implementations.
+    /// - Returns: Each body's median rate, in the order given.
+    public static func rates(seconds: Double, work: Double, windows: Int = 5, _ bodies: [() -> Void]) -> [Double] {
+        for body in bodies { for _ in 0..<2 { body() } }
         let perWindow = seconds / Double(windows)
-        var rates: [Double] = []
+        var rates = Array(repeating: [Double](), count: bodies.count)
         for _ in 0..<windows {
-            var iterations = 0
-            let start = DispatchTime.now().uptimeNanoseconds
-            var elapsed = 0.0
-            repeat {
-                body()
-                iterations += 1
-                elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-            } while elapsed < perWindow
-            rates.append(Double(iterations) * work / elapsed)
+            for (index, body) in bodies.enumerated() {
+                var iterations = 0
+                let start = DispatchTime.now().uptimeNanoseconds
+                var elapsed = 0.0
+                repeat {
+                    body()
+                    iterations += 1
+                    elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+                } while elapsed < perWindow
+                rates[index].append(Double(iterations) * work / elapsed)
+            }
         }
-        return rates.sorted()[windows / 2]
+        return rates.map { $0.sorted()[windows / 2] }
     }
 }
 

@@ -87,4 +87,23 @@ import Testing
         let rate = Stopwatch.rate(seconds: 0.1, work: 1000, windows: 3) { Thread.sleep(forTimeInterval: 0.002) }
         #expect(rate > 10_000 && rate < 500_000, "\(rate)")
     }
+
+    @Test func alternatingWindowsGiveEachBodyItsOwnRate() {
+        var calls = [0, 0]
+        let rates = Stopwatch.rates(
+            seconds: 0.12, work: 1, windows: 3,
+            [
+                {
+                    calls[0] += 1
+                    Thread.sleep(forTimeInterval: 0.002)
+                },
+                {
+                    calls[1] += 1
+                    Thread.sleep(forTimeInterval: 0.006)
+                }
+            ])
+        // The faster body runs about three times as often in its windows.
+        #expect(rates.count == 2 && rates[0] > 1.5 * rates[1] && rates[1] < 1 / 0.006, "\(rates)")
+        #expect(calls[0] > calls[1] && calls[1] >= 3 + 2, "\(calls)")
+    }
 }
