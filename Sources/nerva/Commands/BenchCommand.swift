@@ -33,6 +33,7 @@ struct BenchCommand: ParsableCommand {
     var comparePytorch = false
 
     @Option(
+        parsing: .unconditional,
         help:
             "Run the suite this many times (each workload in Nerva, then in PyTorch, every round) and print the medians and the range of the ratios (1 to \(BenchmarkSuite.maximumRounds))."
     )
