@@ -40,7 +40,8 @@ public struct GANSampleRun {
             (1...(individual ? Self.maximumCount : Self.maximumGridImages)).contains(count), "count", count,
             allowed: individual
                 ? "in 1…\(Self.maximumCount)"
-                : "in 1…\(Self.maximumGridImages) (the grid's limit; more with individual images)")
+                : "in 1…\(Self.maximumGridImages) (the grid's limit; up to \(Self.maximumCount) when each image is also written individually)"
+        )
         try ConfigurationError.check("columns", columns, in: 1...Self.maximumGridImages)
         if let label { try ConfigurationError.check("class", label, in: 0...9) }
     }
